@@ -1,0 +1,2 @@
+/** Test support: throwaway network namespaces for privileged tests. */
+package dev.cni4j.testing;
