@@ -1,0 +1,68 @@
+package dev.cni4j.e2e;
+
+import dev.cni4j.json.Json;
+import dev.cni4j.json.JsonObject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Executes a packaged plugin from dist/bin the way a runtime does: env, stdin, stdout, exit code. */
+final class Exec {
+    static final Path DIST = Path.of(System.getProperty("cni4j.dist", "../dist")).toAbsolutePath().normalize();
+
+    record Outcome(int exit, String stdout, String stderr) {
+        JsonObject json() {
+            return Json.parseObject(stdout);
+        }
+    }
+
+    static Path plugin(String type) {
+        Path p = DIST.resolve("bin").resolve(type);
+        if (!Files.isExecutable(p)) {
+            throw new AssertionError(p + " is missing: build with mvn package first");
+        }
+        return p;
+    }
+
+    static Map<String, String> env(String command, String containerId, String netns, String ifname) {
+        Map<String, String> env = new HashMap<>();
+        env.put("CNI_COMMAND", command);
+        env.put("CNI_CONTAINERID", containerId);
+        env.put("CNI_NETNS", netns);
+        env.put("CNI_IFNAME", ifname);
+        env.put("CNI_PATH", DIST.resolve("bin").toString());
+        return env;
+    }
+
+    /** Runs the plugin with exactly {@code env} (plus PATH) as its environment. */
+    static Outcome run(String type, Map<String, String> env, String stdin) {
+        ProcessBuilder pb = new ProcessBuilder(plugin(type).toString());
+        pb.environment().clear();
+        pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        pb.environment().putAll(env);
+        try {
+            Process p = pb.start();
+            p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().close();
+            var out = p.getInputStream().readAllBytes();
+            var err = p.getErrorStream().readAllBytes();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError(type + " timed out");
+            }
+            return new Outcome(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private Exec() {
+    }
+}

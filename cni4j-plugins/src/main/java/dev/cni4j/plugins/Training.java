@@ -1,0 +1,74 @@
+package dev.cni4j.plugins;
+
+import dev.cni4j.linux.NetNs;
+import dev.cni4j.skel.PluginMain;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The AOT training run (the build runs it with {@code -XX:AOTCacheOutput}): drives the plugins
+ * in-process through the real entry point, so the cache holds the classes and profiles of the
+ * paths a runtime exercises. With root it works in a throwaway namespace, never the host's.
+ */
+public final class Training {
+    private Training() {
+    }
+
+    public static void main(String[] args) {
+        String conf = "{\"cniVersion\":\"1.1.0\",\"name\":\"aot-training\",\"type\":\"loopback\"}";
+        for (String type : Main.TYPES) {
+            run(type, Map.of("CNI_COMMAND", "VERSION"), "{\"cniVersion\":\"1.1.0\"}");
+            run(type, env("ADD", "/nonexistent", "eth0"), "{\"cniVersion\":\"0.3.1\",\"name\":\"x\"");
+            run(type, env("ADD", "/nonexistent", "eth0"), conf);
+        }
+        if (!"0".equals(System.getProperty("cni4j.training.netns", isRoot() ? "1" : "0"))) {
+            trainInNamespace(conf);
+        }
+    }
+
+    private static void trainInNamespace(String conf) {
+        String name = "cni4j-aot-" + ProcessHandle.current().pid();
+        Path pod;
+        try {
+            pod = NetNs.create(name);
+        } catch (RuntimeException e) {
+            System.err.println("training without namespaces: " + e.getMessage());
+            return;
+        }
+        try {
+            for (int i = 0; i < 3; i++) {
+                run("loopback", env("ADD", pod.toString(), "lo"), conf);
+                run("loopback", env("CHECK", pod.toString(), "lo"), conf);
+                run("loopback", env("DEL", pod.toString(), "lo"), conf);
+            }
+        } finally {
+            NetNs.delete(name);
+        }
+    }
+
+    private static Map<String, String> env(String command, String netns, String ifname) {
+        Map<String, String> env = new HashMap<>();
+        env.put("CNI_COMMAND", command);
+        env.put("CNI_CONTAINERID", "aot-training");
+        env.put("CNI_NETNS", netns);
+        env.put("CNI_IFNAME", ifname);
+        env.put("CNI_PATH", "/nonexistent");
+        return env;
+    }
+
+    private static void run(String type, Map<String, String> env, String stdin) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int exit = PluginMain.run(Main.plugin(type), env, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                out, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        System.out.println(type + " " + env.get("CNI_COMMAND") + " -> " + exit + " " + out.toString(StandardCharsets.UTF_8));
+    }
+
+    private static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+}
