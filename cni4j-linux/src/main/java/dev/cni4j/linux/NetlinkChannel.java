@@ -1,0 +1,121 @@
+package dev.cni4j.linux;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The raw transport under {@code dev.cni4j.linux.netlink.NetlinkSocket}: an AF_NETLINK datagram
+ * socket that sends and receives whole byte arrays. Framing, sequence numbers and errors are the
+ * caller's job.
+ *
+ * <pre>
+ * struct sockaddr_nl {          12 bytes
+ *   0: u16 nl_family            AF_NETLINK = 16
+ *   2: u16 nl_pad
+ *   4: u32 nl_pid               port id, 0 = kernel / let the kernel choose
+ *   8: u32 nl_groups
+ * }
+ * </pre>
+ *
+ * A channel opened inside a namespace ({@link #open(int, NetNs)}) stays bound to it and can be
+ * used from any thread. Not thread-safe.
+ */
+public final class NetlinkChannel implements AutoCloseable {
+    public static final int NETLINK_ROUTE = 0;
+    public static final int SOL_NETLINK = 270;
+    public static final int NETLINK_CAP_ACK = 10;
+    public static final int NETLINK_EXT_ACK = 11;
+    public static final int NETLINK_GET_STRICT_CHK = 12;
+
+    private static final int AF_NETLINK = 16;
+    private static final int SOCK_RAW = 3, SOCK_CLOEXEC = 02000000;
+    private static final int MSG_TRUNC = 0x20;
+    private static final int SOCKADDR_NL_SIZE = 12;
+    private static final int RECEIVE_BUFFER = 64 * 1024; // a dump skb is at most 32 KiB
+
+    private final Arena arena = Arena.ofShared(); // used from whichever thread holds the socket
+    private final MemorySegment receiveBuffer = arena.allocate(RECEIVE_BUFFER, 8);
+    private final MemorySegment kernelAddress = arena.allocate(SOCKADDR_NL_SIZE, 4);
+    private MemorySegment sendBuffer = arena.allocate(4096, 8);
+    private final int portId;
+    private int fd;
+
+    private NetlinkChannel(int fd) {
+        this.fd = fd;
+        kernelAddress.set(ValueLayout.JAVA_SHORT, 0, (short) AF_NETLINK);
+        try {
+            MemorySegment addr = arena.allocate(SOCKADDR_NL_SIZE, 4);
+            addr.set(ValueLayout.JAVA_SHORT, 0, (short) AF_NETLINK);
+            Native.call("bind netlink", Native.SYS_BIND, fd, addr.address(), SOCKADDR_NL_SIZE);
+            MemorySegment len = arena.allocate(4, 4);
+            len.set(ValueLayout.JAVA_INT, 0, SOCKADDR_NL_SIZE);
+            Native.call("getsockname netlink", Native.SYS_GETSOCKNAME, fd, addr.address(), len.address());
+            this.portId = addr.get(ValueLayout.JAVA_INT, 4);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Opens a netlink socket of {@code protocol} in the calling thread's network namespace. */
+    public static NetlinkChannel open(int protocol) {
+        int fd = (int) Native.call("socket(AF_NETLINK)", Native.SYS_SOCKET, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
+        return new NetlinkChannel(fd);
+    }
+
+    /** Opens a netlink socket bound to {@code ns} (created on a thread inside it). */
+    public static NetlinkChannel open(int protocol, NetNs ns) {
+        return ns.run(() -> open(protocol));
+    }
+
+    /** The port id the kernel assigned at bind; replies carry it in nlmsg_pid. */
+    public int portId() {
+        return portId;
+    }
+
+    /** setsockopt with an int value. */
+    public void setOption(int level, int option, int value) {
+        MemorySegment v = arena.allocate(4, 4); // tiny; the channel arena frees it on close
+        v.set(ValueLayout.JAVA_INT, 0, value);
+        Native.call("setsockopt " + level + "/" + option, Native.SYS_SETSOCKOPT, fd(), level, option, v.address(), 4, 0);
+    }
+
+    /** Sends one datagram of {@code length} bytes to the kernel. */
+    public void send(byte[] message, int length) {
+        if (sendBuffer.byteSize() < length) sendBuffer = arena.allocate(Math.max(length, sendBuffer.byteSize() * 2), 8);
+        MemorySegment.copy(message, 0, sendBuffer, ValueLayout.JAVA_BYTE, 0, length);
+        long n = Native.call("sendto netlink", Native.SYS_SENDTO, fd(), sendBuffer.address(), length, 0,
+                kernelAddress.address(), SOCKADDR_NL_SIZE);
+        if (n != length) throw new LinuxException(LinuxException.EIO, "sendto netlink: short write " + n + " of " + length);
+    }
+
+    /**
+     * Receives one datagram into {@code into} (at least 64 KiB to be safe) and returns its length.
+     * Blocks until something arrives.
+     */
+    public int receive(byte[] into) {
+        long n = Native.call("recvfrom netlink", Native.SYS_RECVFROM, fd(), receiveBuffer.address(), RECEIVE_BUFFER,
+                MSG_TRUNC, 0, 0);
+        if (n > RECEIVE_BUFFER || n > into.length) {
+            throw new LinuxException(90 /* EMSGSIZE */, "recvfrom netlink: datagram of " + n + " bytes truncated");
+        }
+        MemorySegment.copy(receiveBuffer, ValueLayout.JAVA_BYTE, 0, into, 0, (int) n);
+        return (int) n;
+    }
+
+    private int fd() {
+        if (fd < 0) throw new IllegalStateException("netlink channel is closed");
+        return fd;
+    }
+
+    @Override
+    public void close() {
+        int f = fd;
+        fd = -1;
+        if (f >= 0) {
+            Native.close(f);
+            arena.close();
+        }
+    }
+}

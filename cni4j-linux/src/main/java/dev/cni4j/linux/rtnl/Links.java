@@ -1,0 +1,154 @@
+package dev.cni4j.linux.rtnl;
+
+import dev.cni4j.linux.LinuxException;
+import dev.cni4j.linux.NetNs;
+import dev.cni4j.linux.netlink.MessageBuilder;
+import dev.cni4j.linux.netlink.NetlinkException;
+import dev.cni4j.linux.netlink.NetlinkSocket;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import static dev.cni4j.linux.netlink.NetlinkMessage.*;
+import static dev.cni4j.linux.rtnl.LinkMessages.*;
+
+/**
+ * Network interfaces: look up, list, change and delete. Creation of veth, bridge, ifb and vxlan
+ * links goes through {@link #create(LinkSpec)}.
+ *
+ * <p>Lookups return {@link Optional#empty()} when the kernel says ENODEV, so "absent" needs no
+ * exception handling; changes to a missing link throw {@link NetlinkException} with ENODEV.
+ */
+public final class Links {
+    private final NetlinkSocket socket;
+
+    Links(NetlinkSocket socket) {
+        this.socket = socket;
+    }
+
+    /** The link called {@code name}, or empty. */
+    public Optional<Link> get(String name) {
+        MessageBuilder m = request(RTM_GETLINK, 0, Rtnl.AF_UNSPEC, 0, 0, 0)
+                .attrU32(IFLA_EXT_MASK, RTEXT_FILTER_VF).attrString(IFLA_IFNAME, name);
+        return getOne(m, "get link " + name);
+    }
+
+    /** The link with ifindex {@code index}, or empty. */
+    public Optional<Link> get(int index) {
+        MessageBuilder m = request(RTM_GETLINK, 0, Rtnl.AF_UNSPEC, index, 0, 0)
+                .attrU32(IFLA_EXT_MASK, RTEXT_FILTER_VF);
+        return getOne(m, "get link #" + index);
+    }
+
+    /** The link called {@code name}; throws NetlinkException ENODEV if absent. */
+    public Link require(String name) {
+        return get(name).orElseThrow(() -> new NetlinkException(LinuxException.ENODEV, "get link " + name, null));
+    }
+
+    private Optional<Link> getOne(MessageBuilder m, String what) {
+        try {
+            List<ByteBuffer> replies = socket.transact(m, what);
+            return replies.isEmpty() ? Optional.empty() : Optional.of(decode(replies.get(0)));
+        } catch (NetlinkException e) {
+            if (e.errno() == LinuxException.ENODEV) return Optional.empty();
+            throw e;
+        }
+    }
+
+    /** All links in the namespace. */
+    public List<Link> list() {
+        MessageBuilder m = request(RTM_GETLINK, NLM_F_DUMP, Rtnl.AF_UNSPEC, 0, 0, 0)
+                .attrU32(IFLA_EXT_MASK, RTEXT_FILTER_VF);
+        List<ByteBuffer> replies = socket.transact(m, "list links");
+        List<Link> links = new ArrayList<>(replies.size());
+        for (ByteBuffer b : replies) links.add(decode(b));
+        return links;
+    }
+
+    /** Creates a link; EEXIST if the name is taken. */
+    public void create(LinkSpec spec) {
+        MessageBuilder m = request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, Rtnl.AF_UNSPEC, 0, 0, 0);
+        spec.encode(m);
+        socket.execute(m, "create " + spec.kind() + " link " + spec.name());
+    }
+
+    /** Sets IFF_UP. */
+    public void setUp(int index) {
+        change(index, Link.IFF_UP, Link.IFF_UP, "set link #" + index + " up");
+    }
+
+    /** Clears IFF_UP. */
+    public void setDown(int index) {
+        change(index, 0, Link.IFF_UP, "set link #" + index + " down");
+    }
+
+    /** Sets IFF_UP on the link called {@code name}. */
+    public void setUp(String name) {
+        socket.execute(request(RTM_NEWLINK, 0, Rtnl.AF_UNSPEC, 0, Link.IFF_UP, Link.IFF_UP)
+                .attrString(IFLA_IFNAME, name), "set link " + name + " up");
+    }
+
+    /** Clears IFF_UP on the link called {@code name}. */
+    public void setDown(String name) {
+        socket.execute(request(RTM_NEWLINK, 0, Rtnl.AF_UNSPEC, 0, 0, Link.IFF_UP)
+                .attrString(IFLA_IFNAME, name), "set link " + name + " down");
+    }
+
+    public void setPromiscuous(int index, boolean on) {
+        change(index, on ? Link.IFF_PROMISC : 0, Link.IFF_PROMISC, "set link #" + index + " promisc " + (on ? "on" : "off"));
+    }
+
+    private void change(int index, int flags, int mask, String what) {
+        socket.execute(request(RTM_NEWLINK, 0, Rtnl.AF_UNSPEC, index, flags, mask), what);
+    }
+
+    public void setMtu(int index, int mtu) {
+        socket.execute(modify(index).attrU32(IFLA_MTU, mtu), "set link #" + index + " mtu " + mtu);
+    }
+
+    /** Sets the hardware address, "aa:bb:cc:dd:ee:ff". */
+    public void setMac(int index, String mac) {
+        socket.execute(modify(index).attr(IFLA_ADDRESS, Mac.parse(mac)), "set link #" + index + " address " + mac);
+    }
+
+    /** Renames (the link must be down). */
+    public void setName(int index, String name) {
+        socket.execute(modify(index).attrString(IFLA_IFNAME, name), "rename link #" + index + " to " + name);
+    }
+
+    /** Enslaves the link to a bridge. */
+    public void setMaster(int index, int masterIndex) {
+        socket.execute(modify(index).attrU32(IFLA_MASTER, masterIndex), "set link #" + index + " master #" + masterIndex);
+    }
+
+    /** Releases the link from its bridge. */
+    public void setNoMaster(int index) {
+        socket.execute(modify(index).attrU32(IFLA_MASTER, 0), "set link #" + index + " nomaster");
+    }
+
+    /** Moves the link into another namespace (it disappears from this one, and goes down). */
+    public void moveTo(int index, NetNs target) {
+        socket.execute(modify(index).attrU32(IFLA_NET_NS_FD, target.fd()), "move link #" + index + " to " + target.path());
+    }
+
+    /** Deletes a link (a veth deletes its peer too). */
+    public void delete(int index) {
+        socket.execute(request(RTM_DELLINK, 0, Rtnl.AF_UNSPEC, index, 0, 0), "delete link #" + index);
+    }
+
+    /** Deletes the link called {@code name}. */
+    public void delete(String name) {
+        socket.execute(request(RTM_DELLINK, 0, Rtnl.AF_UNSPEC, 0, 0, 0).attrString(IFLA_IFNAME, name),
+                "delete link " + name);
+    }
+
+    private static MessageBuilder modify(int index) {
+        return request(RTM_NEWLINK, 0, Rtnl.AF_UNSPEC, index, 0, 0);
+    }
+
+    NetlinkSocket socket() {
+        return socket;
+    }
+}

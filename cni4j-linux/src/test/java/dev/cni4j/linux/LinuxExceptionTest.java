@@ -1,0 +1,24 @@
+package dev.cni4j.linux;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class LinuxExceptionTest {
+    @Test
+    void messageNamesErrnoAndOperation() {
+        LinuxException e = new LinuxException(17, "create link veth0");
+        assertEquals("EEXIST", e.errnoName());
+        assertEquals("create link veth0: EEXIST (File exists)", e.getMessage());
+        assertFalse(e.isNotFound());
+        assertTrue(new LinuxException(19, "x").isNotFound());
+        assertEquals("E#4242", LinuxException.errnoName(4242));
+    }
+
+    @Test
+    void netNsNotFoundIsEnoent() {
+        NetNsNotFoundException e = new NetNsNotFoundException("open netns /x");
+        assertEquals(LinuxException.ENOENT, e.errno());
+        assertTrue(e.isNotFound());
+    }
+}

@@ -1,0 +1,82 @@
+package dev.cni4j.testing;
+
+import dev.cni4j.linux.LinuxException;
+import dev.cni4j.linux.NetNs;
+import dev.cni4j.linux.NetNsNotFoundException;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** NetNs against the real kernel, in throwaway namespaces. */
+class NetNsPrivilegedTest {
+    @BeforeAll
+    static void privileged() {
+        TestNetworks.assumePrivileged();
+    }
+
+    static String inode(Path p) throws Exception {
+        return Files.readSymbolicLink(p).toString(); // "net:[4026532...]"
+    }
+
+    @Test
+    void createListRunDelete() throws Exception {
+        String name = TestNetworks.PREFIX + ProcessHandle.current().pid() + "-nsx";
+        NetNs.delete(name);
+        Path p = NetNs.create(name);
+        try {
+            assertTrue(NetNs.list().contains(name));
+            LinuxException e = assertThrows(LinuxException.class, () -> NetNs.create(name));
+            assertEquals("EEXIST", e.errnoName());
+            String outside = inode(Path.of("/proc/thread-self/ns/net"));
+            try (NetNs ns = NetNs.open(p)) {
+                String inside = ns.run(() -> inode(Path.of("/proc/thread-self/ns/net")));
+                assertNotEquals(outside, inside);
+                // the caller's thread never moved
+                assertEquals(outside, inode(Path.of("/proc/thread-self/ns/net")));
+                // ip sees the same namespace as the bind mount
+                assertTrue(new String(new ProcessBuilder("ip", "netns", "list").start().getInputStream().readAllBytes())
+                        .contains(name));
+                // a thrown exception crosses back unchanged
+                IllegalStateException thrown = assertThrows(IllegalStateException.class,
+                        () -> ns.run(() -> { throw new IllegalStateException("boom"); }));
+                assertEquals("boom", thrown.getMessage());
+            }
+        } finally {
+            assertTrue(NetNs.delete(name));
+        }
+        assertFalse(NetNs.list().contains(name));
+        assertFalse(NetNs.delete(name), "second delete reports absence");
+    }
+
+    @Test
+    void vanishedNamespaceIsNotFound() {
+        String name = TestNetworks.PREFIX + ProcessHandle.current().pid() + "-gone";
+        Path p = NetNs.create(name);
+        NetNs.delete(name);
+        NetNsNotFoundException e = assertThrows(NetNsNotFoundException.class, () -> NetNs.open(p));
+        assertEquals("ENOENT", e.errnoName());
+        assertTrue(e.getMessage().contains(p.toString()), e.getMessage());
+    }
+
+    @Test
+    void nonNamespaceFilesAreRejected() {
+        LinuxException e = assertThrows(LinuxException.class, () -> NetNs.open(Path.of("/proc/version")));
+        assertEquals("EINVAL", e.errnoName());
+        assertTrue(e.getMessage().contains("not a namespace file"), e.getMessage());
+        LinuxException mnt = assertThrows(LinuxException.class, () -> NetNs.open(Path.of("/proc/thread-self/ns/mnt")));
+        assertTrue(mnt.getMessage().contains("not a network namespace"), mnt.getMessage());
+    }
+
+    @Test
+    void currentIsTheCallingThreadsNamespace() throws Exception {
+        try (NetNs ns = NetNs.current()) {
+            assertTrue(ns.fd() >= 0);
+            String inside = ns.run(() -> inode(Path.of("/proc/thread-self/ns/net")));
+            assertEquals(inode(Path.of("/proc/thread-self/ns/net")), inside);
+        }
+    }
+}
