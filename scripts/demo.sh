@@ -49,7 +49,7 @@ done
 
 step "pod 1: CHECK (1.1.0), then ping 127.0.0.1 inside the pod"
 cni CHECK /run/netns/${pods[0]} lo pod1 '{"cniVersion":"1.1.0","name":"cni-loopback","type":"loopback"}' && echo "CHECK ok"
-nsenter --net=/run/netns/${pods[0]} ping -c1 -W1 127.0.0.1 | grep -E "1 received|bytes from" | head -1
+nsenter --net=/run/netns/${pods[0]} busybox ping -c1 -W1 127.0.0.1 | grep -E "1 received|bytes from" | head -1
 
 step "a bad config gets a CNI error (code 6) and exit 1"
 set +e
