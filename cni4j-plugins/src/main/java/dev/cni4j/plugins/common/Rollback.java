@@ -1,0 +1,57 @@
+package dev.cni4j.plugins.common;
+
+import java.io.PrintStream;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * What an ADD has done so far, to undo in reverse order when a later step fails, so a failed ADD
+ * leaves no link, reservation or rule behind. Undo steps are best effort: one that fails is logged
+ * and the rest still run.
+ */
+public final class Rollback {
+    private final Deque<Step> steps = new ArrayDeque<>();
+    private final PrintStream log;
+
+    /** One undo action. */
+    @FunctionalInterface
+    public interface Step {
+        void undo() throws Exception;
+    }
+
+    public Rollback(PrintStream log) {
+        this.log = log;
+    }
+
+    /** Registers how to undo the step just done. */
+    public void onFailure(String what, Step step) {
+        steps.push(new Step() {
+            @Override
+            public void undo() throws Exception {
+                step.undo();
+            }
+
+            @Override
+            public String toString() {
+                return what;
+            }
+        });
+    }
+
+    /** Undoes everything registered, newest first. */
+    public void undoAll() {
+        while (!steps.isEmpty()) {
+            Step s = steps.pop();
+            try {
+                s.undo();
+            } catch (Exception e) {
+                log.println("rollback: failed to undo " + s + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** The ADD succeeded: nothing to undo. */
+    public void commit() {
+        steps.clear();
+    }
+}
