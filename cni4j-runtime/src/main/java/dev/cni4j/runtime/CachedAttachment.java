@@ -6,9 +6,11 @@ import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * One result cache entry in libcni's {@code cniCacheV1} format:
@@ -23,6 +25,38 @@ public record CachedAttachment(String networkName, String containerId, String if
         boolean legacy) {
 
     public static final String KIND = "cniCacheV1";
+
+    public CachedAttachment {
+        netns = netns == null ? "" : netns;
+        cniArgs = cniArgs == null ? List.of() : List.copyOf(cniArgs);
+        capabilityArgs = capabilityArgs == null ? Map.of() : capabilityArgs;
+        config = config == null ? null : config.clone();
+    }
+
+    @Override
+    public byte[] config() {
+        return config == null ? null : config.clone();
+    }
+
+    // Records compare arrays by identity; an entry is a value, so compare the config bytes.
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof CachedAttachment c && Objects.equals(networkName, c.networkName)
+                && Objects.equals(containerId, c.containerId) && Objects.equals(ifName, c.ifName)
+                && netns.equals(c.netns) && cniArgs.equals(c.cniArgs) && capabilityArgs.equals(c.capabilityArgs)
+                && Arrays.equals(config, c.config) && Objects.equals(result, c.result) && legacy == c.legacy;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(networkName, containerId, ifName, netns, Arrays.hashCode(config));
+    }
+
+    @Override
+    public String toString() {
+        return "CachedAttachment[" + networkName + "-" + containerId + "-" + ifName + ", netns=" + netns
+                + (legacy ? ", legacy" : "") + "]";
+    }
 
     /** The parameters to re-run DEL with (GC uses this for stale attachments). */
     public RuntimeConf runtimeConf() {
