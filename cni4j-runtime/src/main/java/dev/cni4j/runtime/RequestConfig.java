@@ -1,5 +1,6 @@
 package dev.cni4j.runtime;
 
+import dev.cni4j.json.Json;
 import dev.cni4j.json.JsonObject;
 import java.util.Map;
 
@@ -48,7 +49,8 @@ final class RequestConfig {
             }
             String key = matchingKey(capabilityArgs, cap.getKey());
             if (key != null) {
-                rc.put(cap.getKey(), capabilityArgs.get(key));
+                // A JSON round trip turns caller maps into JsonObjects and fails early on unserialisable values.
+                rc.put(cap.getKey(), Json.parse(Json.write(capabilityArgs.get(key))));
             }
         }
         return rc;
