@@ -58,6 +58,14 @@ final class FakePlugins {
         return this;
     }
 
+    /** A plugin that records nothing (for concurrency tests, where the shared log would race). */
+    FakePlugins plain(String name, String body) throws IOException {
+        Path p = binDir.resolve(name);
+        Files.writeString(p, "#!/bin/sh\ncat > /dev/null\n" + body);
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return this;
+    }
+
     List<Call> calls() throws IOException {
         List<Call> calls = new ArrayList<>();
         for (int n = 1; Files.exists(logDir.resolve(n + ".plugin")); n++) {
