@@ -9,12 +9,10 @@ import dev.cni4j.spec.ErrorCode;
 import dev.cni4j.spec.ResultCodec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
 
 /**
  * Runs network configuration lists for attachments: what libcni's CNIConfig is to containerd
@@ -122,16 +120,7 @@ public final class CniRuntime {
 
     /** VERSION of the plugin {@code type}; a plugin that does not know VERSION is 0.1.0-only. */
     public VersionInfo version(String type) {
-        Path path = exec.find(type, pluginPath);
-        byte[] stdin = ("{\"cniVersion\":\"" + CniVersion.CURRENT + "\"}").getBytes(StandardCharsets.UTF_8);
-        try {
-            return VersionInfo.decode(exec.exec(path, stdin, PluginEnvironment.forVersion()));
-        } catch (CniException e) {
-            if ("unknown CNI_COMMAND: VERSION".equals(e.msg())) {
-                return VersionInfo.legacy();
-            }
-            throw e;
-        }
+        return PluginVersions.probe(exec, exec.find(type, pluginPath));
     }
 
     /**
@@ -139,27 +128,7 @@ public final class CniRuntime {
      * ValidateNetworkList); returns the capabilities the list declares, sorted.
      */
     public List<String> validate(NetworkConfigList list) {
-        List<String> errors = new ArrayList<>();
-        TreeSet<String> caps = new TreeSet<>();
-        for (PluginConfig plugin : list.plugins()) {
-            try {
-                if (!version(plugin.type()).supports(list.cniVersion())) {
-                    errors.add("plugin " + plugin.type() + " does not support config version \""
-                            + list.cniVersion() + "\"");
-                }
-            } catch (CniException e) {
-                errors.add(e.getMessage());
-            }
-            plugin.capabilities().forEach((cap, on) -> {
-                if (on) {
-                    caps.add(cap);
-                }
-            });
-        }
-        if (!errors.isEmpty()) {
-            throw new CniException(ErrorCode.INCOMPATIBLE_VERSION, String.join("; ", errors));
-        }
-        return List.copyOf(caps);
+        return PluginVersions.validate(this, list);
     }
 
     /** The cached ADD result of an attachment in the list's version; empty when none is cached. */

@@ -2,7 +2,9 @@ package dev.cni4j.runtime;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A network configuration (the spec's "network configuration list"): name, the selected
@@ -28,6 +30,20 @@ public record NetworkConfigList(
     @Override
     public byte[] bytes() {
         return bytes.clone();
+    }
+
+    // Records compare arrays by identity; a list is a value, so compare the bytes.
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof NetworkConfigList l && name.equals(l.name) && cniVersion.equals(l.cniVersion)
+                && disableCheck == l.disableCheck && disableGC == l.disableGC
+                && loadOnlyInlinedPlugins == l.loadOnlyInlinedPlugins && plugins.equals(l.plugins)
+                && Arrays.equals(bytes, l.bytes) && Objects.equals(source, l.source);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, cniVersion, Arrays.hashCode(bytes), source);
     }
 
     /** This list with {@code extra} plugins appended (non-inlined plugins from the conf dir). */

@@ -117,6 +117,15 @@ class CniRuntimeTest {
     }
 
     @Test
+    void anAddThatPrintsNothingFails() throws IOException {
+        fakes.script("tuning", "true\n");
+        PluginFailedException e = assertThrows(PluginFailedException.class, () -> runtime.add(list("1.0.0", ""), RT));
+        assertEquals(6, e.code());
+        assertEquals("tuning", e.pluginType());
+        assertTrue(cache.load("net", "c1", "eth0").isEmpty());
+    }
+
+    @Test
     void missingPluginIsReportedWithThePath() {
         NetworkConfigList l = NetworkConfigParser.parseList(
                 "{\"cniVersion\":\"1.0.0\",\"name\":\"net\",\"plugins\":[{\"type\":\"nope\"}]}".getBytes(StandardCharsets.UTF_8));
@@ -253,6 +262,29 @@ class CniRuntimeTest {
 
         fakes.script("portmap", "echo '{\"cniVersion\":\"1.1.0\",\"supportedVersions\":[\"1.0.0\"]}'\n");
         assertEquals(List.of("portMappings"), runtime.validate(list("1.0.0", "")));
+    }
+
+    @Test
+    void anInProcessPluginExecPlugsIn() {
+        List<String> seen = new java.util.ArrayList<>();
+        PluginExec inProcess = new PluginExec() {
+            @Override
+            public Path find(String type, List<Path> searchPath) {
+                return Path.of("in-process", type);
+            }
+
+            @Override
+            public byte[] exec(Path plugin, byte[] stdin, Map<String, String> env) {
+                seen.add(plugin.getFileName() + ":" + env.get("CNI_COMMAND"));
+                return "{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.9.0.2/24\"}]}".getBytes(StandardCharsets.UTF_8);
+            }
+        };
+        CniRuntime inMemory = new CniRuntime(List.of(), inProcess, cache);
+
+        JsonObject result = inMemory.add(list("1.0.0", ""), RT);
+
+        assertEquals(List.of("bridge:ADD", "tuning:ADD", "portmap:ADD"), seen);
+        assertEquals("10.9.0.2/24", result.objects("ips").get(0).string("address"));
     }
 
     private void clearLog() throws IOException {
