@@ -24,6 +24,8 @@ final class Native {
     private Native() {}
 
     // x86_64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl).
+    static final long SYS_READ = 0;
+    static final long SYS_WRITE = 1;
     static final long SYS_CLOSE = 3;
     static final long SYS_IOCTL = 16;
     static final long SYS_GETPID = 39;
