@@ -1,0 +1,222 @@
+package dev.cni4j.plugins.bridge;
+
+import dev.cni4j.linux.LinuxException;
+import dev.cni4j.linux.NetNs;
+import dev.cni4j.linux.Sysctl;
+import dev.cni4j.linux.rtnl.Link;
+import dev.cni4j.linux.rtnl.Rtnl;
+import dev.cni4j.plugins.Main;
+import dev.cni4j.plugins.common.Cidr;
+import dev.cni4j.plugins.common.IpText;
+import dev.cni4j.plugins.common.PodNetns;
+import dev.cni4j.plugins.common.Rollback;
+import dev.cni4j.skel.Delegate;
+import dev.cni4j.skel.Plugin;
+import dev.cni4j.skel.Request;
+import dev.cni4j.spec.CniException;
+import dev.cni4j.spec.ErrorCode;
+import dev.cni4j.spec.Result;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@code bridge} plugin: a veth pair per pod, the host end on a Linux bridge, addresses and
+ * routes from the IPAM plugin. ADD reads top-down like a recipe and undoes every step if a later
+ * one fails; DEL is idempotent.
+ */
+public final class BridgePlugin implements Plugin {
+
+    @Override
+    public String name() {
+        return "bridge";
+    }
+
+    @Override
+    public Result add(Request request) {
+        BridgeConfig cfg = BridgeConfig.parse(request);
+        Delegate ipam = new Delegate(request, Main::plugin);
+        Rollback undo = new Rollback(request.log());
+        try (NetNs pod = PodNetns.open(request.netns()); Rtnl host = Rtnl.openCurrent(); Rtnl podRtnl = Rtnl.open(pod)) {
+            if (podRtnl.links().get(request.ifname()).isPresent()) {
+                throw new CniException(ErrorCode.INVALID_ENVIRONMENT,
+                        "container already has an interface named " + request.ifname());
+            }
+            Link bridge = BridgeDevice.ensure(host, cfg, request.log());
+
+            String hostName = PodInterface.createVeth(host, pod, request.ifname(), cfg);
+            undo.onFailure("delete veth " + hostName, () -> host.links().delete(hostName));
+            Link hostVeth = PodInterface.attach(host, hostName, bridge, cfg);
+
+            Result result = new Result();
+            if (cfg.hasIpam()) {
+                Result ipamResult = ipam.add(cfg.ipamType());
+                undo.onFailure("release IPAM addresses", () -> ipam.invoke(cfg.ipamType(), "DEL"));
+                if (ipamResult.ips().isEmpty()) {
+                    throw new CniException(ErrorCode.INTERNAL, "IPAM plugin returned missing IP config");
+                }
+                result = withGateways(ipamResult, cfg);
+                PodInterface.configureContainer(pod, podRtnl, request.ifname(), result, cfg);
+                if (cfg.isGateway()) {
+                    for (Result.IpConfig ip : result.ips()) {
+                        Cidr subnet = Cidr.parse(ip.address(), "address");
+                        Cidr gw = new Cidr(Cidr.parseAddress(ip.gateway(), "gateway"), subnet.prefixLength());
+                        GatewayAddresses.ensure(host, bridge, gw, cfg.forceAddress(), hostVeth.index(), request.log());
+                    }
+                    enableForwarding(result);
+                }
+                if (cfg.ipMasq()) {
+                    IpMasq masq = IpMasq.forConfig(cfg, request);
+                    undo.onFailure("remove masquerade rules", () -> masq.teardown(result.ips()));
+                    masq.setup(result.ips());
+                }
+            } else if (!cfg.disableContainerInterface()) {
+                podRtnl.links().setUp(podRtnl.links().require(request.ifname()).index());
+            }
+
+            Result out = describe(host, podRtnl, cfg, hostName, request, result);
+            undo.commit();
+            return out;
+        } catch (LinuxException e) {
+            undo.undoAll();
+            throw PodNetns.failure("bridge ADD failed", e);
+        } catch (RuntimeException e) {
+            undo.undoAll();
+            throw e;
+        }
+    }
+
+    /** Fills in a missing gateway (network + 1) when the bridge is the gateway, and the default routes. */
+    private static Result withGateways(Result ipam, BridgeConfig cfg) {
+        Result r = new Result();
+        boolean[] hasDefault = new boolean[2];
+        for (Result.Route route : ipam.routes()) {
+            if ((route.dst().equals("0.0.0.0/0") || route.dst().equals("::/0")) && route.gw() != null && !route.gw().isEmpty()) {
+                hasDefault[route.isIPv6() ? 1 : 0] = true;
+            }
+            r.routes().add(route);
+        }
+        for (Result.IpConfig ip : ipam.ips()) {
+            String gw = ip.gateway();
+            if ((gw == null || gw.isEmpty()) && cfg.isGateway()) {
+                gw = IpText.of(Cidr.parse(ip.address(), "address").nth(1));
+            }
+            r.ips().add(new Result.IpConfig(ip.address(), gw, 2));
+            int family = ip.isIPv6() ? 1 : 0;
+            if (cfg.isDefaultGateway() && !hasDefault[family] && gw != null) {
+                r.routes().add(new Result.Route(ip.isIPv6() ? "::/0" : "0.0.0.0/0", gw));
+                hasDefault[family] = true;
+            }
+        }
+        r.dns(cfg.dns() != null ? cfg.dns() : ipam.dns());
+        return r;
+    }
+
+    private static void enableForwarding(Result result) {
+        boolean v4 = false;
+        boolean v6 = false;
+        for (Result.IpConfig ip : result.ips()) {
+            v4 |= !ip.isIPv6();
+            v6 |= ip.isIPv6();
+        }
+        if (v4 && !"1".equals(Sysctl.get("net/ipv4/ip_forward"))) {
+            Sysctl.set("net/ipv4/ip_forward", "1");
+        }
+        if (v6 && !"1".equals(Sysctl.get("net/ipv6/conf/all/forwarding"))) {
+            Sysctl.set("net/ipv6/conf/all/forwarding", "1");
+        }
+    }
+
+    /** The result's interfaces: bridge, host veth, container end (re-read: the bridge MAC can change as ports join). */
+    private static Result describe(Rtnl host, Rtnl podRtnl, BridgeConfig cfg, String hostName, Request request, Result ipam) {
+        Result r = new Result();
+        Link bridge = host.links().require(cfg.bridge());
+        Link veth = host.links().require(hostName);
+        Link container = podRtnl.links().require(request.ifname());
+        r.addInterface(new Result.Interface(bridge.name(), bridge.mac(), null));
+        r.addInterface(new Result.Interface(veth.name(), veth.mac(), null));
+        r.addInterface(new Result.Interface(container.name(), container.mac(), request.netns()));
+        r.ips().addAll(ipam.ips());
+        r.routes().addAll(ipam.routes());
+        r.dns(ipam.dns());
+        return r;
+    }
+
+    @Override
+    public void del(Request request) {
+        BridgeConfig cfg = BridgeConfig.parse(request);
+        List<Result.IpConfig> ips = new ArrayList<>();
+        Result prev = request.prevResult();
+        if (prev != null) {
+            ips.addAll(prev.ips());
+        }
+        try (NetNs pod = PodNetns.openIfPresent(request.netns())) {
+            if (pod != null) {
+                try (Rtnl podRtnl = Rtnl.open(pod)) {
+                    podRtnl.links().get(request.ifname()).ifPresent(l -> podRtnl.links().delete(l.index()));
+                }
+            }
+        } catch (LinuxException e) {
+            throw PodNetns.failure("failed to delete " + request.ifname(), e);
+        }
+        if (cfg.hasIpam()) {
+            new Delegate(request, Main::plugin).invoke(cfg.ipamType(), "DEL");
+        }
+        if (cfg.ipMasq()) {
+            IpMasq.forConfig(cfg, request).teardown(ips);
+        }
+    }
+
+    @Override
+    public void check(Request request) {
+        BridgeConfig cfg = BridgeConfig.parse(request);
+        Result prev = request.prevResult();
+        if (prev == null) {
+            throw new CniException(ErrorCode.INVALID_NETWORK_CONFIG, "Required prevResult missing");
+        }
+        if (cfg.hasIpam()) {
+            new Delegate(request, Main::plugin).invoke(cfg.ipamType(), "CHECK");
+        }
+        try (NetNs pod = PodNetns.open(request.netns()); Rtnl host = Rtnl.openCurrent(); Rtnl podRtnl = Rtnl.open(pod)) {
+            BridgeCheck.verify(host, podRtnl, cfg, request, prev);
+        } catch (LinuxException e) {
+            throw PodNetns.failure("bridge CHECK failed", e);
+        }
+    }
+
+    @Override
+    public void status(Request request) {
+        BridgeConfig cfg = BridgeConfig.parse(request);
+        try (Rtnl host = Rtnl.openCurrent()) {
+            String problem = BridgeDevice.nfCallProblem(host, cfg.bridge());
+            if (problem != null) {
+                throw new CniException(ErrorCode.NOT_AVAILABLE_LIMITED_CONNECTIVITY, problem);
+            }
+        }
+        if (cfg.hasIpam()) {
+            new Delegate(request, Main::plugin).invoke(cfg.ipamType(), "STATUS");
+        }
+    }
+
+    @Override
+    public void gc(Request request) {
+        BridgeConfig cfg = BridgeConfig.parse(request);
+        List<String> errors = new ArrayList<>();
+        if (cfg.ipMasq()) {
+            try {
+                IpMasq.forConfig(cfg, request).gc(request.validAttachments());
+            } catch (RuntimeException e) {
+                errors.add(e.getMessage());
+            }
+        }
+        if (cfg.hasIpam()) {
+            try {
+                new Delegate(request, Main::plugin).invoke(cfg.ipamType(), "GC");
+            } catch (RuntimeException e) {
+                errors.add(e.getMessage());
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new CniException(ErrorCode.INTERNAL, "bridge GC: " + String.join("; ", errors));
+        }
+    }
+}
