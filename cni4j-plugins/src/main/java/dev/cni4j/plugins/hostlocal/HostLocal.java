@@ -90,10 +90,18 @@ public final class HostLocal implements Plugin {
         }
     }
 
-    /** Releases every reservation whose attachment is not in {@code cni.dev/valid-attachments}. */
+    /**
+     * Releases every reservation whose attachment is not in {@code cni.dev/valid-attachments}
+     * (legacy id-only files by container ID); an empty list releases all. {@code lock} and
+     * {@code last_reserved_ip.*} stay.
+     */
     @Override
     public void gc(Request request) {
         HostLocalStore store = new HostLocalStore(IpamConfig.networkDir(request));
+        // An absent list is not an empty one: refuse rather than free every pod's IP.
+        if (!request.config().has("cni.dev/valid-attachments") && !request.config().has("cni.dev/attachments")) {
+            throw HostLocalErrors.config("GC needs \"cni.dev/valid-attachments\" in the config");
+        }
         if (!store.exists()) {
             return;
         }

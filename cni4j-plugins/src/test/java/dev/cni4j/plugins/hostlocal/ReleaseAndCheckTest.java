@@ -119,6 +119,14 @@ class ReleaseAndCheckTest {
     }
 
     @Test
+    void gcWithoutTheValidListReleasesNothing() {
+        assertTrue(Cni.run("ADD", conf, "a", "eth0").ok());
+        Cni.Outcome gc = Cni.run("GC", conf, "", "");
+        assertEquals(7, gc.code());
+        assertTrue(Files.exists(net.resolve("10.1.2.2")));
+    }
+
+    @Test
     void gcOfAnUnknownNetworkIsANoOp() {
         assertTrue(Cni.run("GC", gcConf("[]"), "", "").ok());
         assertFalse(Files.exists(net));
