@@ -137,7 +137,12 @@ public final class HostLocalStore {
         } finally {
             deleteQuietly(tmp);
         }
-        writeLastReserved(ip, rangeSetIndex);
+        try {
+            writeLastReserved(ip, rangeSetIndex);
+        } catch (UncheckedIOException e) {
+            deleteQuietly(target); // the caller only rolls back reservations it was told about
+            throw e;
+        }
         return true;
     }
 

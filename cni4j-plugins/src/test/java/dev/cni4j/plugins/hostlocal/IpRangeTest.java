@@ -42,6 +42,11 @@ class IpRangeTest {
         assertEquals("10.10.2.0/16", r.cidrOf(IpAddress.parse("10.10.2.0")));
     }
 
+    @Test
+    void gatewayMayLieOutsideTheSubnetAsInTheReference() {
+        assertEquals("192.0.2.254", IpRange.of("10.0.0.0/24", null, null, "192.0.2.254").gateway().toString());
+    }
+
     @ParameterizedTest(name = "{0} {1} {2} {3} -> {4}")
     @CsvSource(delimiter = '|', value = {
             "10.1.2.3/24|||| Network has host bits set. For a subnet mask of length 24 the network address is 10.1.2.0",

@@ -73,6 +73,18 @@ class ReleaseAndCheckTest {
     }
 
     @Test
+    void crashLeftoversAreHarmless() throws IOException {
+        goReservation("10.1.2.2", ""); // the reference crashed between create and write
+        Files.writeString(net.resolve(".reservation.tmp"), "ghost\r\neth0"); // we crashed before the link
+        Files.writeString(net.resolve(".last_reserved_ip.tmp"), "10.1.2.");
+        Cni.Outcome add = Cni.run("ADD", conf, "c1", "eth0");
+        assertEquals("10.1.2.3/24", add.json().objects("ips").get(0).string("address"), "an empty file is taken");
+        assertEquals("c1\r\neth0", Files.readString(net.resolve("10.1.2.3")));
+        assertFalse(Files.exists(net.resolve(".reservation.tmp")));
+        assertEquals(3, Cni.run("CHECK", conf, "ghost", "eth0").code(), "temp files are not reservations");
+    }
+
+    @Test
     void checkFindsTheReservationAndComparesPrevResult() {
         Cni.Outcome missing = Cni.run("CHECK", conf, "c1", "eth0");
         assertEquals(3, missing.code());
