@@ -55,17 +55,19 @@ final class ConfiguredRanges {
             }
         }
         int v4 = 0;
+        for (RangeSet set : sets) {
+            v4 += set.isIPv6() ? 0 : 1;
+        }
+        if ((v4 > 1 || sets.size() - v4 > 1) && CniVersion.compare(request.cniVersion(), CniVersion.V0_3_0) < 0) {
+            throw HostLocalErrors.config("CNI version " + request.cniVersion()
+                    + " does not support more than 1 address per family");
+        }
         for (int i = 0; i < sets.size(); i++) {
-            v4 += sets.get(i).isIPv6() ? 0 : 1;
             for (int j = i + 1; j < sets.size(); j++) {
                 if (sets.get(i).overlaps(sets.get(j))) {
                     throw HostLocalErrors.config("range set " + i + " overlaps with " + j);
                 }
             }
-        }
-        if ((v4 > 1 || sets.size() - v4 > 1) && CniVersion.compare(request.cniVersion(), CniVersion.V0_3_0) < 0) {
-            throw HostLocalErrors.config("CNI version " + request.cniVersion()
-                    + " does not support more than 1 address per family");
         }
         return sets;
     }
