@@ -111,6 +111,16 @@ class HostLocalAddTest {
     }
 
     @Test
+    void routeFieldsOfSpec11PassThrough() {
+        String c = Cni.config("1.1.0", dataDir, """
+                "subnet": "10.1.2.0/24",
+                "routes": [{"dst": "10.9.0.0/16", "gw": "10.1.2.1", "mtu": 1400, "priority": 10, "table": 100, "scope": 253}]""");
+        Cni.Outcome add = Cni.run("ADD", c, "c1", "eth0");
+        assertEquals("[{\"dst\":\"10.9.0.0/16\",\"gw\":\"10.1.2.1\",\"mtu\":1400,\"priority\":10,\"table\":100,"
+                + "\"scope\":253}]", dev.cni4j.json.Json.write(add.json().list("routes")));
+    }
+
+    @Test
     void ipRangesCapabilityIsPrepended() {
         String conf = """
                 {"cniVersion": "1.1.0", "name": "mynet", "type": "bridge",
