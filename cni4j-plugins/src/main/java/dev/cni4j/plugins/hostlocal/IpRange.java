@@ -1,0 +1,90 @@
+package dev.cni4j.plugins.hostlocal;
+
+import java.math.BigInteger;
+
+/**
+ * One allocation range: a subnet, the inclusive {@code rangeStart..rangeEnd} inside it, and a
+ * gateway that is never handed out. Built only through {@link #of}, which applies the reference
+ * plugin's defaults and checks, so every instance is valid.
+ */
+public record IpRange(IpNet subnet, IpAddress start, IpAddress end, IpAddress gateway) {
+
+    /**
+     * Validates and fills defaults: gateway = network+1, start = network+1, end = the last
+     * address (IPv4: broadcast-1). Null strings mean "not given".
+     */
+    public static IpRange of(String subnet, String rangeStart, String rangeEnd, String gateway) {
+        if (subnet == null || subnet.isEmpty()) {
+            throw HostLocalErrors.config("range is missing \"subnet\"");
+        }
+        IpNet net = IpNet.parse(subnet);
+        if (net == null) {
+            throw HostLocalErrors.config("invalid subnet \"" + subnet + "\": not an IP network in CIDR form");
+        }
+        if (net.prefix() > net.ip().bits() - 2) {
+            throw HostLocalErrors.config("Network " + net + " too small to allocate from");
+        }
+        IpAddress network = net.network();
+        if (!network.equals(net.ip())) {
+            throw HostLocalErrors.config("Network has host bits set. For a subnet mask of length " + net.prefix()
+                    + " the network address is " + network);
+        }
+        IpAddress gw = gateway == null || gateway.isEmpty() ? network.plus(1) : address("gateway", gateway, net);
+        IpAddress start = rangeStart == null || rangeStart.isEmpty() ? network.plus(1)
+                : inside("RangeStart", address("rangeStart", rangeStart, net), net);
+        IpAddress last = net.lastAddress();
+        IpAddress end = rangeEnd == null || rangeEnd.isEmpty() ? (net.ip().isIPv6() ? last : last.plus(-1))
+                : inside("RangeEnd", address("rangeEnd", rangeEnd, net), net);
+        if (start.compareTo(end) > 0) {
+            throw HostLocalErrors.config("RangeStart " + start + " is after RangeEnd " + end + " in network " + net);
+        }
+        return new IpRange(net, start, end, gw);
+    }
+
+    private static IpAddress address(String key, String literal, IpNet net) {
+        IpAddress a = IpAddress.parse(literal);
+        if (a == null) {
+            throw HostLocalErrors.config("invalid " + key + " \"" + literal + "\": not an IP address");
+        }
+        if (!a.sameFamily(net.ip())) {
+            throw HostLocalErrors.config(key + " " + a + " is not of the same IP family as subnet " + net);
+        }
+        return a;
+    }
+
+    private static IpAddress inside(String key, IpAddress a, IpNet net) {
+        if (!net.contains(a)) {
+            throw HostLocalErrors.config(key + " " + a + " not in network " + net);
+        }
+        return a;
+    }
+
+    public boolean isIPv6() {
+        return start.isIPv6();
+    }
+
+    /** True when {@code ip} is inside the subnet and between start and end. */
+    public boolean contains(IpAddress ip) {
+        return subnet.contains(ip) && start.compareTo(ip) <= 0 && end.compareTo(ip) >= 0;
+    }
+
+    /** True when the two ranges share an address (never across families). */
+    public boolean overlaps(IpRange o) {
+        return start.sameFamily(o.start) && start.compareTo(o.end) <= 0 && o.start.compareTo(end) <= 0;
+    }
+
+    /** How many addresses lie between start and end, both included. */
+    public BigInteger size() {
+        return end.value().subtract(start.value()).add(BigInteger.ONE);
+    }
+
+    /** The address as handed out: the IP with the subnet's prefix length. */
+    public String cidrOf(IpAddress ip) {
+        return ip + "/" + subnet.prefix();
+    }
+
+    @Override
+    public String toString() {
+        return start + "-" + end;
+    }
+}

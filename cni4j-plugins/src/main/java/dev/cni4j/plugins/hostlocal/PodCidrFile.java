@@ -1,0 +1,53 @@
+package dev.cni4j.plugins.hostlocal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The pod CIDR file written by the cni4j node agent: one CIDR per line (IPv4 and/or IPv6), blank
+ * lines and {@code #} comments ignored. Missing, empty or malformed means the agent has not
+ * (fully) written it yet: code 11, so the runtime retries.
+ */
+public final class PodCidrFile implements PodCidrSource {
+    private final Path file;
+
+    public PodCidrFile(Path file) {
+        this.file = file;
+    }
+
+    @Override
+    public List<IpNet> podCidrs() {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw HostLocalErrors.podCidrNotReady("usePodCidr: the node's pod CIDR file " + file
+                    + " does not exist; the cni4j node agent has not written it yet");
+        } catch (IOException e) {
+            throw HostLocalErrors.podCidrNotReady("usePodCidr: cannot read the node's pod CIDR file " + file + ": "
+                    + e.getMessage());
+        }
+        List<IpNet> cidrs = new ArrayList<>();
+        for (String line : lines) {
+            String s = line.strip();
+            if (s.isEmpty() || s.startsWith("#")) {
+                continue;
+            }
+            IpNet net = IpNet.parse(s);
+            if (net == null) {
+                throw HostLocalErrors.podCidrNotReady("usePodCidr: invalid CIDR \"" + s + "\" in " + file);
+            }
+            cidrs.add(net);
+        }
+        if (cidrs.isEmpty()) {
+            throw HostLocalErrors.podCidrNotReady("usePodCidr: the node's pod CIDR file " + file
+                    + " lists no CIDR; the cni4j node agent has not written it yet");
+        }
+        return cidrs;
+    }
+}

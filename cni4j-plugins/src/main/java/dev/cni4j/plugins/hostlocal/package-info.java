@@ -1,0 +1,12 @@
+/**
+ * The {@code host-local} IPAM plugin, drop-in compatible with the reference Go plugin: same
+ * config keys, same results, same on-disk reservations under {@code <dataDir>/<network>}.
+ *
+ * <p>Entry: {@link dev.cni4j.plugins.hostlocal.HostLocal}. Config:
+ * {@link dev.cni4j.plugins.hostlocal.IpamConfig} (ranges assembled by {@code ConfiguredRanges},
+ * requested IPs by {@code RequestedIps}, pod CIDRs from a
+ * {@link dev.cni4j.plugins.hostlocal.PodCidrSource}). Allocation: {@code Allocator} over
+ * {@link dev.cni4j.plugins.hostlocal.RangeSet}s of {@link dev.cni4j.plugins.hostlocal.IpRange}s,
+ * persisted by {@link dev.cni4j.plugins.hostlocal.HostLocalStore} under {@code StoreLock}.
+ */
+package dev.cni4j.plugins.hostlocal;
