@@ -1,5 +1,7 @@
 package dev.cni4j.plugins;
 
+import dev.cni4j.plugins.bridge.BridgePlugin;
+import dev.cni4j.plugins.hostlocal.HostLocal;
 import dev.cni4j.plugins.loopback.Loopback;
 import dev.cni4j.skel.Plugin;
 import dev.cni4j.skel.PluginMain;
@@ -12,7 +14,7 @@ import java.util.List;
  */
 public final class Main {
     /** Type names with a launcher in {@code dist/bin}. */
-    public static final List<String> TYPES = List.of("loopback");
+    public static final List<String> TYPES = List.of("loopback", "bridge", "host-local");
 
     private Main() {
     }
@@ -34,6 +36,8 @@ public final class Main {
     public static Plugin plugin(String type) {
         return switch (type) {
             case "loopback" -> new Loopback();
+            case "bridge" -> new BridgePlugin();
+            case "host-local" -> new HostLocal();
             default -> null;
         };
     }

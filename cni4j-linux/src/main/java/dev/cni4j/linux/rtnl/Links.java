@@ -2,7 +2,9 @@ package dev.cni4j.linux.rtnl;
 
 import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.NetNs;
+import dev.cni4j.linux.netlink.AttributeReader;
 import dev.cni4j.linux.netlink.MessageBuilder;
+import dev.cni4j.linux.netlink.NetlinkMessage;
 import dev.cni4j.linux.netlink.NetlinkException;
 import dev.cni4j.linux.netlink.NetlinkSocket;
 
@@ -165,6 +167,42 @@ public final class Links {
     public void delete(String name) {
         socket.execute(request(RTM_DELLINK, 0, Rtnl.AF_UNSPEC, 0, 0, 0).attrString(IFLA_IFNAME, name),
                 "delete link " + name);
+    }
+
+    /**
+     * Sets a bridge's per-bridge br_netfilter switches (IFLA_BR_NF_CALL_IPTABLES/IP6TABLES): bridged
+     * IPv4/IPv6 traffic then passes iptables even where the namespace-wide sysctl is off.
+     */
+    public void setBridgeNfCall(int index, boolean v4, boolean v6) {
+        MessageBuilder m = modify(index);
+        int info = m.beginNested(IFLA_LINKINFO);
+        m.attrString(IFLA_INFO_KIND, "bridge");
+        int data = m.beginNested(IFLA_INFO_DATA);
+        m.attrU8(Bridge.IFLA_BR_NF_CALL_IPTABLES, v4 ? 1 : 0);
+        m.attrU8(Bridge.IFLA_BR_NF_CALL_IP6TABLES, v6 ? 1 : 0);
+        m.endNested(data);
+        m.endNested(info);
+        socket.execute(m, "set bridge #" + index + " nf_call_iptables " + v4 + " nf_call_ip6tables " + v6);
+    }
+
+    /** A bridge's IFLA_BR_NF_CALL_IPTABLES; false for other links. */
+    public boolean bridgeNfCallIptables(int index) {
+        MessageBuilder m = request(RTM_GETLINK, 0, Rtnl.AF_UNSPEC, index, 0, 0);
+        for (ByteBuffer b : socket.transact(m, "get link #" + index)) {
+            AttributeReader r = NetlinkMessage.of(b).attributes(IFINFOMSG_LENGTH);
+            while (r.next()) {
+                if (r.type() != IFLA_LINKINFO) continue;
+                AttributeReader info = r.nested();
+                while (info.next()) {
+                    if (info.type() != IFLA_INFO_DATA) continue;
+                    AttributeReader data = info.nested();
+                    while (data.next()) {
+                        if (data.type() == Bridge.IFLA_BR_NF_CALL_IPTABLES) return data.u8() != 0;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     private static MessageBuilder modify(int index) {

@@ -75,8 +75,10 @@ final class BridgeCheck {
             Cidr dst = Cidr.parse(r.dst(), "prevResult route").network();
             boolean found = false;
             for (Route k : pod.routes().list(dst.isIPv4() ? Rtnl.AF_INET : Rtnl.AF_INET6)) {
-                found |= k.prefixLength() == dst.prefixLength() && k.destination() != null
-                        ? k.destination().equals(dst.address()) : dst.prefixLength() == 0 && k.prefixLength() == 0;
+                if (k.prefixLength() != dst.prefixLength()) {
+                    continue;
+                }
+                found |= dst.prefixLength() == 0 || dst.address().equals(k.destination());
             }
             if (!found) {
                 throw fail("route to " + r.dst() + " is missing in " + request.netns());

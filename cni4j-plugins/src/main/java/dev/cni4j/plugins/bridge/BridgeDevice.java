@@ -34,6 +34,8 @@ final class BridgeDevice {
                 }
             }
             br = host.links().require(cfg.bridge());
+            // Pin the MAC: otherwise the bridge takes the lowest port MAC and changes as pods come and go.
+            host.links().setMac(br.index(), br.mac());
         }
         if (!"bridge".equals(br.kind())) {
             throw new CniException(ErrorCode.INVALID_NETWORK_CONFIG,

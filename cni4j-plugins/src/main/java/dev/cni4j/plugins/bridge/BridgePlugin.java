@@ -34,55 +34,65 @@ public final class BridgePlugin implements Plugin {
     @Override
     public Result add(Request request) {
         BridgeConfig cfg = BridgeConfig.parse(request);
-        Delegate ipam = new Delegate(request, Main::plugin);
-        Rollback undo = new Rollback(request.log());
         try (NetNs pod = PodNetns.open(request.netns()); Rtnl host = Rtnl.openCurrent(); Rtnl podRtnl = Rtnl.open(pod)) {
-            if (podRtnl.links().get(request.ifname()).isPresent()) {
-                throw new CniException(ErrorCode.INVALID_ENVIRONMENT,
-                        "container already has an interface named " + request.ifname());
+            // Undo runs inside the try: the sockets it needs are closed once the try is left.
+            Rollback undo = new Rollback(request.log());
+            try {
+                Result result = add(request, cfg, pod, host, podRtnl, undo);
+                undo.commit();
+                return result;
+            } catch (LinuxException e) {
+                undo.undoAll();
+                throw PodNetns.failure("bridge ADD failed", e);
+            } catch (RuntimeException e) {
+                undo.undoAll();
+                throw e;
             }
-            Link bridge = BridgeDevice.ensure(host, cfg, request.log());
+        }
+    }
 
-            String hostName = PodInterface.createVeth(host, pod, request.ifname(), cfg);
-            undo.onFailure("delete veth " + hostName, () -> host.links().delete(hostName));
-            Link hostVeth = PodInterface.attach(host, hostName, bridge, cfg);
+    private Result add(Request request, BridgeConfig cfg, NetNs pod, Rtnl host, Rtnl podRtnl, Rollback undo) {
+        if (podRtnl.links().get(request.ifname()).isPresent()) {
+            throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "container already has an interface named " + request.ifname());
+        }
+        // IPAM first: a config it rejects then leaves nothing behind, not even a bridge.
+        Result addresses = null;
+        if (cfg.hasIpam()) {
+            Delegate ipam = new Delegate(request, Main::plugin);
+            Result ipamResult = ipam.add(cfg.ipamType());
+            undo.onFailure("release IPAM addresses", () -> ipam.invoke(cfg.ipamType(), "DEL"));
+            if (ipamResult.ips().isEmpty()) {
+                throw new CniException(ErrorCode.INTERNAL, "IPAM plugin returned missing IP config");
+            }
+            addresses = withGateways(ipamResult, cfg);
+        }
+        Link bridge = BridgeDevice.ensure(host, cfg, request.log());
+        String hostName = PodInterface.createVeth(host, pod, request.ifname(), cfg);
+        undo.onFailure("delete veth " + hostName, () -> host.links().delete(hostName));
+        Link hostVeth = PodInterface.attach(host, hostName, bridge, cfg);
 
-            Result result = new Result();
-            if (cfg.hasIpam()) {
-                Result ipamResult = ipam.add(cfg.ipamType());
-                undo.onFailure("release IPAM addresses", () -> ipam.invoke(cfg.ipamType(), "DEL"));
-                if (ipamResult.ips().isEmpty()) {
-                    throw new CniException(ErrorCode.INTERNAL, "IPAM plugin returned missing IP config");
-                }
-                result = withGateways(ipamResult, cfg);
-                PodInterface.configureContainer(pod, podRtnl, request.ifname(), result, cfg);
-                if (cfg.isGateway()) {
-                    for (Result.IpConfig ip : result.ips()) {
-                        Cidr subnet = Cidr.parse(ip.address(), "address");
-                        Cidr gw = new Cidr(Cidr.parseAddress(ip.gateway(), "gateway"), subnet.prefixLength());
-                        GatewayAddresses.ensure(host, bridge, gw, cfg.forceAddress(), hostVeth.index(), request.log());
-                    }
-                    enableForwarding(result);
-                }
-                if (cfg.ipMasq()) {
-                    IpMasq masq = IpMasq.forConfig(cfg, request);
-                    undo.onFailure("remove masquerade rules", () -> masq.teardown(result.ips()));
-                    masq.setup(result.ips());
-                }
-            } else if (!cfg.disableContainerInterface()) {
+        if (addresses == null) {
+            if (!cfg.disableContainerInterface()) {
                 podRtnl.links().setUp(podRtnl.links().require(request.ifname()).index());
             }
-
-            Result out = describe(host, podRtnl, cfg, hostName, request, result);
-            undo.commit();
-            return out;
-        } catch (LinuxException e) {
-            undo.undoAll();
-            throw PodNetns.failure("bridge ADD failed", e);
-        } catch (RuntimeException e) {
-            undo.undoAll();
-            throw e;
+            return describe(host, podRtnl, cfg, hostName, request, new Result());
         }
+        PodInterface.configureContainer(pod, podRtnl, request.ifname(), addresses, cfg);
+        if (cfg.isGateway()) {
+            for (Result.IpConfig ip : addresses.ips()) {
+                Cidr subnet = Cidr.parse(ip.address(), "address");
+                Cidr gw = new Cidr(Cidr.parseAddress(ip.gateway(), "gateway"), subnet.prefixLength());
+                GatewayAddresses.ensure(host, bridge, gw, cfg.forceAddress(), hostVeth.index(), request.log());
+            }
+            enableForwarding(addresses);
+        }
+        if (cfg.ipMasq()) {
+            IpMasq masq = IpMasq.forConfig(cfg, request);
+            List<Result.IpConfig> ips = addresses.ips();
+            undo.onFailure("remove masquerade rules", () -> masq.teardown(ips));
+            masq.setup(ips);
+        }
+        return describe(host, podRtnl, cfg, hostName, request, addresses);
     }
 
     /** Fills in a missing gateway (network + 1) when the bridge is the gateway, and the default routes. */

@@ -1,0 +1,267 @@
+package dev.cni4j.plugins.bridge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cni4j.json.JsonObject;
+import dev.cni4j.plugins.OwnPluginDir;
+import dev.cni4j.plugins.PluginInvocation;
+import dev.cni4j.plugins.PluginInvocation.Outcome;
+import dev.cni4j.spec.CniVersion;
+import dev.cni4j.testing.TestNetworks;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The bridge plugin with our host-local, in-process, against the real kernel in throwaway namespaces. */
+class BridgePrivilegedTest {
+    @TempDir
+    Path tmp;
+    TestNetworks net;
+    Path binDir;
+    Path dataDir;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        TestNetworks.assumePrivileged();
+        net = TestNetworks.create();
+        binDir = OwnPluginDir.create(Files.createDirectories(tmp.resolve("bin")), "host-local");
+        dataDir = tmp.resolve("ipam");
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (net != null) {
+            net.close();
+        }
+    }
+
+    String conf(String version, String extra, String ranges) {
+        return "{\"cniVersion\":\"" + version + "\",\"name\":\"podnet\",\"type\":\"bridge\",\"bridge\":\"cni0\","
+                + "\"isGateway\":true,\"isDefaultGateway\":true" + extra + ",\"ipam\":{\"type\":\"host-local\","
+                + "\"dataDir\":\"" + dataDir + "\",\"ranges\":" + ranges + "}}";
+    }
+
+    static final String V4 = "[[{\"subnet\":\"10.244.1.0/24\"}]]";
+    static final String V6 = "[[{\"subnet\":\"fd00:10:244:1::/64\"}]]";
+    static final String DUAL = "[[{\"subnet\":\"10.244.1.0/24\"}],[{\"subnet\":\"fd00:10:244:1::/64\"}]]";
+
+    Outcome run(String command, String id, Path pod, String stdin) {
+        return net.runInNode(() -> new PluginInvocation("bridge", command, id, pod == null ? "" : pod.toString(), "eth0")
+                .env("CNI_PATH", binDir.toString()).run(stdin));
+    }
+
+    static String addressOf(JsonObject result, boolean v6) {
+        for (JsonObject ip : result.objects("ips")) {
+            String a = ip.string("address");
+            if (a.contains(":") == v6) {
+                return a.substring(0, a.indexOf('/'));
+            }
+        }
+        throw new AssertionError("no address in " + result);
+    }
+
+    boolean ping(Path from, String to) {
+        try {
+            net.exec(from, "busybox", to.contains(":") ? "ping6" : "ping", "-c", "1", "-W", "2", to);
+            return true;
+        } catch (IllegalStateException e) {
+            return false;
+        }
+    }
+
+    long reservations() throws IOException {
+        Path dir = dataDir.resolve("podnet");
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals("lock") && !n.startsWith("last_reserved_ip")).count();
+        }
+    }
+
+    static List<String> versions() {
+        return List.of("0.3.1", "0.4.0", "1.0.0", "1.1.0");
+    }
+
+    @ParameterizedTest
+    @MethodSource("versions")
+    void podsGetAddressesAndReachTheGatewayAndEachOther(String version) throws IOException {
+        Path a = net.newPod();
+        Path b = net.newPod();
+        JsonObject ra = run("ADD", "pod-a", a, conf(version, "", V4)).assertSuccess().json();
+        JsonObject rb = run("ADD", "pod-b", b, conf(version, "", V4)).assertSuccess().json();
+        assertEquals(version, ra.string("cniVersion"));
+        List<JsonObject> ifaces = ra.objects("interfaces");
+        assertEquals("cni0", ifaces.get(0).string("name"));
+        assertTrue(ifaces.get(1).string("name").startsWith("veth"));
+        assertEquals("eth0", ifaces.get(2).string("name"));
+        assertEquals(a.toString(), ifaces.get(2).string("sandbox"));
+        assertEquals(2L, ra.objects("ips").get(0).integer("interface"));
+        assertEquals("10.244.1.1", ra.objects("ips").get(0).string("gateway"));
+        String ipA = addressOf(ra, false);
+        String ipB = addressOf(rb, false);
+        assertTrue(net.execInNode("ip", "-o", "addr", "show", "cni0").contains("10.244.1.1/24"));
+        assertTrue(net.exec(a, "ip", "route").contains("default via 10.244.1.1"));
+        assertTrue(ping(a, "10.244.1.1"), "pod reaches its gateway");
+        assertTrue(ping(a, ipB), "pod a reaches pod b");
+        assertTrue(ping(b, ipA), "pod b reaches pod a");
+        assertEquals("1", net.execInNode("cat", "/proc/sys/net/ipv4/ip_forward").trim());
+        if (CniVersion.atLeast(version, "0.4.0")) {
+            run("CHECK", "pod-a", a, withPrev(conf(version, "", V4), ra)).assertSuccess();
+        }
+        assertEquals(2, reservations());
+        for (int i = 0; i < 2; i++) {
+            run("DEL", "pod-a", a, withPrev(conf(version, "", V4), ra)).assertSuccess();
+            run("DEL", "pod-b", b, conf(version, "", V4)).assertSuccess();
+        }
+        assertEquals(0, reservations());
+        assertFalse(net.execInNode("ip", "-o", "link").contains("veth"), "no veth left");
+        assertFalse(net.exec(a, "ip", "-o", "link").contains("eth0"));
+    }
+
+    static String withPrev(String conf, JsonObject result) {
+        return conf.substring(0, conf.length() - 1) + ",\"prevResult\":" + result + "}";
+    }
+
+    @Test
+    void ipv6AndDualStack() {
+        Path a = net.newPod();
+        Path b = net.newPod();
+        JsonObject ra = run("ADD", "pod-a", a, conf("1.0.0", "", DUAL)).assertSuccess().json();
+        JsonObject rb = run("ADD", "pod-b", b, conf("1.0.0", "", DUAL)).assertSuccess().json();
+        assertEquals(2, ra.objects("ips").size());
+        String v6b = addressOf(rb, true);
+        assertTrue(net.exec(a, "ip", "-6", "addr", "show", "eth0").contains(addressOf(ra, true)));
+        assertFalse(net.exec(a, "ip", "-6", "addr", "show", "eth0").contains("tentative"), "DAD is off by default");
+        assertTrue(ping(a, v6b), "v6 pod to pod");
+        assertTrue(ping(a, addressOf(rb, false)), "v4 pod to pod");
+        assertTrue(net.exec(a, "ip", "-6", "route").contains("default via fd00:10:244:1::1"));
+        run("CHECK", "pod-a", a, withPrev(conf("1.0.0", "", DUAL), ra)).assertSuccess();
+        Path c = net.newPod();
+        JsonObject rc = run("ADD", "pod-c", c, conf("1.1.0", "", V6)).assertSuccess().json();
+        assertEquals(1, rc.objects("ips").size());
+    }
+
+    @Test
+    void checkFailsWhenTheAddressIsGone() {
+        Path a = net.newPod();
+        JsonObject ra = run("ADD", "pod-a", a, conf("1.0.0", "", V4)).assertSuccess().json();
+        net.exec(a, "ip", "addr", "flush", "dev", "eth0");
+        Outcome check = run("CHECK", "pod-a", a, withPrev(conf("1.0.0", "", V4), ra));
+        assertEquals(1, check.exit());
+        assertTrue(check.json().string("msg").contains("lacks address"), check.stdout());
+    }
+
+    @Test
+    void failedAddLeavesNothingBehind() throws IOException {
+        Path a = net.newPod();
+        // A stale gateway from another subnet, with another pod on the bridge: ADD must fail after
+        // IPAM and after creating the veth, and undo both.
+        run("ADD", "pod-a", a, conf("1.0.0", "", V4)).assertSuccess();
+        net.execInNode("ip", "addr", "add", "10.99.0.1/24", "dev", "cni0");
+        net.execInNode("ip", "addr", "del", "10.244.1.1/24", "dev", "cni0");
+        Path b = net.newPod();
+        Outcome failed = run("ADD", "pod-b", b, conf("1.0.0", "", V4));
+        assertEquals(1, failed.exit(), failed.stdout());
+        assertTrue(failed.json().string("msg").contains("already has an IP address different"), failed.stdout());
+        assertTrue(failed.json().string("details").contains("forceAddress"), failed.stdout());
+        assertEquals(1, reservations(), "the failed pod's IP was released");
+        assertFalse(net.exec(b, "ip", "-o", "link").contains("eth0"), "no half-made veth in the pod");
+        assertEquals(1, net.execInNode("ip", "-o", "link", "show", "type", "veth").lines().count(), "only pod a's veth");
+        // With forceAddress the stale address is replaced.
+        run("ADD", "pod-b", b, conf("1.0.0", ",\"forceAddress\":true", V4)).assertSuccess();
+        String cni0 = net.execInNode("ip", "-o", "addr", "show", "cni0");
+        assertTrue(cni0.contains("10.244.1.1/24") && !cni0.contains("10.99.0.1"), cni0);
+    }
+
+    @Test
+    void staleGatewayIsReconciledWhenNoPodUsesTheBridge() {
+        net.execInNode("ip", "link", "add", "cni0", "type", "bridge");
+        net.execInNode("ip", "addr", "add", "10.99.0.1/24", "dev", "cni0");
+        Path a = net.newPod();
+        run("ADD", "pod-a", a, conf("1.0.0", "", V4)).assertSuccess();
+        String cni0 = net.execInNode("ip", "-o", "addr", "show", "cni0");
+        assertTrue(cni0.contains("10.244.1.1/24") && !cni0.contains("10.99.0.1"), cni0);
+    }
+
+    @Test
+    void ipamFailureLeavesNoVeth() throws IOException {
+        Path a = net.newPod();
+        Path b = net.newPod();
+        String tiny = "[[{\"subnet\":\"10.244.1.0/30\"}]]"; // one usable address after the gateway
+        run("ADD", "pod-a", a, conf("1.0.0", "", tiny)).assertSuccess();
+        Outcome full = run("ADD", "pod-b", b, conf("1.0.0", "", tiny));
+        assertEquals(1, full.exit(), full.stdout());
+        assertEquals(1, net.execInNode("ip", "-o", "link", "show", "type", "veth").lines().count());
+        assertFalse(net.exec(b, "ip", "-o", "link").contains("eth0"));
+        assertEquals(1, reservations());
+    }
+
+    @Test
+    void bridgeNfCallIptablesIsOnAndHairpinAndIsolationAreSet() {
+        net.execInNode("sh", "-c", "echo 0 > /proc/sys/net/bridge/bridge-nf-call-iptables");
+        Path a = net.newPod();
+        JsonObject r = run("ADD", "pod-a", a, conf("1.0.0", ",\"hairpinMode\":true,\"portIsolation\":\"true\"", V4)).assertSuccess().json();
+        assertEquals("1", net.execInNode("cat", "/proc/sys/net/bridge/bridge-nf-call-iptables").trim());
+        assertTrue(net.execInNode("ip", "-d", "link", "show", "cni0").contains("nf_call_iptables 1"));
+        String port = net.execInNode("ip", "-d", "link", "show", r.objects("interfaces").get(1).string("name"));
+        assertTrue(port.contains("hairpin on"), port);
+        assertTrue(port.contains("isolated on"), port);
+    }
+
+    @Test
+    void ipMasqRulesFollowThePod() {
+        Path a = net.newPod();
+        String masq = ",\"ipMasq\":true,\"ipMasqBackend\":\"nftables\"";
+        JsonObject r = run("ADD", "pod-a", a, conf("1.0.0", masq, V4)).assertSuccess().json();
+        String ip = addressOf(r, false);
+        String rules = net.execInNode("nft", "list", "table", "inet", "cni_plugins_masquerade");
+        assertTrue(rules.contains("ip saddr " + ip + " ip daddr != 10.244.1.0/24 masquerade"), rules);
+        run("DEL", "pod-a", a, withPrev(conf("1.0.0", masq, V4), r)).assertSuccess();
+        assertFalse(net.execInNode("nft", "list", "table", "inet", "cni_plugins_masquerade").contains(ip));
+
+        String ipt = ",\"ipMasq\":true,\"ipMasqBackend\":\"iptables\"";
+        JsonObject r2 = run("ADD", "pod-b", a, conf("1.0.0", ipt, V4)).assertSuccess().json();
+        String ip2 = addressOf(r2, false);
+        assertTrue(net.execInNode("iptables-save", "-t", "nat").contains("-A POSTROUTING -s " + ip2 + "/32"));
+        // DEL after the pod namespace is gone still removes the rules (addresses come from prevResult).
+        net.exec(a, "ip", "link", "del", "eth0");
+        run("DEL", "pod-b", a, withPrev(conf("1.0.0", ipt, V4), r2)).assertSuccess();
+        assertFalse(net.execInNode("iptables-save", "-t", "nat").contains(ip2));
+    }
+
+    @Test
+    void badConfigsCreateNothing() {
+        Path a = net.newPod();
+        for (String extra : List.of(",\"vlan\":5000", ",\"ipMasq\":true,\"ipMasqBackend\":\"ebtables\"",
+                ",\"hairpinMode\":true,\"promiscMode\":true", ",\"mtu\":\"1500\"",
+                ",\"vlanTrunk\":[{\"minID\":10}]")) {
+            Outcome o = run("ADD", "pod-a", a, conf("1.0.0", extra, V4));
+            assertEquals(1, o.exit(), extra);
+            assertEquals(7L, o.json().integer("code"), extra + " " + o.stdout());
+        }
+        Outcome badRange = run("ADD", "pod-a", a, conf("1.0.0", "", "[[{\"subnet\":\"10.244.1.0/24\",\"gateway\":\"10.9.9.9\",\"rangeStart\":\"10.250.0.1\"}]]"));
+        assertEquals(1, badRange.exit());
+        assertFalse(net.execInNode("ip", "-o", "link").contains("veth"));
+        assertFalse(net.execInNode("ip", "-o", "link").contains("cni0"), "validation happens before the bridge is made");
+    }
+
+    @Test
+    void containerMacFromRuntimeConfig() {
+        Path a = net.newPod();
+        String c = conf("1.0.0", ",\"runtimeConfig\":{\"mac\":\"0a:58:0a:f4:01:63\"}", V4);
+        JsonObject r = run("ADD", "pod-a", a, c).assertSuccess().json();
+        assertEquals("0a:58:0a:f4:01:63", r.objects("interfaces").get(2).string("mac"));
+        assertTrue(net.exec(a, "ip", "link", "show", "eth0").contains("0a:58:0a:f4:01:63"));
+    }
+}
