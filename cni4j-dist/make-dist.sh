@@ -27,14 +27,6 @@ rm -rf "$classes/META-INF"
 "$jdk/bin/jar" --create --file "$lib/cni4j-plugins.jar" -C "$classes" .
 cp "$jars"/*.jar "$lib/cli/"
 
-# AOT cache from a training run that exercises the real plugin paths (in throwaway namespaces
-# when run as root; VERSION and config parsing otherwise).
-"$java" $plugin_flags -XX:AOTCacheOutput="$lib/plugins.aot" -cp "$lib/cni4j-plugins.jar" \
-  dev.cni4j.plugins.Training >"$dist/training.log" 2>&1 || {
-  echo "AOT training run failed; see $dist/training.log" >&2
-  exit 1
-}
-
 launcher() { # name, main class and args, class path, AOT cache or empty, extra flags
   local name=$1 main=$2 cp=$3 aot=$4 flags=$5
   cat >"$dist/bin/$name" <<LAUNCHER
@@ -51,4 +43,13 @@ for type in $("$java" -cp "$lib/cni4j-plugins.jar" dev.cni4j.plugins.Main --list
   launcher "$type" "dev.cni4j.plugins.Main $type" '$lib/cni4j-plugins.jar' plugins.aot "$plugin_flags"
 done
 launcher cni4j dev.cni4j.cli.Cli '$lib/cli/*' "" "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xlog:disable -Xlog:all=error:stderr --enable-native-access=ALL-UNNAMED"
+# AOT cache from a training run that exercises the real plugin paths (in throwaway namespaces
+# when run as root; VERSION and config parsing otherwise). It runs after the launchers are
+# written, so a delegating plugin finds our IPAM launcher in dist/bin and runs it in-process.
+"$java" $plugin_flags -XX:AOTCacheOutput="$lib/plugins.aot" -cp "$lib/cni4j-plugins.jar" \
+  -Dcni4j.bin="$dist/bin" dev.cni4j.plugins.Training >"$dist/training.log" 2>&1 || {
+  echo "AOT training run failed; see $dist/training.log" >&2
+  exit 1
+}
+
 echo "dist: $(ls "$dist/bin" | tr '\n' ' ')"

@@ -40,7 +40,13 @@ final class Exec {
 
     /** Runs the plugin with exactly {@code env} (plus PATH) as its environment. */
     static Outcome run(String type, Map<String, String> env, String stdin) {
-        ProcessBuilder pb = new ProcessBuilder(plugin(type).toString());
+        return runFile(plugin(type), env, stdin);
+    }
+
+    /** Runs the executable at {@code exe} (ours or a reference plugin) the same way. */
+    static Outcome runFile(Path exe, Map<String, String> env, String stdin) {
+        String type = exe.getFileName().toString();
+        ProcessBuilder pb = new ProcessBuilder(exe.toString());
         pb.environment().clear();
         pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
         pb.environment().putAll(env);

@@ -32,22 +32,52 @@ public final class Training {
     }
 
     private static void trainInNamespace(String conf) {
-        String name = "cni4j-aot-" + ProcessHandle.current().pid();
+        String prefix = "cni4j-aot-" + ProcessHandle.current().pid();
+        String bin = System.getProperty("cni4j.bin", "");
+        Path node;
         Path pod;
         try {
-            pod = NetNs.create(name);
+            node = NetNs.create(prefix + "-node");
+            pod = NetNs.create(prefix + "-pod");
         } catch (RuntimeException e) {
             System.err.println("training without namespaces: " + e.getMessage());
+            NetNs.delete(prefix + "-node");
             return;
         }
-        try {
-            for (int i = 0; i < 3; i++) {
-                run("loopback", env("ADD", pod.toString(), "lo"), conf);
-                run("loopback", env("CHECK", pod.toString(), "lo"), conf);
-                run("loopback", env("DEL", pod.toString(), "lo"), conf);
-            }
+        String bridge = "{\"cniVersion\":\"1.1.0\",\"name\":\"aot-training\",\"type\":\"bridge\",\"bridge\":\"aot0\","
+                + "\"isGateway\":true,\"isDefaultGateway\":true,\"ipMasq\":true,\"ipam\":{\"type\":\"host-local\","
+                + "\"dataDir\":\"/run/" + prefix + "\",\"ranges\":[[{\"subnet\":\"10.99.0.0/24\"}],[{\"subnet\":\"fd99::/64\"}]]}}";
+        try (NetNs nodeNs = NetNs.open(node)) {
+            nodeNs.run(() -> {
+                for (int i = 0; i < 3; i++) {
+                    run("loopback", env("ADD", pod.toString(), "lo"), conf);
+                    run("loopback", env("CHECK", pod.toString(), "lo"), conf);
+                    run("loopback", env("DEL", pod.toString(), "lo"), conf);
+                    if (!bin.isEmpty()) {
+                        Map<String, String> env = env("ADD", pod.toString(), "eth0");
+                        env.put("CNI_PATH", bin);
+                        String result = run("bridge", env, bridge);
+                        String withPrev = bridge.substring(0, bridge.length() - 1) + ",\"prevResult\":" + result + "}";
+                        env.put("CNI_COMMAND", "CHECK");
+                        run("bridge", env, withPrev);
+                        env.put("CNI_COMMAND", "DEL");
+                        run("bridge", env, withPrev);
+                    }
+                }
+                return null;
+            });
         } finally {
-            NetNs.delete(name);
+            NetNs.delete(prefix + "-pod");
+            NetNs.delete(prefix + "-node");
+            deleteTree(Path.of("/run/" + prefix));
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var files = java.nio.file.Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException e) {
+            // nothing to clean
         }
     }
 
@@ -61,11 +91,13 @@ public final class Training {
         return env;
     }
 
-    private static void run(String type, Map<String, String> env, String stdin) {
+    private static String run(String type, Map<String, String> env, String stdin) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int exit = PluginMain.run(Main.plugin(type), env, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
                 out, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-        System.out.println(type + " " + env.get("CNI_COMMAND") + " -> " + exit + " " + out.toString(StandardCharsets.UTF_8));
+        String text = out.toString(StandardCharsets.UTF_8);
+        System.out.println(type + " " + env.get("CNI_COMMAND") + " -> " + exit + " " + text);
+        return text;
     }
 
     private static boolean isRoot() {
