@@ -36,7 +36,7 @@ public final class BridgePlugin implements Plugin {
         BridgeConfig cfg = BridgeConfig.parse(request);
         try (NetNs pod = PodNetns.open(request.netns()); Rtnl host = Rtnl.openCurrent(); Rtnl podRtnl = Rtnl.open(pod)) {
             // Undo runs inside the try: the sockets it needs are closed once the try is left.
-            Rollback undo = new Rollback(request.log());
+            Rollback undo = new Rollback(request.log(), request.env().get(Rollback.FAILPOINT_ENV));
             try {
                 Result result = add(request, cfg, pod, host, podRtnl, undo);
                 undo.commit();
@@ -65,11 +65,15 @@ public final class BridgePlugin implements Plugin {
                 throw new CniException(ErrorCode.INTERNAL, "IPAM plugin returned missing IP config");
             }
             addresses = withGateways(ipamResult, cfg);
+            undo.checkpoint("ipam");
         }
         Link bridge = BridgeDevice.ensure(host, cfg, request.log());
+        undo.checkpoint("bridge");
         String hostName = PodInterface.createVeth(host, pod, request.ifname(), cfg);
         undo.onFailure("delete veth " + hostName, () -> host.links().delete(hostName));
+        undo.checkpoint("veth");
         Link hostVeth = PodInterface.attach(host, hostName, bridge, cfg);
+        undo.checkpoint("attach");
 
         if (addresses == null) {
             if (!cfg.disableContainerInterface()) {
@@ -78,6 +82,7 @@ public final class BridgePlugin implements Plugin {
             return describe(host, podRtnl, cfg, hostName, request, new Result());
         }
         PodInterface.configureContainer(pod, podRtnl, request.ifname(), addresses, cfg);
+        undo.checkpoint("container");
         if (cfg.isGateway()) {
             for (Result.IpConfig ip : addresses.ips()) {
                 Cidr subnet = Cidr.parse(ip.address(), "address");
@@ -85,14 +90,18 @@ public final class BridgePlugin implements Plugin {
                 GatewayAddresses.ensure(host, bridge, gw, cfg.forceAddress(), hostVeth.index(), request.log());
             }
             enableForwarding(addresses);
+            undo.checkpoint("gateway");
         }
         if (cfg.ipMasq()) {
             IpMasq masq = IpMasq.forConfig(cfg, request);
             List<Result.IpConfig> ips = addresses.ips();
             undo.onFailure("remove masquerade rules", () -> masq.teardown(ips));
             masq.setup(ips);
+            undo.checkpoint("masquerade");
         }
-        return describe(host, podRtnl, cfg, hostName, request, addresses);
+        Result result = describe(host, podRtnl, cfg, hostName, request, addresses);
+        undo.checkpoint("result");
+        return result;
     }
 
     /** Fills in a missing gateway (network + 1) when the bridge is the gateway, and the default routes. */

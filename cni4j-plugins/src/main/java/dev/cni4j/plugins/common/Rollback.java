@@ -10,8 +10,12 @@ import java.util.Deque;
  * and the rest still run.
  */
 public final class Rollback {
+    /** Env var naming a checkpoint at which ADD fails on purpose: how tests prove each undo path. */
+    public static final String FAILPOINT_ENV = "CNI4J_FAILPOINT";
+
     private final Deque<Step> steps = new ArrayDeque<>();
     private final PrintStream log;
+    private final String failpoint;
 
     /** One undo action. */
     @FunctionalInterface
@@ -20,7 +24,19 @@ public final class Rollback {
     }
 
     public Rollback(PrintStream log) {
+        this(log, null);
+    }
+
+    public Rollback(PrintStream log, String failpoint) {
         this.log = log;
+        this.failpoint = failpoint;
+    }
+
+    /** Marks the end of a step; fails here when the request names it as its failpoint. */
+    public void checkpoint(String name) {
+        if (name.equals(failpoint)) {
+            throw new IllegalStateException("failpoint " + name + " reached");
+        }
     }
 
     /** Registers how to undo the step just done. */

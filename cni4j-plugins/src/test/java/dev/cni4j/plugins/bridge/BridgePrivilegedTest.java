@@ -192,6 +192,24 @@ class BridgePrivilegedTest {
         assertTrue(cni0.contains("10.244.1.1/24") && !cni0.contains("10.99.0.1"), cni0);
     }
 
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"ipam", "bridge", "veth", "attach", "container", "gateway", "masquerade", "result"})
+    void failureAfterEachStepLeavesNoLinkReservationOrRule(String step) throws IOException {
+        Path a = net.newPod();
+        String c = conf("1.0.0", ",\"ipMasq\":true,\"ipMasqBackend\":\"iptables\"", DUAL);
+        Outcome o = net.runInNode(() -> new PluginInvocation("bridge", "ADD", "pod-a", a.toString(), "eth0")
+                .env("CNI_PATH", binDir.toString()).env("CNI4J_FAILPOINT", step).run(c));
+        assertEquals(1, o.exit(), o.stdout());
+        assertTrue(o.json().string("msg").contains("failpoint " + step), o.stdout());
+        assertEquals(0, reservations(), "IPs released");
+        assertFalse(net.execInNode("ip", "-o", "link").contains("veth"), "no host veth");
+        assertFalse(net.exec(a, "ip", "-o", "link").contains("eth0"), "no container interface");
+        String nat = net.execInNode("iptables-save", "-t", "nat") + net.execInNode("ip6tables-save", "-t", "nat");
+        assertFalse(nat.contains("10.244.1.") || nat.contains("CNI-"), "no masquerade rule: " + nat);
+        // The same pod then comes up normally.
+        run("ADD", "pod-a", a, c).assertSuccess();
+    }
+
     @Test
     void staleGatewayIsReconciledWhenNoPodUsesTheBridge() {
         net.execInNode("ip", "link", "add", "cni0", "type", "bridge");
