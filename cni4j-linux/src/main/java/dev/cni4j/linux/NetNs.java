@@ -15,8 +15,9 @@ import java.util.stream.Stream;
  * An open network namespace: a file descriptor on an nsfs file such as {@code /run/netns/NAME},
  * {@code /proc/PID/ns/net} or a CNI runtime's {@code /var/run/netns/cni-...}.
  *
- * <p>{@link #run} executes work inside the namespace on a fresh platform thread that exits
- * afterwards, so the caller's thread never changes namespace and a failed switch cannot leak.
+ * <p>{@link #run} executes work inside the namespace on a fresh platform thread, which switches
+ * back and then exits, so the caller's thread never changes namespace and a failed switch cannot
+ * leak into other work.
  * Named namespaces ({@link #create}, {@link #delete}, {@link #list}) behave like
  * {@code ip netns add/del/list}.
  */
@@ -104,8 +105,19 @@ public final class NetNs implements AutoCloseable {
     public <T, X extends Exception> T run(Work<T, X> work) throws X {
         int nsFd = fd();
         return onNewThread("netns " + path, () -> {
-            Native.call("setns " + path, Native.SYS_SETNS, nsFd, Native.CLONE_NEWNET, 0);
-            return work.call();
+            // the thread exits afterwards anyway; switching back keeps it honest if that ever changes
+            int home = Native.openRaw("/proc/thread-self/ns/net", Native.O_RDONLY | Native.O_CLOEXEC, 0);
+            if (home < 0) throw LinuxException.of(-home, "open /proc/thread-self/ns/net");
+            try {
+                Native.call("setns " + path, Native.SYS_SETNS, nsFd, Native.CLONE_NEWNET, 0);
+                try {
+                    return work.call();
+                } finally {
+                    Native.raw(Native.SYS_SETNS, home, Native.CLONE_NEWNET, 0, 0, 0, 0);
+                }
+            } finally {
+                Native.close(home);
+            }
         });
     }
 
