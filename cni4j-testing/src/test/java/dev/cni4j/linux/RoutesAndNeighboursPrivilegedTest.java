@@ -85,6 +85,27 @@ class RoutesAndNeighboursPrivilegedTest {
     }
 
     @Test
+    void otherTablesAndIpv6Tentative() throws Exception {
+        rtnl.routes().add(Route.to(ip("198.51.100.0"), 24).dev(r0).withTable(100).withSource(ip("192.0.2.1")));
+        String t = net.exec(pod, "ip", "route", "show", "table", "100");
+        assertTrue(t.contains("198.51.100.0/24 dev r0 scope link src 192.0.2.1"), t);
+        assertTrue(rtnl.routes().list(Rtnl.AF_INET).stream().noneMatch(x -> x.table() == 100));
+        Route listed = rtnl.routes().list(Rtnl.AF_INET, 100).get(0);
+        assertEquals(ip("192.0.2.1"), listed.source());
+        assertEquals(Route.SCOPE_LINK, listed.scope());
+        rtnl.routes().delete(Route.to(ip("198.51.100.0"), 24).withTable(100));
+        assertEquals("", net.exec(pod, "ip", "route", "show", "table", "100").trim());
+
+        // without NODAD an IPv6 address on a link with carrier starts tentative
+        InetAddress v6 = ip("2001:db8::5");
+        rtnl.addresses().add(r0, v6, 64);
+        Address a = rtnl.addresses().list(r0, Rtnl.AF_INET6).stream()
+                .filter(x -> x.address().equals(v6)).findFirst().orElseThrow();
+        assertTrue(a.isTentative(), "flags 0x" + Integer.toHexString(a.flags()));
+        assertTrue(net.exec(pod, "ip", "-6", "addr", "show", "dev", "r0").contains("2001:db8::5/64 scope global tentative"));
+    }
+
+    @Test
     void linkScopeRouteWithoutGateway() throws Exception {
         rtnl.routes().add(Route.to(ip("203.0.113.0"), 25).dev(r0));
         String ipr = net.exec(pod, "ip", "route", "show", "203.0.113.0/25");
