@@ -28,6 +28,7 @@ final class Native {
     static final long SYS_READ = 0;
     static final long SYS_WRITE = 1;
     static final long SYS_CLOSE = 3;
+    static final long SYS_FSTAT = 5;
     static final long SYS_IOCTL = 16;
     static final long SYS_GETPID = 39;
     static final long SYS_SOCKET = 41;

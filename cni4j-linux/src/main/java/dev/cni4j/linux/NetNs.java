@@ -28,6 +28,7 @@ public final class NetNs implements AutoCloseable {
     private static final long NSFS_MAGIC = 0x6e736673L;
     private static final long NS_GET_NSTYPE = 0xb703;
     private static final int STATFS_SIZE = 120; // struct statfs on x86_64, f_type is the first long
+    private static final int STAT_SIZE = 144;   // struct stat on x86_64: st_dev @0, st_ino @8
 
     private final Path path;
     private volatile int fd;
@@ -89,6 +90,23 @@ public final class NetNs implements AutoCloseable {
         int f = fd;
         if (f < 0) throw new IllegalStateException("netns " + path + " is closed");
         return f;
+    }
+
+    /**
+     * The namespace's identity: device and inode of its nsfs file (what {@code ip netns identify}
+     * and {@code /proc/PID/ns/net -> net:[INODE]} show).
+     */
+    public long inode() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(STAT_SIZE, 8);
+            Native.call("fstat netns " + path, Native.SYS_FSTAT, fd(), st.address(), 0);
+            return st.get(ValueLayout.JAVA_LONG, 8); // st_ino; st_dev (offset 0) is the one nsfs
+        }
+    }
+
+    /** True if both refer to the same namespace, e.g. to refuse a pod netns that is the host's. */
+    public boolean isSameNamespace(NetNs other) {
+        return inode() == other.inode();
     }
 
     /** Work that runs inside a namespace; may throw one checked exception type. */

@@ -65,10 +65,10 @@ class LinkKindsPrivilegedTest {
 
     @Test
     void bridgeWithPortOptionsAndMaster() {
-        node.links().create(new Bridge("br0", 1450, null, null, true, true));
-        Link br = node.links().require("br0");
+        node.links().create(new Bridge("cni4jtbr0", 1450, null, null, true, true));
+        Link br = node.links().require("cni4jtbr0");
         assertEquals("bridge", br.kind());
-        String d = net.execInNode("ip", "-d", "link", "show", "br0");
+        String d = net.execInNode("ip", "-d", "link", "show", "cni4jtbr0");
         assertTrue(d.contains("nf_call_iptables 1") && d.contains("nf_call_ip6tables 1") && d.contains("mtu 1450"), d);
 
         node.links().create(Veth.of("p0", "p1"));
@@ -83,10 +83,13 @@ class LinkKindsPrivilegedTest {
         node.bridgePorts().setHairpin(p0.index(), false);
         assertTrue(net.execInNode("bridge", "-d", "link", "show", "dev", "p0").contains("hairpin off"));
 
+        try (Rtnl root = Rtnl.openCurrent()) { // read-only look at this machine's namespace
+            assertTrue(root.links().get("cni4jtbr0").isEmpty(), "the bridge exists in the node namespace only");
+        }
         node.links().setNoMaster(p0.index());
         assertEquals(0, node.links().require("p0").masterIndex());
         node.links().delete(br.index());
-        assertTrue(node.links().get("br0").isEmpty());
+        assertTrue(node.links().get("cni4jtbr0").isEmpty());
     }
 
     @Test
