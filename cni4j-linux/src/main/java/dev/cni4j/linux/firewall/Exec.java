@@ -29,7 +29,8 @@ final class Exec {
         try {
             // stderr drained on its own thread so a chatty tool cannot block on a full pipe
             String[] err = new String[1];
-            Thread errReader = Thread.ofVirtual().start(() -> err[0] = readAll(p.getErrorStream()));
+            Thread errReader = Thread.ofPlatform().daemon(true).name("cni4j-exec-stderr")
+                    .start(() -> err[0] = readAll(p.getErrorStream())); // platform: no virtual-thread scheduler start-up
             if (stdin != null) {
                 try (OutputStream in = p.getOutputStream()) {
                     in.write(stdin.getBytes(StandardCharsets.UTF_8));
