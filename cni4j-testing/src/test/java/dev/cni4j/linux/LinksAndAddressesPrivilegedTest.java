@@ -102,6 +102,16 @@ class LinksAndAddressesPrivilegedTest {
     }
 
     @Test
+    void receiveTimesOutInsteadOfHanging() {
+        try (NetNs node = net.openNode(); NetlinkChannel ch = NetlinkChannel.open(NetlinkChannel.NETLINK_ROUTE, node)) {
+            ch.setReceiveTimeout(50);
+            LinuxException e = assertThrows(LinuxException.class, () -> ch.receive(new byte[65536]));
+            assertEquals("EAGAIN", e.errnoName());
+            assertTrue(ch.portId() != 0);
+        }
+    }
+
+    @Test
     void largeDumpsSpanManyDatagrams() throws Exception {
         Path pod = net.newPod();
         try (NetNs ns = NetNs.open(pod); Rtnl rtnl = Rtnl.open(ns)) {
