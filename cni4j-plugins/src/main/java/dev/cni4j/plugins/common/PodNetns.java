@@ -3,6 +3,7 @@ package dev.cni4j.plugins.common;
 import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.NetNsNotFoundException;
+import dev.cni4j.linux.NotANetNsException;
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.ErrorCode;
 import java.nio.file.Path;
@@ -33,6 +34,12 @@ public final class PodNetns {
             return NetNs.open(Path.of(path));
         } catch (NetNsNotFoundException e) {
             return null;
+        } catch (NotANetNsException e) {
+            if (e.isStaleMountPoint()) {
+                return null; // a /run/netns entry whose namespace was unmounted: gone too
+            }
+            throw new CniException(ErrorCode.INVALID_ENVIRONMENT,
+                    "CNI_NETNS \"" + path + "\" is not a network namespace: " + e.getMessage());
         } catch (LinuxException e) {
             throw new CniException(ErrorCode.INVALID_ENVIRONMENT,
                     "CNI_NETNS \"" + path + "\" is not a network namespace: " + e.getMessage());
