@@ -62,6 +62,9 @@ record Kubeconfig(URI server, String caPem, boolean insecure, String token, Stri
     private static Kubeconfig resolve(Path file, Map<?, ?> doc) {
         String contextName = scalar(doc, "current-context");
         Map<?, ?> context = named(file, doc, "contexts", contextName, "context");
+        if (context == null && doc.get("contexts") instanceof List<?> l && !l.isEmpty()) {
+            throw error(file, "has no current-context"); // several contexts: guessing one would be wrong
+        }
         Map<?, ?> cluster = named(file, doc, "clusters", context == null ? null : scalar(context, "cluster"), "cluster");
         if (cluster == null) {
             throw error(file, contextName == null ? "has no current-context" : "has no cluster for context " + contextName);
