@@ -91,7 +91,14 @@ public final class KubernetesNodeSource implements PodCidrSource {
 
     @Override
     public List<IpNet> podCidrs() {
-        Kubeconfig config = Kubeconfig.load(kubeconfig);
+        Kubeconfig config;
+        try {
+            config = Kubeconfig.load(kubeconfig);
+        } catch (NoClassDefFoundError e) {
+            // a packaging mistake, not the node's: say which jar is missing rather than a bare 999
+            throw new CniException(ErrorCode.INTERNAL, "usePodCidr: cannot read the kubeconfig " + kubeconfig
+                    + ": the YAML parser (org.yaml:snakeyaml) is not on the plugin's class path", e.toString());
+        }
         // node names are DNS subdomains; anything else would change the URL's meaning
         if (!nodeName.matches("[A-Za-z0-9.-]+")) {
             throw new CniException(ErrorCode.INVALID_NETWORK_CONFIG, "usePodCidr: invalid node name \"" + nodeName + "\"");
@@ -138,7 +145,7 @@ public final class KubernetesNodeSource implements PodCidrSource {
                     + " ms");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw notReady("cannot reach the Kubernetes API at " + config.server() + ": " + cause);
+            throw notReady("cannot reach the Kubernetes API at " + config.server() + ": " + describe(cause));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw notReady("interrupted while asking the Kubernetes API for node " + nodeName);
@@ -172,6 +179,16 @@ public final class KubernetesNodeSource implements PodCidrSource {
             throw notReady("node " + nodeName + " has no podCIDR yet");
         }
         return cidrs;
+    }
+
+    /** The failure's type and the first message down its causes (the JDK client's are often empty). */
+    private static String describe(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c.getMessage() != null && !c.getMessage().isBlank()) {
+                return t.getClass().getSimpleName() + ": " + c.getMessage();
+            }
+        }
+        return t.getClass().getSimpleName();
     }
 
     /** The {@code message} of a Kubernetes Status object, else the start of the body. */
