@@ -51,7 +51,7 @@ record Kubeconfig(URI server, String caPem, boolean insecure, String token, Stri
             // SafeConstructor: plain maps, lists and scalars only, never arbitrary classes
             root = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
         } catch (YAMLException e) {
-            throw error(file, "is not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+            throw error(file, "is not valid YAML: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
         }
         if (!(root instanceof Map<?, ?> doc)) {
             throw error(file, "is not a YAML mapping");
@@ -158,6 +158,13 @@ record Kubeconfig(URI server, String caPem, boolean insecure, String token, Stri
     private static String scalar(Map<?, ?> map, String key) {
         Object v = map.get(key);
         return v == null || v instanceof Map || v instanceof List ? null : v.toString();
+    }
+
+    /** Without the secrets: a record's default would print the token and the key. */
+    @Override
+    public String toString() {
+        return "Kubeconfig[server=" + server + ", ca=" + (caPem != null) + ", insecure=" + insecure + ", token="
+                + (token != null) + ", clientCert=" + (clientCertPem != null) + "]";
     }
 
     static CniException error(Path file, String what) {

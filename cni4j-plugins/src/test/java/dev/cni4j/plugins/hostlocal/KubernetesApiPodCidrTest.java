@@ -157,6 +157,22 @@ class KubernetesApiPodCidrTest {
     }
 
     @Test
+    void nodenameInTheConfigWinsOverTheEnvironment() {
+        Cni.Outcome o = run("ADD", conf("legacy", kubeconfig("token: " + TOKEN), "\"subnet\": \"usePodCidr\""),
+                Map.of("K8S_NODE_NAME", "dual", "NODE_NAME", "dual"));
+        assertEquals(List.of("10.244.3.2/24"), addresses(o));
+        assertEquals("/api/v1/nodes/legacy", lastRequest().getPath());
+    }
+
+    @Test
+    void aKubernetesKeyThatIsNotAnObjectIsABadConfig() {
+        String c = KubeApi.calicoConfig("0.4.0", tmp, "dual", null, "\"subnet\": \"usePodCidr\"")
+                .replace("\"policy\"", "\"kubernetes\": \"/etc/cni/net.d/calico-kubeconfig\", \"policy\"");
+        assertEquals(7, run("ADD", c, Map.of()).code());
+        assertFalse(Files.exists(tmp.resolve("data")));
+    }
+
+    @Test
     void theNodeAgentsFileWinsWhenPresent() {
         KubeApi.write(tmp.resolve("podcidr"), "10.99.0.0/24\n");
         int before = server.getRequestCount();

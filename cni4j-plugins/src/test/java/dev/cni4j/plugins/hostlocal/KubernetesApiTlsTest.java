@@ -104,11 +104,12 @@ class KubernetesApiTlsTest {
             }
         }
         seen.add(String.valueOf(who));
-        boolean known = ex.getRequestURI().getPath().equals("/api/v1/nodes/dual");
-        int status = who == null ? 401 : known ? 200 : 404;
+        String path = ex.getRequestURI().getPath();
+        int status = who == null ? 401 : path.equals("/api/v1/nodes/dual") ? 200
+                : path.equals("/api/v1/nodes/busy") ? 503 : 404;
         String body = status == 200 ? NODE : """
                 {"kind": "Status", "apiVersion": "v1", "status": "Failure", "message": "%s", "code": %d}
-                """.formatted(status == 401 ? "Unauthorized" : "nodes not found", status);
+                """.formatted(status == 401 ? "Unauthorized" : status == 503 ? "etcd is busy" : "nodes not found", status);
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(status, bytes.length);
@@ -220,6 +221,16 @@ class KubernetesApiTlsTest {
         assertEquals(7, o.code());
         assertEquals("usePodCidr: the Kubernetes API refused to show node dual (HTTP 401) with the credentials of "
                 + tmp.resolve("calico-kubeconfig") + ": Unauthorized", o.msg());
+        assertFalse(Files.exists(tmp.resolve("data")));
+    }
+
+    @Test
+    void aServerErrorIsTryAgainLater() {
+        Path kc = KubeApi.kubeconfig(tmp, https() + "\ncertificate-authority-data: " + b64(serverCaPem), "token: " + TOKEN);
+        String conf = KubeApi.calicoConfig("1.0.0", tmp, "busy", kc, "\"subnet\": \"usePodCidr\"");
+        Cni.Outcome o = Cni.run(new HostLocal(), "ADD", conf, "c1", "eth0", Map.of());
+        assertEquals(11, o.code());
+        assertEquals("usePodCidr: the Kubernetes API answered HTTP 503 for node busy: etcd is busy", o.msg());
         assertFalse(Files.exists(tmp.resolve("data")));
     }
 
