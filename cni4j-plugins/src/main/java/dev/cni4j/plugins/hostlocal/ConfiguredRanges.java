@@ -40,7 +40,7 @@ final class ConfiguredRanges {
         if (raw.isEmpty()) {
             throw HostLocalErrors.config("no IP ranges specified");
         }
-        raw = expandPodCidrs(raw, ipam, podCidrs);
+        raw = expandPodCidrs(raw, request, ipam, podCidrs);
 
         List<RangeSet> sets = new ArrayList<>(raw.size());
         for (int i = 0; i < raw.size(); i++) {
@@ -96,7 +96,8 @@ final class ConfiguredRanges {
      * CIDR. {@code usePodCidr} takes every family, unless the config also names
      * {@code usePodCidrIPv6} (Calico's dual-stack form), which then takes the IPv6 one.
      */
-    private static List<List<Spec>> expandPodCidrs(List<List<Spec>> raw, JsonObject ipam, PodCidrSource.Factory source) {
+    private static List<List<Spec>> expandPodCidrs(List<List<Spec>> raw, Request request, JsonObject ipam,
+                                                  PodCidrSource.Factory source) {
         boolean v6Marker = false;
         boolean any = false;
         for (List<Spec> set : raw) {
@@ -125,7 +126,7 @@ final class ConfiguredRanges {
                 throw HostLocalErrors.config("\"subnet\": \"" + marker.subnet + "\" must be alone in its range set,"
                         + " without rangeStart, rangeEnd or gateway");
             }
-            cidrs = cidrs != null ? cidrs : source.forIpam(ipam).podCidrs();
+            cidrs = cidrs != null ? cidrs : source.forRequest(request, ipam).podCidrs();
             boolean onlyV6 = USE_POD_CIDR_IPV6.equalsIgnoreCase(marker.subnet);
             boolean onlyV4 = !onlyV6 && v6Marker;
             int before = out.size();

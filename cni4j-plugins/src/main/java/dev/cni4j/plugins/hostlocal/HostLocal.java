@@ -20,9 +20,9 @@ import java.util.Set;
 public final class HostLocal implements Plugin {
     private final PodCidrSource.Factory podCidrs;
 
-    /** The plugin as the executable runs it: pod CIDRs from the node agent's file. */
+    /** The plugin as the executable runs it: pod CIDRs from the node agent's file, else the Kubernetes API. */
     public HostLocal() {
-        this(PodCidrSource.nodeAgentFile());
+        this(PodCidrSource.nodeAgentFileOrApi());
     }
 
     /** With another source of the node's pod CIDRs. */

@@ -21,6 +21,7 @@ final class HostLocalErrors {
     /** The node's pod CIDR is not known yet (code 11): the runtime retries. */
     static CniException podCidrNotReady(String msg) {
         return new CniException(ErrorCode.TRY_AGAIN_LATER, msg,
-                "\"subnet\": \"usePodCidr\" needs the node's pod CIDR(s) written by the cni4j node agent");
+                "\"subnet\": \"usePodCidr\" needs the node's pod CIDR(s), from the cni4j node agent's file"
+                        + " or else the Node object in the Kubernetes API");
     }
 }

@@ -1,6 +1,8 @@
 package dev.cni4j.plugins.hostlocal;
 
 import dev.cni4j.json.JsonObject;
+import dev.cni4j.skel.Request;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -9,9 +11,9 @@ import java.util.List;
  * ADD and STATUS, never by DEL, CHECK or GC, so that releasing IPs works whatever the node's
  * state.
  *
- * <p>The default reads the file kept by the cni4j node agent ({@link PodCidrFile}); another
- * source (e.g. the Kubernetes Node object) plugs in through {@link Factory} given to
- * {@link HostLocal#HostLocal(Factory)}.
+ * <p>The default reads the file kept by the cni4j node agent ({@link PodCidrFile}) and, when that
+ * file does not exist, the Node object from the Kubernetes API ({@link KubernetesNodeSource});
+ * another source plugs in through {@link Factory} given to {@link HostLocal#HostLocal(Factory)}.
  */
 public interface PodCidrSource {
     /** Where the node agent writes the pod CIDRs unless the ipam config says {@code podCidrFile}. */
@@ -24,14 +26,35 @@ public interface PodCidrSource {
      */
     List<IpNet> podCidrs();
 
-    /** Chooses the source for one invocation, from the {@code ipam} section of its config. */
+    /**
+     * Chooses the source for one invocation. Called only when a range asks for the pod CIDR; the
+     * whole request is given because the API fallback reads top-level keys ({@code nodename},
+     * {@code kubernetes}) and the environment.
+     */
     @FunctionalInterface
     interface Factory {
-        PodCidrSource forIpam(JsonObject ipam);
+        PodCidrSource forRequest(Request request, JsonObject ipam);
     }
 
-    /** The default: the node agent's file, at {@code ipam.podCidrFile} or {@link #DEFAULT_FILE}. */
+    /** Only the node agent's file, at {@code ipam.podCidrFile} or {@link #DEFAULT_FILE}. */
     static Factory nodeAgentFile() {
-        return ipam -> new PodCidrFile(Path.of(ipam.string("podCidrFile", DEFAULT_FILE)));
+        return (request, ipam) -> new PodCidrFile(podCidrFile(ipam));
+    }
+
+    /**
+     * The executable's default: the node agent's file when it exists, otherwise the Node object
+     * from the Kubernetes API, through the kubeconfig at {@code kubernetes.kubeconfig}.
+     */
+    static Factory nodeAgentFileOrApi() {
+        return (request, ipam) -> {
+            Path file = podCidrFile(ipam);
+            // exists() rather than a read that fails: a present but unreadable or half-written
+            // file is the agent's business (code 11), not a reason to ask the API.
+            return Files.exists(file) ? new PodCidrFile(file) : KubernetesNodeSource.of(request, file);
+        };
+    }
+
+    private static Path podCidrFile(JsonObject ipam) {
+        return Path.of(ipam.string("podCidrFile", DEFAULT_FILE));
     }
 }

@@ -5,7 +5,9 @@
  * <p>Entry: {@link dev.cni4j.plugins.hostlocal.HostLocal}. Config:
  * {@link dev.cni4j.plugins.hostlocal.IpamConfig} (ranges assembled by {@code ConfiguredRanges},
  * requested IPs by {@code RequestedIps}, pod CIDRs from a
- * {@link dev.cni4j.plugins.hostlocal.PodCidrSource}). Allocation: {@code Allocator} over
+ * {@link dev.cni4j.plugins.hostlocal.PodCidrSource}: the node agent's file, else the Node object
+ * through {@link dev.cni4j.plugins.hostlocal.KubernetesNodeSource} with {@code Kubeconfig},
+ * {@code KubeTls} and {@code Pem}). Allocation: {@code Allocator} over
  * {@link dev.cni4j.plugins.hostlocal.RangeSet}s of {@link dev.cni4j.plugins.hostlocal.IpRange}s,
  * persisted by {@link dev.cni4j.plugins.hostlocal.HostLocalStore} under {@code StoreLock}.
  */

@@ -28,13 +28,25 @@ class PodCidrTest {
 
     @Test
     void missingFileIsTryAgainLaterAndCreatesNothing() {
-        Cni.Outcome o = Cni.run("ADD", conf("\"subnet\": \"usePodCidr\""), "c1", "eth0");
+        HostLocal fileOnly = new HostLocal(PodCidrSource.nodeAgentFile());
+        Cni.Outcome o = Cni.run(fileOnly, "ADD", conf("\"subnet\": \"usePodCidr\""), "c1", "eth0", Map.of());
         assertEquals(11, o.code());
         assertEquals("usePodCidr: the node's pod CIDR file " + tmp.resolve("podcidr")
                 + " does not exist; the cni4j node agent has not written it yet", o.msg());
         assertEquals(List.of(""), StoreFiles.tree(tmp));
-        Cni.Outcome status = Cni.run("STATUS", conf("\"subnet\": \"usePodCidr\""), "c1", "eth0");
+        Cni.Outcome status = Cni.run(fileOnly, "STATUS", conf("\"subnet\": \"usePodCidr\""), "c1", "eth0", Map.of());
         assertEquals(50, status.code(), "STATUS: the plugin cannot serve ADDs yet");
+    }
+
+    /** The executable's default falls back to the Kubernetes API, which needs a kubeconfig. */
+    @Test
+    void missingFileWithoutKubeconfigIsABadConfigAndCreatesNothing() {
+        Cni.Outcome o = Cni.run("ADD", conf("\"subnet\": \"usePodCidr\""), "c1", "eth0");
+        assertEquals(7, o.code());
+        assertEquals("usePodCidr: the node agent's pod CIDR file " + tmp.resolve("podcidr") + " does not exist and the"
+                + " plugin config has no \"kubernetes\": {\"kubeconfig\": ...} to read the node's pod CIDR from the"
+                + " Kubernetes API", o.msg());
+        assertEquals(List.of(""), StoreFiles.tree(tmp));
     }
 
     @Test
@@ -83,7 +95,7 @@ class PodCidrTest {
 
     @Test
     void anotherSourcePlugsIn() {
-        HostLocal plugin = new HostLocal(ipam -> () -> List.of(IpNet.parse("10.77.0.0/16")));
+        HostLocal plugin = new HostLocal((request, ipam) -> () -> List.of(IpNet.parse("10.77.0.0/16")));
         Cni.Outcome o = Cni.run(plugin, "ADD", conf("\"subnet\": \"usePodCidr\""), "a", "eth0", Map.of());
         assertEquals(List.of("10.77.0.2/16"), addresses(o));
     }
