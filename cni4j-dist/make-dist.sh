@@ -20,7 +20,8 @@ mkdir -p "$dist/bin" "$lib/cli"
 # The plugins run from one jar: one class path entry, and classes that the AOT cache can hold.
 classes=$(mktemp -d)
 trap 'rm -rf "$classes"' EXIT
-for m in cni4j-core cni4j-linux cni4j-plugins; do
+# snakeyaml: host-local reads a kubeconfig with it, only on the usePodCidr API fallback path.
+for m in cni4j-core cni4j-linux cni4j-plugins snakeyaml; do
   (cd "$classes" && "$jdk/bin/jar" xf "$jars/$m.jar")
 done
 rm -rf "$classes/META-INF"
