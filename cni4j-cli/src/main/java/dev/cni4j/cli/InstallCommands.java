@@ -95,15 +95,17 @@ final class InstallCommands {
         }
 
         InstallManifest manifest = new InstallManifest();
-        libFiles.forEach((path, bytes) -> write(manifest, path, bytes, AtomicFiles.READABLE));
-        launchers.forEach((path, bytes) -> write(manifest, path, bytes, AtomicFiles.EXECUTABLE));
+        List<Path> written = new ArrayList<>();
+        libFiles.forEach((path, bytes) -> write(manifest, written, path, bytes, AtomicFiles.READABLE));
+        launchers.forEach((path, bytes) -> write(manifest, written, path, bytes, AtomicFiles.EXECUTABLE));
+        // The manifest names the conflist before it exists, so a failed install can still be undone.
         conflist.forEach(manifest::add);
-        AtomicFiles.write(manifestFile, manifest.encode(), AtomicFiles.READABLE);
-        conflist.forEach((path, bytes) -> AtomicFiles.write(path, bytes, AtomicFiles.READABLE));
+        write(null, written, manifestFile, manifest.encode(), AtomicFiles.READABLE);
+        conflist.forEach((path, bytes) -> write(null, written, path, bytes, AtomicFiles.READABLE));
         // An earlier install's files that this one did not rewrite (e.g. another conflist name).
         previous.files().keySet().stream().filter(p -> !manifest.contains(p) && previous.unchanged(p))
                 .forEach(InstallCommands::delete);
-        report(args, "installed", targets);
+        report(args, "installed", written);
         return 0;
     }
 
@@ -219,10 +221,14 @@ final class InstallCommands {
         }
     }
 
-    private static void write(InstallManifest manifest, Path path, byte[] bytes,
+    /** Writes one file, in the manifest unless that is null; {@code written} keeps the order for the report. */
+    private static void write(InstallManifest manifest, List<Path> written, Path path, byte[] bytes,
             java.util.Set<java.nio.file.attribute.PosixFilePermission> mode) {
         AtomicFiles.write(path, bytes, mode);
-        manifest.add(path, bytes);
+        if (manifest != null) {
+            manifest.add(path, bytes);
+        }
+        written.add(path);
     }
 
     private static boolean isConfig(Path p) {

@@ -140,11 +140,12 @@ final class NetworkCommands {
             out.print(GC_USAGE);
             return 0;
         }
-        NetworkConfigList network = network(args, args.expect("gc", "NETWORK").get(0));
+        String name = args.expect("gc", "NETWORK").get(0);
+        Set<GcAttachment> given = parseValid(args.values("--valid"));
+        NetworkConfigList network = network(args, name);
         CniRuntime runtime = runtime(args);
         List<CachedAttachment> cached = runtime.cache().attachments(network.name());
-        Set<GcAttachment> valid = args.values("--valid").isEmpty() ? liveAttachments(cached)
-                : parseValid(args.values("--valid"));
+        Set<GcAttachment> valid = given.isEmpty() ? liveAttachments(cached) : given;
         List<Object> stale = new ArrayList<>();
         for (CachedAttachment a : cached) {
             if (!valid.contains(new GcAttachment(a.containerId(), a.ifName()))) {
