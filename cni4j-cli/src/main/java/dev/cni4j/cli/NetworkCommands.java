@@ -99,6 +99,12 @@ final class NetworkCommands {
     }
 
     private JsonObject add(CniRuntime runtime, NetworkConfigList network, RuntimeConf rt) {
+        // A second ADD of the same attachment would leak the first one's resources (host-local
+        // refuses it anyway); say so before any plugin runs.
+        if (Files.exists(runtime.cache().file(network.name(), rt.containerId(), rt.ifName()))) {
+            throw CliException.failed(rt.containerId() + " " + rt.ifName() + " is already attached to network "
+                    + network.name() + "; run cni4j del first");
+        }
         try {
             return runtime.add(network, rt);
         } catch (CniException e) {

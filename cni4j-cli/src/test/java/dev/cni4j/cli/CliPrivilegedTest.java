@@ -110,6 +110,30 @@ class CliPrivilegedTest {
     }
 
     @Test
+    void installedPluginsWorkFromTheirNewHome() throws IOException {
+        requireDist();
+        Path bin = tmp.resolve("opt/cni/bin");
+        Path installedConf = tmp.resolve("etc/cni/net.d");
+        Path mine = Files.writeString(tmp.resolve("20-lo.conflist"),
+                "{\"cniVersion\":\"1.1.0\",\"name\":\"lo-inst\",\"plugins\":[{\"type\":\"loopback\"}]}");
+        CliRun.run("install", "--dist", DIST.toString(), "--bin-dir", bin.toString(), "--conf-dir",
+                installedConf.toString(), "--conflist", mine.toString()).assertOk();
+        try (TestNetworks net = TestNetworks.create()) {
+            Path pod = net.newPod();
+            String[] args = {"--conf-dir", installedConf.toString(), "--bin-dir", bin.toString(), "--cache-dir",
+                    cache.toString(), "--ifname", "lo"};
+            net.runInNode(() -> CliRun.run(CliTest.concat(new String[] {"add", "lo-inst", pod.toString()}, args)))
+                    .assertOk();
+            assertTrue(net.exec(pod, "ip", "-o", "link", "show", "lo").contains("UP"));
+            net.runInNode(() -> CliRun.run(CliTest.concat(new String[] {"del", "lo-inst", pod.toString()}, args)))
+                    .assertOk();
+        }
+        CliRun.run("uninstall", "--bin-dir", bin.toString()).assertOk();
+        assertFalse(Files.exists(bin.resolve("loopback")));
+        assertFalse(Files.exists(installedConf.resolve("20-lo.conflist")));
+    }
+
+    @Test
     void gcDeletesAttachmentsWhoseNamespaceIsGone() {
         requireDist();
         try (TestNetworks net = TestNetworks.create()) {

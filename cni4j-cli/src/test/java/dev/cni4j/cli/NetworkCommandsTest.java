@@ -90,6 +90,10 @@ class NetworkCommandsTest {
         assertEquals(List.of("CNI_ARGS=IgnoreUnknown=1;K8S_POD_NAME=web", "CNI_COMMAND=ADD", "CNI_CONTAINERID=c1",
                 "CNI_IFNAME=net1", "CNI_NETNS=" + NETNS, "CNI_PATH=" + tmp.resolve("bin")), env("ADD"));
         assertTrue(Files.exists(cache.resolve("results/rec-c1-net1")));
+        Files.delete(log.resolve("ADD.stdin"));
+        cli("add", "rec", NETNS, "--container-id", "c1", "--ifname", "net1").assertOneLineError(1,
+                "c1 net1 is already attached to network rec; run cni4j del first");
+        assertFalse(Files.exists(log.resolve("ADD.stdin")), "no plugin ran");
 
         cli("check", "rec", NETNS, "--container-id", "c1", "--ifname", "net1").assertOk();
         assertEquals(result, stdin("CHECK").object("prevResult"));
