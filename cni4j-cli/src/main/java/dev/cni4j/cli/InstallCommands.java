@@ -4,15 +4,14 @@ import dev.cni4j.runtime.ConfigDirectory;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
+import java.util.Set;
 
 /**
  * {@code install} and {@code uninstall}. Install copies the plugin launchers of the dist the
@@ -64,44 +63,32 @@ final class InstallCommands {
         Path confDir = Path.of(args.value("--conf-dir", ConfigDirectory.DEFAULT_DIR.toString())).toAbsolutePath()
                 .normalize();
         Map<Path, byte[]> conflist = conflist(args, confDir);
-        Path dist = distDir(args.value("--dist", null));
+        DistDir dist = DistDir.locate(args.value("--dist", null));
         Path libDir = binDir.resolve(LIB_DIR);
 
         // Everything is read and checked before the first write.
-        Map<Path, byte[]> libFiles = new LinkedHashMap<>();
-        for (Path f : regularFiles(dist.resolve("lib"))) {
-            libFiles.put(libDir.resolve(f.getFileName()), AtomicFiles.read(f));
-        }
-        Map<Path, byte[]> launchers = new LinkedHashMap<>();
-        for (Path f : regularFiles(dist.resolve("bin"))) {
-            if (!f.getFileName().toString().equals("cni4j")) {
-                launchers.put(binDir.resolve(f.getFileName()), relocate(f, libDir));
-            }
-        }
-        if (launchers.isEmpty()) {
-            throw CliException.failed("no plugin launchers in " + dist.resolve("bin") + "; build the dist first");
-        }
+        Map<Path, byte[]> libFiles = dist.libFiles(libDir);
+        Map<Path, byte[]> launchers = dist.pluginLaunchers(binDir, libDir);
         Path manifestFile = InstallManifest.location(libDir);
         InstallManifest previous = InstallManifest.read(manifestFile);
-        List<Path> targets = new ArrayList<>(libFiles.keySet());
-        targets.addAll(launchers.keySet());
-        targets.addAll(conflist.keySet());
+        InstallManifest manifest = new InstallManifest();
+        libFiles.forEach(manifest::add);
+        launchers.forEach(manifest::add);
+        conflist.forEach(manifest::add);
         if (!args.flag("--force")) {
-            for (Path t : targets) {
+            for (Path t : manifest.files().keySet()) {
                 if (Files.exists(t) && !previous.contains(t)) {
                     throw CliException.failed(t + " exists and was not installed by cni4j; use --force to replace it");
                 }
             }
         }
 
-        InstallManifest manifest = new InstallManifest();
+        // The manifest first: an install that fails halfway can still be uninstalled.
         List<Path> written = new ArrayList<>();
-        libFiles.forEach((path, bytes) -> write(manifest, written, path, bytes, AtomicFiles.READABLE));
-        launchers.forEach((path, bytes) -> write(manifest, written, path, bytes, AtomicFiles.EXECUTABLE));
-        // The manifest names the conflist before it exists, so a failed install can still be undone.
-        conflist.forEach(manifest::add);
-        write(null, written, manifestFile, manifest.encode(), AtomicFiles.READABLE);
-        conflist.forEach((path, bytes) -> write(null, written, path, bytes, AtomicFiles.READABLE));
+        write(written, manifestFile, manifest.encode(), AtomicFiles.READABLE);
+        libFiles.forEach((path, bytes) -> write(written, path, bytes, AtomicFiles.READABLE));
+        launchers.forEach((path, bytes) -> write(written, path, bytes, AtomicFiles.EXECUTABLE));
+        conflist.forEach((path, bytes) -> write(written, path, bytes, AtomicFiles.READABLE));
         // An earlier install's files that this one did not rewrite (e.g. another conflist name).
         previous.files().keySet().stream().filter(p -> !manifest.contains(p) && previous.unchanged(p))
                 .forEach(InstallCommands::delete);
@@ -170,64 +157,9 @@ final class InstallCommands {
                 DefaultConflist.json(name, subnet).getBytes(StandardCharsets.UTF_8));
     }
 
-    /**
-     * The launcher with its lib dir fixed to {@code libDir}: the generated launchers find their
-     * jars beside bin, which in /opt/cni would be /opt/cni/lib, not ours to fill.
-     */
-    static byte[] relocate(Path launcher, Path libDir) {
-        String text = new String(AtomicFiles.read(launcher), StandardCharsets.UTF_8);
-        StringBuilder sb = new StringBuilder();
-        boolean found = false;
-        for (String line : text.split("\n", -1)) {
-            if (line.startsWith("case $0 in") && line.contains("lib=")) {
-                line = "lib='" + libDir + "'";
-                found = true;
-            }
-            sb.append(line).append('\n');
-        }
-        if (!found) {
-            throw CliException.failed(launcher + " is not a cni4j launcher (no lib line)");
-        }
-        return sb.substring(0, sb.length() - 1).getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** The dist dir: --dist, else the system property cni4j.dist, else the one holding this jar (dist/lib/cli/x.jar). */
-    static Path distDir(String option) {
-        String dir = option != null ? option : System.getProperty("cni4j.dist");
-        if (dir == null) {
-            try {
-                Path jar = Path.of(InstallCommands.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-                Path lib = jar.getParent().getParent();
-                if (lib != null && lib.getFileName().toString().equals("lib")) {
-                    return lib.getParent();
-                }
-            } catch (URISyntaxException | RuntimeException e) {
-                // fall through to the error below
-            }
-            throw CliException.usage("cannot tell which dist dir this cni4j runs from; use --dist DIR");
-        }
-        Path d = Path.of(dir).toAbsolutePath().normalize();
-        if (!Files.isDirectory(d.resolve("bin")) || !Files.isDirectory(d.resolve("lib"))) {
-            throw CliException.failed(d + " is not a cni4j dist dir (no bin/ and lib/)");
-        }
-        return d;
-    }
-
-    private static List<Path> regularFiles(Path dir) {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(Files::isRegularFile).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Writes one file, in the manifest unless that is null; {@code written} keeps the order for the report. */
-    private static void write(InstallManifest manifest, List<Path> written, Path path, byte[] bytes,
-            java.util.Set<java.nio.file.attribute.PosixFilePermission> mode) {
+    /** Writes one file; {@code written} keeps the order for the report. */
+    private static void write(List<Path> written, Path path, byte[] bytes, Set<PosixFilePermission> mode) {
         AtomicFiles.write(path, bytes, mode);
-        if (manifest != null) {
-            manifest.add(path, bytes);
-        }
         written.add(path);
     }
 

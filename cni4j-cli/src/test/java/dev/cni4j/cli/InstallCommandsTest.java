@@ -62,10 +62,10 @@ class InstallCommandsTest {
         CliRun r = install("--subnet", "10.22.0.0/16").assertOk();
         Path conflist = conf.resolve("10-cni4j.conflist");
         List<String> written = r.out().lines().map(l -> l.substring("installed ".length())).toList();
-        assertEquals(List.of(bin.resolve("cni4j-lib/cni4j-plugins.jar").toString(),
-                bin.resolve("cni4j-lib/plugins.aot").toString(), bin.resolve("bridge").toString(),
-                bin.resolve("loopback").toString(), bin.resolve("cni4j-lib/install-manifest").toString(),
-                conflist.toString()), written, "in write order: the conflist last");
+        assertEquals(List.of(bin.resolve("cni4j-lib/install-manifest").toString(),
+                bin.resolve("cni4j-lib/cni4j-plugins.jar").toString(), bin.resolve("cni4j-lib/plugins.aot").toString(),
+                bin.resolve("bridge").toString(), bin.resolve("loopback").toString(), conflist.toString()), written,
+                "in write order: the manifest first (a failed install can be undone), the conflist last");
 
         assertFalse(Files.exists(bin.resolve("cni4j")), "the CLI is not a plugin");
         assertFalse(Files.exists(bin.resolve("cni4j-lib/cli")), "nor are its jars");
