@@ -35,7 +35,7 @@ public final class Cli {
               doctor                 check the node for common CNI problems
             other:
               version                print the cni4j and CNI spec versions
-              help                   this text
+              help [COMMAND]         this text, or the help of COMMAND
             """;
 
     private final PrintStream out;
@@ -63,6 +63,9 @@ public final class Cli {
         try {
             return switch (argv[0]) {
                 case "help", "--help", "-h" -> {
+                    if (argv.length > 1 && !argv[1].startsWith("-")) {
+                        yield run(argv[1], "--help"); // cni4j help add
+                    }
                     out.print(USAGE);
                     yield 0;
                 }

@@ -12,6 +12,7 @@ import dev.cni4j.runtime.ProcessPluginExec;
 import dev.cni4j.runtime.ResultCache;
 import dev.cni4j.runtime.RuntimeConf;
 import dev.cni4j.spec.CniException;
+import dev.cni4j.spec.CniVersion;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,8 +136,11 @@ final class NetworkCommands {
                     "msg", e.getMessage())));
             return 1;
         }
-        out.println(args.flag("--json") ? PrettyJson.write(Map.of("network", network.name(), "ready", true))
-                : "network " + network.name() + " is ready");
+        // Below 1.1.0 no plugin is asked (libcni skips STATUS too); say so rather than claim readiness.
+        boolean asked = CniVersion.atLeast(network.cniVersion(), CniVersion.V1_1_0);
+        out.println(args.flag("--json") ? PrettyJson.write(Map.of("network", network.name(), "ready", true,
+                "checked", asked)) : "network " + network.name() + " is ready" + (asked ? ""
+                : " (not checked: STATUS needs cniVersion 1.1.0, the config has " + network.cniVersion() + ")"));
         return 0;
     }
 

@@ -32,6 +32,7 @@ class CliTest {
         assertTrue(CliRun.run("netns", "exec", "--help").assertOk().out().contains("netns exec"));
         assertTrue(CliRun.run("help").assertOk().out().contains("doctor"));
         assertTrue(CliRun.run("--help").assertOk().out().contains("uninstall"));
+        assertTrue(CliRun.run("help", "gc").assertOk().out().startsWith("usage: cni4j gc NETWORK"));
         CliRun none = CliRun.run();
         assertEquals(2, none.status());
         assertTrue(none.err().contains("usage: cni4j"));

@@ -142,6 +142,7 @@ class NetworkCommandsTest {
     @Test
     void status() throws IOException {
         assertEquals("network rec is ready\n", cli("status", "rec").assertOk().out());
+        assertTrue(Files.exists(log.resolve("STATUS.env")));
         Files.createFile(log.resolve("fail"));
         cli("status", "rec").assertOneLineError(1, "plugin type=\"recorder\" failed (status): pool exhausted (code 50)");
         CliRun json = cli("status", "rec", "--json");
@@ -149,5 +150,18 @@ class NetworkCommandsTest {
         JsonObject o = Json.parseObject(json.out());
         assertEquals(50L, o.integer("code"));
         assertEquals(false, o.get("ready"));
+    }
+
+    @Test
+    void statusOfAnOldConfigSaysItWasNotChecked() throws IOException {
+        Path conf = tmp.resolve("old.d");
+        Files.createDirectories(conf);
+        Files.writeString(conf.resolve("a.conflist"),
+                "{\"cniVersion\":\"0.4.0\",\"name\":\"old\",\"plugins\":[{\"type\":\"recorder\"}]}");
+        CliRun r = CliRun.run("status", "old", "--conf-dir", conf.toString(), "--bin-dir", tmp.resolve("bin").toString())
+                .assertOk();
+        assertEquals("network old is ready (not checked: STATUS needs cniVersion 1.1.0, the config has 0.4.0)\n",
+                r.out());
+        assertFalse(Files.exists(log.resolve("STATUS.env")));
     }
 }
