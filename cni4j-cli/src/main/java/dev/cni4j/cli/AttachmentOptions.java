@@ -33,8 +33,10 @@ final class AttachmentOptions {
     /**
      * @param netns the resolved netns path (the default container ID is derived from it)
      * @param env the process environment: {@code CNI_ARGS} applies when {@code --args} is absent
+     * @param adding for ADD the pod annotations are always sent (an empty map too, as containerd
+     *        does); for DEL and CHECK only when given, so the cached ADD's stay in force
      */
-    static RuntimeConf runtimeConf(Args args, Path netns, Map<String, String> env) {
+    static RuntimeConf runtimeConf(Args args, Path netns, Map<String, String> env, boolean adding) {
         String containerId = args.value("--container-id", defaultContainerId(netns));
         String ifName = args.value("--ifname", "eth0");
         if (!Names.isValidContainerId(containerId)) {
@@ -46,7 +48,7 @@ final class AttachmentOptions {
             throw CliException.usage("invalid --ifname \"" + ifName + "\": " + ifProblem);
         }
         List<RuntimeConf.Arg> cniArgs = cniArgs(args.value("--args", env.getOrDefault("CNI_ARGS", "")));
-        return new RuntimeConf(containerId, netns.toString(), ifName, cniArgs, capabilityArgs(args));
+        return new RuntimeConf(containerId, netns.toString(), ifName, cniArgs, capabilityArgs(args, adding));
     }
 
     /**
@@ -78,7 +80,7 @@ final class AttachmentOptions {
         return out;
     }
 
-    static Map<String, Object> capabilityArgs(Args args) {
+    static Map<String, Object> capabilityArgs(Args args, boolean adding) {
         Map<String, Object> caps = new LinkedHashMap<>();
         List<Object> ports = new ArrayList<>();
         for (String p : args.values("--publish")) {
@@ -93,8 +95,9 @@ final class AttachmentOptions {
         } catch (IllegalArgumentException e) {
             throw CliException.usage("invalid annotation " + e.getMessage());
         }
-        // containerd always sends the pod annotations, an empty map included.
-        caps.put(POD_ANNOTATIONS, new LinkedHashMap<String, Object>(annotations));
+        if (adding || !annotations.isEmpty()) {
+            caps.put(POD_ANNOTATIONS, new LinkedHashMap<String, Object>(annotations));
+        }
         String extra = args.value("--runtime-config", null);
         if (extra != null) {
             caps.putAll(runtimeConfig(extra));

@@ -84,7 +84,7 @@ final class NetworkCommands {
         List<String> pos = args.expect(command, "NETWORK", "NETNS");
         // Mistakes in the command line first, then what the node has; nothing runs until all is checked.
         Path netns = Netns.resolve(pos.get(1));
-        RuntimeConf rt = AttachmentOptions.runtimeConf(args, netns, env);
+        RuntimeConf rt = AttachmentOptions.runtimeConf(args, netns, env, command.equals("add"));
         NetworkConfigList network = network(args, pos.get(0));
         if (!command.equals("del")) {
             requireNetns(netns); // DEL must work when the namespace is already gone
@@ -93,7 +93,7 @@ final class NetworkCommands {
         switch (command) {
             case "add" -> out.println(PrettyJson.write(add(runtime, network, rt)));
             case "del" -> runtime.del(network, rt);
-            case "check" -> runtime.check(network, rt);
+            case "check" -> runtime.check(network, withCachedArgs(runtime, network, rt));
             default -> throw new IllegalArgumentException(command);
         }
         return 0;
@@ -117,6 +117,26 @@ final class NetworkCommands {
             }
             throw e;
         }
+    }
+
+    /**
+     * CHECK must see the parameters of the ADD; what the user does not repeat (ports, bandwidth,
+     * CNI_ARGS) comes from the cache, as the runtime does for DEL.
+     */
+    private static RuntimeConf withCachedArgs(CniRuntime runtime, NetworkConfigList network, RuntimeConf rt) {
+        CachedAttachment cached;
+        try {
+            cached = runtime.cache().load(network.name(), rt.containerId(), rt.ifName()).orElse(null);
+        } catch (CniException e) {
+            return rt; // the runtime reports the unreadable entry
+        }
+        if (cached == null) {
+            return rt;
+        }
+        Map<String, Object> caps = new java.util.LinkedHashMap<>(cached.capabilityArgs());
+        caps.putAll(rt.capabilityArgs());
+        return new RuntimeConf(rt.containerId(), rt.netns(), rt.ifName(),
+                rt.cniArgs().isEmpty() ? cached.cniArgs() : rt.cniArgs(), caps);
     }
 
     int status(List<String> argv) {

@@ -15,7 +15,7 @@ class AttachmentOptionsTest {
     private static final Path NS = Path.of("/run/netns/pod1");
 
     private static RuntimeConf conf(Map<String, String> env, String... argv) {
-        return AttachmentOptions.runtimeConf(Args.parse(List.of(argv), AttachmentOptions.DECLARED), NS, env);
+        return AttachmentOptions.runtimeConf(Args.parse(List.of(argv), AttachmentOptions.DECLARED), NS, env, true);
     }
 
     private static RuntimeConf conf(String... argv) {
@@ -33,6 +33,15 @@ class AttachmentOptionsTest {
         assertEquals(List.of(), rt.cniArgs());
         // containerd always sends the pod annotations, even none
         assertEquals(Map.of(AttachmentOptions.POD_ANNOTATIONS, Map.of()), rt.capabilityArgs());
+    }
+
+    @Test
+    void delAndCheckSendNoAnnotationsUnlessGiven() {
+        Args none = Args.parse(List.of(), AttachmentOptions.DECLARED);
+        assertEquals(Map.of(), AttachmentOptions.runtimeConf(none, NS, Map.of(), false).capabilityArgs());
+        Args some = Args.parse(List.of("--annotation", "a=b"), AttachmentOptions.DECLARED);
+        assertEquals(Map.of(AttachmentOptions.POD_ANNOTATIONS, Map.of("a", "b")),
+                AttachmentOptions.runtimeConf(some, NS, Map.of(), false).capabilityArgs());
     }
 
     @Test

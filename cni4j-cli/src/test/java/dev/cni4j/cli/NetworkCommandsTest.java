@@ -97,11 +97,13 @@ class NetworkCommandsTest {
 
         cli("check", "rec", NETNS, "--container-id", "c1", "--ifname", "net1").assertOk();
         assertEquals(result, stdin("CHECK").object("prevResult"));
+        assertEquals(rc, stdin("CHECK").object("runtimeConfig"), "CHECK sees the ADD's parameters");
+        assertTrue(env("CHECK").contains("CNI_ARGS=IgnoreUnknown=1;K8S_POD_NAME=web"));
 
         // DEL gets the cached result and, with no options given, the capability args of the ADD.
         cli("del", "rec", NETNS, "--container-id", "c1", "--ifname", "net1").assertOk();
         assertEquals(result, stdin("DEL").object("prevResult"));
-        assertEquals(rc.list("portMappings"), stdin("DEL").object("runtimeConfig").list("portMappings"));
+        assertEquals(rc, stdin("DEL").object("runtimeConfig"));
         assertFalse(Files.exists(cache.resolve("results/rec-c1-net1")));
     }
 
