@@ -38,7 +38,8 @@ final class InstallCommands {
             usage: cni4j uninstall [--bin-dir DIR] [--json]
 
             Removes the files the last cni4j install into this bin dir wrote (conflist first), as
-            listed in <bin-dir>/cni4j-lib/install-manifest. Files changed since are left alone.
+            listed in <bin-dir>/cni4j-lib/install-manifest (which also knows the conf dir: a
+            --conf-dir is accepted and ignored). Files changed since install are left alone.
             """;
     static final String LIB_DIR = "cni4j-lib";
     static final String DEFAULT_BIN_DIR = "/opt/cni/bin";
