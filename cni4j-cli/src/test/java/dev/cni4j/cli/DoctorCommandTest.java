@@ -68,11 +68,29 @@ class DoctorCommandTest {
                   {"type":"bridge","ipam":{"type":"host-local","ranges":[[{"subnet":"10.22.0.0/16"}]]}},
                   {"type":"portmap","capabilities":{"portMappings":true}}]}""");
         for (String p : List.of("bridge", "host-local", "portmap")) {
-            Files.writeString(bin.resolve(p), "#!/bin/sh\n");
+            plugin(p, "[\"1.0.0\",\"1.1.0\"]");
         }
         node.links.add(link(1, "lo", "", 0));
         node.links.add(link(2, "cni0", "bridge", 0));
         node.links.add(link(3, "veth1234", "veth", 2));
+    }
+
+    /** A script answering VERSION only. */
+    private void plugin(String type, String versions) throws IOException {
+        Path p = Files.writeString(bin.resolve(type), "#!/bin/sh\necho '{\"cniVersion\":\"1.1.0\",\"supportedVersions\":"
+                + versions + "}'\n");
+        Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    @Test
+    void pluginsThatDoNotSupportTheConfigVersion() throws IOException {
+        plugin("portmap", "[\"0.3.1\",\"0.4.0\",\"1.0.0\"]");
+        Files.writeString(bin.resolve("bridge"), "#!/bin/sh\nexit 3\n");
+        List<String> p = doctor().problems();
+        assertEquals(2, p.size(), p.toString());
+        assertTrue(p.get(0).startsWith("WARNING plugin \"bridge\" does not answer VERSION: "), p.get(0));
+        assertEquals("ERROR   network podnet has cniVersion 1.1.0 but plugin \"portmap\" supports only [0.3.1, 0.4.0, "
+                + "1.0.0]: every ADD fails", p.get(1));
     }
 
     private static Link link(int index, String name, String kind, int master) {
