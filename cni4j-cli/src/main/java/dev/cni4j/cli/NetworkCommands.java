@@ -121,18 +121,14 @@ final class NetworkCommands {
 
     /**
      * CHECK must see the parameters of the ADD; what the user does not repeat (ports, bandwidth,
-     * CNI_ARGS) comes from the cache, as the runtime does for DEL.
+     * CNI_ARGS) comes from the cache, as the runtime does for DEL. A runtime never CHECKs what it
+     * did not ADD, so neither does the CLI.
      */
     private static RuntimeConf withCachedArgs(CniRuntime runtime, NetworkConfigList network, RuntimeConf rt) {
-        CachedAttachment cached;
-        try {
-            cached = runtime.cache().load(network.name(), rt.containerId(), rt.ifName()).orElse(null);
-        } catch (CniException e) {
-            return rt; // the runtime reports the unreadable entry
-        }
-        if (cached == null) {
-            return rt;
-        }
+        CachedAttachment cached = runtime.cache().load(network.name(), rt.containerId(), rt.ifName())
+                .orElseThrow(() -> CliException.failed(rt.containerId() + " " + rt.ifName()
+                        + " is not attached to network " + network.name() + " (nothing cached in "
+                        + runtime.cache().file(network.name(), rt.containerId(), rt.ifName()).getParent() + ")"));
         Map<String, Object> caps = new java.util.LinkedHashMap<>(cached.capabilityArgs());
         caps.putAll(rt.capabilityArgs());
         return new RuntimeConf(rt.containerId(), rt.netns(), rt.ifName(),

@@ -105,7 +105,8 @@ class CliPrivilegedTest {
             assertFalse(net.exec(pod, "ip", "-o", "link", "show", "lo").contains(",UP"));
             net.runInNode(() -> CliRun.run(with("del", "lo-test", pod.toString(), "--ifname", "lo"))).assertOk();
             net.runInNode(() -> CliRun.run(with("check", "lo-test", pod.toString(), "--ifname", "lo")))
-                    .assertOneLineError(1, "plugin type=\"loopback\" failed (check)");
+                    .assertOneLineError(1, id + " lo is not attached to network lo-test (nothing cached in "
+                            + cache.resolve("results") + ")");
         }
     }
 

@@ -124,6 +124,13 @@ class NetworkCommandsTest {
     }
 
     @Test
+    void checkOfSomethingNeverAddedRunsNoPlugin() {
+        cli("check", "rec", NETNS, "--container-id", "never").assertOneLineError(1,
+                "never eth0 is not attached to network rec (nothing cached in " + cache.resolve("results") + ")");
+        assertFalse(Files.exists(log.resolve("CHECK.stdin")));
+    }
+
+    @Test
     void delWorksWhenTheNamespaceIsGone() throws IOException {
         cli("del", "rec", tmp.resolve("gone").toString(), "--container-id", "c9").assertOk();
         assertTrue(env("DEL").contains("CNI_NETNS=" + tmp.resolve("gone")));
