@@ -1,90 +1,129 @@
 package dev.cni4j.cli;
 
 import dev.cni4j.linux.LinuxException;
-import dev.cni4j.linux.NetNs;
+import dev.cni4j.runtime.PluginFailedException;
+import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.CniVersion;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 
 /**
- * The {@code cni4j} command. User errors print one line on stderr and exit non-zero, never a
- * stack trace.
+ * The {@code cni4j} command: dispatches to one class per command group. Every failure prints
+ * one line on stderr ({@code cni4j: ...}) and exits non-zero, never a stack trace (set
+ * {@code CNI4J_DEBUG=1} to see one): 2 for a mistake in the command line, 1 otherwise.
  */
 public final class Cli {
+    static final String VERSION = "0.1.0";
     static final String USAGE = """
-            usage: cni4j <command> [args]
+            usage: cni4j <command> [args]   (cni4j <command> --help for details)
 
-            commands:
-              netns add NAME      create a named network namespace (like ip netns add)
-              netns del NAME      delete a named network namespace
-              netns list          list named network namespaces
-              version             print the cni4j and CNI spec versions
-              help                this text
+            networks:
+              add NETWORK NETNS      attach NETNS to a network of the conf dir; prints the result
+              del NETWORK NETNS      detach it
+              check NETWORK NETNS    check the attachment (CNI CHECK)
+              status NETWORK         is the network ready for new containers (CNI STATUS)
+              gc NETWORK             clean up stale attachments (CNI GC)
+            namespaces:
+              netns add|del|list     named network namespaces, like ip netns
+              netns exec NETNS -- CMD...
+            node:
+              install                install the cni4j plugins and a network config
+              uninstall              remove exactly what install wrote
+              doctor                 check the node for common CNI problems
+            other:
+              version                print the cni4j and CNI spec versions
+              help [COMMAND]         this text, or the help of COMMAND
             """;
 
     private final PrintStream out;
     private final PrintStream err;
+    private final Map<String, String> env;
 
-    Cli(PrintStream out, PrintStream err) {
+    Cli(PrintStream out, PrintStream err, Map<String, String> env) {
         this.out = out;
         this.err = err;
+        this.env = env;
     }
 
     public static void main(String[] args) {
-        System.exit(new Cli(System.out, System.err).run(args));
+        int status = new Cli(System.out, System.err, System.getenv()).run(args);
+        System.out.flush();
+        System.exit(status);
     }
 
-    int run(String[] args) {
-        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
-            out.print(USAGE);
-            return args.length == 0 ? 2 : 0;
+    int run(String... argv) {
+        if (argv.length == 0) {
+            err.print(USAGE);
+            return CliException.USAGE;
         }
+        List<String> rest = Arrays.asList(argv).subList(1, argv.length);
         try {
-            return switch (args[0]) {
-                case "version" -> {
-                    out.println("cni4j 0.1.0, CNI spec " + String.join(", ", CniVersion.ALL));
+            return switch (argv[0]) {
+                case "help", "--help", "-h" -> {
+                    if (argv.length > 1 && !argv[1].startsWith("-")) {
+                        yield run(argv[1], "--help"); // cni4j help add
+                    }
+                    out.print(USAGE);
                     yield 0;
                 }
-                case "netns" -> netns(Arrays.copyOfRange(args, 1, args.length));
-                default -> usageError("unknown command \"" + args[0] + "\"");
+                case "version", "--version" -> version(rest);
+                case "add", "del", "check" -> networks().attachment(argv[0], rest);
+                case "status" -> networks().status(rest);
+                case "gc" -> networks().gc(rest);
+                case "netns" -> new NetnsCommands(out).run(rest);
+                case "install" -> new InstallCommands(out, err).install(rest);
+                case "uninstall" -> new InstallCommands(out, err).uninstall(rest);
+                case "doctor" -> new DoctorCommand(out, env).run(rest);
+                default -> throw CliException.usage("unknown command \"" + argv[0] + "\"");
             };
-        } catch (LinuxException e) {
-            err.println("cni4j: " + e.getMessage());
-            return 1;
+        } catch (CliException e) {
+            return fail(e.getMessage() + (e.exitStatus() == CliException.USAGE ? helpHint(argv[0]) : ""),
+                    e.exitStatus(), e);
+        } catch (CniException e) {
+            return fail(describe(e), 1, e);
+        } catch (LinuxException | UncheckedIOException e) {
+            return fail(e.getMessage(), 1, e);
+        } catch (RuntimeException e) {
+            return fail("internal error: " + e, 1, e);
         }
     }
 
-    private int netns(String[] args) {
-        if (args.length == 0 || args[0].equals("--help")) {
-            out.print(USAGE);
-            return args.length == 0 ? 2 : 0;
-        }
-        switch (args[0]) {
-            case "add" -> {
-                if (args.length != 2) {
-                    return usageError("netns add takes one NAME");
-                }
-                out.println(NetNs.create(args[1]));
-            }
-            case "del" -> {
-                if (args.length != 2) {
-                    return usageError("netns del takes one NAME");
-                }
-                if (!NetNs.delete(args[1])) {
-                    err.println("cni4j: no network namespace named \"" + args[1] + "\"");
-                    return 1;
-                }
-            }
-            case "list" -> NetNs.list().forEach(out::println);
-            default -> {
-                return usageError("unknown netns command \"" + args[0] + "\"");
-            }
+    private int version(List<String> argv) {
+        Args args = Args.parse(argv, "--json");
+        if (args.flag("--json")) {
+            out.println(PrettyJson.write(Map.of("version", VERSION, "cniVersions", CniVersion.ALL)));
+        } else {
+            out.println("cni4j " + VERSION + ", CNI spec " + String.join(", ", CniVersion.ALL));
         }
         return 0;
     }
 
-    private int usageError(String message) {
-        err.println("cni4j: " + message + " (see cni4j help)");
-        return 2;
+    private NetworkCommands networks() {
+        return new NetworkCommands(out, err, env);
+    }
+
+    /** A CNI error on one line: which plugin failed, its message, code and details. */
+    static String describe(CniException e) {
+        if (e instanceof PluginFailedException p) {
+            return p.toString();
+        }
+        return e.getMessage() + " (code " + e.code() + (e.details() == null ? "" : ", " + e.details()) + ")";
+    }
+
+    private static String helpHint(String command) {
+        boolean known = List.of("add", "del", "check", "status", "gc", "netns", "install", "uninstall", "doctor")
+                .contains(command);
+        return known ? " (see cni4j " + command + " --help)" : " (see cni4j help)";
+    }
+
+    private int fail(String message, int status, Throwable e) {
+        err.println("cni4j: " + message.replace('\n', ' '));
+        if ("1".equals(env.get("CNI4J_DEBUG"))) {
+            e.printStackTrace(err);
+        }
+        return status;
     }
 }

@@ -1,0 +1,51 @@
+package dev.cni4j.cli;
+
+import dev.cni4j.skel.Names;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The network {@code cni4j install} writes when not given a conflist: a bridge ({@code cni0},
+ * gateway, masquerade, hairpin) with host-local IPAM on one subnet, then portmap (hostPort) and
+ * bandwidth (traffic shaping annotations), CNI 1.1.0.
+ */
+final class DefaultConflist {
+    private DefaultConflist() {
+    }
+
+    static String json(String networkName, String subnet) {
+        if (!Names.isValidNetworkName(networkName)) {
+            throw CliException.usage("invalid --network-name \"" + networkName
+                    + "\": letters, digits, '_', '.' and '-', starting with a letter or digit");
+        }
+        boolean ipv6 = Cidr.parse(subnet, "--subnet");
+        Map<String, Object> ipam = new LinkedHashMap<>();
+        ipam.put("type", "host-local");
+        ipam.put("ranges", List.of(List.of(Map.of("subnet", subnet))));
+        ipam.put("routes", List.of(Map.of("dst", ipv6 ? "::/0" : "0.0.0.0/0")));
+        Map<String, Object> bridge = new LinkedHashMap<>();
+        bridge.put("type", "bridge");
+        bridge.put("bridge", "cni0");
+        bridge.put("isGateway", true);
+        bridge.put("ipMasq", true);
+        bridge.put("hairpinMode", true);
+        bridge.put("ipam", ipam);
+        Map<String, Object> portmap = new LinkedHashMap<>();
+        portmap.put("type", "portmap");
+        portmap.put("capabilities", Map.of("portMappings", true));
+        Map<String, Object> bandwidth = new LinkedHashMap<>();
+        bandwidth.put("type", "bandwidth");
+        bandwidth.put("capabilities", Map.of("bandwidth", true));
+        Map<String, Object> list = new LinkedHashMap<>();
+        list.put("cniVersion", "1.1.0");
+        list.put("name", networkName);
+        list.put("plugins", List.of(bridge, portmap, bandwidth));
+        return PrettyJson.write(list) + "\n";
+    }
+
+    /** The file name: {@code 10-<network>.conflist}, early in the lexical order runtimes use. */
+    static String fileName(String networkName) {
+        return "10-" + networkName + ".conflist";
+    }
+}

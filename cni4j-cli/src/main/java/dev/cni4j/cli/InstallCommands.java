@@ -1,0 +1,187 @@
+package dev.cni4j.cli;
+
+import dev.cni4j.runtime.ConfigDirectory;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code install} and {@code uninstall}. Install copies the plugin launchers of the dist the
+ * CLI runs from into the bin dir (rewritten to find their jars in {@code <bin-dir>/cni4j-lib}),
+ * the jars and AOT cache into that lib dir, and a conflist into the conf dir; every file is
+ * written atomically and the conflist last, because runtimes treat its presence as "network
+ * ready". A manifest in the lib dir lists what was written; uninstall removes exactly that,
+ * conflist first.
+ */
+final class InstallCommands {
+    static final String INSTALL_USAGE = """
+            usage: cni4j install [--bin-dir DIR] [--conf-dir DIR]
+                                 (--conflist FILE | [--network-name NAME] --subnet CIDR)
+                                 [--dist DIR] [--force] [--json]
+
+            Installs the cni4j plugins into the bin dir (default /opt/cni/bin; their jars go to
+            <bin-dir>/cni4j-lib) and a network config into the conf dir (default /etc/cni/net.d),
+            the config last. Without --conflist it writes 10-NAME.conflist (NAME default cni4j):
+            bridge cni0 with host-local on CIDR, portmap, bandwidth. Files not written by an earlier
+            cni4j install are not overwritten unless --force. --dist: the dist dir to install
+            from (default: the one this cni4j runs from).
+            """;
+    static final String UNINSTALL_USAGE = """
+            usage: cni4j uninstall [--bin-dir DIR] [--json]
+
+            Removes the files the last cni4j install into this bin dir wrote (conflist first), as
+            listed in <bin-dir>/cni4j-lib/install-manifest (which also knows the conf dir: a
+            --conf-dir is accepted and ignored). Files changed since install are left alone.
+            """;
+    static final String LIB_DIR = "cni4j-lib";
+    static final String DEFAULT_BIN_DIR = "/opt/cni/bin";
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    InstallCommands(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    int install(List<String> argv) {
+        Args args = Args.parse(argv, "--bin-dir=", "--conf-dir=", "--conflist=", "--network-name=", "--subnet=",
+                "--dist=", "--force", "--json");
+        if (args.help()) {
+            out.print(INSTALL_USAGE);
+            return 0;
+        }
+        args.expect("install");
+        Path binDir = Path.of(args.value("--bin-dir", DEFAULT_BIN_DIR)).toAbsolutePath().normalize();
+        Path confDir = Path.of(args.value("--conf-dir", ConfigDirectory.DEFAULT_DIR.toString())).toAbsolutePath()
+                .normalize();
+        Map<Path, byte[]> conflist = conflist(args, confDir);
+        DistDir dist = DistDir.locate(args.value("--dist", null));
+        Path libDir = binDir.resolve(LIB_DIR);
+
+        // Everything is read and checked before the first write.
+        Map<Path, byte[]> libFiles = dist.libFiles(libDir);
+        Map<Path, byte[]> launchers = dist.pluginLaunchers(binDir, libDir);
+        Path manifestFile = InstallManifest.location(libDir);
+        InstallManifest previous = InstallManifest.read(manifestFile);
+        InstallManifest manifest = new InstallManifest();
+        libFiles.forEach(manifest::add);
+        launchers.forEach(manifest::add);
+        conflist.forEach(manifest::add);
+        if (!args.flag("--force")) {
+            for (Path t : manifest.files().keySet()) {
+                if (Files.exists(t) && !previous.contains(t)) {
+                    throw CliException.failed(t + " exists and was not installed by cni4j; use --force to replace it");
+                }
+            }
+        }
+
+        // The manifest first: an install that fails halfway can still be uninstalled.
+        List<Path> written = new ArrayList<>();
+        write(written, manifestFile, manifest.encode(), AtomicFiles.READABLE);
+        libFiles.forEach((path, bytes) -> write(written, path, bytes, AtomicFiles.READABLE));
+        launchers.forEach((path, bytes) -> write(written, path, bytes, AtomicFiles.EXECUTABLE));
+        conflist.forEach((path, bytes) -> write(written, path, bytes, AtomicFiles.READABLE));
+        // An earlier install's files that this one did not rewrite (e.g. another conflist name).
+        previous.files().keySet().stream().filter(p -> !manifest.contains(p) && previous.unchanged(p))
+                .forEach(InstallCommands::delete);
+        report(args, "installed", written);
+        return 0;
+    }
+
+    int uninstall(List<String> argv) {
+        Args args = Args.parse(argv, "--bin-dir=", "--conf-dir=", "--json");
+        if (args.help()) {
+            out.print(UNINSTALL_USAGE);
+            return 0;
+        }
+        args.expect("uninstall");
+        Path libDir = Path.of(args.value("--bin-dir", DEFAULT_BIN_DIR)).toAbsolutePath().normalize().resolve(LIB_DIR);
+        Path manifestFile = InstallManifest.location(libDir);
+        if (!Files.exists(manifestFile)) {
+            throw CliException.failed("nothing to uninstall: no " + manifestFile);
+        }
+        InstallManifest manifest = InstallManifest.read(manifestFile);
+        List<Path> order = new ArrayList<>(manifest.files().keySet());
+        // Conflists first: the network stops looking ready before its plugins disappear.
+        order.sort((a, b) -> Boolean.compare(!isConfig(a), !isConfig(b)));
+        List<Path> removed = new ArrayList<>();
+        for (Path p : order) {
+            if (manifest.unchanged(p)) {
+                delete(p);
+                removed.add(p);
+            } else if (Files.exists(p)) {
+                err.println("cni4j: " + p + " changed since install; left in place");
+            }
+        }
+        delete(manifestFile);
+        removed.add(manifestFile);
+        try {
+            Files.deleteIfExists(libDir); // only when empty, i.e. nobody else put files there
+        } catch (IOException e) {
+            // DirectoryNotEmptyException or similar: leave it.
+        }
+        report(args, "removed", removed);
+        return 0;
+    }
+
+    private Map<Path, byte[]> conflist(Args args, Path confDir) {
+        String file = args.value("--conflist", null);
+        String subnet = args.value("--subnet", null);
+        if (file != null && (subnet != null || args.flag("--network-name"))) {
+            throw CliException.usage("--conflist cannot be combined with --subnet or --network-name");
+        }
+        if (file != null) {
+            Path source = Path.of(file);
+            try {
+                ConfigDirectory.loadFile(source); // refuse to install a config runtimes would skip
+            } catch (IOException e) {
+                throw CliException.failed("cannot read " + source + ": " + e.getMessage());
+            } catch (dev.cni4j.spec.CniException e) {
+                throw CliException.failed(source + " is not a valid network config: " + e.getMessage());
+            }
+            return Map.of(confDir.resolve(source.getFileName()), AtomicFiles.read(source));
+        }
+        if (subnet == null) {
+            throw CliException.usage("install needs --conflist FILE or --subnet CIDR");
+        }
+        String name = args.value("--network-name", "cni4j");
+        return Map.of(confDir.resolve(DefaultConflist.fileName(name)),
+                DefaultConflist.json(name, subnet).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Writes one file; {@code written} keeps the order for the report. */
+    private static void write(List<Path> written, Path path, byte[] bytes, Set<PosixFilePermission> mode) {
+        AtomicFiles.write(path, bytes, mode);
+        written.add(path);
+    }
+
+    private static boolean isConfig(Path p) {
+        String n = p.getFileName().toString();
+        return n.endsWith(".conflist") || n.endsWith(".conf") || n.endsWith(".json");
+    }
+
+    private static void delete(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void report(Args args, String verb, List<Path> files) {
+        if (args.flag("--json")) {
+            out.println(PrettyJson.write(Map.of(verb, files.stream().map(Path::toString).toList())));
+        } else {
+            files.forEach(f -> out.println(verb + " " + f));
+        }
+    }
+}
