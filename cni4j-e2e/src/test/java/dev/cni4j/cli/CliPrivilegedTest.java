@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The CLI against the real kernel, in throwaway namespaces only (skipped without root). The
  * network commands run on a thread inside a TestNetworks node, so the plugins they fork live
- * there too; the packaged plugins come from dist/bin (mvn -DskipTests install at the root).
+ * there too; the packaged plugins come from dist/bin, which this module is built after.
  */
 class CliPrivilegedTest {
     static final Path DIST = Path.of(System.getProperty("cni4j.dist", "../dist")).toAbsolutePath().normalize();
@@ -48,7 +48,7 @@ class CliPrivilegedTest {
     }
 
     private String[] with(String... argv) {
-        return CliTest.concat(argv, dirs);
+        return NetworkCommands.concat(argv, dirs);
     }
 
     @Test
@@ -123,10 +123,10 @@ class CliPrivilegedTest {
             Path pod = net.newPod();
             String[] args = {"--conf-dir", installedConf.toString(), "--bin-dir", bin.toString(), "--cache-dir",
                     cache.toString(), "--ifname", "lo"};
-            net.runInNode(() -> CliRun.run(CliTest.concat(new String[] {"add", "lo-inst", pod.toString()}, args)))
+            net.runInNode(() -> CliRun.run(NetworkCommands.concat(new String[] {"add", "lo-inst", pod.toString()}, args)))
                     .assertOk();
             assertTrue(net.exec(pod, "ip", "-o", "link", "show", "lo").contains("UP"));
-            net.runInNode(() -> CliRun.run(CliTest.concat(new String[] {"del", "lo-inst", pod.toString()}, args)))
+            net.runInNode(() -> CliRun.run(NetworkCommands.concat(new String[] {"del", "lo-inst", pod.toString()}, args)))
                     .assertOk();
         }
         CliRun.run("uninstall", "--bin-dir", bin.toString()).assertOk();
