@@ -5,6 +5,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +25,10 @@ final class Native {
     private Native() {}
 
     // x86_64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl).
+    static final long SYS_READ = 0;
+    static final long SYS_WRITE = 1;
     static final long SYS_CLOSE = 3;
+    static final long SYS_FSTAT = 5;
     static final long SYS_IOCTL = 16;
     static final long SYS_GETPID = 39;
     static final long SYS_SOCKET = 41;
@@ -55,11 +59,16 @@ final class Native {
     private static final class Holder {
         static final String UNAVAILABLE = unavailableReason();
         static final MethodHandle SYSCALL = UNAVAILABLE == null ? link() : null;
-        static final long ERRNO_OFFSET = UNAVAILABLE == null
-                ? Linker.Option.captureStateLayout().byteOffset(MemoryLayout.PathElement.groupElement("errno"))
-                : 0;
+        static final long ERRNO_OFFSET = UNAVAILABLE == null ? errnoOffset() : 0;
         static final ThreadLocal<MemorySegment> CALL_STATE = ThreadLocal.withInitial(
                 () -> Arena.ofAuto().allocate(Linker.Option.captureStateLayout()));
+
+        /** Linux captures only errno, first; resolving a layout path costs ms in a fresh JVM. */
+        private static long errnoOffset() {
+            StructLayout state = Linker.Option.captureStateLayout();
+            if (state.memberLayouts().get(0).name().orElse("").equals("errno")) return 0;
+            return state.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
+        }
 
         private static MethodHandle link() {
             Linker linker = Linker.nativeLinker();

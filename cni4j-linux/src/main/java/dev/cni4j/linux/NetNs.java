@@ -15,8 +15,9 @@ import java.util.stream.Stream;
  * An open network namespace: a file descriptor on an nsfs file such as {@code /run/netns/NAME},
  * {@code /proc/PID/ns/net} or a CNI runtime's {@code /var/run/netns/cni-...}.
  *
- * <p>{@link #run} executes work inside the namespace on a fresh platform thread that exits
- * afterwards, so the caller's thread never changes namespace and a failed switch cannot leak.
+ * <p>{@link #run} executes work inside the namespace on a fresh platform thread, which switches
+ * back and then exits, so the caller's thread never changes namespace and a failed switch cannot
+ * leak into other work.
  * Named namespaces ({@link #create}, {@link #delete}, {@link #list}) behave like
  * {@code ip netns add/del/list}.
  */
@@ -27,6 +28,7 @@ public final class NetNs implements AutoCloseable {
     private static final long NSFS_MAGIC = 0x6e736673L;
     private static final long NS_GET_NSTYPE = 0xb703;
     private static final int STATFS_SIZE = 120; // struct statfs on x86_64, f_type is the first long
+    private static final int STAT_SIZE = 144;   // struct stat on x86_64: st_dev @0, st_ino @8
 
     private final Path path;
     private volatile int fd;
@@ -90,6 +92,23 @@ public final class NetNs implements AutoCloseable {
         return f;
     }
 
+    /**
+     * The namespace's identity: device and inode of its nsfs file (what {@code ip netns identify}
+     * and {@code /proc/PID/ns/net -> net:[INODE]} show).
+     */
+    public long inode() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(STAT_SIZE, 8);
+            Native.call("fstat netns " + path, Native.SYS_FSTAT, fd(), st.address(), 0);
+            return st.get(ValueLayout.JAVA_LONG, 8); // st_ino; st_dev (offset 0) is the one nsfs
+        }
+    }
+
+    /** True if both refer to the same namespace, e.g. to refuse a pod netns that is the host's. */
+    public boolean isSameNamespace(NetNs other) {
+        return inode() == other.inode();
+    }
+
     /** Work that runs inside a namespace; may throw one checked exception type. */
     @FunctionalInterface
     public interface Work<T, X extends Exception> {
@@ -104,8 +123,19 @@ public final class NetNs implements AutoCloseable {
     public <T, X extends Exception> T run(Work<T, X> work) throws X {
         int nsFd = fd();
         return onNewThread("netns " + path, () -> {
-            Native.call("setns " + path, Native.SYS_SETNS, nsFd, Native.CLONE_NEWNET, 0);
-            return work.call();
+            // the thread exits afterwards anyway; switching back keeps it honest if that ever changes
+            int home = Native.openRaw("/proc/thread-self/ns/net", Native.O_RDONLY | Native.O_CLOEXEC, 0);
+            if (home < 0) throw LinuxException.of(-home, "open /proc/thread-self/ns/net");
+            try {
+                Native.call("setns " + path, Native.SYS_SETNS, nsFd, Native.CLONE_NEWNET, 0);
+                try {
+                    return work.call();
+                } finally {
+                    Native.raw(Native.SYS_SETNS, home, Native.CLONE_NEWNET, 0, 0, 0, 0);
+                }
+            } finally {
+                Native.close(home);
+            }
         });
     }
 

@@ -21,7 +21,7 @@ import java.lang.foreign.ValueLayout;
  * A channel opened inside a namespace ({@link #open(int, NetNs)}) stays bound to it and can be
  * used from any thread. Not thread-safe.
  */
-public final class NetlinkChannel implements AutoCloseable {
+public final class NetlinkChannel implements NetlinkTransport {
     public static final int NETLINK_ROUTE = 0;
     public static final int SOL_NETLINK = 270;
     public static final int NETLINK_CAP_ACK = 10;
@@ -70,11 +70,13 @@ public final class NetlinkChannel implements AutoCloseable {
     }
 
     /** The port id the kernel assigned at bind; replies carry it in nlmsg_pid. */
+    @Override
     public int portId() {
         return portId;
     }
 
     /** setsockopt with an int value. */
+    @Override
     public void setOption(int level, int option, int value) {
         MemorySegment v = arena.allocate(4, 4); // tiny; the channel arena frees it on close
         v.set(ValueLayout.JAVA_INT, 0, value);
@@ -82,6 +84,7 @@ public final class NetlinkChannel implements AutoCloseable {
     }
 
     /** Sends one datagram of {@code length} bytes to the kernel. */
+    @Override
     public void send(byte[] message, int length) {
         if (sendBuffer.byteSize() < length) sendBuffer = arena.allocate(Math.max(length, sendBuffer.byteSize() * 2), 8);
         MemorySegment.copy(message, 0, sendBuffer, ValueLayout.JAVA_BYTE, 0, length);
@@ -94,6 +97,7 @@ public final class NetlinkChannel implements AutoCloseable {
      * Receives one datagram into {@code into} (at least 64 KiB to be safe) and returns its length.
      * Blocks until something arrives.
      */
+    @Override
     public int receive(byte[] into) {
         long n = Native.call("recvfrom netlink", Native.SYS_RECVFROM, fd(), receiveBuffer.address(), RECEIVE_BUFFER,
                 MSG_TRUNC, 0, 0);

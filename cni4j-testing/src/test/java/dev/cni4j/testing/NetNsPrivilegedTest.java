@@ -32,7 +32,10 @@ class NetNsPrivilegedTest {
             LinuxException e = assertThrows(LinuxException.class, () -> NetNs.create(name));
             assertEquals("EEXIST", e.errnoName());
             String outside = inode(Path.of("/proc/thread-self/ns/net"));
-            try (NetNs ns = NetNs.open(p)) {
+            try (NetNs ns = NetNs.open(p); NetNs again = NetNs.open(p); NetNs here = NetNs.current()) {
+                assertTrue(ns.isSameNamespace(again));
+                assertFalse(ns.isSameNamespace(here));
+                assertEquals("net:[" + ns.inode() + "]", ns.run(() -> inode(Path.of("/proc/thread-self/ns/net"))));
                 String inside = ns.run(() -> inode(Path.of("/proc/thread-self/ns/net")));
                 assertNotEquals(outside, inside);
                 // the caller's thread never moved

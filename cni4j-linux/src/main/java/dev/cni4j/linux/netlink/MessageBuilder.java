@@ -165,6 +165,11 @@ public final class MessageBuilder {
         return header(type, b.length + 1).bytes(b).u8(0).align();
     }
 
+    /** A string without the terminating NUL, as iproute2 sends IFLA_INFO_KIND. */
+    public MessageBuilder attrStringUnterminated(int type, String s) {
+        return attr(type, s.getBytes(StandardCharsets.UTF_8));
+    }
+
     /** The raw 4 or 16 bytes of an address. */
     public MessageBuilder attrAddress(int type, InetAddress a) {
         return attr(type, a.getAddress());

@@ -3,6 +3,7 @@ package dev.cni4j.linux.netlink;
 import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.NetlinkChannel;
+import dev.cni4j.linux.NetlinkTransport;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -22,12 +23,13 @@ public final class NetlinkSocket implements AutoCloseable {
     private static final int MAX_DUMP_ATTEMPTS = 10;
     private static final int NLMSGERR_ATTR_MSG = 1;
 
-    private final NetlinkChannel channel;
+    private final NetlinkTransport channel;
     private final byte[] receiveBuffer = new byte[64 * 1024];
     private final ByteBuffer received = ByteBuffer.wrap(receiveBuffer).order(ByteOrder.nativeOrder());
     private int seq = (int) (System.nanoTime() & 0x3fffffff);
 
-    private NetlinkSocket(NetlinkChannel channel) {
+    /** A socket over any transport; production code uses {@link #open}. */
+    public NetlinkSocket(NetlinkTransport channel) {
         this.channel = channel;
         try {
             // extended ack: errors carry the kernel's text; cap ack: errors do not echo our request

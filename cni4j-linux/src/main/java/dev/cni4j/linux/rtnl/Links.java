@@ -74,6 +74,29 @@ public final class Links {
         socket.execute(m, "create " + spec.kind() + " link " + spec.name());
     }
 
+    /**
+     * Creates a veth pair whose host end gets a random name ({@link Veth#randomName()}), retrying
+     * with a new name when it is taken (EEXIST). The spec's own name is ignored.
+     *
+     * @return the host end's name
+     */
+    public String createVethWithRandomName(Veth spec) {
+        NetlinkException last = null;
+        for (int attempt = 0; attempt < RANDOM_NAME_ATTEMPTS; attempt++) {
+            Veth named = spec.withName(Veth.randomName());
+            try {
+                create(named);
+                return named.name();
+            } catch (NetlinkException e) {
+                if (e.errno() != LinuxException.EEXIST) throw e;
+                last = e; // the host name (or the peer name, which retrying cannot fix) exists
+            }
+        }
+        throw last;
+    }
+
+    private static final int RANDOM_NAME_ATTEMPTS = 10;
+
     /** Sets IFF_UP. */
     public void setUp(int index) {
         change(index, Link.IFF_UP, Link.IFF_UP, "set link #" + index + " up");

@@ -23,6 +23,11 @@ public final class Rtnl implements AutoCloseable {
     private final NetlinkSocket socket;
     private Links links;
     private Addresses addresses;
+    private BridgePorts bridgePorts;
+    private Routes routes;
+    private Neighbours neighbours;
+    private Qdiscs qdiscs;
+    private Filters filters;
 
     private Rtnl(NetlinkSocket socket) {
         this.socket = socket;
@@ -48,6 +53,30 @@ public final class Rtnl implements AutoCloseable {
 
     public Addresses addresses() {
         return addresses == null ? addresses = new Addresses(socket) : addresses;
+    }
+
+    /** Bridge port options (hairpin, isolated, learning) and bridge VLANs. */
+    public BridgePorts bridgePorts() {
+        return bridgePorts == null ? bridgePorts = new BridgePorts(socket) : bridgePorts;
+    }
+
+    public Routes routes() {
+        return routes == null ? routes = new Routes(socket) : routes;
+    }
+
+    /** Neighbours (ARP/NDP) and bridge fdb entries. */
+    public Neighbours neighbours() {
+        return neighbours == null ? neighbours = new Neighbours(socket) : neighbours;
+    }
+
+    /** Traffic control queueing disciplines. */
+    public Qdiscs qdiscs() {
+        return qdiscs == null ? qdiscs = new Qdiscs(socket) : qdiscs;
+    }
+
+    /** Traffic control filters. */
+    public Filters filters() {
+        return filters == null ? filters = new Filters(socket) : filters;
     }
 
     @Override

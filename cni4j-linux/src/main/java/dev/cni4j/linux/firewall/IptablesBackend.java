@@ -1,0 +1,83 @@
+package dev.cni4j.linux.firewall;
+
+import dev.cni4j.linux.NetNs;
+
+import java.util.List;
+
+/**
+ * iptables through {@code iptables-restore --noflush} (or ip6tables-restore): each
+ * {@link #apply} is one batch ("*nat ... COMMIT"), never one process per rule.
+ */
+public final class IptablesBackend implements FirewallBackend {
+    private final NetNs ns;
+    private final String prefix;
+
+    private IptablesBackend(NetNs ns, String prefix) {
+        this.ns = ns;
+        this.prefix = prefix;
+    }
+
+    /** IPv4 rules in {@code ns} (null = calling thread's namespace). */
+    public static IptablesBackend ipv4(NetNs ns) {
+        return new IptablesBackend(ns, "iptables");
+    }
+
+    /** IPv6 rules in {@code ns}. */
+    public static IptablesBackend ipv6(NetNs ns) {
+        return new IptablesBackend(ns, "ip6tables");
+    }
+
+    @Override
+    public String name() {
+        return prefix;
+    }
+
+    @Override
+    public void apply(String script) {
+        Exec.check(ns, script, List.of(prefix + "-restore", "--noflush"));
+    }
+
+    @Override
+    public String list() {
+        return Exec.check(ns, null, List.of(prefix + "-save"));
+    }
+
+    /** iptables-save of one table. */
+    public String list(String table) {
+        return Exec.check(ns, null, List.of(prefix + "-save", "-t", table));
+    }
+
+    @Override
+    public boolean chainExists(String table, String chain) {
+        for (String line : list(table).split("\n")) {
+            if (line.startsWith(":" + chain + " ")) return true;
+        }
+        return false;
+    }
+
+    @Override
+    public int deleteRulesWithComment(String table, String chain, String comment) {
+        StringBuilder script = new StringBuilder("*").append(table).append('\n');
+        int n = 0;
+        String rulePrefix = "-A " + chain + " ";
+        for (String line : list(table).split("\n")) {
+            if (!line.startsWith(rulePrefix) || !hasComment(line, comment)) continue;
+            script.append("-D ").append(line, 3, line.length()).append('\n');
+            n++;
+        }
+        if (n > 0) apply(script.append("COMMIT\n").toString());
+        return n;
+    }
+
+    /** iptables-save prints {@code --comment X} or {@code --comment "X Y"}. */
+    static boolean hasComment(String line, String comment) {
+        return line.contains("--comment " + comment + " ") || line.endsWith("--comment " + comment)
+                || line.contains("--comment \"" + comment + "\"");
+    }
+
+    @Override
+    public void deleteChain(String table, String chain) {
+        if (!chainExists(table, chain)) return;
+        apply("*" + table + "\n-F " + chain + "\n-X " + chain + "\nCOMMIT\n");
+    }
+}

@@ -1,0 +1,26 @@
+package dev.cni4j.linux.rtnl;
+
+import dev.cni4j.linux.netlink.MessageBuilder;
+
+import static dev.cni4j.linux.rtnl.LinkMessages.*;
+
+/** An intermediate functional block device, the target of ingress redirects for shaping. */
+public record Ifb(String name, int mtu) implements LinkSpec {
+    public static Ifb of(String name) {
+        return new Ifb(name, 0);
+    }
+
+    @Override
+    public String kind() {
+        return "ifb";
+    }
+
+    @Override
+    public void encode(MessageBuilder m) {
+        if (mtu > 0) m.attrU32(IFLA_MTU, mtu);
+        m.attrString(IFLA_IFNAME, name);
+        int info = m.beginNested(IFLA_LINKINFO);
+        m.attrStringUnterminated(IFLA_INFO_KIND, "ifb");
+        m.endNested(info);
+    }
+}

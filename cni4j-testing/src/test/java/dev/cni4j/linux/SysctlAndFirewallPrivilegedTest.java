@@ -1,0 +1,111 @@
+package dev.cni4j.linux;
+
+import dev.cni4j.linux.firewall.FirewallBackend;
+import dev.cni4j.linux.firewall.FirewallException;
+import dev.cni4j.linux.firewall.IptablesBackend;
+import dev.cni4j.linux.firewall.NftablesBackend;
+import dev.cni4j.testing.TestNetworks;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class SysctlAndFirewallPrivilegedTest {
+    TestNetworks net;
+    Path pod;
+    NetNs podNs;
+
+    @BeforeEach
+    void setUp() {
+        TestNetworks.assumePrivileged();
+        net = TestNetworks.create();
+        pod = net.newPod();
+        podNs = NetNs.open(pod);
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (podNs != null) podNs.close();
+        if (net != null) net.close();
+    }
+
+    @Test
+    void sysctlIsPerNamespace() {
+        assertEquals("0", Sysctl.get(podNs, "net/ipv4/ip_forward"));
+        Sysctl.set(podNs, "net.ipv4.ip_forward", "1");
+        assertEquals("1", Sysctl.get(podNs, "net.ipv4.ip_forward"));
+        assertEquals("1", net.exec(pod, "cat", "/proc/sys/net/ipv4/ip_forward").trim());
+        try (NetNs node = net.openNode()) {
+            assertEquals("0", Sysctl.get(node, "net/ipv4/ip_forward"), "the node namespace is untouched");
+        }
+        LinuxException e = assertThrows(LinuxException.class, () -> Sysctl.get(podNs, "net/ipv4/no_such_key"));
+        assertEquals("ENOENT", e.errnoName());
+        assertTrue(e.getMessage().contains("/proc/sys/net/ipv4/no_such_key"), e.getMessage());
+    }
+
+    @Test
+    void detectPicksNftablesHere() {
+        FirewallBackend b = FirewallBackend.detect(podNs);
+        assertEquals("nftables", b.name());
+    }
+
+    @Test
+    void nftablesBatchListDeleteByComment() {
+        NftablesBackend nft = new NftablesBackend(podNs);
+        nft.apply("""
+                add table inet cni4jt
+                add chain inet cni4jt post { type nat hook postrouting priority 100; }
+                add rule inet cni4jt post ip saddr 10.88.0.0/16 masquerade comment "pod-a"
+                add rule inet cni4jt post ip saddr 10.89.0.0/16 masquerade comment "pod-b"
+                """);
+        assertTrue(nft.chainExists("inet cni4jt", "post"));
+        assertTrue(net.exec(pod, "nft", "list", "ruleset").contains("comment \"pod-a\""));
+        assertEquals(1, nft.deleteRulesWithComment("inet cni4jt", "post", "pod-a"));
+        String rules = nft.list();
+        assertFalse(rules.contains("pod-a"), rules);
+        assertTrue(rules.contains("pod-b"), rules);
+        nft.deleteChain("inet cni4jt", "post");
+        assertFalse(nft.chainExists("inet cni4jt", "post"));
+        nft.deleteTable("inet cni4jt");
+        nft.deleteTable("inet cni4jt"); // idempotent
+        assertFalse(net.exec(pod, "nft", "list", "ruleset").contains("cni4jt"));
+        try (NetNs node = net.openNode()) {
+            assertFalse(new NftablesBackend(node).list().contains("cni4jt"), "only the pod namespace changed");
+        }
+        FirewallException e = assertThrows(FirewallException.class, () -> nft.apply("add rule inet nosuch c drop\n"));
+        assertTrue(e.stderr().contains("No such file or directory"), e.getMessage());
+    }
+
+    @Test
+    void iptablesRestoreBatches() {
+        IptablesBackend ipt = IptablesBackend.ipv4(podNs);
+        ipt.apply("""
+                *nat
+                :CNI4JT - [0:0]
+                -A POSTROUTING -s 10.88.0.0/16 -j CNI4JT
+                -A CNI4JT -s 10.88.0.0/16 -m comment --comment pod-a -j MASQUERADE
+                -A CNI4JT -s 10.89.0.0/16 -m comment --comment "pod b" -j MASQUERADE
+                COMMIT
+                """);
+        assertTrue(ipt.chainExists("nat", "CNI4JT"));
+        assertTrue(net.exec(pod, "iptables", "-t", "nat", "-S", "CNI4JT").contains("pod-a"));
+        assertEquals(1, ipt.deleteRulesWithComment("nat", "CNI4JT", "pod-a"));
+        assertEquals(1, ipt.deleteRulesWithComment("nat", "CNI4JT", "pod b"));
+        assertFalse(ipt.list("nat").contains("MASQUERADE"));
+        ipt.apply("*nat\n-D POSTROUTING -s 10.88.0.0/16 -j CNI4JT\nCOMMIT\n");
+        ipt.deleteChain("nat", "CNI4JT");
+        assertFalse(ipt.chainExists("nat", "CNI4JT"));
+        ipt.deleteChain("nat", "CNI4JT"); // absent: nothing happens
+
+        IptablesBackend ip6 = IptablesBackend.ipv6(podNs);
+        ip6.apply("*filter\n:CNI4JT6 - [0:0]\n-A CNI4JT6 -s 2001:db8::/32 -m comment --comment pod-a -j ACCEPT\nCOMMIT\n");
+        assertTrue(ip6.chainExists("filter", "CNI4JT6"));
+        assertEquals(1, ip6.deleteRulesWithComment("filter", "CNI4JT6", "pod-a"));
+        ip6.deleteChain("filter", "CNI4JT6");
+        assertFalse(ip6.chainExists("filter", "CNI4JT6"));
+        assertThrows(FirewallException.class, () -> ipt.apply("*nat\n-A NOSUCHCHAIN -j ACCEPT\nCOMMIT\n"));
+    }
+}
