@@ -13,7 +13,7 @@ import dev.cni4j.linux.rtnl.Tc;
  * about 274 s wraps. containerd sends 2^32-1 bits whatever the pod asks for, which at 10 Mbit/s
  * is 429 s: the reference wraps and lets 193 MB through unshaped (27x the rate in a 5 s test).
  * Such numbers mean "no particular burst", so the bucket is capped at {@link #MAX_BURST_MICROS}
- * of traffic at the rate. The bucket is also raised to hold two full frames (and
+ * of traffic at the rate. The bucket is also raised to hold four full frames (and
  * {@link #MIN_BURST_MICROS} of traffic), below which tbf drops or stalls full-size packets and the
  * achieved rate falls well under the requested one.
  *
@@ -27,7 +27,7 @@ public record TokenBucket(long rate, long burst, long requestedBurst) {
     /** The most traffic the bucket may let through at once, in microseconds at the rate. */
     public static final long MAX_BURST_MICROS = 100_000;
     /** The least, so that the bucket refills between two dequeues at high rates. */
-    public static final long MIN_BURST_MICROS = 2_000;
+    public static final long MIN_BURST_MICROS = 4_000;
     /** Hard ceiling far inside the u32 tick buffer (~274 s), for very low rates. */
     static final long HARD_MAX_BURST_MICROS = 60_000_000;
     static final int ETHERNET_HEADER = 14;
@@ -36,7 +36,7 @@ public record TokenBucket(long rate, long burst, long requestedBurst) {
     public static TokenBucket of(long rateBits, long burstBits, int mtu) {
         long rate = Math.max(1, rateBits / 8);
         long requested = burstBits / 8;
-        long floor = Math.max(2L * (Math.max(mtu, 576) + ETHERNET_HEADER), bytesIn(rate, MIN_BURST_MICROS));
+        long floor = Math.max(4L * (Math.max(mtu, 576) + ETHERNET_HEADER), bytesIn(rate, MIN_BURST_MICROS));
         long ceiling = Math.max(floor, bytesIn(rate, MAX_BURST_MICROS));
         long burst = Math.min(Math.max(requested, floor), ceiling);
         burst = Math.max(1, Math.min(burst, bytesIn(rate, HARD_MAX_BURST_MICROS)));

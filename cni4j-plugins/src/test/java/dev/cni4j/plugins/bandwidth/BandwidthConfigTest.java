@@ -50,9 +50,9 @@ class BandwidthConfigTest {
         assertEquals(1_250_000, huge.rate());
         assertEquals(125_000, huge.burst(), "100 ms at 10 Mbit/s");
         TokenBucket tiny = TokenBucket.of(10_000_000, 8, 1500);
-        assertEquals(2 * 1514, tiny.burst(), "two frames");
+        assertEquals(4 * 1514, tiny.burst(), "four frames");
         TokenBucket fast = TokenBucket.of(1_000_000_000, 8, 1500);
-        assertEquals(250_000, fast.burst(), "2 ms at 1 Gbit/s");
+        assertEquals(500_000, fast.burst(), "4 ms at 1 Gbit/s");
         TokenBucket kept = TokenBucket.of(10_000_000, 400_000, 1500);
         assertEquals(50_000, kept.burst());
         TokenBucket slow = TokenBucket.of(8, 8, 1500);
