@@ -54,7 +54,11 @@ public final class ReferenceBridge {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        this.ipam = "{\"type\":\"host-local\",\"dataDir\":\"" + dataDir + "\",\"ranges\":[" + ranges + "]}";
+        // default routes through the bridge, so pods answer hosts outside their subnet
+        String routes = (ranges.contains(".") ? "{\"dst\":\"0.0.0.0/0\"}" : "")
+                + (ranges.contains(".") && ranges.contains(":") ? "," : "") + (ranges.contains(":") ? "{\"dst\":\"::/0\"}" : "");
+        this.ipam = "{\"type\":\"host-local\",\"dataDir\":\"" + dataDir + "\",\"ranges\":[" + ranges + "],\"routes\":["
+                + routes + "]}";
     }
 
     public static boolean available() {
