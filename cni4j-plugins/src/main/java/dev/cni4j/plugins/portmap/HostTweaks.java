@@ -5,8 +5,9 @@ import dev.cni4j.linux.rtnl.Route;
 import dev.cni4j.linux.rtnl.Rtnl;
 import dev.cni4j.plugins.common.Cidr;
 import java.io.PrintStream;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The node-side steps around the rules: {@code route_localnet} for 127.0.0.1:hostPort and the
@@ -47,30 +48,50 @@ final class HostTweaks {
     /**
      * Deletes UDP conntrack entries whose original destination port is a mapped hostPort, so
      * "flows" that were NATed elsewhere (or not at all) before this ADD/DEL re-hit the rules.
-     * Uses the conntrack tool (conntrack-tools), one run per port and family; failures are logged.
+     * Uses the conntrack tool (conntrack-tools): one listing per family, then one delete per port
+     * that actually has entries, so the cost does not grow with the number of mappings.
+     * Failures are logged, as in the reference.
      */
-    static void flushUdpConntrack(List<PortMapping> mappings, boolean v4, boolean v6, PrintStream log) {
-        List<String> families = new ArrayList<>();
-        if (v4) {
-            families.add("ipv4");
+    static void flushUdpConntrack(Set<Integer> ports, boolean v4, boolean v6, PrintStream log) {
+        if (ports.isEmpty()) {
+            return;
         }
-        if (v6) {
-            families.add("ipv6");
-        }
-        for (PortMapping m : mappings) {
-            if (!m.protocol().equals("udp")) {
+        for (String family : v4 && v6 ? List.of("ipv4", "ipv6") : v4 ? List.of("ipv4") : v6 ? List.of("ipv6") : List.<String>of()) {
+            NodeCommand.Output list = NodeCommand.run(null, List.of("conntrack", "-L", "-f", family, "-p", "udp"));
+            if (list == null || !list.ok()) {
+                log.println("portmap: cannot list UDP conntrack entries (" + family + "): "
+                        + (list == null ? "conntrack not installed" : list.stderr().trim()));
                 continue;
             }
-            for (String family : families) {
+            for (int port : portsWithEntries(list.stdout(), ports)) {
                 NodeCommand.Output out = NodeCommand.run(null, List.of("conntrack", "-D", "-f", family, "-p", "udp",
-                        "--orig-port-dst", String.valueOf(m.hostPort())));
-                // exit 1 with "0 flow entries have been deleted" just means there were none
+                        "--orig-port-dst", String.valueOf(port)));
                 if (out == null || (!out.ok() && !out.stderr().contains("0 flow entries"))) {
-                    log.println("portmap: could not delete UDP conntrack entries of port " + m.hostPort() + " ("
-                            + family + "): " + (out == null ? "conntrack not installed" : out.stderr().trim()));
+                    log.println("portmap: could not delete UDP conntrack entries of port " + port + " (" + family
+                            + "): " + (out == null ? "conntrack not installed" : out.stderr().trim()));
                 }
             }
         }
     }
 
+    /** The ports among {@code ports} that are the original destination port of a listed entry. */
+    static Set<Integer> portsWithEntries(String conntrackList, Set<Integer> ports) {
+        Set<Integer> found = new TreeSet<>();
+        for (String line : conntrackList.split("\n")) {
+            int at = line.indexOf(" dport=");
+            if (at < 0) {
+                continue;
+            }
+            int end = line.indexOf(' ', at + 7);
+            try {
+                int port = Integer.parseInt(line.substring(at + 7, end < 0 ? line.length() : end));
+                if (ports.contains(port)) {
+                    found.add(port);
+                }
+            } catch (NumberFormatException e) {
+                // not an entry line
+            }
+        }
+        return found;
+    }
 }

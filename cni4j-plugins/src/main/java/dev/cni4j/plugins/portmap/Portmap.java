@@ -41,7 +41,7 @@ public final class Portmap implements Plugin {
                 HostTweaks.enableRouteLocalnet(pod.v4());
             }
         });
-        HostTweaks.flushUdpConntrack(config.mappings(), pod.v4() != null, pod.v6() != null, request.log());
+        HostTweaks.flushUdpConntrack(udpPorts(config), pod.v4() != null, pod.v6() != null, request.log());
         return prev;
     }
 
@@ -51,9 +51,8 @@ public final class Portmap implements Plugin {
         Set<Integer> udpPorts = new HashSet<>();
         run("failed to remove port mappings", () -> udpPorts.addAll(mapper(config).del(config)));
         // the mapped ports come from the rules themselves, so this works without re-sent mappings too
-        config.mappings().stream().filter(m -> m.protocol().equals("udp")).forEach(m -> udpPorts.add(m.hostPort()));
-        HostTweaks.flushUdpConntrack(udpPorts.stream().map(p -> new PortMapping(p, p, "udp", null)).toList(), true, true,
-                request.log());
+        udpPorts.addAll(udpPorts(config));
+        HostTweaks.flushUdpConntrack(udpPorts, true, true, request.log());
     }
 
     @Override
@@ -80,6 +79,12 @@ public final class Portmap implements Plugin {
         Set<String> valid = new HashSet<>();
         request.validAttachments().forEach(a -> valid.add(a.containerId()));
         run("portmap gc failed", () -> mapper(config).gc(config, valid));
+    }
+
+    private static Set<Integer> udpPorts(PortMapConfig config) {
+        Set<Integer> ports = new HashSet<>();
+        config.mappings().stream().filter(m -> m.protocol().equals("udp")).forEach(m -> ports.add(m.hostPort()));
+        return ports;
     }
 
     static PortMapper mapper(PortMapConfig config) {
