@@ -1,0 +1,176 @@
+package dev.cni4j.plugins.portmap;
+
+import dev.cni4j.linux.firewall.FirewallException;
+import dev.cni4j.linux.firewall.NftablesBackend;
+import dev.cni4j.plugins.common.Cidr;
+import dev.cni4j.plugins.common.IpText;
+import dev.cni4j.plugins.portmap.NftHostportTable.Element;
+import dev.cni4j.plugins.portmap.NftHostportTable.Rule;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Port mappings in the nftables table {@code inet cni4j_hostport}: DNAT through verdict-free maps
+ * ({@code proto . port -> podIP . podPort}), so the cost of a new connection and of an ADD does
+ * not grow with the number of mappings; masquerading through sets of (source . pod) pairs,
+ * limited to DNATed connections. Each ADD/DEL is one {@code nft -f -} transaction after one listing.
+ * Mappings with {@code conditionsV4/V6} become rules in the {@code conditioned} chain instead,
+ * since arbitrary matches cannot be map keys.
+ */
+final class NftablesPortMapper implements PortMapper {
+    static final String T = NftHostportTable.TABLE;
+    private static final int ATTEMPTS = 3;
+    private static final int MAX_COMMENT = 128;
+
+    private final NftablesBackend nft = new NftablesBackend(null);
+
+    @Override
+    public void add(PortMapConfig config, PodAddresses pod) {
+        for (int attempt = 1; ; attempt++) {
+            NftHostportTable table = NftHostportTable.read();
+            List<Element> wanted = new ArrayList<>();
+            List<String> ruleLines = new ArrayList<>();
+            String owner = owner(config);
+            addFamily(config, pod.v4(), owner, wanted, ruleLines);
+            addFamily(config, pod.v6(), owner, wanted, ruleLines);
+            StringBuilder s = new StringBuilder(NftablesRuleset.base());
+            Set<String> wantedKeys = new HashSet<>();
+            wanted.forEach(e -> wantedKeys.add(e.set() + " " + e.key()));
+            // last writer wins for a hostPort, as in the reference: replace whoever holds the key
+            for (Element e : table.elements()) {
+                if (owner.equals(e.owner()) || wantedKeys.contains(e.set() + " " + e.key())) {
+                    s.append("delete element ").append(T).append(' ').append(e.set()).append(" { ").append(e.key()).append(" }\n");
+                }
+            }
+            deleteOwnedRules(table, owner, s);
+            for (Element e : wanted) {
+                s.append("add element ").append(T).append(' ').append(e.set()).append(" { ").append(e.key())
+                        .append(" comment \"").append(owner).append('"');
+                s.append(e.value() == null ? "" : " : " + e.value()).append(" }\n");
+            }
+            ruleLines.forEach(r -> s.append(r).append('\n'));
+            try {
+                nft.apply(s.toString());
+                return;
+            } catch (FirewallException e) {
+                if (attempt >= ATTEMPTS) {
+                    throw e; // a concurrent ADD changed the same keys between listing and commit; retried
+                }
+            }
+        }
+    }
+
+    private void addFamily(PortMapConfig c, Cidr pod, String owner, List<Element> out, List<String> rules) {
+        if (pod == null) {
+            return;
+        }
+        boolean v4 = pod.isIPv4();
+        String f = v4 ? "4" : "6";
+        String ip = IpText.of(pod.address());
+        List<PortMapping> mappings = c.mappingsFor(v4);
+        if (mappings.isEmpty()) {
+            return;
+        }
+        List<String> conditions = v4 ? c.conditionsV4() : c.conditionsV6();
+        for (PortMapping m : mappings) {
+            String value = ip + " . " + m.containerPort();
+            if (!conditions.isEmpty()) {
+                rules.add(NftablesRuleset.conditionedRule(conditions, v4, m, ip, owner));
+            } else if (m.hostIp() == null) {
+                out.add(new Element("hostports" + f, m.protocol() + " . " + m.hostPort(), value, owner));
+            } else {
+                out.add(new Element("hostip_hostports" + f, IpText.of(m.hostIp()) + " . " + m.protocol() + " . "
+                        + m.hostPort(), value, owner));
+            }
+        }
+        if (c.snat()) {
+            if (c.masqAll()) {
+                out.add(new Element("masq_all" + f, ip, null, owner));
+            } else {
+                out.add(new Element("masq_pairs" + f, ip + " . " + ip, null, owner));
+                if (v4) {
+                    out.add(new Element("masq_pairs4", "127.0.0.1 . " + ip, null, owner));
+                }
+            }
+        }
+    }
+
+    private static void deleteOwnedRules(NftHostportTable table, String owner, StringBuilder s) {
+        for (Rule r : table.rules()) {
+            if (owner.equals(r.owner())) {
+                s.append("delete rule ").append(T).append(' ').append(r.chain()).append(" handle ").append(r.handle()).append('\n');
+            }
+        }
+    }
+
+    @Override
+    public Set<Integer> del(PortMapConfig config) {
+        return remove(config, owner -> owner.equals(owner(config)));
+    }
+
+    @Override
+    public void gc(PortMapConfig config, Set<String> validContainerIds) {
+        String prefix = config.networkName() + "/";
+        Set<String> valid = new HashSet<>();
+        for (String id : validContainerIds) {
+            valid.add(truncate(prefix + id));
+        }
+        remove(config, owner -> owner.startsWith(prefix) && !valid.contains(owner));
+    }
+
+    /** Deletes owned elements and rules; returns the UDP hostPorts among them. */
+    private Set<Integer> remove(PortMapConfig config, java.util.function.Predicate<String> owned) {
+        NftHostportTable table = NftHostportTable.read();
+        StringBuilder s = new StringBuilder();
+        Set<Integer> udp = new HashSet<>();
+        for (Element e : table.elements()) {
+            if (e.owner() != null && owned.test(e.owner())) {
+                int at = e.key().indexOf("udp . ");
+                if (e.set().contains("hostports") && at >= 0) {
+                    udp.add(Integer.parseInt(e.key().substring(at + 6).trim()));
+                }
+                s.append("delete element ").append(T).append(' ').append(e.set()).append(" { ").append(e.key()).append(" }\n");
+            }
+        }
+        for (Rule r : table.rules()) {
+            if (r.owner() != null && owned.test(r.owner())) {
+                s.append("delete rule ").append(T).append(' ').append(r.chain()).append(" handle ").append(r.handle()).append('\n');
+            }
+        }
+        if (!s.isEmpty()) {
+            nft.apply(s.toString());
+        }
+        return udp;
+    }
+
+    @Override
+    public String check(PortMapConfig config, PodAddresses pod) {
+        NftHostportTable table = NftHostportTable.read();
+        List<Element> wanted = new ArrayList<>();
+        List<String> rules = new ArrayList<>();
+        String owner = owner(config);
+        addFamily(config, pod.v4(), owner, wanted, rules);
+        addFamily(config, pod.v6(), owner, wanted, rules);
+        for (Element w : wanted) {
+            if (!table.elements().contains(w)) {
+                return "nftables: " + w.set() + " has no element " + w.key()
+                        + (w.value() == null ? "" : " : " + w.value()) + " of " + owner;
+            }
+        }
+        long owned = table.rules().stream().filter(r -> owner.equals(r.owner())).count();
+        if (owned < rules.size()) {
+            return "nftables: " + owned + " conditioned rules of " + owner + ", expected " + rules.size();
+        }
+        return null;
+    }
+
+    static String owner(PortMapConfig c) {
+        return truncate(c.owner());
+    }
+
+    private static String truncate(String owner) {
+        return owner.length() <= MAX_COMMENT ? owner : owner.substring(0, MAX_COMMENT);
+    }
+}

@@ -1,0 +1,112 @@
+package dev.cni4j.plugins.portmap;
+
+import dev.cni4j.linux.LinuxException;
+import dev.cni4j.linux.firewall.FirewallBackend;
+import dev.cni4j.linux.firewall.FirewallException;
+import dev.cni4j.skel.Plugin;
+import dev.cni4j.skel.Request;
+import dev.cni4j.spec.CniException;
+import dev.cni4j.spec.ErrorCode;
+import dev.cni4j.spec.Result;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The chained {@code portmap} plugin: forwards hostPorts of the {@code portMappings} capability to
+ * the pod, with nftables ({@link NftablesPortMapper}) or iptables ({@link IptablesPortMapper}).
+ * Output is prevResult unchanged. Unlike the reference, DEL removes the attachment's rules even
+ * when the runtime sends no mappings (rules are found by owner), UDP conntrack entries are also
+ * flushed on DEL, and GC removes rules of attachments that are no longer valid.
+ */
+public final class Portmap implements Plugin {
+    @Override
+    public String name() {
+        return "portmap";
+    }
+
+    @Override
+    public Result add(Request request) {
+        PortMapConfig config = PortMapConfig.from(request, Portmap::nodeBackend);
+        Result prev = request.prevResult();
+        if (prev == null) {
+            throw CniException.invalidConfig("must be called as chained plugin");
+        }
+        if (config.mappings().isEmpty()) {
+            return prev;
+        }
+        PodAddresses pod = PodAddresses.from(prev, request.ifname());
+        run("failed to set up port mappings", () -> {
+            mapper(config).add(config, pod);
+            if (config.snat() && pod.v4() != null && !config.mappingsFor(true).isEmpty()) {
+                HostTweaks.enableRouteLocalnet(pod.v4());
+            }
+        });
+        HostTweaks.flushUdpConntrack(udpPorts(config), pod.v4() != null, pod.v6() != null, request.log());
+        return prev;
+    }
+
+    @Override
+    public void del(Request request) {
+        PortMapConfig config = PortMapConfig.from(request, Portmap::nodeBackend);
+        Set<Integer> udpPorts = new HashSet<>();
+        run("failed to remove port mappings", () -> udpPorts.addAll(mapper(config).del(config)));
+        // the mapped ports come from the rules themselves, so this works without re-sent mappings too
+        udpPorts.addAll(udpPorts(config));
+        HostTweaks.flushUdpConntrack(udpPorts, true, true, request.log());
+    }
+
+    @Override
+    public void check(Request request) {
+        PortMapConfig config = PortMapConfig.from(request, Portmap::nodeBackend);
+        Result prev = request.prevResult();
+        if (prev == null) {
+            throw CniException.invalidConfig("Required prevResult missing");
+        }
+        if (config.mappings().isEmpty()) {
+            return;
+        }
+        PodAddresses pod = PodAddresses.from(prev, request.ifname());
+        String[] problem = new String[1];
+        run("failed to check port mappings", () -> problem[0] = mapper(config).check(config, pod));
+        if (problem[0] != null) {
+            throw new CniException(ErrorCode.INTERNAL, "portmap: " + problem[0]);
+        }
+    }
+
+    @Override
+    public void gc(Request request) {
+        PortMapConfig config = PortMapConfig.from(request, Portmap::nodeBackend);
+        Set<String> valid = new HashSet<>();
+        request.validAttachments().forEach(a -> valid.add(a.containerId()));
+        run("portmap gc failed", () -> mapper(config).gc(config, valid));
+    }
+
+    private static Set<Integer> udpPorts(PortMapConfig config) {
+        Set<Integer> ports = new HashSet<>();
+        config.mappings().stream().filter(m -> m.protocol().equals("udp")).forEach(m -> ports.add(m.hostPort()));
+        return ports;
+    }
+
+    static PortMapper mapper(PortMapConfig config) {
+        return config.backend().equals(PortMapConfig.NFTABLES) ? new NftablesPortMapper() : new IptablesPortMapper();
+    }
+
+    /** nftables when {@code nft} works on this node, else iptables. */
+    static String nodeBackend() {
+        try {
+            return FirewallBackend.detect(null).name().equals("nftables") ? PortMapConfig.NFTABLES : PortMapConfig.IPTABLES;
+        } catch (UnsupportedOperationException e) {
+            throw new CniException(ErrorCode.INTERNAL, "portmap: " + e.getMessage());
+        }
+    }
+
+    private static void run(String what, Runnable step) {
+        try {
+            step.run();
+        } catch (FirewallException e) {
+            throw new CniException(ErrorCode.INTERNAL.code(), "portmap: " + what + ": " + e.getMessage(), e.script(), e);
+        } catch (LinuxException | IllegalStateException | java.io.UncheckedIOException e) {
+            throw new CniException(ErrorCode.INTERNAL.code(), "portmap: " + what + ": " + e.getMessage(), null, e);
+        }
+    }
+}

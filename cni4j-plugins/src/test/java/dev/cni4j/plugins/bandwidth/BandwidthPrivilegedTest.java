@@ -1,0 +1,164 @@
+package dev.cni4j.plugins.bandwidth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.cni4j.json.JsonObject;
+import dev.cni4j.plugins.PluginInvocation.Outcome;
+import dev.cni4j.plugins.bandwidth.ReferenceBridge.Pod;
+import dev.cni4j.testing.TestNetworks;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** bandwidth chained after the reference bridge, in throwaway namespaces. */
+class BandwidthPrivilegedTest {
+    static final String LIMITS = "\"type\":\"bandwidth\",\"ingressRate\":8000000,\"ingressBurst\":80000,"
+            + "\"egressRate\":16000000,\"egressBurst\":160000";
+
+    private TestNetworks net;
+    private ReferenceBridge bridge;
+    private Pod pod;
+
+    @BeforeEach
+    void setUp() {
+        TestNetworks.assumePrivileged();
+        assumeTrue(ReferenceBridge.available(), "reference bridge plugin not installed");
+        net = TestNetworks.create();
+        bridge = new ReferenceBridge(net, "bwnet", "cni4jbw0", "[{\"subnet\":\"10.244.9.0/24\"}]");
+        pod = bridge.add("pod-a");
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (net != null) {
+            net.close();
+        }
+    }
+
+    private Outcome run(String command, Pod p, String stdin) {
+        return net.runInNode(() -> InProcess.run(Bandwidth::new, command, p.containerId(), p.netns().toString(),
+                p.ifname(), stdin));
+    }
+
+    private String hostVeth() {
+        return pod.result().objects("interfaces").get(1).string("name");
+    }
+
+    private String ifb() {
+        return IfbDevice.name("bwnet", "pod-a");
+    }
+
+    private String qdiscs(String dev) {
+        return net.execInNode("tc", "qdisc", "show", "dev", dev);
+    }
+
+    private boolean linkExists(String name) {
+        return net.execInNode("ip", "-o", "link", "show").contains(" " + name + ":");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"})
+    void addShapesBothDirectionsAndDelRemovesEverything(String version) {
+        String conf = bridge.chained(version, LIMITS, pod);
+        JsonObject r = run("ADD", pod, conf).assertSuccess().json();
+        List<JsonObject> ifaces = r.objects("interfaces");
+        assertEquals(4, ifaces.size(), r.toString());
+        assertEquals(ifb(), ifaces.get(3).string("name"));
+        assertTrue(ifaces.get(3).string("sandbox", "").isEmpty());
+        assertTrue(qdiscs(hostVeth()).contains("qdisc tbf 1: root"), qdiscs(hostVeth()));
+        assertTrue(qdiscs(hostVeth()).contains("qdisc ingress ffff:"), qdiscs(hostVeth()));
+        assertTrue(qdiscs(ifb()).contains("rate 16Mbit"), qdiscs(ifb()));
+        String filters = net.execInNode("tc", "filter", "show", "dev", hostVeth(), "parent", "ffff:");
+        assertTrue(filters.contains("mirred (Egress Redirect to device " + ifb() + ")"), filters);
+        String ifbLink = net.execInNode("ip", "-o", "link", "show", "dev", ifb());
+        String vethLink = net.execInNode("ip", "-o", "link", "show", "dev", hostVeth());
+        assertEquals(mtu(vethLink), mtu(ifbLink), "ifb MTU = host veth MTU");
+        assertTrue(ifbLink.contains(",UP"), ifbLink);
+        if (!version.startsWith("0.3")) {
+            run("CHECK", pod, bridge.chained(version, LIMITS, pod)).assertSuccess();
+        }
+        run("DEL", pod, conf).assertSuccess();
+        assertFalse(linkExists(ifb()));
+        assertFalse(qdiscs(hostVeth()).contains("tbf"), qdiscs(hostVeth()));
+        assertFalse(qdiscs(hostVeth()).contains("ingress"), qdiscs(hostVeth()));
+        run("DEL", pod, conf).assertSuccess();
+    }
+
+    private static String mtu(String ipLink) {
+        return ipLink.replaceAll(".* mtu (\\d+) .*\n?", "$1");
+    }
+
+    @Test
+    void checkNoticesAChangedTbf() {
+        String conf = bridge.chained("1.0.0", LIMITS, pod);
+        run("ADD", pod, conf).assertSuccess();
+        net.execInNode("tc", "qdisc", "replace", "dev", ifb(), "root", "tbf", "rate", "1mbit", "burst", "10kb",
+                "latency", "25ms");
+        Outcome check = run("CHECK", pod, conf);
+        assertEquals(1, check.exit());
+        assertTrue(check.json().string("msg").contains("rate"), check.stdout());
+        net.execInNode("ip", "link", "del", ifb());
+        assertTrue(run("CHECK", pod, conf).json().string("msg").contains("not found"));
+    }
+
+    @Test
+    void capabilityIsUsedOnlyWithoutStaticConfig() {
+        String rc = ",\"runtimeConfig\":{\"bandwidth\":{\"IngressRate\":1000000,\"IngressBurst\":4294967295}}";
+        run("ADD", pod, bridge.chained("1.0.0", "\"type\":\"bandwidth\"" + rc, pod)).assertSuccess();
+        assertTrue(qdiscs(hostVeth()).contains("rate 1Mbit"), qdiscs(hostVeth()));
+        assertFalse(linkExists(ifb()));
+        // burst clamped to 100 ms at the rate: 12500 bytes, not the wrapped 193 MB
+        assertTrue(qdiscs(hostVeth()).contains("burst 12500b"), qdiscs(hostVeth()));
+        run("DEL", pod, bridge.chained("1.0.0", "\"type\":\"bandwidth\"" + rc, pod)).assertSuccess();
+        String both = "\"type\":\"bandwidth\",\"egressRate\":2000000,\"egressBurst\":200000" + rc;
+        run("ADD", pod, bridge.chained("1.0.0", both, pod)).assertSuccess();
+        assertFalse(qdiscs(hostVeth()).contains("tbf"), "static config wins: no ingress limit");
+        assertTrue(qdiscs(ifb()).contains("rate 2Mbit"), qdiscs(ifb()));
+    }
+
+    @Test
+    void delWorksWhenThePodIsGone() {
+        String conf = bridge.chained("1.0.0", LIMITS, pod);
+        run("ADD", pod, conf).assertSuccess();
+        bridge.del(pod);
+        net.exec(net.node(), "true");
+        run("DEL", pod, conf).assertSuccess();
+        assertFalse(linkExists(ifb()));
+        Outcome noNetns = net.runInNode(() -> InProcess.run(Bandwidth::new, "DEL", "pod-a", "", "eth0", conf));
+        noNetns.assertSuccess();
+    }
+
+    @Test
+    void gcRemovesOrphanedIfbsOnly() {
+        String conf = bridge.chained("1.1.0", LIMITS, pod);
+        run("ADD", pod, conf).assertSuccess();
+        Pod other = bridge.add("pod-b");
+        run("ADD", other, bridge.chained("1.1.0", LIMITS, other)).assertSuccess();
+        String orphan = IfbDevice.name("bwnet", "pod-gone");
+        net.execInNode("ip", "link", "add", orphan, "type", "ifb");
+        String gc = "{\"cniVersion\":\"1.1.0\",\"name\":\"bwnet\",\"type\":\"bandwidth\","
+                + "\"cni.dev/valid-attachments\":[{\"containerID\":\"pod-a\",\"ifname\":\"eth0\"}]}";
+        net.runInNode(() -> InProcess.run(Bandwidth::new, "GC", "", "", "", gc)).assertSuccess();
+        assertFalse(linkExists(orphan));
+        assertTrue(linkExists(ifb()));
+        assertTrue(linkExists(IfbDevice.name("bwnet", "pod-b")), "still fed by a live veth");
+    }
+
+    @Test
+    void missingPrevResultAndBadConfigAreErrors() {
+        Outcome noPrev = run("ADD", pod, bridge.chained("1.0.0", LIMITS, null));
+        assertEquals(7L, noPrev.json().integer("code"));
+        assertTrue(noPrev.json().string("msg").contains("chained"));
+        Outcome noBurst = run("ADD", pod, bridge.chained("1.0.0", "\"type\":\"bandwidth\",\"ingressRate\":1000", pod));
+        assertEquals(7L, noBurst.json().integer("code"));
+        Outcome old = run("ADD", pod, bridge.chained("0.2.0", LIMITS, null));
+        assertEquals(1L, old.json().integer("code"));
+        assertFalse(qdiscs(hostVeth()).contains("tbf"));
+    }
+}

@@ -1,0 +1,70 @@
+package dev.cni4j.plugins.portmap;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.cni4j.plugins.bandwidth.InProcess;
+import dev.cni4j.plugins.bandwidth.ReferenceBridge;
+import dev.cni4j.plugins.bandwidth.ReferenceBridge.Pod;
+import dev.cni4j.testing.TestNetworks;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** ADD, CHECK and DEL for IPv4-only, IPv6-only and dual-stack pods, both backends. */
+class PortmapDualStackPrivilegedTest {
+    static final String MAPPINGS = ",\"runtimeConfig\":{\"portMappings\":["
+            + "{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"tcp\"},"
+            + "{\"hostPort\":8053,\"containerPort\":53,\"protocol\":\"udp\",\"hostIP\":\"::\"}]}";
+
+    private TestNetworks net;
+
+    @BeforeEach
+    void setUp() {
+        TestNetworks.assumePrivileged();
+        assumeTrue(ReferenceBridge.available(), "reference bridge plugin not installed");
+        net = TestNetworks.create();
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (net != null) {
+            net.close();
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = ';', value = {
+        "nftables;[{\"subnet\":\"10.244.12.0/24\"}]",
+        "nftables;[{\"subnet\":\"fd00:12::/64\"}]",
+        "nftables;[{\"subnet\":\"10.244.12.0/24\"}],[{\"subnet\":\"fd00:12::/64\"}]",
+        "iptables;[{\"subnet\":\"10.244.12.0/24\"}]",
+        "iptables;[{\"subnet\":\"fd00:12::/64\"}]",
+        "iptables;[{\"subnet\":\"10.244.12.0/24\"}],[{\"subnet\":\"fd00:12::/64\"}]"})
+    void addCheckDel(String backend, String ranges) {
+        ReferenceBridge bridge = new ReferenceBridge(net, "dsnet", "cni4jds0", ranges);
+        Pod pod = bridge.add("pod-ds");
+        String conf = bridge.chained("1.0.0", "\"type\":\"portmap\",\"backend\":\"" + backend + "\"" + MAPPINGS, pod);
+        run("ADD", pod, conf);
+        run("CHECK", pod, conf);
+        // nft cannot print xtables DNAT targets, so the iptables view is included
+        String rules = net.execInNode("nft", "list", "ruleset") + net.execInNode("iptables-save")
+                + net.execInNode("ip6tables-save");
+        for (var ip : pod.result().objects("ips")) {
+            String a = ip.string("address");
+            String addr = a.substring(0, a.indexOf('/'));
+            assertTrue(rules.contains(addr), addr + " in\n" + rules);
+        }
+        run("DEL", pod, bridge.chained("1.0.0", "\"type\":\"portmap\",\"backend\":\"" + backend + "\"", null));
+        String after = net.execInNode("nft", "list", "ruleset");
+        assertFalse(after.contains("dsnet/pod-ds"), after);
+        assertFalse(after.contains(PortMappingRules.dnatChain("dsnet", "pod-ds")), after);
+    }
+
+    private void run(String command, Pod pod, String conf) {
+        net.runInNode(() -> InProcess.run(Portmap::new, command, pod.containerId(), pod.netns().toString(), "eth0", conf))
+                .assertSuccess();
+    }
+}

@@ -1,0 +1,168 @@
+package dev.cni4j.plugins.portmap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.cni4j.plugins.PluginInvocation.Outcome;
+import dev.cni4j.plugins.bandwidth.InProcess;
+import dev.cni4j.plugins.bandwidth.ReferenceBridge;
+import dev.cni4j.plugins.bandwidth.ReferenceBridge.Pod;
+import dev.cni4j.testing.TestNetworks;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * portmap chained after the reference bridge (hairpin mode on), both backends, with real traffic:
+ * an "outside" host on a veth (node 192.0.2.1, outside 192.0.2.2), the node itself, 127.0.0.1 and
+ * the pod itself. Servers and clients are sockets created inside the namespaces.
+ */
+class PortmapPrivilegedTest {
+    static final String MAPPINGS = "\"runtimeConfig\":{\"portMappings\":["
+            + "{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"tcp\"},"
+            + "{\"hostPort\":53,\"containerPort\":5353,\"protocol\":\"udp\"}]}";
+    static final String NODE_IP = "192.0.2.1";
+    static final String OUTSIDE_IP = "192.0.2.2";
+
+    private TestNetworks net;
+    private ReferenceBridge bridge;
+    private Pod pod;
+    private Path outside;
+    private Echo echo;
+
+    @BeforeEach
+    void setUp() {
+        TestNetworks.assumePrivileged();
+        assumeTrue(ReferenceBridge.available(), "reference bridge plugin not installed");
+        net = TestNetworks.create();
+        echo = new Echo(net);
+        bridge = new ReferenceBridge(net, "pmnet", "cni4jpm0", "[{\"subnet\":\"10.244.11.0/24\"}]");
+        pod = bridge.add("pod-a");
+        outside = net.newPod();
+        net.execInNode("ip", "link", "add", "uplink0", "type", "veth", "peer", "name", "ext0", "netns",
+                TestNetworks.nameOf(outside));
+        net.execInNode("ip", "addr", "add", NODE_IP + "/24", "dev", "uplink0");
+        net.execInNode("ip", "link", "set", "uplink0", "up");
+        net.exec(outside, "ip", "addr", "add", OUTSIDE_IP + "/24", "dev", "ext0");
+        net.exec(outside, "ip", "link", "set", "ext0", "up");
+        net.exec(outside, "ip", "route", "add", "10.244.0.0/16", "via", NODE_IP);
+        echo.tcpServer(pod.netns(), "pod", 80);
+        echo.udpServer(pod.netns(), "pod", 5353);
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (echo != null) {
+            echo.close();
+        }
+        if (net != null) {
+            net.close();
+        }
+    }
+
+    static String conf(String backend, String extra, Pod p, ReferenceBridge b) {
+        return b.chained("1.0.0", "\"type\":\"portmap\",\"backend\":\"" + backend + "\"" + extra, p);
+    }
+
+    Outcome run(String command, Pod p, String stdin) {
+        return net.runInNode(() -> InProcess.run(Portmap::new, command, p.containerId(), p.netns().toString(),
+                p.ifname(), stdin));
+    }
+
+    /** Everything netfilter holds in the node (iptables-nft rules included), for leftover checks. */
+    String ruleset() {
+        return net.execInNode("nft", "list", "ruleset");
+    }
+
+    void assertNothingLeftOf(Pod p) {
+        String rules = ruleset() + net.execInNode("iptables-save") + net.execInNode("ip6tables-save");
+        assertFalse(rules.contains("pmnet/" + p.containerId()), rules);
+        assertFalse(rules.contains(PortMappingRules.dnatChain("pmnet", p.containerId())), rules);
+        assertFalse(rules.contains(p.ip() + " . "), rules);
+        assertFalse(rules.contains("to " + p.ip()), rules);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nftables", "iptables"})
+    void hostPortsWorkFromEverywhereAndDelLeavesNothing(String backend) {
+        String conf = conf(backend, "," + MAPPINGS, pod, bridge);
+        run("ADD", pod, conf).assertSuccess();
+        String reply = "pod:ping";
+        assertEquals(reply, echo.tcp(outside, NODE_IP, 8080), "outside -> node:8080");
+        assertEquals(reply, echo.udp(outside, NODE_IP, 53, 0), "outside -> node:53/udp");
+        assertEquals(reply, echo.tcp(net.node(), NODE_IP, 8080), "node -> own address");
+        assertEquals(reply, echo.tcp(net.node(), "127.0.0.1", 8080), "node -> 127.0.0.1");
+        assertEquals(reply, echo.udp(net.node(), "127.0.0.1", 53, 0), "node -> 127.0.0.1 udp");
+        assertEquals(reply, echo.tcp(pod.netns(), NODE_IP, 8080), "hairpin tcp");
+        assertEquals(reply, echo.udp(pod.netns(), "10.244.11.1", 53, 0), "hairpin udp via the gateway");
+        run("CHECK", pod, conf).assertSuccess();
+
+        // DNS from another pod to a server outside is routed, not captured by hostPort 53
+        Pod other = bridge.add("pod-b");
+        echo.udpServer(outside, "outside", 53);
+        assertEquals("outside:ping", echo.udp(other.netns(), OUTSIDE_IP, 53, 0));
+        // 127.0.0.1 from the pod network must not reach the hostPort, although route_localnet=1 on the bridge
+        net.exec(other.netns(), "ip", "route", "add", "127.0.0.1/32", "via", "10.244.11.1", "dev", "eth0");
+        assertNull(echo.tcp(other.netns(), "127.0.0.1", 8080), "martian 127.0.0.1 from a pod");
+
+        assertEquals(reply, echo.udp(outside, NODE_IP, 53, 40053));
+        assertTrue(net.execInNode("conntrack", "-L", "-p", "udp", "--orig-port-dst", "53").contains("dport=53"));
+        run("DEL", pod, conf).assertSuccess();
+        assertNothingLeftOf(pod);
+        assertFalse(net.execInNode("conntrack", "-L", "-p", "udp", "--orig-port-dst", "53").contains("dport=53"),
+                "UDP conntrack entries of the hostPort are flushed on DEL");
+        assertNull(echo.tcp(outside, NODE_IP, 8080));
+        run("DEL", pod, conf).assertSuccess();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nftables", "iptables"})
+    void delWithoutMappingsRemovesTheAttachment(String backend) {
+        run("ADD", pod, conf(backend, "," + MAPPINGS, pod, bridge)).assertSuccess();
+        assertEquals("pod:ping", echo.tcp(outside, NODE_IP, 8080));
+        run("DEL", pod, conf(backend, "", null, bridge)).assertSuccess();
+        assertNothingLeftOf(pod);
+        assertNull(echo.tcp(outside, NODE_IP, 8080));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nftables", "iptables"})
+    void checkNoticesMissingRulesAndGcKeepsOnlyValidAttachments(String backend) {
+        Pod b = bridge.add("pod-b");
+        String mapB = ",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":9090,\"containerPort\":80,\"protocol\":\"tcp\"}]}";
+        run("ADD", pod, conf(backend, "," + MAPPINGS, pod, bridge)).assertSuccess();
+        run("ADD", b, conf(backend, mapB, b, bridge)).assertSuccess();
+        run("CHECK", b, conf(backend, mapB, b, bridge)).assertSuccess();
+        String gc = "{\"cniVersion\":\"1.1.0\",\"name\":\"pmnet\",\"type\":\"portmap\",\"backend\":\"" + backend + "\","
+                + "\"cni.dev/valid-attachments\":[{\"containerID\":\"pod-a\",\"ifname\":\"eth0\"}]}";
+        net.runInNode(() -> InProcess.run(Portmap::new, "GC", "", "", "", gc)).assertSuccess();
+        assertNothingLeftOf(b);
+        Outcome check = run("CHECK", b, conf(backend, mapB, b, bridge));
+        assertEquals(1, check.exit(), check.stdout());
+        run("CHECK", pod, conf(backend, "," + MAPPINGS, pod, bridge)).assertSuccess();
+        assertEquals("pod:ping", echo.tcp(outside, NODE_IP, 8080));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "\"backend\":\"nftables\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":0,\"containerPort\":80,\"protocol\":\"tcp\"}]}",
+        "\"backend\":\"nftables\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":65536,\"containerPort\":80,\"protocol\":\"tcp\"}]}",
+        "\"backend\":\"iptables\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":80,\"containerPort\":80,\"protocol\":\"icmp\"}]}",
+        "\"backend\":\"ebpf\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":80,\"containerPort\":80,\"protocol\":\"tcp\"}]}",
+        "\"backend\":\"nftables\",\"markMasqBit\":14," + MAPPINGS,
+        "\"backend\":\"iptables\",\"conditionsV4\":[\"ip\",\"saddr\",\"!=\",\"192.0.2.0/24\"]," + MAPPINGS,
+        "\"markMasqBit\":32," + MAPPINGS,
+        "\"markMasqBit\":1,\"externalSetMarkChain\":\"KUBE-MARK-MASQ\"," + MAPPINGS})
+    void badInputIsCode7AndChangesNothing(String fields) {
+        String before = ruleset();
+        Outcome o = run("ADD", pod, bridge.chained("1.0.0", "\"type\":\"portmap\"," + fields, pod));
+        assertEquals(1, o.exit(), o.stdout());
+        assertEquals(7L, o.json().integer("code"), o.stdout());
+        assertEquals(before, ruleset());
+    }
+}
