@@ -1,71 +1,125 @@
 #!/usr/bin/env bash
 # The main job on a fresh Debian machine, as root: build cni4j if needed, then, inside a sandbox
-# "node" namespace with pod namespaces (never this machine's own network), run our plugins the way
-# a container runtime does and show what works. Everything it creates is removed on exit.
+# "node" namespace with pod namespaces (never this machine's own network), install our plugins
+# and the two example conflists of the Kubernetes "Network Plugins" page (our bridge as the main
+# plugin), run pods the way a container runtime does (through the cni4j CLI and our runtime
+# library) and show what works. Everything it creates is removed on exit, even on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 [ "$(id -u)" = 0 ] || { echo "error: the demo creates network namespaces: run it as root" >&2; exit 1; }
-if [ ! -x dist/bin/loopback ]; then
+if [ ! -x dist/bin/bandwidth ] || [ ! -x dist/bin/cni4j ]; then
   echo "== building (mvn -DskipTests install)"
   mvn -B -ntp -q -DskipTests install
 fi
-bin=$PWD/dist/bin
+start=$(date +%s)
+dist=$PWD/dist
 tag=cni4jd-$$
 node=$tag-node
-pods=()
+ext=$tag-ext
+work=$(mktemp -d /tmp/cni4j-demo.XXXXXX)
+servers=()
 cleanup() {
-  for p in "${pods[@]}"; do ip netns del "$p" 2>/dev/null || true; done
-  ip netns del "$node" 2>/dev/null || true
+  for p in "${servers[@]}"; do kill "$p" 2>/dev/null || true; done
+  for ns in $(ip netns list | awk '{print $1}' | grep "^$tag" || true); do ip netns del "$ns" 2>/dev/null || true; done
+  rm -rf "$work"
 }
 trap cleanup EXIT
 step() { printf '\n== %s\n' "$*"; }
+ok() { printf '   ok: %s\n' "$*"; }
 innode() { nsenter --net=/run/netns/$node "$@"; }
-cni() { # command netns ifname containerid conf
-  CNI_COMMAND=$1 CNI_NETNS=$2 CNI_IFNAME=$3 CNI_CONTAINERID=$4 CNI_PATH=$bin innode "$bin/${6:-loopback}" <<<"$5"
+inpod() { local p=$1; shift; nsenter --net=/run/netns/$tag-$p "$@"; }
+# The CLI runs inside the node namespace: that is where a runtime runs CNI plugins.
+cni4j() { innode "$dist/bin/cni4j" "$@"; }
+net_opts() { echo --conf-dir "$work/$1" --bin-dir "$work/opt-cni-bin" --cache-dir "$work/cache"; }
+
+step "a sandbox node ($node) with an uplink to an outside host ($ext), 192.168.77.0/24"
+ip netns add "$node"; ip netns add "$ext"
+ip -n "$node" link set lo up; ip -n "$ext" link set lo up
+ip link add "$tag-up" netns "$node" type veth peer name eth0 netns "$ext"
+ip -n "$node" link add uplink0 type bridge; ip -n "$node" link set "$tag-up" master uplink0
+ip -n "$node" addr add 192.168.77.1/24 dev uplink0; ip -n "$node" link set uplink0 up; ip -n "$node" link set "$tag-up" up
+ip -n "$ext" addr add 192.168.77.2/24 dev eth0; ip -n "$ext" link set eth0 up
+# kube-proxy would have created this chain; the hostPort example conflist points portmap at it.
+# kube-proxy would have created these chains; the hostPort example conflist points portmap at
+# KUBE-MARK-MASQ, and kube-proxy masquerades what that chain marks.
+innode iptables -t nat -N KUBE-MARK-MASQ
+innode iptables -t nat -A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000
+innode iptables -t nat -A POSTROUTING -m mark --mark 0x4000/0x4000 -j MASQUERADE
+
+step "install: plugins into a bin dir, the example conflists into conf dirs (conflist last)"
+# usePodCidr reads the node's pod CIDR from the file the node agent keeps; the demo writes it.
+echo 10.244.1.0/24 > "$work/podcidr"
+for ex in hostport bandwidth; do
+  mkdir -p "$work/net.d-$ex"
+  sed "s#\"subnet\": \"usePodCidr\"#\"subnet\": \"usePodCidr\", \"podCidrFile\": \"$work/podcidr\", \"dataDir\": \"$work/ipam\"#" \
+    examples/k8s-$ex.conflist > "$work/k8s-$ex.conflist"
+done
+"$dist/bin/cni4j" install --bin-dir "$work/opt-cni-bin" --conf-dir "$work/net.d-hostport" --conflist "$work/k8s-hostport.conflist" | sed 's/^/   /'
+# The traffic-shaping example is the same network name: a second conf dir, as on another node.
+cp "$work/k8s-bandwidth.conflist" "$work/net.d-bandwidth/"
+mkdir -p "$work/lo.d"
+echo '{"cniVersion":"0.3.1","name":"cni-loopback","plugins":[{"type":"loopback"}]}' > "$work/lo.d/99-loopback.conflist"
+
+pod() { # name conf-dir [cni4j add options...]
+  local name=$1 confs=$2; shift 2
+  ip netns add "$tag-$name"
+  cni4j add cni-loopback /run/netns/$tag-$name $(net_opts lo.d) --container-id "$name" --ifname lo >/dev/null
+  local t0=$(date +%s%N)
+  cni4j add k8s-pod-network /run/netns/$tag-$name $(net_opts "$confs") --container-id "$name" "$@" > "$work/$name.json"
+  local t1=$(date +%s%N)
+  local ip=$(grep -o '"address": *"[0-9.]*' "$work/$name.json" | head -1 | grep -o '[0-9.]*$')
+  echo "$ip" > "$work/$name.ip"
+  local lo=down; inpod "$name" ip -o link show lo | grep -q ',UP' && lo=up
+  printf '   %s: %s (eth0), lo %s, ADD chain %d ms\n' "$name" "$ip" "$lo" $(( (t1 - t0) / 1000000 ))
 }
 
-step "sandbox node namespace $node"
-ip netns add "$node"
-ip -n "$node" link set lo up
+step "pods: web (hostPort 8080 -> 80), client, and shaped (ingress 10M via the pod annotation)"
+pod web net.d-hostport -p 8080:80/tcp
+pod client net.d-hostport
+pod shaped net.d-bandwidth --annotation kubernetes.io/ingress-bandwidth=10M
+web=$(cat "$work/web.ip"); client=$(cat "$work/client.ip"); shaped=$(cat "$work/shaped.ip")
 
-step "plugins in $bin (a runtime can use it as its CNI bin dir)"
-ls "$bin"
-step "VERSION"
-CNI_COMMAND=VERSION "$bin/loopback" <<<'{"cniVersion":"1.1.0"}'; echo
+step "pod to pod"
+ping_ok() { local from=$1 to=$2 what=$3; if inpod "$from" busybox ping -c1 -W2 "$to" >/dev/null; then ok "$what"; else echo "   FAILED: $what"; fi; }
+ping_ok client "$web" "client -> web ($web)"
+ping_ok web "$shaped" "web -> shaped ($shaped)"
+ping_ok client 127.0.0.1 "lo is up in the pod (127.0.0.1 answers)"
 
-lo_conf='{"cniVersion":"0.3.1","name":"cni-loopback","type":"loopback"}'
-for i in 1 2; do
-  pod=$tag-pod$i
-  ip netns add "$pod"
-  pods+=("$pod")
-  step "pod $i: loopback ADD (cniVersion 0.3.1, as containerd sends it)"
-  t0=$(date +%s%N)
-  cni ADD /run/netns/$pod lo pod$i "$lo_conf"
-  t1=$(date +%s%N)
-  printf '\n(%d ms)\n' $(( (t1 - t0) / 1000000 ))
-  ip -n "$pod" -br addr show lo
+step "hostPort 8080 -> web:80"
+inpod web busybox nc -ll -p 80 -e /bin/echo "hello from the web pod" & servers+=($!)
+sleep 0.3
+r=$(nsenter --net=/run/netns/$ext busybox nc -w 2 192.168.77.1 8080 </dev/null || echo FAILED); echo "   from the outside host: $r"
+r=$(innode busybox nc -w 2 192.168.77.1 8080 </dev/null || echo FAILED); echo "   from the node (its own address): $r"
+r=$(innode busybox nc -w 2 127.0.0.1 8080 </dev/null || echo FAILED); echo "   from the node via 127.0.0.1: $r"
+
+step "a kube-proxy-style service: DNAT 10.96.0.10:80 -> web:80 (works because bridge-nf-call-iptables is 1)"
+innode iptables -t nat -A PREROUTING -d 10.96.0.10/32 -p tcp --dport 80 -j DNAT --to-destination "$web:80"
+echo "   bridge-nf-call-iptables = $(innode cat /proc/sys/net/bridge/bridge-nf-call-iptables)"
+r=$(inpod client busybox nc -w 2 10.96.0.10 80 </dev/null || echo FAILED); echo "   client -> 10.96.0.10:80: $r"
+
+step "bandwidth: iperf3 from client to shaped (limit 10 Mbit/s from the annotation)"
+inpod shaped iperf3 -s -1 -D >/dev/null
+sleep 0.3
+rate=$(inpod client iperf3 -c "$shaped" -t 4 -O 1 -f m 2>/dev/null | awk '/receiver/ {print $(NF-2)}')
+echo "   achieved: ${rate:-?} Mbit/s of TCP goodput (requested 10 Mbit/s on the wire; headers take ~4%)"
+
+step "doctor"
+cni4j doctor $(net_opts net.d-hostport) --data-dir "$work/ipam" | sed 's/^/   /'
+
+step "teardown: DEL every pod (the runtime library re-sends the cached runtimeConfig)"
+for name in web client shaped; do
+  confs=net.d-hostport; [ "$name" = shaped ] && confs=net.d-bandwidth
+  cni4j del k8s-pod-network /run/netns/$tag-$name $(net_opts "$confs") --container-id "$name"
+  cni4j del cni-loopback /run/netns/$tag-$name $(net_opts lo.d) --container-id "$name" --ifname lo
 done
-
-step "pod 1: CHECK (1.1.0), then ping 127.0.0.1 inside the pod"
-cni CHECK /run/netns/${pods[0]} lo pod1 '{"cniVersion":"1.1.0","name":"cni-loopback","type":"loopback"}' && echo "CHECK ok"
-nsenter --net=/run/netns/${pods[0]} busybox ping -c1 -W1 127.0.0.1 | grep -E "1 received|bytes from" | head -1
-
-step "a bad config gets a CNI error (code 6) and exit 1"
-set +e
-cni ADD /run/netns/${pods[0]} lo pod1 '{"cniVersion":' ; echo " -> exit $?"
-set -e
-
-step "DEL (twice: DEL is idempotent), and DEL after the namespace is gone"
-for i in 1 2; do
-  cni DEL /run/netns/${pods[0]} lo pod1 "$lo_conf" && echo "DEL $i ok"
-done
-ip -n "${pods[0]}" -br link show lo
-ip netns del "${pods[1]}"
-cni DEL /run/netns/${pods[1]} lo pod2 "$lo_conf" && echo "DEL of a vanished namespace ok"
-
-step "teardown"
+echo "   pod veths left: $(innode ip -o link show type veth | grep -vc "$tag-up" || true)"
+echo "   ifb devices left: $(innode ip -o link show type ifb | wc -l)"
+echo "   IP reservations left: $(ls "$work/ipam/k8s-pod-network" | grep -vc -E '^(lock|last_reserved_ip)' || true)"
+echo "   portmap DNAT rules left: $(innode iptables-save -t nat | grep -c 'CNI-DN' || true)"
+echo "   cached results left: $(ls "$work/cache/results" 2>/dev/null | wc -l)"
 cleanup
 trap - EXIT
-left=$(ip netns list | grep -c "^$tag" || true)
-echo "namespaces left behind: $left"
+echo "   namespaces left: $(ip netns list | grep -c "^$tag" || true)"
+echo
+echo "demo finished in $(( $(date +%s) - start )) s"

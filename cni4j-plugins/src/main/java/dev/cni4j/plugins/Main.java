@@ -1,8 +1,10 @@
 package dev.cni4j.plugins;
 
+import dev.cni4j.plugins.bandwidth.Bandwidth;
 import dev.cni4j.plugins.bridge.BridgePlugin;
 import dev.cni4j.plugins.hostlocal.HostLocal;
 import dev.cni4j.plugins.loopback.Loopback;
+import dev.cni4j.plugins.portmap.Portmap;
 import dev.cni4j.skel.Plugin;
 import dev.cni4j.skel.PluginMain;
 import java.util.List;
@@ -14,7 +16,7 @@ import java.util.List;
  */
 public final class Main {
     /** Type names with a launcher in {@code dist/bin}. */
-    public static final List<String> TYPES = List.of("loopback", "bridge", "host-local");
+    public static final List<String> TYPES = List.of("loopback", "bridge", "host-local", "portmap", "bandwidth");
 
     private Main() {
     }
@@ -38,6 +40,8 @@ public final class Main {
             case "loopback" -> new Loopback();
             case "bridge" -> new BridgePlugin();
             case "host-local" -> new HostLocal();
+            case "portmap" -> new Portmap();
+            case "bandwidth" -> new Bandwidth();
             default -> null;
         };
     }

@@ -54,14 +54,7 @@ public final class Training {
                     run("loopback", env("CHECK", pod.toString(), "lo"), conf);
                     run("loopback", env("DEL", pod.toString(), "lo"), conf);
                     if (!bin.isEmpty()) {
-                        Map<String, String> env = env("ADD", pod.toString(), "eth0");
-                        env.put("CNI_PATH", bin);
-                        String result = run("bridge", env, bridge);
-                        String withPrev = bridge.substring(0, bridge.length() - 1) + ",\"prevResult\":" + result + "}";
-                        env.put("CNI_COMMAND", "CHECK");
-                        run("bridge", env, withPrev);
-                        env.put("CNI_COMMAND", "DEL");
-                        run("bridge", env, withPrev);
+                        trainChain(bridge, pod, bin, i);
                     }
                 }
                 return null;
@@ -70,6 +63,30 @@ public final class Training {
             NetNs.delete(prefix + "-pod");
             NetNs.delete(prefix + "-node");
             deleteTree(Path.of("/run/" + prefix));
+        }
+    }
+
+    /** bridge -> portmap -> bandwidth, ADD, CHECK and DEL, the way a runtime threads prevResult. */
+    private static void trainChain(String bridge, Path pod, String bin, int round) {
+        Map<String, String> env = env("ADD", pod.toString(), "eth0");
+        env.put("CNI_PATH", bin);
+        String base = "\"cniVersion\":\"1.1.0\",\"name\":\"aot-training\"";
+        String portmap = "{" + base + ",\"type\":\"portmap\",\"backend\":\"" + (round % 2 == 0 ? "nftables" : "iptables")
+                + "\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":18080,\"containerPort\":80,\"protocol\":\"tcp\"},"
+                + "{\"hostPort\":18053,\"containerPort\":53,\"protocol\":\"udp\"}]}";
+        String bandwidth = "{" + base + ",\"type\":\"bandwidth\",\"runtimeConfig\":{\"bandwidth\":{\"ingressRate\":10000000,"
+                + "\"ingressBurst\":4294967295,\"egressRate\":10000000,\"egressBurst\":4294967295}}";
+        String result = run("bridge", env, bridge);
+        result = run("portmap", env, portmap + ",\"prevResult\":" + result + "}");
+        result = run("bandwidth", env, bandwidth + ",\"prevResult\":" + result + "}");
+        String[][] chain = {{"bridge", bridge.substring(1, bridge.length() - 1)}, {"portmap", portmap.substring(1)},
+                {"bandwidth", bandwidth.substring(1)}};
+        for (String command : new String[] {"CHECK", "DEL"}) {
+            env.put("CNI_COMMAND", command);
+            for (int k = 0; k < chain.length; k++) {
+                String[] p = chain[command.equals("DEL") ? chain.length - 1 - k : k];
+                run(p[0], env, "{" + p[1] + ",\"prevResult\":" + result + "}");
+            }
         }
     }
 
