@@ -5,9 +5,11 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -15,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -87,6 +90,9 @@ public final class Daemon implements AutoCloseable {
             WarmUp.run(); // before the socket exists: until then launchers run standalone
         }
         Daemon daemon = start(Path.of(path), max, System.err);
+        if (warmUp) {
+            daemon.callItself(); // the connection path is cold too: SO_PEERCRED, the first thread
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(daemon::close, "cni4j-shutdown"));
         System.err.printf("cni4j-daemon: serving %s (ready in %d ms)%n", path, (System.nanoTime() - t0) / 1_000_000);
         daemon.acceptor.join();
@@ -108,6 +114,21 @@ public final class Daemon implements AutoCloseable {
         Daemon d = new Daemon(socket, server, maxRequests, log);
         d.acceptor.start();
         return d;
+    }
+
+    private void callItself() throws IOException {
+        Namespaces ns = Namespaces.ofCurrentThread();
+        FastPathProtocol.Request version = new FastPathProtocol.Request(ns.net(), ns.mnt(), "loopback",
+                Map.of("CNI_COMMAND", "VERSION", "CNI_CONTAINERID", "self-check"), "{\"cniVersion\":\"1.1.0\"}".getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < 20; i++) {
+            try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+                ch.write(FastPathProtocol.encode(version));
+                ch.shutdownOutput();
+                while (ch.read(ByteBuffer.allocate(4096)) >= 0) {
+                    // drain the reply
+                }
+            }
+        }
     }
 
     /** The socket path. */

@@ -96,11 +96,12 @@ final class RequestRunner {
         }
         String what = request.type() + " " + request.env().getOrDefault("CNI_COMMAND", "") + " "
                 + request.env().getOrDefault("CNI_CONTAINERID", "");
+        // Logged before replying: once the launcher has its answer, the daemon may be stopped.
+        log.printf("cni4j-daemon: served %s exit=%d %.1f ms%n", what, exit, (System.nanoTime() - t0) / 1e6);
         try {
             write(client, FastPathProtocol.result(exit, out.toByteArray(), err.toByteArray()));
-            log.printf("cni4j-daemon: served %s exit=%d %.1f ms%n", what, exit, (System.nanoTime() - t0) / 1e6);
         } catch (IOException e) {
-            log.printf("cni4j-daemon: served %s exit=%d, client gone, result dropped (%s)%n", what, exit, e.getMessage());
+            log.printf("cni4j-daemon: client gone, result of %s dropped (%s)%n", what, e.getMessage());
         }
     }
 
