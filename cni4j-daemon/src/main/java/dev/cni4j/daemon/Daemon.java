@@ -41,8 +41,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Daemon implements AutoCloseable {
     public static final String DEFAULT_SOCKET = "/run/cni4j/cni.sock";
-    /** How long a client may take to send its request before it is dropped. */
-    static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a client may take to send its request, or to take the reply, before it is dropped. */
+    static final Duration IO_TIMEOUT = Duration.ofSeconds(5);
 
     private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> SOCKET_MODE = PosixFilePermissions.fromString("rw-------");

@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
@@ -22,7 +23,7 @@ import jdk.net.UnixDomainPrincipal;
 
 /**
  * Serves one connection on the calling (platform) thread: checks the peer, reads the bounded
- * request within {@link Daemon#READ_TIMEOUT}, declines what it must not run, otherwise accepts,
+ * request within {@link Daemon#IO_TIMEOUT}, declines what it must not run, otherwise accepts,
  * runs the plugin through {@link PluginMain} and replies. The plugin always runs to the end: a
  * client that went away only loses the reply.
  */
@@ -98,23 +99,19 @@ final class RequestRunner {
                 + request.env().getOrDefault("CNI_CONTAINERID", "");
         // Logged before replying: once the launcher has its answer, the daemon may be stopped.
         log.printf("cni4j-daemon: served %s exit=%d %.1f ms%n", what, exit, (System.nanoTime() - t0) / 1e6);
+        ScheduledFuture<?> deadline = closeAfter(client, Daemon.IO_TIMEOUT); // a client that stops reading
         try {
             write(client, FastPathProtocol.result(exit, out.toByteArray(), err.toByteArray()));
         } catch (IOException e) {
             log.printf("cni4j-daemon: client gone, result of %s dropped (%s)%n", what, e.getMessage());
+        } finally {
+            deadline.cancel(false);
         }
     }
 
     /** The request, null if the client closed or timed out, or ProtocolException if it is malformed. */
     private Request read(SocketChannel client) throws IOException {
-        // Blocking channels have no read timeout: a timer closes a client that is too slow.
-        ScheduledFuture<?> deadline = timeouts.schedule(() -> {
-            try {
-                client.close();
-            } catch (IOException ignored) {
-                // closing is all we can do
-            }
-        }, Daemon.READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> deadline = closeAfter(client, Daemon.IO_TIMEOUT);
         try {
             ByteBuffer header = ByteBuffer.allocate(FastPathProtocol.HEADER);
             if (!readFully(client, header)) {
@@ -127,13 +124,24 @@ final class RequestRunner {
             return FastPathProtocol.decode(body.flip());
         } catch (IOException e) {
             if (!client.isOpen()) {
-                log.println("cni4j-daemon: dropped a client that sent no request within " + Daemon.READ_TIMEOUT.toSeconds() + " s");
+                log.println("cni4j-daemon: dropped a client that sent no request within " + Daemon.IO_TIMEOUT.toSeconds() + " s");
                 return null;
             }
             throw e;
         } finally {
             deadline.cancel(false);
         }
+    }
+
+    /** Blocking channels have no timeouts: a timer closes the channel, which fails a blocked read or write. */
+    private ScheduledFuture<?> closeAfter(SocketChannel client, Duration timeout) {
+        return timeouts.schedule(() -> {
+            try {
+                client.close();
+            } catch (IOException ignored) {
+                // closing is all we can do
+            }
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void decline(SocketChannel client, String why) {
