@@ -26,7 +26,7 @@ if [ -z "${CNI4JB_IN_NODE:-}" ]; then
   for i in $(seq "$runs"); do ip netns add "$tag-p$i"; done
   nsenter --net="/run/netns/$tag-node" ip link set lo up
   # The daemon serves its own network namespace: start it inside the node.
-  nsenter --net="/run/netns/$tag-node" dist/bin/cni4j-daemon --socket "$work/d/cni.sock" >"$work/daemon.log" 2>&1 &
+  nsenter --net="/run/netns/$tag-node" dist/bin/cni4j-daemon --socket "$work/d/cni.sock" --warm-up-in-namespaces >"$work/daemon.log" 2>&1 &
   echo $! >"$work/daemon.pid"
   for _ in $(seq 300); do grep -q serving "$work/daemon.log" 2>/dev/null && break; sleep 0.1; done
   grep -q serving "$work/daemon.log" || { cat "$work/daemon.log"; exit 1; }

@@ -36,7 +36,8 @@ import java.util.concurrent.TimeUnit;
  * plugin. Each request runs on its own platform thread, so a slow pod never blocks another and
  * namespace switches inside plugins cannot leak between requests.
  *
- * <p>Usage: {@code cni4j-daemon [--socket PATH] [--max-requests N] [--no-warm-up]}; the socket
+ * <p>Usage: {@code cni4j-daemon [--socket PATH] [--max-requests N] [--no-warm-up]
+ * [--warm-up-in-namespaces]}; the socket
  * defaults to {@code $CNI4J_SOCKET}, else {@value #DEFAULT_SOCKET}.
  */
 public final class Daemon implements AutoCloseable {
@@ -71,13 +72,15 @@ public final class Daemon implements AutoCloseable {
         String path = System.getenv().getOrDefault("CNI4J_SOCKET", "");
         int max = 64;
         boolean warmUp = true;
+        boolean warmUpInNamespaces = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--socket" -> path = args[++i];
                 case "--max-requests" -> max = Integer.parseInt(args[++i]);
                 case "--no-warm-up" -> warmUp = false;
+                case "--warm-up-in-namespaces" -> warmUpInNamespaces = true;
                 default -> {
-                    System.err.println("usage: cni4j-daemon [--socket PATH] [--max-requests N] [--no-warm-up]");
+                    System.err.println("usage: cni4j-daemon [--socket PATH] [--max-requests N] [--no-warm-up] [--warm-up-in-namespaces]");
                     System.exit(2);
                 }
             }
@@ -88,6 +91,9 @@ public final class Daemon implements AutoCloseable {
         long t0 = System.nanoTime();
         if (warmUp) {
             WarmUp.run(); // before the socket exists: until then launchers run standalone
+        }
+        if (warmUpInNamespaces) {
+            WarmUp.inNamespaces();
         }
         Daemon daemon = start(Path.of(path), max, System.err);
         if (warmUp) {

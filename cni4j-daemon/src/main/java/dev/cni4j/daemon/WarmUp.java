@@ -1,6 +1,7 @@
 package dev.cni4j.daemon;
 
 import dev.cni4j.plugins.Main;
+import dev.cni4j.plugins.Training;
 import dev.cni4j.skel.PluginMain;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -28,6 +29,23 @@ final class WarmUp {
                 call(type, addEnv(), "{\"cniVersion\":\"0.3.1\",\"name\":\"x\"", discard);
                 call(type, addEnv(), CONF, discard);
             }
+        }
+    }
+
+    /**
+     * The AOT training run's real ADD/CHECK/DEL of loopback and bridge + host-local, in namespaces
+     * it creates and deletes ({@code cni4j-aot-<pid>-*}): the netlink, FFM and firewall paths are
+     * compiled before the first pod. Opt-in, since it briefly adds namespaces to the node.
+     */
+    static void inNamespaces() {
+        PrintStream out = System.out;
+        System.setOut(new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8)); // its report
+        try {
+            for (int i = 0; i < 3; i++) {
+                Training.main(new String[0]);
+            }
+        } finally {
+            System.setOut(out);
         }
     }
 
