@@ -36,9 +36,9 @@ import java.util.concurrent.TimeUnit;
  * plugin. Each request runs on its own platform thread, so a slow pod never blocks another and
  * namespace switches inside plugins cannot leak between requests.
  *
- * <p>Usage: {@code cni4j-daemon [--socket PATH] [--max-requests N] [--no-warm-up]
- * [--warm-up-in-namespaces]}; the socket
- * defaults to {@code $CNI4J_SOCKET}, else {@value #DEFAULT_SOCKET}.
+ * <p>Usage: {@code cni4j-daemon [--socket PATH] [--max-requests N] [--no-warm-up] [--warm-up-in-namespaces]};
+ * the socket defaults to {@code $CNI4J_SOCKET}, else {@value #DEFAULT_SOCKET}. Requests beyond
+ * {@code --max-requests} at once (default 64) are declined, so their launchers run standalone.
  */
 public final class Daemon implements AutoCloseable {
     public static final String DEFAULT_SOCKET = "/run/cni4j/cni.sock";
