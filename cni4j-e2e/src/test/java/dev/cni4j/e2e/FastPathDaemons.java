@@ -6,6 +6,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -18,7 +19,7 @@ import java.util.stream.Stream;
 /**
  * {@code dist/bin/cni4j-daemon} processes for tests, one per network namespace, each started
  * from a thread inside that namespace (so it serves launchers run there) with its own socket
- * under /tmp, and stopped by {@link #close()}.
+ * and log under /tmp, and stopped (socket directory and log removed) by {@link #close()}.
  */
 final class FastPathDaemons implements AutoCloseable {
     private static final AtomicInteger COUNTER = new AtomicInteger();
@@ -61,7 +62,10 @@ final class FastPathDaemons implements AutoCloseable {
         Path dir = Path.of("/tmp/cni4j-fp-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet());
         Path socket = dir.resolve("cni.sock");
         try {
-            Path log = Files.createTempFile("cni4j-daemon", ".log");
+            // The daemon accepts an existing socket directory only if it is root's and 0700.
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            Path log = dir.resolve("daemon.log");
             Process p = new ProcessBuilder(Exec.DIST.resolve("bin/cni4j-daemon").toString(), "--socket", socket.toString())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             Running r = new Running(p, socket, log);

@@ -27,15 +27,17 @@ final class FastPathMode implements BeforeEachCallback, AfterEachCallback {
         if (daemons == null) {
             return;
         }
-        var running = daemons.running();
-        daemons.close();
-        if (context.getExecutionException().isPresent()) {
-            return;
-        }
-        for (FastPathDaemons.Running r : running) {
-            String log = r.logText();
-            assertTrue(r.served() > 0, "the daemon served nothing: " + log);
-            assertFalse(log.contains("request failed") || log.contains("Exception"), log);
+        try {
+            if (context.getExecutionException().isPresent()) {
+                return;
+            }
+            for (FastPathDaemons.Running r : daemons.running()) {
+                String log = r.logText();
+                assertTrue(r.served() > 0, "the daemon served nothing: " + log);
+                assertFalse(log.contains("request failed") || log.contains("Exception"), log);
+            }
+        } finally {
+            daemons.close();
         }
     }
 }
