@@ -2,6 +2,7 @@
  * cni4j-daemon, wire format in dev.cni4j.daemon.FastPathProtocol) and relays its answer; when
  * no daemon serves this caller, execs the standalone Java plugin, lib/standalone/<type>.
  * The plugin type is the basename of argv[0], so one binary serves every type by hard link.
+ * Nothing runs twice: it falls back only before the daemon accepted the call ('A').
  * Env: CNI4J_SOCKET (default /run/cni4j/cni.sock; empty: always standalone);
  * CNI4J_FALLBACK=never (tests): exit 1 instead of running standalone. */
 #define _GNU_SOURCE
@@ -15,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -33,10 +35,9 @@ static void put(const void *p, size_t n) {
 static void put32(uint32_t v) { v = htonl(v); put(&v, 4); }
 static void put64(uint64_t v) { put32(v >> 32); put32((uint32_t)v); }
 static void blob(const void *p, size_t n) { put32(n); put(p, n); }
-static void put_ns(const char *path) {
+static void put_ns(const char *path) { /* zeros if stat fails: the daemon declines */
     struct stat st = {0};
-    stat(path, &st);
-    put64(st.st_dev); put64(st.st_ino);
+    stat(path, &st); put64(st.st_dev); put64(st.st_ino);
 }
 static int read_full(int fd, void *p, size_t n) {
     for (size_t got = 0; got < n;) {
@@ -85,14 +86,16 @@ static void standalone(const char *type, char **argv, const char *in, size_t in_
     exit(1);
 }
 
-int main(int argc, char **argv) {
-    (void)argc;
+int main(int argc __attribute__((unused)), char **argv) {
     const char *type = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
     const char *sock = getenv("CNI4J_SOCKET") ? getenv("CNI4J_SOCKET") : "/run/cni4j/cni.sock";
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (!*sock || strlen(sock) >= sizeof addr.sun_path || fd < 0) standalone(type, argv, NULL, 0);
     strcpy(addr.sun_path, sock);
+    struct timeval tv = {5, 0}; /* a daemon that does not take the call within 5 s counts as absent */
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) standalone(type, argv, NULL, 0);
 
     /* stdin first, in memory: it goes to the daemon, or to the standalone plugin if declined */
@@ -107,7 +110,7 @@ int main(int argc, char **argv) {
     put_ns("/proc/self/ns/net"); put_ns("/proc/self/ns/mnt");
     blob(type, strlen(type));
     uint32_t count = 0;
-    for (char **e = environ; *e; e++) count++;
+    while (environ[count]) count++;
     put32(count);
     for (char **e = environ; *e; e++) blob(*e, strlen(*e));
     blob(in, in_len);
@@ -120,7 +123,13 @@ int main(int argc, char **argv) {
         off += w;
     }
     char status = 0;
-    if (read_full(fd, &status, 1) < 0 || status != 'A') standalone(type, argv, in, in_len);
+    if (read_full(fd, &status, 1) < 0) { /* no answer: shut the daemon out (its 'A' now fails), */
+        shutdown(fd, SHUT_RDWR);         /* then make sure it had not accepted just before */
+        if (read(fd, &status, 1) == 1 && status == 'A') goto lost;
+    }
+    if (status != 'A') standalone(type, argv, in, in_len);
+    tv.tv_sec = 0; /* accepted: the call itself may take as long as it takes */
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 
     /* accepted: the plugin ran (or runs); never fall back from here on */
     uint32_t exit_code, n;

@@ -9,8 +9,10 @@ import dev.cni4j.e2e.Exec.Outcome;
 import dev.cni4j.json.JsonObject;
 import dev.cni4j.testing.TestNetworks;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -179,6 +181,44 @@ class FastPathDaemonTest {
             Outcome served = net.runInNode(() -> call("loopback", socket, "ADD", "ctr1", pod, LoopbackExecTest.conf("1.0.0"), true));
             assertEquals(standalone.stdout(), served.stdout(), "the same result both ways");
             assertTrue(daemons.running().get(0).logText().contains("declined: client in another network"));
+        }
+    }
+
+    @Test
+    void aDaemonThatDoesNotAnswerCountsAsAbsent() throws Exception {
+        Path socket = tmp.resolve("mute.sock");
+        try (ServerSocketChannel mute = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            mute.bind(UnixDomainSocketAddress.of(socket)); // connections wait in the backlog, unanswered
+            long t0 = System.nanoTime();
+            Outcome o = call("loopback", socket, "VERSION", "", Path.of("/"), VERSION_IN, false);
+            assertEquals(VERSION_OUT, o.stdout(), o.stderr());
+            assertTrue(System.nanoTime() - t0 > 4_000_000_000L, "it waited for the daemon first");
+        }
+    }
+
+    @Test
+    void afterTheDaemonAcceptedTheLauncherNeverFallsBack() throws Exception {
+        Path socket = tmp.resolve("dies.sock");
+        try (ServerSocketChannel dies = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            dies.bind(UnixDomainSocketAddress.of(socket));
+            Thread fake = Thread.ofPlatform().start(() -> {
+                try (SocketChannel ch = dies.accept()) {
+                    ByteBuffer header = ByteBuffer.allocate(FastPathProtocol.HEADER);
+                    while (header.hasRemaining()) {
+                        ch.read(header);
+                    }
+                    ByteBuffer body = ByteBuffer.allocate(FastPathProtocol.bodyLength(header));
+                    while (body.hasRemaining()) {
+                        ch.read(body);
+                    }
+                    ch.write(ByteBuffer.wrap(new byte[] {FastPathProtocol.ACCEPTED})); // then "crashes"
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            Outcome o = call("loopback", socket, "VERSION", "", Path.of("/"), VERSION_IN, false);
+            fake.join();
+            LoopbackExecTest.assertError(o, 11);
         }
     }
 
