@@ -74,6 +74,19 @@ class DaemonTest {
     }
 
     @Test
+    void aStalledClientDoesNotHoldUpOthers() throws IOException {
+        Namespaces own = Namespaces.ofCurrentThread();
+        try (SocketChannel stalled = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            stalled.write(ByteBuffer.allocate(8).putInt(FastPathProtocol.MAGIC).putInt(1000).flip()); // and no body
+            long t0 = System.nanoTime();
+            ByteBuffer reply = call(new Request(own.net(), own.mnt(), "loopback", Map.of("CNI_COMMAND", "VERSION"),
+                    "{}".getBytes(StandardCharsets.UTF_8)));
+            assertEquals(FastPathProtocol.ACCEPTED, reply.get());
+            assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "served while the other stalls");
+        }
+    }
+
+    @Test
     void aClientThatSendsNothingIsDropped() throws IOException {
         try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
             long t0 = System.nanoTime();
