@@ -29,7 +29,7 @@ import java.util.function.Function;
  * {@link PluginMain} instead: the same code and environment, without paying a second JVM start.
  */
 public final class Delegate {
-    /** Marker line our launchers carry, so an in-process run is only used for our own plugins. */
+    /** Marker our launchers carry in their first KiB, so an in-process run is only used for our own plugins. */
     public static final String LAUNCHER_MARKER = "# cni4j launcher";
     private static final long TIMEOUT_SECONDS = 60;
 
@@ -132,7 +132,7 @@ public final class Delegate {
 
     private static boolean isOurLauncher(Path exe) {
         try (InputStream in = Files.newInputStream(exe)) {
-            byte[] head = in.readNBytes(64);
+            byte[] head = in.readNBytes(1024); // shell launchers: line 2; the native launcher: an ELF note
             return new String(head, StandardCharsets.ISO_8859_1).contains(LAUNCHER_MARKER);
         } catch (IOException e) {
             return false;

@@ -10,9 +10,17 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Executes a packaged plugin from dist/bin the way a runtime does: env, stdin, stdout, exit code. */
+/**
+ * Executes a packaged plugin from dist/bin the way a runtime does: env, stdin, stdout, exit code.
+ * Standalone by default (no daemon socket); through the daemon when {@link FastPathMode} is on.
+ */
 final class Exec {
     static final Path DIST = Path.of(System.getProperty("cni4j.dist", "../dist")).toAbsolutePath().normalize();
+    /** Where no daemon listens: the launchers run the standalone plugin. */
+    static final String NO_DAEMON = "/nonexistent/cni4j/cni.sock";
+
+    /** The daemons of the current test in fast-path mode, else null. */
+    static volatile FastPathDaemons fastPath;
 
     record Outcome(int exit, String stdout, String stderr) {
         JsonObject json() {
@@ -49,6 +57,14 @@ final class Exec {
         ProcessBuilder pb = new ProcessBuilder(exe.toString());
         pb.environment().clear();
         pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        FastPathDaemons daemons = fastPath;
+        if (daemons != null) {
+            // Set for every executable: a reference plugin passes them on to our IPAM launcher.
+            pb.environment().put("CNI4J_SOCKET", daemons.socketForCurrentThread().toString());
+            pb.environment().put("CNI4J_FALLBACK", "never");
+        } else {
+            pb.environment().put("CNI4J_SOCKET", NO_DAEMON);
+        }
         pb.environment().putAll(env);
         try {
             Process p = pb.start();

@@ -1,0 +1,218 @@
+package dev.cni4j.daemon;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The resident fast path: a node daemon that runs CNI plugin requests sent by the
+ * {@code dist/bin/<type>} launchers over a Unix socket, with code that is already loaded and
+ * compiled, instead of a fresh JVM per exec.
+ *
+ * <p>Security: the socket lives in a root-owned 0700 directory and is 0600, and every peer's
+ * credentials (SO_PEERCRED) must be root. It serves only clients in its own network and mount
+ * namespaces (plugins act on the runtime's namespace and resolve {@code CNI_NETNS} and data
+ * paths in its mount namespace); others are declined and their launcher runs the standalone
+ * plugin. Each request runs on its own platform thread, so a slow pod never blocks another and
+ * namespace switches inside plugins cannot leak between requests.
+ *
+ * <p>Usage: {@code cni4j-daemon [--socket PATH] [--max-requests N] [--no-warm-up] [--warm-up-in-namespaces]};
+ * the socket defaults to {@code $CNI4J_SOCKET}, else {@value #DEFAULT_SOCKET}. Requests beyond
+ * {@code --max-requests} at once (default 64) are declined, so their launchers run standalone.
+ */
+public final class Daemon implements AutoCloseable {
+    public static final String DEFAULT_SOCKET = "/run/cni4j/cni.sock";
+    /** How long a client may take to send its request, or to take the reply, before it is dropped. */
+    static final Duration IO_TIMEOUT = Duration.ofSeconds(5);
+
+    private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> SOCKET_MODE = PosixFilePermissions.fromString("rw-------");
+
+    private final Path socket;
+    private final ServerSocketChannel server;
+    private final RequestRunner runner;
+    private final Semaphore slots;
+    private final int maxRequests;
+    private final ScheduledExecutorService timeouts;
+    private final PrintStream log;
+    private final Thread acceptor;
+
+    private Daemon(Path socket, ServerSocketChannel server, int maxRequests, PrintStream log) {
+        this.socket = socket;
+        this.server = server;
+        this.maxRequests = maxRequests;
+        this.slots = new Semaphore(maxRequests);
+        this.log = log;
+        this.timeouts = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("cni4j-timeouts").unstarted(r));
+        this.runner = new RequestRunner(Namespaces.ofCurrentThread(), rootUser(), slots, timeouts, log);
+        this.acceptor = Thread.ofPlatform().name("cni4j-accept").unstarted(this::acceptLoop);
+    }
+
+    public static void main(String[] args) throws Exception {
+        String path = System.getenv().getOrDefault("CNI4J_SOCKET", "");
+        int max = 64;
+        boolean warmUp = true;
+        boolean warmUpInNamespaces = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--socket" -> path = args[++i];
+                case "--max-requests" -> max = Integer.parseInt(args[++i]);
+                case "--no-warm-up" -> warmUp = false;
+                case "--warm-up-in-namespaces" -> warmUpInNamespaces = true;
+                default -> {
+                    System.err.println("usage: cni4j-daemon [--socket PATH] [--max-requests N] [--no-warm-up] [--warm-up-in-namespaces]");
+                    System.exit(2);
+                }
+            }
+        }
+        if (path.isEmpty()) {
+            path = DEFAULT_SOCKET;
+        }
+        long t0 = System.nanoTime();
+        if (warmUp) {
+            WarmUp.run(); // before the socket exists: until then launchers run standalone
+        }
+        if (warmUpInNamespaces) {
+            WarmUp.inNamespaces();
+        }
+        Daemon daemon = start(Path.of(path), max, System.err);
+        if (warmUp) {
+            daemon.callItself(); // the connection path is cold too: SO_PEERCRED, the first thread
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(daemon::close, "cni4j-shutdown"));
+        System.err.printf("cni4j-daemon: serving %s (ready in %d ms)%n", path, (System.nanoTime() - t0) / 1_000_000);
+        daemon.acceptor.join();
+    }
+
+    /** Binds the socket (creating its 0700 directory if needed) and starts accepting. */
+    public static Daemon start(Path socket, int maxRequests, PrintStream log) throws IOException {
+        socket = socket.toAbsolutePath();
+        prepareDirectory(socket.getParent());
+        removeStaleSocket(socket);
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            server.bind(UnixDomainSocketAddress.of(socket), 128);
+            Files.setPosixFilePermissions(socket, SOCKET_MODE);
+        } catch (IOException e) {
+            server.close();
+            throw e;
+        }
+        Daemon d = new Daemon(socket, server, maxRequests, log);
+        d.acceptor.start();
+        return d;
+    }
+
+    private void callItself() throws IOException {
+        Namespaces ns = Namespaces.ofCurrentThread();
+        FastPathProtocol.Request version = new FastPathProtocol.Request(ns.net(), ns.mnt(), "loopback",
+                Map.of("CNI_COMMAND", "VERSION", "CNI_CONTAINERID", "self-check"), "{\"cniVersion\":\"1.1.0\"}".getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < 20; i++) {
+            try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+                ch.write(FastPathProtocol.encode(version));
+                ch.shutdownOutput();
+                while (ch.read(ByteBuffer.allocate(4096)) >= 0) {
+                    // drain the reply
+                }
+            }
+        }
+    }
+
+    /** The socket path. */
+    public Path socket() {
+        return socket;
+    }
+
+    private void acceptLoop() {
+        while (server.isOpen()) {
+            SocketChannel client;
+            try {
+                client = server.accept();
+            } catch (AsynchronousCloseException e) {
+                return;
+            } catch (IOException e) {
+                log.println("cni4j-daemon: accept failed: " + e.getMessage());
+                continue;
+            }
+            // One platform thread per connection: plugins may block (kernel, iptables, locks) and
+            // may switch namespaces; a fresh thread means nothing carries over to the next request.
+            Thread.ofPlatform().name("cni4j-request").start(() -> runner.serve(client));
+        }
+    }
+
+    /** Stops accepting, removes the socket, and waits (up to 30 s) for requests in progress. */
+    @Override
+    public void close() {
+        try {
+            server.close();
+            Files.deleteIfExists(socket);
+        } catch (IOException e) {
+            log.println("cni4j-daemon: close: " + e.getMessage());
+        }
+        try {
+            if (slots.tryAcquire(maxRequests, 30, TimeUnit.SECONDS)) {
+                slots.release(maxRequests);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        timeouts.shutdownNow();
+    }
+
+    private static void prepareDirectory(Path dir) throws IOException {
+        UserPrincipal root = rootUser();
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, DIR_MODE);
+        }
+        // An existing directory is never chmod-ed (it might be /tmp): it must already be right.
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+                || !root.equals(Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS))
+                || !DIR_MODE.equals(Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS))) {
+            throw new IOException("socket directory " + dir + " must be a directory owned by root with mode 0700");
+        }
+    }
+
+    private static void removeStaleSocket(Path socket) throws IOException {
+        if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        boolean alive;
+        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            alive = true;
+        } catch (IOException e) {
+            alive = false;
+        }
+        if (alive) {
+            throw new IOException("another daemon is serving " + socket);
+        }
+        Files.delete(socket); // nobody listens: left by a daemon that died
+    }
+
+    static UserPrincipal rootUser() {
+        try {
+            return Path.of("/").getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("root");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.cni4j.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cni4j.daemon.FastPathProtocol.NsId;
+import dev.cni4j.daemon.FastPathProtocol.Request;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The daemon in-process (as root, no namespace changes): socket set-up, declines, time-outs. */
+class DaemonTest {
+    @TempDir
+    Path tmp;
+    Path socket;
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    Daemon daemon;
+
+    @BeforeEach
+    void start() throws IOException {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root: the daemon serves root peers only");
+        socket = tmp.resolve("run/cni.sock");
+        daemon = Daemon.start(socket, 4, new PrintStream(log, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void stop() {
+        if (daemon != null) {
+            daemon.close();
+        }
+    }
+
+    @Test
+    void socketIs0600InA0700DirectoryAndServesVersion() throws IOException {
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+        Namespaces own = Namespaces.ofCurrentThread();
+        ByteBuffer reply = call(new Request(own.net(), own.mnt(), "loopback", Map.of("CNI_COMMAND", "VERSION"),
+                "{\"cniVersion\":\"0.4.0\"}".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(FastPathProtocol.ACCEPTED, reply.get());
+        assertEquals(0, reply.getInt());
+        byte[] out = new byte[reply.getInt()];
+        reply.get(out);
+        assertTrue(new String(out, StandardCharsets.UTF_8).startsWith("{\"cniVersion\":\"0.4.0\",\"supportedVersions\""));
+        assertEquals(0, reply.getInt(), "no stderr");
+    }
+
+    @Test
+    void clientsElsewhereAndUnknownTypesAreDeclined() throws IOException {
+        Namespaces own = Namespaces.ofCurrentThread();
+        byte[] in = "{}".getBytes(StandardCharsets.UTF_8);
+        assertEquals(FastPathProtocol.DECLINED, call(new Request(new NsId(1, 2), own.mnt(), "loopback", Map.of(), in)).get());
+        assertEquals(FastPathProtocol.DECLINED, call(new Request(own.net(), new NsId(1, 2), "loopback", Map.of(), in)).get());
+        assertEquals(FastPathProtocol.DECLINED, call(new Request(own.net(), own.mnt(), "frob", Map.of(), in)).get());
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("another network or mount namespace") && text.contains("unknown plugin type"), text);
+    }
+
+    @Test
+    void aStalledClientDoesNotHoldUpOthers() throws IOException {
+        Namespaces own = Namespaces.ofCurrentThread();
+        try (SocketChannel stalled = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            stalled.write(ByteBuffer.allocate(8).putInt(FastPathProtocol.MAGIC).putInt(1000).flip()); // and no body
+            long t0 = System.nanoTime();
+            ByteBuffer reply = call(new Request(own.net(), own.mnt(), "loopback", Map.of("CNI_COMMAND", "VERSION"),
+                    "{}".getBytes(StandardCharsets.UTF_8)));
+            assertEquals(FastPathProtocol.ACCEPTED, reply.get());
+            assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "served while the other stalls");
+        }
+    }
+
+    @Test
+    void aClientThatSendsNothingIsDropped() throws IOException {
+        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            long t0 = System.nanoTime();
+            assertEquals(-1, ch.read(ByteBuffer.allocate(1)), "closed without a reply");
+            long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+            assertTrue(seconds >= Daemon.IO_TIMEOUT.toSeconds() - 1 && seconds < 30, seconds + " s");
+        }
+    }
+
+    @Test
+    void aSecondDaemonIsRefusedAStaleSocketReplacedALooseDirectoryRefused() throws IOException {
+        assertThrows(IOException.class, () -> Daemon.start(socket, 1, System.err));
+        Path stale = tmp.resolve("stale/cni.sock");
+        Files.createDirectories(stale.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.setPosixFilePermissions(stale.getParent(), PosixFilePermissions.fromString("rwx------"));
+        try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            dead.bind(UnixDomainSocketAddress.of(stale)); // closing leaves the file behind
+        }
+        Daemon.start(stale, 1, System.err).close();
+        Path loose = tmp.resolve("loose/cni.sock");
+        Files.createDirectories(loose.getParent());
+        Files.setPosixFilePermissions(loose.getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
+        IOException e = assertThrows(IOException.class, () -> Daemon.start(loose, 1, System.err));
+        assertTrue(e.getMessage().contains("0700"), e.getMessage());
+    }
+
+    private ByteBuffer call(Request request) throws IOException {
+        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            ch.write(FastPathProtocol.encode(request));
+            ByteBuffer reply = ByteBuffer.allocate(1 << 16);
+            while (ch.read(reply) >= 0) {
+                // until the daemon closes
+            }
+            return reply.flip();
+        }
+    }
+}
