@@ -1,0 +1,58 @@
+package dev.cni4j.agent;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@code /readyz} reports: the agent is ready once its own routes are programmed and the
+ * conflist is in place, and no blocking condition holds. Problems with other nodes are warnings:
+ * they cost those nodes their routes, not this node its readiness.
+ */
+public final class AgentStatus {
+    private volatile List<String> configProblems = List.of();
+    private volatile String apiProblem = "informer not started";
+    private volatile String selfProblem;
+    private volatile String backendProblem;
+    private volatile boolean routesProgrammed;
+    private volatile boolean conflistWritten;
+    private volatile Map<String, String> skippedNodes = Map.of();
+    private volatile List<String> syncErrors = List.of();
+
+    void configProblems(List<String> p) { configProblems = List.copyOf(p); }
+    void apiProblem(String p) { apiProblem = p; }
+    void selfProblem(String p) { selfProblem = p; }
+    void backendProblem(String p) { backendProblem = p; }
+    void routesProgrammed(boolean b) { routesProgrammed = b; }
+    void conflistWritten(boolean b) { conflistWritten = b; }
+    void skippedNodes(Map<String, String> m) { skippedNodes = Map.copyOf(m); }
+    void syncErrors(List<String> e) { syncErrors = List.copyOf(e); }
+
+    public boolean ready() {
+        return blocking().isEmpty();
+    }
+
+    public boolean configValid() { return configProblems.isEmpty(); }
+    public boolean apiSynced() { return apiProblem == null; }
+    public Map<String, String> skippedNodes() { return skippedNodes; }
+
+    /** Why the agent is not ready (empty when ready). */
+    public List<String> blocking() {
+        List<String> out = new ArrayList<>();
+        for (String p : configProblems) out.add("config: " + p);
+        if (apiProblem != null) out.add("api: " + apiProblem);
+        if (selfProblem != null) out.add("node: " + selfProblem);
+        if (backendProblem != null) out.add("backend: " + backendProblem);
+        if (!routesProgrammed) out.add("routes: not programmed yet");
+        if (!conflistWritten) out.add("conflist: not written yet");
+        return out;
+    }
+
+    /** Non-blocking conditions: skipped peers and per-peer errors. */
+    public List<String> warnings() {
+        List<String> out = new ArrayList<>();
+        skippedNodes.forEach((n, why) -> out.add("node " + n + " skipped: " + why));
+        for (String e : syncErrors) out.add("sync: " + e);
+        return out;
+    }
+}
