@@ -62,7 +62,37 @@ public record Cidr(InetAddress network, int prefixLength) {
 
     @Override
     public String toString() {
-        return network.getHostAddress() + "/" + prefixLength;
+        return text(network) + "/" + prefixLength;
+    }
+
+    /** An address as text; IPv6 in the RFC 5952 short form ("fd00::1", not the JDK's "fd00:0:0:0:0:0:0:1"). */
+    static String text(InetAddress a) {
+        if (isV4(a)) return a.getHostAddress();
+        byte[] b = a.getAddress();
+        int[] w = new int[8];
+        for (int i = 0; i < 8; i++) w[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        int bestStart = -1, bestLen = 1; // only runs of two or more zero words are shortened
+        for (int i = 0; i < 8; ) {
+            int j = i;
+            while (j < 8 && w[j] == 0) j++;
+            if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                s.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (s.length() > 0 && s.charAt(s.length() - 1) != ':') s.append(':');
+            s.append(Integer.toHexString(w[i]));
+        }
+        return s.toString();
+    }
+
+    private static boolean isV4(InetAddress a) {
+        return a instanceof Inet4Address;
     }
 
     static InetAddress address(String literal) {
