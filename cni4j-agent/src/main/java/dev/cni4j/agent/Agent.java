@@ -57,7 +57,7 @@ public final class Agent implements AutoCloseable {
     private void startWorking(AgentConfig config, KubernetesClient client) {
         ns = config.netns() != null ? NetNs.open(config.netns()) : NetNs.current();
         rtnl = Rtnl.open(ns);
-        Sysctl.set(ns, "net/ipv4/ip_forward", "1"); // nodes route pod traffic
+        ensureForwarding();
         RouteBackend backend = config.backend().equals("host-gw") ? new HostGwBackend(rtnl) : new VxlanBackend(rtnl, config);
         EgressMasquerade masq = config.firewall().equals("none") ? null : new EgressMasquerade(firewall(config.firewall()), config.clusterCidr());
         var parts = new Reconciler.Parts(config, backend, masq, new PodCidrFile(config.podCidrFile()),
@@ -73,6 +73,17 @@ public final class Agent implements AutoCloseable {
         });
         log.info("agent started", "backend", backend.name(), "firewall", masq == null ? "none" : masq.backendName(),
                 "netns", ns.path(), "healthPort", health.port());
+    }
+
+    /** Nodes route pod traffic. Written only when off: a non-privileged container has /proc/sys read-only. */
+    private void ensureForwarding() {
+        if ("1".equals(Sysctl.get(ns, "net/ipv4/ip_forward"))) return;
+        try {
+            Sysctl.set(ns, "net/ipv4/ip_forward", "1");
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("net.ipv4.ip_forward is 0 and cannot be set (" + e.getMessage()
+                    + "); enable it on the node or run the agent privileged", e);
+        }
     }
 
     private FirewallBackend firewall(String kind) {
@@ -93,7 +104,7 @@ public final class Agent implements AutoCloseable {
 
     private void onApiError(Throwable t) {
         if (!watcher.synced()) status.apiProblem("cannot list Nodes: " + t.getMessage());
-        metrics.reconcileErrors.incrementAndGet();
+        metrics.apiErrors.incrementAndGet();
         log.warn("kubernetes API error, retrying", "error", t);
     }
 

@@ -2,6 +2,8 @@ package dev.cni4j.agent;
 
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.rtnl.Rtnl;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 
@@ -44,7 +46,8 @@ public final class AgentMain {
     }
 
     private static void run(AgentConfig config) throws InterruptedException {
-        KubernetesClient client = new KubernetesClientBuilder().build();
+        KubernetesClient client = new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder(Config.autoConfigure(null)).withUserAgent("cni4j-agent").build()).build();
         Agent agent = Agent.start(config, client);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
