@@ -4,7 +4,8 @@ package dev.cni4j.agent;
  * The conflist the agent writes unless the configuration supplies one: bridge (cni0, gateway,
  * hairpin, host-local over the node's pod CIDR), portmap and bandwidth. ipMasq is off because
  * the agent masquerades egress for the whole cluster CIDR itself; per-pod masquerade would also
- * hide pod addresses from pods on other nodes.
+ * hide pod addresses from pods on other nodes. isDefaultGateway gives pods their default route
+ * via cni0: with isGateway alone (and no ipam routes) a pod only reaches its own node's subnet.
  */
 public final class DefaultConflist {
     private DefaultConflist() {}
@@ -26,6 +27,7 @@ public final class DefaultConflist {
                       "type": "bridge",
                       "bridge": "cni0",
                       "isGateway": true,
+                      "isDefaultGateway": true,
                       "ipMasq": false,
                       "hairpinMode": true,%s
                       "ipam": {

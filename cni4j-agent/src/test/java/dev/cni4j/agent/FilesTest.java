@@ -36,6 +36,7 @@ class FilesTest {
         assertEquals("bridge", bridge.get("type").asString());
         assertEquals("cni0", bridge.get("bridge").asString());
         assertTrue(bridge.get("isGateway").asBoolean());
+        assertTrue(bridge.get("isDefaultGateway").asBoolean(), "pods need a default route via cni0");
         assertFalse(bridge.get("ipMasq").asBoolean());
         assertTrue(bridge.get("hairpinMode").asBoolean());
         assertEquals(1450, bridge.get("mtu").asInt());

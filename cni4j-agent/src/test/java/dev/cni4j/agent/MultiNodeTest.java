@@ -49,7 +49,11 @@ class MultiNodeTest {
                     assertTrue(await(Duration.ofSeconds(15), () -> a.status().ready() && a.metrics().routesProgrammed.get() == 2),
                             "node" + e.getKey() + " ready: " + a.status().blocking() + " " + a.status().warnings());
                 }
-                for (int n = 1; n <= 3; n++) cluster.addPod(n);
+                // pods from the agent's conflist and pod CIDR file, by our bridge + host-local plugins
+                for (int n = 1; n <= 3; n++) {
+                    Path nodeDir = dir.resolve("node" + n);
+                    assertEquals(podIp(n), cluster.addPodWithPlugins(n, nodeDir.resolve("net.d/10-cni4j.conflist"), nodeDir.resolve("networks")));
+                }
 
                 // every pod reaches every other pod, and the receiver sees the sender's pod IP
                 for (int from = 1; from <= 3; from++) {
@@ -107,6 +111,7 @@ class MultiNodeTest {
                 String metrics = get(agents.get(1), "/metrics");
                 assertTrue(metrics.contains("\ncni4j_agent_routes_programmed 2\n"), metrics);
                 assertTrue(metrics.contains("\ncni4j_agent_nodes_known 3\n"), metrics);
+                assertTrue(metrics.contains("\ncni4j_ipam_allocated_ips{network=\"cni4j\"} 1\n"), metrics);
                 assertTrue(get(agents.get(1), "/readyz").startsWith("ok"));
             } finally {
                 agents.values().forEach(Agent::close);

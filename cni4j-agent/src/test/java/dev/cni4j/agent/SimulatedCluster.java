@@ -14,6 +14,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -101,12 +102,43 @@ final class SimulatedCluster implements AutoCloseable {
         return pod;
     }
 
+    /**
+     * A pod on node n made the way the runtime would: our bridge plugin (and host-local, found
+     * through a launcher-marked file in CNI_PATH, so it runs in-process too) on a thread inside
+     * the node, with the first plugin of the conflist the agent wrote; reservations go to
+     * {@code dataDir}. Returns the pod's IP from the CNI result.
+     */
+    String addPodWithPlugins(int n, Path conflist, Path dataDir) throws IOException {
+        Path pod = net.newPod();
+        pods.put(n, pod);
+        var mapper = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper();
+        var list = (tools.jackson.databind.node.ObjectNode) mapper.readTree(Files.readString(conflist));
+        var conf = (tools.jackson.databind.node.ObjectNode) list.get("plugins").get(0);
+        conf.put("cniVersion", list.get("cniVersion").asString());
+        conf.put("name", list.get("name").asString());
+        ((tools.jackson.databind.node.ObjectNode) conf.get("ipam")).put("dataDir", dataDir.toString());
+        Path cniPath = Files.createDirectories(dataDir.resolveSibling("cni-path-" + n));
+        Files.writeString(cniPath.resolve("host-local"), "#!/bin/sh\n" + dev.cni4j.skel.Delegate.LAUNCHER_MARKER + "\n");
+        Map<String, String> env = Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", "pod-on-node" + n, "CNI_NETNS", pod.toString(),
+                "CNI_IFNAME", "eth0", "CNI_PATH", cniPath.toString());
+        var out = new java.io.ByteArrayOutputStream();
+        var err = new java.io.ByteArrayOutputStream();
+        int rc = net.runIn(nodes.get(n), () -> dev.cni4j.skel.PluginMain.run(dev.cni4j.plugins.Main.plugin("bridge"), env,
+                new java.io.ByteArrayInputStream(mapper.writeValueAsBytes(conf)), out, new java.io.PrintStream(err, true)));
+        String result = out.toString(StandardCharsets.UTF_8);
+        if (rc != 0) throw new IllegalStateException("bridge ADD failed: " + result + err);
+        String cidr = mapper.readTree(result).get("ips").get(0).get("address").asString();
+        return cidr.substring(0, cidr.indexOf('/'));
+    }
+
     /** One ping from namespace {@code from}; true if answered. */
     boolean ping(Path from, String to) {
         try {
             net.exec(from, "busybox", "ping", "-c", "1", "-W", "2", to);
             return true;
         } catch (IllegalStateException e) {
+            System.err.println("ping " + to + " failed: " + e.getMessage() + "\n" + net.exec(from, "ip", "addr")
+                    + net.exec(from, "ip", "route"));
             return false;
         }
     }
