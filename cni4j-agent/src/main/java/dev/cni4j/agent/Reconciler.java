@@ -7,8 +7,7 @@ import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -28,7 +27,7 @@ public final class Reconciler implements AutoCloseable {
     private final Parts p;
     private final Supplier<List<Node>> nodes;
     private final Supplier<Boolean> synced;
-    private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(
+    private final ScheduledThreadPoolExecutor loop = new ScheduledThreadPoolExecutor(1,
             r -> Thread.ofPlatform().name("cni4j-reconciler").daemon().unstarted(r));
     private final AtomicBoolean queued = new AtomicBoolean();
     private volatile boolean needFullPass = true;
@@ -36,6 +35,7 @@ public final class Reconciler implements AutoCloseable {
     private String lastReport = "";       // to log only changes
 
     public Reconciler(Parts parts, Supplier<List<Node>> nodes, Supplier<Boolean> synced) {
+        loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.p = parts;
         this.nodes = nodes;
         this.synced = synced;
@@ -138,10 +138,11 @@ public final class Reconciler implements AutoCloseable {
 
     @Override
     public void close() {
-        loop.shutdownNow();
+        loop.shutdown(); // a pass in progress finishes: half-applied changes would only be redone at the next start
         try {
-            loop.awaitTermination(5, TimeUnit.SECONDS);
+            if (!loop.awaitTermination(10, TimeUnit.SECONDS)) loop.shutdownNow();
         } catch (InterruptedException e) {
+            loop.shutdownNow();
             Thread.currentThread().interrupt();
         }
     }

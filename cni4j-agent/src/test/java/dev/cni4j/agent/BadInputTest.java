@@ -79,6 +79,32 @@ class BadInputTest {
     }
 
     @Test
+    void agentStartedBeforeTheApiServerCatchesUpOnceItAnswers(@TempDir Path dir) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        try (SimulatedCluster cluster = new SimulatedCluster(2);
+             KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
+                     .withMasterUrl("http://127.0.0.1:" + port).withRequestRetryBackoffLimit(0).build()).build();
+             Agent a = Agent.start(AgentConfig.of(MockCluster.agentSettings("host-gw", 1, cluster.nodes.get(1), dir)), client)) {
+            assertTrue(await(Duration.ofSeconds(10), () -> a.metrics().apiErrors.get() > 0));
+            var server = new io.fabric8.kubernetes.client.server.mock.KubernetesMockServer(new io.fabric8.mockwebserver.Context(),
+                    new io.fabric8.mockwebserver.MockWebServer(), new java.util.HashMap<>(),
+                    new io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher(), false);
+            server.init(java.net.InetAddress.getLoopbackAddress(), port);
+            try (KubernetesClient admin = server.createClient()) {
+                admin.nodes().resource(MockCluster.node("node1", "10.244.1.0/24", "192.168.50.1")).create();
+                admin.nodes().resource(MockCluster.node("node2", "10.244.2.0/24", "192.168.50.2")).create();
+                assertTrue(await(Duration.ofSeconds(60), () -> a.status().ready()), a.status().blocking().toString());
+                assertTrue(routes(cluster.nodes.get(1)).contains("10.244.2.0/24"));
+            } finally {
+                server.destroy();
+            }
+        }
+    }
+
+    @Test
     void badNodesAreSkippedAndAnOwnNodeWithoutPodCidrBlocksReadinessOnly(@TempDir Path dir) throws Exception {
         try (SimulatedCluster cluster = new SimulatedCluster(2); MockCluster api = new MockCluster()) {
             api.create(MockCluster.node("node1", null, "192.168.50.1"));
