@@ -75,6 +75,10 @@ class ManifestsTest {
         assertTrue(pod.getInitContainers().get(0).getCommand().contains("install"));
         Container agent = pod.getContainers().get(0);
         assertTrue(agent.getCommand().contains("run"));
+        for (Container c : List.of(pod.getInitContainers().get(0), agent)) {
+            assertTrue(c.getCommand().contains(AgentMain.class.getName()), c.getCommand().toString());
+            assertTrue(c.getCommand().contains("--enable-native-access=ALL-UNNAMED"), "FFM without warnings");
+        }
         EnvVar nodeName = agent.getEnv().stream().filter(e -> e.getName().equals("NODE_NAME")).findFirst().orElseThrow();
         assertEquals("spec.nodeName", nodeName.getValueFrom().getFieldRef().getFieldPath());
         assertEquals("/readyz", agent.getReadinessProbe().getHttpGet().getPath());
