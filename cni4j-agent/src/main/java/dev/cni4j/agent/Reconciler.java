@@ -33,6 +33,7 @@ public final class Reconciler implements AutoCloseable {
     private volatile boolean needFullPass = true;
     private String lastSetUpFor;          // "<podCIDR>" the backend was set up for
     private String lastReport = "";       // to log only changes
+    private long retrySeconds = 1;        // after a failed pass: 1, 2, 4 ... up to the resync period
 
     public Reconciler(Parts parts, Supplier<List<Node>> nodes, Supplier<Boolean> synced) {
         loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
@@ -64,11 +65,18 @@ public final class Reconciler implements AutoCloseable {
         p.metrics().reconcileRuns.incrementAndGet();
         try {
             pass();
+            retrySeconds = 1;
         } catch (RuntimeException e) {
             p.metrics().reconcileErrors.incrementAndGet();
             p.status().backendProblem(e.getMessage());
-            p.log().error("reconcile failed", "error", e);
+            p.log().error("reconcile failed", "error", e, "retryInSeconds", retrySeconds);
             needFullPass = true; // redo set-up next time
+            try {
+                loop.schedule(this::trigger, retrySeconds, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                // closed meanwhile: no retry wanted
+            }
+            retrySeconds = Math.min(retrySeconds * 2, p.config().resyncSeconds());
         } finally {
             p.metrics().lastReconcileSeconds = (System.nanoTime() - t0) / 1e9;
             p.metrics().lastReconcileTimestamp = System.currentTimeMillis() / 1e3;

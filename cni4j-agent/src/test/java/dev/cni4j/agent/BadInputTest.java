@@ -79,6 +79,26 @@ class BadInputTest {
     }
 
     @Test
+    void failedSetUpIsReportedAndRetriedUntilItWorks(@TempDir Path dir) throws Exception {
+        try (SimulatedCluster cluster = new SimulatedCluster(2); MockCluster api = new MockCluster()) {
+            // node1's InternalIP is on none of its interfaces: vxlan has no underlay yet
+            api.create(MockCluster.node("node1", "10.244.1.0/24", "192.168.50.11"));
+            api.create(MockCluster.node("node2", "10.244.2.0/24", "192.168.50.2"));
+            Path node = cluster.nodes.get(1);
+            try (Agent a = Agent.start(AgentConfig.of(MockCluster.agentSettings("vxlan", 1, node, dir)), api.client)) {
+                assertTrue(await(Duration.ofSeconds(10), () -> a.status().blocking().stream()
+                        .anyMatch(b -> b.contains("backend: no interface holds the underlay address 192.168.50.11"))),
+                        a.status().blocking().toString());
+                assertTrue(get(a, "/metrics").matches("(?s).*\ncni4j_agent_reconcile_errors_total [1-9].*"));
+                SimulatedCluster.address(node, "eth0", "192.168.50.11/24");
+                assertTrue(await(Duration.ofSeconds(10), () -> a.status().ready()), a.status().blocking().toString());
+                assertEquals("192.168.50.11", api.client.nodes().withName("node1").get().getMetadata().getAnnotations()
+                        .get(ClusterNode.PUBLIC_IP));
+            }
+        }
+    }
+
+    @Test
     void agentStartedBeforeTheApiServerCatchesUpOnceItAnswers(@TempDir Path dir) throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {

@@ -215,7 +215,7 @@ final class SimulatedCluster implements AutoCloseable {
         }
     }
 
-    private static void address(Path ns, String dev, String cidr) {
+    static void address(Path ns, String dev, String cidr) {
         String[] p = cidr.split("/");
         try (NetNs n = NetNs.open(ns); Rtnl rtnl = Rtnl.open(n)) {
             rtnl.addresses().add(rtnl.links().require(dev).index(), ip(p[0]), Integer.parseInt(p[1]));
