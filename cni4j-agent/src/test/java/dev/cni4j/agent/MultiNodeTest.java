@@ -138,6 +138,13 @@ class MultiNodeTest {
                 try (var echo = new SimulatedCluster.Echo(cluster.outside, 8080)) {
                     assertEquals("from 192.168.50.2", cluster.nc(cluster.pods.get(2), "172.31.0.10", 8080));
                 }
+                // someone removes a route: the periodic resync (5 s here) puts it back
+                try (NetNs ns = NetNs.open(cluster.nodes.get(1)); Rtnl rtnl = Rtnl.open(ns)) {
+                    rtnl.routes().delete(dev.cni4j.linux.rtnl.Route.to(SimulatedCluster.ip("10.244.2.0"), 24));
+                }
+                assertFalse(routes(cluster.nodes.get(1)).contains("10.244.2.0/24"));
+                assertTrue(await(Duration.ofSeconds(12), () -> routes(cluster.nodes.get(1)).contains("10.244.2.0/24")), "repaired");
+                assertTrue(cluster.ping(cluster.pods.get(1), podIp(2)));
                 // a node on another segment: host-gw cannot reach it; reported, the others unaffected
                 api.create(MockCluster.node("node3", "10.244.3.0/24", "192.168.60.3"));
                 assertTrue(await(FIVE_SECONDS, () -> a1.status().warnings().stream().anyMatch(w -> w.contains("10.244.3.0/24"))),
