@@ -18,6 +18,8 @@ public final class AgentStatus {
     private volatile boolean conflistWritten;
     private volatile Map<String, String> skippedNodes = Map.of();
     private volatile List<String> syncErrors = List.of();
+    private volatile long passStartedNanos; // 0 while no pass runs
+    static final long STUCK_NANOS = 120_000_000_000L;
 
     void configProblems(List<String> p) { configProblems = List.copyOf(p); }
     void apiProblem(String p) { apiProblem = p; }
@@ -27,6 +29,20 @@ public final class AgentStatus {
     void conflistWritten(boolean b) { conflistWritten = b; }
     void skippedNodes(Map<String, String> m) { skippedNodes = Map.copyOf(m); }
     void syncErrors(List<String> e) { syncErrors = List.copyOf(e); }
+
+    void passStarted(long nanos) { passStartedNanos = nanos; }
+    void passEnded() { passStartedNanos = 0; }
+
+    /**
+     * Why {@code /healthz} should fail, or null: only a reconcile pass stuck for two minutes (a
+     * hung nft, a wedged netlink socket), which a restart can cure. Everything else is a
+     * readiness matter: restarting would not fix a bad Node object or an unreachable API.
+     */
+    public String livenessProblem(long nowNanos) {
+        long started = passStartedNanos;
+        if (started == 0 || nowNanos - started < STUCK_NANOS) return null;
+        return "reconcile pass running for " + (nowNanos - started) / 1_000_000_000L + " s";
+    }
 
     public boolean ready() {
         return blocking().isEmpty();

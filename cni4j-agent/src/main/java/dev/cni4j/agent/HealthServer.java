@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 
 /**
- * {@code /healthz} (the process serves), {@code /readyz} (routes and conflist in place; 503 with
+ * {@code /healthz} (the process serves and no reconcile pass hangs), {@code /readyz} (routes and conflist in place; 503 with
  * the reasons otherwise) and {@code /metrics} (Prometheus text) on the JDK's HTTP server.
  */
 public final class HealthServer implements AutoCloseable {
@@ -27,7 +27,10 @@ public final class HealthServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + address, e);
         }
-        server.createContext("/healthz", ex -> send(ex, 200, "ok\n", "text/plain"));
+        server.createContext("/healthz", ex -> {
+            String stuck = status.livenessProblem(System.nanoTime());
+            send(ex, stuck == null ? 200 : 503, stuck == null ? "ok\n" : stuck + "\n", "text/plain");
+        });
         server.createContext("/readyz", ex -> {
             List<String> blocking = status.blocking();
             StringBuilder body = new StringBuilder(blocking.isEmpty() ? "ok\n" : "not ready\n");

@@ -62,6 +62,7 @@ public final class Reconciler implements AutoCloseable {
     private void runOnce() {
         queued.set(false);
         long t0 = System.nanoTime();
+        p.status().passStarted(t0);
         p.metrics().reconcileRuns.incrementAndGet();
         try {
             pass();
@@ -78,6 +79,7 @@ public final class Reconciler implements AutoCloseable {
             }
             retrySeconds = Math.min(retrySeconds * 2, p.config().resyncSeconds());
         } finally {
+            p.status().passEnded();
             p.metrics().lastReconcileSeconds = (System.nanoTime() - t0) / 1e9;
             p.metrics().lastReconcileTimestamp = System.currentTimeMillis() / 1e3;
         }

@@ -54,6 +54,17 @@ class OperationsTest {
     }
 
     @Test
+    void liveUnlessAPassHangs() {
+        AgentStatus s = new AgentStatus();
+        assertNull(s.livenessProblem(System.nanoTime()), "not ready is still live: a restart would not help");
+        s.passStarted(1_000);
+        assertNull(s.livenessProblem(1_000 + 5_000_000_000L));
+        assertEquals("reconcile pass running for 121 s", s.livenessProblem(1_000 + 121_000_000_000L));
+        s.passEnded();
+        assertNull(s.livenessProblem(1_000 + 121_000_000_000L));
+    }
+
+    @Test
     void logIsOneJsonObjectPerLine() throws Exception {
         var bytes = new ByteArrayOutputStream();
         JsonLog log = new JsonLog("n\"1", new PrintStream(bytes, true, StandardCharsets.UTF_8));
