@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * mock API. Pods on different nodes reach each other without NAT; egress is masqueraded; nodes
  * joining and leaving show up on the others; an agent restart does not disturb pods.
  */
-class MultiNodeTest {
+class MultiNodePrivilegedTest {
     static final Duration FIVE_SECONDS = Duration.ofSeconds(5);
 
     @BeforeAll

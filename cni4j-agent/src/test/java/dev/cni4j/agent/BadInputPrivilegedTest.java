@@ -18,7 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import static dev.cni4j.agent.MultiNodeTest.get;
+import static dev.cni4j.agent.MultiNodePrivilegedTest.get;
 import static dev.cni4j.agent.SimulatedCluster.await;
 import static dev.cni4j.agent.SimulatedCluster.routes;
 import static org.junit.jupiter.api.Assertions.*;
@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * Privileged: bad input shows up as a condition in /readyz, metrics and logs; the agent keeps
  * running and never removes what working pods depend on.
  */
-class BadInputTest {
+class BadInputPrivilegedTest {
     @BeforeAll
     static void privileged() {
         TestNetworks.assumePrivileged();

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * own User-Agent) through start, node changes and stop, and checks they need exactly the RBAC
  * verbs of {@link ApiAccess} (which ManifestsTest checks against deploy/clusterrole.yaml).
  */
-class ApiCallsTest {
+class ApiCallsPrivilegedTest {
     @BeforeAll
     static void privileged() {
         TestNetworks.assumePrivileged();

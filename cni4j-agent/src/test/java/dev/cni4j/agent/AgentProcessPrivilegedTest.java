@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * SIGTERM: it leaves routes, device and conflist in place and logs JSON lines only. Then
  * {@code AgentMain uninstall} removes what the agent put on the node.
  */
-class AgentProcessTest {
+class AgentProcessPrivilegedTest {
     @BeforeAll
     static void privileged() {
         TestNetworks.assumePrivileged();
