@@ -16,6 +16,27 @@ import java.util.Properties;
  * wins; {@code clusterCidr} is read from {@code CNI4J_CLUSTER_CIDR}, the node name from
  * {@code NODE_NAME}). Invalid values do not throw: they are collected in {@link #problems} so the
  * agent can start its health endpoint and report them instead of crash-looping.
+ *
+ * @param nodeName          this node's Node name
+ * @param backend           "vxlan" (default) or "host-gw"
+ * @param confDir           CNI conf dir the conflist goes to
+ * @param binDir            CNI bin dir the plugins are installed to
+ * @param conflistName      file name of the conflist
+ * @param conflistFile      a conflist to install instead of {@link DefaultConflist}, or null
+ * @param networkName       network name of the default conflist (and host-local's data dir)
+ * @param clusterCidr       all pod addresses; traffic leaving it is masqueraded
+ * @param podCidrFile       where host-local's usePodCidr reads the node's pod CIDRs
+ * @param vtepDevice        VXLAN device name
+ * @param vni               VXLAN network identifier
+ * @param vxlanPort         VXLAN UDP port (8472 as flannel and the kernel default)
+ * @param underlayInterface interface carrying node-to-node traffic, or null (the one holding the InternalIP)
+ * @param publicIp          underlay address to use and publish, or null
+ * @param healthAddress     "host:port" of /healthz, /readyz, /metrics
+ * @param resyncSeconds     full reconcile and informer resync period
+ * @param firewall          "auto", "nftables", "iptables" or "none" (no masquerade)
+ * @param hostLocalDataDir  host-local's data dir, read for the IPAM metric
+ * @param netns             node network namespace to program, null for the agent's own (production)
+ * @param problems          what is wrong with the settings; empty when valid
  */
 public record AgentConfig(String nodeName, String backend, Path confDir, Path binDir, String conflistName,
                           Path conflistFile, String networkName, Cidr clusterCidr, Path podCidrFile,

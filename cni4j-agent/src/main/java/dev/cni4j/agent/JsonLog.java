@@ -53,7 +53,32 @@ public final class JsonLog {
 
     private static StringBuilder field(StringBuilder b, String key, Object value) {
         quote(b, key).append(':');
+        return value(b, value);
+    }
+
+    /** Numbers and booleans as such, maps as objects, collections as arrays, anything else as a string. */
+    private static StringBuilder value(StringBuilder b, Object value) {
         if (value instanceof Number || value instanceof Boolean) return b.append(value);
+        if (value instanceof java.util.Map<?, ?> m) {
+            b.append('{');
+            String sep = "";
+            for (var e : m.entrySet()) {
+                b.append(sep);
+                field(b, String.valueOf(e.getKey()), e.getValue());
+                sep = ",";
+            }
+            return b.append('}');
+        }
+        if (value instanceof java.util.Collection<?> c) {
+            b.append('[');
+            String sep = "";
+            for (Object o : c) {
+                b.append(sep);
+                value(b, o);
+                sep = ",";
+            }
+            return b.append(']');
+        }
         if (value instanceof Throwable t) value = t.getClass().getSimpleName() + ": " + t.getMessage();
         return quote(b, String.valueOf(value));
     }

@@ -68,7 +68,8 @@ class OperationsTest {
     void logIsOneJsonObjectPerLine() throws Exception {
         var bytes = new ByteArrayOutputStream();
         JsonLog log = new JsonLog("n\"1", new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        log.warn("node skipped", "peer", "n4", "reason", "line1\nline2", "count", 3, "error", new IllegalStateException("boom"));
+        log.warn("node skipped", "peer", "n4", "reason", "line1\nline2", "count", 3, "error", new IllegalStateException("boom"),
+                "peers", List.of("a", "b"), "annotations", Map.of("k", "v"));
         String line = bytes.toString(StandardCharsets.UTF_8);
         assertEquals(1, line.split("\n").length);
         var json = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper().readTree(line);
@@ -77,6 +78,8 @@ class OperationsTest {
         assertEquals("line1\nline2", json.get("reason").asString());
         assertEquals(3, json.get("count").asInt());
         assertEquals("IllegalStateException: boom", json.get("error").asString());
+        assertEquals("b", json.get("peers").get(1).asString());
+        assertEquals("v", json.get("annotations").get("k").asString());
     }
 
     @Test
