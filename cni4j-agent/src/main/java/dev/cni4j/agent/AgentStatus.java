@@ -18,6 +18,7 @@ public final class AgentStatus {
     private volatile boolean conflistWritten;
     private volatile Map<String, String> skippedNodes = Map.of();
     private volatile List<String> syncErrors = List.of();
+    private volatile Map<String, String> pendingNodes = Map.of();
     private volatile long passStartedNanos; // 0 while no pass runs
     static final long STUCK_NANOS = 120_000_000_000L;
 
@@ -29,6 +30,7 @@ public final class AgentStatus {
     void conflistWritten(boolean b) { conflistWritten = b; }
     void skippedNodes(Map<String, String> m) { skippedNodes = Map.copyOf(m); }
     void syncErrors(List<String> e) { syncErrors = List.copyOf(e); }
+    void pendingNodes(Map<String, String> m) { pendingNodes = Map.copyOf(m); }
 
     void passStarted(long nanos) { passStartedNanos = nanos; }
     void passEnded() { passStartedNanos = 0; }
@@ -64,10 +66,11 @@ public final class AgentStatus {
         return out;
     }
 
-    /** Non-blocking conditions: skipped peers and per-peer errors. */
+    /** Non-blocking conditions: skipped and pending peers, per-peer errors. */
     public List<String> warnings() {
         List<String> out = new ArrayList<>();
         skippedNodes.forEach((n, why) -> out.add("node " + n + " skipped: " + why));
+        pendingNodes.forEach((n, why) -> out.add("node " + n + " pending: " + why));
         for (String e : syncErrors) out.add("sync: " + e);
         return out;
     }

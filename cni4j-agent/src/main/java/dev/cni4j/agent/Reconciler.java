@@ -114,6 +114,7 @@ public final class Reconciler implements AutoCloseable {
         p.metrics().entriesRemoved.addAndGet(r.removed());
         if (!r.errors().isEmpty()) p.metrics().reconcileErrors.incrementAndGet();
         p.status().syncErrors(r.errors());
+        p.status().pendingNodes(r.pending());
         p.status().backendProblem(null);
         p.status().routesProgrammed(true);
         if (p.installer().writeConflist(conflist())) p.log().info("conflist written", "path", p.installer().conflistPath());

@@ -79,9 +79,14 @@ class MultiNodePrivilegedTest {
                 assertEquals("192.168.50.2", n2.getMetadata().getAnnotations().get(ClusterNode.PUBLIC_IP));
 
                 // a fourth node joins (its own agent's annotations given directly), then leaves
-                Node n4 = MockCluster.node("node4", "10.244.4.0/24", "192.168.50.4");
-                n4.getMetadata().setAnnotations(Map.of(ClusterNode.VTEP_MAC, "0e:00:00:00:00:04", ClusterNode.PUBLIC_IP, "192.168.50.4"));
-                api.create(n4);
+                api.create(MockCluster.node("node4", "10.244.4.0/24", "192.168.50.4"));
+                Agent a1 = agents.get(1);
+                assertTrue(await(FIVE_SECONDS, () -> a1.status().warnings().stream().anyMatch(w -> w.startsWith("node node4 pending: no cni4j.dev/vtep-mac"))),
+                        a1.status().warnings().toString());
+                api.client.nodes().withName("node4").edit(n -> {
+                    n.getMetadata().setAnnotations(Map.of(ClusterNode.VTEP_MAC, "0e:00:00:00:00:04", ClusterNode.PUBLIC_IP, "192.168.50.4"));
+                    return n;
+                });
                 for (int n = 1; n <= 3; n++) {
                     Path node = cluster.nodes.get(n);
                     assertTrue(await(FIVE_SECONDS, () -> routes(node).contains("10.244.4.0/24")), "node4 route on node" + n);
