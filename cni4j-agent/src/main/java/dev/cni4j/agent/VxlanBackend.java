@@ -49,6 +49,14 @@ public final class VxlanBackend implements RouteBackend {
         if (dev != null && !"vxlan".equals(dev.kind())) {
             throw new IllegalStateException(config.vtepDevice() + " exists and is a " + dev.kind() + " link, not vxlan");
         }
+        if (dev != null) {
+            VxlanSettings have = VxlanSettings.read(rtnl, dev.index());
+            if (have == null || !have.matches(config.vni(), config.vxlanPort(), underlay)) {
+                // another VNI, port or underlay (config changed, node readdressed): only a new device fixes that
+                rtnl.links().delete(dev.index());
+                dev = null;
+            }
+        }
         if (dev == null) {
             // kept across agent restarts: recreating it would briefly cut every cross-node flow
             rtnl.links().create(new Vxlan(config.vtepDevice(), config.vni(), underlay.address(), underlay.linkIndex(),
