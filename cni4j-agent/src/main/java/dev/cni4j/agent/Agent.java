@@ -63,10 +63,9 @@ public final class Agent implements AutoCloseable {
         var parts = new Reconciler.Parts(config, backend, masq, new PodCidrFile(config.podCidrFile()),
                 new CniInstaller(config.binDir(), config.confDir(), config.conflistName()), new NodeAnnotator(client),
                 status, metrics, log);
-        NodeWatcher[] w = new NodeWatcher[1];
-        reconciler = new Reconciler(parts, () -> w[0].nodes(), () -> w[0].synced());
-        w[0] = new NodeWatcher(client, config.resyncSeconds() * 1000L, this::onNodesChanged, this::onApiError);
-        watcher = w[0];
+        // callbacks only fire after watcher.start(), by which time the reconciler exists
+        watcher = new NodeWatcher(client, config.resyncSeconds() * 1000L, this::onNodesChanged, this::onApiError);
+        reconciler = new Reconciler(parts, watcher::nodes, watcher::synced);
         reconciler.start();
         watcher.start().whenComplete((ok, err) -> {
             if (err == null) onNodesChanged(); // also when the cluster has no Node yet: report "not found"
