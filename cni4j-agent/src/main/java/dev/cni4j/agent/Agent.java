@@ -1,0 +1,131 @@
+package dev.cni4j.agent;
+
+import dev.cni4j.linux.NetNs;
+import dev.cni4j.linux.Sysctl;
+import dev.cni4j.linux.firewall.FirewallBackend;
+import dev.cni4j.linux.firewall.IptablesBackend;
+import dev.cni4j.linux.firewall.NftablesBackend;
+import dev.cni4j.linux.rtnl.Rtnl;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+/**
+ * One running node agent: health endpoint, Node informer, reconciler, all bound to one node
+ * network namespace (the host's in production; a test's namespace in tests, so that several
+ * agents run in one JVM). {@link #close} stops watching and serving but leaves routes, the
+ * VXLAN device, rules and the conflist in place: pods keep their connectivity while the agent
+ * restarts.
+ */
+public final class Agent implements AutoCloseable {
+    private final JsonLog log;
+    private final AgentStatus status = new AgentStatus();
+    private final Metrics metrics;
+    private final HealthServer health;
+    private NetNs ns;
+    private Rtnl rtnl;
+    private NodeWatcher watcher;
+    private Reconciler reconciler;
+
+    private Agent(AgentConfig config, JsonLog log) {
+        this.log = log;
+        this.metrics = new Metrics(status, config.hostLocalDataDir());
+        this.health = new HealthServer(config.healthAddress(), status, metrics);
+    }
+
+    /**
+     * Starts an agent. A bad configuration does not throw: the agent serves {@code /readyz}
+     * with the problems and programs nothing, so a DaemonSet rollout with a typo shows up as
+     * unready pods, not as a crash loop on every node.
+     */
+    public static Agent start(AgentConfig config, KubernetesClient client) {
+        JsonLog log = new JsonLog(config.nodeName());
+        Agent a = new Agent(config, log);
+        a.status.configProblems(config.problems());
+        if (!config.valid()) {
+            log.error("invalid configuration; serving /readyz only", "problems", config.problems());
+            a.status.apiProblem(null);
+            return a;
+        }
+        try {
+            a.startWorking(config, client);
+        } catch (RuntimeException e) {
+            a.status.backendProblem("start failed: " + e.getMessage());
+            log.error("cannot start", "error", e);
+        }
+        return a;
+    }
+
+    private void startWorking(AgentConfig config, KubernetesClient client) {
+        ns = config.netns() != null ? NetNs.open(config.netns()) : NetNs.current();
+        rtnl = Rtnl.open(ns);
+        ensureForwarding();
+        RouteBackend backend = config.backend().equals("host-gw") ? new HostGwBackend(rtnl) : new VxlanBackend(rtnl, config);
+        EgressMasquerade masq = config.firewall().equals("none") ? null : new EgressMasquerade(firewall(config.firewall()), config.clusterCidr());
+        var parts = new Reconciler.Parts(config, backend, masq, new PodCidrFile(config.podCidrFile()),
+                new CniInstaller(config.binDir(), config.confDir(), config.conflistName()), new NodeAnnotator(client),
+                status, metrics, log);
+        // callbacks only fire after watcher.start(), by which time the reconciler exists
+        watcher = new NodeWatcher(client, config.resyncSeconds() * 1000L, this::onNodesChanged, this::onApiError);
+        reconciler = new Reconciler(parts, watcher::nodes, watcher::synced);
+        reconciler.start();
+        watcher.start().whenComplete((ok, err) -> {
+            if (err == null) onNodesChanged(); // also when the cluster has no Node yet: report "not found"
+        });
+        log.info("agent started", "backend", backend.name(), "firewall", masq == null ? "none" : masq.backendName(),
+                "netns", ns.path(), "healthPort", health.port());
+    }
+
+    /** Nodes route pod traffic. Written only when off: a non-privileged container has /proc/sys read-only. */
+    private void ensureForwarding() {
+        if ("1".equals(Sysctl.get(ns, "net/ipv4/ip_forward"))) return;
+        try {
+            Sysctl.set(ns, "net/ipv4/ip_forward", "1");
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("net.ipv4.ip_forward is 0 and cannot be set (" + e.getMessage()
+                    + "); enable it on the node or run the agent privileged", e);
+        }
+    }
+
+    private FirewallBackend firewall(String kind) {
+        return switch (kind) {
+            case "nftables" -> new NftablesBackend(ns);
+            case "iptables" -> IptablesBackend.ipv4(ns);
+            default -> FirewallBackend.detect(ns);
+        };
+    }
+
+    private void onNodesChanged() {
+        if (!status.apiSynced() && watcher.synced()) {
+            status.apiProblem(null);
+            log.info("node informer synced");
+        }
+        reconciler.trigger();
+    }
+
+    private void onApiError(Throwable t) {
+        if (!watcher.synced()) status.apiProblem("cannot list Nodes: " + t.getMessage());
+        metrics.apiErrors.incrementAndGet();
+        log.warn("kubernetes API error, retrying", "error", t);
+    }
+
+    public AgentStatus status() {
+        return status;
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    public int healthPort() {
+        return health.port();
+    }
+
+    @Override
+    public void close() {
+        log.info("stopping; routes and pod networking left in place");
+        if (watcher != null) watcher.close();
+        if (reconciler != null) reconciler.close();
+        health.close();
+        if (rtnl != null) rtnl.close();
+        if (ns != null) ns.close();
+    }
+}

@@ -1,0 +1,128 @@
+package dev.cni4j.agent;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The agent's settings, from a properties file and/or environment variables (the environment
+ * wins; {@code clusterCidr} is read from {@code CNI4J_CLUSTER_CIDR}, the node name from
+ * {@code NODE_NAME}). Invalid values do not throw: they are collected in {@link #problems} so the
+ * agent can start its health endpoint and report them instead of crash-looping.
+ *
+ * @param nodeName          this node's Node name
+ * @param backend           "vxlan" (default) or "host-gw"
+ * @param confDir           CNI conf dir the conflist goes to
+ * @param binDir            CNI bin dir the plugins are installed to
+ * @param conflistName      file name of the conflist
+ * @param conflistFile      a conflist to install instead of {@link DefaultConflist}, or null
+ * @param networkName       network name of the default conflist (and host-local's data dir)
+ * @param clusterCidr       all pod addresses; traffic leaving it is masqueraded
+ * @param podCidrFile       where host-local's usePodCidr reads the node's pod CIDRs
+ * @param vtepDevice        VXLAN device name
+ * @param vni               VXLAN network identifier
+ * @param vxlanPort         VXLAN UDP port (8472 as flannel and the kernel default)
+ * @param underlayInterface interface carrying node-to-node traffic, or null (the one holding the InternalIP)
+ * @param publicIp          underlay address to use and publish, or null
+ * @param healthAddress     "host:port" of /healthz, /readyz, /metrics
+ * @param resyncSeconds     full reconcile and informer resync period
+ * @param firewall          "auto", "nftables", "iptables" or "none" (no masquerade)
+ * @param hostLocalDataDir  host-local's data dir, read for the IPAM metric
+ * @param netns             node network namespace to program, null for the agent's own (production)
+ * @param problems          what is wrong with the settings; empty when valid
+ */
+public record AgentConfig(String nodeName, String backend, Path confDir, Path binDir, String conflistName,
+                          Path conflistFile, String networkName, Cidr clusterCidr, Path podCidrFile,
+                          String vtepDevice, int vni, int vxlanPort, String underlayInterface, String publicIp,
+                          String healthAddress, int resyncSeconds, String firewall, Path hostLocalDataDir,
+                          Path netns, List<String> problems) {
+    public static final List<String> BACKENDS = List.of("host-gw", "vxlan");
+
+    /** Reads {@code file} (if not null) and overlays the environment. */
+    public static AgentConfig load(Path file, Map<String, String> env) {
+        Map<String, String> values = new HashMap<>();
+        if (file != null) {
+            Properties p = new Properties();
+            try (Reader r = Files.newBufferedReader(file)) {
+                p.load(r);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read config " + file, e);
+            }
+            p.stringPropertyNames().forEach(k -> values.put(k, p.getProperty(k).trim()));
+        }
+        for (String key : KEYS) {
+            String v = env.get(envName(key));
+            if (v != null && !v.isBlank()) values.put(key, v.trim());
+        }
+        return of(values);
+    }
+
+    static final List<String> KEYS = List.of("nodeName", "backend", "confDir", "binDir", "conflistName",
+            "conflistFile", "networkName", "clusterCidr", "podCidrFile", "vtepDevice", "vni", "vxlanPort",
+            "underlayInterface", "publicIp", "healthAddress", "resyncSeconds", "firewall", "hostLocalDataDir", "netns");
+
+    /** "clusterCidr" → "CNI4J_CLUSTER_CIDR"; "nodeName" → "NODE_NAME" (the downward API's usual name). */
+    static String envName(String key) {
+        if (key.equals("nodeName")) return "NODE_NAME";
+        return "CNI4J_" + key.replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(java.util.Locale.ROOT);
+    }
+
+    /** Builds a config from key → value (keys as in {@link #KEYS}); defaults for missing keys. */
+    public static AgentConfig of(Map<String, String> v) {
+        List<String> problems = new ArrayList<>();
+        for (String k : v.keySet()) if (!KEYS.contains(k)) problems.add("unknown setting \"" + k + "\"");
+        String node = v.get("nodeName");
+        if (node == null || node.isBlank()) problems.add("node name not set (NODE_NAME)");
+        String backend = v.getOrDefault("backend", "vxlan");
+        if (!BACKENDS.contains(backend)) problems.add("unknown backend \"" + backend + "\" (expected one of " + BACKENDS + ")");
+        Cidr cluster = null;
+        try {
+            cluster = Cidr.parse(v.getOrDefault("clusterCidr", "10.244.0.0/16"));
+        } catch (IllegalArgumentException e) {
+            problems.add("clusterCidr: " + e.getMessage());
+        }
+        String firewall = v.getOrDefault("firewall", "auto");
+        if (!List.of("auto", "nftables", "iptables", "none").contains(firewall)) {
+            problems.add("unknown firewall \"" + firewall + "\" (auto, nftables, iptables, none)");
+        }
+        return new AgentConfig(node, backend,
+                Path.of(v.getOrDefault("confDir", "/etc/cni/net.d")),
+                Path.of(v.getOrDefault("binDir", "/opt/cni/bin")),
+                v.getOrDefault("conflistName", "10-cni4j.conflist"),
+                v.containsKey("conflistFile") ? Path.of(v.get("conflistFile")) : null,
+                v.getOrDefault("networkName", "cni4j"), cluster,
+                Path.of(v.getOrDefault("podCidrFile", DefaultConflist.DEFAULT_POD_CIDR_FILE)),
+                v.getOrDefault("vtepDevice", "cni4j.1"),
+                number(v, "vni", 1, problems), number(v, "vxlanPort", 8472, problems),
+                v.get("underlayInterface"), v.get("publicIp"),
+                v.getOrDefault("healthAddress", "0.0.0.0:9876"),
+                number(v, "resyncSeconds", 30, problems), firewall,
+                Path.of(v.getOrDefault("hostLocalDataDir", "/var/lib/cni/networks")),
+                v.containsKey("netns") ? Path.of(v.get("netns")) : null,
+                List.copyOf(problems));
+    }
+
+    private static int number(Map<String, String> v, String key, int dflt, List<String> problems) {
+        String s = v.get(key);
+        if (s == null) return dflt;
+        try {
+            int n = Integer.parseInt(s);
+            if (n > 0) return n;
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        problems.add(key + ": \"" + s + "\" is not a positive number");
+        return dflt;
+    }
+
+    public boolean valid() {
+        return problems.isEmpty();
+    }
+}

@@ -1,0 +1,77 @@
+package dev.cni4j.agent;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@code /readyz} reports: the agent is ready once its own routes are programmed and the
+ * conflist is in place, and no blocking condition holds. Problems with other nodes are warnings:
+ * they cost those nodes their routes, not this node its readiness.
+ */
+public final class AgentStatus {
+    private volatile List<String> configProblems = List.of();
+    private volatile String apiProblem = "informer not started";
+    private volatile String selfProblem;
+    private volatile String backendProblem;
+    private volatile boolean routesProgrammed;
+    private volatile boolean conflistWritten;
+    private volatile Map<String, String> skippedNodes = Map.of();
+    private volatile List<String> syncErrors = List.of();
+    private volatile Map<String, String> pendingNodes = Map.of();
+    private volatile long passStartedNanos; // 0 while no pass runs
+    static final long STUCK_NANOS = 120_000_000_000L;
+
+    void configProblems(List<String> p) { configProblems = List.copyOf(p); }
+    void apiProblem(String p) { apiProblem = p; }
+    void selfProblem(String p) { selfProblem = p; }
+    void backendProblem(String p) { backendProblem = p; }
+    void routesProgrammed(boolean b) { routesProgrammed = b; }
+    void conflistWritten(boolean b) { conflistWritten = b; }
+    void skippedNodes(Map<String, String> m) { skippedNodes = Map.copyOf(m); }
+    void syncErrors(List<String> e) { syncErrors = List.copyOf(e); }
+    void pendingNodes(Map<String, String> m) { pendingNodes = Map.copyOf(m); }
+
+    void passStarted(long nanos) { passStartedNanos = nanos; }
+    void passEnded() { passStartedNanos = 0; }
+
+    /**
+     * Why {@code /healthz} should fail, or null: only a reconcile pass stuck for two minutes (a
+     * hung nft, a wedged netlink socket), which a restart can cure. Everything else is a
+     * readiness matter: restarting would not fix a bad Node object or an unreachable API.
+     */
+    public String livenessProblem(long nowNanos) {
+        long started = passStartedNanos;
+        if (started == 0 || nowNanos - started < STUCK_NANOS) return null;
+        return "reconcile pass running for " + (nowNanos - started) / 1_000_000_000L + " s";
+    }
+
+    public boolean ready() {
+        return blocking().isEmpty();
+    }
+
+    public boolean configValid() { return configProblems.isEmpty(); }
+    public boolean apiSynced() { return apiProblem == null; }
+    public Map<String, String> skippedNodes() { return skippedNodes; }
+
+    /** Why the agent is not ready (empty when ready). */
+    public List<String> blocking() {
+        List<String> out = new ArrayList<>();
+        for (String p : configProblems) out.add("config: " + p);
+        if (apiProblem != null) out.add("api: " + apiProblem);
+        if (selfProblem != null) out.add("node: " + selfProblem);
+        if (backendProblem != null) out.add("backend: " + backendProblem);
+        if (!routesProgrammed) out.add("routes: not programmed yet");
+        if (!conflistWritten) out.add("conflist: not written yet");
+        return out;
+    }
+
+    /** Non-blocking conditions: skipped and pending peers, per-peer errors. */
+    public List<String> warnings() {
+        List<String> out = new ArrayList<>();
+        skippedNodes.forEach((n, why) -> out.add("node " + n + " skipped: " + why));
+        pendingNodes.forEach((n, why) -> out.add("node " + n + " pending: " + why));
+        for (String e : syncErrors) out.add("sync: " + e);
+        return out;
+    }
+}

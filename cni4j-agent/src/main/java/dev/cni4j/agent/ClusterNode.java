@@ -1,0 +1,86 @@
+package dev.cni4j.agent;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAddress;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the agent needs to know about one Kubernetes Node, read from its object.
+ *
+ * @param name       metadata.name
+ * @param podCidrs   spec.podCIDRs (or the older spec.podCIDR); unparsable entries are dropped and reported
+ * @param internalIp the first IPv4 InternalIP of status.addresses, or null
+ * @param vtepMac    annotation {@value #VTEP_MAC}, or null (vxlan only)
+ * @param publicIp   annotation {@value #PUBLIC_IP}, or null: the underlay address its VTEP uses
+ * @param problems   what is wrong with the object ("podCIDR \"x\" is not a CIDR")
+ */
+public record ClusterNode(String name, List<Cidr> podCidrs, InetAddress internalIp, String vtepMac,
+                          InetAddress publicIp, List<String> problems) {
+    public static final String VTEP_MAC = "cni4j.dev/vtep-mac";
+    public static final String PUBLIC_IP = "cni4j.dev/public-ip";
+
+    /** Reads a fabric8 Node. Never throws: bad fields become {@link #problems}. */
+    public static ClusterNode from(Node node) {
+        String name = node.getMetadata().getName();
+        List<String> problems = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
+        if (node.getSpec() != null && node.getSpec().getPodCIDRs() != null) texts.addAll(node.getSpec().getPodCIDRs());
+        if (texts.isEmpty() && node.getSpec() != null && node.getSpec().getPodCIDR() != null) {
+            texts.add(node.getSpec().getPodCIDR());
+        }
+        List<Cidr> cidrs = new ArrayList<>();
+        for (String t : texts) {
+            try {
+                cidrs.add(Cidr.parse(t));
+            } catch (IllegalArgumentException e) {
+                problems.add("podCIDR \"" + t + "\" is invalid: " + e.getMessage());
+            }
+        }
+        InetAddress internal = null;
+        if (node.getStatus() != null && node.getStatus().getAddresses() != null) {
+            for (NodeAddress a : node.getStatus().getAddresses()) {
+                if (!"InternalIP".equals(a.getType()) || a.getAddress() == null) continue;
+                try {
+                    InetAddress ip = Cidr.address(a.getAddress());
+                    if (ip.getAddress().length == 4) {
+                        internal = ip;
+                        break;
+                    }
+                } catch (IllegalArgumentException e) {
+                    problems.add("InternalIP \"" + a.getAddress() + "\" is invalid");
+                }
+            }
+        }
+        Map<String, String> ann = node.getMetadata().getAnnotations();
+        String mac = ann == null ? null : ann.get(VTEP_MAC);
+        InetAddress publicIp = null;
+        String pub = ann == null ? null : ann.get(PUBLIC_IP);
+        if (pub != null) {
+            try {
+                publicIp = Cidr.address(pub);
+            } catch (IllegalArgumentException e) {
+                problems.add("annotation " + PUBLIC_IP + " \"" + pub + "\" is invalid");
+            }
+        }
+        if (mac != null && !mac.matches("(?i)([0-9a-f]{2}:){5}[0-9a-f]{2}")) {
+            problems.add("annotation " + VTEP_MAC + " \"" + mac + "\" is invalid");
+            mac = null;
+        }
+        return new ClusterNode(name, List.copyOf(cidrs), internal, mac, publicIp, List.copyOf(problems));
+    }
+
+    /** The first IPv4 pod CIDR, or null: the agent routes IPv4 only. */
+    public Cidr podCidrV4() {
+        for (Cidr c : podCidrs) if (c.isIPv4()) return c;
+        return null;
+    }
+
+    /** Where the node's VTEP is reached: the published underlay address, else its InternalIP. */
+    public InetAddress underlayAddress() {
+        return publicIp != null ? publicIp : internalIp;
+    }
+}

@@ -1,0 +1,46 @@
+package dev.cni4j.agent;
+
+/**
+ * The conflist the agent writes unless the configuration supplies one: bridge (cni0, gateway,
+ * hairpin, host-local over the node's pod CIDR), portmap and bandwidth. ipMasq is off because
+ * the agent masquerades egress for the whole cluster CIDR itself; per-pod masquerade would also
+ * hide pod addresses from pods on other nodes. isDefaultGateway gives pods their default route
+ * via cni0: with isGateway alone (and no ipam routes) a pod only reaches its own node's subnet.
+ */
+public final class DefaultConflist {
+    private DefaultConflist() {}
+
+    /** Where host-local looks for the pod CIDR file unless the ipam config says otherwise. */
+    public static final String DEFAULT_POD_CIDR_FILE = "/run/cni4j/podcidr";
+
+    /**
+     * The conflist for network {@code name}; {@code mtu} 0 leaves the bridge plugin's default;
+     * {@code podCidrFile} is named in the ipam section only when it is not the default.
+     */
+    public static String json(String name, int mtu, String podCidrFile) {
+        return """
+                {
+                  "cniVersion": "1.1.0",
+                  "name": "%s",
+                  "plugins": [
+                    {
+                      "type": "bridge",
+                      "bridge": "cni0",
+                      "isGateway": true,
+                      "isDefaultGateway": true,
+                      "ipMasq": false,
+                      "hairpinMode": true,%s
+                      "ipam": {
+                        "type": "host-local",%s
+                        "ranges": [[{"subnet": "usePodCidr"}]]
+                      }
+                    },
+                    {"type": "portmap", "capabilities": {"portMappings": true}, "snat": true},
+                    {"type": "bandwidth", "capabilities": {"bandwidth": true}}
+                  ]
+                }
+                """.formatted(name, mtu > 0 ? "\n      \"mtu\": " + mtu + "," : "",
+                DEFAULT_POD_CIDR_FILE.equals(podCidrFile) ? ""
+                        : "\n        \"podCidrFile\": " + JsonLog.quote(new StringBuilder(), podCidrFile) + ",");
+    }
+}

@@ -1,0 +1,55 @@
+package dev.cni4j.agent;
+
+import dev.cni4j.linux.LinuxException;
+import dev.cni4j.linux.rtnl.Route;
+import dev.cni4j.linux.rtnl.Rtnl;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * host-gw: a route to every other node's pod CIDR via that node's InternalIP. Needs all nodes on
+ * one L2 segment (the next hop must be directly reachable), costs no encapsulation.
+ */
+public final class HostGwBackend implements RouteBackend {
+    private final Rtnl rtnl;
+
+    /** @param rtnl handle bound to the node's network namespace */
+    public HostGwBackend(Rtnl rtnl) {
+        this.rtnl = rtnl;
+    }
+
+    @Override
+    public String name() {
+        return "host-gw";
+    }
+
+    @Override
+    public Map<String, String> setUp(ClusterNode self) {
+        return Map.of();
+    }
+
+    @Override
+    public SyncResult sync(List<ClusterNode> peers) {
+        List<String> errors = new ArrayList<>();
+        Set<String> wanted = new HashSet<>();
+        int routes = 0;
+        for (ClusterNode peer : peers) {
+            Cidr cidr = peer.podCidrV4();
+            wanted.add(cidr.toString());
+            try {
+                rtnl.routes().replace(Route.to(cidr.network(), cidr.prefixLength()).via(peer.internalIp())
+                        .withProtocol(ROUTE_PROTOCOL));
+                routes++;
+            } catch (LinuxException e) {
+                // ENETUNREACH: the InternalIP is not on a directly connected network (host-gw needs one L2)
+                errors.add("route " + cidr + " via " + peer.internalIp().getHostAddress() + " (node " + peer.name()
+                        + "): " + e.getMessage());
+            }
+        }
+        return new SyncResult(routes, OwnedRoutes.deleteExcept(rtnl, wanted, errors), Map.of(), errors);
+    }
+}

@@ -1,0 +1,88 @@
+package dev.cni4j.agent;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/** The agent's counters and gauges, rendered in the Prometheus text exposition format (0.0.4). */
+public final class Metrics {
+    final AtomicLong reconcileRuns = new AtomicLong();
+    final AtomicLong reconcileErrors = new AtomicLong();
+    final AtomicLong apiErrors = new AtomicLong();
+    final AtomicLong routesProgrammed = new AtomicLong();
+    final AtomicLong entriesRemoved = new AtomicLong();
+    final AtomicLong nodesKnown = new AtomicLong();
+    final AtomicLong nodesSkipped = new AtomicLong();
+    volatile double lastReconcileSeconds;
+    volatile double lastReconcileTimestamp;
+    private final AgentStatus status;
+    private final Path hostLocalDataDir;
+
+    public Metrics(AgentStatus status, Path hostLocalDataDir) {
+        this.status = status;
+        this.hostLocalDataDir = hostLocalDataDir;
+    }
+
+    public String render() {
+        StringBuilder b = new StringBuilder(2048);
+        counter(b, "cni4j_agent_reconcile_runs_total", "Reconcile runs.", reconcileRuns.get());
+        counter(b, "cni4j_agent_reconcile_errors_total", "Reconcile runs that ended with an error.", reconcileErrors.get());
+        counter(b, "cni4j_agent_api_errors_total", "Failed list/watch calls to the Kubernetes API (retried).", apiErrors.get());
+        counter(b, "cni4j_agent_stale_entries_removed_total", "Routes, fdb and neighbour entries removed for nodes that left.", entriesRemoved.get());
+        gauge(b, "cni4j_agent_routes_programmed", "Routes to other nodes' pod CIDRs in place.", routesProgrammed.get());
+        gauge(b, "cni4j_agent_nodes_known", "Nodes in the informer cache.", nodesKnown.get());
+        gauge(b, "cni4j_agent_nodes_skipped", "Nodes that get no route (no podCIDR, overlap, no address).", nodesSkipped.get());
+        gauge(b, "cni4j_agent_last_reconcile_duration_seconds", "Duration of the last reconcile.", lastReconcileSeconds);
+        gauge(b, "cni4j_agent_last_reconcile_timestamp_seconds", "When the last reconcile ended (Unix time).", lastReconcileTimestamp);
+        gauge(b, "cni4j_agent_ready", "1 when routes and the conflist are in place.", status.ready() ? 1 : 0);
+        gauge(b, "cni4j_agent_config_valid", "0 when the configuration has problems (see /readyz).", status.configValid() ? 1 : 0);
+        gauge(b, "cni4j_agent_api_synced", "1 once the Node informer has synced with the API server.", status.apiSynced() ? 1 : 0);
+        header(b, "cni4j_agent_node_skipped", "gauge", "1 per node that gets no route, labelled with the node.");
+        status.skippedNodes().keySet().stream().sorted().forEach(n ->
+                b.append("cni4j_agent_node_skipped{node=\"").append(escape(n)).append("\"} 1\n"));
+        header(b, "cni4j_ipam_allocated_ips", "gauge", "host-local reservations per network (files in its data dir).");
+        ipamUsage().forEach((net, n) ->
+                b.append("cni4j_ipam_allocated_ips{network=\"").append(escape(net)).append("\"} ").append(n).append('\n'));
+        return b.toString();
+    }
+
+    /** network → number of reserved addresses, from host-local's on-disk layout. */
+    Map<String, Long> ipamUsage() {
+        Map<String, Long> out = new TreeMap<>();
+        if (!Files.isDirectory(hostLocalDataDir)) return out;
+        try (Stream<Path> nets = Files.list(hostLocalDataDir)) {
+            for (Path net : nets.filter(Files::isDirectory).toList()) {
+                try (Stream<Path> files = Files.list(net)) {
+                    // reservation files are named by the IP; "lock" and "last_reserved_ip.N" are not
+                    out.put(net.getFileName().toString(), files.filter(f -> f.getFileName().toString().matches("[0-9a-fA-F.:]+")).count());
+                }
+            }
+        } catch (IOException e) {
+            // a data dir that vanishes mid-scan just reports fewer networks
+        }
+        return out;
+    }
+
+    private static void counter(StringBuilder b, String name, String help, long v) {
+        header(b, name, "counter", help);
+        b.append(name).append(' ').append(v).append('\n');
+    }
+
+    private static void gauge(StringBuilder b, String name, String help, double v) {
+        header(b, name, "gauge", help);
+        b.append(name).append(' ').append(v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v)).append('\n');
+    }
+
+    private static void header(StringBuilder b, String name, String type, String help) {
+        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
+    private static String escape(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+}

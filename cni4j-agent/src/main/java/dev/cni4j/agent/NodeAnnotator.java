@@ -1,0 +1,43 @@
+package dev.cni4j.agent;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+
+import java.util.Map;
+
+/**
+ * Publishes this node's VTEP MAC and underlay address as annotations on its own Node (a JSON
+ * merge patch: the RBAC verb "patch" only, no read-modify-write), and only when the cached
+ * object differs, so the update event it causes does not lead to another patch.
+ */
+public final class NodeAnnotator {
+    private final KubernetesClient client;
+
+    public NodeAnnotator(KubernetesClient client) {
+        this.client = client;
+    }
+
+    /** Returns true when a patch was sent. */
+    public boolean ensure(Node cached, Map<String, String> wanted) {
+        Map<String, String> have = cached.getMetadata().getAnnotations();
+        boolean same = true;
+        for (var e : wanted.entrySet()) {
+            if (have == null || !e.getValue().equals(have.get(e.getKey()))) same = false;
+        }
+        if (same) return false;
+        StringBuilder json = new StringBuilder("{\"metadata\":{\"annotations\":{");
+        String sep = "";
+        for (var e : wanted.entrySet()) {
+            json.append(sep);
+            JsonLog.quote(json, e.getKey()).append(':');
+            JsonLog.quote(json, e.getValue());
+            sep = ",";
+        }
+        json.append("}}}");
+        client.nodes().withName(cached.getMetadata().getName())
+                .patch(PatchContext.of(PatchType.JSON_MERGE), json.toString());
+        return true;
+    }
+}

@@ -1,0 +1,56 @@
+package dev.cni4j.agent;
+
+import dev.cni4j.linux.LinuxException;
+import dev.cni4j.linux.netlink.MessageBuilder;
+import dev.cni4j.linux.netlink.NetlinkMessage;
+import dev.cni4j.linux.rtnl.Route;
+import dev.cni4j.linux.rtnl.Rtnl;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The routes the agent owns (rtm_protocol {@link RouteBackend#ROUTE_PROTOCOL}), plus the one
+ * route kind the kernel layer cannot express yet: an {@code onlink} route (RTNH_F_ONLINK in
+ * rtm_flags), which vxlan needs because the next hop (a remote VTEP address) is on no local
+ * subnet. Kept here, small, rather than changing cni4j-linux from this module.
+ */
+final class OwnedRoutes {
+    static final int RTM_NEWROUTE = 24, RTNH_F_ONLINK = 4;
+    static final int RTA_DST = 1, RTA_OIF = 4, RTA_GATEWAY = 5;
+
+    private OwnedRoutes() {}
+
+    /** {@code ip route replace DST via GW dev OIF onlink proto 75}. */
+    static void replaceOnlink(Rtnl rtnl, Cidr dst, InetAddress gateway, int oif) {
+        MessageBuilder m = new MessageBuilder(RTM_NEWROUTE, NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_REPLACE)
+                .u8(Rtnl.AF_INET).u8(dst.prefixLength()).u8(0).u8(0)
+                .u8(Route.TABLE_MAIN).u8(RouteBackend.ROUTE_PROTOCOL).u8(Route.SCOPE_UNIVERSE).u8(Route.TYPE_UNICAST)
+                .u32(RTNH_F_ONLINK);
+        m.attrAddress(RTA_DST, dst.network()).attrAddress(RTA_GATEWAY, gateway).attrU32(RTA_OIF, oif);
+        rtnl.socket().execute(m, "replace route " + dst + " via " + gateway.getHostAddress() + " dev #" + oif + " onlink");
+    }
+
+    /** Deletes owned IPv4 routes whose destination is not in {@code wanted}; returns how many. */
+    static int deleteExcept(Rtnl rtnl, Set<String> wanted, List<String> errors) {
+        int removed = 0;
+        List<Route> all;
+        try {
+            all = rtnl.routes().list(Rtnl.AF_INET);
+        } catch (LinuxException e) {
+            errors.add("list routes: " + e.getMessage());
+            return 0;
+        }
+        for (Route r : all) {
+            if (r.protocol() != RouteBackend.ROUTE_PROTOCOL || wanted.contains(r.destinationText())) continue;
+            try {
+                rtnl.routes().delete(r);
+                removed++;
+            } catch (LinuxException e) {
+                if (!e.isNotFound()) errors.add("delete route " + r.destinationText() + ": " + e.getMessage());
+            }
+        }
+        return removed;
+    }
+}

@@ -1,0 +1,160 @@
+package dev.cni4j.agent;
+
+import io.fabric8.kubernetes.api.model.Node;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * Brings the node in line with the informer cache, on one thread: pod CIDR file, backend set-up
+ * and annotations, routes to every peer, masquerade, and last the conflist (its presence tells
+ * the runtime the network is ready). Events are coalesced; a full pass (set-up and masquerade
+ * re-applied too) also runs every resync period to repair what someone else changed.
+ * Errors are reported, never fatal: existing routes and pods stay as they are.
+ */
+public final class Reconciler implements AutoCloseable {
+    /** Everything a pass needs; grouped so the constructor stays readable. */
+    public record Parts(AgentConfig config, RouteBackend backend, EgressMasquerade masquerade, PodCidrFile podCidrFile,
+                        CniInstaller installer, NodeAnnotator annotator, AgentStatus status, Metrics metrics, JsonLog log) {}
+
+    private final Parts p;
+    private final Supplier<List<Node>> nodes;
+    private final Supplier<Boolean> synced;
+    private final ScheduledThreadPoolExecutor loop = new ScheduledThreadPoolExecutor(1,
+            r -> Thread.ofPlatform().name("cni4j-reconciler").daemon().unstarted(r));
+    private final AtomicBoolean queued = new AtomicBoolean();
+    private volatile boolean needFullPass = true;
+    private String lastSetUpFor;          // "<podCIDR>" the backend was set up for
+    private String lastReport = "";       // to log only changes
+    private long retrySeconds = 1;        // after a failed pass: 1, 2, 4 ... up to the resync period
+
+    public Reconciler(Parts parts, Supplier<List<Node>> nodes, Supplier<Boolean> synced) {
+        loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.p = parts;
+        this.nodes = nodes;
+        this.synced = synced;
+    }
+
+    /** Starts the periodic full pass. */
+    public void start() {
+        long period = p.config().resyncSeconds();
+        loop.scheduleWithFixedDelay(() -> { needFullPass = true; trigger(); }, period, period, TimeUnit.SECONDS);
+    }
+
+    /** Requests a pass soon; many requests within the debounce window make one pass. */
+    public void trigger() {
+        if (queued.compareAndSet(false, true)) {
+            try {
+                loop.schedule(this::runOnce, 100, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                queued.set(false);
+            }
+        }
+    }
+
+    private void runOnce() {
+        queued.set(false);
+        long t0 = System.nanoTime();
+        p.status().passStarted(t0);
+        p.metrics().reconcileRuns.incrementAndGet();
+        try {
+            pass();
+            retrySeconds = 1;
+        } catch (RuntimeException e) {
+            p.metrics().reconcileErrors.incrementAndGet();
+            p.status().backendProblem(e.getMessage());
+            p.log().error("reconcile failed", "error", e, "retryInSeconds", retrySeconds);
+            needFullPass = true; // redo set-up next time
+            try {
+                loop.schedule(this::trigger, retrySeconds, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                // closed meanwhile: no retry wanted
+            }
+            retrySeconds = Math.min(retrySeconds * 2, p.config().resyncSeconds());
+        } finally {
+            p.status().passEnded();
+            p.metrics().lastReconcileSeconds = (System.nanoTime() - t0) / 1e9;
+            p.metrics().lastReconcileTimestamp = System.currentTimeMillis() / 1e3;
+        }
+    }
+
+    private void pass() {
+        if (!synced.get()) return; // the API problem is reported by the watcher
+        List<Node> all = nodes.get();
+        List<ClusterNode> cluster = all.stream().map(ClusterNode::from).toList();
+        Topology topo = Topology.of(p.config().nodeName(), cluster, p.config().clusterCidr());
+        p.metrics().nodesKnown.set(cluster.size());
+        p.metrics().nodesSkipped.set(topo.skipped().size());
+        p.status().skippedNodes(topo.skipped());
+        p.status().selfProblem(topo.selfProblem());
+        if (topo.selfProblem() != null) {
+            report("this node cannot serve pods", Map.of("reason", topo.selfProblem()));
+            return; // keep whatever routes exist: pods already running keep working
+        }
+        ClusterNode self = topo.self();
+        p.podCidrFile().write(self.podCidrs());
+        String setUpKey = self.podCidrV4() + " " + self.internalIp();
+        if (needFullPass || !setUpKey.equals(lastSetUpFor)) {
+            needFullPass = false;
+            Map<String, String> annotations = p.backend().setUp(self);
+            Node own = all.stream().filter(n -> n.getMetadata().getName().equals(self.name())).findFirst().orElseThrow();
+            if (p.annotator().ensure(own, annotations)) p.log().info("published node annotations", "annotations", annotations);
+            if (p.masquerade() != null) p.masquerade().apply();
+            lastSetUpFor = setUpKey;
+        }
+        RouteBackend.SyncResult r = p.backend().sync(topo.peers());
+        p.metrics().routesProgrammed.set(r.routes());
+        p.metrics().entriesRemoved.addAndGet(r.removed());
+        if (!r.errors().isEmpty()) p.metrics().reconcileErrors.incrementAndGet();
+        p.status().syncErrors(r.errors());
+        p.status().pendingNodes(r.pending());
+        p.status().backendProblem(null);
+        p.status().routesProgrammed(true);
+        if (p.installer().writeConflist(conflist())) p.log().info("conflist written", "path", p.installer().conflistPath());
+        p.status().conflistWritten(true);
+        if (r.removed() > 0) p.log().info("removed entries of nodes that left", "count", r.removed());
+        report("reconciled", Map.of("backend", p.backend().name(), "routes", r.routes(),
+                "peers", topo.peers().stream().map(ClusterNode::name).toList(), "skipped", topo.skipped(),
+                "pending", r.pending(), "errors", r.errors()));
+    }
+
+    private String conflist() {
+        if (p.config().conflistFile() == null) {
+            return DefaultConflist.json(p.config().networkName(), p.backend().podMtu(), p.config().podCidrFile().toString());
+        }
+        try {
+            return Files.readString(p.config().conflistFile());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read conflist " + p.config().conflistFile() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Logs a state only when it differs from the last one logged (no log line per resync). */
+    private void report(String msg, Map<String, ?> fields) {
+        String key = msg + fields;
+        if (Objects.equals(key, lastReport)) return;
+        lastReport = key;
+        Object[] kv = fields.entrySet().stream().flatMap(e -> java.util.stream.Stream.of(e.getKey(), e.getValue())).toArray();
+        boolean bad = msg.startsWith("this node") || fields.get("errors") instanceof List<?> l && !l.isEmpty();
+        if (bad) p.log().warn(msg, kv);
+        else p.log().info(msg, kv);
+    }
+
+    @Override
+    public void close() {
+        loop.shutdown(); // a pass in progress finishes: half-applied changes would only be redone at the next start
+        try {
+            if (!loop.awaitTermination(10, TimeUnit.SECONDS)) loop.shutdownNow();
+        } catch (InterruptedException e) {
+            loop.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.cni4j.agent;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The cluster as this node should see it: itself, the peers it can route to, and why the others
+ * are skipped. Pure function of the informer cache, so the reconciler can recompute it any time.
+ *
+ * @param self     this node, or null while its Node object is unknown
+ * @param peers    other nodes with a usable IPv4 pod CIDR and InternalIP, sorted by name
+ * @param skipped  node name → reason it gets no route (no podCIDR, overlap, no InternalIP, ...)
+ * @param selfProblem why this node itself cannot serve pods yet, or null
+ */
+public record Topology(ClusterNode self, List<ClusterNode> peers, Map<String, String> skipped, String selfProblem) {
+
+    /** Builds the view of {@code selfName} from all known nodes. */
+    public static Topology of(String selfName, Collection<ClusterNode> nodes, Cidr clusterCidr) {
+        List<ClusterNode> sorted = new ArrayList<>(nodes);
+        sorted.sort(Comparator.comparing(ClusterNode::name));
+        ClusterNode self = null;
+        for (ClusterNode n : sorted) if (n.name().equals(selfName)) self = n;
+        String selfProblem = null;
+        if (self == null) selfProblem = "Node \"" + selfName + "\" not found in the API";
+        else if (self.podCidrV4() == null) selfProblem = "Node \"" + selfName + "\" has no IPv4 podCIDR assigned"
+                + (self.problems().isEmpty() ? "" : " (" + String.join("; ", self.problems()) + ")");
+        else if (clusterCidr != null && !clusterCidr.overlaps(self.podCidrV4()))
+            selfProblem = "podCIDR " + self.podCidrV4() + " lies outside the cluster CIDR " + clusterCidr;
+
+        Map<String, String> skipped = new LinkedHashMap<>();
+        List<ClusterNode> peers = new ArrayList<>();
+        List<ClusterNode> claimed = new ArrayList<>();
+        if (self != null && self.podCidrV4() != null) claimed.add(self);
+        for (ClusterNode n : sorted) {
+            if (n == self) continue;
+            Cidr c = n.podCidrV4();
+            if (c == null) {
+                skipped.put(n.name(), "no IPv4 podCIDR" + (n.problems().isEmpty() ? "" : ": " + String.join("; ", n.problems())));
+                continue;
+            }
+            if (n.underlayAddress() == null) {
+                skipped.put(n.name(), "no IPv4 InternalIP");
+                continue;
+            }
+            ClusterNode clash = null;
+            for (ClusterNode o : claimed) if (o.podCidrV4().overlaps(c)) clash = o;
+            if (clash != null) {
+                // first claim wins (self, then by name) so routes do not flap between two nodes
+                skipped.put(n.name(), "podCIDR " + c + " overlaps " + clash.podCidrV4() + " of node " + clash.name());
+                continue;
+            }
+            claimed.add(n);
+            peers.add(n);
+        }
+        return new Topology(self, List.copyOf(peers), Map.copyOf(skipped), selfProblem);
+    }
+}

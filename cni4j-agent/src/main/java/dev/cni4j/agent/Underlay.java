@@ -1,0 +1,41 @@
+package dev.cni4j.agent;
+
+import dev.cni4j.linux.rtnl.Address;
+import dev.cni4j.linux.rtnl.Link;
+import dev.cni4j.linux.rtnl.Rtnl;
+
+import java.net.InetAddress;
+
+/**
+ * The node's underlay: the interface and IPv4 address that carry traffic between nodes.
+ * Chosen by, in order: the configured public IP, the configured interface's first IPv4 address,
+ * the Node's InternalIP (the interface holding it).
+ *
+ * @param address   the underlay address (VXLAN source, published as {@code cni4j.dev/public-ip})
+ * @param linkIndex the interface holding it
+ * @param mtu       that interface's MTU
+ */
+public record Underlay(InetAddress address, int linkIndex, int mtu) {
+
+    /** @throws IllegalStateException saying what was looked for and not found */
+    public static Underlay find(Rtnl rtnl, String interfaceName, String publicIp, InetAddress internalIp) {
+        if (interfaceName != null) {
+            Link link = rtnl.links().get(interfaceName)
+                    .orElseThrow(() -> new IllegalStateException("underlay interface " + interfaceName + " not found"));
+            InetAddress want = publicIp != null ? Cidr.address(publicIp) : null;
+            for (Address a : rtnl.addresses().list(link.index(), Rtnl.AF_INET)) {
+                if (want == null || a.address().equals(want)) return new Underlay(a.address(), link.index(), link.mtu());
+            }
+            throw new IllegalStateException("interface " + interfaceName + " has no IPv4 address"
+                    + (want == null ? "" : " " + publicIp));
+        }
+        InetAddress want = publicIp != null ? Cidr.address(publicIp) : internalIp;
+        if (want == null) throw new IllegalStateException("no underlay: set underlayInterface or publicIp, or give the Node an InternalIP");
+        for (Address a : rtnl.addresses().list(0, Rtnl.AF_INET)) {
+            if (!a.address().equals(want)) continue;
+            Link link = rtnl.links().get(a.index()).orElseThrow();
+            return new Underlay(want, link.index(), link.mtu());
+        }
+        throw new IllegalStateException("no interface holds the underlay address " + want.getHostAddress());
+    }
+}

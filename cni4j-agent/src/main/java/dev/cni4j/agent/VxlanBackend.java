@@ -1,0 +1,147 @@
+package dev.cni4j.agent;
+
+import dev.cni4j.linux.LinuxException;
+import dev.cni4j.linux.rtnl.Address;
+import dev.cni4j.linux.rtnl.Link;
+import dev.cni4j.linux.rtnl.Neighbour;
+import dev.cni4j.linux.rtnl.Rtnl;
+import dev.cni4j.linux.rtnl.Vxlan;
+
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * vxlan, as flannel's backend: one VXLAN device (learning off) whose VTEP address is the first
+ * address of the node's pod CIDR (10.244.1.0/32). Per peer: an fdb entry (its VTEP MAC → its
+ * underlay address), a permanent neighbour (its VTEP address → MAC) and an onlink route to its
+ * pod CIDR via its VTEP address. No ARP or flooding crosses the underlay; works across L3.
+ */
+public final class VxlanBackend implements RouteBackend {
+    static final int VXLAN_OVERHEAD = 50; // outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14
+    private final Rtnl rtnl;
+    private final AgentConfig config;
+    private int deviceIndex;
+    private int mtu;
+
+    public VxlanBackend(Rtnl rtnl, AgentConfig config) {
+        this.rtnl = rtnl;
+        this.config = config;
+    }
+
+    @Override
+    public String name() {
+        return "vxlan";
+    }
+
+    @Override
+    public Map<String, String> setUp(ClusterNode self) {
+        Underlay underlay = Underlay.find(rtnl, config.underlayInterface(), config.publicIp(), self.internalIp());
+        String mac = macFor(self.name());
+        Link dev = rtnl.links().get(config.vtepDevice()).orElse(null);
+        if (dev != null && !"vxlan".equals(dev.kind())) {
+            throw new IllegalStateException(config.vtepDevice() + " exists and is a " + dev.kind() + " link, not vxlan");
+        }
+        if (dev != null) {
+            VxlanSettings have = VxlanSettings.read(rtnl, dev.index());
+            if (have == null || !have.matches(config.vni(), config.vxlanPort(), underlay)) {
+                // another VNI, port or underlay (config changed, node readdressed): only a new device fixes that
+                rtnl.links().delete(dev.index());
+                dev = null;
+            }
+        }
+        if (dev == null) {
+            // kept across agent restarts: recreating it would briefly cut every cross-node flow
+            rtnl.links().create(new Vxlan(config.vtepDevice(), config.vni(), underlay.address(), underlay.linkIndex(),
+                    config.vxlanPort(), false, underlay.mtu() - VXLAN_OVERHEAD));
+            dev = rtnl.links().require(config.vtepDevice());
+        }
+        deviceIndex = dev.index();
+        mtu = dev.mtu();
+        // a MAC derived from the node name stays the same if the device is recreated, so peers' entries stay valid
+        if (!mac.equalsIgnoreCase(dev.mac())) rtnl.links().setMac(deviceIndex, mac);
+        InetAddress vtep = self.podCidrV4().addressAt(0);
+        for (Address a : rtnl.addresses().list(deviceIndex, Rtnl.AF_INET)) {
+            if (!a.address().equals(vtep)) rtnl.addresses().delete(deviceIndex, a.address(), a.prefixLength());
+        }
+        rtnl.addresses().replace(deviceIndex, vtep, 32, 0);
+        rtnl.links().setUp(deviceIndex);
+        Map<String, String> annotations = new LinkedHashMap<>();
+        annotations.put(ClusterNode.VTEP_MAC, mac);
+        annotations.put(ClusterNode.PUBLIC_IP, underlay.address().getHostAddress());
+        return annotations;
+    }
+
+    @Override
+    public int podMtu() {
+        return mtu;
+    }
+
+    @Override
+    public SyncResult sync(List<ClusterNode> peers) {
+        if (deviceIndex == 0) throw new IllegalStateException("vxlan device not set up");
+        List<String> errors = new ArrayList<>();
+        Map<String, String> pending = new LinkedHashMap<>();
+        Set<String> routes = new HashSet<>(), macs = new HashSet<>(), vteps = new HashSet<>();
+        for (ClusterNode peer : peers) {
+            if (peer.vtepMac() == null) {
+                pending.put(peer.name(), "no " + ClusterNode.VTEP_MAC + " annotation yet (its agent has not started)");
+                continue;
+            }
+            Cidr cidr = peer.podCidrV4();
+            InetAddress vtep = cidr.addressAt(0);
+            String mac = peer.vtepMac().toLowerCase(java.util.Locale.ROOT);
+            try {
+                rtnl.neighbours().replace(Neighbour.fdbSelf(deviceIndex, mac, peer.underlayAddress()));
+                rtnl.neighbours().replace(Neighbour.permanent(deviceIndex, vtep, mac));
+                OwnedRoutes.replaceOnlink(rtnl, cidr, vtep, deviceIndex);
+                routes.add(cidr.toString());
+                macs.add(mac);
+                vteps.add(vtep.getHostAddress());
+            } catch (LinuxException e) {
+                errors.add("node " + peer.name() + " (" + cidr + "): " + e.getMessage());
+            }
+        }
+        int removed = OwnedRoutes.deleteExcept(rtnl, routes, errors);
+        removed += deleteStaleNeighbours(vteps, macs, errors);
+        return new SyncResult(routes.size(), removed, pending, errors);
+    }
+
+    /** Removes neighbour and fdb entries on the device that belong to no current peer. */
+    private int deleteStaleNeighbours(Set<String> vteps, Set<String> macs, List<String> errors) {
+        int removed = 0;
+        try {
+            for (Neighbour n : rtnl.neighbours().list(Rtnl.AF_INET, deviceIndex)) {
+                if (!n.isPermanent() || n.address() == null || vteps.contains(n.address().getHostAddress())) continue;
+                rtnl.neighbours().delete(n);
+                removed++;
+            }
+            for (Neighbour n : rtnl.neighbours().list(Rtnl.AF_BRIDGE, deviceIndex)) {
+                if (n.address() == null || n.mac() == null || macs.contains(n.mac().toLowerCase(java.util.Locale.ROOT))) continue;
+                rtnl.neighbours().delete(Neighbour.fdbSelf(deviceIndex, n.mac(), n.address()));
+                removed++;
+            }
+        } catch (LinuxException e) {
+            if (!e.isNotFound()) errors.add("remove stale neighbours: " + e.getMessage());
+        }
+        return removed;
+    }
+
+    /** A locally administered unicast MAC from the node name (0e:..., 02 bit set, 01 bit clear). */
+    static String macFor(String nodeName) {
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(nodeName.getBytes(StandardCharsets.UTF_8));
+            h[0] = (byte) ((h[0] & 0xfe) | 0x02);
+            return String.format("%02x:%02x:%02x:%02x:%02x:%02x", h[0], h[1], h[2], h[3], h[4], h[5]);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.cni4j.agent;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class AgentConfigTest {
+    @Test
+    void defaults() {
+        AgentConfig c = AgentConfig.of(Map.of("nodeName", "n1"));
+        assertTrue(c.valid(), c.problems().toString());
+        assertEquals("vxlan", c.backend());
+        assertEquals(Path.of("/etc/cni/net.d"), c.confDir());
+        assertEquals(Path.of("/opt/cni/bin"), c.binDir());
+        assertEquals(Path.of("/run/cni4j/podcidr"), c.podCidrFile());
+        assertEquals("cni4j.1", c.vtepDevice());
+        assertEquals(1, c.vni());
+        assertEquals(8472, c.vxlanPort());
+        assertEquals("10.244.0.0/16", c.clusterCidr().toString());
+        assertNull(c.netns());
+    }
+
+    @Test
+    void fileThenEnvironment(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("agent.properties");
+        Files.writeString(f, "backend=host-gw\nclusterCidr=10.42.0.0/16\nnodeName=from-file\n");
+        AgentConfig c = AgentConfig.load(f, Map.of("NODE_NAME", "from-env", "CNI4J_CLUSTER_CIDR", "10.43.0.0/16", "PATH", "/bin"));
+        assertTrue(c.valid(), c.problems().toString());
+        assertEquals("host-gw", c.backend());
+        assertEquals("from-env", c.nodeName());
+        assertEquals("10.43.0.0/16", c.clusterCidr().toString());
+        assertEquals("CNI4J_VTEP_DEVICE", AgentConfig.envName("vtepDevice"));
+    }
+
+    @Test
+    void badValuesAreCollectedNotThrown() {
+        AgentConfig c = AgentConfig.of(Map.of("backend", "udp", "clusterCidr", "10.244.0.0", "vni", "-1", "firewall", "pf", "colour", "red"));
+        assertFalse(c.valid());
+        String all = String.join("\n", c.problems());
+        for (String s : new String[] {"unknown backend \"udp\"", "node name not set", "clusterCidr", "vni", "unknown firewall", "unknown setting \"colour\""}) {
+            assertTrue(all.contains(s), s + " in " + all);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.cni4j.agent;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The manifests in deploy/ parse into the fabric8 model and agree with the agent. */
+class ManifestsTest {
+    static final Path DEPLOY = Path.of("..", "deploy");
+
+    static <T> T load(String file, Class<T> type) throws Exception {
+        try (InputStream in = Files.newInputStream(DEPLOY.resolve(file))) {
+            Object o = Serialization.unmarshal(in);
+            assertInstanceOf(type, o, file);
+            return type.cast(o);
+        }
+    }
+
+    @Test
+    void clusterRoleGrantsExactlyWhatTheAgentCalls() throws Exception {
+        ClusterRole role = load("clusterrole.yaml", ClusterRole.class);
+        Map<String, Set<String>> granted = new HashMap<>();
+        for (PolicyRule r : role.getRules()) {
+            assertEquals(List.of(""), r.getApiGroups(), "core API group only");
+            assertTrue(r.getResourceNames() == null || r.getResourceNames().isEmpty());
+            for (String res : r.getResources()) granted.computeIfAbsent(res, k -> new HashSet<>()).addAll(r.getVerbs());
+        }
+        assertEquals(ApiAccess.CORE_VERBS, granted);
+        assertFalse(granted.values().stream().anyMatch(v -> v.contains("*")));
+    }
+
+    @Test
+    void bindingTiesRoleToTheDaemonSetsServiceAccount() throws Exception {
+        ServiceAccount sa = load("serviceaccount.yaml", ServiceAccount.class);
+        ClusterRoleBinding b = load("clusterrolebinding.yaml", ClusterRoleBinding.class);
+        DaemonSet ds = load("daemonset.yaml", DaemonSet.class);
+        assertEquals("kube-system", sa.getMetadata().getNamespace());
+        assertEquals("ClusterRole", b.getRoleRef().getKind());
+        assertEquals(load("clusterrole.yaml", ClusterRole.class).getMetadata().getName(), b.getRoleRef().getName());
+        assertEquals(1, b.getSubjects().size());
+        assertEquals(sa.getMetadata().getName(), b.getSubjects().get(0).getName());
+        assertEquals("kube-system", b.getSubjects().get(0).getNamespace());
+        assertEquals(sa.getMetadata().getName(), ds.getSpec().getTemplate().getSpec().getServiceAccountName());
+    }
+
+    @Test
+    void daemonSetRunsOnTheHostNetworkWithInstallStepAndHostPaths() throws Exception {
+        DaemonSet ds = load("daemonset.yaml", DaemonSet.class);
+        var pod = ds.getSpec().getTemplate().getSpec();
+        assertEquals("kube-system", ds.getMetadata().getNamespace());
+        assertTrue(pod.getHostNetwork());
+        assertEquals(1, pod.getInitContainers().size());
+        assertTrue(pod.getInitContainers().get(0).getCommand().contains("install"));
+        Container agent = pod.getContainers().get(0);
+        assertTrue(agent.getCommand().contains("run"));
+        for (Container c : List.of(pod.getInitContainers().get(0), agent)) {
+            assertTrue(c.getCommand().contains(AgentMain.class.getName()), c.getCommand().toString());
+            assertTrue(c.getCommand().contains("--enable-native-access=ALL-UNNAMED"), "FFM without warnings");
+        }
+        EnvVar nodeName = agent.getEnv().stream().filter(e -> e.getName().equals("NODE_NAME")).findFirst().orElseThrow();
+        assertEquals("spec.nodeName", nodeName.getValueFrom().getFieldRef().getFieldPath());
+        assertEquals("/readyz", agent.getReadinessProbe().getHttpGet().getPath());
+        assertEquals("/healthz", agent.getLivenessProbe().getHttpGet().getPath());
+
+        Map<String, String> hostPaths = new HashMap<>();
+        for (Volume v : pod.getVolumes()) if (v.getHostPath() != null) hostPaths.put(v.getName(), v.getHostPath().getPath());
+        assertTrue(hostPaths.values().containsAll(List.of("/etc/cni/net.d", "/opt/cni/bin", "/run/cni4j")), hostPaths.toString());
+        assertMounted(pod.getInitContainers().get(0), hostPaths, "/opt/cni/bin");
+        assertMounted(agent, hostPaths, "/etc/cni/net.d");
+        assertMounted(agent, hostPaths, "/run/cni4j");
+    }
+
+    private static void assertMounted(Container c, Map<String, String> hostPaths, String path) {
+        for (VolumeMount m : c.getVolumeMounts()) if (path.equals(hostPaths.get(m.getName())) && path.equals(m.getMountPath())) return;
+        fail(c.getName() + " does not mount host " + path);
+    }
+
+    @Test
+    void configMapIsAValidAgentConfigAndTheDefaultConflist() throws Exception {
+        ConfigMap cm = load("configmap.yaml", ConfigMap.class);
+        Properties p = new Properties();
+        p.load(new StringReader(cm.getData().get("agent.properties")));
+        Map<String, String> settings = new HashMap<>();
+        p.stringPropertyNames().forEach(k -> settings.put(k, p.getProperty(k).trim()));
+        settings.put("nodeName", "from-downward-api");
+        AgentConfig c = AgentConfig.of(settings);
+        assertTrue(c.valid(), c.problems().toString());
+        assertEquals(Path.of("/etc/cni4j/10-cni4j.conflist"), c.conflistFile());
+        String file = c.conflistFile().getFileName().toString();
+        assertEquals(Serialization.jsonMapper().readTree(DefaultConflist.json("cni4j", 1450, c.podCidrFile().toString())),
+                Serialization.jsonMapper().readTree(cm.getData().get(file)), "ConfigMap conflist = the agent's default for vxlan");
+        DaemonSet ds = load("daemonset.yaml", DaemonSet.class);
+        assertTrue(ds.getSpec().getTemplate().getSpec().getVolumes().stream()
+                .anyMatch(v -> v.getConfigMap() != null && v.getConfigMap().getName().equals(cm.getMetadata().getName())));
+        assertTrue(ds.getSpec().getTemplate().getSpec().getContainers().get(0).getVolumeMounts().stream()
+                .anyMatch(m -> m.getMountPath().equals(c.conflistFile().getParent().toString())));
+    }
+}

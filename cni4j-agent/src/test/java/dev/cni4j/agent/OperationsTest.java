@@ -1,0 +1,104 @@
+package dev.cni4j.agent;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Metrics text, readiness rules, JSON log lines and the masquerade scripts (no root needed). */
+class OperationsTest {
+    @Test
+    void metricsInPrometheusTextWithIpamUsage(@TempDir Path dir) throws Exception {
+        Path net = Files.createDirectories(dir.resolve("cni4j"));
+        for (String f : new String[] {"10.244.1.2", "10.244.1.3", "last_reserved_ip.0", "lock"}) Files.writeString(net.resolve(f), "x");
+        AgentStatus status = new AgentStatus();
+        status.skippedNodes(Map.of("node9", "no IPv4 podCIDR"));
+        Metrics m = new Metrics(status, dir);
+        m.reconcileRuns.set(3);
+        m.routesProgrammed.set(2);
+        m.lastReconcileSeconds = 0.0125;
+        String text = m.render();
+        assertTrue(text.contains("# TYPE cni4j_agent_reconcile_runs_total counter\ncni4j_agent_reconcile_runs_total 3\n"), text);
+        assertTrue(text.contains("\ncni4j_agent_routes_programmed 2\n"));
+        assertTrue(text.contains("\ncni4j_agent_last_reconcile_duration_seconds 0.0125\n"));
+        assertTrue(text.contains("\ncni4j_agent_ready 0\n"));
+        assertTrue(text.contains("\ncni4j_agent_node_skipped{node=\"node9\"} 1\n"));
+        assertTrue(text.contains("\ncni4j_ipam_allocated_ips{network=\"cni4j\"} 2\n"), text);
+        for (String line : text.split("\n")) {
+            assertTrue(line.startsWith("# ") || line.matches("[a-z0-9_]+(\\{[a-z]+=\"[^\"]*\"})? [0-9.eE+-]+"), line);
+        }
+    }
+
+    @Test
+    void readyOnlyWithRoutesAndConflistAndNoBlockingProblem() {
+        AgentStatus s = new AgentStatus();
+        assertFalse(s.ready());
+        s.apiProblem(null);
+        s.routesProgrammed(true);
+        assertEquals(List.of("conflist: not written yet"), s.blocking());
+        s.conflistWritten(true);
+        assertTrue(s.ready());
+        s.skippedNodes(Map.of("n2", "overlap"));
+        assertTrue(s.ready(), "a bad peer is a warning");
+        assertEquals(List.of("node n2 skipped: overlap"), s.warnings());
+        s.selfProblem("no podCIDR");
+        assertFalse(s.ready());
+    }
+
+    @Test
+    void liveUnlessAPassHangs() {
+        AgentStatus s = new AgentStatus();
+        assertNull(s.livenessProblem(System.nanoTime()), "not ready is still live: a restart would not help");
+        s.passStarted(1_000);
+        assertNull(s.livenessProblem(1_000 + 5_000_000_000L));
+        assertEquals("reconcile pass running for 121 s", s.livenessProblem(1_000 + 121_000_000_000L));
+        s.passEnded();
+        assertNull(s.livenessProblem(1_000 + 121_000_000_000L));
+    }
+
+    @Test
+    void logIsOneJsonObjectPerLine() throws Exception {
+        var bytes = new ByteArrayOutputStream();
+        JsonLog log = new JsonLog("n\"1", new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        log.warn("node skipped", "peer", "n4", "reason", "line1\nline2", "count", 3, "error", new IllegalStateException("boom"),
+                "peers", List.of("a", "b"), "annotations", Map.of("k", "v"));
+        String line = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(1, line.split("\n").length);
+        var json = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper().readTree(line);
+        assertEquals("warn", json.get("level").asString());
+        assertEquals("n\"1", json.get("node").asString());
+        assertEquals("line1\nline2", json.get("reason").asString());
+        assertEquals(3, json.get("count").asInt());
+        assertEquals("IllegalStateException: boom", json.get("error").asString());
+        assertEquals("b", json.get("peers").get(1).asString());
+        assertEquals("v", json.get("annotations").get("k").asString());
+    }
+
+    @Test
+    void masqueradeSparesPodToPodTraffic() {
+        String nft = EgressMasquerade.nftScript(Cidr.parse("10.244.0.0/16"));
+        assertTrue(nft.contains("ip saddr 10.244.0.0/16 ip daddr != 10.244.0.0/16 masquerade"), nft);
+        assertTrue(nft.startsWith("add table inet cni4j_agent\ndelete table inet cni4j_agent\n"));
+        String ipt = EgressMasquerade.iptablesScript(Cidr.parse("10.244.0.0/16"), true);
+        assertTrue(ipt.contains("-A CNI4J-AGENT-MASQ -d 10.244.0.0/16 -j RETURN\n-A CNI4J-AGENT-MASQ -j MASQUERADE\n"), ipt);
+        assertTrue(ipt.contains("-A POSTROUTING -s 10.244.0.0/16 -m comment --comment cni4j-agent -j CNI4J-AGENT-MASQ"));
+        assertFalse(EgressMasquerade.iptablesScript(Cidr.parse("10.244.0.0/16"), false).contains("POSTROUTING"));
+    }
+
+    @Test
+    void vtepMacIsStableLocallyAdministeredUnicast() {
+        String mac = VxlanBackend.macFor("node1");
+        assertEquals(mac, VxlanBackend.macFor("node1"));
+        assertNotEquals(mac, VxlanBackend.macFor("node2"));
+        int first = Integer.parseInt(mac.substring(0, 2), 16);
+        assertEquals(2, first & 3, mac);
+    }
+}

@@ -1,0 +1,245 @@
+package dev.cni4j.agent;
+
+import dev.cni4j.linux.NetNs;
+import dev.cni4j.linux.Sysctl;
+import dev.cni4j.linux.rtnl.Bridge;
+import dev.cni4j.linux.rtnl.Route;
+import dev.cni4j.linux.rtnl.Rtnl;
+import dev.cni4j.linux.rtnl.Veth;
+import dev.cni4j.testing.TestNetworks;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Machines made of network namespaces, none of them the host's:
+ * <pre>
+ *   node1 eth0 192.168.50.1 ─┐
+ *   node2 eth0 192.168.50.2 ─┤ fabric: bridge br50 ── router r50 192.168.50.254
+ *                                                       router r60 192.168.60.254 ── node3 eth0 192.168.60.3
+ *                                                       router r31 172.31.0.1     ── outside eth0 172.31.0.10
+ * </pre>
+ * Nodes 1-2 share an L2 segment (host-gw works between them); node 3 is one routed hop away
+ * (vxlan only). "outside" knows no route to pod addresses, so only masqueraded traffic gets a
+ * reply. A pod per node: a veth from the pod into the node's bridge cni0 (10.244.N.1/24), as the
+ * bridge plugin would make it.
+ */
+final class SimulatedCluster implements AutoCloseable {
+    final TestNetworks net = TestNetworks.create();
+    final Path fabric = net.newPod(), router = net.newPod(), outside = net.newPod();
+    final Map<Integer, Path> nodes = new LinkedHashMap<>();
+    final Map<Integer, Path> pods = new LinkedHashMap<>();
+
+    SimulatedCluster(int nodeCount) {
+        try {
+            for (Path p : new Path[] {fabric, router, outside}) up(p, "lo");
+            link(fabric, Bridge.of("br50"));
+            up(fabric, "br50");
+            try (NetNs r = NetNs.open(router)) {
+                Sysctl.set(r, "net/ipv4/ip_forward", "1");
+            }
+            wire(router, "r50", "192.168.50.254/24", fabric, "p-rtr", null);
+            wire(router, "r31", "172.31.0.1/24", outside, "eth0", "172.31.0.10/24");
+            defaultRoute(outside, "172.31.0.1");
+            for (int n = 1; n <= nodeCount; n++) addNode(n);
+        } catch (RuntimeException e) {
+            net.close();
+            throw e;
+        }
+    }
+
+    /** Node n: on the fabric segment, except node 3 behind the router. */
+    Path addNode(int n) {
+        Path node = net.newPod();
+        nodes.put(n, node);
+        up(node, "lo");
+        if (n == 3) {
+            wire(router, "r60", "192.168.60.254/24", node, "eth0", null);
+            address(node, "eth0", "192.168.60.3/24");
+            defaultRoute(node, "192.168.60.254");
+        } else {
+            wire(node, "eth0", "192.168.50." + n + "/24", fabric, "p-n" + n, null);
+            defaultRoute(node, "192.168.50.254");
+        }
+        return node;
+    }
+
+    static String nodeIp(int n) {
+        return n == 3 ? "192.168.60.3" : "192.168.50." + n;
+    }
+
+    static String podIp(int n) {
+        return "10.244." + n + ".2";
+    }
+
+    /** A pod on node n: bridge cni0 10.244.n.1/24 in the node, pod eth0 10.244.n.2/24. */
+    Path addPod(int n) {
+        Path node = nodes.get(n), pod = net.newPod();
+        pods.put(n, pod);
+        up(pod, "lo");
+        try (NetNs ns = NetNs.open(node); Rtnl rtnl = Rtnl.open(ns)) {
+            if (rtnl.links().get("cni0").isEmpty()) {
+                rtnl.links().create(Bridge.of("cni0"));
+                rtnl.addresses().add(rtnl.links().require("cni0").index(), ip("10.244." + n + ".1"), 24);
+                rtnl.links().setUp("cni0");
+            }
+        }
+        wire(node, "vethp" + n, null, pod, "eth0", podIp(n) + "/24");
+        try (NetNs ns = NetNs.open(node); Rtnl rtnl = Rtnl.open(ns)) {
+            rtnl.links().setMaster(rtnl.links().require("vethp" + n).index(), rtnl.links().require("cni0").index());
+        }
+        defaultRoute(pod, "10.244." + n + ".1");
+        return pod;
+    }
+
+    /**
+     * A pod on node n made the way the runtime would: our bridge plugin (and host-local, found
+     * through a launcher-marked file in CNI_PATH, so it runs in-process too) on a thread inside
+     * the node, with the first plugin of the conflist the agent wrote; reservations go to
+     * {@code dataDir}. Returns the pod's IP from the CNI result.
+     */
+    String addPodWithPlugins(int n, Path conflist, Path dataDir) throws IOException {
+        Path pod = net.newPod();
+        pods.put(n, pod);
+        var mapper = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper();
+        var list = (tools.jackson.databind.node.ObjectNode) mapper.readTree(Files.readString(conflist));
+        var conf = (tools.jackson.databind.node.ObjectNode) list.get("plugins").get(0);
+        conf.put("cniVersion", list.get("cniVersion").asString());
+        conf.put("name", list.get("name").asString());
+        ((tools.jackson.databind.node.ObjectNode) conf.get("ipam")).put("dataDir", dataDir.toString());
+        Path cniPath = Files.createDirectories(dataDir.resolveSibling("cni-path-" + n));
+        Files.writeString(cniPath.resolve("host-local"), "#!/bin/sh\n" + dev.cni4j.skel.Delegate.LAUNCHER_MARKER + "\n");
+        Map<String, String> env = Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", "pod-on-node" + n, "CNI_NETNS", pod.toString(),
+                "CNI_IFNAME", "eth0", "CNI_PATH", cniPath.toString());
+        var out = new java.io.ByteArrayOutputStream();
+        var err = new java.io.ByteArrayOutputStream();
+        int rc = net.runIn(nodes.get(n), () -> dev.cni4j.skel.PluginMain.run(dev.cni4j.plugins.Main.plugin("bridge"), env,
+                new java.io.ByteArrayInputStream(mapper.writeValueAsBytes(conf)), out, new java.io.PrintStream(err, true)));
+        String result = out.toString(StandardCharsets.UTF_8);
+        if (rc != 0) throw new IllegalStateException("bridge ADD failed: " + result + err);
+        String cidr = mapper.readTree(result).get("ips").get(0).get("address").asString();
+        return cidr.substring(0, cidr.indexOf('/'));
+    }
+
+    /** One ping from namespace {@code from}; true if answered. */
+    boolean ping(Path from, String to) {
+        try {
+            net.exec(from, "busybox", "ping", "-c", "1", "-W", "2", to);
+            return true;
+        } catch (IllegalStateException e) {
+            System.err.println("ping " + to + " failed: " + e.getMessage() + "\n" + net.exec(from, "ip", "addr")
+                    + net.exec(from, "ip", "route"));
+            return false;
+        }
+    }
+
+    /** Connects with busybox nc from {@code from} to an {@link Echo} and returns what it answered. */
+    String nc(Path from, String to, int port) {
+        return net.exec(from, "busybox", "nc", "-w", "3", to, String.valueOf(port)).trim();
+    }
+
+    /** A TCP server inside a namespace that answers each connection with "from SOURCE-IP". */
+    static final class Echo implements AutoCloseable {
+        private final ServerSocket server;
+
+        Echo(Path ns, int port) {
+            try (NetNs n = NetNs.open(ns)) {
+                server = n.run(() -> new ServerSocket(port, 16, InetAddress.ofLiteral("0.0.0.0"))); // bound to ns for life
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            Thread.ofPlatform().daemon().start(() -> {
+                while (!server.isClosed()) {
+                    try (Socket s = server.accept(); OutputStream out = s.getOutputStream()) {
+                        out.write(("from " + s.getInetAddress().getHostAddress() + "\n").getBytes(StandardCharsets.UTF_8));
+                    } catch (IOException e) {
+                        // closed
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+
+    static boolean await(Duration limit, BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < end) {
+            if (condition.getAsBoolean()) return true;
+            Thread.sleep(100);
+        }
+        return condition.getAsBoolean();
+    }
+
+    /** Destinations ("10.244.2.0/24") of the routes in a namespace's main table. */
+    static java.util.List<String> routes(Path ns) {
+        try (NetNs n = NetNs.open(ns); Rtnl rtnl = Rtnl.open(n)) {
+            return rtnl.routes().list(Rtnl.AF_INET).stream().map(Route::destinationText).toList();
+        }
+    }
+
+    // --- plumbing through the kernel layer ---
+
+    private static void link(Path ns, dev.cni4j.linux.rtnl.LinkSpec spec) {
+        try (NetNs n = NetNs.open(ns); Rtnl rtnl = Rtnl.open(n)) {
+            rtnl.links().create(spec);
+        }
+    }
+
+    /** A veth from {@code a} into {@code b}, both ends up, addressed if given. */
+    private static void wire(Path a, String aName, String aCidr, Path b, String bName, String bCidr) {
+        try (NetNs na = NetNs.open(a); NetNs nb = NetNs.open(b); Rtnl ra = Rtnl.open(na)) {
+            ra.links().create(Veth.intoNamespace(aName, bName, nb, 0));
+        }
+        if (aCidr != null) address(a, aName, aCidr);
+        if (bCidr != null) address(b, bName, bCidr);
+        up(a, aName);
+        up(b, bName);
+        if (bName.startsWith("p-")) {
+            try (NetNs nb = NetNs.open(b); Rtnl rb = Rtnl.open(nb)) {
+                rb.links().setMaster(rb.links().require(bName).index(), rb.links().require("br50").index());
+            }
+        }
+    }
+
+    static void address(Path ns, String dev, String cidr) {
+        String[] p = cidr.split("/");
+        try (NetNs n = NetNs.open(ns); Rtnl rtnl = Rtnl.open(n)) {
+            rtnl.addresses().add(rtnl.links().require(dev).index(), ip(p[0]), Integer.parseInt(p[1]));
+        }
+    }
+
+    private static void up(Path ns, String dev) {
+        try (NetNs n = NetNs.open(ns); Rtnl rtnl = Rtnl.open(n)) {
+            rtnl.links().setUp(dev);
+        }
+    }
+
+    private static void defaultRoute(Path ns, String gw) {
+        try (NetNs n = NetNs.open(ns); Rtnl rtnl = Rtnl.open(n)) {
+            rtnl.routes().add(Route.defaultVia(ip(gw)));
+        }
+    }
+
+    static InetAddress ip(String s) {
+        return InetAddress.ofLiteral(s);
+    }
+
+    @Override
+    public void close() {
+        net.close();
+    }
+}
