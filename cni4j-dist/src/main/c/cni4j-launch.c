@@ -76,7 +76,9 @@ static void standalone(const char *type, char **argv, const char *in, size_t in_
     if (n < 0) { perror("cni4j: /proc/self/exe"); exit(1); }
     self[n] = 0;
     *strrchr(self, '/') = 0;
-    snprintf(path, sizeof path, "%s/../lib/standalone/%s", self, type);
+    /* An install (cni4j install) keeps its lib in <bin>/cni4j-lib; dist/bin has it in ../lib. */
+    snprintf(path, sizeof path, "%s/cni4j-lib/standalone/%s", self, type);
+    if (access(path, X_OK) != 0) snprintf(path, sizeof path, "%s/../lib/standalone/%s", self, type);
     execv(path, argv);
 #ifdef CNI4J_LIB /* a copy outside dist/bin: the dist it was built for */
     snprintf(path, sizeof path, "%s/standalone/%s", CNI4J_LIB, type);

@@ -56,7 +56,15 @@ record DistDir(Path dir) {
         Map<Path, byte[]> launchers = new LinkedHashMap<>();
         for (Path f : regularFiles(dir.resolve("bin"))) {
             if (!f.getFileName().toString().equals("cni4j")) {
-                launchers.put(binDir.resolve(f.getFileName()), relocate(f, libDir));
+                byte[] bytes = AtomicFiles.read(f);
+                // The native launcher finds <bin>/cni4j-lib by itself; shell launchers are rewritten.
+                launchers.put(binDir.resolve(f.getFileName()), isElf(bytes) ? bytes : relocate(f, libDir));
+            }
+        }
+        Path standalone = dir.resolve("lib").resolve("standalone");
+        if (Files.isDirectory(standalone)) {
+            for (Path f : regularFiles(standalone)) {
+                launchers.put(libDir.resolve("standalone").resolve(f.getFileName()), relocate(f, libDir));
             }
         }
         if (launchers.isEmpty()) {
@@ -84,6 +92,10 @@ record DistDir(Path dir) {
             throw CliException.failed(launcher + " is not a cni4j launcher (no lib line)");
         }
         return sb.substring(0, sb.length() - 1).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static boolean isElf(byte[] b) {
+        return b.length > 4 && b[0] == 0x7f && b[1] == 'E' && b[2] == 'L' && b[3] == 'F';
     }
 
     private static List<Path> regularFiles(Path dir) {
