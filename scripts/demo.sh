@@ -29,7 +29,9 @@ step() { printf '\n== %s\n' "$*"; }
 ok() { printf '   ok: %s\n' "$*"; }
 innode() { nsenter --net=/run/netns/$node "$@"; }
 inpod() { local p=$1; shift; nsenter --net=/run/netns/$tag-$p "$@"; }
-# The CLI runs inside the node namespace: that is where a runtime runs CNI plugins.
+# The CLI runs inside the node namespace: that is where a runtime runs CNI plugins. The plugin
+# launchers forward to the node daemon on this socket once it runs (standalone JVMs before).
+export CNI4J_SOCKET=$work/run/cni.sock
 cni4j() { innode "$dist/bin/cni4j" "$@"; }
 net_opts() { echo --conf-dir "$work/$1" --bin-dir "$work/opt-cni-bin" --cache-dir "$work/cache"; }
 
@@ -71,7 +73,7 @@ pod() { # name conf-dir [cni4j add options...]
   local ip=$(grep -o '"address": *"[0-9.]*' "$work/$name.json" | head -1 | grep -o '[0-9.]*$')
   echo "$ip" > "$work/$name.ip"
   local lo=down; inpod "$name" ip -o link show lo | grep -q ',UP' && lo=up
-  printf '   %s: %s (eth0), lo %s, ADD chain %d ms\n' "$name" "$ip" "$lo" $(( (t1 - t0) / 1000000 ))
+  printf '   %s: %s (eth0), lo %s; cni4j add took %d ms (the CLI'"'"'s own JVM + the chain)\n' "$name" "$ip" "$lo" $(( (t1 - t0) / 1000000 ))
 }
 
 step "pods: web (hostPort 8080 -> 80), client, and shaped (ingress 10M via the pod annotation)"
@@ -79,6 +81,14 @@ pod web net.d-hostport -p 8080:80/tcp
 pod client net.d-hostport
 pod shaped net.d-bandwidth --annotation kubernetes.io/ingress-bandwidth=10M
 web=$(cat "$work/web.ip"); client=$(cat "$work/client.ip"); shaped=$(cat "$work/shaped.ip")
+
+step "the fast path: start the node daemon (warm JVM on a Unix socket), then one more pod"
+innode "$dist/bin/cni4j-daemon" --socket "$CNI4J_SOCKET" 2>"$work/daemon.log" & servers+=($!)
+for _ in $(seq 100); do [ -S "$CNI4J_SOCKET" ] && break; sleep 0.1; done
+pod fast net.d-hostport
+pod fast2 net.d-hostport
+echo "   plugin calls the daemon served for them, with the time each took inside the daemon:"
+grep "served" "$work/daemon.log" | grep -v self-check | sed 's/^cni4j-daemon: served /     /' || true
 
 step "pod to pod"
 ping_ok() { local from=$1 to=$2 what=$3; if inpod "$from" busybox ping -c1 -W2 "$to" >/dev/null; then ok "$what"; else echo "   FAILED: $what"; fi; }
@@ -108,7 +118,7 @@ step "doctor"
 cni4j doctor $(net_opts net.d-hostport) --data-dir "$work/ipam" | sed 's/^/   /'
 
 step "teardown: DEL every pod (the runtime library re-sends the cached runtimeConfig)"
-for name in web client shaped; do
+for name in web client shaped fast fast2; do
   confs=net.d-hostport; [ "$name" = shaped ] && confs=net.d-bandwidth
   cni4j del k8s-pod-network /run/netns/$tag-$name $(net_opts "$confs") --container-id "$name"
   cni4j del cni-loopback /run/netns/$tag-$name $(net_opts lo.d) --container-id "$name" --ifname lo
