@@ -1,16 +1,49 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark, one run: whole pods (loopback + bridge/host-local [+ portmap + bandwidth])
-# through our runtime library with our plugins (dist/bin) and the reference plugins (/usr/lib/cni),
-# per-plugin exec times, sequential setup/teardown, 50 pods at 2 and 8 workers. Prints the table
-# and writes it into docs/benchmarks.md. All work happens in throwaway cni4jb-* namespaces.
-# Usage: bench/pods.sh [runs] [pods]
+# Side-by-side benchmark, one run: whole pods (loopback + bridge/host-local -> portmap -> bandwidth)
+# through our runtime library, for our plugins standalone (a JVM per exec), our plugins through the
+# fast path (the node daemon) and the reference plugins (/usr/lib/cni): per-plugin exec times,
+# sequential setup/teardown, 50 pods at 2 and 8 workers, portmap ADD with 0/100/300 hostPort pods
+# on the node, the daemon's memory; then each plugin's peak memory. Prints the tables and writes
+# them into docs/benchmarks.md. All work happens in throwaway cni4jb-* namespaces.
+# Usage: bench/pods.sh [sequential-pods] [concurrent-pods] [scale-levels, e.g. 0,100,300]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 [ "$(id -u)" = 0 ] || { echo "error: the benchmark creates network namespaces: run it as root" >&2; exit 1; }
-[ -x dist/bin/bridge ] && [ -f cni4j-bench/target/cni4j-bench-0.1.0-SNAPSHOT.jar ] || mvn -B -ntp -q -DskipTests install
-impls=(--impl "cni4j=$PWD/dist/bin")
-[ -S /run/cni4j/cni.sock ] && impls+=(--impl "cni4j-fastpath=$PWD/dist/bin")
-impls+=(--impl "reference=/usr/lib/cni")
-exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "cni4j-bench/target/cni4j-bench-0.1.0-SNAPSHOT.jar:dist/lib/cli/*" \
-  dev.cni4j.bench.PodBenchmark "${impls[@]}" --runs "${1:-20}" --pods "${2:-50}" --out docs/benchmarks.md
+jar=cni4j-bench/target/cni4j-bench-0.1.0-SNAPSHOT.jar
+[ -x dist/bin/bridge ] && [ -f "$jar" ] || mvn -B -ntp -q -DskipTests install
+work=$(mktemp -d /tmp/cni4j-bench.XXXXXX)
+trap 'rm -rf "$work"; for ns in $(ip netns list | awk "{print \$1}" | grep "^cni4jb-$$" || true); do ip netns del "$ns"; done' EXIT
+# The launchers look for the daemon here; it exists only while the fast-path column is measured.
+export CNI4J_SOCKET=$work/run/cni.sock
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$jar:dist/lib/cli/*" dev.cni4j.bench.PodBenchmark \
+  --impl "cni4j-standalone=$PWD/dist/bin" --impl "cni4j-fastpath=$PWD/dist/bin" --impl "reference=/usr/lib/cni" \
+  --runs "${1:-20}" --pods "${2:-50}" --scale "${3:-0,100,300}" --out docs/benchmarks.md
+
+# Peak memory (max RSS, GNU time) of one plugin process, standalone vs reference, as the baseline
+# measured it: loopback ADD and a bridge ADD (with its host-local) in throwaway namespaces.
+node=cni4jb-$$-mem
+ip netns add "$node"; ip -n "$node" link set lo up
+peak() { # bin-dir plugin command netns ifname conf
+  local dir=$1 type=$2 cmd=$3 ns=$4 ifname=$5 conf=$6
+  CNI4J_SOCKET= CNI_COMMAND=$cmd CNI_CONTAINERID=mem$$ CNI_NETNS=$ns CNI_IFNAME=$ifname CNI_PATH=$dir \
+    nsenter --net=/run/netns/$node /usr/bin/time -f %M "$dir/$type" <<<"$conf" 2>&1 >/dev/null | tail -1
+}
+table="| plugin process | cni4j standalone peak RSS (MiB) | reference peak RSS (MiB) |
+|---|---|---|"
+for impl in "$PWD/dist/bin" /usr/lib/cni; do
+  pod=cni4jb-$$-m$RANDOM; ip netns add "$pod"
+  lo=$(peak "$impl" loopback ADD /run/netns/$pod lo '{"cniVersion":"1.0.0","name":"m","type":"loopback"}')
+  conf='{"cniVersion":"1.0.0","name":"m","type":"bridge","bridge":"mem0","isGateway":true,"ipam":{"type":"host-local","dataDir":"'$work'/ipam","ranges":[[{"subnet":"10.99.0.0/24"}]]}}'
+  br=$(peak "$impl" bridge ADD /run/netns/$pod eth0 "$conf")
+  peak "$impl" bridge DEL /run/netns/$pod eth0 "$conf" >/dev/null
+  ip netns del "$pod"
+  rss+=("$lo" "$br")
+done
+mib() { awk -v k="$1" 'BEGIN{printf "%.1f", k/1024}'; }
+table+="
+| loopback ADD | $(mib "${rss[0]}") | $(mib "${rss[2]}") |
+| bridge ADD (with host-local) | $(mib "${rss[1]}") | $(mib "${rss[3]}") |"
+ip netns del "$node"
+echo; echo "$table"
+"$JAVA_HOME/bin/java" -cp "$jar" dev.cni4j.bench.Report --append docs/benchmarks.md "$table"

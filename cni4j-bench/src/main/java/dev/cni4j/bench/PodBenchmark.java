@@ -32,13 +32,15 @@ public final class PodBenchmark {
     private final int runs;
     private final int pods;
     private final List<String> chain;
+    private final List<Integer> scaleLevels;
     private int counter;
 
-    private PodBenchmark(Path work, int runs, int pods, List<String> chain) {
+    private PodBenchmark(Path work, int runs, int pods, List<String> chain, List<Integer> scaleLevels) {
         this.work = work;
         this.runs = runs;
         this.pods = pods;
         this.chain = chain;
+        this.scaleLevels = scaleLevels;
     }
 
     /** What one implementation measured: name -> stats, in insertion order. */
@@ -49,6 +51,7 @@ public final class PodBenchmark {
         Map<String, Path> impls = new LinkedHashMap<>();
         int runs = 20;
         int pods = 50;
+        List<Integer> scale = List.of(0, 100, 300);
         Path out = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -59,6 +62,8 @@ public final class PodBenchmark {
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--pods" -> pods = Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
+                case "--scale" -> scale = java.util.Arrays.stream(args[++i].split(",")).filter(x -> !x.isEmpty())
+                        .map(Integer::valueOf).toList();
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -74,13 +79,13 @@ public final class PodBenchmark {
             }
         }
         Path work = Files.createTempDirectory("cni4j-bench");
-        PodBenchmark bench = new PodBenchmark(work, runs, pods, chain);
+        PodBenchmark bench = new PodBenchmark(work, runs, pods, chain, scale);
         Map<String, Measured> results = new LinkedHashMap<>();
         for (Map.Entry<String, Path> impl : impls.entrySet()) {
             System.err.println("== " + impl.getKey() + " (" + impl.getValue() + ")");
             results.put(impl.getKey(), bench.measure(impl.getKey(), impl.getValue()));
         }
-        String report = Report.render(results, chain, runs, pods);
+        String report = Report.render(results, chain, runs, pods, scale);
         System.out.print(report);
         if (out != null) {
             Report.writeDocs(out, report);
@@ -90,7 +95,11 @@ public final class PodBenchmark {
     private Measured measure(String name, Path bin) throws Exception {
         Map<String, Stats> rows = new LinkedHashMap<>();
         Path node = NetNs.create(tag + "-node");
+        Process daemon = null;
         try (NetNs nodeNs = NetNs.open(node)) {
+            if (name.endsWith("fastpath")) {
+                daemon = FastPathDaemon.start(nodeNs, bin);
+            }
             TimingExec exec = new TimingExec(new ProcessPluginExec(Duration.ofMinutes(2), (p, b) -> { }));
             CniRuntime runtime = new CniRuntime(List.of(bin), exec, new ResultCache(work.resolve(name + "-cache")));
             NetworkConfigList lo = parse("{\"cniVersion\":\"1.0.0\",\"name\":\"bench-lo\",\"plugins\":[{\"type\":\"loopback\"}]}");
@@ -116,10 +125,29 @@ public final class PodBenchmark {
                 rows.put(pods + " pods setup, " + workers + " workers (pods/s)", new Stats(rate[0], rate[0], rate[0], 1));
                 rows.put(pods + " pods teardown, " + workers + " workers (pods/s)", new Stats(rate[1], rate[1], rate[1], 1));
             }
+            if (chain.contains("portmap") && !scaleLevels.isEmpty()) {
+                new PortmapScaling(this, nodeNs, runtime, exec, net, lo).measure(scaleLevels, rows, daemon);
+            }
         } finally {
+            if (daemon != null) {
+                FastPathDaemon.stop(daemon);
+            }
             NetNs.delete(tag + "-node");
         }
         return new Measured(rows);
+    }
+
+    /** A fresh pod namespace with a name of this run. */
+    Path newPodNamespace(String kind) {
+        return NetNs.create(tag + "-" + kind + (++counter));
+    }
+
+    int nextId() {
+        return ++counter;
+    }
+
+    Map<String, Object> capabilitiesFor(int n) {
+        return capabilities(n);
     }
 
     /** One pod: returns {setup, teardown} nanos; namespace creation is not timed. */

@@ -14,7 +14,8 @@ final class Report {
     private Report() {
     }
 
-    static String render(Map<String, PodBenchmark.Measured> results, List<String> chain, int runs, int pods) throws IOException {
+    static String render(Map<String, PodBenchmark.Measured> results, List<String> chain, int runs, int pods,
+                         List<Integer> scale) throws IOException {
         List<String> impls = List.copyOf(results.keySet());
         String base = impls.contains("reference") ? "reference" : impls.get(impls.size() - 1);
         Set<String> rows = new LinkedHashSet<>();
@@ -23,7 +24,8 @@ final class Report {
         sb.append("Machine: ").append(PodBenchmark.machine()).append(". Date: ").append(LocalDate.now()).append(".\n");
         sb.append("Chain: loopback (separate network, ifname lo) + ").append(String.join(" -> ", chain))
                 .append(" (host-local IPAM), one hostPort and 1 Mbit/s each way per pod; ").append(runs)
-                .append(" sequential pods, then ").append(pods).append(" pods concurrently.\n");
+                .append(" sequential pods, then ").append(pods).append(" pods concurrently, then portmap ADD with ")
+                .append(scale).append(" hostPort pods already on the node.\n");
         sb.append("Times in ms: median (min-max); rates in pods/s. Ratio = implementation / ").append(base)
                 .append(" (for pods/s, higher is better).\n\n");
         sb.append("| measurement |");
@@ -50,6 +52,17 @@ final class Report {
             sb.append('\n');
         }
         return sb.toString();
+    }
+
+    /** {@code Report --append DOC TEXT}: adds TEXT at the end of the results section (bench/pods.sh's memory table). */
+    public static void main(String[] args) throws IOException {
+        if (args.length != 3 || !args[0].equals("--append")) {
+            throw new IllegalArgumentException("usage: Report --append DOC TEXT");
+        }
+        Path doc = Path.of(args[1]);
+        String text = Files.readString(doc);
+        int end = text.indexOf("<!-- results:end -->");
+        Files.writeString(doc, text.substring(0, end) + "\n" + args[2] + "\n" + text.substring(end));
     }
 
     /** Replaces the results section of the benchmarks doc with this run's table. */
