@@ -59,7 +59,8 @@ final class MacSpoofCheck {
         requireUsableId();
         String iface = CHAIN_PREFIX + id;
         String comment = " comment \"" + COMMENT_PREFIX + id + "\"\n";
-        // Declaring then flushing our chains makes a repeated setup replace, not append, their rules.
+        // Declared then flushed: a repeated setup replaces our chains' rules (a second base-chain jump
+        // can appear, harmless, and teardown removes every copy by comment).
         NFT.apply("add table " + TABLE + "\n"
                 + "add chain " + TABLE + " " + BASE_CHAIN + " { type filter hook prerouting priority -300; policy accept; }\n"
                 + "add chain " + TABLE + " " + iface + "\n"
