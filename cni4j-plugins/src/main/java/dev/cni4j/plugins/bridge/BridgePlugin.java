@@ -55,6 +55,10 @@ public final class BridgePlugin implements Plugin {
         if (podRtnl.links().get(request.ifname()).isPresent()) {
             throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "container already has an interface named " + request.ifname());
         }
+        MacSpoofCheck spoofCheck = cfg.macSpoofCheck() ? new MacSpoofCheck(request.containerId(), request.ifname()) : null;
+        if (spoofCheck != null) {
+            spoofCheck.requireUsableId();
+        }
         // IPAM first: a config it rejects then leaves nothing behind, not even a bridge.
         Result addresses = null;
         if (cfg.hasIpam()) {
@@ -74,6 +78,12 @@ public final class BridgePlugin implements Plugin {
         undo.checkpoint("veth");
         Link hostVeth = PodInterface.attach(host, hostName, bridge, cfg);
         undo.checkpoint("attach");
+        if (spoofCheck != null) {
+            // Before the pod has addresses: from its first packet on only its own MAC passes.
+            undo.onFailure("remove macspoofchk rules", spoofCheck::teardown);
+            spoofCheck.setup(hostName, podRtnl.links().require(request.ifname()).mac());
+            undo.checkpoint("macspoofchk");
+        }
 
         if (addresses == null) {
             if (!cfg.disableContainerInterface()) {
@@ -177,6 +187,14 @@ public final class BridgePlugin implements Plugin {
         } catch (LinuxException e) {
             throw PodNetns.failure("failed to delete " + request.ifname(), e);
         }
+        if (cfg.macSpoofCheck()) {
+            // Found by comment, so it works with the pod namespace gone; a failure is logged, as the reference does.
+            try {
+                new MacSpoofCheck(request.containerId(), request.ifname()).teardown();
+            } catch (RuntimeException e) {
+                request.log().println("bridge DEL: failed to remove macspoofchk rules: " + e.getMessage());
+            }
+        }
         if (cfg.hasIpam()) {
             new Delegate(request, Main::plugin).invoke(cfg.ipamType(), "DEL");
         }
@@ -225,6 +243,13 @@ public final class BridgePlugin implements Plugin {
                 IpMasq.forConfig(cfg, request).gc(request.validAttachments());
             } catch (RuntimeException e) {
                 errors.add(e.getMessage());
+            }
+        }
+        if (cfg.macSpoofCheck()) {
+            try (Rtnl host = Rtnl.openCurrent()) {
+                MacSpoofCheck.gc(host, cfg.bridge(), request.validAttachments());
+            } catch (RuntimeException e) {
+                errors.add("macspoofchk: " + e.getMessage());
             }
         }
         if (cfg.hasIpam()) {

@@ -193,10 +193,10 @@ class BridgePrivilegedTest {
     }
 
     @ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"ipam", "bridge", "veth", "attach", "container", "gateway", "masquerade", "result"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"ipam", "bridge", "veth", "attach", "macspoofchk", "container", "gateway", "masquerade", "result"})
     void failureAfterEachStepLeavesNoLinkReservationOrRule(String step) throws IOException {
         Path a = net.newPod();
-        String c = conf("1.0.0", ",\"ipMasq\":true,\"ipMasqBackend\":\"iptables\"", DUAL);
+        String c = conf("1.0.0", ",\"ipMasq\":true,\"ipMasqBackend\":\"iptables\",\"macspoofchk\":true", DUAL);
         Outcome o = net.runInNode(() -> new PluginInvocation("bridge", "ADD", "pod-a", a.toString(), "eth0")
                 .env("CNI_PATH", binDir.toString()).env("CNI4J_FAILPOINT", step).run(c));
         assertEquals(1, o.exit(), o.stdout());
@@ -206,6 +206,8 @@ class BridgePrivilegedTest {
         assertFalse(net.exec(a, "ip", "-o", "link").contains("eth0"), "no container interface");
         String nat = net.execInNode("iptables-save", "-t", "nat") + net.execInNode("ip6tables-save", "-t", "nat");
         assertFalse(nat.contains("10.244.1.") || nat.contains("CNI-"), "no masquerade rule: " + nat);
+        String nft = net.execInNode("nft", "list", "ruleset");
+        assertFalse(nft.contains("macspoofchk-") || nft.contains("cni-br-iface-"), "no spoof-check rule: " + nft);
         // The same pod then comes up normally.
         run("ADD", "pod-a", a, c).assertSuccess();
     }
