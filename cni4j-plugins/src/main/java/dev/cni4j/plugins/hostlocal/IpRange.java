@@ -29,7 +29,9 @@ public record IpRange(IpNet subnet, IpAddress start, IpAddress end, IpAddress ga
             throw HostLocalErrors.config("Network has host bits set. For a subnet mask of length " + net.prefix()
                     + " the network address is " + network);
         }
-        IpAddress gw = gateway == null || gateway.isEmpty() ? network.plus(1) : address("gateway", gateway, net);
+        // Stricter than the Go plugin, which takes a gateway outside the subnet: pods could not reach it.
+        IpAddress gw = gateway == null || gateway.isEmpty() ? network.plus(1)
+                : inside("Gateway", address("gateway", gateway, net), net);
         IpAddress start = rangeStart == null || rangeStart.isEmpty() ? network.plus(1)
                 : inside("RangeStart", address("rangeStart", rangeStart, net), net);
         IpAddress last = net.lastAddress();

@@ -23,6 +23,7 @@ class BadConfigTest {
             "start outside|`\"ranges\": [[{\"subnet\": \"10.1.2.0/24\", \"rangeStart\": \"10.1.3.1\"}]]`|invalid range set 0: RangeStart 10.1.3.1 not in network 10.1.2.0/24",
             "end outside|`\"subnet\": \"10.1.2.0/24\", \"rangeEnd\": \"10.1.1.1\"`|invalid range set 0: RangeEnd 10.1.1.1 not in network 10.1.2.0/24",
             "gateway family|`\"ranges\": [[{\"subnet\": \"10.1.2.0/24\", \"gateway\": \"::1\"}]]`|invalid range set 0: gateway ::1 is not of the same IP family as subnet 10.1.2.0/24",
+            "gateway outside|`\"ranges\": [[{\"subnet\": \"10.1.2.0/24\", \"gateway\": \"10.9.9.1\"}]]`|invalid range set 0: Gateway 10.9.9.1 not in network 10.1.2.0/24",
             "bad gateway|`\"ranges\": [[{\"subnet\": \"10.1.2.0/24\", \"gateway\": \"x\"}]]`|invalid range set 0: invalid gateway \"x\": not an IP address",
             "overlap in set|`\"ranges\": [[{\"subnet\": \"10.1.2.0/24\"}, {\"subnet\": \"10.1.0.0/16\"}]]`|invalid range set 0: subnets 10.1.2.1-10.1.2.254 and 10.1.0.1-10.1.255.254 overlap",
             "overlap sets|`\"ranges\": [[{\"subnet\": \"10.1.2.0/24\"}], [{\"subnet\": \"10.1.2.0/25\"}]]`|range set 0 overlaps with 1",
