@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Micro-benchmark: median wall time of `loopback` VERSION and ADD (+DEL, untimed) for cni4j's
 # dist/bin/loopback and the reference /usr/lib/cni/loopback, side by side in one run, with ratios.
-# ADD runs against a throwaway namespace (cni4jb-*), never the host's. Usage: bench/loopback.sh [runs]
+# ADD runs against a throwaway namespace (cni4jb-*), never the host's. With no daemon running this is
+# the standalone mode (a JVM per exec); bench/fastpath.sh compares the fast path. Usage: bench/loopback.sh [runs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh

@@ -13,9 +13,11 @@ java="$jdk/bin/java"
 lib="$dist/lib"
 
 # JVM flags for a one-shot process, shared by the launchers and the AOT training run: the cache is
-# only used when they match. C1 only and SerialGC start fastest; JVM log lines go to stderr (by
-# default they go to stdout, where only CNI JSON may appear) and only for errors.
-plugin_flags="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xss1m -Xmx96m -XX:ReservedCodeCacheSize=32m -Xlog:disable -Xlog:all=error:stderr --enable-native-access=ALL-UNNAMED"
+# only used when they match. The interpreter alone (-Xint) and SerialGC: a one-shot plugin is over
+# before a JIT compilation pays off; measured here, -Xint is as fast as C1-only or faster and peaks
+# at ~40 MiB instead of ~49 MiB. JVM log lines go to stderr (by default they go to stdout, where
+# only CNI JSON may appear) and only for errors.
+plugin_flags="-Xint -XX:+UseSerialGC -XX:-UsePerfData -Xss1m -Xmx96m -Xlog:disable -Xlog:all=error:stderr --enable-native-access=ALL-UNNAMED"
 
 rm -rf "$dist"
 mkdir -p "$dist/bin" "$lib/cli" "$lib/standalone"
