@@ -23,6 +23,8 @@ import java.lang.foreign.ValueLayout;
  */
 public final class NetlinkChannel implements NetlinkTransport {
     public static final int NETLINK_ROUTE = 0;
+    /** nfnetlink: conntrack (NFNL_SUBSYS_CTNETLINK), nftables, ... */
+    public static final int NETLINK_NETFILTER = 12;
     public static final int SOL_NETLINK = 270;
     public static final int NETLINK_CAP_ACK = 10;
     public static final int NETLINK_EXT_ACK = 11;

@@ -1,13 +1,12 @@
 package dev.cni4j.plugins.portmap;
 
 import dev.cni4j.linux.Sysctl;
+import dev.cni4j.linux.netfilter.Conntrack;
 import dev.cni4j.linux.rtnl.Route;
 import dev.cni4j.linux.rtnl.Rtnl;
 import dev.cni4j.plugins.common.Cidr;
 import java.io.PrintStream;
-import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * The node-side steps around the rules: {@code route_localnet} for 127.0.0.1:hostPort and the
@@ -48,50 +47,31 @@ final class HostTweaks {
     /**
      * Deletes UDP conntrack entries whose original destination port is a mapped hostPort, so
      * "flows" that were NATed elsewhere (or not at all) before this ADD/DEL re-hit the rules.
-     * Uses the conntrack tool (conntrack-tools): one listing per family, then one delete per port
-     * that actually has entries, so the cost does not grow with the number of mappings.
-     * Failures are logged, as in the reference.
+     * Over ctnetlink: one dump per family, then one delete per matching entry, so ports without
+     * entries cost nothing. Failures are logged, as in the reference.
      */
     static void flushUdpConntrack(Set<Integer> ports, boolean v4, boolean v6, PrintStream log) {
-        if (ports.isEmpty()) {
+        if (ports.isEmpty() || !(v4 || v6)) {
             return;
         }
-        for (String family : v4 && v6 ? List.of("ipv4", "ipv6") : v4 ? List.of("ipv4") : v6 ? List.of("ipv6") : List.<String>of()) {
-            NodeCommand.Output list = NodeCommand.run(null, List.of("conntrack", "-L", "-f", family, "-p", "udp"));
-            if (list == null || !list.ok()) {
-                log.println("portmap: cannot list UDP conntrack entries (" + family + "): "
-                        + (list == null ? "conntrack not installed" : list.stderr().trim()));
-                continue;
+        try (Conntrack conntrack = Conntrack.openCurrent()) {
+            if (v4) {
+                flush(conntrack, Conntrack.AF_INET, "ipv4", ports, log);
             }
-            for (int port : portsWithEntries(list.stdout(), ports)) {
-                NodeCommand.Output out = NodeCommand.run(null, List.of("conntrack", "-D", "-f", family, "-p", "udp",
-                        "--orig-port-dst", String.valueOf(port)));
-                if (out == null || (!out.ok() && !out.stderr().contains("0 flow entries"))) {
-                    log.println("portmap: could not delete UDP conntrack entries of port " + port + " (" + family
-                            + "): " + (out == null ? "conntrack not installed" : out.stderr().trim()));
-                }
+            if (v6) {
+                flush(conntrack, Conntrack.AF_INET6, "ipv6", ports, log);
             }
+        } catch (RuntimeException e) { // LinuxException, or a reply we could not decode: never fatal
+            log.println("portmap: cannot open the conntrack table: " + e.getMessage());
         }
     }
 
-    /** The ports among {@code ports} that are the original destination port of a listed entry. */
-    static Set<Integer> portsWithEntries(String conntrackList, Set<Integer> ports) {
-        Set<Integer> found = new TreeSet<>();
-        for (String line : conntrackList.split("\n")) {
-            int at = line.indexOf(" dport=");
-            if (at < 0) {
-                continue;
-            }
-            int end = line.indexOf(' ', at + 7);
-            try {
-                int port = Integer.parseInt(line.substring(at + 7, end < 0 ? line.length() : end));
-                if (ports.contains(port)) {
-                    found.add(port);
-                }
-            } catch (NumberFormatException e) {
-                // not an entry line
-            }
+    private static void flush(Conntrack conntrack, int family, String name, Set<Integer> ports, PrintStream log) {
+        try {
+            conntrack.deleteByDestinationPort(family, Conntrack.IPPROTO_UDP, ports);
+        } catch (RuntimeException e) { // LinuxException, or a reply we could not decode: never fatal
+            log.println("portmap: could not flush UDP conntrack entries (" + name + ") of ports " + ports + ": "
+                    + e.getMessage());
         }
-        return found;
     }
 }

@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * Runs a tool (nft, iptables-save, conntrack) from the calling thread, so it runs in the calling
+ * Runs a tool (nft, iptables-save) from the calling thread, so it runs in the calling
  * thread's network namespace: the node's, where the plugin runs.
  */
 final class NodeCommand {

@@ -6,12 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.cni4j.linux.NetNs;
+import dev.cni4j.linux.netfilter.Conntrack;
+import dev.cni4j.linux.netfilter.ConntrackEntry;
 import dev.cni4j.plugins.PluginInvocation.Outcome;
 import dev.cni4j.plugins.bandwidth.InProcess;
 import dev.cni4j.plugins.bandwidth.ReferenceBridge;
 import dev.cni4j.plugins.bandwidth.ReferenceBridge.Pod;
 import dev.cni4j.testing.TestNetworks;
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -111,13 +116,50 @@ class PortmapPrivilegedTest {
         assertNull(echo.tcp(other.netns(), "127.0.0.1", 8080), "martian 127.0.0.1 from a pod");
 
         assertEquals(reply, echo.udp(outside, NODE_IP, 53, 40053));
-        assertTrue(net.execInNode("conntrack", "-L", "-p", "udp", "--orig-port-dst", "53").contains("dport=53"));
+        assertTrue(udpFlowsTo(53).contains(40053), "the flow is tracked in the node");
         run("DEL", pod, conf).assertSuccess();
         assertNothingLeftOf(pod);
-        assertFalse(net.execInNode("conntrack", "-L", "-p", "udp", "--orig-port-dst", "53").contains("dport=53"),
-                "UDP conntrack entries of the hostPort are flushed on DEL");
+        assertEquals(Set.of(), udpFlowsTo(53), "UDP conntrack entries of the hostPort are flushed on DEL");
         assertNull(echo.tcp(outside, NODE_IP, 8080));
         run("DEL", pod, conf).assertSuccess();
+    }
+
+    /**
+     * A UDP client that keeps its source port (a DNS resolver, a game) while the hostPort's pod
+     * is replaced: without the flushes, its conntrack entry would keep pointing at the old pod
+     * (DNAT) or at the node itself (sent between DEL and ADD), and the new pod would never hear it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"nftables", "iptables"})
+    void udpFlowIsHandedOverToTheNextPodOfTheHostPort(String backend) {
+        String conf = conf(backend, "," + MAPPINGS, pod, bridge);
+        run("ADD", pod, conf).assertSuccess();
+        assertEquals("pod:ping", echo.udp(outside, NODE_IP, 53, 40054));
+        assertEquals(Set.of(40054), udpFlowsTo(53));
+        run("DEL", pod, conf).assertSuccess();
+        assertEquals(Set.of(), udpFlowsTo(53), "DEL flushed the entry DNATed to pod-a");
+
+        Pod next = bridge.add("pod-c");
+        echo.udpServer(next.netns(), "pod-c", 5353);
+        assertNull(echo.udp(outside, NODE_IP, 53, 40054), "no mapping between DEL and ADD");
+        assertEquals(Set.of(40054), udpFlowsTo(53), "tracked, not NATed: the node's own port 53");
+        run("ADD", next, conf(backend, "," + MAPPINGS, next, bridge)).assertSuccess();
+        assertEquals(Set.of(), udpFlowsTo(53), "ADD flushed the entry of the unmapped port");
+        assertEquals("pod-c:ping", echo.udp(outside, NODE_IP, 53, 40054), "same source port, new pod");
+        run("DEL", next, conf(backend, "," + MAPPINGS, next, bridge)).assertSuccess();
+    }
+
+    /** Source ports of the node's IPv4 UDP conntrack entries to {@code port}, read over ctnetlink. */
+    Set<Integer> udpFlowsTo(int port) {
+        try (NetNs node = net.openNode(); Conntrack conntrack = Conntrack.open(node)) {
+            Set<Integer> sourcePorts = new TreeSet<>();
+            for (ConntrackEntry e : conntrack.list(Conntrack.AF_INET)) {
+                if (e.protocol() == Conntrack.IPPROTO_UDP && e.destinationPort() == port) {
+                    sourcePorts.add(e.sourcePort());
+                }
+            }
+            return sourcePorts;
+        }
     }
 
     @ParameterizedTest

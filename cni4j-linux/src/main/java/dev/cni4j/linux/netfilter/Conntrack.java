@@ -1,0 +1,111 @@
+package dev.cni4j.linux.netfilter;
+
+import dev.cni4j.linux.LinuxException;
+import dev.cni4j.linux.NetNs;
+import dev.cni4j.linux.NetlinkChannel;
+import dev.cni4j.linux.netlink.NetlinkException;
+import dev.cni4j.linux.netlink.NetlinkSocket;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The conntrack table of one network namespace, over ctnetlink (NETLINK_NETFILTER,
+ * NFNL_SUBSYS_CTNETLINK): what {@code conntrack -L} and {@code conntrack -D} do, without the tool.
+ *
+ * <pre>{@code
+ * try (Conntrack ct = Conntrack.open(ns)) {
+ *     int n = ct.deleteByDestinationPort(Conntrack.AF_INET, Conntrack.IPPROTO_UDP, Set.of(53));
+ * }
+ * }</pre>
+ *
+ * The socket is bound to the namespace it was opened in and usable from any thread.
+ */
+public final class Conntrack implements AutoCloseable {
+    public static final int AF_INET = 2, AF_INET6 = 10;
+    public static final int IPPROTO_TCP = 6, IPPROTO_UDP = 17;
+
+    /** nfnetlink answers EAGAIN once after it autoloaded nf_conntrack_netlink for this request. */
+    private static final int MODULE_LOAD_ATTEMPTS = 3;
+
+    private final NetlinkSocket socket;
+
+    private Conntrack(NetlinkSocket socket) {
+        this.socket = socket;
+    }
+
+    /** Opens the conntrack table of {@code ns}; {@code ns} may be closed afterwards. */
+    public static Conntrack open(NetNs ns) {
+        return new Conntrack(NetlinkSocket.open(NetlinkChannel.NETLINK_NETFILTER, ns));
+    }
+
+    /** Opens the conntrack table of the calling thread's namespace. */
+    public static Conntrack openCurrent() {
+        return new Conntrack(NetlinkSocket.open(NetlinkChannel.NETLINK_NETFILTER));
+    }
+
+    /** Every entry of {@code family} ({@link #AF_INET} or {@link #AF_INET6}); empty if the table is. */
+    public List<ConntrackEntry> list(int family) {
+        checkFamily(family);
+        String what = "dump conntrack table (" + familyName(family) + ")";
+        for (int attempt = 1; ; attempt++) {
+            try {
+                List<ConntrackEntry> entries = new ArrayList<>();
+                for (ByteBuffer reply : socket.transact(ConntrackMessages.dumpRequest(family), what)) {
+                    ConntrackEntry e = ConntrackMessages.decode(reply);
+                    if (e != null) entries.add(e);
+                }
+                return entries;
+            } catch (NetlinkException e) {
+                if (e.errno() != LinuxException.EAGAIN || attempt == MODULE_LOAD_ATTEMPTS) throw e;
+            }
+        }
+    }
+
+    /**
+     * Deletes {@code entry}, named by its original tuple and zone.
+     *
+     * @return false if it was already gone (expired or deleted since the dump)
+     */
+    public boolean delete(ConntrackEntry entry) {
+        try {
+            socket.execute(ConntrackMessages.deleteRequest(entry), "delete conntrack entry " + entry);
+            return true;
+        } catch (NetlinkException e) {
+            if (e.errno() == LinuxException.ENOENT) return false;
+            throw e;
+        }
+    }
+
+    /**
+     * Deletes the entries of {@code family} and {@code protocol} whose original-direction
+     * destination port is one of {@code ports}: one dump, then one delete per matching entry.
+     *
+     * @return how many entries were deleted
+     */
+    public int deleteByDestinationPort(int family, int protocol, Set<Integer> ports) {
+        if (ports.isEmpty()) return 0;
+        int deleted = 0;
+        for (ConntrackEntry e : list(family)) {
+            if (e.protocol() == protocol && ports.contains(e.destinationPort()) && delete(e)) deleted++;
+        }
+        return deleted;
+    }
+
+    @Override
+    public void close() {
+        socket.close();
+    }
+
+    private static void checkFamily(int family) {
+        if (family != AF_INET && family != AF_INET6) {
+            throw new IllegalArgumentException("conntrack family must be AF_INET (2) or AF_INET6 (10), not " + family);
+        }
+    }
+
+    static String familyName(int family) {
+        return family == AF_INET ? "ipv4" : family == AF_INET6 ? "ipv6" : "family " + family;
+    }
+}
