@@ -37,6 +37,7 @@ public final class Nft {
     private static final ReentrantLock LOCK = new ReentrantLock();
     private static final Map<Long, LibNftables.Context> CONTEXTS = new HashMap<>(); // by netns inode, under LOCK
     private static volatile boolean library;
+    private static long libraryRuns; // under LOCK
     private static final String STDIN = "/dev/stdin"; // what nft -f - reads
 
     static {
@@ -101,6 +102,16 @@ public final class Nft {
         return ns.run(() -> runHere(script, options));
     }
 
+    /** How many scripts ran through libnftables in this JVM (a diagnostic). */
+    public static long libraryRuns() {
+        LOCK.lock();
+        try {
+            return libraryRuns;
+        } finally {
+            LOCK.unlock();
+        }
+    }
+
     /** Frees every library context (tests, shutdown); the next library call creates a new one. */
     public static void closeContexts() {
         LOCK.lock();
@@ -126,6 +137,7 @@ public final class Nft {
                 ctx = new LibNftables.Context();
                 CONTEXTS.put(inode, ctx);
             }
+            libraryRuns++;
             if (options.length > 0) return ctx.run(script, flags, null);
             Path file = Files.createTempFile("cni4j-nft-", ".nft"); // 0600; deleted after the run
             Result r = ctx.run(script, flags, file);
