@@ -136,6 +136,19 @@ class NftLibraryPrivilegedTest {
     }
 
     @Test
+    void theLibrarySeesChangesMadeOutsideIt() {
+        runIn(a, true, "add table inet x\nadd chain inet x c\nadd set inet x s { type ipv4_addr; }\n");
+        a.execInNode("nft", "add chain inet x outside"); // another process changes the ruleset
+        a.execInNode("nft", "add element inet x s { 10.0.0.1 }");
+        runIn(a, true, "add rule inet x outside ip saddr @s accept comment \"lib\"\nadd element inet x s { 10.0.0.2 }\n");
+        assertEquals(runIn(a, false, "list table inet x", "-a"), runIn(a, true, "list table inet x", "-a"));
+        a.execInNode("nft", "delete table inet x");
+        assertTrue(tryIn(a, true, "list table inet x").stderr().contains("No such file or directory"));
+        runIn(a, true, "add table inet x\n"); // created again after another process deleted it
+        assertEquals("table inet x\n", a.execInNode("nft", "list", "tables"));
+    }
+
+    @Test
     void aContextStaysInItsNamespace() throws Exception {
         runIn(a, true, "add table inet only_a\n");
         runIn(b, true, "add table inet only_b\n");
