@@ -4,6 +4,7 @@
 # hostPorts), then their DELs, through the fast path (launcher -> daemon, never falling back).
 # Prints median wall ms per call as the launcher sees it and as the daemon logs it (its own time).
 # Everything in throwaway namespaces (cni4jb-*), entered with nsenter --net only, deleted at the end.
+# The UDP hostPort makes portmap run conntrack (a fork) as well; CNI4JB_UDP=0 maps TCP only.
 # Usage: bench/nft-fastpath.sh [runs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +34,7 @@ measure() { # label daemon-args...
   echo $! >"$work/daemon.pid"
   for _ in $(seq 300); do grep -q serving "$work/daemon.log" 2>/dev/null && break; sleep 0.1; done
   grep serving "$work/daemon.log" >&2
-  local b=() p=() pd=() bd=()
+  local b=() p=() pd=() bd=() udp=""
   export CNI_PATH=$PWD/dist/bin CNI4J_SOCKET=$work/$label/cni.sock CNI4J_FALLBACK=never CNI_IFNAME=eth0
   local conf='{"cniVersion":"1.0.0","name":"bench","type":"bridge","bridge":"cni4jb0","isGateway":true,"ipMasq":true,"macspoofchk":true,'
   conf+='"ipam":{"type":"host-local","dataDir":"'$work/$label'/ipam","ranges":[[{"subnet":"10.244.90.0/24"}]]}}'
@@ -42,8 +43,9 @@ measure() { # label daemon-args...
     local t0 t1 prev pm
     t0=$(us); prev=$(CNI_COMMAND=ADD nsenter --net="/run/netns/$node" dist/bin/bridge <<<"$conf"); t1=$(us); b+=($((t1 - t0)))
     [[ $prev == *'"ips"'* ]] || { echo "bridge ADD failed: $prev" >&2; exit 1; }
+    [ "${CNI4JB_UDP:-1}" = 0 ] || udp=',{"hostPort":'$((30000 + i))',"containerPort":53,"protocol":"udp"}'
     pm='{"cniVersion":"1.0.0","name":"bench","type":"portmap","backend":"nftables","capabilities":{"portMappings":true},'
-    pm+='"runtimeConfig":{"portMappings":[{"hostPort":'$((20000 + i))',"containerPort":80,"protocol":"tcp"},{"hostPort":'$((30000 + i))',"containerPort":53,"protocol":"udp"}]},"prevResult":'$prev'}'
+    pm+='"runtimeConfig":{"portMappings":[{"hostPort":'$((20000 + i))',"containerPort":80,"protocol":"tcp"}'"$udp"']},"prevResult":'$prev'}'
     t0=$(us); out=$(CNI_COMMAND=ADD nsenter --net="/run/netns/$node" dist/bin/portmap <<<"$pm"); t1=$(us); p+=($((t1 - t0)))
     [[ $out == *'"ips"'* ]] || { echo "portmap ADD failed: $out" >&2; exit 1; }
     t0=$(us); CNI_COMMAND=DEL nsenter --net="/run/netns/$node" dist/bin/portmap <<<"$pm" >/dev/null; t1=$(us); pd+=($((t1 - t0)))
