@@ -1,5 +1,6 @@
 package dev.cni4j.daemon;
 
+import dev.cni4j.linux.firewall.Nft;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -73,14 +74,16 @@ public final class Daemon implements AutoCloseable {
         int max = 64;
         boolean warmUp = true;
         boolean warmUpInNamespaces = false;
+        boolean libnftables = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--socket" -> path = args[++i];
                 case "--max-requests" -> max = Integer.parseInt(args[++i]);
                 case "--no-warm-up" -> warmUp = false;
                 case "--warm-up-in-namespaces" -> warmUpInNamespaces = true;
+                case "--exec-nft" -> libnftables = false;
                 default -> {
-                    System.err.println("usage: cni4j-daemon [--socket PATH] [--max-requests N] [--no-warm-up] [--warm-up-in-namespaces]");
+                    System.err.println("usage: cni4j-daemon [--socket PATH] [--max-requests N] [--no-warm-up] [--warm-up-in-namespaces] [--exec-nft]");
                     System.exit(2);
                 }
             }
@@ -95,13 +98,30 @@ public final class Daemon implements AutoCloseable {
         if (warmUpInNamespaces) {
             WarmUp.inNamespaces();
         }
+        String nft = libnftables ? useLibNftables() : "nft exec'd";
         Daemon daemon = start(Path.of(path), max, System.err);
         if (warmUp) {
             daemon.callItself(); // the connection path is cold too: SO_PEERCRED, the first thread
         }
         Runtime.getRuntime().addShutdownHook(new Thread(daemon::close, "cni4j-shutdown"));
-        System.err.printf("cni4j-daemon: serving %s (ready in %d ms)%n", path, (System.nanoTime() - t0) / 1_000_000);
+        System.err.printf("cni4j-daemon: serving %s (ready in %d ms; %s)%n", path, (System.nanoTime() - t0) / 1_000_000, nft);
         daemon.acceptor.join();
+    }
+
+    /**
+     * nft scripts in-process through libnftables instead of a fork of {@code nft} per script; its
+     * context for this (the node's) namespace is created now (~13 ms). After the warm-up in
+     * namespaces, so no context is left for those. Standalone plugins keep exec'ing nft.
+     */
+    private static String useLibNftables() {
+        try {
+            Nft.useLibrary(true);
+            Nft.Result r = Nft.tryRun("list tables", "-j");
+            return r.ok() ? "nft through libnftables" : "nft through libnftables (first call: " + r.stderr().trim() + ")";
+        } catch (RuntimeException e) {
+            Nft.useLibrary(false);
+            return "nft exec'd: " + e.getMessage();
+        }
     }
 
     /** Binds the socket (creating its 0700 directory if needed) and starts accepting. */

@@ -38,7 +38,12 @@ public interface FirewallBackend {
      * @throws UnsupportedOperationException naming what was tried
      */
     static FirewallBackend detect(NetNs ns) {
-        Exec.Result nft = tryRun(ns, List.of("nft", "list", "tables"));
+        Nft.Result nft;
+        try {
+            nft = Nft.tryRun(ns, "list tables");
+        } catch (RuntimeException notInstalled) {
+            nft = null;
+        }
         if (nft != null && nft.ok()) return new NftablesBackend(ns);
         Exec.Result ipt = tryRun(ns, List.of("iptables-save", "-t", "filter"));
         if (ipt != null && ipt.ok()) return IptablesBackend.ipv4(ns);

@@ -2,9 +2,7 @@ package dev.cni4j.linux.firewall;
 
 import dev.cni4j.linux.NetNs;
 
-import java.util.List;
-
-/** nftables through {@code nft -f -}: each {@link #apply} is one transaction. */
+/** nftables through {@link Nft} ({@code nft -f -} or libnftables): each {@link #apply} is one transaction. */
 public final class NftablesBackend implements FirewallBackend {
     private final NetNs ns;
 
@@ -20,17 +18,17 @@ public final class NftablesBackend implements FirewallBackend {
 
     @Override
     public void apply(String script) {
-        Exec.check(ns, script, List.of("nft", "-f", "-"));
+        Nft.run(ns, script);
     }
 
     @Override
     public String list() {
-        return Exec.check(ns, null, List.of("nft", "list", "ruleset"));
+        return Nft.run(ns, "list ruleset");
     }
 
     @Override
     public boolean chainExists(String table, String chain) {
-        return Exec.run(ns, null, List.of("nft", "list", "chain", family(table), name(table), chain)).ok();
+        return Nft.tryRun(ns, "list chain " + family(table) + " " + name(table) + " " + chain).ok();
     }
 
     /** Deletes a table, whether or not it exists ("add; delete" in one transaction: nft 1.0.6 has no destroy). */
@@ -40,7 +38,7 @@ public final class NftablesBackend implements FirewallBackend {
 
     @Override
     public int deleteRulesWithComment(String table, String chain, String comment) {
-        Exec.Result r = Exec.run(ns, null, List.of("nft", "-a", "list", "chain", family(table), name(table), chain));
+        Nft.Result r = Nft.tryRun(ns, "list chain " + family(table) + " " + name(table) + " " + chain, "-a");
         if (!r.ok()) return 0;
         StringBuilder script = new StringBuilder();
         int n = 0;

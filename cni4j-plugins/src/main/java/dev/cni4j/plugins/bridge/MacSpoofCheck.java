@@ -2,6 +2,7 @@ package dev.cni4j.plugins.bridge;
 
 import dev.cni4j.json.Json;
 import dev.cni4j.json.JsonObject;
+import dev.cni4j.linux.firewall.Nft;
 import dev.cni4j.linux.firewall.NftablesBackend;
 import dev.cni4j.linux.rtnl.Link;
 import dev.cni4j.linux.rtnl.Rtnl;
@@ -37,7 +38,7 @@ import java.util.function.Predicate;
  * }
  * </pre>
  *
- * Every change is one {@code nft -f -} transaction in the calling thread's namespace (the node's).
+ * Every change is one nft transaction ({@link Nft}: {@code nft -f -} or libnftables) in the calling thread's namespace (the node's).
  */
 final class MacSpoofCheck {
     static final String TABLE = "bridge nat";
@@ -146,27 +147,22 @@ final class MacSpoofCheck {
     record Table(Map<Long, String> baseRules, Map<String, String> vethById, Set<String> chains) {
     }
 
-    /** Reads the table with {@code nft -j}: rule handles are not in the backend's plain listing. */
+    /** Reads the table as JSON ({@code nft -j}): rule handles are not in the backend's plain listing. */
     static Table read() {
         Table t = new Table(new LinkedHashMap<>(), new LinkedHashMap<>(), new HashSet<>());
-        String out;
+        Nft.Result r;
         try {
-            // stderr merged: nothing can block on a full pipe, and the error text is at hand
-            Process p = new ProcessBuilder("nft", "-j", "list", "table", "bridge", "nat").redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) {
-                if (out.contains("No such file or directory")) {
-                    return t; // no table, no rules
-                }
-                throw new IllegalStateException("nft list table " + TABLE + " failed: " + out.trim());
-            }
-        } catch (IOException notInstalled) {
+            r = Nft.tryRun("list table " + TABLE, "-j");
+        } catch (java.io.UncheckedIOException notInstalled) {
             return t; // without nft no rule of ours can exist
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("nft list table " + TABLE + " interrupted", e);
         }
+        if (!r.ok()) {
+            if (r.stderr().contains("No such file or directory")) {
+                return t; // no table, no rules
+            }
+            throw new IllegalStateException("nft list table " + TABLE + " failed: " + r.stderr().trim());
+        }
+        String out = r.stdout();
         for (JsonObject item : Json.parseObject(out.substring(Math.max(0, out.indexOf('{')))).objects("nftables")) {
             JsonObject chain = item.object("chain");
             if (chain != null) {

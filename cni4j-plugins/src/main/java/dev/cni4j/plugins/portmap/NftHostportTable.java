@@ -2,6 +2,7 @@ package dev.cni4j.plugins.portmap;
 
 import dev.cni4j.json.Json;
 import dev.cni4j.json.JsonObject;
+import dev.cni4j.linux.firewall.Nft;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,8 +23,10 @@ record NftHostportTable(boolean exists, List<Element> elements, List<Rule> rules
     }
 
     static NftHostportTable read() {
-        NodeCommand.Output out = NodeCommand.run(null, List.of("nft", "-j", "list", "table", "inet", "cni4j_hostport"));
-        if (out == null) {
+        Nft.Result out;
+        try {
+            out = Nft.tryRun("list table " + TABLE, "-j");
+        } catch (java.io.UncheckedIOException notInstalled) {
             throw new IllegalStateException("nft is not installed");
         }
         if (!out.ok()) {
