@@ -43,8 +43,12 @@ class IpRangeTest {
     }
 
     @Test
-    void gatewayMayLieOutsideTheSubnetAsInTheReference() {
-        assertEquals("192.0.2.254", IpRange.of("10.0.0.0/24", null, null, "192.0.2.254").gateway().toString());
+    void gatewayOutsideTheSubnetIsRejectedUnlikeTheReference() {
+        // Go's host-local takes it; a pod could never reach such a gateway, so it is a config error here.
+        dev.cni4j.spec.CniException e = org.junit.jupiter.api.Assertions.assertThrows(dev.cni4j.spec.CniException.class,
+                () -> IpRange.of("10.0.0.0/24", null, null, "192.0.2.254"));
+        assertEquals(7, e.code());
+        assertEquals("10.0.0.254", IpRange.of("10.0.0.0/24", null, null, "10.0.0.254").gateway().toString());
     }
 
     @ParameterizedTest(name = "{0} {1} {2} {3} -> {4}")
