@@ -24,7 +24,10 @@ final class AtomicFiles {
 
     static boolean write(Path target, byte[] content, String permissions) {
         try {
-            if (Files.isRegularFile(target) && java.util.Arrays.equals(Files.readAllBytes(target), content)) return false;
+            if (Files.isRegularFile(target) && java.util.Arrays.equals(Files.readAllBytes(target), content)
+                    && PosixFilePermissions.toString(Files.getPosixFilePermissions(target)).equals(permissions)) {
+                return false;
+            }
             Path dir = target.toAbsolutePath().getParent();
             Files.createDirectories(dir);
             // a dot-name: the runtime's conf-dir scan ignores files not ending in .conf/.conflist/.json

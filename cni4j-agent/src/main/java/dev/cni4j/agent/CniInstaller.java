@@ -4,13 +4,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
 /**
  * install-cni: copies the plugin launchers ({@code <source>/bin/*}) into the CNI bin dir and
- * their jars ({@code <source>/lib}) beside it ({@code <bin>/../lib}, where the launchers look),
+ * their jars and Java runtime ({@code <source>/lib}, the tree with its files' executable bits)
+ * beside it ({@code <bin>/../lib}, where the launchers look),
  * writes the conflist, and removes all of it on {@link #uninstall}. What it wrote is listed in
  * a manifest in the bin dir so that uninstall never removes other vendors' plugins.
  */
@@ -49,7 +51,9 @@ public final class CniInstaller {
                 try (Stream<Path> tree = Files.walk(lib)) {
                     for (Path f : tree.filter(Files::isRegularFile).sorted().toList()) {
                         Path target = libTarget.resolve(lib.relativize(f).toString());
-                        AtomicFiles.write(target, Files.readAllBytes(f), "rw-r--r--");
+                        // lib/standalone/* and the runtime's lib/jre/bin/java must stay executable.
+                        boolean exec = Files.getPosixFilePermissions(f).contains(PosixFilePermission.OWNER_EXECUTE);
+                        AtomicFiles.write(target, Files.readAllBytes(f), exec ? "rwxr-xr-x" : "rw-r--r--");
                         written.add(target);
                     }
                 }

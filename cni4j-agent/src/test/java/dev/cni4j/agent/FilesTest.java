@@ -63,12 +63,18 @@ class FilesTest {
         Files.writeString(dist.resolve("bin/host-local"), "#!/bin/sh\n# cni4j launcher\n");
         Files.writeString(dist.resolve("lib/cni4j-plugins.jar"), "jar");
         Files.writeString(dist.resolve("lib/cli/cni4j-cli.jar"), "jar");
+        Files.createDirectories(dist.resolve("lib/jre/bin"));
+        Files.writeString(dist.resolve("lib/jre/bin/java"), "elf");
+        Files.setPosixFilePermissions(dist.resolve("lib/jre/bin/java"), PosixFilePermissions.fromString("rwxr-x---"));
         Path bin = dir.resolve("opt/cni/bin");
         Files.createDirectories(bin);
         Files.writeString(bin.resolve("flannel"), "someone else's");
 
         CniInstaller installer = new CniInstaller(bin, dir.resolve("etc/cni/net.d"), "10-cni4j.conflist");
-        assertEquals(4, installer.installPlugins(dist).size());
+        assertEquals(5, installer.installPlugins(dist).size());
+        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("opt/cni/lib/jre/bin/java"))),
+                "the bundled runtime stays executable");
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("opt/cni/lib/cni4j-plugins.jar"))));
         assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(bin.resolve("bridge"))));
         assertTrue(Files.exists(dir.resolve("opt/cni/lib/cni4j-plugins.jar")), "lib beside bin, where the launchers look");
         assertTrue(Files.exists(dir.resolve("opt/cni/lib/cli/cni4j-cli.jar")));
@@ -76,7 +82,7 @@ class FilesTest {
         assertTrue(installer.writeConflist(DefaultConflist.json("cni4j", 0, "/run/cni4j/podcidr")));
         assertTrue(installer.conflistPresent());
 
-        assertEquals(5, installer.uninstall());
+        assertEquals(6, installer.uninstall());
         assertFalse(installer.conflistPresent());
         assertFalse(Files.exists(bin.resolve("bridge")));
         assertFalse(Files.exists(dir.resolve("opt/cni/lib/cni4j-plugins.jar")));

@@ -6,15 +6,17 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
  * A dist dir as cni4j-dist/make-dist.sh lays it out: plugin launchers (and the {@code cni4j}
- * launcher) in {@code bin/}, the plugin jar and AOT cache in {@code lib/}, the CLI's jars in
- * {@code lib/cli/}. {@code install} copies the plugin part of it.
+ * launcher) in {@code bin/}, the plugin jar, AOT cache and Java runtime ({@code jre/}) in
+ * {@code lib/}, the CLI's jars in {@code lib/cli/}. {@code install} copies the plugin part of it.
  */
 record DistDir(Path dir) {
 
@@ -42,11 +44,32 @@ record DistDir(Path dir) {
         throw CliException.usage("cannot tell which dist dir this cni4j runs from; use --dist DIR");
     }
 
-    /** The files of lib/ (not lib/cli: the CLI is not a plugin), keyed by their place in {@code libDir}. */
-    Map<Path, byte[]> libFiles(Path libDir) {
-        Map<Path, byte[]> files = new LinkedHashMap<>();
-        for (Path f : regularFiles(dir.resolve("lib"))) {
-            files.put(libDir.resolve(f.getFileName()), AtomicFiles.read(f));
+    /** A file to install: its bytes and the mode to give it. */
+    record LibFile(byte[] bytes, Set<PosixFilePermission> mode) {
+    }
+
+    /**
+     * The files of the lib/ tree, keyed by their place in {@code libDir}: the jars, the AOT cache
+     * and the Java runtime (lib/jre, whose executables stay executable). Not lib/cli (the CLI is
+     * not a plugin) nor lib/standalone (launchers, see {@link #pluginLaunchers}).
+     */
+    Map<Path, LibFile> libFiles(Path libDir) {
+        Path lib = dir.resolve("lib");
+        Map<Path, LibFile> files = new LinkedHashMap<>();
+        try (Stream<Path> tree = Files.walk(lib)) {
+            for (Path f : tree.filter(Files::isRegularFile).sorted().toList()) {
+                Path rel = lib.relativize(f);
+                String top = rel.getName(0).toString();
+                if (rel.getNameCount() > 1 && (top.equals("cli") || top.equals("standalone"))) {
+                    continue;
+                }
+                // Files.isRegularFile follows links: jlink links the runtime's legal notices, copied as files.
+                boolean executable = Files.getPosixFilePermissions(f).contains(PosixFilePermission.OWNER_EXECUTE);
+                files.put(libDir.resolve(rel.toString()), new LibFile(AtomicFiles.read(f),
+                        executable ? AtomicFiles.EXECUTABLE : AtomicFiles.READABLE));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + lib + ": " + e.getMessage(), e);
         }
         return files;
     }

@@ -16,7 +16,7 @@ import java.util.Set;
 /**
  * {@code install} and {@code uninstall}. Install copies the plugin launchers of the dist the
  * CLI runs from into the bin dir (rewritten to find their jars in {@code <bin-dir>/cni4j-lib}),
- * the jars and AOT cache into that lib dir, and a conflist into the conf dir; every file is
+ * the jars, AOT cache and Java runtime (the lib tree, modes kept) into that lib dir, and a conflist into the conf dir; every file is
  * written atomically and the conflist last, because runtimes treat its presence as "network
  * ready". A manifest in the lib dir lists what was written; uninstall removes exactly that,
  * conflist first.
@@ -68,12 +68,12 @@ final class InstallCommands {
         Path libDir = binDir.resolve(LIB_DIR);
 
         // Everything is read and checked before the first write.
-        Map<Path, byte[]> libFiles = dist.libFiles(libDir);
+        Map<Path, DistDir.LibFile> libFiles = dist.libFiles(libDir);
         Map<Path, byte[]> launchers = dist.pluginLaunchers(binDir, libDir);
         Path manifestFile = InstallManifest.location(libDir);
         InstallManifest previous = InstallManifest.read(manifestFile);
         InstallManifest manifest = new InstallManifest();
-        libFiles.forEach(manifest::add);
+        libFiles.forEach((path, f) -> manifest.add(path, f.bytes()));
         launchers.forEach(manifest::add);
         conflist.forEach(manifest::add);
         if (!args.flag("--force")) {
@@ -87,12 +87,15 @@ final class InstallCommands {
         // The manifest first: an install that fails halfway can still be uninstalled.
         List<Path> written = new ArrayList<>();
         write(written, manifestFile, manifest.encode(), AtomicFiles.READABLE);
-        libFiles.forEach((path, bytes) -> write(written, path, bytes, AtomicFiles.READABLE));
+        libFiles.forEach((path, f) -> write(written, path, f.bytes(), f.mode()));
         launchers.forEach((path, bytes) -> write(written, path, bytes, AtomicFiles.EXECUTABLE));
         conflist.forEach((path, bytes) -> write(written, path, bytes, AtomicFiles.READABLE));
         // An earlier install's files that this one did not rewrite (e.g. another conflist name).
         previous.files().keySet().stream().filter(p -> !manifest.contains(p) && previous.unchanged(p))
-                .forEach(InstallCommands::delete);
+                .forEach(p -> {
+                    delete(p);
+                    pruneEmptyDirs(p, libDir);
+                });
         report(args, "installed", written);
         return 0;
     }
@@ -117,6 +120,7 @@ final class InstallCommands {
         for (Path p : order) {
             if (manifest.unchanged(p)) {
                 delete(p);
+                pruneEmptyDirs(p, libDir);
                 removed.add(p);
             } else if (Files.exists(p)) {
                 err.println("cni4j: " + p + " changed since install; left in place");
@@ -174,6 +178,20 @@ final class InstallCommands {
             Files.deleteIfExists(p);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Removes the dirs between {@code file} and {@code libDir} (exclusive) that are left empty, e.g.
+     * lib/jre/bin once its files are gone: install created them. Stops at the first one that is not empty.
+     */
+    private static void pruneEmptyDirs(Path file, Path libDir) {
+        for (Path d = file.getParent(); d != null && d.startsWith(libDir) && !d.equals(libDir); d = d.getParent()) {
+            try {
+                Files.deleteIfExists(d);
+            } catch (IOException e) {
+                return; // DirectoryNotEmptyException or similar: someone else's files, or more of ours to come
+            }
         }
     }
 

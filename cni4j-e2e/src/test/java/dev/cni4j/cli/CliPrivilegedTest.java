@@ -135,6 +135,45 @@ class CliPrivilegedTest {
     }
 
     @Test
+    void installedPluginsRunOnTheBundledRuntimeWithoutAJdk() throws Exception {
+        requireDist();
+        Path bin = tmp.resolve("opt/cni/bin");
+        Path mine = Files.writeString(tmp.resolve("20-lo.conflist"),
+                "{\"cniVersion\":\"1.1.0\",\"name\":\"lo-inst\",\"plugins\":[{\"type\":\"loopback\"}]}");
+        CliRun.run("install", "--dist", DIST.toString(), "--bin-dir", bin.toString(), "--conf-dir",
+                tmp.resolve("etc/cni/net.d").toString(), "--conflist", mine.toString()).assertOk();
+        Path jre = bin.resolve("cni4j-lib/jre");
+        assertTrue(Files.isExecutable(jre.resolve("bin/java")), "the runtime is installed, executable");
+
+        // No JDK reachable: a PATH without any java on it, no JAVA_HOME, nothing else inherited.
+        String path = java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
+                .filter(d -> !d.isEmpty() && !Files.exists(Path.of(d, "java"))).collect(java.util.stream.Collectors.joining(":"));
+        ProcessBuilder pb = new ProcessBuilder(bin.resolve("loopback").toString());
+        pb.environment().clear();
+        pb.environment().putAll(java.util.Map.of("PATH", path, "CNI_COMMAND", "VERSION",
+                "CNI4J_SOCKET", "", // never a daemon: the standalone plugin, a JVM of its own
+                "JDK_JAVA_OPTIONS", "-XshowSettings:properties")); // read by the java launcher; to stderr
+        pb.redirectInput(ProcessBuilder.Redirect.from(Files.writeString(tmp.resolve("in"), "{\"cniVersion\":\"1.1.0\"}").toFile()));
+        Process p = pb.start();
+        var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), () -> "stderr: " + err.join());
+        assertTrue(out.contains("\"supportedVersions\""), out);
+        String javaHome = err.join().lines().map(String::strip).filter(l -> l.startsWith("java.home = ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no java.home in: " + err.join()));
+        assertEquals("java.home = " + jre, javaHome, "the plugin runs on the runtime installed with it");
+
+        CliRun.run("uninstall", "--bin-dir", bin.toString()).assertOk();
+        assertFalse(Files.exists(bin.resolve("cni4j-lib")), "the runtime goes with the rest");
+    }
+
+    @Test
     void gcDeletesAttachmentsWhoseNamespaceIsGone() {
         requireDist();
         try (TestNetworks net = TestNetworks.create()) {
