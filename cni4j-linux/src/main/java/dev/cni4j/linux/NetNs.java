@@ -25,10 +25,10 @@ public final class NetNs implements AutoCloseable {
     /** Where {@code ip netns} keeps its bind mounts. */
     public static final Path RUN_NETNS = Path.of("/run/netns");
 
-    private static final long NSFS_MAGIC = 0x6e736673L;
+    private static final long NSFS_MAGIC = 0x6e736673L, PROC_SUPER_MAGIC = 0x9fa0L, SYSFS_MAGIC = 0x62656572L;
     private static final long NS_GET_NSTYPE = 0xb703;
     private static final int STATFS_SIZE = 120; // struct statfs on x86_64, f_type is the first long
-    private static final int STAT_SIZE = 144;   // struct stat on x86_64: st_dev @0, st_ino @8
+    private static final int STAT_SIZE = 144;   // struct stat on x86_64: st_dev @0, st_ino @8, st_mode @24, st_size @48
 
     private final Path path;
     private volatile int fd;
@@ -42,7 +42,7 @@ public final class NetNs implements AutoCloseable {
      * Opens the namespace at {@code path}.
      *
      * @throws NetNsNotFoundException if the path does not exist (a vanished pod namespace)
-     * @throws LinuxException with EINVAL if the path is not a network namespace
+     * @throws NotANetNsException (EINVAL) if the path is not a network namespace
      */
     public static NetNs open(Path path) {
         String p = path.toString();
@@ -69,14 +69,26 @@ public final class NetNs implements AutoCloseable {
             Native.call("fstatfs " + p, Native.SYS_FSTATFS, fd, st.address(), 0);
             long magic = st.get(ValueLayout.JAVA_LONG, 0);
             if (magic != NSFS_MAGIC) {
-                throw new LinuxException(Native.EINVAL, "open netns " + p, "open netns " + p
-                        + ": not a namespace file (filesystem magic 0x" + Long.toHexString(magic) + ", want nsfs)");
+                boolean stale = isEmptyRegularFile(fd, p) && magic != PROC_SUPER_MAGIC && magic != SYSFS_MAGIC;
+                throw new NotANetNsException("open netns " + p, "open netns " + p
+                        + ": not a namespace file (filesystem magic 0x" + Long.toHexString(magic) + ", want nsfs"
+                        + (stale ? "; an empty file: its namespace was unmounted)" : ")"), magic, stale);
             }
         }
         long type = Native.raw(Native.SYS_IOCTL, fd, NS_GET_NSTYPE, 0, 0, 0, 0);
         if (type >= 0 && type != Native.CLONE_NEWNET) {
-            throw new LinuxException(Native.EINVAL, "open netns " + p, "open netns " + p
-                    + ": a namespace, but not a network namespace (type 0x" + Long.toHexString(type) + ")");
+            throw new NotANetNsException("open netns " + p, "open netns " + p
+                    + ": a namespace, but not a network namespace (type 0x" + Long.toHexString(type) + ")", NSFS_MAGIC, false);
+        }
+    }
+
+    private static boolean isEmptyRegularFile(int fd, String p) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(STAT_SIZE, 8);
+            Native.call("fstat " + p, Native.SYS_FSTAT, fd, st.address(), 0);
+            int mode = st.get(ValueLayout.JAVA_INT, 24);
+            long size = st.get(ValueLayout.JAVA_LONG, 48);
+            return (mode & 0170000) == 0100000 && size == 0;
         }
     }
 

@@ -31,6 +31,8 @@ public final class NetlinkChannel implements NetlinkTransport {
     private static final int AF_NETLINK = 16;
     private static final int SOCK_RAW = 3, SOCK_CLOEXEC = 02000000;
     private static final int MSG_TRUNC = 0x20;
+    private static final int SOL_SOCKET = 1, SO_RCVTIMEO = 20;
+    private static final long DEFAULT_RECEIVE_TIMEOUT_MILLIS = 30_000;
     private static final int SOCKADDR_NL_SIZE = 12;
     private static final int RECEIVE_BUFFER = 64 * 1024; // a dump skb is at most 32 KiB
 
@@ -61,7 +63,20 @@ public final class NetlinkChannel implements NetlinkTransport {
     /** Opens a netlink socket of {@code protocol} in the calling thread's network namespace. */
     public static NetlinkChannel open(int protocol) {
         int fd = (int) Native.call("socket(AF_NETLINK)", Native.SYS_SOCKET, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
-        return new NetlinkChannel(fd);
+        NetlinkChannel c = new NetlinkChannel(fd);
+        c.setReceiveTimeout(DEFAULT_RECEIVE_TIMEOUT_MILLIS);
+        return c;
+    }
+
+    /**
+     * SO_RCVTIMEO: a receive that waits longer fails with EAGAIN instead of hanging the plugin
+     * (the kernel always answers a request; this guards against bugs and lost datagrams).
+     */
+    public void setReceiveTimeout(long millis) {
+        MemorySegment tv = arena.allocate(16, 8); // struct timeval { long tv_sec; long tv_usec; }
+        tv.set(ValueLayout.JAVA_LONG, 0, millis / 1000);
+        tv.set(ValueLayout.JAVA_LONG, 8, (millis % 1000) * 1000);
+        Native.call("setsockopt SO_RCVTIMEO", Native.SYS_SETSOCKOPT, fd(), SOL_SOCKET, SO_RCVTIMEO, tv.address(), 16, 0);
     }
 
     /** Opens a netlink socket bound to {@code ns} (created on a thread inside it). */
@@ -99,8 +114,8 @@ public final class NetlinkChannel implements NetlinkTransport {
      */
     @Override
     public int receive(byte[] into) {
-        long n = Native.call("recvfrom netlink", Native.SYS_RECVFROM, fd(), receiveBuffer.address(), RECEIVE_BUFFER,
-                MSG_TRUNC, 0, 0);
+        long n = Native.call("recvfrom netlink (EAGAIN: no answer from the kernel within the receive timeout)",
+                Native.SYS_RECVFROM, fd(), receiveBuffer.address(), RECEIVE_BUFFER, MSG_TRUNC, 0, 0);
         if (n > RECEIVE_BUFFER || n > into.length) {
             throw new LinuxException(90 /* EMSGSIZE */, "recvfrom netlink: datagram of " + n + " bytes truncated");
         }

@@ -102,6 +102,35 @@ class LinksAndAddressesPrivilegedTest {
     }
 
     @Test
+    void receiveTimesOutInsteadOfHanging() {
+        try (NetNs node = net.openNode(); NetlinkChannel ch = NetlinkChannel.open(NetlinkChannel.NETLINK_ROUTE, node)) {
+            ch.setReceiveTimeout(50);
+            LinuxException e = assertThrows(LinuxException.class, () -> ch.receive(new byte[65536]));
+            assertEquals("EAGAIN", e.errnoName());
+            assertTrue(ch.portId() != 0);
+        }
+    }
+
+    @Test
+    void largeDumpsSpanManyDatagrams() throws Exception {
+        Path pod = net.newPod();
+        try (NetNs ns = NetNs.open(pod); Rtnl rtnl = Rtnl.open(ns)) {
+            for (int i = 0; i < 100; i++) {
+                rtnl.links().create(dev.cni4j.linux.rtnl.Veth.of("a" + i, "b" + i));
+                rtnl.addresses().add(rtnl.links().require("a" + i).index(), InetAddress.getByName("2001:db8::" + (i + 1)), 64,
+                        Address.IFA_F_NODAD);
+            }
+            List<Link> links = rtnl.links().list(); // ~1.5 KB per link: several 32 KB datagrams
+            assertEquals(201, links.size());
+            assertEquals(201, links.stream().map(Link::index).distinct().count());
+            assertEquals(100, rtnl.addresses().list(0, Rtnl.AF_INET6).stream()
+                    .filter(a -> a.address().getHostAddress().startsWith("2001:db8:")).count());
+            long fromIp = net.exec(pod, "ip", "-o", "link", "show").lines().count();
+            assertEquals(201, fromIp);
+        }
+    }
+
+    @Test
     void socketStaysInItsNamespace() throws Exception {
         Path a = net.newPod();
         try (NetNs ns = NetNs.open(a); Rtnl pod = Rtnl.open(ns); Rtnl node = Rtnl.open(net.openNode())) {

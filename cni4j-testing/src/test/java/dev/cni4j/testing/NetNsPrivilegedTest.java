@@ -3,6 +3,7 @@ package dev.cni4j.testing;
 import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.NetNsNotFoundException;
+import dev.cni4j.linux.NotANetNsException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -66,12 +67,25 @@ class NetNsPrivilegedTest {
     }
 
     @Test
-    void nonNamespaceFilesAreRejected() {
-        LinuxException e = assertThrows(LinuxException.class, () -> NetNs.open(Path.of("/proc/version")));
+    void nonNamespaceFilesAreRejected() throws Exception {
+        NotANetNsException e = assertThrows(NotANetNsException.class, () -> NetNs.open(Path.of("/proc/version")));
         assertEquals("EINVAL", e.errnoName());
         assertTrue(e.getMessage().contains("not a namespace file"), e.getMessage());
-        LinuxException mnt = assertThrows(LinuxException.class, () -> NetNs.open(Path.of("/proc/thread-self/ns/mnt")));
+        assertFalse(e.isStaleMountPoint());
+        NotANetNsException mnt = assertThrows(NotANetNsException.class, () -> NetNs.open(Path.of("/proc/thread-self/ns/mnt")));
         assertTrue(mnt.getMessage().contains("not a network namespace"), mnt.getMessage());
+
+        // a /run/netns entry whose bind mount is gone: an empty tmpfs file
+        String name = TestNetworks.PREFIX + ProcessHandle.current().pid() + "-stale";
+        Path p = NetNs.create(name);
+        try {
+            Process umount = new ProcessBuilder("umount", p.toString()).start();
+            assertEquals(0, umount.waitFor());
+            NotANetNsException stale = assertThrows(NotANetNsException.class, () -> NetNs.open(p));
+            assertTrue(stale.isStaleMountPoint(), stale.getMessage());
+        } finally {
+            NetNs.delete(name);
+        }
     }
 
     @Test
