@@ -80,7 +80,7 @@ public final class Bandwidth implements Plugin {
     @Override
     public void del(Request request) {
         String ifbName = IfbDevice.name(request.networkName(), request.containerId());
-        try (Rtnl node = Rtnl.openCurrent(); NetNs pod = PodNetns.openIfPresent(request.netns())) {
+        try (Rtnl node = Rtnl.openCurrent(); NetNs pod = openForDel(request.netns())) {
             TrafficShaper shaper = new TrafficShaper(node);
             // The host veth keeps its qdiscs until the main plugin deletes it; remove ours now.
             HostVeth.findIfPresent(prevResultOrNull(request), request.ifname(), pod, node)
@@ -133,6 +133,15 @@ public final class Bandwidth implements Plugin {
             }
         } catch (LinuxException e) {
             throw PodNetns.failure("bandwidth: gc failed", e);
+        }
+    }
+
+    /** The pod namespace if it can still be opened; DEL only needs it to find the veth. */
+    private static NetNs openForDel(String path) {
+        try {
+            return PodNetns.openIfPresent(path);
+        } catch (CniException notANamespace) {
+            return null; // e.g. a stale /run/netns mount point: the veth went with the namespace
         }
     }
 
