@@ -149,6 +149,23 @@ class PortmapPrivilegedTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"nftables", "iptables"})
+    void udpHostPortFollowsTheNewestPodAndStaleFlowsAreFlushed(String backend) {
+        Pod b = bridge.add("pod-b");
+        echo.udpServer(b.netns(), "podb", 5353);
+        String udp53 = ",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":53,\"containerPort\":5353,\"protocol\":\"udp\"}]}";
+        run("ADD", pod, conf(backend, udp53, pod, bridge)).assertSuccess();
+        // a fixed source port: the same conntrack "flow" is used by every datagram
+        assertEquals("pod:ping", echo.udp(outside, NODE_IP, 53, 40054));
+        run("ADD", b, conf(backend, udp53, b, bridge)).assertSuccess();
+        assertEquals("podb:ping", echo.udp(outside, NODE_IP, 53, 40054), "the flow was flushed on ADD");
+        run("DEL", b, conf(backend, "", null, bridge)).assertSuccess();
+        run("DEL", pod, conf(backend, "", null, bridge)).assertSuccess();
+        assertNothingLeftOf(pod);
+        assertNothingLeftOf(b);
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {
         "\"backend\":\"nftables\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":0,\"containerPort\":80,\"protocol\":\"tcp\"}]}",
         "\"backend\":\"nftables\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":65536,\"containerPort\":80,\"protocol\":\"tcp\"}]}",
