@@ -40,6 +40,8 @@ final class TrafficShaper {
         Link ifb = node.links().require(ifbName);
         node.links().setUp(ifb.index());
         node.qdiscs().replace(hostVeth.index(), new Ingress());
+        // a repeated ADD finds its old redirect (to the ifb just replaced) still there
+        ignoreMissing(() -> node.filters().delete(hostVeth.index(), Tc.INGRESS_HANDLE, REDIRECT_PRIORITY));
         node.filters().addRedirect(hostVeth.index(), Tc.INGRESS_HANDLE, REDIRECT_PRIORITY, ifb.index());
         node.qdiscs().replace(ifb.index(), bucket.tbf());
         return ifb;

@@ -95,6 +95,16 @@ class BandwidthPrivilegedTest {
     }
 
     @Test
+    void repeatedAddConverges() {
+        String conf = bridge.chained("1.0.0", LIMITS, pod);
+        run("ADD", pod, conf).assertSuccess();
+        run("ADD", pod, conf).assertSuccess();
+        run("CHECK", pod, conf).assertSuccess();
+        String filters = net.execInNode("tc", "filter", "show", "dev", hostVeth(), "parent", "ffff:");
+        assertEquals(1, filters.split("Egress Redirect", -1).length - 1, filters);
+    }
+
+    @Test
     void checkNoticesAChangedTbf() {
         String conf = bridge.chained("1.0.0", LIMITS, pod);
         run("ADD", pod, conf).assertSuccess();
