@@ -64,6 +64,7 @@ public final class Bandwidth implements Plugin {
                         shaper.removeIfb(ifbName);
                     });
                     Link ifb = shaper.limitEgress(veth, ifbName,
+                            IfbOwnerTag.of(request.networkName(), request.containerId()),
                             TokenBucket.of(limits.egressRate(), limits.egressBurst(), veth.mtu()));
                     prev.interfaces().add(new Result.Interface(ifbName, ifb.mac(), null));
                 }
@@ -120,7 +121,7 @@ public final class Bandwidth implements Plugin {
         }
     }
 
-    /** Removes ifb devices of attachments that are not valid and whose veth is gone. */
+    /** Removes ifb devices of this network's attachments that are not valid, and orphaned ones. */
     @Override
     public void gc(Request request) {
         Set<String> keep = new HashSet<>();
@@ -128,7 +129,7 @@ public final class Bandwidth implements Plugin {
             keep.add(IfbDevice.name(request.networkName(), a.containerId()));
         }
         try (Rtnl node = Rtnl.openCurrent()) {
-            for (String removed : new TrafficShaper(node).removeOrphans(keep)) {
+            for (String removed : new TrafficShaper(node).removeStale(keep, request.networkName())) {
                 request.log().println("bandwidth gc: removed " + removed);
             }
         } catch (LinuxException e) {
