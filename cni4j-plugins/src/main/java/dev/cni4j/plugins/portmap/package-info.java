@@ -7,7 +7,7 @@
  * <li>nftables: table {@code inet cni4j_hostport}; DNAT through maps keyed by
  * {@code proto . port} (or {@code hostIP . proto . port}), masquerade through sets of
  * {@code source . pod} pairs restricted to {@code ct status dnat}; every element carries the
- * owner comment {@code network/containerID}. One listing and one {@code nft -f -} per ADD/DEL.</li>
+ * owner comment {@code network/containerID}. One {@code nft -f -} per ADD (the table is read first only when a key is already taken), one listing and one transaction per DEL.</li>
  * <li>iptables: the reference's chains and rules byte for byte ({@code CNI-HOSTPORT-DNAT},
  * {@code -SETMARK}, {@code -MASQ}, {@code CNI-DN-<sha512(network+containerID), 21 hex>}, same comments
  * and mark), one {@code iptables-save} and one {@code iptables-restore --noflush} per family, so the
