@@ -7,7 +7,8 @@
  * <li>nftables: table {@code inet cni4j_hostport}; DNAT through maps keyed by
  * {@code proto . port} (or {@code hostIP . proto . port}), masquerade through sets of
  * {@code source . pod} pairs restricted to {@code ct status dnat}; every element carries the
- * owner comment {@code network/containerID}. One {@code nft -f -} per ADD (the table is read first only when a key is already taken), one listing and one transaction per DEL.</li>
+ * owner comment {@code network/containerID}. One {@code nft -f -} per ADD (the table is read first
+ * only when a key is already taken), one listing and one transaction per DEL.</li>
  * <li>iptables: the reference's chains and rules byte for byte ({@code CNI-HOSTPORT-DNAT},
  * {@code -SETMARK}, {@code -MASQ}, {@code CNI-DN-<sha512(network+containerID), 21 hex>}, same comments
  * and mark), one {@code iptables-save} and one {@code iptables-restore --noflush} per family, so the
@@ -23,6 +24,7 @@
  * attachments not in {@code cni.dev/valid-attachments}; only locally destined traffic is
  * intercepted; packets to 127/8 arriving on any interface but lo are dropped (route_localnet);
  * CHECK checks only the families the pod has. Not done: IPv6 localhost (::1) forwarding, like the
- * reference; conntrack through netlink instead of the tool.
+ * reference; conntrack through netlink instead of the tool. Known gap (nftables): a second ADD of
+ * the same attachment whose mappings share no key with the first keeps the first ones until DEL.
  */
 package dev.cni4j.plugins.portmap;
