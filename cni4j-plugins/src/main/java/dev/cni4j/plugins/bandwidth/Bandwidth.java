@@ -64,6 +64,7 @@ public final class Bandwidth implements Plugin {
                         shaper.removeIfb(ifbName);
                     });
                     Link ifb = shaper.limitEgress(veth, ifbName,
+                            IfbOwnerTag.of(request.networkName(), request.containerId()),
                             TokenBucket.of(limits.egressRate(), limits.egressBurst(), veth.mtu()));
                     prev.interfaces().add(new Result.Interface(ifbName, ifb.mac(), null));
                 }
@@ -80,7 +81,7 @@ public final class Bandwidth implements Plugin {
     @Override
     public void del(Request request) {
         String ifbName = IfbDevice.name(request.networkName(), request.containerId());
-        try (Rtnl node = Rtnl.openCurrent(); NetNs pod = PodNetns.openIfPresent(request.netns())) {
+        try (Rtnl node = Rtnl.openCurrent(); NetNs pod = openForDel(request.netns())) {
             TrafficShaper shaper = new TrafficShaper(node);
             // The host veth keeps its qdiscs until the main plugin deletes it; remove ours now.
             HostVeth.findIfPresent(prevResultOrNull(request), request.ifname(), pod, node)
@@ -120,7 +121,7 @@ public final class Bandwidth implements Plugin {
         }
     }
 
-    /** Removes ifb devices of attachments that are not valid and whose veth is gone. */
+    /** Removes ifb devices of this network's attachments that are not valid, and orphaned ones. */
     @Override
     public void gc(Request request) {
         Set<String> keep = new HashSet<>();
@@ -128,11 +129,20 @@ public final class Bandwidth implements Plugin {
             keep.add(IfbDevice.name(request.networkName(), a.containerId()));
         }
         try (Rtnl node = Rtnl.openCurrent()) {
-            for (String removed : new TrafficShaper(node).removeOrphans(keep)) {
+            for (String removed : new TrafficShaper(node).removeStale(keep, request.networkName())) {
                 request.log().println("bandwidth gc: removed " + removed);
             }
         } catch (LinuxException e) {
             throw PodNetns.failure("bandwidth: gc failed", e);
+        }
+    }
+
+    /** The pod namespace if it can still be opened; DEL only needs it to find the veth. */
+    private static NetNs openForDel(String path) {
+        try {
+            return PodNetns.openIfPresent(path);
+        } catch (CniException notANamespace) {
+            return null; // e.g. a stale /run/netns mount point: the veth went with the namespace
         }
     }
 

@@ -34,12 +34,15 @@ final class TrafficShaper {
     }
 
     /** Creates the ifb (replacing a stale one), redirects the veth's ingress to it and shapes it. */
-    Link limitEgress(Link hostVeth, String ifbName, TokenBucket bucket) {
+    Link limitEgress(Link hostVeth, String ifbName, String ownerTag, TokenBucket bucket) {
         removeIfb(ifbName);
         node.links().create(new Ifb(ifbName, hostVeth.mtu()));
         Link ifb = node.links().require(ifbName);
+        IfbOwnerTag.set(node, ifb.index(), ownerTag);
         node.links().setUp(ifb.index());
         node.qdiscs().replace(hostVeth.index(), new Ingress());
+        // a repeated ADD finds its old redirect (to the ifb just replaced) still there
+        ignoreMissing(() -> node.filters().delete(hostVeth.index(), Tc.INGRESS_HANDLE, REDIRECT_PRIORITY));
         node.filters().addRedirect(hostVeth.index(), Tc.INGRESS_HANDLE, REDIRECT_PRIORITY, ifb.index());
         node.qdiscs().replace(ifb.index(), bucket.tbf());
         return ifb;
@@ -102,10 +105,11 @@ final class TrafficShaper {
     }
 
     /**
-     * GC: deletes {@code bwp*} ifb devices not in {@code keep} that nothing redirects to any more
-     * (their veth is gone). One still fed by a live veth is left: its owner may be another network.
+     * GC: deletes {@code bwp*} ifb devices not in {@code keep} that either are tagged as
+     * {@code network}'s (see {@link IfbOwnerTag}) or that nothing redirects to any more (their
+     * veth is gone). An untagged one still fed by a live veth is left: it may be another network's.
      */
-    List<String> removeOrphans(Set<String> keep) {
+    List<String> removeStale(Set<String> keep, String network) {
         Set<Integer> targets = new HashSet<>();
         for (Qdisc q : node.qdiscs().list(0)) {
             if ("ingress".equals(q.kind()) || "clsact".equals(q.kind())) {
@@ -119,10 +123,14 @@ final class TrafficShaper {
                 }
             }
         }
+        java.util.Map<String, String> tags = IfbOwnerTag.aliases(node);
         List<String> removed = new java.util.ArrayList<>();
         for (Link l : node.links().list()) {
-            if ("ifb".equals(l.kind()) && l.name().startsWith(IfbDevice.PREFIX) && !keep.contains(l.name())
-                    && !targets.contains(l.index())) {
+            if (!"ifb".equals(l.kind()) || !l.name().startsWith(IfbDevice.PREFIX) || keep.contains(l.name())) {
+                continue;
+            }
+            boolean ours = IfbOwnerTag.containerOf(tags.get(l.name()), network) != null;
+            if (ours || !targets.contains(l.index())) {
                 ignoreMissing(() -> node.links().delete(l.index()));
                 removed.add(l.name());
             }

@@ -15,7 +15,9 @@ import java.util.Set;
  * Port mappings in the nftables table {@code inet cni4j_hostport}: DNAT through verdict-free maps
  * ({@code proto . port -> podIP . podPort}), so the cost of a new connection and of an ADD does
  * not grow with the number of mappings; masquerading through sets of (source . pod) pairs,
- * limited to DNATed connections. Each ADD/DEL is one {@code nft -f -} transaction after one listing.
+ * limited to DNATed connections. An ADD is one {@code nft -f -} transaction; only when a key is
+ * already taken (repeated ADD, hostPort takeover) is the table listed first. A DEL is one listing
+ * and one transaction.
  * Mappings with {@code conditionsV4/V6} become rules in the {@code conditioned} chain instead,
  * since arbitrary matches cannot be map keys.
  */
@@ -28,13 +30,27 @@ final class NftablesPortMapper implements PortMapper {
 
     @Override
     public void add(PortMapConfig config, PodAddresses pod) {
+        List<Element> wanted = new ArrayList<>();
+        List<String> ruleLines = new ArrayList<>();
+        String owner = owner(config);
+        addFamily(config, pod.v4(), owner, wanted, ruleLines);
+        addFamily(config, pod.v6(), owner, wanted, ruleLines);
+        if (ruleLines.isEmpty()) {
+            // Fast path, one transaction without reading the table: "create" fails if any key is
+            // already there (an earlier ADD of this pod, or a hostPort / pod IP another owner still
+            // holds), and then the listing path below sorts it out. ("add" would keep the old
+            // owner's comment silently.)
+            StringBuilder s = new StringBuilder(NftablesRuleset.base());
+            wanted.forEach(e -> appendElement(s, "create", e, owner));
+            try {
+                nft.apply(s.toString());
+                return;
+            } catch (FirewallException taken) {
+                // fall through
+            }
+        }
         for (int attempt = 1; ; attempt++) {
             NftHostportTable table = NftHostportTable.read();
-            List<Element> wanted = new ArrayList<>();
-            List<String> ruleLines = new ArrayList<>();
-            String owner = owner(config);
-            addFamily(config, pod.v4(), owner, wanted, ruleLines);
-            addFamily(config, pod.v6(), owner, wanted, ruleLines);
             StringBuilder s = new StringBuilder(NftablesRuleset.base());
             Set<String> wantedKeys = new HashSet<>();
             wanted.forEach(e -> wantedKeys.add(e.set() + " " + e.key()));
@@ -45,11 +61,7 @@ final class NftablesPortMapper implements PortMapper {
                 }
             }
             deleteOwnedRules(table, owner, s);
-            for (Element e : wanted) {
-                s.append("add element ").append(T).append(' ').append(e.set()).append(" { ").append(e.key())
-                        .append(" comment \"").append(owner).append('"');
-                s.append(e.value() == null ? "" : " : " + e.value()).append(" }\n");
-            }
+            wanted.forEach(e -> appendElement(s, "add", e, owner));
             ruleLines.forEach(r -> s.append(r).append('\n'));
             try {
                 nft.apply(s.toString());
@@ -60,6 +72,12 @@ final class NftablesPortMapper implements PortMapper {
                 }
             }
         }
+    }
+
+    private static void appendElement(StringBuilder s, String verb, Element e, String owner) {
+        s.append(verb).append(" element ").append(T).append(' ').append(e.set()).append(" { ").append(e.key())
+                .append(" comment \"").append(owner).append('"');
+        s.append(e.value() == null ? "" : " : " + e.value()).append(" }\n");
     }
 
     private void addFamily(PortMapConfig c, Cidr pod, String owner, List<Element> out, List<String> rules) {

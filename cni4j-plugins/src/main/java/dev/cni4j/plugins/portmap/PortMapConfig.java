@@ -96,6 +96,12 @@ public record PortMapConfig(String networkName, String containerId, String backe
         return iptablesOptions ? IPTABLES : nodeDefault.get();
     }
 
+    /** This config with the backend decided by the caller (null from {@link #parse} means "the node's"). */
+    public PortMapConfig withBackend(String newBackend) {
+        return new PortMapConfig(networkName, containerId, newBackend, snat, masqAll, markMasqBit, externalSetMarkChain,
+                conditionsV4, conditionsV6, mappings);
+    }
+
     /** The owner tag of this attachment's nft elements and rules. */
     public String owner() {
         return networkName + "/" + containerId;

@@ -10,6 +10,7 @@ import dev.cni4j.spec.ErrorCode;
 import dev.cni4j.spec.Result;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The chained {@code portmap} plugin: forwards hostPorts of the {@code portMappings} capability to
@@ -47,11 +48,10 @@ public final class Portmap implements Plugin {
 
     @Override
     public void del(Request request) {
-        PortMapConfig config = PortMapConfig.from(request, Portmap::nodeBackend);
-        Set<Integer> udpPorts = new HashSet<>();
-        run("failed to remove port mappings", () -> udpPorts.addAll(mapper(config).del(config)));
-        // the mapped ports come from the rules themselves, so this works without re-sent mappings too
-        udpPorts.addAll(udpPorts(config));
+        PortMapConfig config = PortMapConfig.from(request, () -> null);
+        Set<Integer> udpPorts = new HashSet<>(udpPorts(config));
+        forEachBackend(config, request, "failed to remove port mappings", c -> udpPorts.addAll(mapper(c).del(c)));
+        // the mapped ports also come from the rules themselves, so this works without re-sent mappings
         HostTweaks.flushUdpConntrack(udpPorts, true, true, request.log());
     }
 
@@ -75,10 +75,30 @@ public final class Portmap implements Plugin {
 
     @Override
     public void gc(Request request) {
-        PortMapConfig config = PortMapConfig.from(request, Portmap::nodeBackend);
+        PortMapConfig config = PortMapConfig.from(request, () -> null);
         Set<String> valid = new HashSet<>();
         request.validAttachments().forEach(a -> valid.add(a.containerId()));
-        run("portmap gc failed", () -> mapper(config).gc(config, valid));
+        forEachBackend(config, request, "portmap gc failed", c -> mapper(c).gc(c, valid));
+    }
+
+    /**
+     * Cleans up with the configured backend; or, when the config leaves it to the node, with the
+     * node's and then (best effort) the other one, so rules made before the node's default changed,
+     * or by the reference portmap (which defaults to iptables), do not leak.
+     */
+    private static void forEachBackend(PortMapConfig config, Request request, String what, Consumer<PortMapConfig> work) {
+        if (config.backend() != null) {
+            run(what, () -> work.accept(config));
+            return;
+        }
+        String first = nodeBackend();
+        run(what, () -> work.accept(config.withBackend(first)));
+        String second = first.equals(PortMapConfig.NFTABLES) ? PortMapConfig.IPTABLES : PortMapConfig.NFTABLES;
+        try {
+            run(what, () -> work.accept(config.withBackend(second)));
+        } catch (CniException | UnsupportedOperationException e) {
+            request.log().println("portmap: " + second + " cleanup skipped: " + e.getMessage());
+        }
     }
 
     private static Set<Integer> udpPorts(PortMapConfig config) {

@@ -95,6 +95,16 @@ class BandwidthPrivilegedTest {
     }
 
     @Test
+    void repeatedAddConverges() {
+        String conf = bridge.chained("1.0.0", LIMITS, pod);
+        run("ADD", pod, conf).assertSuccess();
+        run("ADD", pod, conf).assertSuccess();
+        run("CHECK", pod, conf).assertSuccess();
+        String filters = net.execInNode("tc", "filter", "show", "dev", hostVeth(), "parent", "ffff:");
+        assertEquals(1, filters.split("Egress Redirect", -1).length - 1, filters);
+    }
+
+    @Test
     void checkNoticesAChangedTbf() {
         String conf = bridge.chained("1.0.0", LIMITS, pod);
         run("ADD", pod, conf).assertSuccess();
@@ -135,19 +145,26 @@ class BandwidthPrivilegedTest {
     }
 
     @Test
-    void gcRemovesOrphanedIfbsOnly() {
+    void gcRemovesThisNetworksStaleAndOrphanedIfbsOnly() {
         String conf = bridge.chained("1.1.0", LIMITS, pod);
         run("ADD", pod, conf).assertSuccess();
-        Pod other = bridge.add("pod-b");
-        run("ADD", other, bridge.chained("1.1.0", LIMITS, other)).assertSuccess();
+        assertTrue(net.execInNode("ip", "-d", "link", "show", "dev", ifb()).contains("alias cni4j-bandwidth bwnet pod-a"));
+        Pod stale = bridge.add("pod-b");
+        run("ADD", stale, bridge.chained("1.1.0", LIMITS, stale)).assertSuccess();
+        // an attachment of another network on the same node, alive
+        Pod other = bridge.add("pod-c");
+        String otherConf = "{\"cniVersion\":\"1.1.0\",\"name\":\"othernet\"," + LIMITS + ",\"prevResult\":"
+                + dev.cni4j.json.Json.write(other.result()) + "}";
+        run("ADD", other, otherConf).assertSuccess();
         String orphan = IfbDevice.name("bwnet", "pod-gone");
         net.execInNode("ip", "link", "add", orphan, "type", "ifb");
         String gc = "{\"cniVersion\":\"1.1.0\",\"name\":\"bwnet\",\"type\":\"bandwidth\","
                 + "\"cni.dev/valid-attachments\":[{\"containerID\":\"pod-a\",\"ifname\":\"eth0\"}]}";
         net.runInNode(() -> InProcess.run(Bandwidth::new, "GC", "", "", "", gc)).assertSuccess();
-        assertFalse(linkExists(orphan));
-        assertTrue(linkExists(ifb()));
-        assertTrue(linkExists(IfbDevice.name("bwnet", "pod-b")), "still fed by a live veth");
+        assertFalse(linkExists(orphan), "orphan");
+        assertFalse(linkExists(IfbDevice.name("bwnet", "pod-b")), "stale attachment of this network");
+        assertTrue(linkExists(ifb()), "valid");
+        assertTrue(linkExists(IfbDevice.name("othernet", "pod-c")), "another network's");
     }
 
     @Test

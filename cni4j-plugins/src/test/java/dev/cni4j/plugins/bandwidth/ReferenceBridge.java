@@ -50,7 +50,7 @@ public final class ReferenceBridge {
         this.network = network;
         this.bridge = bridge;
         try {
-            this.dataDir = Files.createTempDirectory("cni4j-ipam");
+            this.dataDir = Files.createTempDirectory(ipamRoot(), network);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -59,6 +59,24 @@ public final class ReferenceBridge {
                 + (ranges.contains(".") && ranges.contains(":") ? "," : "") + (ranges.contains(":") ? "{\"dst\":\"::/0\"}" : "");
         this.ipam = "{\"type\":\"host-local\",\"dataDir\":\"" + dataDir + "\",\"ranges\":[" + ranges + "],\"routes\":["
                 + routes + "]}";
+    }
+
+    private static Path ipamRoot;
+
+    /** One temporary directory per test JVM for host-local's reservations, removed when the JVM exits. */
+    private static synchronized Path ipamRoot() throws IOException {
+        if (ipamRoot == null) {
+            Path root = Files.createTempDirectory("cni4j-ipam");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try (var files = Files.walk(root)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                } catch (IOException e) {
+                    // best effort
+                }
+            }));
+            ipamRoot = root;
+        }
+        return ipamRoot;
     }
 
     public static boolean available() {

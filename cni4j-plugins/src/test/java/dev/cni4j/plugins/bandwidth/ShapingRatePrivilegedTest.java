@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * the whole run is printed next to it (it is ~4.5% lower: TCP/IP/Ethernet headers of 1514-byte frames).
  * A representative subset runs by default; {@code -Dcni4j.bandwidth.fullMatrix=true} runs both
  * directions x 1, 10, 100 Mbit/s x bursts 8 bit .. 2^32-1 bit. The table goes to stdout and to
- * {@code target/bandwidth-rates.txt}.
+ * {@code target/bandwidth-rates.txt}. A case out of range is measured once more (shared, noisy VM); both
+ * attempts are listed.
  */
 class ShapingRatePrivilegedTest {
     static final long MBIT = 1_000_000;
@@ -83,12 +84,19 @@ class ShapingRatePrivilegedTest {
     void achievedRateMatchesTheRequestedRate() throws Exception {
         List<String> failures = new ArrayList<>();
         for (Case c : cases()) {
-            double[] r = measure(c);
             TokenBucket b = TokenBucket.of(c.rate, c.burst, 1500);
-            TABLE.add(String.format("%-8s %6d Mb %12d %12d %9.3f %9.3f", c.ingress ? "ingress" : "egress",
-                    c.rate / MBIT, c.burst, b.burst(), r[0], r[1]));
-            if (r[0] < 0.95 || r[0] > 1.05) {
-                failures.add(c + " achieved " + r[0]);
+            // one retry: on a shared 2-core VM a run can be disturbed (every attempt is in the table)
+            for (int attempt = 1; attempt <= 2; attempt++) {
+                double[] r = measure(c);
+                boolean ok = r[0] >= 0.95 && r[0] <= 1.05;
+                TABLE.add(String.format("%-8s %6d Mb %12d %12d %9.3f %9.3f%s", c.ingress ? "ingress" : "egress",
+                        c.rate / MBIT, c.burst, b.burst(), r[0], r[1], ok ? "" : "  (out of range, attempt " + attempt + ")"));
+                if (ok) {
+                    break;
+                }
+                if (attempt == 2) {
+                    failures.add(c + " achieved " + r[0]);
+                }
             }
         }
         assertTrue(failures.isEmpty(), String.join("\n", failures) + "\n" + String.join("\n", TABLE));

@@ -31,6 +31,15 @@ final class Echo implements AutoCloseable {
     }
 
     void tcpServer(Path ns, String name, int port) {
+        tcpServer(ns, name, port, false);
+    }
+
+    /** A server answering with the address the connection came from (to see masquerading). */
+    void tcpWhoAmIServer(Path ns, int port) {
+        tcpServer(ns, null, port, true);
+    }
+
+    private void tcpServer(Path ns, String name, int port, boolean whoAmI) {
         ServerSocket ss;
         try {
             ss = net.runIn(ns, () -> {
@@ -48,7 +57,9 @@ final class Echo implements AutoCloseable {
                 try (Socket c = ss.accept()) {
                     c.setSoTimeout(TIMEOUT_MS);
                     String line = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8)).readLine();
-                    c.getOutputStream().write((name + ":" + line + "\n").getBytes(StandardCharsets.UTF_8));
+                    String reply = whoAmI ? ((InetSocketAddress) c.getRemoteSocketAddress()).getAddress().getHostAddress()
+                            : name + ":" + line;
+                    c.getOutputStream().write((reply + "\n").getBytes(StandardCharsets.UTF_8));
                 } catch (IOException e) {
                     // closed or a client gave up
                 }

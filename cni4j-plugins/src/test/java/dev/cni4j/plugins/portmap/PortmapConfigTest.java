@@ -98,4 +98,23 @@ class PortmapConfigTest {
         assertEquals(new NftHostportTable.Element("masq_all4", "10.0.0.2", null, null), t.elements().get(1));
         assertEquals(new NftHostportTable.Rule("conditioned", 7, "net/c1"), t.rules().get(0));
     }
+
+    @Test
+    void conntrackListingFindsOnlyMappedOriginalDestinationPorts() {
+        String list = "udp      17 29 src=192.0.2.2 dst=192.0.2.1 sport=40053 dport=53 src=10.244.11.2 dst=192.0.2.2 "
+                + "sport=5353 dport=40053 mark=0 use=1\n"
+                + "udp      17 20 src=10.0.0.1 dst=10.0.0.2 sport=53 dport=9999 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=9999 dport=53\n";
+        assertEquals(java.util.Set.of(53), HostTweaks.portsWithEntries(list, java.util.Set.of(53, 40053, 7)));
+    }
+
+    @Test
+    void conditionedNftRule() {
+        String r = NftablesRuleset.conditionedRule(List.of("ip", "saddr", "!=", "192.0.2.0/24"), true,
+                new PortMapping(8080, 80, "tcp", null), "10.0.0.2", "net/c1");
+        assertEquals("add rule inet cni4j_hostport conditioned ip saddr != 192.0.2.0/24 meta nfproto ipv4 meta l4proto tcp "
+                + "th dport 8080 dnat ip to 10.0.0.2:80 comment \"net/c1\"", r);
+        String v6 = NftablesRuleset.conditionedRule(List.of("ip6", "saddr", "!=", "fc00::/7"), false,
+                new PortMapping(8080, 80, "udp", null), "fd00::2", "net/c1");
+        assertTrue(v6.contains("dnat ip6 to [fd00::2]:80"), v6);
+    }
 }

@@ -1,6 +1,8 @@
 package dev.cni4j.plugins.portmap;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -61,6 +63,41 @@ class PortmapDualStackPrivilegedTest {
         String after = net.execInNode("nft", "list", "ruleset");
         assertFalse(after.contains("dsnet/pod-ds"), after);
         assertFalse(after.contains(PortMappingRules.dnatChain("dsnet", "pod-ds")), after);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"nftables", "iptables"})
+    void ipv6HostPortsWorkFromOutsideAndFromThePodItself(String backend) {
+        ReferenceBridge bridge = new ReferenceBridge(net, "dsnet", "cni4jds0",
+                "[{\"subnet\":\"10.244.14.0/24\"}],[{\"subnet\":\"fd00:14::/64\"}]");
+        Pod pod = bridge.add("pod-v6");
+        java.nio.file.Path outside = net.newPod();
+        net.execInNode("ip", "link", "add", "uplink0", "type", "veth", "peer", "name", "ext0", "netns",
+                TestNetworks.nameOf(outside));
+        net.execInNode("ip", "addr", "add", "2001:db8::1/64", "dev", "uplink0", "nodad");
+        net.execInNode("ip", "link", "set", "uplink0", "up");
+        net.exec(outside, "ip", "addr", "add", "2001:db8::2/64", "dev", "ext0", "nodad");
+        net.exec(outside, "ip", "link", "set", "ext0", "up");
+        try (Echo echo = new Echo(net)) {
+            echo.tcpServer(pod.netns(), "pod", 80);
+            echo.udpServer(pod.netns(), "pod", 53);
+            String conf = bridge.chained("1.0.0", "\"type\":\"portmap\",\"backend\":\"" + backend + "\"" + MAPPINGS, pod);
+            run("ADD", pod, conf);
+            assertEquals("pod:ping", retry(() -> echo.tcp(outside, "2001:db8::1", 8080)), "outside over IPv6");
+            assertEquals("pod:ping", echo.udp(outside, "2001:db8::1", 8053, 0), "outside over IPv6, udp");
+            assertEquals("pod:ping", echo.tcp(pod.netns(), "2001:db8::1", 8080), "IPv6 hairpin");
+            run("DEL", pod, conf);
+            assertNull(echo.tcp(outside, "2001:db8::1", 8080));
+        }
+    }
+
+    /** IPv6 neighbour discovery may need a moment on a fresh link. */
+    private static String retry(java.util.function.Supplier<String> attempt) {
+        String r = null;
+        for (int i = 0; i < 5 && r == null; i++) {
+            r = attempt.get();
+        }
+        return r;
     }
 
     private void run(String command, Pod pod, String conf) {

@@ -191,6 +191,45 @@ class PortmapPrivilegedTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"nftables", "iptables"})
+    void udpHostPortFollowsTheNewestPodAndStaleFlowsAreFlushed(String backend) {
+        Pod b = bridge.add("pod-b");
+        echo.udpServer(b.netns(), "podb", 5353);
+        String udp53 = ",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":53,\"containerPort\":5353,\"protocol\":\"udp\"}]}";
+        run("ADD", pod, conf(backend, udp53, pod, bridge)).assertSuccess();
+        // a fixed source port: the same conntrack "flow" is used by every datagram
+        assertEquals("pod:ping", echo.udp(outside, NODE_IP, 53, 40054));
+        run("ADD", b, conf(backend, udp53, b, bridge)).assertSuccess();
+        assertEquals("podb:ping", echo.udp(outside, NODE_IP, 53, 40054), "the flow was flushed on ADD");
+        run("DEL", b, conf(backend, "", null, bridge)).assertSuccess();
+        run("DEL", pod, conf(backend, "", null, bridge)).assertSuccess();
+        assertNothingLeftOf(pod);
+        assertNothingLeftOf(b);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nftables", "iptables"})
+    void masqueradeOnlyWhereNeededUnlessMasqAllAndNoneWithoutSnat(String backend) {
+        echo.tcpWhoAmIServer(pod.netns(), 81);
+        String map81 = "\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":8081,\"containerPort\":81,\"protocol\":\"tcp\"}]}";
+        run("ADD", pod, conf(backend, "," + map81, pod, bridge)).assertSuccess();
+        assertEquals(OUTSIDE_IP, echo.tcp(outside, NODE_IP, 8081), "outside sources are kept");
+        assertEquals("10.244.11.1", echo.tcp(net.node(), "127.0.0.1", 8081), "localhost is masqueraded");
+        run("DEL", pod, conf(backend, "", null, bridge)).assertSuccess();
+
+        run("ADD", pod, conf(backend, ",\"masqAll\":true," + map81, pod, bridge)).assertSuccess();
+        assertEquals("10.244.11.1", echo.tcp(outside, NODE_IP, 8081), "masqAll masquerades everyone");
+        run("CHECK", pod, conf(backend, ",\"masqAll\":true," + map81, pod, bridge)).assertSuccess();
+        run("DEL", pod, conf(backend, "", null, bridge)).assertSuccess();
+
+        run("ADD", pod, conf(backend, ",\"snat\":false," + map81, pod, bridge)).assertSuccess();
+        assertEquals(OUTSIDE_IP, echo.tcp(outside, NODE_IP, 8081));
+        assertNull(echo.tcp(net.node(), "127.0.0.1", 8081), "without snat, 127.0.0.1 cannot work");
+        run("DEL", pod, conf(backend, "", null, bridge)).assertSuccess();
+        assertNothingLeftOf(pod);
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {
         "\"backend\":\"nftables\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":0,\"containerPort\":80,\"protocol\":\"tcp\"}]}",
         "\"backend\":\"nftables\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":65536,\"containerPort\":80,\"protocol\":\"tcp\"}]}",
