@@ -100,14 +100,6 @@ class PortmapConfigTest {
     }
 
     @Test
-    void conntrackListingFindsOnlyMappedOriginalDestinationPorts() {
-        String list = "udp      17 29 src=192.0.2.2 dst=192.0.2.1 sport=40053 dport=53 src=10.244.11.2 dst=192.0.2.2 "
-                + "sport=5353 dport=40053 mark=0 use=1\n"
-                + "udp      17 20 src=10.0.0.1 dst=10.0.0.2 sport=53 dport=9999 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=9999 dport=53\n";
-        assertEquals(java.util.Set.of(53), HostTweaks.portsWithEntries(list, java.util.Set.of(53, 40053, 7)));
-    }
-
-    @Test
     void conditionedNftRule() {
         String r = NftablesRuleset.conditionedRule(List.of("ip", "saddr", "!=", "192.0.2.0/24"), true,
                 new PortMapping(8080, 80, "tcp", null), "10.0.0.2", "net/c1");
