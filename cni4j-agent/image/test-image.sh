@@ -10,11 +10,13 @@
 #   - `AgentMain install` from /opt/cni4j/dist into /tmp/cni/bin (as the init container does),
 #     then the installed loopback plugin's CNI VERSION on the dist's own runtime.
 # Nothing from the host file system is visible in the chroot: it proves the image is complete.
-# Usage: test-image.sh <image archive> <JDK 25 home (compiles the probe)> <agent-lib dir>
+# Also checks that the paths deploy/daemonset.yaml runs from /opt/cni4j exist in the image.
+# Usage: test-image.sh <image archive> <JDK 25 home (compiles the probe)> <agent-lib dir> [daemonset.yaml]
 set -euo pipefail
 archive=$(realpath "$1")
 jdk=$2
 agent_lib=$(realpath "$3")
+daemonset=${4:+$(realpath "$4")}
 here=$(dirname "$(realpath "$0")")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -42,6 +44,13 @@ for i in "${!layers[@]}"; do
 done
 entrypoint=$(jq -r '.config.Entrypoint[0]' "$config")
 [ -x "$tmp/root$entrypoint" ] || fail "entrypoint $entrypoint is not in the image"
+# The DaemonSet's image paths (its java, -cp dir, --source dir) must be in the image.
+if [ -n "$daemonset" ]; then
+  for p in $(grep -o '"/opt/cni4j/[^"*]*' "$daemonset" | tr -d '"' | sort -u); do
+    [ -e "$tmp/root$p" ] || fail "$daemonset names $p, which is not in the image"
+    echo "daemonset path in the image: $p"
+  done
+fi
 echo "image: $(du -h "$archive" | cut -f1) archive, ${#layers[@]} layers, $(du -sh "$tmp/root" | cut -f1) unpacked"
 
 mkdir -p "$tmp/root/tmp/probe"
