@@ -40,11 +40,11 @@ mapfile -t diff_ids < <(jq -r '.rootfs.diff_ids[]' "$config")
 [ "${#layers[@]}" = "${#diff_ids[@]}" ] || fail "${#layers[@]} layers, ${#diff_ids[@]} diff_ids"
 for i in "${!layers[@]}"; do
   [ "sha256:$(gzip -dc "${layers[$i]}" | sha256sum | cut -d' ' -f1)" = "${diff_ids[$i]}" ] || fail "layer $i: diff_id"
-  tar -C "$tmp/root" --same-owner --numeric-owner -xzf "${layers[$i]}"
+  tar -C "$tmp/root" --numeric-owner -xzf "${layers[$i]}"
 done
 # An independent reader of the OCI layout, where installed (Debian package umoci).
 if command -v umoci >/dev/null; then
-  umoci unpack --image "$tmp/archive:$(jq -r '.manifests[0].annotations["org.opencontainers.image.ref.name"]' index.json)" \
+  umoci unpack $([ "$(id -u)" = 0 ] || echo --rootless) --image "$tmp/archive:$(jq -r '.manifests[0].annotations["org.opencontainers.image.ref.name"]' index.json)" \
     "$tmp/umoci" >/dev/null 2>&1 || fail "umoci cannot unpack the image"
   rm -rf "$tmp/umoci"
   echo "umoci unpacks the OCI layout"
