@@ -118,6 +118,21 @@ class MultiNodePrivilegedTest {
                 assertTrue(metrics.contains("\ncni4j_agent_nodes_known 3\n"), metrics);
                 assertTrue(metrics.contains("\ncni4j_ipam_allocated_ips{network=\"cni4j\"} 1\n"), metrics);
                 assertTrue(get(agents.get(1), "/readyz").startsWith("ok"));
+
+                // the seed's two example conflists (calico's keys, our bridge, host-local's usePodCidr
+                // reading the agent's pod CIDR file) on these nodes: their pods reach each other across L3
+                String[] seedIps = new String[4];
+                String[] examples = {null, "k8s-hostport.conflist", null, "k8s-bandwidth.conflist"};
+                for (int n : new int[] {1, 3}) {
+                    Path nodeDir = dir.resolve("node" + n);
+                    String example = Files.readString(Path.of("..", "examples", examples[n])).replace("\"subnet\": \"usePodCidr\"",
+                            "\"subnet\": \"usePodCidr\", \"podCidrFile\": \"" + nodeDir.resolve("podcidr") + "\"");
+                    Path seed = Files.writeString(nodeDir.resolve("seed-" + examples[n]), example);
+                    seedIps[n] = cluster.addPodWithPlugins(n, seed, nodeDir.resolve("networks"), "seed-pod-on-node" + n);
+                    assertTrue(seedIps[n].startsWith("10.244." + n + "."), seedIps[n]);
+                }
+                assertTrue(cluster.ping(cluster.pods.get(1), seedIps[3]), "seed example pod on node1 -> node3");
+                assertTrue(cluster.ping(cluster.pods.get(3), seedIps[1]), "seed example pod on node3 -> node1");
             } finally {
                 agents.values().forEach(Agent::close);
             }

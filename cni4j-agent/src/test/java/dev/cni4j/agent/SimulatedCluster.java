@@ -109,6 +109,11 @@ final class SimulatedCluster implements AutoCloseable {
      * {@code dataDir}. Returns the pod's IP from the CNI result.
      */
     String addPodWithPlugins(int n, Path conflist, Path dataDir) throws IOException {
+        return addPodWithPlugins(n, conflist, dataDir, "pod-on-node" + n);
+    }
+
+    /** A further pod on node {@code n} with its own container ID; it becomes {@code pods.get(n)}. */
+    String addPodWithPlugins(int n, Path conflist, Path dataDir, String containerId) throws IOException {
         Path pod = net.newPod();
         pods.put(n, pod);
         var mapper = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper();
@@ -119,7 +124,7 @@ final class SimulatedCluster implements AutoCloseable {
         ((tools.jackson.databind.node.ObjectNode) conf.get("ipam")).put("dataDir", dataDir.toString());
         Path cniPath = Files.createDirectories(dataDir.resolveSibling("cni-path-" + n));
         Files.writeString(cniPath.resolve("host-local"), "#!/bin/sh\n" + dev.cni4j.skel.Delegate.LAUNCHER_MARKER + "\n");
-        Map<String, String> env = Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", "pod-on-node" + n, "CNI_NETNS", pod.toString(),
+        Map<String, String> env = Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", containerId, "CNI_NETNS", pod.toString(),
                 "CNI_IFNAME", "eth0", "CNI_PATH", cniPath.toString());
         var out = new java.io.ByteArrayOutputStream();
         var err = new java.io.ByteArrayOutputStream();
