@@ -28,11 +28,7 @@ public record Bridge(String name, int mtu, String mac, Boolean vlanFiltering, Bo
 
     @Override
     public void encode(MessageBuilder m) {
-        if (mtu > 0) m.attrU32(IFLA_MTU, mtu);
-        if (mac != null) m.attr(IFLA_ADDRESS, Mac.parse(mac));
-        m.attrString(IFLA_IFNAME, name);
-        int info = m.beginNested(IFLA_LINKINFO);
-        m.attrStringUnterminated(IFLA_INFO_KIND, "bridge");
+        int info = LinkMessages.beginNewLink(m, name, mtu, mac, "bridge");
         if (vlanFiltering != null || nfCallIptables != null || nfCallIp6tables != null) {
             int data = m.beginNested(IFLA_INFO_DATA);
             if (vlanFiltering != null) m.attrU8(IFLA_BR_VLAN_FILTERING, vlanFiltering ? 1 : 0);

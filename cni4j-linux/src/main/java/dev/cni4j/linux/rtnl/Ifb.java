@@ -17,10 +17,7 @@ public record Ifb(String name, int mtu) implements LinkSpec {
 
     @Override
     public void encode(MessageBuilder m) {
-        if (mtu > 0) m.attrU32(IFLA_MTU, mtu);
-        m.attrString(IFLA_IFNAME, name);
-        int info = m.beginNested(IFLA_LINKINFO);
-        m.attrStringUnterminated(IFLA_INFO_KIND, "ifb");
+        int info = LinkMessages.beginNewLink(m, name, mtu, null, "ifb");
         m.endNested(info);
     }
 }

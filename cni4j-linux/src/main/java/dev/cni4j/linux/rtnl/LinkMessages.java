@@ -32,6 +32,20 @@ final class LinkMessages {
 
     private LinkMessages() {}
 
+    /**
+     * The attributes every new link starts with, in the order iproute2 sends them (IFLA_MTU,
+     * IFLA_ADDRESS, IFLA_IFNAME), then IFLA_LINKINFO opened with its kind. Returns the LINKINFO
+     * nest for the caller to fill with IFLA_INFO_DATA and close.
+     */
+    static int beginNewLink(MessageBuilder m, String name, int mtu, String mac, String kind) {
+        if (mtu > 0) m.attrU32(IFLA_MTU, mtu);
+        if (mac != null) m.attr(IFLA_ADDRESS, Mac.parse(mac));
+        m.attrString(IFLA_IFNAME, name);
+        int info = m.beginNested(IFLA_LINKINFO);
+        m.attrStringUnterminated(IFLA_INFO_KIND, kind);
+        return info;
+    }
+
     /** A message with nlmsghdr and ifinfomsg written. */
     static MessageBuilder request(int type, int nlFlags, int family, int index, int ifFlags, int change) {
         return new MessageBuilder(type, nlFlags)

@@ -51,11 +51,7 @@ public record Veth(String name, String peerName, NetNs peerNamespace, int mtu, S
     @Override
     public void encode(MessageBuilder m) {
         // attribute order as `ip link add NAME mtu M type veth peer name P mtu M netns X` sends it
-        if (mtu > 0) m.attrU32(IFLA_MTU, mtu);
-        if (mac != null) m.attr(IFLA_ADDRESS, Mac.parse(mac));
-        m.attrString(IFLA_IFNAME, name);
-        int info = m.beginNested(IFLA_LINKINFO);
-        m.attrStringUnterminated(IFLA_INFO_KIND, "veth");
+        int info = LinkMessages.beginNewLink(m, name, mtu, mac, "veth");
         int data = m.beginNested(IFLA_INFO_DATA);
         int peer = m.beginNested(VETH_INFO_PEER);
         m.zeros(IFINFOMSG_LENGTH); // the peer's own struct ifinfomsg

@@ -33,10 +33,7 @@ public record Vxlan(String name, int vni, InetAddress local, int deviceIndex, in
 
     @Override
     public void encode(MessageBuilder m) {
-        if (mtu > 0) m.attrU32(IFLA_MTU, mtu);
-        m.attrString(IFLA_IFNAME, name);
-        int info = m.beginNested(IFLA_LINKINFO);
-        m.attrStringUnterminated(IFLA_INFO_KIND, "vxlan");
+        int info = LinkMessages.beginNewLink(m, name, mtu, null, "vxlan");
         int data = m.beginNested(IFLA_INFO_DATA); // in the order ip's vxlan_parse_opt emits
         if (deviceIndex > 0) m.attrU32(IFLA_VXLAN_LINK, deviceIndex);
         m.attrU32(IFLA_VXLAN_ID, vni);
