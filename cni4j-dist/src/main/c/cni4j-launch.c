@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -108,8 +109,13 @@ int main(int argc __attribute__((unused)), char **argv) {
         if (r > 0) in_len += r;
     } while (r > 0 || (r < 0 && errno == EINTR));
 
-    put32(0x434e4a31); put32(0); /* magic "CNJ1", body length patched below */
+    /* CNI_NETNS stays open while the daemon works: a daemon in another mount namespace (the
+     * agent's container) reaches it as /proc/<our pid>/fd/<fd>, where the path means nothing */
+    const char *netns = getenv("CNI_NETNS");
+    int netns_fd = netns && *netns ? open(netns, O_RDONLY | O_CLOEXEC) : -1;
+    put32(0x434e4a32); put32(0); /* magic "CNJ2", body length patched below */
     put_ns("/proc/self/ns/net"); put_ns("/proc/self/ns/mnt");
+    put32(getpid()); put32((uint32_t)netns_fd);
     blob(type, strlen(type));
     uint32_t count = 0;
     while (environ[count]) count++;

@@ -1,5 +1,6 @@
 package dev.cni4j.daemon;
 
+import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.firewall.Nft;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -31,13 +32,18 @@ import java.util.concurrent.TimeUnit;
  * compiled, instead of a fresh JVM per exec.
  *
  * <p>Security: the socket lives in a root-owned 0700 directory and is 0600, and every peer's
- * credentials (SO_PEERCRED) must be root. It serves only clients in its own network and mount
- * namespaces (plugins act on the runtime's namespace and resolve {@code CNI_NETNS} and data
- * paths in its mount namespace); others are declined and their launcher runs the standalone
- * plugin. Each request runs on its own platform thread, so a slow pod never blocks another and
+ * credentials (SO_PEERCRED) must be root. It serves only clients in its own network namespace
+ * (plugins act on the runtime's namespace) and, by default, its own mount namespace (plugins
+ * resolve {@code CNI_NETNS} and data paths there); others are declined and their launcher runs
+ * the standalone plugin. With {@link Options#otherMountNamespaces} (the node agent in its
+ * container, whose host paths are mounted at the same places) a client in another mount
+ * namespace is served too: its {@code CNI_NETNS} is reached through the launcher's open fd,
+ * {@code /proc/<pid>/fd/<n>}, once that pid is verified to be in the client's namespaces.
+ * Each request runs on its own platform thread, so a slow pod never blocks another and
  * namespace switches inside plugins cannot leak between requests.
  *
- * <p>Usage: {@code cni4j-daemon [--socket PATH] [--max-requests N] [--no-warm-up] [--warm-up-in-namespaces]};
+ * <p>Usage: {@code cni4j-daemon [--socket PATH] [--max-requests N] [--no-warm-up] [--warm-up-in-namespaces]
+ * [--exec-nft] [--other-mount-namespaces]};
  * the socket defaults to {@code $CNI4J_SOCKET}, else {@value #DEFAULT_SOCKET}. Requests beyond
  * {@code --max-requests} at once (default 64) are declined, so their launchers run standalone.
  */
@@ -58,14 +64,37 @@ public final class Daemon implements AutoCloseable {
     private final PrintStream log;
     private final Thread acceptor;
 
-    private Daemon(Path socket, ServerSocketChannel server, int maxRequests, PrintStream log) {
-        this.socket = socket;
+    private final NetNs nodeNetns;
+
+    /**
+     * How a daemon serves.
+     *
+     * @param socket               the Unix socket to bind
+     * @param maxRequests          requests at once; more are declined (their launchers run standalone)
+     * @param log                  where one line per request and problems go
+     * @param nodeNetns            the network namespace plugins run in and clients must be in, null
+     *                             for the starting thread's (tests run one agent per node namespace)
+     * @param otherMountNamespaces serve clients in other mount namespaces (see the class comment)
+     * @param observer             told of every request, for metrics
+     */
+    public record Options(Path socket, int maxRequests, PrintStream log, Path nodeNetns, boolean otherMountNamespaces,
+                          RequestObserver observer) {
+        /** Defaults: 64 requests at once, log to stderr, this thread's namespaces, no observer. */
+        public static Options of(Path socket) {
+            return new Options(socket, 64, System.err, null, false, RequestObserver.NONE);
+        }
+    }
+
+    private Daemon(Options o, ServerSocketChannel server, NetNs nodeNetns) {
+        this.socket = o.socket();
         this.server = server;
-        this.maxRequests = maxRequests;
+        this.maxRequests = o.maxRequests();
         this.slots = new Semaphore(maxRequests);
-        this.log = log;
+        this.log = o.log();
+        this.nodeNetns = nodeNetns;
         this.timeouts = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("cni4j-timeouts").unstarted(r));
-        this.runner = new RequestRunner(Namespaces.ofCurrentThread(), rootUser(), slots, timeouts, log);
+        Namespaces served = nodeNetns == null ? Namespaces.ofCurrentThread() : Namespaces.of(nodeNetns.path());
+        this.runner = new RequestRunner(served, nodeNetns, o.otherMountNamespaces(), rootUser(), slots, timeouts, log, o.observer());
         this.acceptor = Thread.ofPlatform().name("cni4j-accept").unstarted(this::acceptLoop);
     }
 
@@ -75,6 +104,7 @@ public final class Daemon implements AutoCloseable {
         boolean warmUp = true;
         boolean warmUpInNamespaces = false;
         boolean libnftables = true;
+        boolean otherMounts = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--socket" -> path = args[++i];
@@ -82,8 +112,9 @@ public final class Daemon implements AutoCloseable {
                 case "--no-warm-up" -> warmUp = false;
                 case "--warm-up-in-namespaces" -> warmUpInNamespaces = true;
                 case "--exec-nft" -> libnftables = false;
+                case "--other-mount-namespaces" -> otherMounts = true;
                 default -> {
-                    System.err.println("usage: cni4j-daemon [--socket PATH] [--max-requests N] [--no-warm-up] [--warm-up-in-namespaces] [--exec-nft]");
+                    System.err.println("usage: cni4j-daemon [--socket PATH] [--max-requests N] [--no-warm-up] [--warm-up-in-namespaces] [--exec-nft] [--other-mount-namespaces]");
                     System.exit(2);
                 }
             }
@@ -99,7 +130,8 @@ public final class Daemon implements AutoCloseable {
             WarmUp.inNamespaces();
         }
         String nft = libnftables ? useLibNftables() : "nft exec'd";
-        Daemon daemon = start(Path.of(path), max, System.err);
+        Options o = Options.of(Path.of(path));
+        Daemon daemon = start(new Options(o.socket(), max, o.log(), null, otherMounts, RequestObserver.NONE));
         if (warmUp) {
             daemon.callItself(); // the connection path is cold too: SO_PEERCRED, the first thread
         }
@@ -113,7 +145,7 @@ public final class Daemon implements AutoCloseable {
      * context for this (the node's) namespace is created now (~13 ms). After the warm-up in
      * namespaces, so no context is left for those. Standalone plugins keep exec'ing nft.
      */
-    private static String useLibNftables() {
+    public static String useLibNftables() {
         try {
             Nft.useLibrary(true);
             Nft.Result r = Nft.tryRun("list tables", "-j");
@@ -124,20 +156,39 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
+    /**
+     * Loads and compiles the plugins' common paths (VERSION, config parsing, error paths, the
+     * first FFM calls), changing nothing: worth a second or two before the first pod is served.
+     */
+    public static void warmUp() {
+        WarmUp.run();
+    }
+
     /** Binds the socket (creating its 0700 directory if needed) and starts accepting. */
     public static Daemon start(Path socket, int maxRequests, PrintStream log) throws IOException {
-        socket = socket.toAbsolutePath();
+        Options o = Options.of(socket);
+        return start(new Options(socket, maxRequests, log, null, false, o.observer()));
+    }
+
+    /** Binds the socket (creating its 0700 directory if needed) and starts accepting. */
+    public static Daemon start(Options options) throws IOException {
+        Path socket = options.socket().toAbsolutePath();
         prepareDirectory(socket.getParent());
         removeStaleSocket(socket);
+        NetNs nodeNetns = options.nodeNetns() == null ? null : NetNs.open(options.nodeNetns());
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             server.bind(UnixDomainSocketAddress.of(socket), 128);
             Files.setPosixFilePermissions(socket, SOCKET_MODE);
         } catch (IOException e) {
             server.close();
+            if (nodeNetns != null) {
+                nodeNetns.close();
+            }
             throw e;
         }
-        Daemon d = new Daemon(socket, server, maxRequests, log);
+        Daemon d = new Daemon(new Options(socket, options.maxRequests(), options.log(), options.nodeNetns(),
+                options.otherMountNamespaces(), options.observer()), server, nodeNetns);
         d.acceptor.start();
         return d;
     }
@@ -196,6 +247,9 @@ public final class Daemon implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         timeouts.shutdownNow();
+        if (nodeNetns != null) {
+            nodeNetns.close();
+        }
     }
 
     private static void prepareDirectory(Path dir) throws IOException {

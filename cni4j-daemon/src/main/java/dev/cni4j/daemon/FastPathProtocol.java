@@ -12,13 +12,16 @@ import java.util.Map;
  *
  * <pre>
  * request                               reply
- *   0  u32 magic "CNJ1"                   u8  'D' declined: nothing ran, the launcher falls back
+ *   0  u32 magic "CNJ2"                   u8  'D' declined: nothing ran, the launcher falls back
  *   4  u32 body length (at most MAX)      u8  'A' accepted: the plugin runs; then, when it is done:
  *   8  body:                                  u32 exit code
  *        u64 st_dev, u64 st_ino of the        blob stdout
  *            client's /proc/self/ns/net       blob stderr
  *        u64 st_dev, u64 st_ino of the
  *            client's /proc/self/ns/mnt
+ *        u32 the launcher's pid            (CNJ2 only; "CNJ1" requests, from launchers
+ *        s32 its fd open on CNI_NETNS,      of 0.1.0, lack these two fields)
+ *            -1 if none
  *        blob plugin type
  *        u32 count, count blobs "NAME=value"
  *        blob stdin
@@ -26,9 +29,13 @@ import java.util.Map;
  *
  * A launcher that reads 'D', or the end of the stream before any byte, knows nothing ran and may
  * run the standalone plugin instead; after 'A' it must not, since the operation may have happened.
+ * The pid and fd let a daemon in another mount namespace (the agent's container) reach the pod's
+ * namespace as {@code /proc/<pid>/fd/<fd>}: CNI_NETNS is a path in the launcher's mount namespace.
  */
 public final class FastPathProtocol {
-    public static final int MAGIC = 0x434e4a31; // "CNJ1"
+    public static final int MAGIC = 0x434e4a32; // "CNJ2"
+    /** The 0.1.0 launcher's requests: no pid and fd. */
+    public static final int MAGIC_V1 = 0x434e4a31; // "CNJ1"
     /** Requests above this are declined (the launcher falls back): bounds the daemon's memory per request. */
     public static final int MAX_BODY = 1 << 20;
     public static final int HEADER = 8;
@@ -39,8 +46,15 @@ public final class FastPathProtocol {
     public record NsId(long dev, long ino) {
     }
 
-    /** One decoded request. {@code env} keeps the client's order. */
-    public record Request(NsId netns, NsId mntns, String type, Map<String, String> env, byte[] stdin) {
+    /**
+     * One decoded request. {@code env} keeps the client's order; {@code pid} is 0 and
+     * {@code netnsFd} -1 when the launcher did not send them.
+     */
+    public record Request(NsId netns, NsId mntns, int pid, int netnsFd, String type, Map<String, String> env, byte[] stdin) {
+        /** A request without the launcher's pid and netns fd, as Java clients in the daemon's namespaces send. */
+        public Request(NsId netns, NsId mntns, String type, Map<String, String> env, byte[] stdin) {
+            this(netns, mntns, 0, -1, type, env, stdin);
+        }
     }
 
     private FastPathProtocol() {
@@ -49,7 +63,7 @@ public final class FastPathProtocol {
     /** Reads the body length from an 8-byte header; throws if the magic is wrong or the body too large. */
     public static int bodyLength(ByteBuffer header) {
         int magic = header.getInt(0);
-        if (magic != MAGIC) {
+        if (magic != MAGIC && magic != MAGIC_V1) {
             throw new ProtocolException("bad magic 0x" + Integer.toHexString(magic));
         }
         int length = header.getInt(4);
@@ -59,11 +73,18 @@ public final class FastPathProtocol {
         return length;
     }
 
-    /** Decodes a body (everything after the header). */
+    /** Decodes a "CNJ2" body (everything after the header). */
     public static Request decode(ByteBuffer body) {
+        return decode(MAGIC, body);
+    }
+
+    /** Decodes a body of the version {@code magic} names (the header's first field). */
+    public static Request decode(int magic, ByteBuffer body) {
         try {
             NsId net = new NsId(body.getLong(), body.getLong());
             NsId mnt = new NsId(body.getLong(), body.getLong());
+            int pid = magic == MAGIC_V1 ? 0 : body.getInt();
+            int netnsFd = magic == MAGIC_V1 ? -1 : body.getInt();
             String type = new String(blob(body), StandardCharsets.UTF_8);
             int count = body.getInt();
             if (count < 0 || count > body.remaining() / 4) {
@@ -81,7 +102,7 @@ public final class FastPathProtocol {
             if (body.hasRemaining()) {
                 throw new ProtocolException(body.remaining() + " bytes after the request");
             }
-            return new Request(net, mnt, type, env, stdin);
+            return new Request(net, mnt, pid, netnsFd, type, env, stdin);
         } catch (BufferUnderflowException e) {
             throw new ProtocolException("truncated request");
         }
@@ -92,13 +113,14 @@ public final class FastPathProtocol {
         byte[] type = r.type().getBytes(StandardCharsets.UTF_8);
         byte[][] env = r.env().entrySet().stream()
                 .map(e -> (e.getKey() + "=" + e.getValue()).getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
-        int size = 32 + 4 + type.length + 4 + 4 + r.stdin().length;
+        int size = 40 + 4 + type.length + 4 + 4 + r.stdin().length;
         for (byte[] e : env) {
             size += 4 + e.length;
         }
         ByteBuffer b = ByteBuffer.allocate(HEADER + size);
         b.putInt(MAGIC).putInt(size);
         b.putLong(r.netns().dev()).putLong(r.netns().ino()).putLong(r.mntns().dev()).putLong(r.mntns().ino());
+        b.putInt(r.pid()).putInt(r.netnsFd());
         b.putInt(type.length).put(type).putInt(env.length);
         for (byte[] e : env) {
             b.putInt(e.length).put(e);

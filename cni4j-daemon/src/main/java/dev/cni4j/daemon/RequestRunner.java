@@ -2,7 +2,10 @@ package dev.cni4j.daemon;
 
 import dev.cni4j.daemon.FastPathProtocol.ProtocolException;
 import dev.cni4j.daemon.FastPathProtocol.Request;
+import dev.cni4j.daemon.RequestObserver.Decline;
+import dev.cni4j.linux.NetNs;
 import dev.cni4j.plugins.Main;
+import dev.cni4j.plugins.common.PodNetns;
 import dev.cni4j.skel.Plugin;
 import dev.cni4j.skel.PluginMain;
 import java.io.ByteArrayInputStream;
@@ -12,12 +15,14 @@ import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 
@@ -29,54 +34,70 @@ import jdk.net.UnixDomainPrincipal;
  */
 final class RequestRunner {
     private final Namespaces own;
+    private final NetNs nodeNetns;
+    private final boolean otherMountNamespaces;
     private final UserPrincipal root;
     private final Semaphore slots;
     private final ScheduledExecutorService timeouts;
     private final PrintStream log;
+    private final RequestObserver observer;
 
-    RequestRunner(Namespaces own, UserPrincipal root, Semaphore slots, ScheduledExecutorService timeouts, PrintStream log) {
+    RequestRunner(Namespaces own, NetNs nodeNetns, boolean otherMountNamespaces, UserPrincipal root, Semaphore slots,
+                  ScheduledExecutorService timeouts, PrintStream log, RequestObserver observer) {
         this.own = own;
+        this.nodeNetns = nodeNetns;
+        this.otherMountNamespaces = otherMountNamespaces;
         this.root = root;
         this.slots = slots;
         this.timeouts = timeouts;
         this.log = log;
+        this.observer = observer;
+    }
+
+    /**
+     * Where a served request's CNI_NETNS is opened: its own path (same mount namespace), the
+     * launcher's fd on it, or nowhere (the launcher could not open it).
+     */
+    private record NetnsLocation(boolean substituted, Path actual) {
+        static final NetnsLocation AS_GIVEN = new NetnsLocation(false, null);
     }
 
     void serve(SocketChannel client) {
         try (client) {
             UnixDomainPrincipal peer = client.getOption(ExtendedSocketOptions.SO_PEERCRED);
             if (!root.equals(peer.user())) {
-                decline(client, "peer " + peer.user().getName() + " is not root");
+                decline(client, Decline.NOT_ROOT, "peer " + peer.user().getName() + " is not root");
                 return;
             }
             Request request;
             try {
                 request = read(client);
             } catch (ProtocolException e) {
-                decline(client, e.getMessage());
+                decline(client, Decline.BAD_REQUEST, e.getMessage());
                 return;
             }
             if (request == null) {
                 return; // timed out or closed: nothing to answer
             }
-            if (!own.serves(request.netns(), request.mntns())) {
-                decline(client, "client in another network or mount namespace");
+            NetnsLocation netns = locate(request);
+            if (netns == null) {
+                decline(client, Decline.OTHER_NAMESPACE, "client in another network or mount namespace");
                 return;
             }
             Plugin plugin = Main.plugin(request.type());
             if (plugin == null) {
-                decline(client, "unknown plugin type \"" + request.type() + "\"");
+                decline(client, Decline.UNKNOWN_TYPE, "unknown plugin type \"" + request.type() + "\"");
                 return;
             }
             if (!slots.tryAcquire()) {
-                decline(client, "busy");
+                decline(client, Decline.BUSY, "busy");
                 return;
             }
             try {
                 // Only after 'A' reached the socket may the plugin run: before it, the launcher
                 // is free to fall back, and the operation must not happen twice.
                 client.write(ByteBuffer.wrap(new byte[] {FastPathProtocol.ACCEPTED}));
-                run(client, plugin, request);
+                run(client, plugin, request, netns);
             } finally {
                 slots.release();
             }
@@ -87,18 +108,45 @@ final class RequestRunner {
         }
     }
 
-    private void run(SocketChannel client, Plugin plugin, Request request) {
+    /**
+     * Where this request's CNI_NETNS is to be opened, or null if the client is not one this
+     * daemon serves. A client in another mount namespace is served only when allowed and when
+     * its pid is verifiably the launcher's; its netns path is then reached through its fd.
+     */
+    private NetnsLocation locate(Request request) {
+        if (!own.net().equals(request.netns())) {
+            return null;
+        }
+        if (own.mnt().equals(request.mntns())) {
+            return NetnsLocation.AS_GIVEN;
+        }
+        if (!otherMountNamespaces || !Namespaces.processIsIn(request.pid(), request.netns(), request.mntns())) {
+            return null;
+        }
+        String netns = request.env().getOrDefault("CNI_NETNS", "");
+        if (netns.isEmpty()) {
+            return NetnsLocation.AS_GIVEN;
+        }
+        return new NetnsLocation(true, request.netnsFd() < 0 ? null : Path.of("/proc/" + request.pid() + "/fd/" + request.netnsFd()));
+    }
+
+    private void run(SocketChannel client, Plugin plugin, Request request, NetnsLocation netns) {
         long t0 = System.nanoTime();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exit;
         try (PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            exit = PluginMain.run(plugin, request.env(), new ByteArrayInputStream(request.stdin()), out, errStream);
+            Supplier<Integer> plugins = () -> PluginMain.run(plugin, request.env(), new ByteArrayInputStream(request.stdin()), out, errStream);
+            Supplier<Integer> located = !netns.substituted() ? plugins
+                    : () -> PodNetns.locatedAt(request.env().get("CNI_NETNS"), netns.actual(), plugins);
+            exit = nodeNetns == null ? located.get() : nodeNetns.run(located::get);
         }
-        String what = request.type() + " " + request.env().getOrDefault("CNI_COMMAND", "") + " "
-                + request.env().getOrDefault("CNI_CONTAINERID", "");
+        String command = request.env().getOrDefault("CNI_COMMAND", "");
+        String what = request.type() + " " + command + " " + request.env().getOrDefault("CNI_CONTAINERID", "");
+        long nanos = System.nanoTime() - t0;
+        observer.served(request.type(), command, exit, nanos);
         // Logged before replying: once the launcher has its answer, the daemon may be stopped.
-        log.printf("cni4j-daemon: served %s exit=%d %.1f ms%n", what, exit, (System.nanoTime() - t0) / 1e6);
+        log.printf("cni4j-daemon: served %s exit=%d %.1f ms%n", what, exit, nanos / 1e6);
         ScheduledFuture<?> deadline = closeAfter(client, Daemon.IO_TIMEOUT); // a client that stops reading
         try {
             write(client, FastPathProtocol.result(exit, out.toByteArray(), err.toByteArray()));
@@ -121,7 +169,7 @@ final class RequestRunner {
             if (!readFully(client, body)) {
                 return null;
             }
-            return FastPathProtocol.decode(body.flip());
+            return FastPathProtocol.decode(header.getInt(0), body.flip());
         } catch (IOException e) {
             if (!client.isOpen()) {
                 log.println("cni4j-daemon: dropped a client that sent no request within " + Daemon.IO_TIMEOUT.toSeconds() + " s");
@@ -144,7 +192,8 @@ final class RequestRunner {
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void decline(SocketChannel client, String why) {
+    private void decline(SocketChannel client, Decline reason, String why) {
+        observer.declined(reason);
         log.println("cni4j-daemon: declined: " + why);
         try {
             client.write(ByteBuffer.wrap(new byte[] {FastPathProtocol.DECLINED}));

@@ -1,0 +1,34 @@
+package dev.cni4j.daemon;
+
+/**
+ * Told about every request the daemon ends, for metrics (the node agent's Prometheus counters
+ * and latency histogram). Called on the request's thread after the plugin returned and before
+ * the reply is written, so it must be quick and must not throw.
+ */
+public interface RequestObserver {
+    RequestObserver NONE = new RequestObserver() {
+        @Override
+        public void served(String type, String command, int exitCode, long nanos) {
+        }
+
+        @Override
+        public void declined(Decline reason) {
+        }
+    };
+
+    /** Why a request was declined (its launcher ran the standalone plugin instead). */
+    enum Decline {
+        NOT_ROOT, BAD_REQUEST, OTHER_NAMESPACE, UNKNOWN_TYPE, BUSY;
+
+        /** The metric label: "not_root", "other_namespace", ... */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** A plugin ran: its type, CNI_COMMAND, exit code (0 success, 1 a CNI error) and wall time. */
+    void served(String type, String command, int exitCode, long nanos);
+
+    /** A request was declined before anything ran. */
+    void declined(Decline reason);
+}
