@@ -24,6 +24,7 @@ public final class Agent implements AutoCloseable {
     private Rtnl rtnl;
     private NodeWatcher watcher;
     private Reconciler reconciler;
+    private FastPath fastPath;
 
     private Agent(AgentConfig config, JsonLog log) {
         this.log = log;
@@ -40,6 +41,9 @@ public final class Agent implements AutoCloseable {
         JsonLog log = new JsonLog(config.nodeName());
         Agent a = new Agent(config, log);
         a.status.configProblems(config.problems());
+        if (config.valid() && config.fastPathSocket() != null) {
+            a.fastPath = FastPath.start(config, log, a.metrics.pluginCalls);
+        }
         if (!config.valid()) {
             log.error("invalid configuration; serving /readyz only", "problems", config.problems());
             a.status.apiProblem(null);
@@ -124,6 +128,7 @@ public final class Agent implements AutoCloseable {
         log.info("stopping; routes and pod networking left in place");
         if (watcher != null) watcher.close();
         if (reconciler != null) reconciler.close();
+        if (fastPath != null) fastPath.close();
         health.close();
         if (rtnl != null) rtnl.close();
         if (ns != null) ns.close();

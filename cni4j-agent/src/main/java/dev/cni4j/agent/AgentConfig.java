@@ -36,13 +36,17 @@ import java.util.Properties;
  * @param firewall          "auto", "nftables", "iptables" or "none" (no masquerade)
  * @param hostLocalDataDir  host-local's data dir, read for the IPAM metric
  * @param netns             node network namespace to program, null for the agent's own (production)
+ * @param fastPathSocket    where the agent serves the plugins' calls (the dist/bin launchers' fast
+ *                          path, /run/cni4j/cni.sock), null ("off", the default) for none
+ * @param fastPathOtherMountNamespaces serve launchers in other mount namespaces (the agent in a
+ *                          container, with the node's CNI paths mounted at the same places)
  * @param problems          what is wrong with the settings; empty when valid
  */
 public record AgentConfig(String nodeName, String backend, Path confDir, Path binDir, String conflistName,
                           Path conflistFile, String networkName, Cidr clusterCidr, Path podCidrFile,
                           String vtepDevice, int vni, int vxlanPort, String underlayInterface, String publicIp,
                           String healthAddress, int resyncSeconds, String firewall, Path hostLocalDataDir,
-                          Path netns, List<String> problems) {
+                          Path netns, Path fastPathSocket, boolean fastPathOtherMountNamespaces, List<String> problems) {
     public static final List<String> BACKENDS = List.of("host-gw", "vxlan");
 
     /** Reads {@code file} (if not null) and overlays the environment. */
@@ -66,7 +70,8 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
 
     static final List<String> KEYS = List.of("nodeName", "backend", "confDir", "binDir", "conflistName",
             "conflistFile", "networkName", "clusterCidr", "podCidrFile", "vtepDevice", "vni", "vxlanPort",
-            "underlayInterface", "publicIp", "healthAddress", "resyncSeconds", "firewall", "hostLocalDataDir", "netns");
+            "underlayInterface", "publicIp", "healthAddress", "resyncSeconds", "firewall", "hostLocalDataDir", "netns",
+            "fastPathSocket", "fastPathOtherMountNamespaces");
 
     /** "clusterCidr" → "CNI4J_CLUSTER_CIDR"; "nodeName" → "NODE_NAME" (the downward API's usual name). */
     static String envName(String key) {
@@ -92,6 +97,10 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
         if (!List.of("auto", "nftables", "iptables", "none").contains(firewall)) {
             problems.add("unknown firewall \"" + firewall + "\" (auto, nftables, iptables, none)");
         }
+        String fastPath = v.getOrDefault("fastPathSocket", "off");
+        if (!fastPath.equals("off") && !fastPath.startsWith("/")) problems.add("fastPathSocket: \"" + fastPath + "\" is not an absolute path or \"off\"");
+        String otherMounts = v.getOrDefault("fastPathOtherMountNamespaces", "false");
+        if (!List.of("true", "false").contains(otherMounts)) problems.add("fastPathOtherMountNamespaces: \"" + otherMounts + "\" is not true or false");
         return new AgentConfig(node, backend,
                 Path.of(v.getOrDefault("confDir", "/etc/cni/net.d")),
                 Path.of(v.getOrDefault("binDir", "/opt/cni/bin")),
@@ -106,6 +115,7 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
                 number(v, "resyncSeconds", 30, problems), firewall,
                 Path.of(v.getOrDefault("hostLocalDataDir", "/var/lib/cni/networks")),
                 v.containsKey("netns") ? Path.of(v.get("netns")) : null,
+                fastPath.equals("off") ? null : Path.of(fastPath), otherMounts.equals("true"),
                 List.copyOf(problems));
     }
 

@@ -19,6 +19,7 @@ public final class Metrics {
     final AtomicLong nodesSkipped = new AtomicLong();
     volatile double lastReconcileSeconds;
     volatile double lastReconcileTimestamp;
+    final PluginCallMetrics pluginCalls = new PluginCallMetrics();
     private final AgentStatus status;
     private final Path hostLocalDataDir;
 
@@ -47,6 +48,7 @@ public final class Metrics {
         header(b, "cni4j_ipam_allocated_ips", "gauge", "host-local reservations per network (files in its data dir).");
         ipamUsage().forEach((net, n) ->
                 b.append("cni4j_ipam_allocated_ips{network=\"").append(escape(net)).append("\"} ").append(n).append('\n'));
+        pluginCalls.render(b);
         return b.toString();
     }
 
@@ -77,12 +79,12 @@ public final class Metrics {
         b.append(name).append(' ').append(v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v)).append('\n');
     }
 
-    private static void header(StringBuilder b, String name, String type, String help) {
+    static void header(StringBuilder b, String name, String type, String help) {
         b.append("# HELP ").append(name).append(' ').append(help).append('\n');
         b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
     }
 
-    private static String escape(String s) {
+    static String escape(String s) {
         return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
     }
 }

@@ -116,24 +116,35 @@ final class SimulatedCluster implements AutoCloseable {
     String addPodWithPlugins(int n, Path conflist, Path dataDir, String containerId) throws IOException {
         Path pod = net.newPod();
         pods.put(n, pod);
+        byte[] conf = bridgeConf(conflist, dataDir);
+        Map<String, String> env = bridgeEnv("ADD", containerId, pod, n, dataDir);
+        var out = new java.io.ByteArrayOutputStream();
+        var err = new java.io.ByteArrayOutputStream();
+        int rc = net.runIn(nodes.get(n), () -> dev.cni4j.skel.PluginMain.run(dev.cni4j.plugins.Main.plugin("bridge"), env,
+                new java.io.ByteArrayInputStream(conf), out, new java.io.PrintStream(err, true)));
+        String result = out.toString(StandardCharsets.UTF_8);
+        if (rc != 0) throw new IllegalStateException("bridge ADD failed: " + result + err);
+        String cidr = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper().readTree(result).get("ips").get(0).get("address").asString();
+        return cidr.substring(0, cidr.indexOf('/'));
+    }
+
+    /** The first plugin (bridge) of {@code conflist} as a single network config, reservations in {@code dataDir}. */
+    static byte[] bridgeConf(Path conflist, Path dataDir) throws IOException {
         var mapper = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper();
         var list = (tools.jackson.databind.node.ObjectNode) mapper.readTree(Files.readString(conflist));
         var conf = (tools.jackson.databind.node.ObjectNode) list.get("plugins").get(0);
         conf.put("cniVersion", list.get("cniVersion").asString());
         conf.put("name", list.get("name").asString());
         ((tools.jackson.databind.node.ObjectNode) conf.get("ipam")).put("dataDir", dataDir.toString());
+        return mapper.writeValueAsBytes(conf);
+    }
+
+    /** A runtime's environment for the bridge plugin; host-local found in CNI_PATH as one of our launchers (in-process). */
+    static Map<String, String> bridgeEnv(String command, String containerId, Path pod, int n, Path dataDir) throws IOException {
         Path cniPath = Files.createDirectories(dataDir.resolveSibling("cni-path-" + n));
         Files.writeString(cniPath.resolve("host-local"), "#!/bin/sh\n" + dev.cni4j.skel.Delegate.LAUNCHER_MARKER + "\n");
-        Map<String, String> env = Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", containerId, "CNI_NETNS", pod.toString(),
+        return Map.of("CNI_COMMAND", command, "CNI_CONTAINERID", containerId, "CNI_NETNS", pod.toString(),
                 "CNI_IFNAME", "eth0", "CNI_PATH", cniPath.toString());
-        var out = new java.io.ByteArrayOutputStream();
-        var err = new java.io.ByteArrayOutputStream();
-        int rc = net.runIn(nodes.get(n), () -> dev.cni4j.skel.PluginMain.run(dev.cni4j.plugins.Main.plugin("bridge"), env,
-                new java.io.ByteArrayInputStream(mapper.writeValueAsBytes(conf)), out, new java.io.PrintStream(err, true)));
-        String result = out.toString(StandardCharsets.UTF_8);
-        if (rc != 0) throw new IllegalStateException("bridge ADD failed: " + result + err);
-        String cidr = mapper.readTree(result).get("ips").get(0).get("address").asString();
-        return cidr.substring(0, cidr.indexOf('/'));
     }
 
     /** One ping from namespace {@code from}; true if answered. */
