@@ -58,7 +58,7 @@ public final class Agent implements AutoCloseable {
         ns = config.netns() != null ? NetNs.open(config.netns()) : NetNs.current();
         rtnl = Rtnl.open(ns);
         ensureForwarding();
-        RouteBackend backend = config.backend().equals("host-gw") ? new HostGwBackend(rtnl) : new VxlanBackend(rtnl, config);
+        RouteBackend backend = config.backend().equals("host-gw") ? new HostGwBackend(rtnl, config.vtepDevice()) : new VxlanBackend(rtnl, config);
         EgressMasquerade masq = config.firewall().equals("none") ? null : new EgressMasquerade(firewall(config.firewall()), config.clusterCidr());
         var parts = new Reconciler.Parts(config, backend, masq, new PodCidrFile(config.podCidrFile()),
                 new CniInstaller(config.binDir(), config.confDir(), config.conflistName()), new NodeAnnotator(client),

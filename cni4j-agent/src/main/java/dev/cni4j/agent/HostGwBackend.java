@@ -1,6 +1,7 @@
 package dev.cni4j.agent;
 
 import dev.cni4j.linux.LinuxException;
+import dev.cni4j.linux.rtnl.Link;
 import dev.cni4j.linux.rtnl.Route;
 import dev.cni4j.linux.rtnl.Rtnl;
 
@@ -16,10 +17,15 @@ import java.util.Set;
  */
 public final class HostGwBackend implements RouteBackend {
     private final Rtnl rtnl;
+    private final String vtepDevice;
 
-    /** @param rtnl handle bound to the node's network namespace */
-    public HostGwBackend(Rtnl rtnl) {
+    /**
+     * @param rtnl       handle bound to the node's network namespace
+     * @param vtepDevice the vxlan backend's device name: removed if an earlier vxlan run left it
+     */
+    public HostGwBackend(Rtnl rtnl, String vtepDevice) {
         this.rtnl = rtnl;
+        this.vtepDevice = vtepDevice;
     }
 
     @Override
@@ -29,7 +35,23 @@ public final class HostGwBackend implements RouteBackend {
 
     @Override
     public Map<String, String> setUp(ClusterNode self) {
+        removeLeftoverVtep();
         return Map.of();
+    }
+
+    /**
+     * After a switch from vxlan: its device would keep answering VXLAN from peers still on vxlan
+     * and hold routes nobody maintains. Deleting it takes its fdb and neighbour entries and the
+     * routes through it along; sync then routes the peers the host-gw way.
+     */
+    private void removeLeftoverVtep() {
+        Link dev = rtnl.links().get(vtepDevice).orElse(null);
+        if (dev == null || !"vxlan".equals(dev.kind())) return; // never delete a link that is not ours to delete
+        try {
+            rtnl.links().delete(dev.index());
+        } catch (LinuxException e) {
+            if (!e.isNotFound()) throw e;
+        }
     }
 
     @Override
