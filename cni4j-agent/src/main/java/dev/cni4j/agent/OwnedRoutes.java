@@ -22,35 +22,48 @@ final class OwnedRoutes {
 
     private OwnedRoutes() {}
 
-    /** {@code ip route replace DST via GW dev OIF onlink proto 75}. */
+    /** {@code ip route replace DST via GW dev OIF onlink proto 75}, IPv4 or IPv6 (as {@code dst}). */
     static void replaceOnlink(Rtnl rtnl, Cidr dst, InetAddress gateway, int oif) {
+        if (dst.isIPv4() != gateway instanceof java.net.Inet4Address) {
+            throw new IllegalArgumentException("route " + dst + " via " + gateway.getHostAddress() + ": families differ");
+        }
         MessageBuilder m = new MessageBuilder(RTM_NEWROUTE, NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_REPLACE)
-                .u8(Rtnl.AF_INET).u8(dst.prefixLength()).u8(0).u8(0)
+                .u8(dst.isIPv4() ? Rtnl.AF_INET : Rtnl.AF_INET6).u8(dst.prefixLength()).u8(0).u8(0)
                 .u8(Route.TABLE_MAIN).u8(RouteBackend.ROUTE_PROTOCOL).u8(Route.SCOPE_UNIVERSE).u8(Route.TYPE_UNICAST)
                 .u32(RTNH_F_ONLINK);
         m.attrAddress(RTA_DST, dst.network()).attrAddress(RTA_GATEWAY, gateway).attrU32(RTA_OIF, oif);
         rtnl.socket().execute(m, "replace route " + dst + " via " + gateway.getHostAddress() + " dev #" + oif + " onlink");
     }
 
-    /** Deletes owned IPv4 routes whose destination is not in {@code wanted}; returns how many. */
+    /**
+     * Deletes owned IPv4 and IPv6 routes whose destination (as {@link Cidr#toString}, e.g.
+     * "10.244.2.0/24" or "fd00:10:244:2::/64") is not in {@code wanted}; returns how many.
+     */
     static int deleteExcept(Rtnl rtnl, Set<String> wanted, List<String> errors) {
         int removed = 0;
-        List<Route> all;
-        try {
-            all = rtnl.routes().list(Rtnl.AF_INET);
-        } catch (LinuxException e) {
-            errors.add("list routes: " + e.getMessage());
-            return 0;
-        }
-        for (Route r : all) {
-            if (r.protocol() != RouteBackend.ROUTE_PROTOCOL || wanted.contains(r.destinationText())) continue;
+        for (int family : new int[] {Rtnl.AF_INET, Rtnl.AF_INET6}) {
+            List<Route> all;
             try {
-                rtnl.routes().delete(r);
-                removed++;
+                all = rtnl.routes().list(family);
             } catch (LinuxException e) {
-                if (!e.isNotFound()) errors.add("delete route " + r.destinationText() + ": " + e.getMessage());
+                errors.add("list routes: " + e.getMessage());
+                continue;
+            }
+            for (Route r : all) {
+                if (r.protocol() != RouteBackend.ROUTE_PROTOCOL || wanted.contains(destination(r))) continue;
+                try {
+                    rtnl.routes().delete(r);
+                    removed++;
+                } catch (LinuxException e) {
+                    if (!e.isNotFound()) errors.add("delete route " + destination(r) + ": " + e.getMessage());
+                }
             }
         }
         return removed;
+    }
+
+    /** In Cidr's form: the kernel layer writes IPv6 the JDK's long way ("fd00:0:0:0:0:0:0:0/64"). */
+    private static String destination(Route r) {
+        return new Cidr(r.destination(), r.prefixLength()).toString();
     }
 }
