@@ -52,6 +52,14 @@ class DualStackPrivilegedTest {
                 assertEquals(List.of("fd00:10:244:1::/64 via fd00:50::1"), ownedIpv6Routes(cluster.nodes.get(2)));
                 podsTalk(cluster, dir, 2);
                 dropIpv6PodCidr(api, cluster, 2);
+                // a dual-stack node without an IPv6 InternalIP: its IPv4 range is routed, the IPv6 one reported
+                api.create(MockCluster.dualStackNode("node4", "10.244.4.0/24", podCidrV6(4), "192.168.50.4", null));
+                Agent a1 = agents.get(1);
+                assertTrue(await(Duration.ofSeconds(5), () -> a1.status().warnings().contains(
+                        "node node4 pending: IPv6 podCIDR fd00:10:244:4::/64 not routed: the node has no IPv6 InternalIP")),
+                        a1.status().warnings().toString());
+                assertTrue(SimulatedCluster.routes(cluster.nodes.get(1)).contains("10.244.4.0/24"));
+                assertTrue(a1.status().ready());
             } finally {
                 agents.values().forEach(Agent::close);
             }
