@@ -1,7 +1,6 @@
 package dev.cni4j.agent;
 
 import dev.cni4j.linux.NetNs;
-import dev.cni4j.linux.Sysctl;
 import dev.cni4j.linux.firewall.FirewallBackend;
 import dev.cni4j.linux.firewall.IptablesBackend;
 import dev.cni4j.linux.firewall.NftablesBackend;
@@ -61,10 +60,11 @@ public final class Agent implements AutoCloseable {
     private void startWorking(AgentConfig config, KubernetesClient client) {
         ns = config.netns() != null ? NetNs.open(config.netns()) : NetNs.current();
         rtnl = Rtnl.open(ns);
-        ensureForwarding();
-        RouteBackend backend = config.backend().equals("host-gw") ? new HostGwBackend(rtnl) : new VxlanBackend(rtnl, config);
+        Forwarding forwarding = new Forwarding(ns);
+        forwarding.ensureIpv4();
+        RouteBackend backend = config.backend().equals("host-gw") ? new HostGwBackend(rtnl, config.vtepDevice()) : new VxlanBackend(rtnl, config);
         EgressMasquerade masq = config.firewall().equals("none") ? null : new EgressMasquerade(firewall(config.firewall()), config.clusterCidr());
-        var parts = new Reconciler.Parts(config, backend, masq, new PodCidrFile(config.podCidrFile()),
+        var parts = new Reconciler.Parts(config, backend, masq, forwarding, new PodCidrFile(config.podCidrFile()),
                 new CniInstaller(config.binDir(), config.confDir(), config.conflistName()), new NodeAnnotator(client),
                 status, metrics, log);
         // callbacks only fire after watcher.start(), by which time the reconciler exists
@@ -76,17 +76,6 @@ public final class Agent implements AutoCloseable {
         });
         log.info("agent started", "backend", backend.name(), "firewall", masq == null ? "none" : masq.backendName(),
                 "netns", ns.path(), "healthPort", health.port());
-    }
-
-    /** Nodes route pod traffic. Written only when off: a non-privileged container has /proc/sys read-only. */
-    private void ensureForwarding() {
-        if ("1".equals(Sysctl.get(ns, "net/ipv4/ip_forward"))) return;
-        try {
-            Sysctl.set(ns, "net/ipv4/ip_forward", "1");
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("net.ipv4.ip_forward is 0 and cannot be set (" + e.getMessage()
-                    + "); enable it on the node or run the agent privileged", e);
-        }
     }
 
     private FirewallBackend firewall(String kind) {

@@ -19,6 +19,7 @@ public final class AgentStatus {
     private volatile Map<String, String> skippedNodes = Map.of();
     private volatile List<String> syncErrors = List.of();
     private volatile Map<String, String> pendingNodes = Map.of();
+    private volatile Map<String, String> ipv6SkippedNodes = Map.of();
     private volatile long passStartedNanos; // 0 while no pass runs
     static final long STUCK_NANOS = 120_000_000_000L;
 
@@ -31,6 +32,7 @@ public final class AgentStatus {
     void skippedNodes(Map<String, String> m) { skippedNodes = Map.copyOf(m); }
     void syncErrors(List<String> e) { syncErrors = List.copyOf(e); }
     void pendingNodes(Map<String, String> m) { pendingNodes = Map.copyOf(m); }
+    void ipv6SkippedNodes(Map<String, String> m) { ipv6SkippedNodes = Map.copyOf(m); }
 
     void passStarted(long nanos) { passStartedNanos = nanos; }
     void passEnded() { passStartedNanos = 0; }
@@ -71,6 +73,7 @@ public final class AgentStatus {
         List<String> out = new ArrayList<>();
         skippedNodes.forEach((n, why) -> out.add("node " + n + " skipped: " + why));
         pendingNodes.forEach((n, why) -> out.add("node " + n + " pending: " + why));
+        ipv6SkippedNodes.forEach((n, why) -> out.add("node " + n + " IPv6 skipped: " + why));
         for (String e : syncErrors) out.add("sync: " + e);
         return out;
     }

@@ -14,11 +14,13 @@ import java.util.Map;
  * @param name       metadata.name
  * @param podCidrs   spec.podCIDRs (or the older spec.podCIDR); unparsable entries are dropped and reported
  * @param internalIp the first IPv4 InternalIP of status.addresses, or null
+ * @param internalIpV6 the first IPv6 InternalIP (dual-stack nodes), or null: host-gw's next hop
+ *                     to the node's IPv6 pod CIDR
  * @param vtepMac    annotation {@value #VTEP_MAC}, or null (vxlan only)
  * @param publicIp   annotation {@value #PUBLIC_IP}, or null: the underlay address its VTEP uses
  * @param problems   what is wrong with the object ("podCIDR \"x\" is not a CIDR")
  */
-public record ClusterNode(String name, List<Cidr> podCidrs, InetAddress internalIp, String vtepMac,
+public record ClusterNode(String name, List<Cidr> podCidrs, InetAddress internalIp, InetAddress internalIpV6, String vtepMac,
                           InetAddress publicIp, List<String> problems) {
     public static final String VTEP_MAC = "cni4j.dev/vtep-mac";
     public static final String PUBLIC_IP = "cni4j.dev/public-ip";
@@ -40,16 +42,14 @@ public record ClusterNode(String name, List<Cidr> podCidrs, InetAddress internal
                 problems.add("podCIDR \"" + t + "\" is invalid: " + e.getMessage());
             }
         }
-        InetAddress internal = null;
+        InetAddress internal = null, internalV6 = null;
         if (node.getStatus() != null && node.getStatus().getAddresses() != null) {
             for (NodeAddress a : node.getStatus().getAddresses()) {
                 if (!"InternalIP".equals(a.getType()) || a.getAddress() == null) continue;
                 try {
                     InetAddress ip = Cidr.address(a.getAddress());
-                    if (ip.getAddress().length == 4) {
-                        internal = ip;
-                        break;
-                    }
+                    if (ip.getAddress().length == 4 && internal == null) internal = ip;
+                    if (ip.getAddress().length == 16 && internalV6 == null) internalV6 = ip;
                 } catch (IllegalArgumentException e) {
                     problems.add("InternalIP \"" + a.getAddress() + "\" is invalid");
                 }
@@ -70,13 +70,25 @@ public record ClusterNode(String name, List<Cidr> podCidrs, InetAddress internal
             problems.add("annotation " + VTEP_MAC + " \"" + mac + "\" is invalid");
             mac = null;
         }
-        return new ClusterNode(name, List.copyOf(cidrs), internal, mac, publicIp, List.copyOf(problems));
+        return new ClusterNode(name, List.copyOf(cidrs), internal, internalV6, mac, publicIp, List.copyOf(problems));
     }
 
-    /** The first IPv4 pod CIDR, or null: the agent routes IPv4 only. */
+    /** The first IPv4 pod CIDR, or null: a node without one gets no routes at all. */
     public Cidr podCidrV4() {
         for (Cidr c : podCidrs) if (c.isIPv4()) return c;
         return null;
+    }
+
+    /** The first IPv6 pod CIDR of a dual-stack node, or null. */
+    public Cidr podCidrV6() {
+        for (Cidr c : podCidrs) if (!c.isIPv4()) return c;
+        return null;
+    }
+
+    /** This node without its IPv6 pod CIDR(s), for a peer whose IPv6 range cannot be routed. */
+    ClusterNode withoutIpv6PodCidr() {
+        return new ClusterNode(name, podCidrs.stream().filter(Cidr::isIPv4).toList(), internalIp, internalIpV6, vtepMac,
+                publicIp, problems);
     }
 
     /** Where the node's VTEP is reached: the published underlay address, else its InternalIP. */

@@ -21,8 +21,9 @@ import java.util.function.Supplier;
  */
 public final class Reconciler implements AutoCloseable {
     /** Everything a pass needs; grouped so the constructor stays readable. */
-    public record Parts(AgentConfig config, RouteBackend backend, EgressMasquerade masquerade, PodCidrFile podCidrFile,
-                        CniInstaller installer, NodeAnnotator annotator, AgentStatus status, Metrics metrics, JsonLog log) {}
+    public record Parts(AgentConfig config, RouteBackend backend, EgressMasquerade masquerade, Forwarding forwarding,
+                        PodCidrFile podCidrFile, CniInstaller installer, NodeAnnotator annotator, AgentStatus status,
+                        Metrics metrics, JsonLog log) {}
 
     private final Parts p;
     private final Supplier<List<Node>> nodes;
@@ -31,7 +32,7 @@ public final class Reconciler implements AutoCloseable {
             r -> Thread.ofPlatform().name("cni4j-reconciler").daemon().unstarted(r));
     private final AtomicBoolean queued = new AtomicBoolean();
     private volatile boolean needFullPass = true;
-    private String lastSetUpFor;          // "<podCIDR>" the backend was set up for
+    private String lastSetUpFor;          // "<podCIDRs> <InternalIP>" the backend was set up for
     private String lastReport = "";       // to log only changes
     private long retrySeconds = 1;        // after a failed pass: 1, 2, 4 ... up to the resync period
 
@@ -93,6 +94,7 @@ public final class Reconciler implements AutoCloseable {
         p.metrics().nodesKnown.set(cluster.size());
         p.metrics().nodesSkipped.set(topo.skipped().size());
         p.status().skippedNodes(topo.skipped());
+        p.status().ipv6SkippedNodes(topo.ipv6Skipped());
         p.status().selfProblem(topo.selfProblem());
         if (topo.selfProblem() != null) {
             report("this node cannot serve pods", Map.of("reason", topo.selfProblem()));
@@ -100,9 +102,10 @@ public final class Reconciler implements AutoCloseable {
         }
         ClusterNode self = topo.self();
         p.podCidrFile().write(self.podCidrs());
-        String setUpKey = self.podCidrV4() + " " + self.internalIp();
+        String setUpKey = self.podCidrs() + " " + self.internalIp();
         if (needFullPass || !setUpKey.equals(lastSetUpFor)) {
             needFullPass = false;
+            if (self.podCidrV6() != null) p.forwarding().ensureIpv6();
             Map<String, String> annotations = p.backend().setUp(self);
             Node own = all.stream().filter(n -> n.getMetadata().getName().equals(self.name())).findFirst().orElseThrow();
             if (p.annotator().ensure(own, annotations)) p.log().info("published node annotations", "annotations", annotations);

@@ -11,12 +11,19 @@ import java.util.Map;
  * The cluster as this node should see it: itself, the peers it can route to, and why the others
  * are skipped. Pure function of the informer cache, so the reconciler can recompute it any time.
  *
+ * <p>Dual-stack: a node needs an IPv4 pod CIDR to be a peer at all; its IPv6 pod CIDR comes
+ * along unless it overlaps one claimed before (checked per family, first claim wins as for
+ * IPv4), in which case the peer is listed without it. IPv6 pod CIDRs are not checked against a
+ * cluster CIDR: that setting is IPv4 only (it also drives the IPv4 masquerade).
+ *
  * @param self     this node, or null while its Node object is unknown
  * @param peers    other nodes with a usable IPv4 pod CIDR and InternalIP, sorted by name
  * @param skipped  node name → reason it gets no route (no podCIDR, overlap, no InternalIP, ...)
  * @param selfProblem why this node itself cannot serve pods yet, or null
+ * @param ipv6Skipped peer name → reason its IPv6 pod CIDR gets no route (its IPv4 one still does)
  */
-public record Topology(ClusterNode self, List<ClusterNode> peers, Map<String, String> skipped, String selfProblem) {
+public record Topology(ClusterNode self, List<ClusterNode> peers, Map<String, String> skipped, String selfProblem,
+                       Map<String, String> ipv6Skipped) {
 
     /** Builds the view of {@code selfName} from all known nodes. */
     public static Topology of(String selfName, Collection<ClusterNode> nodes, Cidr clusterCidr) {
@@ -35,6 +42,9 @@ public record Topology(ClusterNode self, List<ClusterNode> peers, Map<String, St
         List<ClusterNode> peers = new ArrayList<>();
         List<ClusterNode> claimed = new ArrayList<>();
         if (self != null && self.podCidrV4() != null) claimed.add(self);
+        Map<String, String> ipv6Skipped = new LinkedHashMap<>();
+        List<ClusterNode> claimedV6 = new ArrayList<>();
+        if (self != null && self.podCidrV4() != null && self.podCidrV6() != null) claimedV6.add(self);
         for (ClusterNode n : sorted) {
             if (n == self) continue;
             Cidr c = n.podCidrV4();
@@ -54,8 +64,17 @@ public record Topology(ClusterNode self, List<ClusterNode> peers, Map<String, St
                 continue;
             }
             claimed.add(n);
+            Cidr v6 = n.podCidrV6();
+            ClusterNode v6Clash = null;
+            if (v6 != null) for (ClusterNode o : claimedV6) if (o.podCidrV6().overlaps(v6)) v6Clash = o;
+            if (v6Clash != null) {
+                ipv6Skipped.put(n.name(), "IPv6 podCIDR " + v6 + " overlaps " + v6Clash.podCidrV6() + " of node " + v6Clash.name());
+                n = n.withoutIpv6PodCidr();
+            } else if (v6 != null) {
+                claimedV6.add(n);
+            }
             peers.add(n);
         }
-        return new Topology(self, List.copyOf(peers), Map.copyOf(skipped), selfProblem);
+        return new Topology(self, List.copyOf(peers), Map.copyOf(skipped), selfProblem, Map.copyOf(ipv6Skipped));
     }
 }

@@ -23,6 +23,8 @@ import java.util.Set;
  * address of the node's pod CIDR (10.244.1.0/32). Per peer: an fdb entry (its VTEP MAC → its
  * underlay address), a permanent neighbour (its VTEP address → MAC) and an onlink route to its
  * pod CIDR via its VTEP address. No ARP or flooding crosses the underlay; works across L3.
+ * Dual-stack nodes get the same for IPv6 (fd00:10:244:1::/128 on the device, a permanent NDP
+ * entry and an onlink route per peer) over the same device and IPv4 underlay.
  */
 public final class VxlanBackend implements RouteBackend {
     static final int VXLAN_OVERHEAD = 50; // outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14
@@ -67,16 +69,31 @@ public final class VxlanBackend implements RouteBackend {
         mtu = dev.mtu();
         // a MAC derived from the node name stays the same if the device is recreated, so peers' entries stay valid
         if (!mac.equalsIgnoreCase(dev.mac())) rtnl.links().setMac(deviceIndex, mac);
-        InetAddress vtep = self.podCidrV4().addressAt(0);
-        for (Address a : rtnl.addresses().list(deviceIndex, Rtnl.AF_INET)) {
-            if (!a.address().equals(vtep)) rtnl.addresses().delete(deviceIndex, a.address(), a.prefixLength());
-        }
-        rtnl.addresses().replace(deviceIndex, vtep, 32, 0);
+        setVtepAddress(Rtnl.AF_INET, self.podCidrV4());
+        setVtepAddress(Rtnl.AF_INET6, self.podCidrV6());
         rtnl.links().setUp(deviceIndex);
         Map<String, String> annotations = new LinkedHashMap<>();
         annotations.put(ClusterNode.VTEP_MAC, mac);
         annotations.put(ClusterNode.PUBLIC_IP, underlay.address().getHostAddress());
         return annotations;
+    }
+
+    /**
+     * The device's only {@code family} address becomes the network address of {@code podCidr}
+     * (/32 or /128); none when the node has no pod CIDR of that family. IPv6 link-local
+     * addresses stay (the kernel's own), and the IPv6 one skips DAD: it is unique by
+     * construction, and a tentative address could not be used for the first seconds.
+     */
+    private void setVtepAddress(int family, Cidr podCidr) {
+        InetAddress vtep = podCidr == null ? null : podCidr.addressAt(0);
+        for (Address a : rtnl.addresses().list(deviceIndex, family)) {
+            if (!a.address().equals(vtep) && !a.address().isLinkLocalAddress()) {
+                rtnl.addresses().delete(deviceIndex, a.address(), a.prefixLength());
+            }
+        }
+        if (vtep == null) return;
+        if (family == Rtnl.AF_INET) rtnl.addresses().replace(deviceIndex, vtep, 32, 0);
+        else rtnl.addresses().replace(deviceIndex, vtep, 128, Address.IFA_F_NODAD);
     }
 
     @Override
@@ -95,18 +112,26 @@ public final class VxlanBackend implements RouteBackend {
                 pending.put(peer.name(), "no " + ClusterNode.VTEP_MAC + " annotation yet (its agent has not started)");
                 continue;
             }
-            Cidr cidr = peer.podCidrV4();
-            InetAddress vtep = cidr.addressAt(0);
             String mac = peer.vtepMac().toLowerCase(java.util.Locale.ROOT);
             try {
                 rtnl.neighbours().replace(Neighbour.fdbSelf(deviceIndex, mac, peer.underlayAddress()));
-                rtnl.neighbours().replace(Neighbour.permanent(deviceIndex, vtep, mac));
-                OwnedRoutes.replaceOnlink(rtnl, cidr, vtep, deviceIndex);
-                routes.add(cidr.toString());
                 macs.add(mac);
-                vteps.add(vtep.getHostAddress());
             } catch (LinuxException e) {
-                errors.add("node " + peer.name() + " (" + cidr + "): " + e.getMessage());
+                errors.add("node " + peer.name() + " (fdb " + mac + "): " + e.getMessage());
+                continue;
+            }
+            // IPv6 pods ride the same (IPv4 underlay) tunnel: only the inner packet differs
+            for (Cidr cidr : new Cidr[] {peer.podCidrV4(), peer.podCidrV6()}) {
+                if (cidr == null) continue;
+                InetAddress vtep = cidr.addressAt(0);
+                try {
+                    rtnl.neighbours().replace(Neighbour.permanent(deviceIndex, vtep, mac));
+                    OwnedRoutes.replaceOnlink(rtnl, cidr, vtep, deviceIndex);
+                    routes.add(cidr.toString());
+                    vteps.add(vtep.getHostAddress());
+                } catch (LinuxException e) {
+                    errors.add("node " + peer.name() + " (" + cidr + "): " + e.getMessage());
+                }
             }
         }
         int removed = OwnedRoutes.deleteExcept(rtnl, routes, errors);
@@ -118,10 +143,12 @@ public final class VxlanBackend implements RouteBackend {
     private int deleteStaleNeighbours(Set<String> vteps, Set<String> macs, List<String> errors) {
         int removed = 0;
         try {
-            for (Neighbour n : rtnl.neighbours().list(Rtnl.AF_INET, deviceIndex)) {
-                if (!n.isPermanent() || n.address() == null || vteps.contains(n.address().getHostAddress())) continue;
-                rtnl.neighbours().delete(n);
-                removed++;
+            for (int family : new int[] {Rtnl.AF_INET, Rtnl.AF_INET6}) {
+                for (Neighbour n : rtnl.neighbours().list(family, deviceIndex)) {
+                    if (!n.isPermanent() || n.address() == null || vteps.contains(n.address().getHostAddress())) continue;
+                    rtnl.neighbours().delete(n);
+                    removed++;
+                }
             }
             for (Neighbour n : rtnl.neighbours().list(Rtnl.AF_BRIDGE, deviceIndex)) {
                 if (n.address() == null || n.mac() == null || macs.contains(n.mac().toLowerCase(java.util.Locale.ROOT))) continue;

@@ -1,6 +1,7 @@
 package dev.cni4j.agent;
 
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAddressBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -10,6 +11,7 @@ import io.fabric8.mockwebserver.MockWebServer;
 
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The fabric8 mock API server in CRUD mode (on 127.0.0.1 in the test JVM) holding Node objects. */
@@ -32,6 +34,16 @@ final class MockCluster implements AutoCloseable {
                     .addNewAddress().withType("Hostname").withAddress(name).endAddress().endStatus();
         }
         return b.build();
+    }
+
+    /** A dual-stack Node: an IPv4 and an IPv6 pod CIDR and InternalIP of each family (IPv6 ones may be null). */
+    static Node dualStackNode(String name, String podCidr, String podCidrV6, String internalIp, String internalIpV6) {
+        Node n = node(name, podCidr, internalIp);
+        if (podCidrV6 != null) n.getSpec().setPodCIDRs(List.of(podCidr, podCidrV6));
+        if (internalIpV6 != null) {
+            n.getStatus().getAddresses().add(1, new NodeAddressBuilder().withType("InternalIP").withAddress(internalIpV6).build());
+        }
+        return n;
     }
 
     Node create(Node n) {

@@ -2,6 +2,7 @@ package dev.cni4j.agent;
 
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.Sysctl;
+import dev.cni4j.linux.rtnl.Address;
 import dev.cni4j.linux.rtnl.Bridge;
 import dev.cni4j.linux.rtnl.Route;
 import dev.cni4j.linux.rtnl.Rtnl;
@@ -114,6 +115,11 @@ final class SimulatedCluster implements AutoCloseable {
 
     /** A further pod on node {@code n} with its own container ID; it becomes {@code pods.get(n)}. */
     String addPodWithPlugins(int n, Path conflist, Path dataDir, String containerId) throws IOException {
+        return addPodWithPluginsAllIps(n, conflist, dataDir, containerId).get(0);
+    }
+
+    /** As {@link #addPodWithPlugins}, returning every IP of the CNI result (IPv4 and IPv6 on dual-stack nodes). */
+    java.util.List<String> addPodWithPluginsAllIps(int n, Path conflist, Path dataDir, String containerId) throws IOException {
         Path pod = net.newPod();
         pods.put(n, pod);
         byte[] conf = bridgeConf(conflist, dataDir);
@@ -124,8 +130,12 @@ final class SimulatedCluster implements AutoCloseable {
                 new java.io.ByteArrayInputStream(conf), out, new java.io.PrintStream(err, true)));
         String result = out.toString(StandardCharsets.UTF_8);
         if (rc != 0) throw new IllegalStateException("bridge ADD failed: " + result + err);
-        String cidr = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper().readTree(result).get("ips").get(0).get("address").asString();
-        return cidr.substring(0, cidr.indexOf('/'));
+        java.util.List<String> ips = new java.util.ArrayList<>();
+        for (var ip : io.fabric8.kubernetes.client.utils.Serialization.jsonMapper().readTree(result).get("ips")) {
+            String cidr = ip.get("address").asString();
+            ips.add(cidr.substring(0, cidr.indexOf('/')));
+        }
+        return ips;
     }
 
     /** The first plugin (bridge) of {@code conflist} as a single network config, reservations in {@code dataDir}. */
@@ -147,14 +157,24 @@ final class SimulatedCluster implements AutoCloseable {
                 "CNI_IFNAME", "eth0", "CNI_PATH", cniPath.toString());
     }
 
+    /** Gives node n's eth0 an IPv6 address too (nodes 1-2 on the fabric segment: fd00:50::n/64). */
+    void addIpv6Underlay(int n) {
+        if (n == 3) throw new IllegalArgumentException("node3's segment stays IPv4 only");
+        address(nodes.get(n), "eth0", nodeIpV6(n) + "/64");
+    }
+
+    static String nodeIpV6(int n) {
+        return "fd00:50::" + n;
+    }
+
     /** One ping from namespace {@code from}; true if answered. */
     boolean ping(Path from, String to) {
         try {
-            net.exec(from, "busybox", "ping", "-c", "1", "-W", "2", to);
+            net.exec(from, "busybox", "ping", to.contains(":") ? "-6" : "-4", "-c", "1", "-W", "2", to);
             return true;
         } catch (IllegalStateException e) {
             System.err.println("ping " + to + " failed: " + e.getMessage() + "\n" + net.exec(from, "ip", "addr")
-                    + net.exec(from, "ip", "route"));
+                    + net.exec(from, "ip", "route") + (to.contains(":") ? net.exec(from, "ip", "-6", "route") : ""));
             return false;
         }
     }
@@ -164,20 +184,25 @@ final class SimulatedCluster implements AutoCloseable {
         return net.exec(from, "busybox", "nc", "-w", "3", to, String.valueOf(port)).trim();
     }
 
-    /** A TCP server inside a namespace that answers each connection with "from SOURCE-IP". */
+    /** A TCP server inside a namespace that answers each connection with "from SOURCE-IP" (IPv6 in short form). */
     static final class Echo implements AutoCloseable {
         private final ServerSocket server;
 
         Echo(Path ns, int port) {
+            this(ns, port, "0.0.0.0");
+        }
+
+        /** {@code bind} "::" listens on IPv6 (and IPv4) too. */
+        Echo(Path ns, int port, String bind) {
             try (NetNs n = NetNs.open(ns)) {
-                server = n.run(() -> new ServerSocket(port, 16, InetAddress.ofLiteral("0.0.0.0"))); // bound to ns for life
+                server = n.run(() -> new ServerSocket(port, 16, InetAddress.ofLiteral(bind))); // bound to ns for life
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
             Thread.ofPlatform().daemon().start(() -> {
                 while (!server.isClosed()) {
                     try (Socket s = server.accept(); OutputStream out = s.getOutputStream()) {
-                        out.write(("from " + s.getInetAddress().getHostAddress() + "\n").getBytes(StandardCharsets.UTF_8));
+                        out.write(("from " + Cidr.text(s.getInetAddress()) + "\n").getBytes(StandardCharsets.UTF_8));
                     } catch (IOException e) {
                         // closed
                     }
@@ -207,6 +232,14 @@ final class SimulatedCluster implements AutoCloseable {
         }
     }
 
+    /** The agent's IPv6 routes (protocol 75) in a namespace, as "fd00:10:244:2::/64 via GATEWAY". */
+    static java.util.List<String> ownedIpv6Routes(Path ns) {
+        try (NetNs n = NetNs.open(ns); Rtnl rtnl = Rtnl.open(n)) {
+            return rtnl.routes().list(Rtnl.AF_INET6).stream().filter(r -> r.protocol() == RouteBackend.ROUTE_PROTOCOL)
+                    .map(r -> new Cidr(r.destination(), r.prefixLength()) + " via " + Cidr.text(r.gateway())).toList();
+        }
+    }
+
     // --- plumbing through the kernel layer ---
 
     private static void link(Path ns, dev.cni4j.linux.rtnl.LinkSpec spec) {
@@ -231,10 +264,13 @@ final class SimulatedCluster implements AutoCloseable {
         }
     }
 
+    /** Adds an address; IPv6 ones skip DAD, so they are usable at once. */
     static void address(Path ns, String dev, String cidr) {
         String[] p = cidr.split("/");
+        InetAddress a = ip(p[0]);
+        int flags = a instanceof java.net.Inet6Address ? Address.IFA_F_NODAD : 0;
         try (NetNs n = NetNs.open(ns); Rtnl rtnl = Rtnl.open(n)) {
-            rtnl.addresses().add(rtnl.links().require(dev).index(), ip(p[0]), Integer.parseInt(p[1]));
+            rtnl.addresses().add(rtnl.links().require(dev).index(), a, Integer.parseInt(p[1]), flags);
         }
     }
 

@@ -65,4 +65,46 @@ class TopologyTest {
         assertNull(c.vtepMac());
         assertEquals(2, c.problems().size(), c.problems().toString());
     }
+
+    static ClusterNode dual(String name, String cidr, String cidrV6) {
+        return ClusterNode.from(MockCluster.dualStackNode(name, cidr, cidrV6, "192.168.0." + name.charAt(0) % 10, "fd00:50::" + name));
+    }
+
+    @Test
+    void dualStackNodesReadBothFamilies() {
+        ClusterNode a = ClusterNode.from(MockCluster.dualStackNode("a", "10.244.1.0/24", "fd00:10:244:1::/64", "192.168.0.1", "fd00:50::1"));
+        assertEquals("10.244.1.0/24", a.podCidrV4().toString());
+        assertEquals("fd00:10:244:1::/64", a.podCidrV6().toString());
+        assertEquals("192.168.0.1", a.internalIp().getHostAddress());
+        assertEquals("fd00:50::1", Cidr.text(a.internalIpV6()));
+        ClusterNode v4only = n("b", "10.244.2.0/24", "192.168.0.2");
+        assertNull(v4only.podCidrV6());
+        assertNull(v4only.internalIpV6());
+    }
+
+    @Test
+    void ipv6OverlapsAreCheckedPerFamilyAndDropOnlyTheIpv6Range() {
+        Topology t = Topology.of("a", List.of(dual("a", "10.244.1.0/24", "fd00:10:244:1::/64"),
+                dual("b", "10.244.2.0/24", "fd00:10:244:1::/80"), dual("c", "10.244.3.0/24", "fd00:10:244:3::/64"),
+                dual("d", "10.244.4.0/24", "fd00:10:244:3::/64"), n("e", "10.244.5.0/24", "192.168.0.5")), CLUSTER);
+        assertNull(t.selfProblem());
+        assertEquals(List.of("b", "c", "d", "e"), t.peers().stream().map(ClusterNode::name).toList(), "every IPv4 range routed");
+        assertTrue(t.skipped().isEmpty(), t.skipped().toString());
+        assertEquals(Map.of("b", "IPv6 podCIDR fd00:10:244:1::/80 overlaps fd00:10:244:1::/64 of node a",
+                "d", "IPv6 podCIDR fd00:10:244:3::/64 overlaps fd00:10:244:3::/64 of node c"), t.ipv6Skipped());
+        Map<String, ClusterNode> peers = new java.util.HashMap<>();
+        t.peers().forEach(p -> peers.put(p.name(), p));
+        assertNull(peers.get("b").podCidrV6());
+        assertEquals("fd00:10:244:3::/64", peers.get("c").podCidrV6().toString());
+        assertNull(peers.get("d").podCidrV6());
+        assertEquals("10.244.4.0/24", peers.get("d").podCidrV4().toString());
+    }
+
+    @Test
+    void anIpv6OnlyNodeIsNotAPeer() {
+        Node v6only = MockCluster.node("b", "fd00:10:244:2::/64", "192.168.0.2");
+        Topology t = Topology.of("a", List.of(n("a", "10.244.1.0/24", "192.168.0.1"), ClusterNode.from(v6only)), CLUSTER);
+        assertTrue(t.peers().isEmpty());
+        assertTrue(t.skipped().get("b").contains("no IPv4 podCIDR"));
+    }
 }

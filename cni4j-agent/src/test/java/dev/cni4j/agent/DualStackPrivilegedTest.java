@@ -1,0 +1,166 @@
+package dev.cni4j.agent;
+
+import dev.cni4j.linux.NetNs;
+import dev.cni4j.linux.Sysctl;
+import dev.cni4j.linux.rtnl.Address;
+import dev.cni4j.linux.rtnl.Rtnl;
+import dev.cni4j.testing.TestNetworks;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static dev.cni4j.agent.SimulatedCluster.await;
+import static dev.cni4j.agent.SimulatedCluster.ownedIpv6Routes;
+import static dev.cni4j.agent.SimulatedCluster.podIp;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Privileged: dual-stack nodes (an IPv4 and an IPv6 pod CIDR each) with an agent each. Pods made
+ * by our bridge and host-local plugins from the agent's default conflist (one usePodCidr range
+ * set, expanded to both families) get both addresses and reach pods on other nodes over IPv6
+ * without NAT, with either backend. host-gw routes via the peers' IPv6 InternalIPs on the shared
+ * segment; vxlan carries IPv6 over its IPv4 underlay, also to node3 one routed hop away whose
+ * segment has no IPv6 at all. A node losing its IPv6 pod CIDR loses its IPv6 routes on the others.
+ */
+class DualStackPrivilegedTest {
+    @BeforeAll
+    static void privileged() {
+        TestNetworks.assumePrivileged();
+    }
+
+    static String podCidrV6(int n) {
+        return "fd00:10:244:" + n + "::/64";
+    }
+
+    static String podIpV6(int n) {
+        return "fd00:10:244:" + n + "::2";
+    }
+
+    @Test
+    void hostGwRoutesIpv6ViaTheIpv6InternalIp(@TempDir Path dir) throws Exception {
+        try (SimulatedCluster cluster = new SimulatedCluster(2); MockCluster api = new MockCluster()) {
+            Map<Integer, Agent> agents = start(cluster, api, "host-gw", 2, dir);
+            try {
+                assertEquals(List.of("fd00:10:244:2::/64 via fd00:50::2"), ownedIpv6Routes(cluster.nodes.get(1)));
+                assertEquals(List.of("fd00:10:244:1::/64 via fd00:50::1"), ownedIpv6Routes(cluster.nodes.get(2)));
+                podsTalk(cluster, dir, 2);
+                dropIpv6PodCidr(api, cluster, 2);
+                // a dual-stack node without an IPv6 InternalIP: its IPv4 range is routed, the IPv6 one reported
+                api.create(MockCluster.dualStackNode("node4", "10.244.4.0/24", podCidrV6(4), "192.168.50.4", null));
+                Agent a1 = agents.get(1);
+                assertTrue(await(Duration.ofSeconds(5), () -> a1.status().warnings().contains(
+                        "node node4 pending: IPv6 podCIDR fd00:10:244:4::/64 not routed: the node has no IPv6 InternalIP")),
+                        a1.status().warnings().toString());
+                assertTrue(SimulatedCluster.routes(cluster.nodes.get(1)).contains("10.244.4.0/24"));
+                assertTrue(a1.status().ready());
+            } finally {
+                agents.values().forEach(Agent::close);
+            }
+        }
+    }
+
+    @Test
+    void vxlanCarriesIpv6OverTheIpv4Underlay(@TempDir Path dir) throws Exception {
+        try (SimulatedCluster cluster = new SimulatedCluster(3); MockCluster api = new MockCluster()) {
+            Map<Integer, Agent> agents = start(cluster, api, "vxlan", 3, dir);
+            try {
+                for (int n = 1; n <= 3; n++) {
+                    try (NetNs ns = NetNs.open(cluster.nodes.get(n)); Rtnl rtnl = Rtnl.open(ns)) {
+                        int vtep = rtnl.links().require("cni4j.1").index();
+                        String want = "fd00:10:244:" + n + "::";
+                        assertTrue(rtnl.addresses().list(vtep, Rtnl.AF_INET6).stream()
+                                .anyMatch(a -> a.prefixLength() == 128 && Cidr.text(a.address()).equals(want)),
+                                "IPv6 VTEP address " + want + "/128 on node" + n);
+                        assertEquals("1", Sysctl.get(ns, "net/ipv6/conf/all/forwarding"), "IPv6 forwarding on node" + n);
+                    }
+                }
+                assertEquals(List.of("fd00:10:244:2::/64 via fd00:10:244:2::", "fd00:10:244:3::/64 via fd00:10:244:3::"),
+                        ownedIpv6Routes(cluster.nodes.get(1)).stream().sorted().toList());
+                podsTalk(cluster, dir, 3);
+                dropIpv6PodCidr(api, cluster, 3);
+                assertFalse(hasNdpEntry(cluster.nodes.get(1), "fd00:10:244:3::"), "node3's IPv6 VTEP neighbour gone on node1");
+                assertTrue(hasNdpEntry(cluster.nodes.get(1), "fd00:10:244:2::"), "node2's stays");
+            } finally {
+                agents.values().forEach(Agent::close);
+            }
+        }
+    }
+
+    /** Dual-stack Node objects (IPv6 InternalIPs on the shared segment), agents, ready with both families' routes. */
+    private static Map<Integer, Agent> start(SimulatedCluster cluster, MockCluster api, String backend, int nodes, Path dir)
+            throws InterruptedException {
+        for (int n = 1; n <= nodes; n++) {
+            String v6 = n == 3 ? null : SimulatedCluster.nodeIpV6(n);
+            if (v6 != null) cluster.addIpv6Underlay(n);
+            api.create(MockCluster.dualStackNode("node" + n, "10.244." + n + ".0/24", podCidrV6(n), SimulatedCluster.nodeIp(n), v6));
+        }
+        Map<Integer, Agent> agents = new LinkedHashMap<>();
+        for (int n = 1; n <= nodes; n++) agents.put(n, MultiNodePrivilegedTest.startAgent(api, backend, n, cluster, dir));
+        for (var e : agents.entrySet()) {
+            Agent a = e.getValue();
+            assertTrue(await(Duration.ofSeconds(15), () -> a.status().ready() && a.metrics().routesProgrammed.get() == 2 * (nodes - 1)),
+                    "node" + e.getKey() + " ready with IPv4 and IPv6 routes: " + a.status().blocking() + " " + a.status().warnings());
+            assertTrue(a.status().warnings().isEmpty(), a.status().warnings().toString());
+        }
+        return agents;
+    }
+
+    /** A pod per node from the agent's conflist; every pair pings over IPv6; TCP shows the sender's IPv6 pod address. */
+    private static void podsTalk(SimulatedCluster cluster, Path dir, int nodes) throws Exception {
+        for (int n = 1; n <= nodes; n++) {
+            Path nodeDir = dir.resolve("node" + n);
+            assertEquals("10.244." + n + ".0/24\n" + podCidrV6(n) + "\n", Files.readString(nodeDir.resolve("podcidr")));
+            List<String> ips = cluster.addPodWithPluginsAllIps(n, nodeDir.resolve("net.d/10-cni4j.conflist"),
+                    nodeDir.resolve("networks"), "pod-on-node" + n);
+            assertEquals(List.of(podIp(n), podIpV6(n)), ips, "both families from one usePodCidr range set");
+        }
+        // a node forwarding to its pods solicits from cni0's link-local address, which stays tentative
+        // (DAD) for a second or two after the bridge appears: until then forwarded IPv6 is dropped
+        for (int n = 1; n <= nodes; n++) {
+            Path node = cluster.nodes.get(n);
+            assertTrue(await(Duration.ofSeconds(10), () -> noTentativeAddress(node)), "DAD done on node" + n);
+        }
+        for (int from = 1; from <= nodes; from++) {
+            for (int to = 1; to <= nodes; to++) {
+                if (from != to) assertTrue(cluster.ping(cluster.pods.get(from), podIpV6(to)), "ping -6 pod" + from + " -> pod" + to);
+            }
+        }
+        try (var echo = new SimulatedCluster.Echo(cluster.pods.get(nodes), 7777, "::")) {
+            assertEquals("from " + podIpV6(1), cluster.nc(cluster.pods.get(1), podIpV6(nodes), 7777), "no NAT between IPv6 pods");
+            assertEquals("from " + podIp(1), cluster.nc(cluster.pods.get(1), podIp(nodes), 7777), "IPv4 still works");
+        }
+    }
+
+    /** Node {@code n} becomes IPv4-only: node1 drops its IPv6 route, keeps the IPv4 one. */
+    private static void dropIpv6PodCidr(MockCluster api, SimulatedCluster cluster, int n) throws InterruptedException {
+        api.client.nodes().withName("node" + n).edit(node -> {
+            node.getSpec().setPodCIDRs(List.of("10.244." + n + ".0/24"));
+            return node;
+        });
+        Path node1 = cluster.nodes.get(1);
+        assertTrue(await(Duration.ofSeconds(5), () -> ownedIpv6Routes(node1).stream().noneMatch(r -> r.startsWith(podCidrV6(n)))),
+                ownedIpv6Routes(node1).toString());
+        assertTrue(SimulatedCluster.routes(node1).contains("10.244." + n + ".0/24"));
+    }
+
+    private static boolean noTentativeAddress(Path ns) {
+        try (NetNs n = NetNs.open(ns); Rtnl rtnl = Rtnl.open(n)) {
+            return rtnl.addresses().list(0, Rtnl.AF_INET6).stream().noneMatch(Address::isTentative);
+        }
+    }
+
+    private static boolean hasNdpEntry(Path node, String address) {
+        try (NetNs ns = NetNs.open(node); Rtnl rtnl = Rtnl.open(ns)) {
+            int vtep = rtnl.links().require("cni4j.1").index();
+            return rtnl.neighbours().list(Rtnl.AF_INET6, vtep).stream()
+                    .anyMatch(nb -> nb.isPermanent() && Cidr.text(nb.address()).equals(address));
+        }
+    }
+}
