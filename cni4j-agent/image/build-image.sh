@@ -41,9 +41,10 @@ ln -s usr/lib64 "$root/lib64"
 
 # The agent's runtime: jdeps --print-module-deps over agent-lib gives java.base, java.desktop
 # (jackson-databind's module requires it: java.beans annotations), java.net.http (fabric8's JDK
-# HTTP client), java.sql (jackson's java.sql types) and jdk.httpserver (the health endpoint);
-# jdk.unsupported for sun.misc.Unsafe users. EC and RSA for TLS to the API server are in java.base.
-"$jdk/bin/jlink" --add-modules java.base,java.desktop,java.net.http,java.sql,jdk.httpserver,jdk.unsupported \
+# HTTP client), java.sql (jackson's java.sql types), jdk.httpserver (the health endpoint) and
+# jdk.net (the fast path's SO_PEERCRED); jdk.unsupported for sun.misc.Unsafe users. EC and RSA for
+# TLS to the API server are in java.base.
+"$jdk/bin/jlink" --add-modules java.base,java.desktop,java.net.http,java.sql,jdk.httpserver,jdk.net,jdk.unsupported \
   --strip-debug --no-man-pages --no-header-files --compress=zip-6 --output "$root/opt/cni4j/jre"
 cp -a "$agent_lib" "$root/opt/cni4j/agent/lib"
 cp -a "$dist" "$root/opt/cni4j/dist" # -a keeps the hard links of dist/bin/* and the executable bits

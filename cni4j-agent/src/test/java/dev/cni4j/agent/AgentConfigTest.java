@@ -23,6 +23,20 @@ class AgentConfigTest {
         assertEquals(8472, c.vxlanPort());
         assertEquals("10.244.0.0/16", c.clusterCidr().toString());
         assertNull(c.netns());
+        assertNull(c.fastPathSocket(), "the fast path is opt-in (the ConfigMap turns it on)");
+        assertFalse(c.fastPathOtherMountNamespaces());
+    }
+
+    @Test
+    void fastPathSettings() {
+        AgentConfig on = AgentConfig.of(Map.of("nodeName", "n1", "fastPathSocket", "/run/cni4j/cni.sock", "fastPathOtherMountNamespaces", "true"));
+        assertTrue(on.valid(), on.problems().toString());
+        assertEquals(Path.of("/run/cni4j/cni.sock"), on.fastPathSocket());
+        assertTrue(on.fastPathOtherMountNamespaces());
+        assertEquals("CNI4J_FAST_PATH_SOCKET", AgentConfig.envName("fastPathSocket"));
+        AgentConfig bad = AgentConfig.of(Map.of("nodeName", "n1", "fastPathSocket", "cni.sock", "fastPathOtherMountNamespaces", "yes"));
+        String all = String.join("\n", bad.problems());
+        assertTrue(all.contains("fastPathSocket") && all.contains("fastPathOtherMountNamespaces"), all);
     }
 
     @Test

@@ -33,6 +33,35 @@ class FastPathProtocolTest {
         assertEquals("bridge", back.type());
         assertEquals(sample().env(), back.env(), "values may contain '='");
         assertArrayEquals(sample().stdin(), back.stdin());
+        assertEquals(0, back.pid());
+        assertEquals(-1, back.netnsFd());
+    }
+
+    @Test
+    void theLaunchersPidAndNetnsFdTravel() {
+        Request r = sample();
+        Request withFd = new Request(r.netns(), r.mntns(), 4242, 7, r.type(), r.env(), r.stdin());
+        Request back = FastPathProtocol.decode(FastPathProtocol.encode(withFd).position(FastPathProtocol.HEADER).slice());
+        assertEquals(4242, back.pid());
+        assertEquals(7, back.netnsFd());
+    }
+
+    @Test
+    void aVersion1RequestWithoutPidAndFdIsStillRead() {
+        // the 0.1.0 launcher's layout: namespaces, then the type directly
+        byte[] type = "loopback".getBytes(StandardCharsets.UTF_8);
+        byte[] env = "CNI_COMMAND=VERSION".getBytes(StandardCharsets.UTF_8);
+        ByteBuffer body = ByteBuffer.allocate(32 + 4 + type.length + 4 + 4 + env.length + 4)
+                .putLong(4).putLong(1).putLong(4).putLong(2)
+                .putInt(type.length).put(type).putInt(1).putInt(env.length).put(env).putInt(0).flip();
+        ByteBuffer header = ByteBuffer.allocate(8).putInt(FastPathProtocol.MAGIC_V1).putInt(body.remaining()).flip();
+        assertEquals(body.remaining(), FastPathProtocol.bodyLength(header));
+        Request back = FastPathProtocol.decode(FastPathProtocol.MAGIC_V1, body);
+        assertEquals("loopback", back.type());
+        assertEquals(Map.of("CNI_COMMAND", "VERSION"), back.env());
+        assertEquals(new NsId(4, 2), back.mntns());
+        assertEquals(0, back.pid());
+        assertEquals(-1, back.netnsFd());
     }
 
     @Test

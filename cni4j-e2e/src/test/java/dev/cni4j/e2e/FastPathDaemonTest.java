@@ -184,6 +184,69 @@ class FastPathDaemonTest {
         }
     }
 
+    /**
+     * The node agent's case: the daemon in a container's mount namespace, the runtime's launcher
+     * in the host's, where CNI_NETNS names a path the daemon cannot see. Here the launcher runs
+     * in a private mount namespace in which the pod's namespace is bind-mounted on a tmpfs that
+     * exists nowhere else; the daemon reaches it through the launcher's fd, or declines when not
+     * allowed to serve other mount namespaces.
+     */
+    @Test
+    void aDaemonForOtherMountNamespacesReachesCniNetnsThroughTheLaunchersFd() throws Exception {
+        try (TestNetworks net = TestNetworks.create()) {
+            Path pod = net.newPod();
+            FastPathDaemons.Running serving = net.runInNode(() -> daemons.start("--other-mount-namespaces"));
+            FastPathDaemons.Running sameMountsOnly = net.runInNode(() -> daemons.start());
+            Path hidden = Files.createDirectories(tmp.resolve("hidden"));
+            String conf = LoopbackExecTest.conf("1.0.0");
+
+            Outcome added = net.runInNode(() -> inPrivateMounts(serving.socket(), "ADD", pod, hidden, "ns", conf));
+            assertEquals(0, added.exit(), added.stdout() + added.stderr());
+            assertEquals(hidden.resolve("ns").toString(), added.json().objects("interfaces").get(0).string("sandbox"),
+                    "the result names the caller's path");
+            assertTrue(net.exec(pod, "ip", "-o", "link", "show", "lo").contains(",UP"), "lo is up in the pod");
+            assertTrue(serving.logText().contains("served loopback ADD"), serving.logText());
+            assertTrue(!Files.exists(hidden.resolve("ns")), "the path exists only in the launcher's mount namespace");
+
+            Outcome gone = net.runInNode(() -> inPrivateMounts(serving.socket(), "DEL", pod, hidden, "no-such-ns", conf));
+            assertEquals(0, gone.exit(), "DEL of a namespace the launcher cannot open succeeds: " + gone.stdout());
+            assertEquals(2, serving.served(), serving.logText());
+
+            Outcome declined = net.runInNode(() -> inPrivateMounts(sameMountsOnly.socket(), "ADD", pod, hidden, "ns", conf));
+            assertEquals(1, declined.exit(), "CNI4J_FALLBACK=never: " + declined.stdout());
+            assertTrue(sameMountsOnly.logText().contains("declined: client in another network or mount namespace"),
+                    sameMountsOnly.logText());
+        }
+    }
+
+    /**
+     * The loopback launcher in a new private mount namespace where a tmpfs covers {@code dir} and
+     * the pod's namespace is bind-mounted at {@code dir/ns}; CNI_NETNS is {@code dir/name}.
+     */
+    private static Outcome inPrivateMounts(Path socket, String command, Path pod, Path dir, String name, String stdin) {
+        ProcessBuilder pb = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                "mount -t tmpfs cni4jt \"$2\" && touch \"$2/ns\" && mount --bind \"$1\" \"$2/ns\" && exec \"$3\"",
+                "sh", pod.toString(), dir.toString(), Exec.plugin("loopback").toString());
+        pb.environment().clear();
+        pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        pb.environment().putAll(Exec.env(command, "ctr-mnt", dir.resolve(name).toString(), "lo"));
+        pb.environment().put("CNI4J_SOCKET", socket.toString());
+        pb.environment().put("CNI4J_FALLBACK", "never");
+        try {
+            Process p = pb.start();
+            p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            return new Outcome(p.waitFor(), out, err);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     @Test
     void aDaemonThatDoesNotAnswerCountsAsAbsent() throws Exception {
         Path socket = tmp.resolve("mute.sock");

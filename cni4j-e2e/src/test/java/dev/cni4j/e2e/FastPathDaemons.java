@@ -57,8 +57,8 @@ final class FastPathDaemons implements AutoCloseable {
         return r;
     }
 
-    /** Starts a daemon in the calling thread's namespaces. */
-    synchronized Running start() {
+    /** Starts a daemon in the calling thread's namespaces, with {@code options} on its command line. */
+    synchronized Running start(String... options) {
         Path dir = Path.of("/tmp/cni4j-fp-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet());
         Path socket = dir.resolve("cni.sock");
         try {
@@ -66,8 +66,9 @@ final class FastPathDaemons implements AutoCloseable {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
             Path log = dir.resolve("daemon.log");
-            Process p = new ProcessBuilder(Exec.DIST.resolve("bin/cni4j-daemon").toString(), "--socket", socket.toString())
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            List<String> command = new ArrayList<>(List.of(Exec.DIST.resolve("bin/cni4j-daemon").toString(), "--socket", socket.toString()));
+            command.addAll(List.of(options));
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             Running r = new Running(p, socket, log);
             all.add(r);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
