@@ -85,7 +85,11 @@ public final class CniRuntime {
         cache.remove(list.name(), rt.containerId(), rt.ifName());
     }
 
-    /** CHECK: needs a list &gt;= 0.4.0; a no-op when {@code disableCheck}. */
+    /**
+     * CHECK: needs a list &gt;= 0.4.0; a no-op when {@code disableCheck}. Like DEL, capability
+     * and CNI args the caller does not give come from the cache, so portmap checks the mappings
+     * the ADD made even when {@code cni4j check} is not given them again.
+     */
     public void check(NetworkConfigList list, RuntimeConf rt) {
         if (!CniVersion.atLeast(list.cniVersion(), CniVersion.V0_4_0)) {
             throw new CniException(ErrorCode.INCOMPATIBLE_VERSION,
@@ -94,11 +98,12 @@ public final class CniRuntime {
         if (list.disableCheck()) {
             return;
         }
-        JsonObject prevResult = cachedResultIn(list, cache.load(list.name(), rt.containerId(), rt.ifName())
-                .orElse(null));
+        CachedAttachment cached = cache.load(list.name(), rt.containerId(), rt.ifName()).orElse(null);
+        RuntimeConf effective = cached == null ? rt : withCachedArgs(rt, cached);
+        JsonObject prevResult = cachedResultIn(list, cached);
         for (PluginConfig plugin : list.plugins()) {
-            JsonObject conf = RequestConfig.forAttachment(list, plugin, prevResult, rt);
-            run("CHECK", plugin, conf, PluginEnvironment.forAttachment("CHECK", rt, pluginPath));
+            JsonObject conf = RequestConfig.forAttachment(list, plugin, prevResult, effective);
+            run("CHECK", plugin, conf, PluginEnvironment.forAttachment("CHECK", effective, pluginPath));
         }
     }
 

@@ -213,6 +213,17 @@ class CniRuntimeTest {
     }
 
     @Test
+    void checkGivesThePluginsTheCachedRuntimeConfigWhenTheCallerHasNone() throws IOException {
+        runtime.add(list("1.0.0", ""), RT);
+        clearLog();
+        runtime.check(list("1.0.0", ""), new RuntimeConf("c1", "/run/netns/x", "eth0"));
+        List<FakePlugins.Call> calls = fakes.calls();
+        FakePlugins.Call portmap = calls.get(2);
+        assertEquals(8080L, portmap.stdin().object("runtimeConfig").objects("portMappings").get(0).integer("hostPort"));
+        calls.forEach(c -> assertEquals("IgnoreUnknown=1;K8S_POD_NAME=web", c.env().get("CNI_ARGS")));
+    }
+
+    @Test
     void checkNeeds040AndHonoursDisableCheck() throws IOException {
         CniException e = assertThrows(CniException.class, () -> runtime.check(list("0.3.1", ""), RT));
         assertEquals(1, e.code());
