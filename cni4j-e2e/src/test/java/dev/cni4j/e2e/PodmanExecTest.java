@@ -10,21 +10,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real container runtime on our plugins: podman 4.3 (CNI backend) runs busybox containers
  * from a local rootfs, inside a throwaway node namespace, with dist/bin as its CNI plugin dir.
  * The container gets its address and lo, a {@code -p} hostPort answers from an outside host,
- * and removing the container leaves no reservation, cache entry or veth.
+ * and removing the container leaves no reservation, cache entry or veth. Twice: the plugins run
+ * standalone, then by a fast-path daemon outside podman's mount namespace (as the node agent
+ * serves the host's runtime from its container), which must reach podman's netns bind mounts,
+ * visible only in podman's mount namespace, through the launchers' fds; CNI4J_FALLBACK=never
+ * makes any call it did not serve fail.
  */
 class PodmanExecTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void podmanRunsContainersOnOurPlugins() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"standalone", "daemon in another mount namespace"})
+    void podmanRunsContainersOnOurPlugins(String mode) throws Exception {
         TestNetworks.assumePrivileged();
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/podman")), "podman not installed");
         Path rootfs = busyboxRootfs();
@@ -47,7 +53,9 @@ class PodmanExecTest {
                 cgroup_manager="cgroupfs"
                 events_logger="none"
                 """.formatted(Exec.DIST.resolve("bin"), netd));
-        try (TestNetworks net = TestNetworks.create()) {
+        try (TestNetworks net = TestNetworks.create(); FastPathDaemons daemons = new FastPathDaemons()) {
+            FastPathDaemons.Running daemon = mode.equals("standalone") ? null
+                    : net.runInNode(() -> daemons.start("--other-mount-namespaces"));
             Path outside = net.newPod();
             String uplink = "cni4jup" + (ProcessHandle.current().pid() % 100000);
             net.execInNode("ip", "link", "add", uplink, "type", "veth", "peer", "name", "eth0", "netns", outside.toString());
@@ -70,7 +78,7 @@ class PodmanExecTest {
                     run.replace(" run ", " run --rm ") + rootfs + " /bin/sh -c 'echo ADDR $(ip -o -4 addr show eth0); echo LO $(ip -o -4 addr show lo)'",
                     podman + " rm -f web >/dev/null",
                     "echo DONE");
-            String out = sh(script);
+            String out = sh(script, daemon);
             assertTrue(out.contains("FROM-OUTSIDE hello from podman"), out);
             assertTrue(out.matches("(?s).*ADDR .*inet 10\\.89\\.7\\.\\d+/24.*"), out);
             assertTrue(out.contains("LO ") && out.contains("inet 127.0.0.1/8"), out);
@@ -81,6 +89,14 @@ class PodmanExecTest {
             }
             assertTrue(!net.execInNode("ip", "-o", "link", "show", "type", "veth").contains("veth"), "no pod veth left");
             assertTrue(!net.execInNode("iptables-save", "-t", "nat").contains("8080"), "no hostPort rule left");
+            if (daemon != null) {
+                String log = daemon.logText();
+                // Both containers' ADDs; their DELs run in podman's cleanup process, which conmon
+                // starts without our environment (so no CNI4J_SOCKET): standalone, checked above.
+                assertEquals(2, log.lines().filter(l -> l.contains("served bridge ADD") && l.contains("exit=0")).count(), log);
+                assertEquals(2, log.lines().filter(l -> l.contains("served portmap ADD") && l.contains("exit=0")).count(), log);
+                assertTrue(!log.contains("declined"), log);
+            }
         }
     }
 
@@ -98,9 +114,12 @@ class PodmanExecTest {
         return root;
     }
 
-    private String sh(String script) throws Exception {
+    private String sh(String script, FastPathDaemons.Running daemon) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("unshare", "-m", "bash", "-c", script).redirectErrorStream(true);
         pb.environment().put("CONTAINERS_CONF", tmp.resolve("containers.conf").toString());
+        // podman passes its environment on to the plugins it execs
+        pb.environment().put("CNI4J_SOCKET", daemon == null ? Exec.NO_DAEMON : daemon.socket().toString());
+        if (daemon != null) pb.environment().put("CNI4J_FALLBACK", "never");
         Process p = pb.start();
         p.getOutputStream().close();
         byte[] out = p.getInputStream().readAllBytes();
