@@ -130,8 +130,7 @@ public final class Daemon implements AutoCloseable {
             WarmUp.inNamespaces();
         }
         String nft = libnftables ? useLibNftables() : "nft exec'd";
-        Options o = Options.of(Path.of(path));
-        Daemon daemon = start(new Options(o.socket(), max, o.log(), null, otherMounts, RequestObserver.NONE));
+        Daemon daemon = start(new Options(Path.of(path), max, System.err, null, otherMounts, RequestObserver.NONE));
         if (warmUp) {
             daemon.callItself(); // the connection path is cold too: SO_PEERCRED, the first thread
         }
@@ -166,8 +165,7 @@ public final class Daemon implements AutoCloseable {
 
     /** Binds the socket (creating its 0700 directory if needed) and starts accepting. */
     public static Daemon start(Path socket, int maxRequests, PrintStream log) throws IOException {
-        Options o = Options.of(socket);
-        return start(new Options(socket, maxRequests, log, null, false, o.observer()));
+        return start(new Options(socket, maxRequests, log, null, false, RequestObserver.NONE));
     }
 
     /** Binds the socket (creating its 0700 directory if needed) and starts accepting. */
