@@ -74,6 +74,32 @@ class DaemonTest {
     }
 
     @Test
+    void theObserverHearsOfEveryServedAndDeclinedCall() throws IOException {
+        java.util.List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        RequestObserver observer = new RequestObserver() {
+            @Override
+            public void served(String type, String command, int exitCode, long nanos) {
+                heard.add(type + " " + command + " " + exitCode + (nanos > 0 ? "" : " no time"));
+            }
+
+            @Override
+            public void declined(Decline reason) {
+                heard.add("declined " + reason.label());
+            }
+        };
+        Path observed = tmp.resolve("observed/cni.sock");
+        try (Daemon d = Daemon.start(new Daemon.Options(observed, 4, new PrintStream(log, true, StandardCharsets.UTF_8), null, false, observer))) {
+            Namespaces own = Namespaces.ofCurrentThread();
+            byte[] in = "{\"cniVersion\":\"1.1.0\"}".getBytes(StandardCharsets.UTF_8);
+            call(observed, new Request(own.net(), own.mnt(), "loopback", Map.of("CNI_COMMAND", "VERSION"), in));
+            call(observed, new Request(own.net(), own.mnt(), "bridge", Map.of("CNI_COMMAND", "ADD"), in));
+            call(observed, new Request(new NsId(1, 2), own.mnt(), "loopback", Map.of(), in));
+            call(observed, new Request(own.net(), own.mnt(), "frob", Map.of(), in));
+        }
+        assertEquals(java.util.List.of("loopback VERSION 0", "bridge ADD 1", "declined other_namespace", "declined unknown_type"), heard);
+    }
+
+    @Test
     void aStalledClientDoesNotHoldUpOthers() throws IOException {
         Namespaces own = Namespaces.ofCurrentThread();
         try (SocketChannel stalled = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
@@ -114,6 +140,10 @@ class DaemonTest {
     }
 
     private ByteBuffer call(Request request) throws IOException {
+        return call(socket, request);
+    }
+
+    private static ByteBuffer call(Path socket, Request request) throws IOException {
         try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
             ch.write(FastPathProtocol.encode(request));
             ByteBuffer reply = ByteBuffer.allocate(1 << 16);
