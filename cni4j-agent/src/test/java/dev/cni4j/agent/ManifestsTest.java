@@ -117,4 +117,26 @@ class ManifestsTest {
         assertTrue(ds.getSpec().getTemplate().getSpec().getContainers().get(0).getVolumeMounts().stream()
                 .anyMatch(m -> m.getMountPath().equals(c.conflistFile().getParent().toString())));
     }
+
+    /** What the agent needs to run the plugins for the host's runtime (fastPathSocket in the ConfigMap). */
+    @Test
+    void theFastPathHasWhatThePluginsNeedInTheAgentsContainer() throws Exception {
+        ConfigMap cm = load("configmap.yaml", ConfigMap.class);
+        Properties p = new Properties();
+        p.load(new StringReader(cm.getData().get("agent.properties")));
+        assertEquals("/run/cni4j/cni.sock", p.getProperty("fastPathSocket"), "the launchers' default socket");
+        assertEquals("true", p.getProperty("fastPathOtherMountNamespaces"), "the runtime is outside the container's mount namespace");
+        var pod = load("daemonset.yaml", DaemonSet.class).getSpec().getTemplate().getSpec();
+        assertTrue(pod.getHostPID(), "the launchers' /proc/<pid>/fd/<n>");
+        Container agent = pod.getContainers().get(0);
+        assertTrue(agent.getSecurityContext().getPrivileged(), "setns into pods, their sysctls");
+        Map<String, String> hostPaths = new HashMap<>();
+        for (Volume v : pod.getVolumes()) if (v.getHostPath() != null) hostPaths.put(v.getName(), v.getHostPath().getPath());
+        assertMounted(agent, hostPaths, "/var/lib/cni/networks");
+        assertMounted(agent, hostPaths, "/opt/cni/bin");
+        assertMounted(pod.getInitContainers().get(0), hostPaths, "/run/cni4j");
+        for (VolumeMount m : agent.getVolumeMounts()) {
+            if ("/var/lib/cni/networks".equals(m.getMountPath())) assertTrue(m.getReadOnly() == null || !m.getReadOnly(), "host-local writes");
+        }
+    }
 }
