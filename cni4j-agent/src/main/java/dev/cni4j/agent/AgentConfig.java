@@ -24,7 +24,7 @@ import java.util.Properties;
  * @param conflistName      file name of the conflist
  * @param conflistFile      a conflist to install instead of {@link DefaultConflist}, or null
  * @param networkName       network name of the default conflist (and host-local's data dir)
- * @param clusterCidr       all pod addresses; traffic leaving it is masqueraded
+ * @param clusterCidr       all IPv4 pod addresses; traffic leaving it is masqueraded
  * @param clusterCidrV6     all IPv6 pod addresses of a dual-stack cluster, or null (unset): IPv6 pod
  *                          CIDRs outside it get no routes, IPv6 traffic leaving it is masqueraded
  * @param podCidrFile       where host-local's usePodCidr reads the node's pod CIDRs
