@@ -63,7 +63,8 @@ public final class Agent implements AutoCloseable {
         Forwarding forwarding = new Forwarding(ns);
         forwarding.ensureIpv4();
         RouteBackend backend = config.backend().equals("host-gw") ? new HostGwBackend(rtnl, config.vtepDevice()) : new VxlanBackend(rtnl, config);
-        EgressMasquerade masq = config.firewall().equals("none") ? null : new EgressMasquerade(firewall(config.firewall()), config.clusterCidr());
+        EgressMasquerade masq = config.firewall().equals("none") ? null : new EgressMasquerade(firewall(config.firewall(), ns),
+                config.clusterCidr(), config.clusterCidrV6());
         var parts = new Reconciler.Parts(config, backend, masq, forwarding, new PodCidrFile(config.podCidrFile()),
                 new CniInstaller(config.binDir(), config.confDir(), config.conflistName()), new NodeAnnotator(client),
                 status, metrics, log);
@@ -78,7 +79,8 @@ public final class Agent implements AutoCloseable {
                 "netns", ns.path(), "healthPort", health.port());
     }
 
-    private FirewallBackend firewall(String kind) {
+    /** The backend the {@code firewall} setting names ("auto": whichever works), in {@code ns}. */
+    static FirewallBackend firewall(String kind, NetNs ns) {
         return switch (kind) {
             case "nftables" -> new NftablesBackend(ns);
             case "iptables" -> IptablesBackend.ipv4(ns);

@@ -13,8 +13,8 @@ import java.util.Properties;
 
 /**
  * The agent's settings, from a properties file and/or environment variables (the environment
- * wins; {@code clusterCidr} is read from {@code CNI4J_CLUSTER_CIDR}, the node name from
- * {@code NODE_NAME}). Invalid values do not throw: they are collected in {@link #problems} so the
+ * wins; {@code clusterCidr} is read from {@code CNI4J_CLUSTER_CIDR}, {@code clusterCidrV6} from
+ * {@code CNI4J_CLUSTER_CIDR_V6}, the node name from {@code NODE_NAME}). Invalid values do not throw: they are collected in {@link #problems} so the
  * agent can start its health endpoint and report them instead of crash-looping.
  *
  * @param nodeName          this node's Node name
@@ -24,7 +24,9 @@ import java.util.Properties;
  * @param conflistName      file name of the conflist
  * @param conflistFile      a conflist to install instead of {@link DefaultConflist}, or null
  * @param networkName       network name of the default conflist (and host-local's data dir)
- * @param clusterCidr       all pod addresses; traffic leaving it is masqueraded
+ * @param clusterCidr       all IPv4 pod addresses; traffic leaving it is masqueraded
+ * @param clusterCidrV6     all IPv6 pod addresses of a dual-stack cluster, or null (unset): IPv6 pod
+ *                          CIDRs outside it get no routes, IPv6 traffic leaving it is masqueraded
  * @param podCidrFile       where host-local's usePodCidr reads the node's pod CIDRs
  * @param vtepDevice        VXLAN device name
  * @param vni               VXLAN network identifier
@@ -43,7 +45,8 @@ import java.util.Properties;
  * @param problems          what is wrong with the settings; empty when valid
  */
 public record AgentConfig(String nodeName, String backend, Path confDir, Path binDir, String conflistName,
-                          Path conflistFile, String networkName, Cidr clusterCidr, Path podCidrFile,
+                          Path conflistFile, String networkName, Cidr clusterCidr, Cidr clusterCidrV6,
+                          Path podCidrFile,
                           String vtepDevice, int vni, int vxlanPort, String underlayInterface, String publicIp,
                           String healthAddress, int resyncSeconds, String firewall, Path hostLocalDataDir,
                           Path netns, Path fastPathSocket, boolean fastPathOtherMountNamespaces, List<String> problems) {
@@ -69,7 +72,7 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
     }
 
     static final List<String> KEYS = List.of("nodeName", "backend", "confDir", "binDir", "conflistName",
-            "conflistFile", "networkName", "clusterCidr", "podCidrFile", "vtepDevice", "vni", "vxlanPort",
+            "conflistFile", "networkName", "clusterCidr", "clusterCidrV6", "podCidrFile", "vtepDevice", "vni", "vxlanPort",
             "underlayInterface", "publicIp", "healthAddress", "resyncSeconds", "firewall", "hostLocalDataDir", "netns",
             "fastPathSocket", "fastPathOtherMountNamespaces");
 
@@ -93,6 +96,7 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
         } catch (IllegalArgumentException e) {
             problems.add("clusterCidr: " + e.getMessage());
         }
+        Cidr clusterV6 = ipv6Cidr(v.get("clusterCidrV6"), problems);
         String firewall = v.getOrDefault("firewall", "auto");
         if (!List.of("auto", "nftables", "iptables", "none").contains(firewall)) {
             problems.add("unknown firewall \"" + firewall + "\" (auto, nftables, iptables, none)");
@@ -106,7 +110,7 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
                 Path.of(v.getOrDefault("binDir", "/opt/cni/bin")),
                 v.getOrDefault("conflistName", "10-cni4j.conflist"),
                 v.containsKey("conflistFile") ? Path.of(v.get("conflistFile")) : null,
-                v.getOrDefault("networkName", "cni4j"), cluster,
+                v.getOrDefault("networkName", "cni4j"), cluster, clusterV6,
                 Path.of(v.getOrDefault("podCidrFile", DefaultConflist.DEFAULT_POD_CIDR_FILE)),
                 v.getOrDefault("vtepDevice", "cni4j.1"),
                 number(v, "vni", 1, problems), number(v, "vxlanPort", 8472, problems),
@@ -117,6 +121,19 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
                 v.containsKey("netns") ? Path.of(v.get("netns")) : null,
                 fastPath.equals("off") ? null : Path.of(fastPath), otherMounts.equals("true"),
                 List.copyOf(problems));
+    }
+
+    /** An optional IPv6 CIDR setting (null when unset); anything else is a problem. */
+    private static Cidr ipv6Cidr(String text, List<String> problems) {
+        if (text == null) return null;
+        try {
+            Cidr c = Cidr.parse(text);
+            if (!c.isIPv4()) return c;
+            problems.add("clusterCidrV6: \"" + text + "\" is not an IPv6 CIDR");
+        } catch (IllegalArgumentException e) {
+            problems.add("clusterCidrV6: " + e.getMessage());
+        }
+        return null;
     }
 
     private static int number(Map<String, String> v, String key, int dflt, List<String> problems) {

@@ -17,7 +17,7 @@ import java.util.concurrent.CountDownLatch;
  *   <li>{@code run}: the long-running agent (SIGTERM stops it, leaving pod networking intact);</li>
  *   <li>{@code install --source DIR}: copies the plugins into the bin dir (an init container);</li>
  *   <li>{@code uninstall}: removes the conflist, the plugins, the pod CIDR file, the masquerade
- *       rules, the agent's routes and the VXLAN device.</li>
+ *       rules (IPv4 and IPv6), the agent's routes and the VXLAN device.</li>
  * </ul>
  * The config file may also be given as {@code CNI4J_CONFIG}; every setting can be overridden
  * by its environment variable (see {@link AgentConfig}).
@@ -74,7 +74,9 @@ public final class AgentMain {
             rtnl.links().get(config.vtepDevice()).ifPresent(l -> rtnl.links().delete(l.index()));
             routes = OwnedRoutes.deleteExcept(rtnl, java.util.Set.of(), new java.util.ArrayList<>());
             if (config.clusterCidr() != null && !config.firewall().equals("none")) {
-                new EgressMasquerade(dev.cni4j.linux.firewall.FirewallBackend.detect(ns), config.clusterCidr()).remove();
+                // the backend the agent used (iptables rules stay if nft merely works); both families'
+                // rules, IPv6 ones also when clusterCidrV6 was set before and is not now
+                new EgressMasquerade(Agent.firewall(config.firewall(), ns), config.clusterCidr(), config.clusterCidrV6()).remove();
             }
         }
         return Map.of("files", files, "podCidrFile", podCidr, "routes", routes);

@@ -13,6 +13,7 @@ public final class AgentStatus {
     private volatile List<String> configProblems = List.of();
     private volatile String apiProblem = "informer not started";
     private volatile String selfProblem;
+    private volatile String selfWarning;
     private volatile String backendProblem;
     private volatile boolean routesProgrammed;
     private volatile boolean conflistWritten;
@@ -26,6 +27,7 @@ public final class AgentStatus {
     void configProblems(List<String> p) { configProblems = List.copyOf(p); }
     void apiProblem(String p) { apiProblem = p; }
     void selfProblem(String p) { selfProblem = p; }
+    void selfWarning(String w) { selfWarning = w; }
     void backendProblem(String p) { backendProblem = p; }
     void routesProgrammed(boolean b) { routesProgrammed = b; }
     void conflistWritten(boolean b) { conflistWritten = b; }
@@ -68,9 +70,10 @@ public final class AgentStatus {
         return out;
     }
 
-    /** Non-blocking conditions: skipped and pending peers, per-peer errors. */
+    /** Non-blocking conditions: this node's own (an IPv6 pod CIDR outside the cluster's), skipped and pending peers, per-peer errors. */
     public List<String> warnings() {
         List<String> out = new ArrayList<>();
+        if (selfWarning != null) out.add("node: " + selfWarning);
         skippedNodes.forEach((n, why) -> out.add("node " + n + " skipped: " + why));
         pendingNodes.forEach((n, why) -> out.add("node " + n + " pending: " + why));
         ipv6SkippedNodes.forEach((n, why) -> out.add("node " + n + " IPv6 skipped: " + why));

@@ -50,6 +50,11 @@ public record Cidr(InetAddress network, int prefixLength) {
         return prefixLength <= o.prefixLength ? contains(o.network) : o.contains(network);
     }
 
+    /** Whether every address of {@code o} lies in this network. */
+    public boolean encloses(Cidr o) {
+        return prefixLength <= o.prefixLength && contains(o.network);
+    }
+
     /** The address {@code n} after the network address (0 = the network address itself). */
     public InetAddress addressAt(long n) {
         BigInteger v = new BigInteger(1, network.getAddress()).add(BigInteger.valueOf(n));

@@ -90,12 +90,13 @@ public final class Reconciler implements AutoCloseable {
         if (!synced.get()) return; // the API problem is reported by the watcher
         List<Node> all = nodes.get();
         List<ClusterNode> cluster = all.stream().map(ClusterNode::from).toList();
-        Topology topo = Topology.of(p.config().nodeName(), cluster, p.config().clusterCidr());
+        Topology topo = Topology.of(p.config().nodeName(), cluster, p.config().clusterCidr(), p.config().clusterCidrV6());
         p.metrics().nodesKnown.set(cluster.size());
         p.metrics().nodesSkipped.set(topo.skipped().size());
         p.status().skippedNodes(topo.skipped());
         p.status().ipv6SkippedNodes(topo.ipv6Skipped());
         p.status().selfProblem(topo.selfProblem());
+        p.status().selfWarning(topo.selfWarning());
         if (topo.selfProblem() != null) {
             report("this node cannot serve pods", Map.of("reason", topo.selfProblem()));
             return; // keep whatever routes exist: pods already running keep working

@@ -13,20 +13,28 @@ import java.util.Map;
  *
  * <p>Dual-stack: a node needs an IPv4 pod CIDR to be a peer at all; its IPv6 pod CIDR comes
  * along unless it overlaps one claimed before (checked per family, first claim wins as for
- * IPv4), in which case the peer is listed without it. IPv6 pod CIDRs are not checked against a
- * cluster CIDR: that setting is IPv4 only (it also drives the IPv4 masquerade).
+ * IPv4), in which case the peer is listed without it. With an IPv6 cluster CIDR set, a peer's
+ * IPv6 pod CIDR must lie inside it too (outside, traffic to its pods would count as leaving
+ * the cluster and be masqueraded), else the peer is listed without it. This
+ * node's own IPv6 pod CIDR outside it is only a warning: its IPv4 pods still work.
  *
  * @param self     this node, or null while its Node object is unknown
  * @param peers    other nodes with a usable IPv4 pod CIDR and InternalIP, sorted by name
  * @param skipped  node name → reason it gets no route (no podCIDR, overlap, no InternalIP, ...)
  * @param selfProblem why this node itself cannot serve pods yet, or null
  * @param ipv6Skipped peer name → reason its IPv6 pod CIDR gets no route (its IPv4 one still does)
+ * @param selfWarning what is wrong with this node that does not stop it serving pods, or null
  */
 public record Topology(ClusterNode self, List<ClusterNode> peers, Map<String, String> skipped, String selfProblem,
-                       Map<String, String> ipv6Skipped) {
+                       Map<String, String> ipv6Skipped, String selfWarning) {
 
-    /** Builds the view of {@code selfName} from all known nodes. */
+    /** Builds the view of {@code selfName} from all known nodes, without an IPv6 cluster CIDR. */
     public static Topology of(String selfName, Collection<ClusterNode> nodes, Cidr clusterCidr) {
+        return of(selfName, nodes, clusterCidr, null);
+    }
+
+    /** Builds the view of {@code selfName} from all known nodes; {@code clusterCidrV6} may be null. */
+    public static Topology of(String selfName, Collection<ClusterNode> nodes, Cidr clusterCidr, Cidr clusterCidrV6) {
         List<ClusterNode> sorted = new ArrayList<>(nodes);
         sorted.sort(Comparator.comparing(ClusterNode::name));
         ClusterNode self = null;
@@ -37,6 +45,11 @@ public record Topology(ClusterNode self, List<ClusterNode> peers, Map<String, St
                 + (self.problems().isEmpty() ? "" : " (" + String.join("; ", self.problems()) + ")");
         else if (clusterCidr != null && !clusterCidr.overlaps(self.podCidrV4()))
             selfProblem = "podCIDR " + self.podCidrV4() + " lies outside the cluster CIDR " + clusterCidr;
+        String selfWarning = null;
+        if (self != null && outside(self.podCidrV6(), clusterCidrV6)) {
+            selfWarning = "IPv6 podCIDR " + self.podCidrV6() + " lies outside the IPv6 cluster CIDR " + clusterCidrV6
+                    + ": other nodes do not route it";
+        }
 
         Map<String, String> skipped = new LinkedHashMap<>();
         List<ClusterNode> peers = new ArrayList<>();
@@ -67,7 +80,10 @@ public record Topology(ClusterNode self, List<ClusterNode> peers, Map<String, St
             Cidr v6 = n.podCidrV6();
             ClusterNode v6Clash = null;
             if (v6 != null) for (ClusterNode o : claimedV6) if (o.podCidrV6().overlaps(v6)) v6Clash = o;
-            if (v6Clash != null) {
+            if (outside(v6, clusterCidrV6)) {
+                ipv6Skipped.put(n.name(), "IPv6 podCIDR " + v6 + " lies outside the IPv6 cluster CIDR " + clusterCidrV6);
+                n = n.withoutIpv6PodCidr();
+            } else if (v6Clash != null) {
                 ipv6Skipped.put(n.name(), "IPv6 podCIDR " + v6 + " overlaps " + v6Clash.podCidrV6() + " of node " + v6Clash.name());
                 n = n.withoutIpv6PodCidr();
             } else if (v6 != null) {
@@ -75,6 +91,10 @@ public record Topology(ClusterNode self, List<ClusterNode> peers, Map<String, St
             }
             peers.add(n);
         }
-        return new Topology(self, List.copyOf(peers), Map.copyOf(skipped), selfProblem, Map.copyOf(ipv6Skipped));
+        return new Topology(self, List.copyOf(peers), Map.copyOf(skipped), selfProblem, Map.copyOf(ipv6Skipped), selfWarning);
+    }
+
+    private static boolean outside(Cidr podCidrV6, Cidr clusterCidrV6) {
+        return podCidrV6 != null && clusterCidrV6 != null && !clusterCidrV6.encloses(podCidrV6);
     }
 }

@@ -7,7 +7,7 @@
  *        ▼                                           ├─ PodCidrFile      /run/cni4j/podcidr (host-local usePodCidr)
  *   Topology (self, peers, skipped + why)            ├─ RouteBackend     HostGwBackend | VxlanBackend (netlink, node netns)
  *                                                    ├─ NodeAnnotator    cni4j.dev/vtep-mac, cni4j.dev/public-ip
- *                                                    ├─ EgressMasquerade nftables inet cni4j_agent | iptables
+ *                                                    ├─ EgressMasquerade nftables inet cni4j_agent | iptables (+ ip6tables)
  *                                                    └─ CniInstaller     conflist last ("network ready")
  *   AgentStatus + Metrics ◀── all of the above ──▶ HealthServer /healthz /readyz /metrics; JsonLog on stderr
  * </pre>

@@ -23,6 +23,7 @@ class AgentConfigTest {
         assertEquals(8472, c.vxlanPort());
         assertEquals("10.244.0.0/16", c.clusterCidr().toString());
         assertNull(c.netns());
+        assertNull(c.clusterCidrV6(), "no IPv6 cluster CIDR unless set");
         assertNull(c.fastPathSocket(), "the fast path is opt-in (the ConfigMap turns it on)");
         assertFalse(c.fastPathOtherMountNamespaces());
     }
@@ -37,6 +38,22 @@ class AgentConfigTest {
         AgentConfig bad = AgentConfig.of(Map.of("nodeName", "n1", "fastPathSocket", "cni.sock", "fastPathOtherMountNamespaces", "yes"));
         String all = String.join("\n", bad.problems());
         assertTrue(all.contains("fastPathSocket") && all.contains("fastPathOtherMountNamespaces"), all);
+    }
+
+    @Test
+    void ipv6ClusterCidr() {
+        assertEquals("CNI4J_CLUSTER_CIDR_V6", AgentConfig.envName("clusterCidrV6"));
+        AgentConfig c = AgentConfig.load(null, Map.of("NODE_NAME", "n1", "CNI4J_CLUSTER_CIDR_V6", " fd00:10:244::1/48 "));
+        assertTrue(c.valid(), c.problems().toString());
+        assertEquals("fd00:10:244::/48", c.clusterCidrV6().toString(), "host bits cleared");
+        for (String bad : new String[] {"10.245.0.0/16", "fd00:10:244::", "fd00::/129", "cluster"}) {
+            AgentConfig b = AgentConfig.of(Map.of("nodeName", "n1", "clusterCidrV6", bad));
+            assertFalse(b.valid(), bad);
+            assertNull(b.clusterCidrV6(), bad);
+            assertEquals(1, b.problems().size(), b.problems().toString());
+            assertTrue(b.problems().get(0).startsWith("clusterCidrV6: "), b.problems().toString());
+        }
+        assertTrue(AgentConfig.of(Map.of("nodeName", "n1", "clusterCidrV6", "10.245.0.0/16")).problems().get(0).contains("not an IPv6 CIDR"));
     }
 
     @Test

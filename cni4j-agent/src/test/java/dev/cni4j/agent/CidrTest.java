@@ -32,6 +32,12 @@ class CidrTest {
         assertFalse(Cidr.parse("10.244.2.0/24").overlaps(Cidr.parse("10.244.3.0/24")));
         assertFalse(Cidr.parse("10.244.2.0/24").overlaps(Cidr.parse("fd00::/8")));
         assertTrue(cluster.contains(SimulatedCluster.ip("10.244.9.9")));
+        Cidr v6 = Cidr.parse("fd00:10:244::/48");
+        assertTrue(v6.encloses(Cidr.parse("fd00:10:244:7::/64")));
+        assertTrue(v6.encloses(v6));
+        assertFalse(v6.encloses(Cidr.parse("fd00:10::/32")), "larger: overlaps but is not inside");
+        assertFalse(v6.encloses(Cidr.parse("fd00:10:245::/64")));
+        assertFalse(v6.encloses(cluster));
     }
 
     @Test

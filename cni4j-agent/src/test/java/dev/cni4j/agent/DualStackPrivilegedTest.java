@@ -28,8 +28,13 @@ import static org.junit.jupiter.api.Assertions.*;
  * without NAT, with either backend. host-gw routes via the peers' IPv6 InternalIPs on the shared
  * segment; vxlan carries IPv6 over its IPv4 underlay, also to node3 one routed hop away whose
  * segment has no IPv6 at all. A node losing its IPv6 pod CIDR loses its IPv6 routes on the others.
+ * With an IPv6 cluster CIDR (fd00:10:244::/48), IPv6 traffic leaving the cluster is masqueraded
+ * to the node's IPv6 address (nftables with host-gw, iptables and ip6tables with vxlan), pod to
+ * pod traffic is not, and a node whose IPv6 pod CIDR lies outside it gets no IPv6 route.
  */
 class DualStackPrivilegedTest {
+    static final String CLUSTER_CIDR_V6 = "fd00:10:244::/48";
+
     @BeforeAll
     static void privileged() {
         TestNetworks.assumePrivileged();
@@ -46,11 +51,21 @@ class DualStackPrivilegedTest {
     @Test
     void hostGwRoutesIpv6ViaTheIpv6InternalIp(@TempDir Path dir) throws Exception {
         try (SimulatedCluster cluster = new SimulatedCluster(2); MockCluster api = new MockCluster()) {
-            Map<Integer, Agent> agents = start(cluster, api, "host-gw", 2, dir);
+            Map<Integer, Agent> agents = start(cluster, api, "host-gw", "nftables", 2, dir);
             try {
                 assertEquals(List.of("fd00:10:244:2::/64 via fd00:50::2"), ownedIpv6Routes(cluster.nodes.get(1)));
                 assertEquals(List.of("fd00:10:244:1::/64 via fd00:50::1"), ownedIpv6Routes(cluster.nodes.get(2)));
                 podsTalk(cluster, dir, 2);
+                egressIsMasqueraded(cluster);
+                // an IPv6 pod CIDR outside the IPv6 cluster CIDR: reported, not routed; its IPv4 one is
+                api.create(MockCluster.dualStackNode("node5", "10.244.5.0/24", "fd00:99:244:5::/64", "192.168.50.5", "fd00:50::5"));
+                Agent first = agents.get(1);
+                assertTrue(await(Duration.ofSeconds(5), () -> first.status().warnings().contains(
+                        "node node5 IPv6 skipped: IPv6 podCIDR fd00:99:244:5::/64 lies outside the IPv6 cluster CIDR " + CLUSTER_CIDR_V6)),
+                        first.status().warnings().toString());
+                assertTrue(await(Duration.ofSeconds(5), () -> SimulatedCluster.routes(cluster.nodes.get(1)).contains("10.244.5.0/24")));
+                assertEquals(List.of("fd00:10:244:2::/64 via fd00:50::2"), ownedIpv6Routes(cluster.nodes.get(1)));
+                api.delete("node5");
                 dropIpv6PodCidr(api, cluster, 2);
                 // a dual-stack node without an IPv6 InternalIP: its IPv4 range is routed, the IPv6 one reported
                 api.create(MockCluster.dualStackNode("node4", "10.244.4.0/24", podCidrV6(4), "192.168.50.4", null));
@@ -69,7 +84,7 @@ class DualStackPrivilegedTest {
     @Test
     void vxlanCarriesIpv6OverTheIpv4Underlay(@TempDir Path dir) throws Exception {
         try (SimulatedCluster cluster = new SimulatedCluster(3); MockCluster api = new MockCluster()) {
-            Map<Integer, Agent> agents = start(cluster, api, "vxlan", 3, dir);
+            Map<Integer, Agent> agents = start(cluster, api, "vxlan", "iptables", 3, dir);
             try {
                 for (int n = 1; n <= 3; n++) {
                     try (NetNs ns = NetNs.open(cluster.nodes.get(n)); Rtnl rtnl = Rtnl.open(ns)) {
@@ -84,6 +99,7 @@ class DualStackPrivilegedTest {
                 assertEquals(List.of("fd00:10:244:2::/64 via fd00:10:244:2::", "fd00:10:244:3::/64 via fd00:10:244:3::"),
                         ownedIpv6Routes(cluster.nodes.get(1)).stream().sorted().toList());
                 podsTalk(cluster, dir, 3);
+                egressIsMasqueraded(cluster);
                 dropIpv6PodCidr(api, cluster, 3);
                 assertFalse(hasNdpEntry(cluster.nodes.get(1), "fd00:10:244:3::"), "node3's IPv6 VTEP neighbour gone on node1");
                 assertTrue(hasNdpEntry(cluster.nodes.get(1), "fd00:10:244:2::"), "node2's stays");
@@ -93,16 +109,24 @@ class DualStackPrivilegedTest {
         }
     }
 
-    /** Dual-stack Node objects (IPv6 InternalIPs on the shared segment), agents, ready with both families' routes. */
-    private static Map<Integer, Agent> start(SimulatedCluster cluster, MockCluster api, String backend, int nodes, Path dir)
-            throws InterruptedException {
+    /**
+     * Dual-stack Node objects (IPv6 InternalIPs on the shared segment), agents with both cluster
+     * CIDRs and the given firewall, ready with both families' routes.
+     */
+    private static Map<Integer, Agent> start(SimulatedCluster cluster, MockCluster api, String backend, String firewall,
+                                             int nodes, Path dir) throws InterruptedException {
         for (int n = 1; n <= nodes; n++) {
             String v6 = n == 3 ? null : SimulatedCluster.nodeIpV6(n);
             if (v6 != null) cluster.addIpv6Underlay(n);
             api.create(MockCluster.dualStackNode("node" + n, "10.244." + n + ".0/24", podCidrV6(n), SimulatedCluster.nodeIp(n), v6));
         }
         Map<Integer, Agent> agents = new LinkedHashMap<>();
-        for (int n = 1; n <= nodes; n++) agents.put(n, MultiNodePrivilegedTest.startAgent(api, backend, n, cluster, dir));
+        for (int n = 1; n <= nodes; n++) {
+            Map<String, String> settings = MockCluster.agentSettings(backend, n, cluster.nodes.get(n), dir.resolve("node" + n));
+            settings.put("clusterCidrV6", CLUSTER_CIDR_V6);
+            settings.put("firewall", firewall);
+            agents.put(n, Agent.start(AgentConfig.of(settings), api.client));
+        }
         for (var e : agents.entrySet()) {
             Agent a = e.getValue();
             assertTrue(await(Duration.ofSeconds(15), () -> a.status().ready() && a.metrics().routesProgrammed.get() == 2 * (nodes - 1)),
@@ -135,6 +159,22 @@ class DualStackPrivilegedTest {
         try (var echo = new SimulatedCluster.Echo(cluster.pods.get(nodes), 7777, "::")) {
             assertEquals("from " + podIpV6(1), cluster.nc(cluster.pods.get(1), podIpV6(nodes), 7777), "no NAT between IPv6 pods");
             assertEquals("from " + podIp(1), cluster.nc(cluster.pods.get(1), podIp(nodes), 7777), "IPv4 still works");
+        }
+    }
+
+    /**
+     * The pods on nodes 1 and 2 reach "outside", which has no route back to pod addresses, over
+     * both families: each connection arrives from its node's address of that family.
+     */
+    private static void egressIsMasqueraded(SimulatedCluster cluster) throws Exception {
+        try (var echo = new SimulatedCluster.Echo(cluster.outside, 8080, "::")) {
+            for (int n = 1; n <= 2; n++) {
+                Path pod = cluster.pods.get(n);
+                assertEquals("from " + SimulatedCluster.nodeIpV6(n), cluster.nc(pod, SimulatedCluster.OUTSIDE_IPV6, 8080),
+                        "IPv6 egress of pod" + n + " masqueraded");
+                assertEquals("from " + SimulatedCluster.nodeIp(n), cluster.nc(pod, SimulatedCluster.OUTSIDE_IP, 8080),
+                        "IPv4 egress of pod" + n + " masqueraded");
+            }
         }
     }
 

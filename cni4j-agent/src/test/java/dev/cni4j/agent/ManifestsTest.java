@@ -107,6 +107,11 @@ class ManifestsTest {
         settings.put("nodeName", "from-downward-api");
         AgentConfig c = AgentConfig.of(settings);
         assertTrue(c.valid(), c.problems().toString());
+        assertNull(c.clusterCidrV6(), "IPv6 masquerade is opt-in");
+        String example = cm.getData().get("agent.properties").lines().filter(l -> l.startsWith("#clusterCidrV6="))
+                .findFirst().orElseThrow().substring(1);
+        settings.put("clusterCidrV6", example.substring(example.indexOf('=') + 1));
+        assertTrue(AgentConfig.of(settings).valid(), "the commented-out example is valid: " + example);
         assertEquals(Path.of("/etc/cni4j/10-cni4j.conflist"), c.conflistFile());
         String file = c.conflistFile().getFileName().toString();
         assertEquals(Serialization.jsonMapper().readTree(DefaultConflist.json("cni4j", 1450, c.podCidrFile().toString())),

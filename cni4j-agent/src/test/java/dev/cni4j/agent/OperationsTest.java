@@ -91,6 +91,27 @@ class OperationsTest {
         assertTrue(ipt.contains("-A CNI4J-AGENT-MASQ -d 10.244.0.0/16 -j RETURN\n-A CNI4J-AGENT-MASQ -j MASQUERADE\n"), ipt);
         assertTrue(ipt.contains("-A POSTROUTING -s 10.244.0.0/16 -m comment --comment cni4j-agent -j CNI4J-AGENT-MASQ"));
         assertFalse(EgressMasquerade.iptablesScript(Cidr.parse("10.244.0.0/16"), false).contains("POSTROUTING"));
+        assertFalse(nft.contains("ip6"), "no IPv6 cluster CIDR, no IPv6 rule");
+    }
+
+    @Test
+    void ipv6MasqueradeSparesPodToPodTrafficToo() {
+        String nft = EgressMasquerade.nftScript(Cidr.parse("10.244.0.0/16"), Cidr.parse("fd00:10:244::/48"));
+        assertTrue(nft.contains("""
+                    ip saddr 10.244.0.0/16 ip daddr != 10.244.0.0/16 masquerade comment "cni4j-agent egress"
+                    ip6 saddr fd00:10:244::/48 ip6 daddr != fd00:10:244::/48 masquerade comment "cni4j-agent egress"
+                  }
+                """), "both rules in the one inet table's chain: " + nft);
+        assertEquals(1, nft.split("table inet cni4j_agent \\{").length - 1, nft);
+        String ip6t = EgressMasquerade.iptablesScript(Cidr.parse("fd00:10:244::/48"), true);
+        assertEquals("""
+                *nat
+                :CNI4J-AGENT-MASQ - [0:0]
+                -A CNI4J-AGENT-MASQ -d fd00:10:244::/48 -j RETURN
+                -A CNI4J-AGENT-MASQ -j MASQUERADE
+                -A POSTROUTING -s fd00:10:244::/48 -m comment --comment cni4j-agent -j CNI4J-AGENT-MASQ
+                COMMIT
+                """, ip6t);
     }
 
     @Test

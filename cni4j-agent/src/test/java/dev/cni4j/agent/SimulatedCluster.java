@@ -26,16 +26,19 @@ import java.util.function.BooleanSupplier;
  * Machines made of network namespaces, none of them the host's:
  * <pre>
  *   node1 eth0 192.168.50.1 ─┐
- *   node2 eth0 192.168.50.2 ─┤ fabric: bridge br50 ── router r50 192.168.50.254
+ *   node2 eth0 192.168.50.2 ─┤ fabric: bridge br50 ── router r50 192.168.50.254, fd00:50::fe
  *                                                       router r60 192.168.60.254 ── node3 eth0 192.168.60.3
  *                                                       router r31 172.31.0.1     ── outside eth0 172.31.0.10
+ *                                                                  fd00:31::1                 fd00:31::10
  * </pre>
  * Nodes 1-2 share an L2 segment (host-gw works between them); node 3 is one routed hop away
- * (vxlan only). "outside" knows no route to pod addresses, so only masqueraded traffic gets a
- * reply. A pod per node: a veth from the pod into the node's bridge cni0 (10.244.N.1/24), as the
+ * (vxlan only). Nodes 1-2 get IPv6 (fd00:50::n, default route via the router) only when a test
+ * asks ({@link #addIpv6Underlay}). Neither the router nor "outside" knows a route to pod
+ * addresses of either family, so only masqueraded traffic gets a reply. A pod per node: a veth from the pod into the node's bridge cni0 (10.244.N.1/24), as the
  * bridge plugin would make it.
  */
 final class SimulatedCluster implements AutoCloseable {
+    static final String OUTSIDE_IP = "172.31.0.10", OUTSIDE_IPV6 = "fd00:31::10", ROUTER_IPV6 = "fd00:50::fe";
     final TestNetworks net = TestNetworks.create();
     final Path fabric = net.newPod(), router = net.newPod(), outside = net.newPod();
     final Map<Integer, Path> nodes = new LinkedHashMap<>();
@@ -48,10 +51,15 @@ final class SimulatedCluster implements AutoCloseable {
             up(fabric, "br50");
             try (NetNs r = NetNs.open(router)) {
                 Sysctl.set(r, "net/ipv4/ip_forward", "1");
+                Sysctl.set(r, "net/ipv6/conf/all/forwarding", "1");
             }
             wire(router, "r50", "192.168.50.254/24", fabric, "p-rtr", null);
+            address(router, "r50", ROUTER_IPV6 + "/64");
             wire(router, "r31", "172.31.0.1/24", outside, "eth0", "172.31.0.10/24");
+            address(router, "r31", "fd00:31::1/64");
+            address(outside, "eth0", OUTSIDE_IPV6 + "/64");
             defaultRoute(outside, "172.31.0.1");
+            defaultRoute(outside, "fd00:31::1");
             for (int n = 1; n <= nodeCount; n++) addNode(n);
         } catch (RuntimeException e) {
             net.close();
@@ -157,10 +165,11 @@ final class SimulatedCluster implements AutoCloseable {
                 "CNI_IFNAME", "eth0", "CNI_PATH", cniPath.toString());
     }
 
-    /** Gives node n's eth0 an IPv6 address too (nodes 1-2 on the fabric segment: fd00:50::n/64). */
+    /** Gives node n's eth0 an IPv6 address too (nodes 1-2 on the fabric segment: fd00:50::n/64), default route via the router. */
     void addIpv6Underlay(int n) {
         if (n == 3) throw new IllegalArgumentException("node3's segment stays IPv4 only");
         address(nodes.get(n), "eth0", nodeIpV6(n) + "/64");
+        defaultRoute(nodes.get(n), ROUTER_IPV6);
     }
 
     static String nodeIpV6(int n) {

@@ -101,6 +101,38 @@ class TopologyTest {
     }
 
     @Test
+    void withAnIpv6ClusterCidrPeersOutsideItLoseOnlyTheirIpv6Range() {
+        Cidr v6 = Cidr.parse("fd00:10:244::/48");
+        List<ClusterNode> nodes = List.of(dual("a", "10.244.1.0/24", "fd00:10:244:1::/64"),
+                dual("b", "10.244.2.0/24", "fd00:99:244:2::/64"), dual("c", "10.244.3.0/24", "fd00:10:244:3::/64"),
+                dual("d", "10.244.4.0/24", "fd00:10::/32"), n("e", "10.244.5.0/24", "192.168.0.5"));
+        Topology t = Topology.of("a", nodes, CLUSTER, v6);
+        assertNull(t.selfProblem());
+        assertNull(t.selfWarning());
+        assertEquals(List.of("b", "c", "d", "e"), t.peers().stream().map(ClusterNode::name).toList(), "every IPv4 range routed");
+        assertEquals(Map.of("b", "IPv6 podCIDR fd00:99:244:2::/64 lies outside the IPv6 cluster CIDR fd00:10:244::/48",
+                "d", "IPv6 podCIDR fd00:10::/32 lies outside the IPv6 cluster CIDR fd00:10:244::/48"), t.ipv6Skipped(),
+                "a range larger than the cluster CIDR is outside it too");
+        assertEquals(List.of("fd00:10:244:3::/64"), t.peers().stream().map(ClusterNode::podCidrV6)
+                .filter(java.util.Objects::nonNull).map(Cidr::toString).toList());
+        assertFalse(Topology.of("a", nodes, CLUSTER).ipv6Skipped().containsKey("b"), "no IPv6 cluster CIDR: not checked");
+    }
+
+    @Test
+    void ownIpv6PodCidrOutsideTheIpv6ClusterCidrIsOnlyAWarning() {
+        Topology t = Topology.of("a", List.of(dual("a", "10.244.1.0/24", "fd00:99:244:1::/64"),
+                dual("b", "10.244.2.0/24", "fd00:10:244:2::/64")), CLUSTER, Cidr.parse("fd00:10:244::/48"));
+        assertNull(t.selfProblem(), "IPv4 keeps working");
+        assertEquals("IPv6 podCIDR fd00:99:244:1::/64 lies outside the IPv6 cluster CIDR fd00:10:244::/48: other nodes do not route it",
+                t.selfWarning());
+        assertEquals("fd00:99:244:1::/64", t.self().podCidrV6().toString(), "its pods still get addresses from it");
+        assertEquals("fd00:10:244:2::/64", t.peers().get(0).podCidrV6().toString());
+        AgentStatus status = new AgentStatus();
+        status.selfWarning(t.selfWarning());
+        assertEquals(List.of("node: " + t.selfWarning()), status.warnings());
+    }
+
+    @Test
     void anIpv6OnlyNodeIsNotAPeer() {
         Node v6only = MockCluster.node("b", "fd00:10:244:2::/64", "192.168.0.2");
         Topology t = Topology.of("a", List.of(n("a", "10.244.1.0/24", "192.168.0.1"), ClusterNode.from(v6only)), CLUSTER);

@@ -27,6 +27,11 @@ public final class IptablesBackend implements FirewallBackend {
         return new IptablesBackend(ns, "ip6tables");
     }
 
+    /** ip6tables in the same namespace as this backend (a dual-stack caller needs both families). */
+    public IptablesBackend ipv6Counterpart() {
+        return new IptablesBackend(ns, "ip6tables");
+    }
+
     @Override
     public String name() {
         return prefix;
