@@ -27,8 +27,9 @@ import static dev.cni4j.agent.SimulatedCluster.routes;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Privileged: {@code AgentMain run} as its own JVM (config file + NODE_NAME), stopped with
- * SIGTERM: it leaves routes, device and conflist in place and logs JSON lines only. Then
+ * Privileged: {@code AgentMain run} as its own JVM (config file + NODE_NAME), serving the fast
+ * path on its socket (nft through libnftables, as in production), stopped with SIGTERM: it
+ * removes its socket, leaves routes, device and conflist in place and logs JSON lines only. Then
  * {@code AgentMain uninstall} removes what the agent put on the node.
  */
 class AgentProcessPrivilegedTest {
@@ -52,6 +53,8 @@ class AgentProcessPrivilegedTest {
             var settings = MockCluster.agentSettings("vxlan", 1, node, dir);
             settings.remove("nodeName"); // from NODE_NAME, as in the DaemonSet
             settings.put("healthAddress", "127.0.0.1:" + port);
+            Path socket = dir.resolve("cni4j-run/cni.sock");
+            settings.put("fastPathSocket", socket.toString());
             StringBuilder props = new StringBuilder();
             settings.forEach((k, v) -> props.append(k).append('=').append(v).append('\n'));
             Path config = Files.writeString(dir.resolve("agent.properties"), props);
@@ -61,6 +64,7 @@ class AgentProcessPrivilegedTest {
             try {
                 assertTrue(await(Duration.ofSeconds(30), () -> readyz(port) == 200), "ready; stderr:\n" + stderr);
                 assertTrue(routes(node).contains("10.244.2.0/24"));
+                assertTrue(await(Duration.ofSeconds(30), () -> Files.exists(socket)), "fast path serving; stderr:\n" + stderr);
             } finally {
                 agent.toHandle().destroy(); // SIGTERM; Process.destroy() would also close our end of its stderr
                 assertTrue(agent.waitFor(15, TimeUnit.SECONDS), "stops on SIGTERM");
@@ -72,6 +76,8 @@ class AgentProcessPrivilegedTest {
                 assertEquals("node1", json.get("node").asString(), line);
             }
             assertTrue(log.contains("\"msg\":\"stopping; routes and pod networking left in place\""), "exit " + agent.exitValue() + "\n" + log);
+            assertTrue(log.contains("\"msg\":\"fast path serving\"") && log.contains("nft through libnftables"), log);
+            assertFalse(Files.exists(socket), "the socket goes with the agent: launchers run standalone");
             assertTrue(routes(node).contains("10.244.2.0/24"), "routes survive the agent");
             assertTrue(Files.exists(dir.resolve("net.d/10-cni4j.conflist")));
             assertTrue(cluster.net.exec(node, "nft", "list", "tables").contains("cni4j_agent"));
