@@ -119,12 +119,17 @@ seen 1 3
 seen 2 1
 
 step "what node1's agent programmed (VXLAN, protocol 75 routes)"
-innode_n 1 ip -d -o link show cni4j.1 | grep -o 'vxlan id [0-9]* local [0-9.]* dev [a-z0-9]* srcport [0-9 ]* dstport [0-9]*' | sed 's/^/   /'
-innode_n 1 ip route show proto 75 | sed 's/^/   route: /'
-innode_n 1 bridge fdb show dev cni4j.1 | grep dst | sed 's/^/   fdb: /'
+# (the display pipelines end in "|| true": a missing piece shows as a missing line, the demo goes on)
+innode_n 1 ip -d -o link show cni4j.1 | sed -n 's/.* mtu \([0-9]*\) .*vxlan id \([0-9]*\) local \([0-9.]*\) dev \([^ ]*\) .*dstport \([0-9]*\).*/   device: cni4j.1, vxlan id \2, local \3 on \4, UDP port \5, mtu \1/p' || true
+innode_n 1 ip route show proto 75 | sed 's/^/   route: /' || true
+innode_n 1 bridge fdb show dev cni4j.1 | grep dst | sed 's/^/   fdb: /' || true
+for n in 2 3; do
+  echo "   node$n's Node in the API (its agent published them): $(nsenter --net=/run/netns/$fabric curl -sf "$api_url/api/v1/nodes/node$n" \
+    | jq -r '.metadata.annotations | to_entries | map(select(.key | startswith("cni4j.dev/"))) | map(.key + "=" + .value) | join(", ")' || true)"
+done
 
 step "node1's agent /metrics (excerpt)"
-metrics 1 | grep -E '^cni4j_(cni_requests_total|agent_routes_programmed|ipam_allocated_ips|agent_nodes_known|fastpath_serving)' | sed 's/^/   /'
+metrics 1 | grep -E '^cni4j_(cni_requests_total|agent_routes_programmed|ipam_allocated_ips|agent_nodes_known|fastpath_serving)' | sed 's/^/   /' || true
 
 step "teardown: cni4j del each pod (served by its agent), then SIGTERM the agents"
 for n in "${nodes[@]}"; do
@@ -135,5 +140,5 @@ done
 echo "   IPs allocated (the agents' cni4j_ipam_allocated_ips): $(for n in "${nodes[@]}"; do printf 'node%s %s, ' "$n" "$(metric "$n" 'cni4j_ipam_allocated_ips{network="cni4j"}')"; done | sed 's/, $//')"
 echo "   bridge calls node1's agent served: $(metrics 1 | awk '/^cni4j_cni_requests_total\{plugin="bridge"/ {split($1, a, "command=\""); sub(/".*/, "", a[2]); printf "%s %s, ", a[2], $2}' | sed 's/, $//')"
 stop_all
-grep -h -o '"msg":"stopping[^"]*"' "$work"/node*/agent.log | sort | uniq -c | sed 's/^ */   /'
+echo "   agents that logged \"stopping; routes and pod networking left in place\": $(grep -l '"msg":"stopping; routes and pod networking left in place"' "$work"/node*/agent.log | wc -l) of ${#nodes[@]}"
 echo "   namespaces left: $(ip netns list | grep -c "^$tag" || true)"
