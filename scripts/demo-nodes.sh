@@ -8,12 +8,12 @@
 fabric=$tag-fabric
 nodes=(1 2 3)
 node_ip() { [ "$1" = 3 ] && echo 192.168.60.3 || echo "192.168.50.$1"; }
-innode_n() { local n=$1; shift; nsenter --net=/run/netns/$tag-n$n "$@"; }
+innode_n() { local n=$1; shift; nsenter --net=/run/netns/$tag-node$n "$@"; }
 inpod_n() { local n=$1; shift; nsenter --net=/run/netns/$tag-pod$n "$@"; }
 metrics() { innode_n "$1" curl -sf http://127.0.0.1:9876/metrics || true; }
 metric() { metrics "$1" | awk -v s="$2" '$1 == s {print $2}'; }
 
-step "part 2: the Kubernetes network model across nodes"
+step "part 2: the Kubernetes network model across nodes ($tag-node1..3)"
 echo "   node1 192.168.50.1 and node2 192.168.50.2 on one L2 segment (the fabric's bridge), node3"
 echo "   192.168.60.3 one routed hop away; the fabric ($fabric) also hosts the API stand-in"
 ip netns add "$fabric"
@@ -23,25 +23,25 @@ ip -n "$fabric" addr add 192.168.50.254/24 dev br0
 ip -n "$fabric" link set br0 up
 ip netns exec "$fabric" sysctl -qw net.ipv4.ip_forward=1
 for n in "${nodes[@]}"; do
-  ip netns add "$tag-n$n"
-  ip -n "$tag-n$n" link set lo up
-  ip link add eth0 netns "$tag-n$n" type veth peer name "p-n$n" netns "$fabric"
+  ip netns add "$tag-node$n"
+  ip -n "$tag-node$n" link set lo up
+  ip link add eth0 netns "$tag-node$n" type veth peer name "p-n$n" netns "$fabric"
   if [ "$n" = 3 ]; then
-    ip -n "$fabric" addr add 192.168.60.254/24 dev p-n3; gw=192.168.60.254; plen=24
+    ip -n "$fabric" addr add 192.168.60.254/24 dev p-n3; gw=192.168.60.254 # the fabric routes
   else
-    ip -n "$fabric" link set "p-n$n" master br0; gw=192.168.50.254; plen=24
+    ip -n "$fabric" link set "p-n$n" master br0; gw=192.168.50.254
   fi
   ip -n "$fabric" link set "p-n$n" up
-  ip -n "$tag-n$n" addr add "$(node_ip "$n")/$plen" dev eth0
-  ip -n "$tag-n$n" link set eth0 up
-  ip -n "$tag-n$n" route add default via "$gw"
+  ip -n "$tag-node$n" addr add "$(node_ip "$n")/24" dev eth0
+  ip -n "$tag-node$n" link set eth0 up
+  ip -n "$tag-node$n" route add default via "$gw"
 done
 
 step "a Kubernetes API stand-in: fabric8's mock API server (CRUD) at 192.168.50.254:6443, with three Nodes"
 api_cp="$PWD/cni4j-agent/target/test-classes:$PWD/cni4j-agent/target/classes:$(cat "$api_cp_file")"
 node_args=()
 for n in "${nodes[@]}"; do node_args+=("node$n=10.244.$n.0/24,$(node_ip "$n")"); done
-nsenter --net=/run/netns/$fabric "$JAVA_HOME/bin/java" -XX:+UseSerialGC -Xmx128m -cp "$api_cp" dev.cni4j.agent.DemoApiServer \
+nsenter --net=/run/netns/$fabric "$JAVA_HOME/bin/java" -XX:+UseSerialGC -XX:-UsePerfData -Xmx128m -cp "$api_cp" dev.cni4j.agent.DemoApiServer \
   192.168.50.254 6443 "${node_args[@]}" >"$work/api.out" 2>"$work/api.log" & servers+=($!)
 for _ in $(seq 200); do [ -s "$work/api.out" ] && break; sleep 0.1; done
 [ -s "$work/api.out" ] || { echo "   FAILED: the API stand-in did not start:"; tail -5 "$work/api.log"; exit 1; }
@@ -61,11 +61,11 @@ t0=$(date +%s%N)
 for n in "${nodes[@]}"; do
   d=$work/node$n
   mkdir -p "$d"
-  nsenter --net=/run/netns/$tag-n$n env KUBECONFIG="$work/kubeconfig" NODE_NAME="node$n" CNI4J_BACKEND=vxlan \
+  nsenter --net=/run/netns/$tag-node$n env KUBECONFIG="$work/kubeconfig" NODE_NAME="node$n" CNI4J_BACKEND=vxlan \
     CNI4J_CLUSTER_CIDR=10.244.0.0/16 CNI4J_CONF_DIR="$d/net.d" CNI4J_BIN_DIR="$dist/bin" CNI4J_POD_CIDR_FILE="$d/podcidr" \
     CNI4J_HOST_LOCAL_DATA_DIR="$d/networks" CNI4J_FAST_PATH_SOCKET="$d/cni4j-run/cni.sock" \
     CNI4J_HEALTH_ADDRESS=127.0.0.1:9876 CNI4J_FIREWALL=nftables CNI4J_RESYNC_SECONDS=30 \
-    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xmx192m -cp "$PWD/$agent_lib/*" \
+    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:-UsePerfData -Xmx192m -cp "$PWD/$agent_lib/*" \
     dev.cni4j.agent.AgentMain run >/dev/null 2>"$d/agent.log" & servers+=($!)
 done
 # ready: routes to both other nodes, the conflist written, the fast path serving
