@@ -8,9 +8,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 [ "$(id -u)" = 0 ] || { echo "error: the demo creates network namespaces: run it as root" >&2; exit 1; }
-if [ ! -x dist/bin/bandwidth ] || [ ! -x dist/bin/cni4j ]; then
-  echo "== building (mvn -DskipTests install)"
-  mvn -B -ntp -q -DskipTests install
+# Part 2's agents run from cni4j-agent/target/agent-lib (what the image ships); its Kubernetes API
+# stand-in is a class of the agent's tests, run on their class path (fabric8's mock server).
+agent_lib=cni4j-agent/target/agent-lib
+api_cp_file=cni4j-agent/target/test-classpath
+if [ ! -x dist/bin/bandwidth ] || [ ! -x dist/bin/cni4j ] || [ ! -d "$agent_lib" ] || [ ! -s "$api_cp_file" ] \
+    || [ ! -f cni4j-agent/target/test-classes/dev/cni4j/agent/DemoApiServer.class ]; then
+  echo "== building (mvn -DskipTests package, and the agent's test class path)"
+  mvn -B -ntp -q -DskipTests package dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath
 fi
 start=$(date +%s)
 dist=$PWD/dist
@@ -19,9 +24,26 @@ node=$tag-node
 ext=$tag-ext
 work=$(mktemp -d /tmp/cni4j-demo.XXXXXX)
 servers=()
+our_namespaces() { ip netns list | awk '{print $1}' | grep "^$tag" || true; }
+alive() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null) && [ "${s:0:1}" != Z ]; }
+stop() { # SIGTERM, up to 10 s to exit, then SIGKILL
+  for p in "$@"; do kill "$p" 2>/dev/null || true; done
+  for p in "$@"; do
+    for _ in $(seq 100); do alive "$p" || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+  done
+}
+# Stops what the demo started and deletes every namespace it made: first the processes inside
+# those namespaces (servers started through nsenter, daemons, the agents), then the background
+# jobs that started them.
+stop_all() {
+  stop $(for ns in $(our_namespaces); do ip netns pids "$ns"; done) || true
+  stop "${servers[@]}" || true
+  servers=()
+  for ns in $(our_namespaces); do ip netns del "$ns" 2>/dev/null || true; done
+}
 cleanup() {
-  for p in "${servers[@]}"; do kill "$p" 2>/dev/null || true; done
-  for ns in $(ip netns list | awk '{print $1}' | grep "^$tag" || true); do ip netns del "$ns" 2>/dev/null || true; done
+  stop_all
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -128,8 +150,13 @@ echo "   ifb devices left: $(innode ip -o link show type ifb | wc -l)"
 echo "   IP reservations left: $(ls "$work/ipam/k8s-pod-network" | grep -vc -E '^(lock|last_reserved_ip)' || true)"
 echo "   portmap DNAT rules left: $(innode iptables-save -t nat | grep -c 'CNI-DN' || true)"
 echo "   cached results left: $(ls "$work/cache/results" 2>/dev/null | wc -l)"
+stop_all
+echo "   namespaces left: $(ip netns list | grep -c "^$tag" || true)"
+part1=$(( $(date +%s) - start ))
+
+. scripts/demo-nodes.sh
+
 cleanup
 trap - EXIT
-echo "   namespaces left: $(ip netns list | grep -c "^$tag" || true)"
 echo
-echo "demo finished in $(( $(date +%s) - start )) s"
+echo "demo finished in $(( $(date +%s) - start )) s (part 1: $part1 s)"

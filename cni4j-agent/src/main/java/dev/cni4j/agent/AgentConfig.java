@@ -36,7 +36,7 @@ import java.util.Properties;
  * @param healthAddress     "host:port" of /healthz, /readyz, /metrics
  * @param resyncSeconds     full reconcile and informer resync period
  * @param firewall          "auto", "nftables", "iptables" or "none" (no masquerade)
- * @param hostLocalDataDir  host-local's data dir, read for the IPAM metric
+ * @param hostLocalDataDir  host-local's data dir, read for the IPAM metric (and named in the default conflist)
  * @param netns             node network namespace to program, null for the agent's own (production)
  * @param fastPathSocket    where the agent serves the plugins' calls (the dist/bin launchers' fast
  *                          path, /run/cni4j/cni.sock), null ("off", the default) for none
@@ -117,7 +117,7 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
                 v.get("underlayInterface"), v.get("publicIp"),
                 v.getOrDefault("healthAddress", "0.0.0.0:9876"),
                 number(v, "resyncSeconds", 30, problems), firewall,
-                Path.of(v.getOrDefault("hostLocalDataDir", "/var/lib/cni/networks")),
+                Path.of(v.getOrDefault("hostLocalDataDir", DefaultConflist.DEFAULT_DATA_DIR)),
                 v.containsKey("netns") ? Path.of(v.get("netns")) : null,
                 fastPath.equals("off") ? null : Path.of(fastPath), otherMounts.equals("true"),
                 List.copyOf(problems));

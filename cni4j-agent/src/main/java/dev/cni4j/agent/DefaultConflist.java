@@ -13,11 +13,16 @@ public final class DefaultConflist {
     /** Where host-local looks for the pod CIDR file unless the ipam config says otherwise. */
     public static final String DEFAULT_POD_CIDR_FILE = "/run/cni4j/podcidr";
 
+    /** Where host-local keeps its reservations unless the ipam config says otherwise. */
+    public static final String DEFAULT_DATA_DIR = "/var/lib/cni/networks";
+
     /**
      * The conflist for network {@code name}; {@code mtu} 0 leaves the bridge plugin's default;
-     * {@code podCidrFile} is named in the ipam section only when it is not the default.
+     * {@code podCidrFile} and host-local's {@code dataDir} are named in the ipam section only
+     * when they are not the defaults (so the pods' reservations land where the agent's IPAM
+     * metric reads them).
      */
-    public static String json(String name, int mtu, String podCidrFile) {
+    public static String json(String name, int mtu, String podCidrFile, String dataDir) {
         return """
                 {
                   "cniVersion": "1.1.0",
@@ -31,7 +36,7 @@ public final class DefaultConflist {
                       "ipMasq": false,
                       "hairpinMode": true,%s
                       "ipam": {
-                        "type": "host-local",%s
+                        "type": "host-local",%s%s
                         "ranges": [[{"subnet": "usePodCidr"}]]
                       }
                     },
@@ -41,6 +46,8 @@ public final class DefaultConflist {
                 }
                 """.formatted(name, mtu > 0 ? "\n      \"mtu\": " + mtu + "," : "",
                 DEFAULT_POD_CIDR_FILE.equals(podCidrFile) ? ""
-                        : "\n        \"podCidrFile\": " + JsonLog.quote(new StringBuilder(), podCidrFile) + ",");
+                        : "\n        \"podCidrFile\": " + JsonLog.quote(new StringBuilder(), podCidrFile) + ",",
+                DEFAULT_DATA_DIR.equals(dataDir) ? ""
+                        : "\n        \"dataDir\": " + JsonLog.quote(new StringBuilder(), dataDir) + ",");
     }
 }

@@ -131,7 +131,8 @@ public final class Reconciler implements AutoCloseable {
 
     private String conflist() {
         if (p.config().conflistFile() == null) {
-            return DefaultConflist.json(p.config().networkName(), p.backend().podMtu(), p.config().podCidrFile().toString());
+            return DefaultConflist.json(p.config().networkName(), p.backend().podMtu(), p.config().podCidrFile().toString(),
+                    p.config().hostLocalDataDir().toString());
         }
         try {
             return Files.readString(p.config().conflistFile());

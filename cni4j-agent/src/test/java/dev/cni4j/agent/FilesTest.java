@@ -29,7 +29,7 @@ class FilesTest {
 
     @Test
     void defaultConflistIsValidJsonWithThePlugins() throws Exception {
-        JsonNode c = Serialization.jsonMapper().readTree(DefaultConflist.json("cni4j", 1450, "/run/cni4j/podcidr"));
+        JsonNode c = Serialization.jsonMapper().readTree(DefaultConflist.json("cni4j", 1450, "/run/cni4j/podcidr", "/var/lib/cni/networks"));
         assertEquals("1.1.0", c.get("cniVersion").asString());
         assertEquals("cni4j", c.get("name").asString());
         JsonNode bridge = c.get("plugins").get(0);
@@ -43,14 +43,16 @@ class FilesTest {
         assertEquals("host-local", bridge.get("ipam").get("type").asString());
         assertEquals("usePodCidr", bridge.get("ipam").get("ranges").get(0).get(0).get("subnet").asString());
         assertNull(bridge.get("ipam").get("podCidrFile"));
+        assertNull(bridge.get("ipam").get("dataDir"));
         assertEquals("portmap", c.get("plugins").get(1).get("type").asString());
         assertTrue(c.get("plugins").get(1).get("capabilities").get("portMappings").asBoolean());
         assertTrue(c.get("plugins").get(1).get("snat").asBoolean());
         assertEquals("bandwidth", c.get("plugins").get(2).get("type").asString());
         assertTrue(c.get("plugins").get(2).get("capabilities").get("bandwidth").asBoolean());
 
-        JsonNode other = Serialization.jsonMapper().readTree(DefaultConflist.json("cni4j", 0, "/var/run/x \"y\""));
+        JsonNode other = Serialization.jsonMapper().readTree(DefaultConflist.json("cni4j", 0, "/var/run/x \"y\"", "/tmp/node1/networks"));
         assertEquals("/var/run/x \"y\"", other.get("plugins").get(0).get("ipam").get("podCidrFile").asString());
+        assertEquals("/tmp/node1/networks", other.get("plugins").get(0).get("ipam").get("dataDir").asString());
         assertNull(other.get("plugins").get(0).get("mtu"));
     }
 
@@ -79,7 +81,7 @@ class FilesTest {
         assertTrue(Files.exists(dir.resolve("opt/cni/lib/cni4j-plugins.jar")), "lib beside bin, where the launchers look");
         assertTrue(Files.exists(dir.resolve("opt/cni/lib/cli/cni4j-cli.jar")));
         assertFalse(installer.conflistPresent(), "install does not declare the network ready");
-        assertTrue(installer.writeConflist(DefaultConflist.json("cni4j", 0, "/run/cni4j/podcidr")));
+        assertTrue(installer.writeConflist(DefaultConflist.json("cni4j", 0, "/run/cni4j/podcidr", "/var/lib/cni/networks")));
         assertTrue(installer.conflistPresent());
 
         assertEquals(6, installer.uninstall());
