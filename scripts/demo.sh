@@ -39,6 +39,7 @@ stop() { # SIGTERM, up to 10 s to exit, then SIGKILL
 stop_all() {
   stop $(for ns in $(our_namespaces); do ip netns pids "$ns"; done) || true
   stop "${servers[@]}" || true
+  wait "${servers[@]}" 2>/dev/null || true # reaped here, so bash prints no "Terminated"
   servers=()
   for ns in $(our_namespaces); do ip netns del "$ns" 2>/dev/null || true; done
 }
@@ -79,7 +80,9 @@ for ex in hostport bandwidth; do
   sed "s#\"subnet\": \"usePodCidr\"#\"subnet\": \"usePodCidr\", \"podCidrFile\": \"$work/podcidr\", \"dataDir\": \"$work/ipam\"#" \
     examples/k8s-$ex.conflist > "$work/k8s-$ex.conflist"
 done
-"$dist/bin/cni4j" install --bin-dir "$work/opt-cni-bin" --conf-dir "$work/net.d-hostport" --conflist "$work/k8s-hostport.conflist" | sed 's/^/   /'
+"$dist/bin/cni4j" install --bin-dir "$work/opt-cni-bin" --conf-dir "$work/net.d-hostport" --conflist "$work/k8s-hostport.conflist" > "$work/install.log"
+grep -v '/cni4j-lib/' "$work/install.log" | sed 's/^/   /'
+echo "   and $(grep -c '/cni4j-lib/' "$work/install.log") files of the plugins' jars, Java runtime and AOT cache in opt-cni-bin/cni4j-lib"
 # The traffic-shaping example is the same network name: a second conf dir, as on another node.
 cp "$work/k8s-bandwidth.conflist" "$work/net.d-bandwidth/"
 mkdir -p "$work/lo.d"
@@ -119,7 +122,7 @@ ping_ok web "$shaped" "web -> shaped ($shaped)"
 ping_ok client 127.0.0.1 "lo is up in the pod (127.0.0.1 answers)"
 
 step "hostPort 8080 -> web:80"
-inpod web busybox nc -ll -p 80 -e /bin/echo "hello from the web pod" & servers+=($!)
+inpod web busybox nc -ll -p 80 -e /bin/echo "hello from the web pod" 2>/dev/null & servers+=($!)
 sleep 0.3
 r=$(nsenter --net=/run/netns/$ext busybox nc -w 2 192.168.77.1 8080 </dev/null || echo FAILED); echo "   from the outside host: $r"
 r=$(innode busybox nc -w 2 192.168.77.1 8080 </dev/null || echo FAILED); echo "   from the node (its own address): $r"
