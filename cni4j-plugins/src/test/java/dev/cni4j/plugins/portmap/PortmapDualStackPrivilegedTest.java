@@ -71,13 +71,7 @@ class PortmapDualStackPrivilegedTest {
         ReferenceBridge bridge = new ReferenceBridge(net, "dsnet", "cni4jds0",
                 "[{\"subnet\":\"10.244.14.0/24\"}],[{\"subnet\":\"fd00:14::/64\"}]");
         Pod pod = bridge.add("pod-v6");
-        java.nio.file.Path outside = net.newPod();
-        net.execInNode("ip", "link", "add", "uplink0", "type", "veth", "peer", "name", "ext0", "netns",
-                TestNetworks.nameOf(outside));
-        net.execInNode("ip", "addr", "add", "2001:db8::1/64", "dev", "uplink0", "nodad");
-        net.execInNode("ip", "link", "set", "uplink0", "up");
-        net.exec(outside, "ip", "addr", "add", "2001:db8::2/64", "dev", "ext0", "nodad");
-        net.exec(outside, "ip", "link", "set", "ext0", "up");
+        java.nio.file.Path outside = OutsideHost.attach(net, "2001:db8::1/64", "2001:db8::2/64");
         try (Echo echo = new Echo(net)) {
             echo.tcpServer(pod.netns(), "pod", 80);
             echo.udpServer(pod.netns(), "pod", 53);

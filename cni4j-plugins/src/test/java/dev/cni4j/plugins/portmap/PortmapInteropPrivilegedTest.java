@@ -46,13 +46,7 @@ class PortmapInteropPrivilegedTest {
         echo = new Echo(net);
         bridge = new ReferenceBridge(net, "ionet", "cni4jio0", "[{\"subnet\":\"10.244.13.0/24\"}]");
         pod = bridge.add("pod-i");
-        outside = net.newPod();
-        net.execInNode("ip", "link", "add", "uplink0", "type", "veth", "peer", "name", "ext0", "netns",
-                TestNetworks.nameOf(outside));
-        net.execInNode("ip", "addr", "add", "192.0.2.1/24", "dev", "uplink0");
-        net.execInNode("ip", "link", "set", "uplink0", "up");
-        net.exec(outside, "ip", "addr", "add", "192.0.2.2/24", "dev", "ext0");
-        net.exec(outside, "ip", "link", "set", "ext0", "up");
+        outside = OutsideHost.attach(net, "192.0.2.1/24", "192.0.2.2/24");
         echo.tcpServer(pod.netns(), "pod", 80);
     }
 

@@ -48,13 +48,7 @@ class PortmapPrivilegedTest {
         echo = new Echo(net);
         bridge = new ReferenceBridge(net, "pmnet", "cni4jpm0", "[{\"subnet\":\"10.244.11.0/24\"}]");
         pod = bridge.add("pod-a");
-        outside = net.newPod();
-        net.execInNode("ip", "link", "add", "uplink0", "type", "veth", "peer", "name", "ext0", "netns",
-                TestNetworks.nameOf(outside));
-        net.execInNode("ip", "addr", "add", NODE_IP + "/24", "dev", "uplink0");
-        net.execInNode("ip", "link", "set", "uplink0", "up");
-        net.exec(outside, "ip", "addr", "add", OUTSIDE_IP + "/24", "dev", "ext0");
-        net.exec(outside, "ip", "link", "set", "ext0", "up");
+        outside = OutsideHost.attach(net, NODE_IP + "/24", OUTSIDE_IP + "/24");
         net.exec(outside, "ip", "route", "add", "10.244.0.0/16", "via", NODE_IP);
         echo.tcpServer(pod.netns(), "pod", 80);
         echo.udpServer(pod.netns(), "pod", 5353);
