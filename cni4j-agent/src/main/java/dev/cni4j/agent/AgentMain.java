@@ -1,5 +1,6 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.daemon.Daemon;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.rtnl.Rtnl;
 import io.fabric8.kubernetes.client.Config;
@@ -25,7 +26,7 @@ import java.util.concurrent.CountDownLatch;
 public final class AgentMain {
     private AgentMain() {}
 
-    public static void main(String[] args) throws InterruptedException, java.io.IOException {
+    public static void main(String[] args) throws InterruptedException {
         String command = args.length > 0 ? args[0] : "run";
         String configFile = option(args, "--config", System.getenv("CNI4J_CONFIG"));
         AgentConfig config = AgentConfig.load(configFile == null ? null : Path.of(configFile), System.getenv());
@@ -36,9 +37,6 @@ public final class AgentMain {
                 String source = option(args, "--source", "/opt/cni4j/dist");
                 var written = new CniInstaller(config.binDir(), config.confDir(), config.conflistName()).installPlugins(Path.of(source));
                 log.info("plugins installed", "source", source, "binDir", config.binDir(), "files", written.size());
-                if (config.fastPathSocket() != null) {
-                    log.info("fast path socket directory private", "dir", FastPath.prepareSocketDirectory(config.fastPathSocket()));
-                }
             }
             case "uninstall" -> log.info("uninstalled", "removed", uninstall(config));
             default -> {
@@ -51,7 +49,7 @@ public final class AgentMain {
     private static void run(AgentConfig config) throws InterruptedException {
         if (config.fastPathSocket() != null) {
             // nft scripts of portmap and the masquerade in-process, not a fork of nft each
-            new JsonLog(config.nodeName()).info("nft for the fast path", "mode", dev.cni4j.daemon.Daemon.useLibNftables());
+            new JsonLog(config.nodeName()).info("nft for the fast path", "mode", Daemon.useLibNftables());
         }
         KubernetesClient client = new KubernetesClientBuilder()
                 .withConfig(new ConfigBuilder(Config.autoConfigure(null)).withUserAgent("cni4j-agent").build()).build();

@@ -39,6 +39,7 @@ final class FastPath implements AutoCloseable {
     private void run(AgentConfig config) {
         try {
             long t0 = System.nanoTime();
+            prepareSocketDirectory(config.fastPathSocket());
             Daemon.warmUp();
             Daemon d = Daemon.start(new Daemon.Options(config.fastPathSocket(), 64, new PrintStream(new LineLog(log), true,
                     StandardCharsets.UTF_8), config.netns(), config.fastPathOtherMountNamespaces(), metrics));
@@ -59,12 +60,13 @@ final class FastPath implements AutoCloseable {
 
     /**
      * Makes the socket's directory root's and 0700, as the daemon requires (a hostPath volume
-     * is created 0755). Only a directory of ours, named cni4j*: never /run or /tmp.
+     * is created 0755). Only a directory of ours, named cni4j*: never /run or /tmp; another
+     * directory must already be root's and 0700, or the daemon refuses it.
      */
     static Path prepareSocketDirectory(Path socket) throws IOException {
         Path dir = socket.toAbsolutePath().getParent();
         if (dir == null || !dir.getFileName().toString().startsWith("cni4j")) {
-            throw new IOException("fastPathSocket " + socket + ": its directory must be named cni4j... (it is made private)");
+            return dir;
         }
         Files.createDirectories(dir);
         Files.setOwner(dir, dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("root"));

@@ -28,6 +28,18 @@ class FilesTest {
     }
 
     @Test
+    void theFastPathSocketDirectoryIsMadePrivateOnlyWhenItIsOurs(@TempDir Path dir) throws Exception {
+        Path ours = Files.createDirectories(dir.resolve("cni4j"));
+        Files.setPosixFilePermissions(ours, PosixFilePermissions.fromString("rwxr-xr-x")); // as a hostPath volume comes
+        FastPath.prepareSocketDirectory(ours.resolve("cni.sock"));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(ours)));
+        Path shared = Files.createDirectories(dir.resolve("run"));
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
+        FastPath.prepareSocketDirectory(shared.resolve("cni.sock"));
+        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(shared)), "never chmod-ed");
+    }
+
+    @Test
     void defaultConflistIsValidJsonWithThePlugins() throws Exception {
         JsonNode c = Serialization.jsonMapper().readTree(DefaultConflist.json("cni4j", 1450, "/run/cni4j/podcidr", "/var/lib/cni/networks"));
         assertEquals("1.1.0", c.get("cniVersion").asString());

@@ -139,7 +139,6 @@ class ManifestsTest {
         for (Volume v : pod.getVolumes()) if (v.getHostPath() != null) hostPaths.put(v.getName(), v.getHostPath().getPath());
         assertMounted(agent, hostPaths, "/var/lib/cni/networks");
         assertMounted(agent, hostPaths, "/opt/cni/bin");
-        assertMounted(pod.getInitContainers().get(0), hostPaths, "/run/cni4j");
         for (VolumeMount m : agent.getVolumeMounts()) {
             if ("/var/lib/cni/networks".equals(m.getMountPath())) assertTrue(m.getReadOnly() == null || !m.getReadOnly(), "host-local writes");
         }
