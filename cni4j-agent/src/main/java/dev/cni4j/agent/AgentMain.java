@@ -69,7 +69,7 @@ public final class AgentMain {
         boolean podCidr = config.podCidrFile().toFile().delete();
         int routes;
         try (NetNs ns = config.netns() != null ? NetNs.open(config.netns()) : NetNs.current(); Rtnl rtnl = Rtnl.open(ns)) {
-            rtnl.links().get(config.vtepDevice()).ifPresent(l -> rtnl.links().delete(l.index()));
+            VxlanBackend.removeDevice(rtnl, config.vtepDevice());
             routes = OwnedRoutes.deleteExcept(rtnl, java.util.Set.of(), new java.util.ArrayList<>());
             if (config.clusterCidr() != null && !config.firewall().equals("none")) {
                 // the backend the agent used (iptables rules stay if nft merely works); both families'

@@ -1,7 +1,6 @@
 package dev.cni4j.agent;
 
 import dev.cni4j.linux.LinuxException;
-import dev.cni4j.linux.rtnl.Link;
 import dev.cni4j.linux.rtnl.Route;
 import dev.cni4j.linux.rtnl.Rtnl;
 
@@ -44,17 +43,10 @@ public final class HostGwBackend implements RouteBackend {
 
     /**
      * After a switch from vxlan: its device would keep answering VXLAN from peers still on vxlan
-     * and hold routes nobody maintains. Deleting it takes its fdb and neighbour entries and the
-     * routes through it along; sync then routes the peers the host-gw way.
+     * and hold routes nobody maintains; sync then routes the peers the host-gw way.
      */
     private void removeLeftoverVtep() {
-        Link dev = rtnl.links().get(vtepDevice).orElse(null);
-        if (dev == null || !"vxlan".equals(dev.kind())) return; // never delete a link that is not ours to delete
-        try {
-            rtnl.links().delete(dev.index());
-        } catch (LinuxException e) {
-            if (!e.isNotFound()) throw e;
-        }
+        VxlanBackend.removeDevice(rtnl, vtepDevice);
     }
 
     @Override

@@ -43,6 +43,20 @@ public final class VxlanBackend implements RouteBackend {
         return "vxlan";
     }
 
+    /**
+     * Deletes the VXLAN device {@code name} (its fdb and neighbour entries and the routes through
+     * it go along), if there is one; a link of that name of another kind is not ours to delete.
+     */
+    static void removeDevice(Rtnl rtnl, String name) {
+        Link dev = rtnl.links().get(name).orElse(null);
+        if (dev == null || !"vxlan".equals(dev.kind())) return;
+        try {
+            rtnl.links().delete(dev.index());
+        } catch (LinuxException e) {
+            if (!e.isNotFound()) throw e;
+        }
+    }
+
     @Override
     public Map<String, String> setUp(ClusterNode self) {
         Underlay underlay = Underlay.find(rtnl, config.underlayInterface(), config.publicIp(), self.internalIp());
