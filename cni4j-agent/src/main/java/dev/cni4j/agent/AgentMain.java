@@ -32,7 +32,7 @@ public final class AgentMain {
         AgentConfig config = AgentConfig.load(configFile == null ? null : Path.of(configFile), System.getenv());
         JsonLog log = new JsonLog(config.nodeName());
         switch (command) {
-            case "run" -> run(config);
+            case "run" -> run(config, log);
             case "install" -> {
                 String source = option(args, "--source", "/opt/cni4j/dist");
                 var written = new CniInstaller(config.binDir(), config.confDir(), config.conflistName()).installPlugins(Path.of(source));
@@ -46,10 +46,10 @@ public final class AgentMain {
         }
     }
 
-    private static void run(AgentConfig config) throws InterruptedException {
+    private static void run(AgentConfig config, JsonLog log) throws InterruptedException {
         if (config.fastPathSocket() != null) {
             // nft scripts of portmap and the masquerade in-process, not a fork of nft each
-            new JsonLog(config.nodeName()).info("nft for the fast path", "mode", Daemon.useLibNftables());
+            log.info("nft for the fast path", "mode", Daemon.useLibNftables());
         }
         KubernetesClient client = new KubernetesClientBuilder()
                 .withConfig(new ConfigBuilder(Config.autoConfigure(null)).withUserAgent("cni4j-agent").build()).build();

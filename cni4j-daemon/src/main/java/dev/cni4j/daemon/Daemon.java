@@ -85,8 +85,8 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    private Daemon(Options o, ServerSocketChannel server, NetNs nodeNetns) {
-        this.socket = o.socket();
+    private Daemon(Path socket, Options o, ServerSocketChannel server, NetNs nodeNetns) {
+        this.socket = socket;
         this.server = server;
         this.maxRequests = o.maxRequests();
         this.slots = new Semaphore(maxRequests);
@@ -185,8 +185,7 @@ public final class Daemon implements AutoCloseable {
             }
             throw e;
         }
-        Daemon d = new Daemon(new Options(socket, options.maxRequests(), options.log(), options.nodeNetns(),
-                options.otherMountNamespaces(), options.observer()), server, nodeNetns);
+        Daemon d = new Daemon(socket, options, server, nodeNetns);
         d.acceptor.start();
         return d;
     }
