@@ -134,8 +134,8 @@ final class SimulatedCluster implements AutoCloseable {
         Map<String, String> env = bridgeEnv("ADD", containerId, pod, n, dataDir);
         var out = new java.io.ByteArrayOutputStream();
         var err = new java.io.ByteArrayOutputStream();
-        int rc = net.runIn(nodes.get(n), () -> dev.cni4j.skel.PluginMain.run(dev.cni4j.plugins.Main.plugin("bridge"), env,
-                new java.io.ByteArrayInputStream(conf), out, new java.io.PrintStream(err, true)));
+        int rc = net.runIn(nodes.get(n), () -> dev.cni4j.skel.PluginMain.run(dev.cni4j.plugins.Plugins.byType("bridge"), env,
+                new java.io.ByteArrayInputStream(conf), out, new java.io.PrintStream(err, true), dev.cni4j.plugins.Plugins.IN_PROCESS));
         String result = out.toString(StandardCharsets.UTF_8);
         if (rc != 0) throw new IllegalStateException("bridge ADD failed: " + result + err);
         java.util.List<String> ips = new java.util.ArrayList<>();

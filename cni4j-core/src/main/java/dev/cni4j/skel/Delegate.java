@@ -18,7 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 /**
  * Runs a delegated plugin (an IPAM plugin under bridge) as the spec says: found by type in
@@ -34,12 +33,10 @@ public final class Delegate {
     private static final long TIMEOUT_SECONDS = 60;
 
     private final Request request;
-    private final Function<String, Plugin> ownPlugins;
 
-    /** {@code ownPlugins} maps a type name to our in-process plugin, or null. */
-    public Delegate(Request request, Function<String, Plugin> ownPlugins) {
+    /** Delegates on behalf of {@code request}, running our own plugins in-process as its invocation allows. */
+    public Delegate(Request request) {
         this.request = request;
-        this.ownPlugins = ownPlugins;
     }
 
     /** ADD on the delegate: its result in the newest shape. */
@@ -63,9 +60,9 @@ public final class Delegate {
         env.put("CNI_COMMAND", command);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int exit;
-        Plugin own = isOurLauncher(exe) ? ownPlugins.apply(type) : null;
+        Plugin own = isOurLauncher(exe) ? request.invocation().ownPlugins().apply(type) : null;
         if (own != null) {
-            exit = PluginMain.run(own, env, new ByteArrayInputStream(request.stdin()), out, request.log());
+            exit = PluginMain.run(own, env, new ByteArrayInputStream(request.stdin()), out, request.log(), request.invocation());
         } else {
             exit = exec(exe, env, out);
         }

@@ -31,8 +31,15 @@ public final class PluginMain {
     private PluginMain() {
     }
 
+    /** Runs a call standalone ({@link Invocation#STANDALONE}): the way tests drive a single plugin. */
     public static int run(Plugin plugin, Map<String, String> env, InputStream stdin, OutputStream stdout,
                           PrintStream stderr) {
+        return run(plugin, env, stdin, stdout, stderr, Invocation.STANDALONE);
+    }
+
+    /** Runs a call as its host ({@code invocation}) hosts it. */
+    public static int run(Plugin plugin, Map<String, String> env, InputStream stdin, OutputStream stdout,
+                          PrintStream stderr, Invocation invocation) {
         String version = CniVersion.CURRENT;
         try {
             String commandName = env.getOrDefault("CNI_COMMAND", "");
@@ -55,7 +62,7 @@ public final class PluginMain {
             version = configVersion(config);
             checkVersion(plugin, command, version);
             checkName(config);
-            Request request = new Request(command, env, input, config, version, stderr);
+            Request request = new Request(command, env, input, config, version, stderr, invocation);
             switch (command) {
                 case ADD -> {
                     Result result = plugin.add(request);
@@ -76,9 +83,9 @@ public final class PluginMain {
     }
 
     /** Runs {@code plugin} with the process's environment and streams, then exits. */
-    public static void main(Plugin plugin) {
+    public static void main(Plugin plugin, Invocation invocation) {
         PrintStream out = System.out;
-        int code = run(plugin, System.getenv(), System.in, out, System.err);
+        int code = run(plugin, System.getenv(), System.in, out, System.err, invocation);
         out.flush();
         System.exit(code);
     }

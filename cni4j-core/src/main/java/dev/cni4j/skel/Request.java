@@ -7,6 +7,7 @@ import dev.cni4j.spec.ErrorCode;
 import dev.cni4j.spec.Result;
 import dev.cni4j.spec.ResultCodec;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -27,17 +28,19 @@ public final class Request {
     private final JsonObject config;
     private final String cniVersion;
     private final PrintStream log;
+    private final Invocation invocation;
     private Result prevResult;
     private boolean prevResultRead;
 
     Request(Command command, Map<String, String> env, byte[] stdin, JsonObject config, String cniVersion,
-            PrintStream log) {
+            PrintStream log, Invocation invocation) {
         this.command = command;
         this.env = env;
         this.stdin = stdin;
         this.config = config;
         this.cniVersion = cniVersion;
         this.log = log;
+        this.invocation = invocation;
     }
 
     public Command command() {
@@ -51,6 +54,23 @@ public final class Request {
     /** The netns path; empty when the runtime gave none (allowed for DEL). */
     public String netns() {
         return env.getOrDefault("CNI_NETNS", "");
+    }
+
+    /**
+     * Where the plugin opens the pod's namespace: {@link #netns()} itself, or the path its host
+     * relocated it to ({@link Invocation#netnsRelocated()}); null when there is none to open (no
+     * {@code CNI_NETNS}, or a relocated one the caller could not open).
+     */
+    public Path netnsPath() {
+        if (invocation.netnsRelocated()) {
+            return invocation.relocatedNetns();
+        }
+        return netns().isEmpty() ? null : Path.of(netns());
+    }
+
+    /** How this call is hosted: in-process plugins for delegation, the relocated namespace. */
+    public Invocation invocation() {
+        return invocation;
     }
 
     public String ifname() {

@@ -153,6 +153,38 @@ class PluginMainTest {
     }
 
     @Test
+    void theInvocationIsExplicitInTheRequest() {
+        RecordingPlugin standalone = new RecordingPlugin();
+        assertEquals(0, run(standalone, env("ADD"), conf("1.1.0")).exit());
+        assertEquals(java.nio.file.Path.of("/var/run/netns/p1"), standalone.last.netnsPath());
+        assertNull(standalone.last.invocation().ownPlugins().apply("recorder"));
+
+        // A fast-path host relocates CNI_NETNS: the plugin opens the fd path, results keep the caller's path.
+        RecordingPlugin relocated = new RecordingPlugin();
+        Invocation how = Invocation.withOwnPlugins(t -> t.equals("recorder") ? relocated : null)
+                .relocatingNetns(java.nio.file.Path.of("/proc/42/fd/7"));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int exit = PluginMain.run(relocated, env("ADD"), new ByteArrayInputStream(conf("1.1.0").getBytes(StandardCharsets.UTF_8)),
+                out, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), how);
+        assertEquals(0, exit, out.toString(StandardCharsets.UTF_8));
+        assertEquals(java.nio.file.Path.of("/proc/42/fd/7"), relocated.last.netnsPath());
+        assertEquals("/var/run/netns/p1", relocated.last.netns());
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("/var/run/netns/p1"));
+        assertEquals(relocated, relocated.last.invocation().ownPlugins().apply("recorder"));
+
+        // A caller that could not open its namespace: nothing to open.
+        RecordingPlugin absent = new RecordingPlugin();
+        PluginMain.run(absent, env("DEL"), new ByteArrayInputStream(conf("1.1.0").getBytes(StandardCharsets.UTF_8)),
+                new ByteArrayOutputStream(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                Invocation.STANDALONE.relocatingNetns(null));
+        assertNull(absent.last.netnsPath());
+        Map<String, String> noNetns = env("DEL");
+        noNetns.remove("CNI_NETNS");
+        assertEquals(0, run(standalone, noNetns, conf("1.1.0")).exit());
+        assertNull(standalone.last.netnsPath());
+    }
+
+    @Test
     void versionListsAllSevenAndEchoesTheAskedVersion() {
         Map<String, String> env = Map.of("CNI_COMMAND", "VERSION");
         Outcome o = run(new RecordingPlugin(), env, "{\"cniVersion\":\"0.3.1\"}");

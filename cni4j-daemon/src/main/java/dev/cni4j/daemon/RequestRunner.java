@@ -4,8 +4,8 @@ import dev.cni4j.daemon.FastPathProtocol.ProtocolException;
 import dev.cni4j.daemon.FastPathProtocol.Request;
 import dev.cni4j.daemon.RequestObserver.Decline;
 import dev.cni4j.linux.NetNs;
-import dev.cni4j.plugins.Main;
-import dev.cni4j.plugins.common.PodNetns;
+import dev.cni4j.plugins.Plugins;
+import dev.cni4j.skel.Invocation;
 import dev.cni4j.skel.Plugin;
 import dev.cni4j.skel.PluginMain;
 import java.io.ByteArrayInputStream;
@@ -54,14 +54,6 @@ final class RequestRunner {
         this.observer = observer;
     }
 
-    /**
-     * Where a served request's CNI_NETNS is opened: its own path (same mount namespace), the
-     * launcher's fd on it, or nowhere (the launcher could not open it).
-     */
-    private record NetnsLocation(boolean substituted, Path actual) {
-        static final NetnsLocation AS_GIVEN = new NetnsLocation(false, null);
-    }
-
     void serve(SocketChannel client) {
         try (client) {
             UnixDomainPrincipal peer = client.getOption(ExtendedSocketOptions.SO_PEERCRED);
@@ -79,12 +71,12 @@ final class RequestRunner {
             if (request == null) {
                 return; // timed out or closed: nothing to answer
             }
-            NetnsLocation netns = locate(request);
-            if (netns == null) {
+            Invocation invocation = locate(request);
+            if (invocation == null) {
                 decline(client, Decline.OTHER_NAMESPACE, "client in another network or mount namespace");
                 return;
             }
-            Plugin plugin = Main.plugin(request.type());
+            Plugin plugin = Plugins.byType(request.type());
             if (plugin == null) {
                 decline(client, Decline.UNKNOWN_TYPE, "unknown plugin type \"" + request.type() + "\"");
                 return;
@@ -97,7 +89,7 @@ final class RequestRunner {
                 // Only after 'A' reached the socket may the plugin run: before it, the launcher
                 // is free to fall back, and the operation must not happen twice.
                 client.write(ByteBuffer.wrap(new byte[] {FastPathProtocol.ACCEPTED}));
-                run(client, plugin, request, netns);
+                run(client, plugin, request, invocation);
             } finally {
                 slots.release();
             }
@@ -109,37 +101,38 @@ final class RequestRunner {
     }
 
     /**
-     * Where this request's CNI_NETNS is to be opened, or null if the client is not one this
-     * daemon serves. A client in another mount namespace is served only when allowed and when
-     * its pid is verifiably the launcher's; its netns path is then reached through its fd.
+     * How this request is run, or null if the client is not one this daemon serves: CNI_NETNS
+     * opened as given (same mount namespace), or, for a client in another mount namespace (served
+     * only when allowed and when its pid is verifiably the launcher's), through the launcher's fd
+     * on it, or nowhere when the launcher could not open it.
      */
-    private NetnsLocation locate(Request request) {
+    private Invocation locate(Request request) {
         if (!own.net().equals(request.netns())) {
             return null;
         }
         if (own.mnt().equals(request.mntns())) {
-            return NetnsLocation.AS_GIVEN;
+            return Plugins.IN_PROCESS;
         }
         if (!otherMountNamespaces || !Namespaces.processIsIn(request.pid(), request.netns(), request.mntns())) {
             return null;
         }
         String netns = request.env().getOrDefault("CNI_NETNS", "");
         if (netns.isEmpty()) {
-            return NetnsLocation.AS_GIVEN;
+            return Plugins.IN_PROCESS;
         }
-        return new NetnsLocation(true, request.netnsFd() < 0 ? null : Path.of("/proc/" + request.pid() + "/fd/" + request.netnsFd()));
+        return Plugins.IN_PROCESS.relocatingNetns(
+                request.netnsFd() < 0 ? null : Path.of("/proc/" + request.pid() + "/fd/" + request.netnsFd()));
     }
 
-    private void run(SocketChannel client, Plugin plugin, Request request, NetnsLocation netns) {
+    private void run(SocketChannel client, Plugin plugin, Request request, Invocation invocation) {
         long t0 = System.nanoTime();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exit;
         try (PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            Supplier<Integer> plugins = () -> PluginMain.run(plugin, request.env(), new ByteArrayInputStream(request.stdin()), out, errStream);
-            Supplier<Integer> located = !netns.substituted() ? plugins
-                    : () -> PodNetns.locatedAt(request.env().get("CNI_NETNS"), netns.actual(), plugins);
-            exit = nodeNetns == null ? located.get() : nodeNetns.run(located::get);
+            Supplier<Integer> call = () -> PluginMain.run(plugin, request.env(), new ByteArrayInputStream(request.stdin()),
+                    out, errStream, invocation);
+            exit = nodeNetns == null ? call.get() : nodeNetns.run(call::get);
         }
         String command = request.env().getOrDefault("CNI_COMMAND", "");
         String what = request.type() + " " + command + " " + request.env().getOrDefault("CNI_CONTAINERID", "");

@@ -1,6 +1,6 @@
 package dev.cni4j.daemon;
 
-import dev.cni4j.plugins.Main;
+import dev.cni4j.plugins.Plugins;
 import dev.cni4j.plugins.Training;
 import dev.cni4j.skel.PluginMain;
 import java.io.ByteArrayInputStream;
@@ -24,7 +24,7 @@ final class WarmUp {
     static void run() {
         PrintStream discard = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
         for (int i = 0; i < 200; i++) {
-            for (String type : Main.TYPES) {
+            for (String type : Plugins.TYPES) {
                 call(type, Map.of("CNI_COMMAND", "VERSION"), "{\"cniVersion\":\"1.1.0\"}", discard);
                 call(type, addEnv(), "{\"cniVersion\":\"0.3.1\",\"name\":\"x\"", discard);
                 call(type, addEnv(), CONF, discard);
@@ -56,7 +56,7 @@ final class WarmUp {
     }
 
     private static void call(String type, Map<String, String> env, String stdin, PrintStream err) {
-        PluginMain.run(Main.plugin(type), env, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-                new ByteArrayOutputStream(), err);
+        PluginMain.run(Plugins.byType(type), env, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new ByteArrayOutputStream(), err, Plugins.IN_PROCESS);
     }
 }

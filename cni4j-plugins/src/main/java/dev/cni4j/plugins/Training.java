@@ -21,7 +21,7 @@ public final class Training {
 
     public static void main(String[] args) {
         String conf = "{\"cniVersion\":\"1.1.0\",\"name\":\"aot-training\",\"type\":\"loopback\"}";
-        for (String type : Main.TYPES) {
+        for (String type : Plugins.TYPES) {
             run(type, Map.of("CNI_COMMAND", "VERSION"), "{\"cniVersion\":\"1.1.0\"}");
             run(type, env("ADD", "/nonexistent", "eth0"), "{\"cniVersion\":\"0.3.1\",\"name\":\"x\"");
             run(type, env("ADD", "/nonexistent", "eth0"), conf);
@@ -110,8 +110,8 @@ public final class Training {
 
     private static String run(String type, Map<String, String> env, String stdin) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int exit = PluginMain.run(Main.plugin(type), env, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-                out, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        int exit = PluginMain.run(Plugins.byType(type), env, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                out, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), Plugins.IN_PROCESS);
         String text = out.toString(StandardCharsets.UTF_8);
         System.out.println(type + " " + env.get("CNI_COMMAND") + " -> " + exit + " " + text);
         return text;

@@ -48,7 +48,7 @@ public final class Bandwidth implements Plugin {
         if (prev == null) {
             throw CniException.invalidConfig("must be called as chained plugin");
         }
-        try (NetNs pod = PodNetns.open(request.netns()); Rtnl node = Rtnl.openCurrent()) {
+        try (NetNs pod = PodNetns.open(request); Rtnl node = Rtnl.openCurrent()) {
             Link veth = HostVeth.find(prev, request.ifname(), pod, node);
             TrafficShaper shaper = new TrafficShaper(node);
             Rollback rollback = new Rollback(request.log());
@@ -81,7 +81,7 @@ public final class Bandwidth implements Plugin {
     @Override
     public void del(Request request) {
         String ifbName = IfbDevice.name(request.networkName(), request.containerId());
-        try (Rtnl node = Rtnl.openCurrent(); NetNs pod = openForDel(request.netns())) {
+        try (Rtnl node = Rtnl.openCurrent(); NetNs pod = openForDel(request)) {
             TrafficShaper shaper = new TrafficShaper(node);
             // The host veth keeps its qdiscs until the main plugin deletes it; remove ours now.
             HostVeth.findIfPresent(prevResultOrNull(request), request.ifname(), pod, node)
@@ -102,7 +102,7 @@ public final class Bandwidth implements Plugin {
         if (limits.isZero()) {
             return;
         }
-        try (NetNs pod = PodNetns.open(request.netns()); Rtnl node = Rtnl.openCurrent()) {
+        try (NetNs pod = PodNetns.open(request); Rtnl node = Rtnl.openCurrent()) {
             Link veth = HostVeth.find(prev, request.ifname(), pod, node);
             TrafficShaper shaper = new TrafficShaper(node);
             String problem = null;
@@ -138,9 +138,9 @@ public final class Bandwidth implements Plugin {
     }
 
     /** The pod namespace if it can still be opened; DEL only needs it to find the veth. */
-    private static NetNs openForDel(String path) {
+    private static NetNs openForDel(Request request) {
         try {
-            return PodNetns.openIfPresent(path);
+            return PodNetns.openIfPresent(request);
         } catch (CniException notANamespace) {
             return null; // e.g. a stale /run/netns mount point: the veth went with the namespace
         }

@@ -5,7 +5,6 @@ import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.Sysctl;
 import dev.cni4j.linux.rtnl.Link;
 import dev.cni4j.linux.rtnl.Rtnl;
-import dev.cni4j.plugins.Main;
 import dev.cni4j.plugins.common.Cidr;
 import dev.cni4j.plugins.common.IpText;
 import dev.cni4j.plugins.common.PodNetns;
@@ -34,7 +33,7 @@ public final class BridgePlugin implements Plugin {
     @Override
     public Result add(Request request) {
         BridgeConfig cfg = BridgeConfig.parse(request);
-        try (NetNs pod = PodNetns.open(request.netns()); Rtnl host = Rtnl.openCurrent(); Rtnl podRtnl = Rtnl.open(pod)) {
+        try (NetNs pod = PodNetns.open(request); Rtnl host = Rtnl.openCurrent(); Rtnl podRtnl = Rtnl.open(pod)) {
             // Undo runs inside the try: the sockets it needs are closed once the try is left.
             Rollback undo = new Rollback(request.log(), request.env().get(Rollback.FAILPOINT_ENV));
             try {
@@ -62,7 +61,7 @@ public final class BridgePlugin implements Plugin {
         // IPAM first: a config it rejects then leaves nothing behind, not even a bridge.
         Result addresses = null;
         if (cfg.hasIpam()) {
-            Delegate ipam = new Delegate(request, Main::plugin);
+            Delegate ipam = new Delegate(request);
             Result ipamResult = ipam.add(cfg.ipamType());
             undo.onFailure("release IPAM addresses", () -> ipam.invoke(cfg.ipamType(), "DEL"));
             if (ipamResult.ips().isEmpty()) {
@@ -178,7 +177,7 @@ public final class BridgePlugin implements Plugin {
         if (prev != null) {
             ips.addAll(prev.ips());
         }
-        try (NetNs pod = PodNetns.openIfPresent(request.netns())) {
+        try (NetNs pod = PodNetns.openIfPresent(request)) {
             if (pod != null) {
                 try (Rtnl podRtnl = Rtnl.open(pod)) {
                     podRtnl.links().get(request.ifname()).ifPresent(l -> podRtnl.links().delete(l.index()));
@@ -196,7 +195,7 @@ public final class BridgePlugin implements Plugin {
             }
         }
         if (cfg.hasIpam()) {
-            new Delegate(request, Main::plugin).invoke(cfg.ipamType(), "DEL");
+            new Delegate(request).invoke(cfg.ipamType(), "DEL");
         }
         if (cfg.ipMasq()) {
             IpMasq.forConfig(cfg, request).teardown(ips);
@@ -211,9 +210,9 @@ public final class BridgePlugin implements Plugin {
             throw new CniException(ErrorCode.INVALID_NETWORK_CONFIG, "Required prevResult missing");
         }
         if (cfg.hasIpam()) {
-            new Delegate(request, Main::plugin).invoke(cfg.ipamType(), "CHECK");
+            new Delegate(request).invoke(cfg.ipamType(), "CHECK");
         }
-        try (NetNs pod = PodNetns.open(request.netns()); Rtnl host = Rtnl.openCurrent(); Rtnl podRtnl = Rtnl.open(pod)) {
+        try (NetNs pod = PodNetns.open(request); Rtnl host = Rtnl.openCurrent(); Rtnl podRtnl = Rtnl.open(pod)) {
             BridgeCheck.verify(host, podRtnl, cfg, request, prev);
         } catch (LinuxException e) {
             throw PodNetns.failure("bridge CHECK failed", e);
@@ -230,7 +229,7 @@ public final class BridgePlugin implements Plugin {
             }
         }
         if (cfg.hasIpam()) {
-            new Delegate(request, Main::plugin).invoke(cfg.ipamType(), "STATUS");
+            new Delegate(request).invoke(cfg.ipamType(), "STATUS");
         }
     }
 
@@ -254,7 +253,7 @@ public final class BridgePlugin implements Plugin {
         }
         if (cfg.hasIpam()) {
             try {
-                new Delegate(request, Main::plugin).invoke(cfg.ipamType(), "GC");
+                new Delegate(request).invoke(cfg.ipamType(), "GC");
             } catch (RuntimeException e) {
                 errors.add(e.getMessage());
             }

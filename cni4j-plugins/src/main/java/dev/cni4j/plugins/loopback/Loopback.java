@@ -29,7 +29,7 @@ public final class Loopback implements Plugin {
     @Override
     public Result add(Request request) {
         List<Address> addresses;
-        try (NetNs ns = PodNetns.open(request.netns()); Rtnl rtnl = Rtnl.open(ns)) {
+        try (NetNs ns = PodNetns.open(request); Rtnl rtnl = Rtnl.open(ns)) {
             Link lo = rtnl.links().require(LO);
             rtnl.links().setUp(lo.index());
             addresses = rtnl.addresses().list(lo.index(), Rtnl.AF_UNSPEC);
@@ -61,7 +61,7 @@ public final class Loopback implements Plugin {
 
     @Override
     public void del(Request request) {
-        try (NetNs ns = PodNetns.openIfPresent(request.netns())) {
+        try (NetNs ns = PodNetns.openIfPresent(request)) {
             if (ns == null) {
                 return; // no namespace, nothing to undo
             }
@@ -75,7 +75,7 @@ public final class Loopback implements Plugin {
 
     @Override
     public void check(Request request) {
-        try (NetNs ns = PodNetns.open(request.netns()); Rtnl rtnl = Rtnl.open(ns)) {
+        try (NetNs ns = PodNetns.open(request); Rtnl rtnl = Rtnl.open(ns)) {
             Link lo = rtnl.links().get(LO).orElseThrow(
                     () -> new CniException(ErrorCode.INTERNAL, "loopback interface not found in " + request.netns()));
             if (!lo.isUp()) {
