@@ -1,5 +1,6 @@
 package dev.cni4j.cli;
 
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.skel.Names;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +20,11 @@ final class DefaultConflist {
             throw CliException.usage("invalid --network-name \"" + networkName
                     + "\": letters, digits, '_', '.' and '-', starting with a letter or digit");
         }
-        boolean ipv6 = Cidr.parse(subnet, "--subnet");
+        IpPrefix prefix = IpPrefix.tryParse(subnet);
+        if (prefix == null) {
+            throw CliException.usage("invalid --subnet \"" + subnet + "\": expected a CIDR such as 10.22.0.0/16");
+        }
+        boolean ipv6 = prefix.isIPv6();
         Map<String, Object> ipam = new LinkedHashMap<>();
         ipam.put("type", "host-local");
         ipam.put("ranges", List.of(List.of(Map.of("subnet", subnet))));

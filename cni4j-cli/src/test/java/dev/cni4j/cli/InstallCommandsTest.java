@@ -134,7 +134,8 @@ class InstallCommandsTest {
 
     @Test
     void badSubnetOrNameWritesNothing() {
-        for (String s : List.of("10.22.0.0", "10.22.0.0/33", "300.1.0.0/16", "example.com/16", "fd00::/129", "/16")) {
+        for (String s : List.of("10.22.0.0", "10.22.0.0/33", "300.1.0.0/16", "example.com/16", "fd00::/129", "/16",
+                "10.1/16", "fe80::1%eth0/64")) {
             install("--subnet", s).assertOneLineError(2, "invalid --subnet \"" + s + "\"");
         }
         install("--subnet", "10.0.0.0/8", "--network-name", "bad name").assertOneLineError(2, "invalid --network-name");
