@@ -9,6 +9,7 @@ import java.util.List;
  * {@link #apply} is one batch ("*nat ... COMMIT"), never one process per rule.
  */
 public final class IptablesBackend implements FirewallBackend {
+    private static final int ATTEMPTS = 3;
     private final NetNs ns;
     private final String prefix;
 
@@ -62,16 +63,24 @@ public final class IptablesBackend implements FirewallBackend {
 
     @Override
     public int deleteRulesWithComment(String table, String chain, String comment) {
-        StringBuilder script = new StringBuilder("*").append(table).append('\n');
-        int n = 0;
-        String rulePrefix = "-A " + chain + " ";
-        for (String line : list(table).split("\n")) {
-            if (!line.startsWith(rulePrefix) || !hasComment(line, comment)) continue;
-            script.append("-D ").append(line, 3, line.length()).append('\n');
-            n++;
+        // retried with a fresh listing when a concurrent caller deleted some of them in between
+        for (int attempt = 1; ; attempt++) {
+            StringBuilder script = new StringBuilder("*").append(table).append('\n');
+            int n = 0;
+            String rulePrefix = "-A " + chain + " ";
+            for (String line : list(table).split("\n")) {
+                if (!line.startsWith(rulePrefix) || !hasComment(line, comment)) continue;
+                script.append("-D ").append(line, 3, line.length()).append('\n');
+                n++;
+            }
+            if (n == 0) return 0;
+            try {
+                apply(script.append("COMMIT\n").toString());
+                return n;
+            } catch (FirewallException e) {
+                if (attempt >= ATTEMPTS) throw e;
+            }
         }
-        if (n > 0) apply(script.append("COMMIT\n").toString());
-        return n;
     }
 
     /** iptables-save prints {@code --comment X} or {@code --comment "X Y"}. */
@@ -82,7 +91,14 @@ public final class IptablesBackend implements FirewallBackend {
 
     @Override
     public void deleteChain(String table, String chain) {
-        if (!chainExists(table, chain)) return;
-        apply("*" + table + "\n-F " + chain + "\n-X " + chain + "\nCOMMIT\n");
+        for (int attempt = 1; ; attempt++) {
+            if (!chainExists(table, chain)) return;
+            try {
+                apply("*" + table + "\n-F " + chain + "\n-X " + chain + "\nCOMMIT\n");
+                return;
+            } catch (FirewallException e) {
+                if (attempt >= ATTEMPTS) throw e; // else: deleted meanwhile by a concurrent caller? look again
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.cni4j.plugins.bridge;
 
 import dev.cni4j.json.Json;
 import dev.cni4j.json.JsonObject;
+import dev.cni4j.linux.firewall.FirewallException;
 import dev.cni4j.linux.firewall.Nft;
 import dev.cni4j.linux.firewall.NftablesBackend;
 import dev.cni4j.linux.rtnl.Link;
@@ -85,7 +86,18 @@ final class MacSpoofCheck {
 
     /** Removes this attachment's rules and chains, found by comment and name; nothing there is fine. */
     void teardown() {
-        remove(read(), id::equals);
+        // a concurrent teardown of the same attachment may delete some of it between listing and
+        // transaction: list again and delete what is left
+        for (int attempt = 1; ; attempt++) {
+            try {
+                remove(read(), id::equals);
+                return;
+            } catch (FirewallException e) {
+                if (attempt >= 3) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /**
