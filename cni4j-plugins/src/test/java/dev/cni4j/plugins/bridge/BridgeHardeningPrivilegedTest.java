@@ -115,4 +115,28 @@ class BridgeHardeningPrivilegedTest {
         }
         assertFalse(tables().contains("cni_plugins_masquerade"), tables());
     }
+
+    /**
+     * macspoofchk names chains after {@code <containerID>-<ifname>}: written as nft JSON, any
+     * interface name works (as with the reference), and teardown finds it again.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"e\"th0", "e;th0", "e#th0", "e{th0", "e}th0", "eth@0", "a\"b;c#d{e}\\"})
+    void interfaceNamesWithScriptPunctuationWorkWithMacspoofchk(String ifname) {
+        Path pod = net.newPod();
+        String conf = conf("nftables").replace("\"ipMasq\":true", "\"ipMasq\":false,\"macspoofchk\":true");
+        String tablesBefore = tables();
+        JsonObject r = run("ADD", "pod-a", pod, ifname, conf).assertSuccess().json();
+        String json = net.execInNode("nft", "-j", "list", "table", "bridge", "nat");
+        String id = dev.cni4j.json.Json.write("cni-br-iface-pod-a-" + ifname);
+        assertTrue(json.contains("\"name\": " + id), json);
+        assertTrue(json.contains("\"name\": " + id.substring(0, id.length() - 1) + "-mac\""), json);
+        assertEquals(4, json.split("\"comment\": " + java.util.regex.Pattern.quote(
+                dev.cni4j.json.Json.write("macspoofchk-pod-a-" + ifname)), -1).length - 1, json);
+        assertEquals(tablesBefore.lines().count() + 1, tables().lines().count(), "only bridge nat is new: " + tables());
+        run("DEL", "pod-a", pod, ifname, withPrev(conf, r)).assertSuccess();
+        String after = net.execInNode("nft", "-j", "list", "table", "bridge", "nat");
+        assertFalse(after.contains("pod-a"), after);
+        run("DEL", "pod-a", pod, ifname, withPrev(conf, r)).assertSuccess();
+    }
 }
