@@ -206,7 +206,7 @@ public final class ScriptText {
     }
 
     /** For messages: at most 40 characters, control characters shown as '?'. */
-    static String shortened(String s) {
+    public static String shortened(String s) {
         String head = s.length() > 40 ? s.substring(0, 40) + "..." : s;
         StringBuilder b = new StringBuilder(head.length());
         head.chars().forEach(c -> b.append(isControl((char) c) ? '?' : (char) c));

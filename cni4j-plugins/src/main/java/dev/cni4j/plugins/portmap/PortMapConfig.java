@@ -112,7 +112,7 @@ public record PortMapConfig(String networkName, String containerId, String backe
         if (externalSetMarkChain != null) {
             String why = ScriptText.iptablesChainProblem(externalSetMarkChain);
             if (why != null) {
-                throw CniException.invalidConfig("invalid externalSetMarkChain \"" + externalSetMarkChain + "\": " + why);
+                throw CniException.invalidConfig("invalid externalSetMarkChain \"" + ScriptText.shortened(externalSetMarkChain) + "\": " + why);
             }
         }
         Map<String, PortMapping> seen = new HashMap<>();
