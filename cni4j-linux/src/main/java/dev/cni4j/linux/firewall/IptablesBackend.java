@@ -50,11 +50,13 @@ public final class IptablesBackend implements FirewallBackend {
 
     /** iptables-save of one table. */
     public String list(String table) {
+        requireNames(table, "x");
         return Exec.check(ns, null, List.of(prefix + "-save", "-t", table));
     }
 
     @Override
     public boolean chainExists(String table, String chain) {
+        requireNames(table, chain);
         for (String line : list(table).split("\n")) {
             if (line.startsWith(":" + chain + " ")) return true;
         }
@@ -63,6 +65,7 @@ public final class IptablesBackend implements FirewallBackend {
 
     @Override
     public int deleteRulesWithComment(String table, String chain, String comment) {
+        requireNames(table, chain);
         // retried with a fresh listing when a concurrent caller deleted some of them in between
         for (int attempt = 1; ; attempt++) {
             StringBuilder script = new StringBuilder("*").append(table).append('\n');
@@ -91,6 +94,7 @@ public final class IptablesBackend implements FirewallBackend {
 
     @Override
     public void deleteChain(String table, String chain) {
+        requireNames(table, chain);
         for (int attempt = 1; ; attempt++) {
             if (!chainExists(table, chain)) return;
             try {
@@ -99,6 +103,17 @@ public final class IptablesBackend implements FirewallBackend {
             } catch (FirewallException e) {
                 if (attempt >= ATTEMPTS) throw e; // else: deleted meanwhile by a concurrent caller? look again
             }
+        }
+    }
+
+    /** Table and chain names go into restore batches as they are: a built-in table and a plain chain name. */
+    private static void requireNames(String table, String chain) {
+        if (!java.util.Set.of("nat", "filter", "raw", "mangle", "security").contains(table)) {
+            throw new IllegalArgumentException("not an iptables table: \"" + ScriptText.shortened(table) + "\"");
+        }
+        String why = ScriptText.iptablesChainProblem(chain);
+        if (why != null) {
+            throw new IllegalArgumentException("iptables chain \"" + ScriptText.shortened(chain) + "\": " + why);
         }
     }
 }

@@ -31,11 +31,13 @@ public final class NftablesBackend implements FirewallBackend {
 
     @Override
     public boolean chainExists(String table, String chain) {
+        requireName(chain);
         return Nft.tryRun(ns, "list chain " + family(table) + " " + name(table) + " " + chain).ok();
     }
 
     /** Deletes a table, whether or not it exists ("add; delete" in one transaction: nft 1.0.6 has no destroy). */
     public void deleteTable(String table) {
+        name(table);
         apply("add table " + table + "\ndelete table " + table + "\n");
     }
 
@@ -51,6 +53,7 @@ public final class NftablesBackend implements FirewallBackend {
      * listed again and what is still there is deleted, so both callers succeed.
      */
     public int deleteRules(String table, String chain, Predicate<String> selected) {
+        requireName(chain);
         for (int attempt = 1; ; attempt++) {
             Nft.Result r = Nft.tryRun(ns, "list chain " + family(table) + " " + name(table) + " " + chain, "-a");
             if (!r.ok()) return 0;
@@ -85,6 +88,7 @@ public final class NftablesBackend implements FirewallBackend {
 
     @Override
     public void deleteChain(String table, String chain) {
+        requireName(chain);
         for (int attempt = 1; ; attempt++) {
             if (!chainExists(table, chain)) return;
             try {
@@ -98,11 +102,23 @@ public final class NftablesBackend implements FirewallBackend {
 
     private static String family(String table) {
         int sp = table.indexOf(' ');
-        if (sp < 0) throw new IllegalArgumentException("nftables table must be \"FAMILY NAME\", got \"" + table + "\"");
-        return table.substring(0, sp);
+        if (sp < 0) throw new IllegalArgumentException("nftables table must be \"FAMILY NAME\", got \"" + ScriptText.shortened(table) + "\"");
+        return requireName(table.substring(0, sp));
     }
 
     private static String name(String table) {
-        return table.substring(table.indexOf(' ') + 1);
+        family(table);
+        return requireName(table.substring(table.indexOf(' ') + 1));
+    }
+
+    /**
+     * Table, family and chain names are written into scripts unquoted (nft 1.0.6's text syntax
+     * has no quoted names), so they must be plain identifiers; ours always are.
+     */
+    private static String requireName(String name) {
+        if (!name.matches("[A-Za-z][A-Za-z0-9_.\\-]{0,254}")) {
+            throw new IllegalArgumentException("not an nft identifier: \"" + ScriptText.shortened(name) + "\"");
+        }
+        return name;
     }
 }

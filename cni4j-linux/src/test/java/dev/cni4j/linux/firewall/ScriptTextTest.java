@@ -99,6 +99,20 @@ class ScriptTextTest {
         assertNull(NftablesBackend.comment("\tchain masq_checks { # handle 2"));
     }
 
+    @Test
+    void backendsRefuseTableAndChainNamesThatAreNotPlainNamesBeforeRunningAnything() {
+        NftablesBackend nft = new NftablesBackend(null);
+        IptablesBackend ipt = IptablesBackend.ipv4(null);
+        for (String p : PAYLOADS) {
+            assertThrows(IllegalArgumentException.class, () -> nft.deleteRulesWithComment("inet t", "c" + p, "x"));
+            assertThrows(IllegalArgumentException.class, () -> nft.deleteChain("inet t" + p, "c"));
+            assertThrows(IllegalArgumentException.class, () -> nft.deleteTable("inet t" + p));
+            assertThrows(IllegalArgumentException.class, () -> nft.chainExists("inet" + p + " t", "c"));
+            assertThrows(IllegalArgumentException.class, () -> ipt.deleteChain("nat", "C" + p));
+            assertThrows(IllegalArgumentException.class, () -> ipt.deleteRulesWithComment("nat" + p, "C", "x"));
+        }
+    }
+
     /** iptables-restore's reading of one parameter (xshared.c add_param_to_argv), for the round trip. */
     static String unquote(String param) {
         if (!param.startsWith("\"")) {
