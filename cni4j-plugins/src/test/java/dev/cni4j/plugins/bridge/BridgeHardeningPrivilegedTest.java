@@ -139,4 +139,21 @@ class BridgeHardeningPrivilegedTest {
         assertFalse(after.contains("pod-a"), after);
         run("DEL", "pod-a", pod, ifname, withPrev(conf, r)).assertSuccess();
     }
+
+    /** nft refusing the masquerade rules is a CNI error with nft's message, no Java exception, and nothing left. */
+    @Test
+    void anNftFailureIsACleanErrorAndAddLeavesNothing() {
+        Path pod = net.newPod();
+        net.execInNode("nft", "add", "table", "inet", "cni_plugins_masquerade");
+        net.execInNode("nft", "add", "chain", "inet", "cni_plugins_masquerade", "postrouting",
+                "{ type filter hook postrouting priority 0; }");
+        Outcome o = run("ADD", "pod-a", pod, "eth0", conf("nftables"));
+        assertEquals(1, o.exit(), o.stdout());
+        assertEquals(999L, o.json().integer("code"), o.stdout());
+        String msg = o.json().string("msg");
+        assertTrue(msg.startsWith("bridge: failed to set up masquerade rules: nft"), msg);
+        assertFalse(msg.contains("Exception"), msg);
+        assertFalse(o.stderr().contains("\tat "), "no stack trace: " + o.stderr());
+        assertFalse(net.execInNode("ip", "-o", "link").contains("veth"), "the veth is gone");
+    }
 }
