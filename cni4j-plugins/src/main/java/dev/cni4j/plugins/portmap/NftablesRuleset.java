@@ -70,14 +70,18 @@ final class NftablesRuleset {
         }
     }
 
-    /** A per-attachment DNAT rule carrying the config's extra matches. */
+    /**
+     * A per-attachment DNAT rule carrying the config's extra matches, inserted at the top so that
+     * the newest attachment of a hostPort wins (as in the maps and the reference's iptables
+     * rules) and the older one's rule takes over again when it goes.
+     */
     static String conditionedRule(List<String> conditions, boolean v4, PortMapping m, String podIp, String owner) {
         String bad = ScriptText.nftConditionsProblem(conditions);
         if (bad != null) {
             throw new IllegalArgumentException("nft conditions: " + bad);
         }
         String family = v4 ? "ip" : "ip6";
-        StringBuilder r = new StringBuilder("add rule ").append(T).append(" conditioned ");
+        StringBuilder r = new StringBuilder("insert rule ").append(T).append(" conditioned ");
         r.append(String.join(" ", conditions)).append(" meta nfproto ").append(v4 ? "ipv4" : "ipv6");
         if (m.hostIp() != null) {
             r.append(' ').append(family).append(" daddr ").append(IpText.of(m.hostIp()));

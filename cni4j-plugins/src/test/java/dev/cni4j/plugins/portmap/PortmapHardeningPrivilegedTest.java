@@ -189,31 +189,35 @@ class PortmapHardeningPrivilegedTest {
      * prepended iptables rule does), and when the newer pod goes, the older one gets it back.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"nftables", "iptables"})
-    void hostPortComesBackToTheOlderPodWhenTheNewerGoes(String backend) {
+    @ValueSource(strings = {"nftables", "iptables", "nftables with conditions", "iptables with conditions"})
+    void hostPortComesBackToTheOlderPodWhenTheNewerGoes(String variant) {
+        String backend = variant.split(" ")[0];
+        String extra = !variant.endsWith("conditions") ? "" : backend.equals("nftables")
+                ? ",\"conditionsV4\":[\"ip\",\"saddr\",\"!=\",\"198.51.100.0/24\"]"
+                : ",\"conditionsV4\":[\"!\",\"-s\",\"198.51.100.0/24\"]";
         Pod b = bridge.add("pod-b");
         echo.tcpServer(b.netns(), "pod-b", 80);
-        run("ADD", pod, conf(backend, "," + MAP8080, pod)).assertSuccess();
+        run("ADD", pod, conf(backend, extra + "," + MAP8080, pod)).assertSuccess();
         assertEquals("pod-a:ping", echo.tcp(outside, NODE_IP, 8080));
-        run("ADD", b, conf(backend, "," + MAP8080, b)).assertSuccess();
+        run("ADD", b, conf(backend, extra + "," + MAP8080, b)).assertSuccess();
         assertEquals("pod-b:ping", echo.tcp(outside, NODE_IP, 8080), "the newer pod has the hostPort");
-        run("CHECK", pod, conf(backend, "," + MAP8080, pod)).assertSuccess();
-        run("CHECK", b, conf(backend, "," + MAP8080, b)).assertSuccess();
+        run("CHECK", pod, conf(backend, extra + "," + MAP8080, pod)).assertSuccess();
+        run("CHECK", b, conf(backend, extra + "," + MAP8080, b)).assertSuccess();
 
-        run("DEL", b, conf(backend, "," + MAP8080, b)).assertSuccess();
+        run("DEL", b, conf(backend, extra + "," + MAP8080, b)).assertSuccess();
         assertEquals("pod-a:ping", echo.tcp(outside, NODE_IP, 8080), "the older pod has it back");
-        run("CHECK", pod, conf(backend, "," + MAP8080, pod)).assertSuccess();
+        run("CHECK", pod, conf(backend, extra + "," + MAP8080, pod)).assertSuccess();
         assertNothingLeftOf(b);
-        run("DEL", pod, conf(backend, "," + MAP8080, pod)).assertSuccess();
+        run("DEL", pod, conf(backend, extra + "," + MAP8080, pod)).assertSuccess();
         assertNothingLeftOf(pod);
         assertNull(echo.tcp(outside, NODE_IP, 8080));
 
         // the other order: the older goes first, the newer keeps it
-        run("ADD", pod, conf(backend, "," + MAP8080, pod)).assertSuccess();
-        run("ADD", b, conf(backend, "," + MAP8080, b)).assertSuccess();
-        run("DEL", pod, conf(backend, "", null)).assertSuccess();
+        run("ADD", pod, conf(backend, extra + "," + MAP8080, pod)).assertSuccess();
+        run("ADD", b, conf(backend, extra + "," + MAP8080, b)).assertSuccess();
+        run("DEL", pod, conf(backend, extra, null)).assertSuccess();
         assertEquals("pod-b:ping", echo.tcp(outside, NODE_IP, 8080));
-        run("DEL", b, conf(backend, "", null)).assertSuccess();
+        run("DEL", b, conf(backend, extra, null)).assertSuccess();
         assertNothingLeftOf(pod);
         assertNothingLeftOf(b);
     }
