@@ -9,6 +9,7 @@ import java.util.List;
  * {@link #apply} is one batch ("*nat ... COMMIT"), never one process per rule.
  */
 public final class IptablesBackend implements FirewallBackend {
+    private static final int ATTEMPTS = 3;
     private final NetNs ns;
     private final String prefix;
 
@@ -49,11 +50,13 @@ public final class IptablesBackend implements FirewallBackend {
 
     /** iptables-save of one table. */
     public String list(String table) {
+        requireNames(table, "x");
         return Exec.check(ns, null, List.of(prefix + "-save", "-t", table));
     }
 
     @Override
     public boolean chainExists(String table, String chain) {
+        requireNames(table, chain);
         for (String line : list(table).split("\n")) {
             if (line.startsWith(":" + chain + " ")) return true;
         }
@@ -62,16 +65,25 @@ public final class IptablesBackend implements FirewallBackend {
 
     @Override
     public int deleteRulesWithComment(String table, String chain, String comment) {
-        StringBuilder script = new StringBuilder("*").append(table).append('\n');
-        int n = 0;
-        String rulePrefix = "-A " + chain + " ";
-        for (String line : list(table).split("\n")) {
-            if (!line.startsWith(rulePrefix) || !hasComment(line, comment)) continue;
-            script.append("-D ").append(line, 3, line.length()).append('\n');
-            n++;
+        requireNames(table, chain);
+        // retried with a fresh listing when a concurrent caller deleted some of them in between
+        for (int attempt = 1; ; attempt++) {
+            StringBuilder script = new StringBuilder("*").append(table).append('\n');
+            int n = 0;
+            String rulePrefix = "-A " + chain + " ";
+            for (String line : list(table).split("\n")) {
+                if (!line.startsWith(rulePrefix) || !hasComment(line, comment)) continue;
+                script.append("-D ").append(line, 3, line.length()).append('\n');
+                n++;
+            }
+            if (n == 0) return 0;
+            try {
+                apply(script.append("COMMIT\n").toString());
+                return n;
+            } catch (FirewallException e) {
+                if (attempt >= ATTEMPTS) throw e;
+            }
         }
-        if (n > 0) apply(script.append("COMMIT\n").toString());
-        return n;
     }
 
     /** iptables-save prints {@code --comment X} or {@code --comment "X Y"}. */
@@ -82,7 +94,26 @@ public final class IptablesBackend implements FirewallBackend {
 
     @Override
     public void deleteChain(String table, String chain) {
-        if (!chainExists(table, chain)) return;
-        apply("*" + table + "\n-F " + chain + "\n-X " + chain + "\nCOMMIT\n");
+        requireNames(table, chain);
+        for (int attempt = 1; ; attempt++) {
+            if (!chainExists(table, chain)) return;
+            try {
+                apply("*" + table + "\n-F " + chain + "\n-X " + chain + "\nCOMMIT\n");
+                return;
+            } catch (FirewallException e) {
+                if (attempt >= ATTEMPTS) throw e; // else: deleted meanwhile by a concurrent caller? look again
+            }
+        }
+    }
+
+    /** Table and chain names go into restore batches as they are: a built-in table and a plain chain name. */
+    private static void requireNames(String table, String chain) {
+        if (!java.util.Set.of("nat", "filter", "raw", "mangle", "security").contains(table)) {
+            throw new IllegalArgumentException("not an iptables table: \"" + ScriptText.shortened(table) + "\"");
+        }
+        String why = ScriptText.iptablesChainProblem(chain);
+        if (why != null) {
+            throw new IllegalArgumentException("iptables chain \"" + ScriptText.shortened(chain) + "\": " + why);
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.cni4j.plugins.bridge;
 import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.Sysctl;
+import dev.cni4j.linux.firewall.FirewallException;
 import dev.cni4j.linux.rtnl.Link;
 import dev.cni4j.linux.rtnl.Rtnl;
 import dev.cni4j.plugins.common.Cidr;
@@ -80,7 +81,8 @@ public final class BridgePlugin implements Plugin {
         if (spoofCheck != null) {
             // Before the pod has addresses: from its first packet on only its own MAC passes.
             undo.onFailure("remove macspoofchk rules", spoofCheck::teardown);
-            spoofCheck.setup(hostName, podRtnl.links().require(request.ifname()).mac());
+            String mac = podRtnl.links().require(request.ifname()).mac();
+            firewall("failed to set up macspoofchk rules", () -> spoofCheck.setup(hostName, mac));
             undo.checkpoint("macspoofchk");
         }
 
@@ -105,7 +107,7 @@ public final class BridgePlugin implements Plugin {
             IpMasq masq = IpMasq.forConfig(cfg, request);
             List<Result.IpConfig> ips = addresses.ips();
             undo.onFailure("remove masquerade rules", () -> masq.teardown(ips));
-            masq.setup(ips);
+            firewall("failed to set up masquerade rules", () -> masq.setup(ips));
             undo.checkpoint("masquerade");
         }
         Result result = describe(host, podRtnl, cfg, hostName, request, addresses);
@@ -198,7 +200,7 @@ public final class BridgePlugin implements Plugin {
             new Delegate(request).invoke(cfg.ipamType(), "DEL");
         }
         if (cfg.ipMasq()) {
-            IpMasq.forConfig(cfg, request).teardown(ips);
+            firewall("failed to remove masquerade rules", () -> IpMasq.forConfig(cfg, request).teardown(ips));
         }
     }
 
@@ -260,6 +262,18 @@ public final class BridgePlugin implements Plugin {
         }
         if (!errors.isEmpty()) {
             throw new CniException(ErrorCode.INTERNAL, "bridge GC: " + String.join("; ", errors));
+        }
+    }
+
+    /**
+     * Runs a firewall step: nft's or iptables' refusal becomes a CNI error (code 999) with the
+     * tool's message, and the script as details, instead of an unexpected exception.
+     */
+    private static void firewall(String what, Runnable step) {
+        try {
+            step.run();
+        } catch (FirewallException e) {
+            throw new CniException(ErrorCode.INTERNAL.code(), "bridge: " + what + ": " + e.getMessage(), e.script(), e);
         }
     }
 }

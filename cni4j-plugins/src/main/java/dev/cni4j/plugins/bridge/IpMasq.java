@@ -3,6 +3,7 @@ package dev.cni4j.plugins.bridge;
 import dev.cni4j.linux.firewall.FirewallBackend;
 import dev.cni4j.linux.firewall.IptablesBackend;
 import dev.cni4j.linux.firewall.NftablesBackend;
+import dev.cni4j.linux.firewall.ScriptText;
 import dev.cni4j.plugins.common.Cidr;
 import dev.cni4j.skel.Request;
 import dev.cni4j.spec.Result;
@@ -49,7 +50,7 @@ final class IpMasq {
                 String fam = addr.isIPv4() ? "ip" : "ip6";
                 s.append("add rule ").append(NFT_TABLE).append(" masq_checks ").append(fam).append(" saddr ")
                         .append(addr.address().getHostAddress()).append(' ').append(fam).append(" daddr != ")
-                        .append(addr.network()).append(" masquerade comment \"").append(comment()).append("\"\n");
+                        .append(addr.network()).append(" masquerade comment ").append(ScriptText.nftQuoted(comment())).append('\n');
             }
             new NftablesBackend(null).apply(s.toString());
             return;
@@ -62,7 +63,7 @@ final class IpMasq {
                 if (addr.isIPv4() == v6) {
                     continue;
                 }
-                String c = " -m comment --comment \"" + iptComment() + "\"";
+                String c = " -m comment --comment " + ScriptText.iptablesQuoted(iptComment());
                 s.append("-A ").append(chain()).append(" -d ").append(addr.network()).append(c).append(" -j ACCEPT\n");
                 s.append("-A ").append(chain()).append(" ! -d ").append(v6 ? "ff00::/8" : "224.0.0.0/4").append(c).append(" -j MASQUERADE\n");
                 s.append("-A POSTROUTING -s ").append(addr.address().getHostAddress()).append(v6 ? "/128" : "/32").append(c)
@@ -79,12 +80,15 @@ final class IpMasq {
     void teardown(List<Result.IpConfig> ips) {
         NftablesBackend nft = new NftablesBackend(null);
         if (nft.chainExists(NFT_TABLE, "masq_checks")) {
-            nft.deleteRulesWithComment(NFT_TABLE, "masq_checks", comment());
+            String mine = hashForInstance(network, ifname, containerId);
+            String legacy = legacyComment();
+            nft.deleteRules(NFT_TABLE, "masq_checks", c -> c.startsWith(mine) || c.equals(legacy));
         }
         for (boolean v6 : new boolean[] {false, true}) {
             try {
                 IptablesBackend ipt = iptables(v6);
-                ipt.deleteRulesWithComment("nat", "POSTROUTING", iptComment());
+                // as iptables-save prints it inside "...": quotes and backslashes escaped
+                ipt.deleteRulesWithComment("nat", "POSTROUTING", iptComment().replace("\\", "\\\\").replace("\"", "\\\""));
                 ipt.deleteChain("nat", chain());
             } catch (RuntimeException e) {
                 // no iptables here: nothing of ours can be there either
@@ -98,23 +102,14 @@ final class IpMasq {
         if (!nft.chainExists(NFT_TABLE, "masq_checks")) {
             return;
         }
-        String marker = "comment \"net: " + network + ", if: ";
-        java.util.Set<String> stale = new java.util.LinkedHashSet<>();
-        for (String line : nft.list().split("\n")) {
-            int c = line.indexOf(marker);
-            if (c < 0) {
-                continue;
-            }
-            String comment = line.substring(c + 9, line.indexOf('"', c + 9));
-            int idAt = comment.indexOf(", id: ");
-            String ifn = comment.substring(comment.indexOf(", if: ") + 6, idAt);
-            if (!valid.contains(new Request.Attachment(comment.substring(idAt + 6), ifn))) {
-                stale.add(comment);
-            }
+        java.util.Set<String> keep = new java.util.HashSet<>();
+        for (Request.Attachment a : valid) {
+            keep.add(comment(network, a.ifname(), a.containerId()));
+            keep.add("net: " + network + ", if: " + a.ifname() + ", id: " + a.containerId());
         }
-        for (String comment : stale) {
-            nft.deleteRulesWithComment(NFT_TABLE, "masq_checks", comment);
-        }
+        String ours = hashForNetwork(network) + "-";
+        String legacyOurs = "net: " + network + ", if: ";
+        nft.deleteRules(NFT_TABLE, "masq_checks", c -> (c.startsWith(ours) || c.startsWith(legacyOurs)) && !keep.contains(c));
     }
 
     private static String nftBase() {
@@ -128,18 +123,51 @@ final class IpMasq {
     }
 
     private String comment() {
+        return comment(network, ifname, containerId);
+    }
+
+    /**
+     * The reference's rule comment: {@code <hash16(network)>-<hash16(ifname:containerID)>, net: N,
+     * if: I, id: C}, where the names lose what an nft string cannot hold ({@code "}, control
+     * characters) and the whole is cut to nft's 128 bytes; the hashes keep it unique.
+     */
+    static String comment(String network, String ifname, String containerId) {
+        return ScriptText.utf8Prefix(hashForInstance(network, ifname, containerId) + ", net: "
+                + ScriptText.nftCommentText(network, 4096) + ", if: " + ScriptText.nftCommentText(ifname, 4096)
+                + ", id: " + ScriptText.nftCommentText(containerId, 4096), ScriptText.NFT_COMMENT_MAX);
+    }
+
+    /** The comment of rules made before cni4j used the reference's (removed on DEL, never made). */
+    private String legacyComment() {
         return "net: " + network + ", if: " + ifname + ", id: " + containerId;
     }
 
+    static String hashForNetwork(String network) {
+        return sha512Hex(network).substring(0, 16);
+    }
+
+    static String hashForInstance(String network, String ifname, String containerId) {
+        return hashForNetwork(network) + "-" + sha512Hex(ifname + ":" + containerId).substring(0, 16);
+    }
+
+    /**
+     * The iptables comment {@code name: "N" id: "C"} as one restore parameter (N and C follow the
+     * spec's name rules, checked by the entry point; quoting keeps any other text one parameter),
+     * cut to iptables' 255 characters.
+     */
     private String iptComment() {
-        return "name: \\\"" + network + "\\\" id: \\\"" + containerId + "\\\"";
+        String c = "name: \"" + network + "\" id: \"" + containerId + "\"";
+        return c.length() <= 255 ? c : c.substring(0, 252) + "...";
     }
 
     /** {@code CNI-} + 24 hex digits of sha512(network + containerID), the reference's chain name. */
     String chain() {
+        return "CNI-" + sha512Hex(network + containerId).substring(0, 24);
+    }
+
+    private static String sha512Hex(String s) {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-512").digest((network + containerId).getBytes(StandardCharsets.UTF_8));
-            return "CNI-" + HexFormat.of().formatHex(d).substring(0, 24);
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-512").digest(s.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -2,8 +2,9 @@ package dev.cni4j.plugins.bridge;
 
 import dev.cni4j.json.Json;
 import dev.cni4j.json.JsonObject;
+import dev.cni4j.linux.firewall.FirewallException;
 import dev.cni4j.linux.firewall.Nft;
-import dev.cni4j.linux.firewall.NftablesBackend;
+import dev.cni4j.linux.firewall.ScriptText;
 import dev.cni4j.linux.rtnl.Link;
 import dev.cni4j.linux.rtnl.Rtnl;
 import dev.cni4j.skel.Request;
@@ -38,15 +39,17 @@ import java.util.function.Predicate;
  * }
  * </pre>
  *
- * Every change is one nft transaction ({@link Nft}: {@code nft -f -} or libnftables) in the calling thread's namespace (the node's).
+ * Every change is one nft transaction of JSON commands ({@link Nft} with {@code -j}: the {@code nft}
+ * binary or libnftables) in the calling thread's namespace (the node's), so the ID is always a
+ * string value, whatever characters the interface name has.
  */
 final class MacSpoofCheck {
     static final String TABLE = "bridge nat";
+    private static final String FAMILY = "bridge";
+    private static final String TABLE_NAME = "nat";
     static final String BASE_CHAIN = "PREROUTING";
     private static final String CHAIN_PREFIX = "cni-br-iface-";
     private static final String COMMENT_PREFIX = "macspoofchk-";
-
-    private static final NftablesBackend NFT = new NftablesBackend(null); // null: the calling thread's namespace
 
     private final String id;
 
@@ -55,37 +58,92 @@ final class MacSpoofCheck {
         this.id = containerId + "-" + ifname;
     }
 
-    /** Installs the rules: only frames from {@code hostVeth} with source {@code mac} pass. */
+    /**
+     * Installs the rules: only frames from {@code hostVeth} with source {@code mac} pass. Written
+     * as nft JSON (as the reference writes it through its JSON library), where names are strings:
+     * an interface name with {@code "}, {@code ;} or braces, which nft's text syntax cannot carry
+     * in a chain name, works and cannot change the transaction.
+     */
     void setup(String hostVeth, String mac) {
         requireUsableId();
         String iface = CHAIN_PREFIX + id;
-        String comment = " comment \"" + COMMENT_PREFIX + id + "\"\n";
+        String comment = COMMENT_PREFIX + id;
         // Declared then flushed: a repeated setup replaces our chains' rules (a second base-chain jump
         // can appear, harmless, and teardown removes every copy by comment).
-        NFT.apply("add table " + TABLE + "\n"
-                + "add chain " + TABLE + " " + BASE_CHAIN + " { type filter hook prerouting priority -300; policy accept; }\n"
-                + "add chain " + TABLE + " " + iface + "\n"
-                + "add chain " + TABLE + " " + iface + "-mac\n"
-                + "flush chain " + TABLE + " " + iface + "\n"
-                + "flush chain " + TABLE + " " + iface + "-mac\n"
-                + "add rule " + TABLE + " " + BASE_CHAIN + " iifname \"" + hostVeth + "\" jump " + iface + comment
-                + "add rule " + TABLE + " " + iface + " jump " + iface + "-mac" + comment
-                + "add rule " + TABLE + " " + iface + "-mac ether saddr " + mac + " return" + comment
-                + "add rule " + TABLE + " " + iface + "-mac counter drop" + comment);
+        List<Object> cmds = new ArrayList<>();
+        cmds.add(cmd("add", "table", new JsonObject().with("family", FAMILY).with("name", TABLE_NAME)));
+        cmds.add(cmd("add", "chain", chain(BASE_CHAIN).with("type", "filter").with("hook", "prerouting")
+                .with("prio", -300L).with("policy", "accept")));
+        cmds.add(cmd("add", "chain", chain(iface)));
+        cmds.add(cmd("add", "chain", chain(iface + "-mac")));
+        cmds.add(cmd("flush", "chain", chain(iface)));
+        cmds.add(cmd("flush", "chain", chain(iface + "-mac")));
+        cmds.add(rule(BASE_CHAIN, comment, match(new JsonObject().with("meta", new JsonObject().with("key", "iifname")), hostVeth),
+                new JsonObject().with("jump", new JsonObject().with("target", iface))));
+        cmds.add(rule(iface, comment, new JsonObject().with("jump", new JsonObject().with("target", iface + "-mac"))));
+        cmds.add(rule(iface + "-mac", comment, match(new JsonObject().with("payload",
+                new JsonObject().with("protocol", "ether").with("field", "saddr")), mac), statement("return")));
+        cmds.add(rule(iface + "-mac", comment, statement("counter"), statement("drop")));
+        applyJson(cmds);
     }
 
-    /** Fails unless the ID can name chains: checked before ADD creates anything. */
+    private static JsonObject cmd(String verb, String kind, JsonObject spec) {
+        return new JsonObject().with(verb, new JsonObject().with(kind, spec));
+    }
+
+    private static JsonObject chain(String name) {
+        return new JsonObject().with("family", FAMILY).with("table", TABLE_NAME).with("name", name);
+    }
+
+    private static JsonObject rule(String chain, String comment, JsonObject... expr) {
+        return cmd("add", "rule", new JsonObject().with("family", FAMILY).with("table", TABLE_NAME).with("chain", chain)
+                .with("expr", new ArrayList<Object>(List.of(expr))).with("comment", comment));
+    }
+
+    /** A statement without arguments, {@code {"drop": null}}. */
+    private static JsonObject statement(String name) {
+        JsonObject o = new JsonObject();
+        o.put(name, null);
+        return o;
+    }
+
+    private static JsonObject match(JsonObject left, String right) {
+        return new JsonObject().with("match", new JsonObject().with("op", "==").with("left", left).with("right", right));
+    }
+
+    /** One transaction of nft JSON commands ({@code nft -j}; libnftables reads JSON when its output is JSON). */
+    private static void applyJson(List<Object> cmds) {
+        Nft.run(Json.write(new JsonObject().with("nftables", cmds)), "-j");
+    }
+
+    /**
+     * Fails unless the ID fits nft's limits (checked before ADD creates anything): the comment
+     * {@code macspoofchk-ID} in 128 bytes, so at most 116 bytes of {@code <containerID>-<ifname>}
+     * (a 64-hex-digit ID and any interface name fit).
+     */
     void requireUsableId() {
-        if (!isNftIdentifier(id)) {
-            // nft's text syntax takes no quoted chain names; the reference (JSON API) would.
-            throw CniException.invalidConfig("macspoofchk: \"" + id + "\" cannot be part of an nftables chain name"
-                    + " (allowed: letters, digits, '_', '.', '-')");
+        int bytes = (COMMENT_PREFIX + id).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > ScriptText.NFT_COMMENT_MAX) {
+            throw CniException.invalidConfig("macspoofchk: container ID and interface name are too long for nftables: \""
+                    + COMMENT_PREFIX + ScriptText.utf8Prefix(id, 40) + "...\" has " + bytes + " bytes, at most "
+                    + ScriptText.NFT_COMMENT_MAX + " are allowed");
         }
     }
 
     /** Removes this attachment's rules and chains, found by comment and name; nothing there is fine. */
     void teardown() {
-        remove(read(), id::equals);
+        // a concurrent teardown of the same attachment may delete some of it between listing and
+        // transaction: list again and delete what is left
+        for (int attempt = 1; ; attempt++) {
+            try {
+                remove(read(), id::equals);
+                return;
+            } catch (FirewallException e) {
+                if (attempt >= 3) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /**
@@ -116,31 +174,30 @@ final class MacSpoofCheck {
 
     /** One transaction deleting the base-chain rules and chains of the selected IDs. */
     private static void remove(Table table, Predicate<String> selected) {
-        StringBuilder s = new StringBuilder();
+        List<Object> cmds = new ArrayList<>();
         table.baseRules().forEach((handle, id) -> {
             if (selected.test(id)) {
-                s.append("delete rule ").append(TABLE).append(' ').append(BASE_CHAIN).append(" handle ").append(handle).append('\n');
+                cmds.add(cmd("delete", "rule", new JsonObject().with("family", FAMILY).with("table", TABLE_NAME)
+                        .with("chain", BASE_CHAIN).with("handle", handle)));
             }
         });
         // The per-interface chain jumps to the per-MAC one, so it goes first.
         for (String chain : table.chains()) {
-            if (chain.startsWith(CHAIN_PREFIX) && selected.test(chain.substring(CHAIN_PREFIX.length()))
-                    && isNftIdentifier(chain)) {
-                s.append(dropChain(chain)).append(table.chains().contains(chain + "-mac") ? dropChain(chain + "-mac") : "");
+            if (chain.startsWith(CHAIN_PREFIX) && selected.test(chain.substring(CHAIN_PREFIX.length()))) {
+                dropChain(cmds, chain);
+                if (table.chains().contains(chain + "-mac")) {
+                    dropChain(cmds, chain + "-mac");
+                }
             }
         }
-        if (!s.isEmpty()) {
-            NFT.apply(s.toString());
+        if (!cmds.isEmpty()) {
+            applyJson(cmds);
         }
     }
 
-    private static String dropChain(String chain) {
-        return "flush chain " + TABLE + " " + chain + "\ndelete chain " + TABLE + " " + chain + "\n";
-    }
-
-    /** Characters nft accepts in an unquoted chain name (ours all start with "cni-"). */
-    private static boolean isNftIdentifier(String s) {
-        return s.matches("[A-Za-z0-9_.\\-]+");
+    private static void dropChain(List<Object> cmds, String chain) {
+        cmds.add(cmd("flush", "chain", chain(chain)));
+        cmds.add(cmd("delete", "chain", chain(chain)));
     }
 
     /** The parts of {@code table bridge nat} that matter here; empty when the table is absent. */

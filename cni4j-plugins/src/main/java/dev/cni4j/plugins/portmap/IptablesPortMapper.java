@@ -102,12 +102,25 @@ final class IptablesPortMapper implements PortMapper {
         return null;
     }
 
-    /** Runs {@code work} for IPv4 and IPv6 where usable; fails only if neither is. */
+    /**
+     * Runs {@code work} (list, then one batch) for IPv4 and IPv6 where usable; fails only if
+     * neither is. A failed batch is retried with a fresh listing: a concurrent DEL of the same
+     * attachment may have removed some of the rules in between.
+     */
     private void forEachUsableFamily(java.util.function.Consumer<IptablesBackend> work) {
         List<RuntimeException> failures = new ArrayList<>();
         for (IptablesBackend b : List.of(ipv4, ipv6)) {
             try {
-                work.accept(b);
+                for (int attempt = 1; ; attempt++) {
+                    try {
+                        work.accept(b);
+                        break;
+                    } catch (FirewallException e) {
+                        if (attempt >= 3 || !e.getMessage().contains("-restore ")) {
+                            throw e; // a listing that fails (no ip6tables) fails again
+                        }
+                    }
+                }
             } catch (FirewallException | java.io.UncheckedIOException e) {
                 failures.add(e);
             }

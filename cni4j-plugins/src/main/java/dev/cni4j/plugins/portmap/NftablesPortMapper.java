@@ -2,6 +2,7 @@ package dev.cni4j.plugins.portmap;
 
 import dev.cni4j.linux.firewall.FirewallException;
 import dev.cni4j.linux.firewall.NftablesBackend;
+import dev.cni4j.linux.firewall.ScriptText;
 import dev.cni4j.plugins.common.Cidr;
 import dev.cni4j.plugins.common.IpText;
 import dev.cni4j.plugins.portmap.NftHostportTable.Element;
@@ -24,7 +25,10 @@ import java.util.Set;
 final class NftablesPortMapper implements PortMapper {
     static final String T = NftHostportTable.TABLE;
     private static final int ATTEMPTS = 3;
-    private static final int MAX_COMMENT = 128;
+    private static final int MAX_COMMENT = ScriptText.NFT_COMMENT_MAX;
+    static final String STANDBY = "standby";
+    private static final String ANY4 = "0.0.0.0";
+    private static final String ANY6 = "::";
 
     private final NftablesBackend nft = new NftablesBackend(null);
 
@@ -76,7 +80,7 @@ final class NftablesPortMapper implements PortMapper {
 
     private static void appendElement(StringBuilder s, String verb, Element e, String owner) {
         s.append(verb).append(" element ").append(T).append(' ').append(e.set()).append(" { ").append(e.key())
-                .append(" comment \"").append(owner).append('"');
+                .append(" comment ").append(ScriptText.nftQuoted(owner));
         s.append(e.value() == null ? "" : " : " + e.value()).append(" }\n");
     }
 
@@ -96,12 +100,15 @@ final class NftablesPortMapper implements PortMapper {
             String value = ip + " . " + m.containerPort();
             if (!conditions.isEmpty()) {
                 rules.add(NftablesRuleset.conditionedRule(conditions, v4, m, ip, owner));
+                continue;
             } else if (m.hostIp() == null) {
                 out.add(new Element("hostports" + f, m.protocol() + " . " + m.hostPort(), value, owner));
             } else {
                 out.add(new Element("hostip_hostports" + f, IpText.of(m.hostIp()) + " . " + m.protocol() + " . "
                         + m.hostPort(), value, owner));
             }
+            String hostIp = m.hostIp() == null ? (v4 ? ANY4 : ANY6) : IpText.of(m.hostIp());
+            out.add(new Element(STANDBY + f, ip + " . " + hostIp + " . " + m.protocol() + " . " + m.hostPort(), value, owner));
         }
         if (c.snat()) {
             if (c.masqAll()) {
@@ -138,11 +145,35 @@ final class NftablesPortMapper implements PortMapper {
         remove(config, owner -> owner.startsWith(prefix) && !valid.contains(owner));
     }
 
-    /** Deletes owned elements and rules; returns the UDP hostPorts among them. */
+    /**
+     * Deletes owned elements and rules, and gives each hostPort an owned element held back to
+     * another attachment that still wants it (its standby element); returns the UDP hostPorts
+     * among them. Listing and transaction are retried when a concurrent DEL or ADD changed the
+     * table in between, so two DELs of one attachment both succeed.
+     */
     private Set<Integer> remove(PortMapConfig config, java.util.function.Predicate<String> owned) {
-        NftHostportTable table = NftHostportTable.read();
+        for (int attempt = 1; ; attempt++) {
+            NftHostportTable table = NftHostportTable.read();
+            Set<Integer> udp = new HashSet<>();
+            String script = removeScript(table, owned, udp);
+            if (script.isEmpty()) {
+                return udp;
+            }
+            try {
+                nft.apply(script);
+                return udp;
+            } catch (FirewallException e) {
+                if (attempt >= ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** The transaction of {@link #remove} for {@code table} as listed; empty when nothing is owned. */
+    static String removeScript(NftHostportTable table, java.util.function.Predicate<String> owned, Set<Integer> udp) {
         StringBuilder s = new StringBuilder();
-        Set<Integer> udp = new HashSet<>();
+        List<Element> freed = new ArrayList<>();
         for (Element e : table.elements()) {
             if (e.owner() != null && owned.test(e.owner())) {
                 int at = e.key().indexOf("udp . ");
@@ -150,6 +181,15 @@ final class NftablesPortMapper implements PortMapper {
                     udp.add(Integer.parseInt(e.key().substring(at + 6).trim()));
                 }
                 s.append("delete element ").append(T).append(' ').append(e.set()).append(" { ").append(e.key()).append(" }\n");
+                if (e.set().contains("hostports")) {
+                    freed.add(e);
+                }
+            }
+        }
+        for (Element e : freed) {
+            Element next = standbyFor(table, e, owned);
+            if (next != null) {
+                appendElement(s, "add", next, next.owner());
             }
         }
         for (Rule r : table.rules()) {
@@ -157,10 +197,30 @@ final class NftablesPortMapper implements PortMapper {
                 s.append("delete rule ").append(T).append(' ').append(r.chain()).append(" handle ").append(r.handle()).append('\n');
             }
         }
-        if (!s.isEmpty()) {
-            nft.apply(s.toString());
+        return s.toString();
+    }
+
+    /**
+     * The element that takes over the hostPort of the freed active element {@code e}: made from
+     * the standby element of another, remaining attachment with the same host address, protocol
+     * and port (the last listed when several want it), or null.
+     */
+    private static Element standbyFor(NftHostportTable table, Element e, java.util.function.Predicate<String> owned) {
+        String f = e.set().substring(e.set().length() - 1);
+        String[] k = e.key().split(" \\. ");
+        String hostIp = k.length == 3 ? k[0] : (f.equals("4") ? ANY4 : ANY6);
+        String portKey = k[k.length - 2] + " . " + k[k.length - 1];
+        Element found = null;
+        for (Element c : table.elements()) {
+            if (!c.set().equals(STANDBY + f) || c.owner() == null || owned.test(c.owner()) || c.value() == null) {
+                continue;
+            }
+            String[] ck = c.key().split(" \\. ");
+            if (ck.length == 4 && ck[1].equals(hostIp) && (ck[2] + " . " + ck[3]).equals(portKey)) {
+                found = c;
+            }
         }
-        return udp;
+        return found == null ? null : new Element(e.set(), e.key(), found.value(), found.owner());
     }
 
     @Override
@@ -172,7 +232,10 @@ final class NftablesPortMapper implements PortMapper {
         addFamily(config, pod.v4(), owner, wanted, rules);
         addFamily(config, pod.v6(), owner, wanted, rules);
         for (Element w : wanted) {
-            if (!table.elements().contains(w)) {
+            // a hostPort a newer attachment took over is fine while ours waits in standby
+            boolean takenOver = w.set().contains("hostports") && table.elements().stream()
+                    .anyMatch(e -> e.set().equals(w.set()) && e.key().equals(w.key()) && !owner.equals(e.owner()));
+            if (!table.elements().contains(w) && !takenOver) {
                 return "nftables: " + w.set() + " has no element " + w.key()
                         + (w.value() == null ? "" : " : " + w.value()) + " of " + owner;
             }

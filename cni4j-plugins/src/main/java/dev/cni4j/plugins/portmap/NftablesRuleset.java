@@ -1,5 +1,6 @@
 package dev.cni4j.plugins.portmap;
 
+import dev.cni4j.linux.firewall.ScriptText;
 import dev.cni4j.plugins.common.IpText;
 import java.util.List;
 
@@ -31,6 +32,9 @@ final class NftablesRuleset {
             s.append("add set ").append(T).append(" masq_pairs").append(f).append(" { type ").append(addr)
                     .append(" . ").append(addr).append("; }\n");
             s.append("add set ").append(T).append(" masq_all").append(f).append(" { type ").append(addr).append("; }\n");
+            // every attachment's hostPorts, keyed by pod: where a hostPort goes back to when its newer holder leaves
+            s.append("add map ").append(T).append(" standby").append(f).append(" { type ").append(addr).append(" . ")
+                    .append(addr).append(" . inet_proto . inet_service : ").append(addr).append(" . inet_service; }\n");
         }
         chain(s, "conditioned", null);
         chain(s, "hostports", null,
@@ -66,10 +70,18 @@ final class NftablesRuleset {
         }
     }
 
-    /** A per-attachment DNAT rule carrying the config's extra matches. */
+    /**
+     * A per-attachment DNAT rule carrying the config's extra matches, inserted at the top so that
+     * the newest attachment of a hostPort wins (as in the maps and the reference's iptables
+     * rules) and the older one's rule takes over again when it goes.
+     */
     static String conditionedRule(List<String> conditions, boolean v4, PortMapping m, String podIp, String owner) {
+        String bad = ScriptText.nftConditionsProblem(conditions);
+        if (bad != null) {
+            throw new IllegalArgumentException("nft conditions: " + bad);
+        }
         String family = v4 ? "ip" : "ip6";
-        StringBuilder r = new StringBuilder("add rule ").append(T).append(" conditioned ");
+        StringBuilder r = new StringBuilder("insert rule ").append(T).append(" conditioned ");
         r.append(String.join(" ", conditions)).append(" meta nfproto ").append(v4 ? "ipv4" : "ipv6");
         if (m.hostIp() != null) {
             r.append(' ').append(family).append(" daddr ").append(IpText.of(m.hostIp()));
@@ -77,6 +89,6 @@ final class NftablesRuleset {
         r.append(" meta l4proto ").append(m.protocol()).append(" th dport ").append(m.hostPort());
         r.append(" dnat ").append(family).append(" to ").append(v4 ? podIp : "[" + podIp + "]").append(':')
                 .append(m.containerPort());
-        return r.append(" comment \"").append(owner).append('"').toString();
+        return r.append(" comment ").append(ScriptText.nftQuoted(owner)).toString();
     }
 }

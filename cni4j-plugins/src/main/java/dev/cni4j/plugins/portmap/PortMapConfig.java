@@ -2,9 +2,12 @@ package dev.cni4j.plugins.portmap;
 
 import dev.cni4j.json.JsonObject;
 import dev.cni4j.json.JsonTypeException;
+import dev.cni4j.linux.firewall.ScriptText;
 import dev.cni4j.skel.Request;
 import dev.cni4j.spec.CniException;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -94,6 +97,44 @@ public record PortMapConfig(String networkName, String containerId, String backe
             return iptSyntax ? IPTABLES : NFTABLES;
         }
         return iptablesOptions ? IPTABLES : nodeDefault.get();
+    }
+
+    /**
+     * Checks what goes into rules (ADD and CHECK): the conditions against their backend's grammar,
+     * {@code externalSetMarkChain} as a chain name, and no hostPort mapped twice. DEL and GC need
+     * none of it (they find rules by owner), so a config that can never be added can still be deleted.
+     *
+     * @throws CniException code 7 naming the value
+     */
+    public void requireUsableForRules() {
+        conditionsProblem("conditionsV4", conditionsV4);
+        conditionsProblem("conditionsV6", conditionsV6);
+        if (externalSetMarkChain != null) {
+            String why = ScriptText.iptablesChainProblem(externalSetMarkChain);
+            if (why != null) {
+                throw CniException.invalidConfig("invalid externalSetMarkChain \"" + ScriptText.shortened(externalSetMarkChain) + "\": " + why);
+            }
+        }
+        Map<String, PortMapping> seen = new HashMap<>();
+        for (PortMapping m : mappings) {
+            String key = m.protocol() + "/" + m.hostPort() + (m.hostIp() == null ? "" : " on " + m.hostIp().getHostAddress());
+            PortMapping first = seen.putIfAbsent(key, m);
+            if (first != null) {
+                throw CniException.invalidConfig("hostPort " + key + " is mapped twice (to containerPort "
+                        + first.containerPort() + " and " + m.containerPort() + "): a hostPort can go to one place only");
+            }
+        }
+    }
+
+    private static void conditionsProblem(String key, List<String> conditions) {
+        if (conditions.isEmpty()) {
+            return;
+        }
+        boolean iptables = isIptablesSyntax(conditions);
+        String why = iptables ? ScriptText.iptablesConditionsProblem(conditions) : ScriptText.nftConditionsProblem(conditions);
+        if (why != null) {
+            throw CniException.invalidConfig("invalid " + key + " (" + (iptables ? "iptables" : "nftables") + " syntax): " + why);
+        }
     }
 
     /** This config with the backend decided by the caller (null from {@link #parse} means "the node's"). */

@@ -1,6 +1,7 @@
 package dev.cni4j.plugins.portmap;
 
 import dev.cni4j.plugins.common.Cidr;
+import dev.cni4j.linux.firewall.ScriptText;
 import dev.cni4j.plugins.common.IpText;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -99,6 +100,10 @@ final class PortMappingRules {
             }
         }
         String setMark = c.externalSetMarkChain() != null ? c.externalSetMarkChain() : SETMARK;
+        String badChain = ScriptText.iptablesChainProblem(setMark);
+        if (badChain != null) {
+            throw new IllegalArgumentException("externalSetMarkChain \"" + ScriptText.utf8Prefix(setMark, 40) + "\": " + badChain);
+        }
         String podIp = IpText.of(pod.address());
         for (PortMapping m : mappings) {
             String base = "-A " + dn + " -p " + m.protocol() + " --dport " + m.hostPort()
@@ -148,11 +153,8 @@ final class PortMappingRules {
         }
     }
 
-    /** A token for iptables-restore: quoted when it has spaces or quotes. */
+    /** A parameter for iptables-restore (see {@link ScriptText#iptablesQuoted}). */
     static String quote(String token) {
-        if (!token.isEmpty() && token.chars().noneMatch(ch -> ch == ' ' || ch == '"' || ch == '\t' || ch == '\\')) {
-            return token;
-        }
-        return "\"" + token.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        return ScriptText.iptablesQuoted(token);
     }
 }

@@ -28,6 +28,7 @@ public final class Portmap implements Plugin {
     @Override
     public Result add(Request request) {
         PortMapConfig config = PortMapConfig.from(request, Portmap::nodeBackend);
+        config.requireUsableForRules();
         Result prev = request.prevResult();
         if (prev == null) {
             throw CniException.invalidConfig("must be called as chained plugin");
@@ -58,6 +59,7 @@ public final class Portmap implements Plugin {
     @Override
     public void check(Request request) {
         PortMapConfig config = PortMapConfig.from(request, Portmap::nodeBackend);
+        config.requireUsableForRules();
         Result prev = request.prevResult();
         if (prev == null) {
             throw CniException.invalidConfig("Required prevResult missing");
@@ -125,7 +127,7 @@ public final class Portmap implements Plugin {
             step.run();
         } catch (FirewallException e) {
             throw new CniException(ErrorCode.INTERNAL.code(), "portmap: " + what + ": " + e.getMessage(), e.script(), e);
-        } catch (LinuxException | IllegalStateException | java.io.UncheckedIOException e) {
+        } catch (LinuxException | IllegalStateException | IllegalArgumentException | java.io.UncheckedIOException e) {
             throw new CniException(ErrorCode.INTERNAL.code(), "portmap: " + what + ": " + e.getMessage(), null, e);
         }
     }

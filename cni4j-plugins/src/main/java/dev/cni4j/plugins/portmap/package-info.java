@@ -8,7 +8,9 @@
  * {@code proto . port} (or {@code hostIP . proto . port}), masquerade through sets of
  * {@code source . pod} pairs restricted to {@code ct status dnat}; every element carries the
  * owner comment {@code network/containerID}. One {@code nft -f -} per ADD (the table is read first
- * only when a key is already taken), one listing and one transaction per DEL.</li>
+ * only when a key is already taken), one listing and one transaction per DEL. A hostPort goes to
+ * the newest attachment; every attachment also has standby elements (keyed by pod address), from
+ * which DEL gives the port back to an older attachment that still wants it.</li>
  * <li>iptables: the reference's chains and rules byte for byte ({@code CNI-HOSTPORT-DNAT},
  * {@code -SETMARK}, {@code -MASQ}, {@code CNI-DN-<sha512(network+containerID), 21 hex>}, same comments
  * and mark), one {@code iptables-save} and one {@code iptables-restore --noflush} per family, so the

@@ -173,12 +173,15 @@ class BridgeMacSpoofCheckPrivilegedTest {
     }
 
     @Test
-    void anInterfaceNameNftCannotTakeIsRejectedBeforeAnythingIsMade() {
+    void anIdTooLongForNftIsRejectedBeforeAnythingIsMade() {
         Path a = net.newPod();
-        Outcome o = net.runInNode(() -> new PluginInvocation("bridge", "ADD", "pod-a", a.toString(), "eth@0")
-                .env("CNI_PATH", binDir.toString()).run(conf("1.0.0", "")));
-        assertEquals(1, o.exit(), o.stdout());
-        assertEquals(7L, o.json().integer("code"), o.stdout());
+        for (String id : new String[] {"c".repeat(200), "c".repeat(64 * 1024)}) {
+            Outcome o = net.runInNode(() -> new PluginInvocation("bridge", "ADD", id, a.toString(), "eth0")
+                    .env("CNI_PATH", binDir.toString()).run(conf("1.0.0", "")));
+            assertEquals(1, o.exit(), o.stdout());
+            assertEquals(7L, o.json().integer("code"), o.stdout());
+            assertTrue(o.json().string("msg").contains("macspoofchk"), o.stdout());
+        }
         assertFalse(net.execInNode("ip", "-o", "link").contains("cni0"), "no bridge made");
     }
 }

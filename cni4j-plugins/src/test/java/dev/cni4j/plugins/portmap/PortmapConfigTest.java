@@ -103,7 +103,7 @@ class PortmapConfigTest {
     void conditionedNftRule() {
         String r = NftablesRuleset.conditionedRule(List.of("ip", "saddr", "!=", "192.0.2.0/24"), true,
                 new PortMapping(8080, 80, "tcp", null), "10.0.0.2", "net/c1");
-        assertEquals("add rule inet cni4j_hostport conditioned ip saddr != 192.0.2.0/24 meta nfproto ipv4 meta l4proto tcp "
+        assertEquals("insert rule inet cni4j_hostport conditioned ip saddr != 192.0.2.0/24 meta nfproto ipv4 meta l4proto tcp "
                 + "th dport 8080 dnat ip to 10.0.0.2:80 comment \"net/c1\"", r);
         String v6 = NftablesRuleset.conditionedRule(List.of("ip6", "saddr", "!=", "fc00::/7"), false,
                 new PortMapping(8080, 80, "udp", null), "fd00::2", "net/c1");

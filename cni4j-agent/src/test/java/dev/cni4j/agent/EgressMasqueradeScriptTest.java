@@ -1,0 +1,45 @@
+package dev.cni4j.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The agent's masquerade scripts take only parsed CIDRs, printed from their bytes: a cluster CIDR
+ * with {@code ;}, a newline, {@code "}, {@code #}, braces or 64 KiB of text is refused when parsed,
+ * and the scripts of any CIDR have one fixed structure. No root needed.
+ */
+class EgressMasqueradeScriptTest {
+    @Test
+    void hostileClusterCidrsAreRefusedOrReducedToTheirAddress() {
+        for (String p : List.of(";", "\n", "\"", "#", "{", "}", "a".repeat(64 * 1024))) {
+            for (String text : List.of("10.244.0.0/16" + p, p + "10.244.0.0/16", "10.244.0.0" + p + "/16",
+                    "10.244.0.0/16 masquerade" + p)) {
+                Cidr c;
+                try {
+                    c = Cidr.parse(text);
+                } catch (IllegalArgumentException refused) {
+                    continue;
+                }
+                // accepted only with surrounding blanks trimmed: printed from its bytes, nothing else survives
+                assertEquals("10.244.0.0/16", c.toString(), text.length() > 60 ? "64KiB" : text);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> Cidr.parse("10.244.0.0/16;"));
+    }
+
+    @Test
+    void scriptsHaveOneStructureForEveryCidr() {
+        String v4 = EgressMasquerade.nftScript(Cidr.parse("10.244.0.0/16"), Cidr.parse("fd00:10:244::/48"));
+        for (String[] c : new String[][] {{"0.0.0.0/0", "::/0"}, {"255.255.255.255/32", "ffff:ffff::/128"}}) {
+            String s = EgressMasquerade.nftScript(Cidr.parse(c[0]), Cidr.parse(c[1]));
+            assertEquals(v4.lines().count(), s.lines().count(), s);
+            assertEquals(v4.replaceAll("[0-9a-f.:]+/\\d+", "X"), s.replaceAll("[0-9a-f.:]+/\\d+", "X"));
+            String ipt = EgressMasquerade.iptablesScript(Cidr.parse(c[0]), true);
+            assertEquals(EgressMasquerade.iptablesScript(Cidr.parse("10.244.0.0/16"), true).replaceAll("[0-9a-f.:]+/\\d+", "X"),
+                    ipt.replaceAll("[0-9a-f.:]+/\\d+", "X"));
+        }
+    }
+}
