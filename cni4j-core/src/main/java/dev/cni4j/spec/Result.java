@@ -1,5 +1,7 @@
 package dev.cni4j.spec;
 
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.net.IpPrefix;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,6 +22,16 @@ public final class Result {
         public boolean isIPv6() {
             return address.indexOf(':') >= 0;
         }
+
+        /** The address with its prefix length; a config error (code 7) when the text is not one. */
+        public IpPrefix prefix() {
+            return parsePrefix(address, "address");
+        }
+
+        /** The gateway, or null when there is none; a config error (code 7) when the text is not an address. */
+        public IpAddress gatewayAddress() {
+            return parseAddress(gateway, "gateway");
+        }
     }
 
     /** A route; everything after {@code gw} is 1.1.0 (scope: 0 global, 253 link, 254 host). */
@@ -31,6 +43,35 @@ public final class Result {
         public boolean isIPv6() {
             return dst.indexOf(':') >= 0;
         }
+
+        /** The destination network (as written); a config error (code 7) when the text is not one. */
+        public IpPrefix destination() {
+            return parsePrefix(dst, "route destination");
+        }
+
+        /** The next hop, or null when there is none; a config error (code 7) when the text is not an address. */
+        public IpAddress gatewayAddress() {
+            return parseAddress(gw, "route gateway");
+        }
+    }
+
+    private static IpPrefix parsePrefix(String text, String what) {
+        IpPrefix p = IpPrefix.tryParse(text);
+        if (p == null) {
+            throw CniException.invalidConfig("invalid " + what + " \"" + text + "\" in a result: expected address/prefix");
+        }
+        return p;
+    }
+
+    private static IpAddress parseAddress(String text, String what) {
+        if (text == null || text.isEmpty()) {
+            return null;
+        }
+        IpAddress a = IpAddress.tryParse(text);
+        if (a == null) {
+            throw CniException.invalidConfig("invalid " + what + " \"" + text + "\" in a result");
+        }
+        return a;
     }
 
     /** DNS settings; an empty one is left out of printed results. */

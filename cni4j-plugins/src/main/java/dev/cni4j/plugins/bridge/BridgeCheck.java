@@ -4,7 +4,8 @@ import dev.cni4j.linux.rtnl.Address;
 import dev.cni4j.linux.rtnl.Link;
 import dev.cni4j.linux.rtnl.Route;
 import dev.cni4j.linux.rtnl.Rtnl;
-import dev.cni4j.plugins.common.Cidr;
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.skel.Request;
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.ErrorCode;
@@ -62,23 +63,23 @@ final class BridgeCheck {
         }
         List<Address> addresses = pod.addresses().list(container.index(), Rtnl.AF_UNSPEC);
         for (Result.IpConfig ip : prev.ips()) {
-            Cidr want = Cidr.parse(ip.address(), "prevResult address");
+            IpPrefix want = ip.prefix();
             boolean found = false;
             for (Address a : addresses) {
-                found |= a.address().equals(want.address()) && a.prefixLength() == want.prefixLength();
+                found |= IpAddress.of(a.address()).equals(want.address()) && a.prefixLength() == want.length();
             }
             if (!found) {
                 throw fail(request.ifname() + " lacks address " + ip.address());
             }
         }
         for (Result.Route r : prev.routes()) {
-            Cidr dst = Cidr.parse(r.dst(), "prevResult route").network();
+            IpPrefix dst = r.destination().masked();
             boolean found = false;
             for (Route k : pod.routes().list(dst.isIPv4() ? Rtnl.AF_INET : Rtnl.AF_INET6)) {
-                if (k.prefixLength() != dst.prefixLength()) {
+                if (k.prefixLength() != dst.length()) {
                     continue;
                 }
-                found |= dst.prefixLength() == 0 || dst.address().equals(k.destination());
+                found |= dst.length() == 0 || dst.address().equals(IpAddress.of(k.destination()));
             }
             if (!found) {
                 throw fail("route to " + r.dst() + " is missing in " + request.netns());

@@ -6,8 +6,8 @@ import dev.cni4j.linux.Sysctl;
 import dev.cni4j.linux.firewall.FirewallException;
 import dev.cni4j.linux.rtnl.Link;
 import dev.cni4j.linux.rtnl.Rtnl;
-import dev.cni4j.plugins.common.Cidr;
-import dev.cni4j.plugins.common.IpText;
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.plugins.common.PodNetns;
 import dev.cni4j.plugins.common.Rollback;
 import dev.cni4j.skel.Delegate;
@@ -96,8 +96,11 @@ public final class BridgePlugin implements Plugin {
         undo.checkpoint("container");
         if (cfg.isGateway()) {
             for (Result.IpConfig ip : addresses.ips()) {
-                Cidr subnet = Cidr.parse(ip.address(), "address");
-                Cidr gw = new Cidr(Cidr.parseAddress(ip.gateway(), "gateway"), subnet.prefixLength());
+                IpAddress gateway = ip.gatewayAddress();
+                if (gateway == null) {
+                    throw CniException.invalidConfig("IPAM gave " + ip.address() + " no gateway");
+                }
+                IpPrefix gw = new IpPrefix(gateway, ip.prefix().length());
                 GatewayAddresses.ensure(host, bridge, gw, cfg.forceAddress(), hostVeth.index(), request.log());
             }
             enableForwarding(addresses);
@@ -128,7 +131,7 @@ public final class BridgePlugin implements Plugin {
         for (Result.IpConfig ip : ipam.ips()) {
             String gw = ip.gateway();
             if ((gw == null || gw.isEmpty()) && cfg.isGateway()) {
-                gw = IpText.of(Cidr.parse(ip.address(), "address").nth(1));
+                gw = ip.prefix().network().plus(1).toString();
             }
             r.ips().add(new Result.IpConfig(ip.address(), gw, 2));
             int family = ip.isIPv6() ? 1 : 0;

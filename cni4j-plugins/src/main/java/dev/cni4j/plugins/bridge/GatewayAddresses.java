@@ -4,7 +4,8 @@ import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.rtnl.Address;
 import dev.cni4j.linux.rtnl.Link;
 import dev.cni4j.linux.rtnl.Rtnl;
-import dev.cni4j.plugins.common.Cidr;
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.ErrorCode;
 import java.io.PrintStream;
@@ -20,11 +21,11 @@ final class GatewayAddresses {
     private GatewayAddresses() {
     }
 
-    static void ensure(Rtnl host, Link bridge, Cidr gateway, boolean force, int ownPort, PrintStream log) {
+    static void ensure(Rtnl host, Link bridge, IpPrefix gateway, boolean force, int ownPort, PrintStream log) {
         int family = gateway.isIPv4() ? Rtnl.AF_INET : Rtnl.AF_INET6;
         List<Address> present = host.addresses().list(bridge.index(), family);
         for (Address a : present) {
-            if (a.address().equals(gateway.address()) && a.prefixLength() == gateway.prefixLength()) {
+            if (IpAddress.of(a.address()).equals(gateway.address()) && a.prefixLength() == gateway.length()) {
                 return;
             }
         }
@@ -43,7 +44,7 @@ final class GatewayAddresses {
             host.addresses().delete(bridge.index(), a.address(), a.prefixLength());
         }
         try {
-            host.addresses().add(bridge.index(), gateway.address(), gateway.prefixLength(),
+            host.addresses().add(bridge.index(), gateway.address().toInetAddress(), gateway.length(),
                     gateway.isIPv4() ? 0 : Address.IFA_F_NODAD);
         } catch (LinuxException e) {
             if (e.errno() != LinuxException.EEXIST) { // a concurrent ADD put it there first
@@ -53,11 +54,11 @@ final class GatewayAddresses {
     }
 
     /** IPv4: a bridge has one gateway address. IPv6: only overlapping prefixes conflict. */
-    private static boolean conflicts(Address a, Cidr gateway) {
+    private static boolean conflicts(Address a, IpPrefix gateway) {
         if (gateway.isIPv4()) {
             return true;
         }
-        return new Cidr(a.address(), a.prefixLength()).overlaps(gateway);
+        return new IpPrefix(IpAddress.of(a.address()), a.prefixLength()).overlaps(gateway);
     }
 
     private static boolean hasOtherPorts(Rtnl host, Link bridge, int ownPort) {

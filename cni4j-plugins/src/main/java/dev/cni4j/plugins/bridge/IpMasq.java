@@ -4,7 +4,7 @@ import dev.cni4j.linux.firewall.FirewallBackend;
 import dev.cni4j.linux.firewall.IptablesBackend;
 import dev.cni4j.linux.firewall.NftablesBackend;
 import dev.cni4j.linux.firewall.ScriptText;
-import dev.cni4j.plugins.common.Cidr;
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.skel.Request;
 import dev.cni4j.spec.Result;
 import java.nio.charset.StandardCharsets;
@@ -46,11 +46,11 @@ final class IpMasq {
         if (backend.equals("nftables")) {
             StringBuilder s = new StringBuilder(nftBase());
             for (Result.IpConfig ip : ips) {
-                Cidr addr = Cidr.parse(ip.address(), "address");
+                IpPrefix addr = ip.prefix();
                 String fam = addr.isIPv4() ? "ip" : "ip6";
                 s.append("add rule ").append(NFT_TABLE).append(" masq_checks ").append(fam).append(" saddr ")
-                        .append(addr.address().getHostAddress()).append(' ').append(fam).append(" daddr != ")
-                        .append(addr.network()).append(" masquerade comment ").append(ScriptText.nftQuoted(comment())).append('\n');
+                        .append(addr.address()).append(' ').append(fam).append(" daddr != ")
+                        .append(addr.masked()).append(" masquerade comment ").append(ScriptText.nftQuoted(comment())).append('\n');
             }
             new NftablesBackend(null).apply(s.toString());
             return;
@@ -59,14 +59,14 @@ final class IpMasq {
             StringBuilder s = new StringBuilder("*nat\n:" + chain() + " - [0:0]\n");
             int n = 0;
             for (Result.IpConfig ip : ips) {
-                Cidr addr = Cidr.parse(ip.address(), "address");
+                IpPrefix addr = ip.prefix();
                 if (addr.isIPv4() == v6) {
                     continue;
                 }
                 String c = " -m comment --comment " + ScriptText.iptablesQuoted(iptComment());
-                s.append("-A ").append(chain()).append(" -d ").append(addr.network()).append(c).append(" -j ACCEPT\n");
+                s.append("-A ").append(chain()).append(" -d ").append(addr.masked()).append(c).append(" -j ACCEPT\n");
                 s.append("-A ").append(chain()).append(" ! -d ").append(v6 ? "ff00::/8" : "224.0.0.0/4").append(c).append(" -j MASQUERADE\n");
-                s.append("-A POSTROUTING -s ").append(addr.address().getHostAddress()).append(v6 ? "/128" : "/32").append(c)
+                s.append("-A POSTROUTING -s ").append(addr.address()).append(v6 ? "/128" : "/32").append(c)
                         .append(" -j ").append(chain()).append('\n');
                 n++;
             }

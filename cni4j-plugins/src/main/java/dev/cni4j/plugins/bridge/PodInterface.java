@@ -8,11 +8,11 @@ import dev.cni4j.linux.rtnl.Link;
 import dev.cni4j.linux.rtnl.Route;
 import dev.cni4j.linux.rtnl.Rtnl;
 import dev.cni4j.linux.rtnl.Veth;
-import dev.cni4j.plugins.common.Cidr;
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.ErrorCode;
 import dev.cni4j.spec.Result;
-import java.net.InetAddress;
 
 /** The veth pair of one attachment: host end on the bridge, container end named CNI_IFNAME. */
 final class PodInterface {
@@ -96,9 +96,9 @@ final class PodInterface {
             return null;
         });
         for (Result.IpConfig ip : ipam.ips()) {
-            Cidr c = Cidr.parse(ip.address(), "IPAM address");
+            IpPrefix c = ip.prefix();
             int flags = c.isIPv4() || cfg.enableDad() ? 0 : Address.IFA_F_NODAD;
-            podRtnl.addresses().add(link.index(), c.address(), c.prefixLength(), flags);
+            podRtnl.addresses().add(link.index(), c.address().toInetAddress(), c.length(), flags);
         }
         podRtnl.links().setUp(link.index());
         for (Result.Route r : ipam.routes()) {
@@ -107,23 +107,24 @@ final class PodInterface {
     }
 
     /** A route without {@code gw} goes via the gateway of its family, as the reference does. */
-    private static InetAddress gatewayFor(Result.Route r, Result ipam) {
-        if (r.gw() != null && !r.gw().isEmpty()) {
-            return Cidr.parseAddress(r.gw(), "route gateway");
+    private static IpAddress gatewayFor(Result.Route r, Result ipam) {
+        IpAddress gw = r.gatewayAddress();
+        if (gw != null) {
+            return gw;
         }
         for (Result.IpConfig ip : ipam.ips()) {
-            if (ip.isIPv6() == r.isIPv6() && ip.gateway() != null && !ip.gateway().isEmpty()) {
-                return Cidr.parseAddress(ip.gateway(), "gateway");
+            if (ip.isIPv6() == r.isIPv6() && ip.gatewayAddress() != null) {
+                return ip.gatewayAddress();
             }
         }
         return null;
     }
 
-    static Route toKernelRoute(Result.Route r, InetAddress gw, int dev) {
-        Cidr dst = Cidr.parse(r.dst(), "route destination").network();
-        Route route = Route.to(dst.address(), dst.prefixLength()).dev(dev);
+    static Route toKernelRoute(Result.Route r, IpAddress gw, int dev) {
+        IpPrefix dst = r.destination().masked();
+        Route route = Route.to(dst.address().toInetAddress(), dst.length()).dev(dev);
         if (gw != null) {
-            route = route.via(gw);
+            route = route.via(gw.toInetAddress());
         } else {
             route = route.withScope(Route.SCOPE_LINK);
         }

@@ -4,7 +4,8 @@ import dev.cni4j.linux.Sysctl;
 import dev.cni4j.linux.netfilter.Conntrack;
 import dev.cni4j.linux.rtnl.Route;
 import dev.cni4j.linux.rtnl.Rtnl;
-import dev.cni4j.plugins.common.Cidr;
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.net.IpPrefix;
 import java.io.PrintStream;
 import java.util.Set;
 
@@ -21,7 +22,7 @@ final class HostTweaks {
      * packet from 127.0.0.1 DNATed to the pod must be routed out of it before MASQUERADE rewrites
      * the source. (The martian-drop rule keeps 127/8 from coming in on it.)
      */
-    static void enableRouteLocalnet(Cidr pod) {
+    static void enableRouteLocalnet(IpPrefix pod) {
         try (Rtnl rtnl = Rtnl.openCurrent()) {
             Route best = null;
             for (Route r : rtnl.routes().list(Rtnl.AF_INET)) {
@@ -37,11 +38,11 @@ final class HostTweaks {
         }
     }
 
-    private static boolean covers(Route r, Cidr pod) {
+    private static boolean covers(Route r, IpPrefix pod) {
         if (r.destination() == null) {
             return r.prefixLength() == 0;
         }
-        return new Cidr(r.destination(), r.prefixLength()).contains(pod.address());
+        return new IpPrefix(IpAddress.of(r.destination()), r.prefixLength()).contains(pod.address());
     }
 
     /**

@@ -2,8 +2,7 @@ package dev.cni4j.plugins.portmap;
 
 import dev.cni4j.linux.firewall.FirewallException;
 import dev.cni4j.linux.firewall.IptablesBackend;
-import dev.cni4j.plugins.common.Cidr;
-import dev.cni4j.plugins.common.IpText;
+import dev.cni4j.net.IpPrefix;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -25,7 +24,7 @@ final class IptablesPortMapper implements PortMapper {
 
     @Override
     public void add(PortMapConfig config, PodAddresses pod) {
-        for (Cidr addr : new Cidr[] {pod.v4(), pod.v6()}) {
+        for (IpPrefix addr : new IpPrefix[] {pod.v4(), pod.v6()}) {
             if (addr != null && !config.mappingsFor(addr.isIPv4()).isEmpty()) {
                 IptablesBackend b = addr.isIPv4() ? ipv4 : ipv6;
                 b.apply(PortMappingRules.addScript(config, addr, IptablesSave.parse(b.list())));
@@ -75,7 +74,7 @@ final class IptablesPortMapper implements PortMapper {
     @Override
     public String check(PortMapConfig config, PodAddresses pod) {
         String dn = PortMappingRules.dnatChain(config.networkName(), config.containerId());
-        for (Cidr addr : new Cidr[] {pod.v4(), pod.v6()}) {
+        for (IpPrefix addr : new IpPrefix[] {pod.v4(), pod.v6()}) {
             List<PortMapping> mappings = addr == null ? List.of() : config.mappingsFor(addr.isIPv4());
             if (mappings.isEmpty()) {
                 continue; // only the families the pod has are checked (the reference 1.1.1 checked both)
@@ -88,7 +87,7 @@ final class IptablesPortMapper implements PortMapper {
             if (now.rules("nat", PortMappingRules.DNAT).stream().noneMatch(l -> l.endsWith("-j " + dn))) {
                 return b.name() + ": no rule in " + PortMappingRules.DNAT + " jumps to " + dn;
             }
-            String ip = IpText.of(addr.address());
+            String ip = addr.address().toString();
             for (PortMapping m : mappings) {
                 String to = "--to-destination " + (addr.isIPv4() ? ip : "[" + ip + "]") + ":" + m.containerPort();
                 boolean found = now.rules("nat", dn).stream()

@@ -3,8 +3,7 @@ package dev.cni4j.plugins.portmap;
 import dev.cni4j.linux.firewall.FirewallException;
 import dev.cni4j.linux.firewall.NftablesBackend;
 import dev.cni4j.linux.firewall.ScriptText;
-import dev.cni4j.plugins.common.Cidr;
-import dev.cni4j.plugins.common.IpText;
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.plugins.portmap.NftHostportTable.Element;
 import dev.cni4j.plugins.portmap.NftHostportTable.Rule;
 import java.util.ArrayList;
@@ -84,13 +83,13 @@ final class NftablesPortMapper implements PortMapper {
         s.append(e.value() == null ? "" : " : " + e.value()).append(" }\n");
     }
 
-    private void addFamily(PortMapConfig c, Cidr pod, String owner, List<Element> out, List<String> rules) {
+    private void addFamily(PortMapConfig c, IpPrefix pod, String owner, List<Element> out, List<String> rules) {
         if (pod == null) {
             return;
         }
         boolean v4 = pod.isIPv4();
         String f = v4 ? "4" : "6";
-        String ip = IpText.of(pod.address());
+        String ip = pod.address().toString();
         List<PortMapping> mappings = c.mappingsFor(v4);
         if (mappings.isEmpty()) {
             return;
@@ -104,10 +103,10 @@ final class NftablesPortMapper implements PortMapper {
             } else if (m.hostIp() == null) {
                 out.add(new Element("hostports" + f, m.protocol() + " . " + m.hostPort(), value, owner));
             } else {
-                out.add(new Element("hostip_hostports" + f, IpText.of(m.hostIp()) + " . " + m.protocol() + " . "
+                out.add(new Element("hostip_hostports" + f, m.hostIp() + " . " + m.protocol() + " . "
                         + m.hostPort(), value, owner));
             }
-            String hostIp = m.hostIp() == null ? (v4 ? ANY4 : ANY6) : IpText.of(m.hostIp());
+            String hostIp = m.hostIp() == null ? (v4 ? ANY4 : ANY6) : m.hostIp().toString();
             out.add(new Element(STANDBY + f, ip + " . " + hostIp + " . " + m.protocol() + " . " + m.hostPort(), value, owner));
         }
         if (c.snat()) {

@@ -1,7 +1,6 @@
 package dev.cni4j.plugins.portmap;
 
 import dev.cni4j.linux.firewall.ScriptText;
-import dev.cni4j.plugins.common.IpText;
 import java.util.List;
 
 /**
@@ -84,7 +83,7 @@ final class NftablesRuleset {
         StringBuilder r = new StringBuilder("insert rule ").append(T).append(" conditioned ");
         r.append(String.join(" ", conditions)).append(" meta nfproto ").append(v4 ? "ipv4" : "ipv6");
         if (m.hostIp() != null) {
-            r.append(' ').append(family).append(" daddr ").append(IpText.of(m.hostIp()));
+            r.append(' ').append(family).append(" daddr ").append(m.hostIp());
         }
         r.append(" meta l4proto ").append(m.protocol()).append(" th dport ").append(m.hostPort());
         r.append(" dnat ").append(family).append(" to ").append(v4 ? podIp : "[" + podIp + "]").append(':')

@@ -1,6 +1,6 @@
 package dev.cni4j.plugins.portmap;
 
-import dev.cni4j.plugins.common.Cidr;
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.spec.Result;
 
 /**
@@ -11,10 +11,10 @@ import dev.cni4j.spec.Result;
  * @param v4 null when the pod has no IPv4 address
  * @param v6 null when the pod has no IPv6 address
  */
-public record PodAddresses(Cidr v4, Cidr v6) {
+public record PodAddresses(IpPrefix v4, IpPrefix v6) {
     public static PodAddresses from(Result prev, String ifname) {
-        Cidr v4 = null;
-        Cidr v6 = null;
+        IpPrefix v4 = null;
+        IpPrefix v6 = null;
         for (Result.IpConfig ip : prev.ips()) {
             Integer i = ip.interfaceIndex();
             if (i != null && i >= 0 && i < prev.interfaces().size()) {
@@ -23,7 +23,7 @@ public record PodAddresses(Cidr v4, Cidr v6) {
                     continue;
                 }
             }
-            Cidr c = Cidr.parse(ip.address(), "prevResult address");
+            IpPrefix c = ip.prefix();
             if (c.isIPv4() && v4 == null) {
                 v4 = c;
             } else if (!c.isIPv4() && v6 == null) {

@@ -117,7 +117,7 @@ public record PortMapConfig(String networkName, String containerId, String backe
         }
         Map<String, PortMapping> seen = new HashMap<>();
         for (PortMapping m : mappings) {
-            String key = m.protocol() + "/" + m.hostPort() + (m.hostIp() == null ? "" : " on " + m.hostIp().getHostAddress());
+            String key = m.protocol() + "/" + m.hostPort() + (m.hostIp() == null ? "" : " on " + m.hostIp());
             PortMapping first = seen.putIfAbsent(key, m);
             if (first != null) {
                 throw CniException.invalidConfig("hostPort " + key + " is mapped twice (to containerPort "

@@ -2,10 +2,8 @@ package dev.cni4j.plugins.portmap;
 
 import dev.cni4j.json.JsonObject;
 import dev.cni4j.json.JsonTypeException;
-import dev.cni4j.plugins.common.Cidr;
+import dev.cni4j.net.IpAddress;
 import dev.cni4j.spec.CniException;
-import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,7 +15,7 @@ import java.util.Set;
  *
  * @param hostIp null when unset or unspecified (0.0.0.0 / ::), i.e. every local address
  */
-public record PortMapping(int hostPort, int containerPort, String protocol, InetAddress hostIp) {
+public record PortMapping(int hostPort, int containerPort, String protocol, IpAddress hostIp) {
     static final Set<String> PROTOCOLS = Set.of("tcp", "udp", "sctp");
 
     /** Reads {@code runtimeConfig.portMappings}; a config error (code 7) for any bad entry. */
@@ -51,8 +49,11 @@ public record PortMapping(int hostPort, int containerPort, String protocol, Inet
             throw CniException.invalidConfig("Invalid protocol \"" + m.string("protocol") + "\": expected tcp, udp or sctp");
         }
         String ipText = m.string("hostIP", "");
-        InetAddress hostIp = ipText.isEmpty() ? null : Cidr.parseAddress(ipText, "hostIP");
-        if (hostIp != null && hostIp.isAnyLocalAddress()) {
+        IpAddress hostIp = ipText.isEmpty() ? null : IpAddress.tryParse(ipText);
+        if (!ipText.isEmpty() && hostIp == null) {
+            throw CniException.invalidConfig("invalid hostIP \"" + ipText + "\"");
+        }
+        if (hostIp != null && hostIp.isUnspecified()) {
             hostIp = null;
         }
         return new PortMapping((int) host, (int) container, protocol, hostIp);
@@ -60,6 +61,6 @@ public record PortMapping(int hostPort, int containerPort, String protocol, Inet
 
     /** Whether this mapping applies to pods of this family: a hostIP of the other family does not. */
     public boolean appliesTo(boolean ipv4) {
-        return hostIp == null || (hostIp instanceof Inet4Address) == ipv4;
+        return hostIp == null || hostIp.isIPv4() == ipv4;
     }
 }

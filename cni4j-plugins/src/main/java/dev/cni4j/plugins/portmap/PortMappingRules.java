@@ -1,8 +1,7 @@
 package dev.cni4j.plugins.portmap;
 
-import dev.cni4j.plugins.common.Cidr;
 import dev.cni4j.linux.firewall.ScriptText;
-import dev.cni4j.plugins.common.IpText;
+import dev.cni4j.net.IpPrefix;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -58,7 +57,7 @@ final class PortMappingRules {
     }
 
     /** The restore batch of an ADD for one family, given what the node has now. */
-    static String addScript(PortMapConfig c, Cidr pod, IptablesSave now) {
+    static String addScript(PortMapConfig c, IpPrefix pod, IptablesSave now) {
         boolean v4 = pod.isIPv4();
         boolean ownMark = c.snat() && c.externalSetMarkChain() == null;
         String dn = dnatChain(c.networkName(), c.containerId());
@@ -104,12 +103,12 @@ final class PortMappingRules {
         if (badChain != null) {
             throw new IllegalArgumentException("externalSetMarkChain \"" + ScriptText.utf8Prefix(setMark, 40) + "\": " + badChain);
         }
-        String podIp = IpText.of(pod.address());
+        String podIp = pod.address().toString();
         for (PortMapping m : mappings) {
             String base = "-A " + dn + " -p " + m.protocol() + " --dport " + m.hostPort()
-                    + (m.hostIp() == null ? "" : " -d " + IpText.of(m.hostIp()));
+                    + (m.hostIp() == null ? "" : " -d " + m.hostIp());
             if (c.snat()) {
-                String hairpin = c.masqAll() ? (v4 ? "0.0.0.0/0" : "::/0") : podIp + "/" + pod.prefixLength();
+                String hairpin = c.masqAll() ? (v4 ? "0.0.0.0/0" : "::/0") : podIp + "/" + pod.length();
                 s.append(base).append(" -s ").append(hairpin).append(" -j ").append(setMark).append('\n');
                 if (v4 && !c.masqAll()) {
                     s.append(base).append(" -s 127.0.0.1 -j ").append(setMark).append('\n');

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cni4j.json.Json;
-import dev.cni4j.plugins.common.Cidr;
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.spec.CniException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -73,14 +73,14 @@ class PortmapConfigTest {
             many.append(many.isEmpty() ? "" : ",").append("{\"hostPort\":").append(p).append(",\"containerPort\":80}");
         }
         PortMapConfig c = conf("", many.toString());
-        String fresh = PortMappingRules.addScript(c, Cidr.parse("10.0.0.5/24", "x"), IptablesSave.parse(""));
+        String fresh = PortMappingRules.addScript(c, IpPrefix.parse("10.0.0.5/24"), IptablesSave.parse(""));
         assertTrue(fresh.contains(":CNI-HOSTPORT-DNAT - [0:0]"), fresh);
         assertTrue(fresh.contains("--destination-ports 1000,1001,1002,1003,1004,1005,1006,1007,1008,1009,1010,1011,1012,1013,1014 "));
         assertTrue(fresh.contains("--destination-ports 1015,1016 "));
         assertTrue(fresh.contains("-s 10.0.0.5/24 -j CNI-HOSTPORT-SETMARK"));
         assertTrue(fresh.contains("--set-xmark 0x2000/0x2000"));
         assertTrue(fresh.contains("--comment \"dnat name: \\\"net\\\" id: \\\"c1\\\"\""), fresh);
-        String again = PortMappingRules.addScript(c, Cidr.parse("10.0.0.5/24", "x"), IptablesSave.parse(
+        String again = PortMappingRules.addScript(c, IpPrefix.parse("10.0.0.5/24"), IptablesSave.parse(
                 "*nat\n:CNI-HOSTPORT-DNAT - [0:0]\n:CNI-HOSTPORT-SETMARK - [0:0]\n:CNI-HOSTPORT-MASQ - [0:0]\n"
                         + "-A PREROUTING " + PortMappingRules.TOP_ENTRY + "\nCOMMIT\n"));
         assertFalse(again.contains(":CNI-HOSTPORT-DNAT"), again);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cni4j.json.Json;
-import dev.cni4j.plugins.common.Cidr;
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.spec.CniException;
 import java.util.HashSet;
 import java.util.List;
@@ -22,7 +22,7 @@ class PortmapScriptInjectionTest {
     static final List<String> PAYLOADS = List.of(";", "\n", "\"", "#", "{", "}", BIG,
             "x; add table ip injected", "x\n-A POSTROUTING -j ACCEPT", "x # rest");
     static final String ONE = "{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"tcp\"}";
-    static final Cidr POD = Cidr.parse("10.0.0.5/24", "pod");
+    static final IpPrefix POD = IpPrefix.parse("10.0.0.5/24");
 
     static PortMapConfig conf(String fields) {
         return PortmapConfigTest.conf(fields, ONE);
