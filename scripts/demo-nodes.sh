@@ -1,4 +1,5 @@
-# Part 2 of scripts/demo.sh (sourced by it, with its $tag, $work, $dist, servers, step, ok):
+# Part 2 of scripts/demo.sh (sourced by it, with its $tag, $work, $dist, servers, step, and the
+# checks ok, fail, expect and answers that the verdict counts):
 # the Kubernetes network model across nodes. Three sandbox node namespaces on one underlay,
 # a Kubernetes API stand-in holding their Node objects, one real node agent process per node
 # (as the DaemonSet runs it: hostNetwork, so inside its node's namespace), and a pod per node
@@ -44,7 +45,7 @@ for n in "${nodes[@]}"; do node_args+=("node$n=10.244.$n.0/24,$(node_ip "$n")");
 nsenter --net=/run/netns/$fabric "$JAVA_HOME/bin/java" -XX:+UseSerialGC -XX:-UsePerfData -Xmx128m -cp "$api_cp" dev.cni4j.agent.DemoApiServer \
   192.168.50.254 6443 "${node_args[@]}" >"$work/api.out" 2>"$work/api.log" & servers+=($!)
 for _ in $(seq 200); do [ -s "$work/api.out" ] && break; sleep 0.1; done
-[ -s "$work/api.out" ] || { echo "   FAILED: the API stand-in did not start:"; tail -5 "$work/api.log"; exit 1; }
+[ -s "$work/api.out" ] || { fail "the API stand-in did not start:"; tail -5 "$work/api.log"; exit 1; }
 api_url=$(head -1 "$work/api.out")
 for n in "${nodes[@]}"; do echo "   Node node$n: podCIDR 10.244.$n.0/24, InternalIP $(node_ip "$n")"; done
 cat > "$work/kubeconfig" <<EOF
@@ -76,7 +77,7 @@ for n in "${nodes[@]}"; do
     sleep 0.1
   done
   if [ "$(metric "$n" cni4j_agent_routes_programmed)" != 2 ] || [ "$(metric "$n" cni4j_fastpath_serving)" != 1 ]; then
-    echo "   FAILED: node$n's agent is not ready; its log ends:"; tail -5 "$work/node$n/agent.log" | sed 's/^/     /'; exit 1
+    fail "node$n's agent is not ready; its log ends:"; tail -5 "$work/node$n/agent.log" | sed 's/^/     /'; exit 1
   fi
 done
 ok "3 agents ready in $(( ($(date +%s%N) - t0) / 1000000 )) ms: each wrote its pod CIDR file ($(cat "$work/node1/podcidr") on node1) and conflist, and serves the plugins on its socket"
@@ -98,12 +99,10 @@ pod_ip() { cat "$work/node$1/pod.ip"; }
 
 step "pod to pod across nodes, no NAT"
 for from in "${nodes[@]}"; do
-  line=""
   for to in "${nodes[@]}"; do
     [ "$from" = "$to" ] && continue
-    if inpod_n "$from" busybox ping -c1 -W2 "$(pod_ip "$to")" >/dev/null; then line="$line pod$to ok,"; else line="$line pod$to FAILED,"; fi
+    if inpod_n "$from" busybox ping -c1 -W2 "$(pod_ip "$to")" >/dev/null; then ok "ping pod$from -> pod$to"; else fail "ping pod$from -> pod$to"; fi
   done
-  echo "   ping from pod$from:${line%,}"
 done
 # The receiver answers with the peer address of the connection as its own kernel sees it.
 cat > "$work/peer.sh" <<'EOF'
@@ -112,8 +111,8 @@ EOF
 seen() { # from to
   nsenter --net=/run/netns/$tag-pod$2 busybox nc -l -p 7777 -e /bin/sh "$work/peer.sh" & servers+=($!)
   sleep 0.3
-  r=$(inpod_n "$1" busybox nc -w 3 "$(pod_ip "$2")" 7777 </dev/null || true)
-  echo "   pod$1 ($(pod_ip "$1")) -> pod$2 $(pod_ip "$2"):7777 answers: ${r:-FAILED}"
+  answers "pod$1 ($(pod_ip "$1")) -> pod$2 $(pod_ip "$2"):7777 answers" "the connection comes from $(pod_ip "$1")" \
+    "$(inpod_n "$1" busybox nc -w 3 "$(pod_ip "$2")" 7777 </dev/null || true)"
 }
 seen 1 3
 seen 2 1
@@ -140,5 +139,6 @@ done
 echo "   IPs allocated (the agents' cni4j_ipam_allocated_ips): $(for n in "${nodes[@]}"; do printf 'node%s %s, ' "$n" "$(metric "$n" 'cni4j_ipam_allocated_ips{network="cni4j"}')"; done | sed 's/, $//')"
 echo "   bridge calls node1's agent served: $(metrics 1 | awk '/^cni4j_cni_requests_total\{plugin="bridge"/ {split($1, a, "command=\""); sub(/".*/, "", a[2]); printf "%s %s, ", a[2], $2}' | sed 's/, $//')"
 stop_all
-echo "   agents that logged \"stopping; routes and pod networking left in place\": $(grep -l '"msg":"stopping; routes and pod networking left in place"' "$work"/node*/agent.log | wc -l) of ${#nodes[@]}"
-echo "   namespaces left: $(ip netns list | grep -c "^$tag" || true)"
+expect "agents that logged \"stopping; routes and pod networking left in place\"" ${#nodes[@]} \
+  "$(grep -l '"msg":"stopping; routes and pod networking left in place"' "$work"/node*/agent.log | wc -l)"
+expect "namespaces left" 0 "$(ip netns list | grep -c "^$tag" || true)"

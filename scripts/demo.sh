@@ -47,9 +47,20 @@ cleanup() {
   stop_all
   rm -rf "$work"
 }
-trap cleanup EXIT
+# Every check counts; the demo ends with a verdict line, and exits 1 when any check failed or
+# when it stopped at an error before the end.
+. scripts/demo-checks.sh
+finish() {
+  local status=$?
+  cleanup
+  if [ "$status" != 0 ]; then
+    echo
+    echo "demo: stopped at an error (status $status) after $passed checks passed, $failed failed"
+    exit "$status"
+  fi
+}
+trap finish EXIT
 step() { printf '\n== %s\n' "$*"; }
-ok() { printf '   ok: %s\n' "$*"; }
 innode() { nsenter --net=/run/netns/$node "$@"; }
 inpod() { local p=$1; shift; nsenter --net=/run/netns/$tag-$p "$@"; }
 # The CLI runs inside the node namespace: that is where a runtime runs CNI plugins. The plugin
@@ -116,7 +127,7 @@ echo "   plugin calls the daemon served for them, with the time each took inside
 grep "served" "$work/daemon.log" | grep -v self-check | sed 's/^cni4j-daemon: served /     /' || true
 
 step "pod to pod"
-ping_ok() { local from=$1 to=$2 what=$3; if inpod "$from" busybox ping -c1 -W2 "$to" >/dev/null; then ok "$what"; else echo "   FAILED: $what"; fi; }
+ping_ok() { local from=$1 to=$2 what=$3; if inpod "$from" busybox ping -c1 -W2 "$to" >/dev/null; then ok "$what"; else fail "$what"; fi; }
 ping_ok client "$web" "client -> web ($web)"
 ping_ok web "$shaped" "web -> shaped ($shaped)"
 ping_ok client 127.0.0.1 "lo is up in the pod (127.0.0.1 answers)"
@@ -124,20 +135,24 @@ ping_ok client 127.0.0.1 "lo is up in the pod (127.0.0.1 answers)"
 step "hostPort 8080 -> web:80"
 inpod web busybox nc -ll -p 80 -e /bin/echo "hello from the web pod" 2>/dev/null & servers+=($!)
 sleep 0.3
-r=$(nsenter --net=/run/netns/$ext busybox nc -w 2 192.168.77.1 8080 </dev/null || echo FAILED); echo "   from the outside host: $r"
-r=$(innode busybox nc -w 2 192.168.77.1 8080 </dev/null || echo FAILED); echo "   from the node (its own address): $r"
-r=$(innode busybox nc -w 2 127.0.0.1 8080 </dev/null || echo FAILED); echo "   from the node via 127.0.0.1: $r"
+hello="hello from the web pod"
+answers "from the outside host" "$hello" "$(nsenter --net=/run/netns/$ext busybox nc -w 2 192.168.77.1 8080 </dev/null || true)"
+answers "from the node (its own address)" "$hello" "$(innode busybox nc -w 2 192.168.77.1 8080 </dev/null || true)"
+answers "from the node via 127.0.0.1" "$hello" "$(innode busybox nc -w 2 127.0.0.1 8080 </dev/null || true)"
 
 step "a kube-proxy-style service: DNAT 10.96.0.10:80 -> web:80 (works because bridge-nf-call-iptables is 1)"
 innode iptables -t nat -A PREROUTING -d 10.96.0.10/32 -p tcp --dport 80 -j DNAT --to-destination "$web:80"
-echo "   bridge-nf-call-iptables = $(innode cat /proc/sys/net/bridge/bridge-nf-call-iptables)"
-r=$(inpod client busybox nc -w 2 10.96.0.10 80 </dev/null || echo FAILED); echo "   client -> 10.96.0.10:80: $r"
+expect "bridge-nf-call-iptables" 1 "$(innode cat /proc/sys/net/bridge/bridge-nf-call-iptables)"
+answers "client -> 10.96.0.10:80" "$hello" "$(inpod client busybox nc -w 2 10.96.0.10 80 </dev/null || true)"
 
 step "bandwidth: iperf3 from client to shaped (limit 10 Mbit/s from the annotation)"
 inpod shaped iperf3 -s -1 -D >/dev/null
 sleep 0.3
 rate=$(inpod client iperf3 -c "$shaped" -t 4 -O 1 -f m 2>/dev/null | awk '/receiver/ {print $(NF-2)}')
 echo "   achieved: ${rate:-?} Mbit/s of TCP goodput (requested 10 Mbit/s on the wire; headers take ~4%)"
+# Only the limit is checked (at most 10 Mbit/s, with some slack): how close a loaded machine gets is not.
+if [ -n "$rate" ] && awk -v r="$rate" 'BEGIN { exit !(r > 0 && r <= 11) }'; then ok "shaped to the limit: $rate Mbit/s"
+else fail "shaped to the limit: ${rate:-no measurement} Mbit/s"; fi
 
 step "doctor"
 cni4j doctor $(net_opts net.d-hostport) --data-dir "$work/ipam" | sed 's/^/   /'
@@ -148,13 +163,13 @@ for name in web client shaped fast fast2; do
   cni4j del k8s-pod-network /run/netns/$tag-$name $(net_opts "$confs") --container-id "$name"
   cni4j del cni-loopback /run/netns/$tag-$name $(net_opts lo.d) --container-id "$name" --ifname lo
 done
-echo "   pod veths left: $(innode ip -o link show type veth | grep -vc "$tag-up" || true)"
-echo "   ifb devices left: $(innode ip -o link show type ifb | wc -l)"
-echo "   IP reservations left: $(ls "$work/ipam/k8s-pod-network" | grep -vc -E '^(lock|last_reserved_ip)' || true)"
-echo "   portmap DNAT rules left: $(innode iptables-save -t nat | grep -c 'CNI-DN' || true)"
-echo "   cached results left: $(ls "$work/cache/results" 2>/dev/null | wc -l)"
+expect "pod veths left" 0 "$(innode ip -o link show type veth | grep -vc "$tag-up" || true)"
+expect "ifb devices left" 0 "$(innode ip -o link show type ifb | wc -l)"
+expect "IP reservations left" 0 "$(ls "$work/ipam/k8s-pod-network" | grep -vc -E '^(lock|last_reserved_ip)' || true)"
+expect "portmap DNAT rules left" 0 "$(innode iptables-save -t nat | grep -c 'CNI-DN' || true)"
+expect "cached results left" 0 "$(ls "$work/cache/results" 2>/dev/null | wc -l)"
 stop_all
-echo "   namespaces left: $(ip netns list | grep -c "^$tag" || true)"
+expect "namespaces left" 0 "$(ip netns list | grep -c "^$tag" || true)"
 part1=$(( $(date +%s) - start ))
 
 . scripts/demo-nodes.sh
@@ -163,3 +178,4 @@ cleanup
 trap - EXIT
 echo
 echo "demo finished in $(( $(date +%s) - start )) s (part 1: $part1 s)"
+verdict

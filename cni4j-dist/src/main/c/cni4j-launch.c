@@ -58,6 +58,32 @@ static void write_full(int fd, const char *p, size_t n) {
     }
 }
 
+/* The request's top-level "cniVersion" into out (digits and dots only, so nothing else can reach
+ * the JSON we print), for the one error the launcher prints itself; NULL when there is none. */
+static const char *cni_version(const char *in, size_t n, char *out, size_t cap) {
+    int depth = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (in[i] == '{' || in[i] == '[') { depth++; continue; }
+        if (in[i] == '}' || in[i] == ']') { depth--; continue; }
+        if (in[i] != '"') continue;
+        size_t start = ++i;
+        while (i < n && in[i] != '"') i += in[i] == '\\' ? 2 : 1;
+        if (i >= n) return NULL;
+        if (depth != 1 || i - start != 10 || memcmp(in + start, "cniVersion", 10)) continue;
+        size_t j = i + 1;
+        while (j < n && (in[j] == ' ' || in[j] == '\t' || in[j] == '\r' || in[j] == '\n')) j++;
+        if (j >= n || in[j] != ':') continue; /* a string value "cniVersion", not the key */
+        for (j++; j < n && (in[j] == ' ' || in[j] == '\t' || in[j] == '\r' || in[j] == '\n'); j++) {}
+        if (j >= n || in[j] != '"') return NULL;
+        size_t m = 0;
+        for (j++; j < n && m + 1 < cap && ((in[j] >= '0' && in[j] <= '9') || in[j] == '.'); j++) out[m++] = in[j];
+        if (j >= n || in[j] != '"' || m == 0) return NULL;
+        out[m] = 0;
+        return out;
+    }
+    return NULL;
+}
+
 /* Runs lib/standalone/<type> beside our bin dir; stdin holds `in` (already read) when in != NULL. */
 static void standalone(const char *type, char **argv, const char *in, size_t in_len) {
     if (getenv("CNI4J_FALLBACK") && !strcmp(getenv("CNI4J_FALLBACK"), "never")) {
@@ -151,7 +177,10 @@ int main(int argc __attribute__((unused)), char **argv) {
         free(data);
     }
     return (int)ntohl(exit_code);
-lost:
-    printf("{\"cniVersion\":\"1.1.0\",\"code\":11,\"msg\":\"cni4j: lost the connection to the daemon during the call; try again\"}");
+lost:;
+    char version[16];
+    const char *v = cni_version(in, in_len, version, sizeof version);
+    printf("{\"cniVersion\":\"%s\",\"code\":11,\"msg\":\"cni4j: lost the connection to the daemon during the call; try again\"}",
+           v ? v : "1.1.0");
     return 1;
 }

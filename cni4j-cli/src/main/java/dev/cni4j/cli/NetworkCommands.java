@@ -3,6 +3,7 @@ package dev.cni4j.cli;
 import dev.cni4j.json.JsonObject;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.runtime.CachedAttachment;
+import dev.cni4j.runtime.ChainFailedException;
 import dev.cni4j.runtime.CniRuntime;
 import dev.cni4j.runtime.ConfigDirectory;
 import dev.cni4j.runtime.GcAttachment;
@@ -91,7 +92,9 @@ final class NetworkCommands {
         }
         CniRuntime runtime = runtime(args);
         switch (command) {
-            case "add" -> out.println(PrettyJson.write(add(runtime, network, rt)));
+            case "add" -> {
+                return add(runtime, network, rt);
+            }
             case "del" -> runtime.del(network, rt);
             case "check" -> runtime.check(network, withCachedArgs(runtime, network, rt));
             default -> throw new IllegalArgumentException(command);
@@ -99,24 +102,37 @@ final class NetworkCommands {
         return 0;
     }
 
-    private JsonObject add(CniRuntime runtime, NetworkConfigList network, RuntimeConf rt) {
+    /**
+     * Prints the result, or fails. A failed ADD is undone with DEL (a runtime must DEL after a
+     * failed ADD; doing it here leaves nothing half made); when the undo fails too, the ADD's
+     * error comes first and each of the undo's problems on a line after it.
+     */
+    private int add(CniRuntime runtime, NetworkConfigList network, RuntimeConf rt) {
         // A second ADD of the same attachment would leak the first one's resources (host-local
         // refuses it anyway); say so before any plugin runs.
         if (Files.exists(runtime.cache().file(network.name(), rt.containerId(), rt.ifName()))) {
             throw CliException.failed(rt.containerId() + " " + rt.ifName() + " is already attached to network "
                     + network.name() + "; run cni4j del first");
         }
+        JsonObject result;
         try {
-            return runtime.add(network, rt);
+            result = runtime.add(network, rt);
         } catch (CniException e) {
-            // A runtime must DEL after a failed ADD; doing it here leaves nothing half made.
             try {
                 runtime.del(network, rt);
-            } catch (CniException rollback) {
-                err.println("cni4j: undoing the failed add also failed: " + Cli.describe(rollback));
+            } catch (CniException undo) {
+                err.println("cni4j: " + Cli.describe(e));
+                List<? extends CniException> problems = undo instanceof ChainFailedException chain
+                        ? chain.failures() : List.of(undo);
+                for (CniException problem : problems) {
+                    err.println("cni4j: undoing the failed add: " + Cli.describe(problem));
+                }
+                return 1;
             }
             throw e;
         }
+        out.println(PrettyJson.write(result));
+        return 0;
     }
 
     /**

@@ -124,6 +124,25 @@ class NetworkCommandsTest {
     }
 
     @Test
+    void anUndoThatFailsStillRunsEveryPluginAndIsReportedAfterTheAddError() throws IOException {
+        Files.writeString(tmp.resolve("net.d/20-broken.conflist"), """
+                {"cniVersion":"1.1.0","name":"broken","plugins":[{"type":"recorder"},{"type":"missing"}]}""");
+
+        CliRun add = cli("add", "broken", NETNS, "--container-id", "c1");
+
+        assertEquals(1, add.status());
+        assertEquals("", add.out());
+        List<String> lines = add.err().lines().toList();
+        assertEquals(2, lines.size(), add.err());
+        assertTrue(lines.get(0).startsWith("cni4j: plugin type=\"missing\" failed (add): failed to find plugin"),
+                "the ADD's error first: " + add.err());
+        assertTrue(lines.get(1).startsWith("cni4j: undoing the failed add: plugin type=\"missing\" failed (del)"),
+                "then the undo's problem: " + add.err());
+        assertTrue(Files.exists(log.resolve("DEL.stdin")), "the undo went on to the plugin before the missing one");
+        assertFalse(Files.exists(cache.resolve("results/broken-c1-eth0")));
+    }
+
+    @Test
     void checkOfSomethingNeverAddedRunsNoPlugin() {
         cli("check", "rec", NETNS, "--container-id", "never").assertOneLineError(1,
                 "never eth0 is not attached to network rec (nothing cached in " + cache.resolve("results") + ")");

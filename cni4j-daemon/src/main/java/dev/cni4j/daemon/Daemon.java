@@ -39,8 +39,9 @@ import java.util.concurrent.TimeUnit;
  * container, whose host paths are mounted at the same places) a client in another mount
  * namespace is served too: its {@code CNI_NETNS} is reached through the launcher's open fd,
  * {@code /proc/<pid>/fd/<n>}, once that pid is verified to be in the client's namespaces.
- * Each request runs on its own platform thread, so a slow pod never blocks another and
- * namespace switches inside plugins cannot leak between requests.
+ * Requests are read by one selector thread ({@link RequestReader}), so idle connections cost no
+ * thread; each request read runs on its own platform thread, so a slow pod never blocks another
+ * and namespace switches inside plugins cannot leak between requests.
  *
  * <p>Usage: {@code cni4j-daemon [--socket PATH] [--max-requests N] [--no-warm-up] [--warm-up-in-namespaces]
  * [--exec-nft] [--other-mount-namespaces]};
@@ -62,6 +63,7 @@ public final class Daemon implements AutoCloseable {
     private final int maxRequests;
     private final ScheduledExecutorService timeouts;
     private final PrintStream log;
+    private final RequestReader reader;
     private final Thread acceptor;
 
     private final NetNs nodeNetns;
@@ -85,7 +87,7 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    private Daemon(Path socket, Options o, ServerSocketChannel server, NetNs nodeNetns) {
+    private Daemon(Path socket, Options o, ServerSocketChannel server, NetNs nodeNetns) throws IOException {
         this.socket = socket;
         this.server = server;
         this.maxRequests = o.maxRequests();
@@ -95,48 +97,77 @@ public final class Daemon implements AutoCloseable {
         this.timeouts = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("cni4j-timeouts").unstarted(r));
         Namespaces served = nodeNetns == null ? Namespaces.ofCurrentThread() : Namespaces.of(nodeNetns.path());
         this.runner = new RequestRunner(served, nodeNetns, o.otherMountNamespaces(), rootUser(), slots, timeouts, log, o.observer());
+        this.reader = new RequestReader(IO_TIMEOUT, this::serveOnItsThread, runner::decline, log);
         this.acceptor = Thread.ofPlatform().name("cni4j-accept").unstarted(this::acceptLoop);
     }
 
-    public static void main(String[] args) throws Exception {
-        String path = System.getenv().getOrDefault("CNI4J_SOCKET", "");
+    static final String USAGE = "usage: cni4j-daemon [--socket PATH] [--max-requests N] [--no-warm-up]"
+            + " [--warm-up-in-namespaces] [--exec-nft] [--other-mount-namespaces]";
+
+    public static void main(String[] args) throws InterruptedException {
+        System.exit(run(args, System.getenv().getOrDefault("CNI4J_SOCKET", ""), System.err));
+    }
+
+    /**
+     * Parses the command line, checks the socket directory, warms up, serves until stopped.
+     * A problem (a bad option, a socket directory with the wrong owner or mode, another daemon on
+     * the socket) is one line on {@code err} and status 1 (2 for usage), never a stack trace.
+     */
+    static int run(String[] args, String socketFromEnv, PrintStream err) throws InterruptedException {
+        String path = socketFromEnv;
         int max = 64;
         boolean warmUp = true;
         boolean warmUpInNamespaces = false;
         boolean libnftables = true;
         boolean otherMounts = false;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--socket" -> path = args[++i];
-                case "--max-requests" -> max = Integer.parseInt(args[++i]);
-                case "--no-warm-up" -> warmUp = false;
-                case "--warm-up-in-namespaces" -> warmUpInNamespaces = true;
-                case "--exec-nft" -> libnftables = false;
-                case "--other-mount-namespaces" -> otherMounts = true;
-                default -> {
-                    System.err.println("usage: cni4j-daemon [--socket PATH] [--max-requests N] [--no-warm-up] [--warm-up-in-namespaces] [--exec-nft] [--other-mount-namespaces]");
-                    System.exit(2);
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--socket" -> path = args[++i];
+                    case "--max-requests" -> max = Integer.parseInt(args[++i]);
+                    case "--no-warm-up" -> warmUp = false;
+                    case "--warm-up-in-namespaces" -> warmUpInNamespaces = true;
+                    case "--exec-nft" -> libnftables = false;
+                    case "--other-mount-namespaces" -> otherMounts = true;
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
+            if (max < 1) {
+                throw new IllegalArgumentException("--max-requests must be at least 1");
+            }
+        } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
+            err.println("cni4j-daemon: " + (e instanceof ArrayIndexOutOfBoundsException ? "an option lacks its value"
+                    : e.getMessage()) + "\n" + USAGE);
+            return 2;
         }
         if (path.isEmpty()) {
             path = DEFAULT_SOCKET;
         }
         long t0 = System.nanoTime();
-        if (warmUp) {
-            WarmUp.run(); // before the socket exists: until then launchers run standalone
-        }
-        if (warmUpInNamespaces) {
-            WarmUp.inNamespaces();
-        }
-        String nft = libnftables ? useLibNftables() : "nft exec'd";
-        Daemon daemon = start(new Options(Path.of(path), max, System.err, null, otherMounts, RequestObserver.NONE));
-        if (warmUp) {
-            daemon.callItself(); // the connection path is cold too: SO_PEERCRED, the first thread
+        Daemon daemon;
+        String nft;
+        try {
+            // Refused before the seconds of warm-up, not after.
+            prepareDirectory(Path.of(path).toAbsolutePath().getParent());
+            if (warmUp) {
+                WarmUp.run(); // before the socket exists: until then launchers run standalone
+            }
+            if (warmUpInNamespaces) {
+                WarmUp.inNamespaces();
+            }
+            nft = libnftables ? useLibNftables() : "nft exec'd";
+            daemon = start(new Options(Path.of(path), max, err, null, otherMounts, RequestObserver.NONE));
+            if (warmUp) {
+                daemon.callItself(); // the connection path is cold too: SO_PEERCRED, the first thread
+            }
+        } catch (IOException | RuntimeException e) {
+            err.println("cni4j-daemon: " + (e.getMessage() == null ? e.toString() : e.getMessage()).replace('\n', ' '));
+            return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(daemon::close, "cni4j-shutdown"));
-        System.err.printf("cni4j-daemon: serving %s (ready in %d ms; %s)%n", path, (System.nanoTime() - t0) / 1_000_000, nft);
+        err.printf("cni4j-daemon: serving %s (ready in %d ms; %s)%n", path, (System.nanoTime() - t0) / 1_000_000, nft);
         daemon.acceptor.join();
+        return 0;
     }
 
     /**
@@ -185,7 +216,17 @@ public final class Daemon implements AutoCloseable {
             }
             throw e;
         }
-        Daemon d = new Daemon(socket, options, server, nodeNetns);
+        Daemon d;
+        try {
+            d = new Daemon(socket, options, server, nodeNetns);
+        } catch (IOException e) {
+            server.close();
+            if (nodeNetns != null) {
+                nodeNetns.close();
+            }
+            throw e;
+        }
+        d.reader.start();
         d.acceptor.start();
         return d;
     }
@@ -221,10 +262,18 @@ public final class Daemon implements AutoCloseable {
                 log.println("cni4j-daemon: accept failed: " + e.getMessage());
                 continue;
             }
-            // One platform thread per connection: plugins may block (kernel, iptables, locks) and
-            // may switch namespaces; a fresh thread means nothing carries over to the next request.
-            Thread.ofPlatform().name("cni4j-request").start(() -> runner.serve(client));
+            if (runner.admit(client)) {
+                reader.read(client); // no thread until the whole request is there
+            }
         }
+    }
+
+    /**
+     * One platform thread per request read: plugins may block (kernel, iptables, locks) and may
+     * switch namespaces; a fresh thread means nothing carries over to the next request.
+     */
+    private void serveOnItsThread(SocketChannel client, FastPathProtocol.Request request) {
+        Thread.ofPlatform().name("cni4j-request").start(() -> runner.serve(client, request));
     }
 
     /** Stops accepting, removes the socket, and waits (up to 30 s) for requests in progress. */
@@ -236,6 +285,7 @@ public final class Daemon implements AutoCloseable {
         } catch (IOException e) {
             log.println("cni4j-daemon: close: " + e.getMessage());
         }
+        reader.close();
         try {
             if (slots.tryAcquire(maxRequests, 30, TimeUnit.SECONDS)) {
                 slots.release(maxRequests);
@@ -256,10 +306,15 @@ public final class Daemon implements AutoCloseable {
             Files.setPosixFilePermissions(dir, DIR_MODE);
         }
         // An existing directory is never chmod-ed (it might be /tmp): it must already be right.
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
-                || !root.equals(Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS))
-                || !DIR_MODE.equals(Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS))) {
-            throw new IOException("socket directory " + dir + " must be a directory owned by root with mode 0700");
+        String rule = "socket directory " + dir + " must be a directory owned by root with mode 0700";
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(rule + " (it is not a directory)");
+        }
+        UserPrincipal owner = Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS);
+        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+        if (!root.equals(owner) || !DIR_MODE.equals(mode)) {
+            throw new IOException(rule + " (it is owned by " + owner.getName() + " with mode "
+                    + PosixFilePermissions.toString(mode) + ")");
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.cni4j.daemon;
 
-import dev.cni4j.daemon.FastPathProtocol.ProtocolException;
 import dev.cni4j.daemon.FastPathProtocol.Request;
 import dev.cni4j.daemon.RequestObserver.Decline;
 import dev.cni4j.linux.NetNs;
@@ -27,9 +26,9 @@ import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 
 /**
- * Serves one connection on the calling (platform) thread: checks the peer, reads the bounded
- * request within {@link Daemon#IO_TIMEOUT}, declines what it must not run, otherwise accepts,
- * runs the plugin through {@link PluginMain} and replies. The plugin always runs to the end: a
+ * Admits a connection (its peer must be root), then, once {@link RequestReader} has read its
+ * request, serves it on the calling (platform) thread: declines what it must not run, otherwise
+ * accepts, runs the plugin through {@link PluginMain} and replies. The plugin always runs to the end: a
  * client that went away only loses the reply.
  */
 final class RequestRunner {
@@ -54,23 +53,31 @@ final class RequestRunner {
         this.observer = observer;
     }
 
-    void serve(SocketChannel client) {
-        try (client) {
+    /**
+     * Whether the peer of a just accepted connection may send a request (it is root); if not,
+     * it is declined and closed.
+     */
+    boolean admit(SocketChannel client) {
+        try {
             UnixDomainPrincipal peer = client.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            if (!root.equals(peer.user())) {
-                decline(client, Decline.NOT_ROOT, "peer " + peer.user().getName() + " is not root");
-                return;
+            if (root.equals(peer.user())) {
+                return true;
             }
-            Request request;
-            try {
-                request = read(client);
-            } catch (ProtocolException e) {
-                decline(client, Decline.BAD_REQUEST, e.getMessage());
-                return;
-            }
-            if (request == null) {
-                return; // timed out or closed: nothing to answer
-            }
+            decline(client, Decline.NOT_ROOT, "peer " + peer.user().getName() + " is not root");
+        } catch (IOException e) {
+            log.println("cni4j-daemon: connection: " + e.getMessage());
+        }
+        try {
+            client.close();
+        } catch (IOException ignored) {
+            // closing is all we can do
+        }
+        return false;
+    }
+
+    /** Serves a request {@link RequestReader} read from an admitted client, then closes the connection. */
+    void serve(SocketChannel client, Request request) {
+        try (client) {
             Invocation invocation = locate(request);
             if (invocation == null) {
                 decline(client, Decline.OTHER_NAMESPACE, "client in another network or mount namespace");
@@ -150,30 +157,6 @@ final class RequestRunner {
         }
     }
 
-    /** The request, null if the client closed or timed out, or ProtocolException if it is malformed. */
-    private Request read(SocketChannel client) throws IOException {
-        ScheduledFuture<?> deadline = closeAfter(client, Daemon.IO_TIMEOUT);
-        try {
-            ByteBuffer header = ByteBuffer.allocate(FastPathProtocol.HEADER);
-            if (!readFully(client, header)) {
-                return null;
-            }
-            ByteBuffer body = ByteBuffer.allocate(FastPathProtocol.bodyLength(header));
-            if (!readFully(client, body)) {
-                return null;
-            }
-            return FastPathProtocol.decode(header.getInt(0), body.flip());
-        } catch (IOException e) {
-            if (!client.isOpen()) {
-                log.println("cni4j-daemon: dropped a client that sent no request within " + Daemon.IO_TIMEOUT.toSeconds() + " s");
-                return null;
-            }
-            throw e;
-        } finally {
-            deadline.cancel(false);
-        }
-    }
-
     /** Blocking channels have no timeouts: a timer closes the channel, which fails a blocked read or write. */
     private ScheduledFuture<?> closeAfter(SocketChannel client, Duration timeout) {
         return timeouts.schedule(() -> {
@@ -185,7 +168,7 @@ final class RequestRunner {
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void decline(SocketChannel client, Decline reason, String why) {
+    void decline(SocketChannel client, Decline reason, String why) {
         observer.declined(reason);
         log.println("cni4j-daemon: declined: " + why);
         try {
@@ -193,15 +176,6 @@ final class RequestRunner {
         } catch (IOException ignored) {
             // the launcher falls back on a closed connection too
         }
-    }
-
-    private static boolean readFully(SocketChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            if (ch.read(b) < 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static void write(SocketChannel ch, ByteBuffer b) throws IOException {

@@ -139,6 +139,66 @@ class DaemonTest {
         assertTrue(e.getMessage().contains("0700"), e.getMessage());
     }
 
+    @Test
+    void aThousandIdleConnectionsDoNotMakeAThousandThreadsAndARealCallIsServed() throws Exception {
+        java.util.List<SocketChannel> idle = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 1000; i++) {
+                idle.add(SocketChannel.open(UnixDomainSocketAddress.of(socket))); // and nothing sent
+            }
+            Thread.sleep(300);
+            long requestThreads = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("cni4j-request")).count();
+            assertTrue(requestThreads < 50, requestThreads + " request threads for 1000 idle connections");
+            Namespaces own = Namespaces.ofCurrentThread();
+            ByteBuffer reply = call(new Request(own.net(), own.mnt(), "loopback", Map.of("CNI_COMMAND", "VERSION"),
+                    "{\"cniVersion\":\"1.1.0\"}".getBytes(StandardCharsets.UTF_8)));
+            assertEquals(FastPathProtocol.ACCEPTED, reply.get(), "served while 1000 connections idle");
+            assertEquals(0, reply.getInt());
+        } finally {
+            for (SocketChannel ch : idle) {
+                ch.close();
+            }
+        }
+    }
+
+    @Test
+    void aMalformedRequestIsDeclinedByTheReader() throws IOException {
+        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            ch.write(ByteBuffer.allocate(8).putInt(0x12345678).putInt(4).flip());
+            ByteBuffer reply = ByteBuffer.allocate(16);
+            while (ch.read(reply) >= 0) {
+                // until the daemon closes
+            }
+            assertEquals(FastPathProtocol.DECLINED, reply.flip().get());
+        }
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("bad magic"), log.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aSocketDirectoryWithTheWrongOwnerOrModeIsOneLineAndStatus1() throws Exception {
+        Path loose = Files.createDirectories(tmp.resolve("loose"));
+        Files.setPosixFilePermissions(loose, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path foreign = Files.createDirectories(tmp.resolve("foreign"));
+        Files.setPosixFilePermissions(foreign, PosixFilePermissions.fromString("rwx------"));
+        Files.setOwner(foreign, foreign.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        for (Path dir : new Path[] {loose, foreign}) {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int status = Daemon.run(new String[] {"--socket", dir.resolve("cni.sock").toString(), "--no-warm-up"}, "",
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            String text = err.toString(StandardCharsets.UTF_8);
+            assertEquals(1, status, text);
+            assertEquals(1, text.lines().count(), text);
+            assertTrue(text.startsWith("cni4j-daemon: socket directory " + dir + " must be a directory owned by root"
+                    + " with mode 0700 (it is owned by "), text);
+            assertTrue(!text.contains("Exception") && !text.contains("\tat "), text);
+            assertTrue(!Files.exists(dir.resolve("cni.sock")));
+        }
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(2, Daemon.run(new String[] {"--max-requests", "x"}, "", new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("cni4j-daemon: "), err.toString(StandardCharsets.UTF_8));
+    }
+
     private ByteBuffer call(Request request) throws IOException {
         return call(socket, request);
     }

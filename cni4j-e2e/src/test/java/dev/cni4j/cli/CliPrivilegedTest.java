@@ -237,6 +237,39 @@ class CliPrivilegedTest {
         }
     }
 
+    @Test
+    void aFailedChainAddIsUndoneThroughEveryPluginEvenPastAMissingOne() throws IOException {
+        requireDist();
+        Path ipam = tmp.resolve("ipam");
+        Files.writeString(conf.resolve("20-broken.conflist"), """
+                {"cniVersion":"1.1.0","name":"broken","plugins":[
+                 {"type":"bridge","bridge":"cni0","isGateway":true,"ipMasq":true,
+                  "ipam":{"type":"host-local","dataDir":"%s","ranges":[[{"subnet":"10.244.77.0/24"}]]}},
+                 {"type":"portmap","capabilities":{"portMappings":true}},
+                 {"type":"no-such-plugin"}]}""".formatted(ipam));
+        try (TestNetworks net = TestNetworks.create()) {
+            Path pod = net.newPod();
+            String id = AttachmentOptions.defaultContainerId(pod);
+
+            CliRun add = net.runInNode(() -> CliRun.run(with("add", "broken", pod.toString(), "-p", "18081:80")));
+
+            assertEquals(1, add.status(), add.err());
+            List<String> lines = add.err().lines().toList();
+            assertEquals(2, lines.size(), add.err());
+            assertTrue(lines.get(0).startsWith("cni4j: plugin type=\"no-such-plugin\" failed (add)"), add.err());
+            assertTrue(lines.get(1).startsWith("cni4j: undoing the failed add: plugin type=\"no-such-plugin\" failed (del)"),
+                    add.err());
+            assertFalse(net.execInNode("ip", "-o", "link").contains("veth"), "no veth left");
+            try (var files = Files.list(ipam.resolve("broken"))) {
+                assertEquals(List.of(), files.map(f -> f.getFileName().toString())
+                        .filter(f -> f.startsWith("10.")).toList(), "no reservation left");
+            }
+            String rules = net.execInNode("iptables-save") + net.execInNode("nft", "list", "ruleset");
+            assertFalse(rules.contains("10.244.77.") || rules.contains("18081"), "no masquerade or port rule left: " + rules);
+            assertFalse(Files.exists(cache.resolve("results/broken-" + id + "-eth0")), "no cache entry");
+        }
+    }
+
     private static void requireDist() {
         Assumptions.assumeTrue(Files.isExecutable(DIST.resolve("bin/loopback")),
                 () -> DIST.resolve("bin/loopback") + " is missing: run mvn -DskipTests install at the root first");

@@ -264,24 +264,35 @@ class FastPathDaemonTest {
         Path socket = tmp.resolve("dies.sock");
         try (ServerSocketChannel dies = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             dies.bind(UnixDomainSocketAddress.of(socket));
+            // The launcher's own error names the request's cniVersion (the top-level one).
+            Map<String, String> stdinToVersion = new java.util.LinkedHashMap<>();
+            stdinToVersion.put(VERSION_IN, "1.0.0");
+            stdinToVersion.put("{\"prevResult\":{\"cniVersion\":\"1.1.0\",\"x\":[\"cniVersion\"]},\n \"cniVersion\" : \"0.4.0\"}",
+                    "0.4.0");
+            stdinToVersion.put("{\"cniVersion\":\"1.0.0\\\",\\\"code\\\":0}", "1.1.0"); // not a version: the default
             Thread fake = Thread.ofPlatform().start(() -> {
-                try (SocketChannel ch = dies.accept()) {
-                    ByteBuffer header = ByteBuffer.allocate(FastPathProtocol.HEADER);
-                    while (header.hasRemaining()) {
-                        ch.read(header);
+                for (int i = 0; i < stdinToVersion.size(); i++) {
+                    try (SocketChannel ch = dies.accept()) {
+                        ByteBuffer header = ByteBuffer.allocate(FastPathProtocol.HEADER);
+                        while (header.hasRemaining()) {
+                            ch.read(header);
+                        }
+                        ByteBuffer body = ByteBuffer.allocate(FastPathProtocol.bodyLength(header));
+                        while (body.hasRemaining()) {
+                            ch.read(body);
+                        }
+                        ch.write(ByteBuffer.wrap(new byte[] {FastPathProtocol.ACCEPTED})); // then "crashes"
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
                     }
-                    ByteBuffer body = ByteBuffer.allocate(FastPathProtocol.bodyLength(header));
-                    while (body.hasRemaining()) {
-                        ch.read(body);
-                    }
-                    ch.write(ByteBuffer.wrap(new byte[] {FastPathProtocol.ACCEPTED})); // then "crashes"
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
                 }
             });
-            Outcome o = call("loopback", socket, "VERSION", "", Path.of("/"), VERSION_IN, false);
+            for (Map.Entry<String, String> c : stdinToVersion.entrySet()) {
+                Outcome o = call("loopback", socket, "VERSION", "", Path.of("/"), c.getKey(), false);
+                LoopbackExecTest.assertError(o, 11);
+                assertEquals(c.getValue(), o.json().string("cniVersion"), o.stdout());
+            }
             fake.join();
-            LoopbackExecTest.assertError(o, 11);
         }
     }
 

@@ -9,6 +9,7 @@ import dev.cni4j.spec.ErrorCode;
 import dev.cni4j.spec.ResultCodec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +63,10 @@ public final class CniRuntime {
      * DEL: plugins in reverse order, each with the cached ADD result (lists &gt;= 0.4.0). Capability
      * and CNI args the caller does not supply are taken from the cache, so plugins see the
      * {@code runtimeConfig} they were added with. A missing cache entry is fine; an unreadable
-     * one is removed. The entry is removed once every plugin succeeded.
+     * one is removed. Every plugin runs even when one fails (a missing or broken plugin must not
+     * keep the others from releasing what they hold); the failures are then thrown together
+     * ({@link ChainFailedException} when more than one) and the cache entry is kept, so the
+     * runtime can retry. The entry is removed once every plugin succeeded.
      */
     public void del(NetworkConfigList list, RuntimeConf rt) {
         CachedAttachment cached = null;
@@ -77,11 +81,17 @@ public final class CniRuntime {
             prevResult = cachedResultIn(list, cached);
         }
         List<PluginConfig> plugins = list.plugins();
+        List<PluginFailedException> failures = new ArrayList<>();
         for (int i = plugins.size() - 1; i >= 0; i--) {
             PluginConfig plugin = plugins.get(i);
             JsonObject conf = RequestConfig.forAttachment(list, plugin, prevResult, effective);
-            run("DEL", plugin, conf, PluginEnvironment.forAttachment("DEL", effective, pluginPath));
+            try {
+                run("DEL", plugin, conf, PluginEnvironment.forAttachment("DEL", effective, pluginPath));
+            } catch (PluginFailedException e) {
+                failures.add(e);
+            }
         }
+        ChainFailedException.throwIfAny(failures);
         cache.remove(list.name(), rt.containerId(), rt.ifName());
     }
 

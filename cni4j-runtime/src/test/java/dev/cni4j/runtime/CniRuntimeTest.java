@@ -192,14 +192,44 @@ class CniRuntimeTest {
     }
 
     @Test
-    void delStopsAtTheFirstErrorAndKeepsTheCache() throws IOException {
+    void delGoesOnPastAFailingPluginAndKeepsTheCache() throws IOException {
         runtime.add(list("1.0.0", ""), RT);
         fakes.failing("tuning", "{\"code\":999,\"msg\":\"stuck\"}", "", 1);
         clearLog();
         PluginFailedException e = assertThrows(PluginFailedException.class, () -> runtime.del(list("1.0.0", ""), RT));
         assertEquals("DEL", e.command());
-        assertEquals(List.of("portmap:DEL", "tuning:DEL"), order(fakes.calls()));
+        assertEquals("tuning", e.pluginType());
+        assertEquals(List.of("portmap:DEL", "tuning:DEL", "bridge:DEL"), order(fakes.calls()),
+                "the plugins after the failing one still release what they hold");
+        assertTrue(cache.load("net", "c1", "eth0").isPresent(), "kept for a retry");
+    }
+
+    @Test
+    void delReportsEveryFailingPluginTogether() throws IOException {
+        runtime.add(list("1.0.0", ""), RT);
+        fakes.failing("portmap", "{\"code\":7,\"msg\":\"portmap broke\"}", "", 1);
+        fakes.failing("tuning", "{\"code\":999,\"msg\":\"stuck\"}", "", 1);
+        clearLog();
+        ChainFailedException e = assertThrows(ChainFailedException.class, () -> runtime.del(list("1.0.0", ""), RT));
+        assertEquals(List.of("portmap:DEL", "tuning:DEL", "bridge:DEL"), order(fakes.calls()));
+        assertEquals(List.of("portmap", "tuning"), e.failures().stream().map(PluginFailedException::pluginType).toList());
+        assertEquals(7, e.code(), "the first failure's code");
+        assertTrue(e.msg().contains("portmap broke") && e.msg().contains("stuck"), e.msg());
         assertTrue(cache.load("net", "c1", "eth0").isPresent());
+    }
+
+    @Test
+    void delOfAChainNamingAMissingPluginStillRunsTheOthers() throws IOException {
+        NetworkConfigList l = NetworkConfigParser.parseList(("{\"cniVersion\":\"1.0.0\",\"name\":\"net\",\"plugins\":["
+                + "{\"type\":\"bridge\"},{\"type\":\"tuning\"},{\"type\":\"nope\"}]}").getBytes(StandardCharsets.UTF_8));
+        PluginFailedException add = assertThrows(PluginFailedException.class, () -> runtime.add(l, RT));
+        assertEquals("nope", add.pluginType());
+        clearLog();
+
+        PluginFailedException del = assertThrows(PluginFailedException.class, () -> runtime.del(l, RT));
+
+        assertEquals("nope", del.pluginType());
+        assertEquals(List.of("tuning:DEL", "bridge:DEL"), order(fakes.calls()));
     }
 
     @Test

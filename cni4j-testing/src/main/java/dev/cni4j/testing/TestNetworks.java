@@ -1,6 +1,7 @@
 package dev.cni4j.testing;
 
 import dev.cni4j.linux.NetNs;
+import dev.cni4j.linux.Sysctl;
 import dev.cni4j.linux.rtnl.Rtnl;
 import org.junit.jupiter.api.Assumptions;
 
@@ -169,13 +170,30 @@ public final class TestNetworks implements AutoCloseable {
         synchronized (names) {
             names.add(name);
         }
+        Path ns;
         try {
-            return NetNs.create(name);
+            ns = NetNs.create(name);
         } catch (RuntimeException e) {
             LIVE.remove(name);
             throw e;
         }
+        try (NetNs opened = NetNs.open(ns)) {
+            for (String key : KERNEL_DEFAULTS) {
+                Sysctl.set(opened, key, "0");
+            }
+        }
+        return ns;
     }
+
+    /**
+     * IPv4 settings a new namespace copies from the machine's own (net.core.devconf_inherit_init_net
+     * 0, the default), set back to the kernel's defaults, so that tests see the same namespaces on a
+     * Kubernetes node (ip_forward 1), a systemd distribution (rp_filter 2, promote_secondaries 1) and
+     * a bare machine.
+     */
+    private static final List<String> KERNEL_DEFAULTS = List.of("net/ipv4/ip_forward",
+            "net/ipv4/conf/all/rp_filter", "net/ipv4/conf/default/rp_filter",
+            "net/ipv4/conf/all/promote_secondaries", "net/ipv4/conf/default/promote_secondaries");
 
     /** Deletes every namespace this instance made. */
     @Override

@@ -34,11 +34,14 @@ class SysctlAndFirewallPrivilegedTest {
 
     @Test
     void sysctlIsPerNamespace() {
-        assertEquals("0", Sysctl.get(podNs, "net/ipv4/ip_forward"));
-        Sysctl.set(podNs, "net.ipv4.ip_forward", "1");
-        assertEquals("1", Sysctl.get(podNs, "net.ipv4.ip_forward"));
-        assertEquals("1", net.exec(pod, "cat", "/proc/sys/net/ipv4/ip_forward").trim());
+        // Both start from a value set here: a new namespace may copy the machine's own.
         try (NetNs node = net.openNode()) {
+            Sysctl.set(node, "net/ipv4/ip_forward", "0");
+            Sysctl.set(podNs, "net/ipv4/ip_forward", "0");
+            assertEquals("0", Sysctl.get(podNs, "net/ipv4/ip_forward"));
+            Sysctl.set(podNs, "net.ipv4.ip_forward", "1");
+            assertEquals("1", Sysctl.get(podNs, "net.ipv4.ip_forward"));
+            assertEquals("1", net.exec(pod, "cat", "/proc/sys/net/ipv4/ip_forward").trim());
             assertEquals("0", Sysctl.get(node, "net/ipv4/ip_forward"), "the node namespace is untouched");
         }
         LinuxException e = assertThrows(LinuxException.class, () -> Sysctl.get(podNs, "net/ipv4/no_such_key"));

@@ -34,6 +34,18 @@ class TestNetworksTest {
     }
 
     @Test
+    void namespacesStartWithTheKernelDefaultsWhateverTheMachineHas() {
+        try (TestNetworks net = TestNetworks.create()) {
+            for (Path ns : new Path[] {net.node(), net.newPod()}) {
+                for (String key : new String[] {"ip_forward", "conf/all/rp_filter", "conf/default/rp_filter",
+                        "conf/all/promote_secondaries", "conf/default/promote_secondaries"}) {
+                    assertEquals("0", net.exec(ns, "cat", "/proc/sys/net/ipv4/" + key).trim(), key);
+                }
+            }
+        }
+    }
+
+    @Test
     void sweepRemovesOnlyNamespacesOfDeadProcesses() throws Exception {
         Process p = new ProcessBuilder("true").start();
         p.waitFor();

@@ -51,20 +51,22 @@ public final class Bandwidth implements Plugin {
         try (NetNs pod = PodNetns.open(request); Rtnl node = Rtnl.openCurrent()) {
             Link veth = HostVeth.find(prev, request.ifname(), pod, node);
             TrafficShaper shaper = new TrafficShaper(node);
+            int owner = IfbOwnerTag.tbfHandle(request.networkName(), request.containerId());
             Rollback rollback = new Rollback(request.log());
             try {
                 if (limits.limitsIngress()) {
-                    shaper.limitIngress(veth, TokenBucket.of(limits.ingressRate(), limits.ingressBurst(), veth.mtu()));
-                    rollback.onFailure("ingress tbf on " + veth.name(), () -> shaper.clearHostVeth(veth, Optional.empty()));
+                    shaper.limitIngress(veth, owner, TokenBucket.of(limits.ingressRate(), limits.ingressBurst(), veth.mtu()));
+                    rollback.onFailure("ingress tbf on " + veth.name(), () -> shaper.clearHostVeth(veth, owner,
+                            Optional.empty()));
                 }
                 if (limits.limitsEgress()) {
                     String ifbName = IfbDevice.name(request.networkName(), request.containerId());
                     rollback.onFailure("ifb " + ifbName, () -> {
-                        shaper.clearHostVeth(veth, shaper.ifb(ifbName));
+                        shaper.clearHostVeth(veth, owner, shaper.ifb(ifbName));
                         shaper.removeIfb(ifbName);
                     });
                     Link ifb = shaper.limitEgress(veth, ifbName,
-                            IfbOwnerTag.of(request.networkName(), request.containerId()),
+                            IfbOwnerTag.of(request.networkName(), request.containerId()), owner,
                             TokenBucket.of(limits.egressRate(), limits.egressBurst(), veth.mtu()));
                     prev.interfaces().add(new Result.Interface(ifbName, ifb.mac(), null));
                 }
@@ -83,9 +85,11 @@ public final class Bandwidth implements Plugin {
         String ifbName = IfbDevice.name(request.networkName(), request.containerId());
         try (Rtnl node = Rtnl.openCurrent(); NetNs pod = openForDel(request)) {
             TrafficShaper shaper = new TrafficShaper(node);
-            // The host veth keeps its qdiscs until the main plugin deletes it; remove ours now.
+            // The host veth keeps its qdiscs until the main plugin deletes it; remove ours now, and
+            // only ours: prevResult may name a veth this attachment never shaped.
+            int owner = IfbOwnerTag.tbfHandle(request.networkName(), request.containerId());
             HostVeth.findIfPresent(prevResultOrNull(request), request.ifname(), pod, node)
-                    .ifPresent(veth -> shaper.clearHostVeth(veth, shaper.ifb(ifbName)));
+                    .ifPresent(veth -> shaper.clearHostVeth(veth, owner, shaper.ifb(ifbName)));
             shaper.removeIfb(ifbName);
         } catch (LinuxException e) {
             throw PodNetns.failure("bandwidth: failed to remove traffic shaping", e);

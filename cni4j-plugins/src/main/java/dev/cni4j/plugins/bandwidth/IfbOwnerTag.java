@@ -4,6 +4,7 @@ import dev.cni4j.linux.netlink.AttributeReader;
 import dev.cni4j.linux.netlink.MessageBuilder;
 import dev.cni4j.linux.netlink.NetlinkMessage;
 import dev.cni4j.linux.rtnl.Rtnl;
+import dev.cni4j.linux.rtnl.Tc;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,6 +14,10 @@ import java.util.Map;
  * so GC can remove the ifbs of its own network's stale attachments without touching other
  * networks' (the name is only a hash). The kernel layer has no alias API yet, so this small
  * helper builds the two messages itself.
+ *
+ * <p>A qdisc has no alias, so the tbf put on the host veth carries its owner in its handle (see
+ * {@link #tbfHandle}): DEL removes a tbf only when the handle is the attachment's own, and so never
+ * one it did not make (another attachment's, the operator's, or a veth a forged prevResult names).
  *
  * <pre>
  * struct ifinfomsg { u8 family; u8 pad; u16 type; s32 index; u32 flags; u32 change; }   16 bytes
@@ -29,6 +34,15 @@ final class IfbOwnerTag {
     static String of(String network, String containerId) {
         String tag = PREFIX + network + " " + containerId;
         return tag.length() < IFALIASZ ? tag : tag.substring(0, IFALIASZ - 1);
+    }
+
+    /**
+     * The handle of an attachment's tbf: major {@code 2..0xfffe} from sha512(network + containerID)
+     * (1: is what the reference plugin uses, ffff: is the ingress qdisc), minor 0.
+     */
+    static int tbfHandle(String network, String containerId) {
+        int h = Integer.parseInt(IfbDevice.sha512Hex(network + containerId).substring(0, 4), 16);
+        return Tc.handle(2 + h % 0xfffd, 0);
     }
 
     /** {@code ip link set dev #index alias TAG}. */

@@ -47,9 +47,9 @@ public record TokenBucket(long rate, long burst, long requestedBurst) {
         return (long) (rate * (micros / 1_000_000.0));
     }
 
-    /** The root qdisc to install, handle 1: as the reference's. */
-    public Tbf tbf() {
-        return new Tbf(rate, burst, LATENCY_MICROS, 0, Tc.ROOT, Tc.handle(1, 0));
+    /** The root qdisc to install, with {@code handle} (see {@link IfbOwnerTag#tbfHandle}). */
+    public Tbf tbf(int handle) {
+        return new Tbf(rate, burst, LATENCY_MICROS, 0, Tc.ROOT, handle);
     }
 
     /** Queue limit in bytes, as tc derives it from the latency. */

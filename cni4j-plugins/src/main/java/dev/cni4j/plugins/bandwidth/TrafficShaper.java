@@ -28,13 +28,16 @@ final class TrafficShaper {
         this.node = node;
     }
 
-    /** Shapes traffic towards the pod; replaces an earlier tbf so a repeated ADD converges. */
-    void limitIngress(Link hostVeth, TokenBucket bucket) {
-        node.qdiscs().replace(hostVeth.index(), bucket.tbf());
+    /**
+     * Shapes traffic towards the pod with a tbf whose handle says who owns it; replaces an earlier
+     * tbf so a repeated ADD converges.
+     */
+    void limitIngress(Link hostVeth, int ownerHandle, TokenBucket bucket) {
+        node.qdiscs().replace(hostVeth.index(), bucket.tbf(ownerHandle));
     }
 
     /** Creates the ifb (replacing a stale one), redirects the veth's ingress to it and shapes it. */
-    Link limitEgress(Link hostVeth, String ifbName, String ownerTag, TokenBucket bucket) {
+    Link limitEgress(Link hostVeth, String ifbName, String ownerTag, int ownerHandle, TokenBucket bucket) {
         removeIfb(ifbName);
         node.links().create(new Ifb(ifbName, hostVeth.mtu()));
         Link ifb = node.links().require(ifbName);
@@ -44,16 +47,20 @@ final class TrafficShaper {
         // a repeated ADD finds its old redirect (to the ifb just replaced) still there
         ignoreMissing(() -> node.filters().delete(hostVeth.index(), Tc.INGRESS_HANDLE, REDIRECT_PRIORITY));
         node.filters().addRedirect(hostVeth.index(), Tc.INGRESS_HANDLE, REDIRECT_PRIORITY, ifb.index());
-        node.qdiscs().replace(ifb.index(), bucket.tbf());
+        node.qdiscs().replace(ifb.index(), bucket.tbf(ownerHandle));
         return ifb;
     }
 
-    /** Removes our root tbf and our redirecting ingress qdisc from the host veth, if there. */
-    void clearHostVeth(Link hostVeth, Optional<Link> ifb) {
+    /**
+     * Removes from the host veth only what the attachment put there: the root tbf with its owner
+     * handle, and the ingress qdisc whose filter redirects to its ifb. Anything else (another
+     * attachment's shaping, the operator's qdiscs) stays.
+     */
+    void clearHostVeth(Link hostVeth, int ownerHandle, Optional<Link> ifb) {
         for (Qdisc q : node.qdiscs().list(hostVeth.index())) {
-            if (q.isRoot() && "tbf".equals(q.kind())) {
+            if (q.isRoot() && "tbf".equals(q.kind()) && q.handle() == ownerHandle) {
                 ignoreMissing(() -> node.qdiscs().delete(hostVeth.index(), Tc.ROOT));
-            } else if ("ingress".equals(q.kind()) && (ifb.isEmpty() || redirectsTo(hostVeth, ifb.get()))) {
+            } else if ("ingress".equals(q.kind()) && ifb.isPresent() && redirectsTo(hostVeth, ifb.get())) {
                 ignoreMissing(() -> node.qdiscs().delete(hostVeth.index(), Tc.INGRESS));
             }
         }

@@ -1,6 +1,8 @@
 package dev.cni4j.plugins.hostlocal;
 
 import java.math.BigInteger;
+import java.util.List;
+import java.util.Map;
 
 /**
  * One allocation range: a subnet, the inclusive {@code rangeStart..rangeEnd} inside it, and a
@@ -21,6 +23,12 @@ public record IpRange(IpNet subnet, IpAddress start, IpAddress end, IpAddress ga
         if (net == null) {
             throw HostLocalErrors.config("invalid subnet \"" + subnet + "\": not an IP network in CIDR form");
         }
+        if (!net.ip().isIPv6() && subnet.indexOf(':') >= 0) {
+            // Go reads it as the IPv4 network; a reader of the config would not.
+            throw HostLocalErrors.config("invalid subnet \"" + subnet + "\": an IPv4-mapped IPv6 network; write the"
+                    + " IPv4 subnet " + net + " itself");
+        }
+        rejectSpecial(subnet, net);
         if (net.prefix() > net.ip().bits() - 2) {
             throw HostLocalErrors.config("Network " + net + " too small to allocate from");
         }
@@ -43,10 +51,44 @@ public record IpRange(IpNet subnet, IpAddress start, IpAddress end, IpAddress ga
         return new IpRange(net, start, end, gw);
     }
 
+    /**
+     * Address blocks no pod can be given an address from: a subnet inside one, or holding one
+     * (as {@code 0.0.0.0/0} does), is a mistake, and the gateway the bridge would put on the
+     * host (such as {@code 0.0.0.1} or {@code fe80::1/64}) would break the node.
+     */
+    private static final List<Map.Entry<IpNet, String>> SPECIAL = List.of(
+            Map.entry(IpNet.parse("0.0.0.0/8"), "\"this network\" addresses (0.0.0.0/8)"),
+            Map.entry(IpNet.parse("127.0.0.0/8"), "loopback addresses (127.0.0.0/8)"),
+            Map.entry(IpNet.parse("169.254.0.0/16"), "link-local addresses (169.254.0.0/16)"),
+            Map.entry(IpNet.parse("224.0.0.0/4"), "multicast addresses (224.0.0.0/4)"),
+            Map.entry(IpNet.parse("255.255.255.255/32"), "the broadcast address 255.255.255.255"),
+            Map.entry(IpNet.parse("::/128"), "the unspecified address ::"),
+            Map.entry(IpNet.parse("::1/128"), "the loopback address ::1"),
+            Map.entry(IpNet.parse("fe80::/10"), "link-local addresses (fe80::/10), which every interface has"),
+            Map.entry(IpNet.parse("ff00::/8"), "multicast addresses (ff00::/8)"));
+
+    private static void rejectSpecial(String subnet, IpNet net) {
+        for (Map.Entry<IpNet, String> special : SPECIAL) {
+            IpNet block = special.getKey();
+            if (!block.ip().sameFamily(net.ip())) {
+                continue;
+            }
+            if (block.prefix() <= net.prefix() ? block.contains(net.ip()) : net.contains(block.ip())) {
+                throw HostLocalErrors.config("invalid subnet \"" + subnet + "\": "
+                        + (block.prefix() <= net.prefix() ? "inside " : "includes ") + special.getValue()
+                        + "; pods need a unicast subnet of their own");
+            }
+        }
+    }
+
     private static IpAddress address(String key, String literal, IpNet net) {
         IpAddress a = IpAddress.parse(literal);
         if (a == null) {
             throw HostLocalErrors.config("invalid " + key + " \"" + literal + "\": not an IP address");
+        }
+        if (!a.isIPv6() && literal.indexOf(':') >= 0) {
+            throw HostLocalErrors.config("invalid " + key + " \"" + literal + "\": an IPv4-mapped IPv6 address; write"
+                    + " the IPv4 address " + a + " itself");
         }
         if (!a.sameFamily(net.ip())) {
             throw HostLocalErrors.config(key + " " + a + " is not of the same IP family as subnet " + net);

@@ -5,6 +5,7 @@ import dev.cni4j.skel.Request;
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.Result.Route;
 import dev.cni4j.spec.ResultCodec;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +33,7 @@ public record IpamConfig(Path networkDir, List<RangeSet> rangeSets, List<Route> 
         List<RangeSet> sets = ConfiguredRanges.load(request, ipam, podCidrs);
         String resolv = ipam.string("resolvConf");
         return new IpamConfig(networkDir(request), sets, routes(ipam),
-                resolv == null || resolv.isEmpty() ? null : Path.of(resolv), requested);
+                resolv == null || resolv.isEmpty() ? null : absolute("resolvConf", resolv), requested);
     }
 
     /** Just the range sets (STATUS). */
@@ -46,8 +47,26 @@ public record IpamConfig(Path networkDir, List<RangeSet> rangeSets, List<Route> 
      */
     public static Path networkDir(Request request) {
         String dataDir = ipam(request).string("dataDir");
-        return Path.of(dataDir == null || dataDir.isEmpty() ? DEFAULT_DATA_DIR : dataDir)
+        return (dataDir == null || dataDir.isEmpty() ? Path.of(DEFAULT_DATA_DIR) : absolute("dataDir", dataDir))
                 .resolve(request.networkName());
+    }
+
+    /**
+     * A path of the config: it must be absolute, since a relative one would depend on the working
+     * directory of whoever runs the plugin (the runtime, or the fast-path daemon).
+     */
+    private static Path absolute(String key, String value) {
+        Path path;
+        try {
+            path = Path.of(value);
+        } catch (InvalidPathException e) {
+            throw HostLocalErrors.config("invalid " + key + " \"" + value + "\": not a path");
+        }
+        if (!path.isAbsolute()) {
+            throw HostLocalErrors.config("invalid " + key + " \"" + value + "\": must be an absolute path (a relative"
+                    + " one would depend on the working directory of whoever runs the plugin)");
+        }
+        return path;
     }
 
     static JsonObject ipam(Request request) {

@@ -3,7 +3,10 @@ package dev.cni4j.plugins.hostlocal;
 import dev.cni4j.spec.Result.Dns;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +25,15 @@ public final class ResolvConf {
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw HostLocalErrors.config("cannot read resolvConf " + file + ": no such file");
+        } catch (AccessDeniedException e) {
+            throw HostLocalErrors.config("cannot read resolvConf " + file + ": permission denied");
         } catch (IOException e) {
-            throw HostLocalErrors.config("cannot read resolvConf " + file + ": " + e);
+            // The reason alone (the JDK's text), never an exception class name.
+            String reason = e instanceof FileSystemException fs && fs.getReason() != null ? fs.getReason()
+                    : e.getMessage();
+            throw HostLocalErrors.config("cannot read resolvConf " + file + ": " + reason);
         }
         return parse(lines);
     }

@@ -71,7 +71,7 @@ class BandwidthPrivilegedTest {
         assertEquals(4, ifaces.size(), r.toString());
         assertEquals(ifb(), ifaces.get(3).string("name"));
         assertTrue(ifaces.get(3).string("sandbox", "").isEmpty());
-        assertTrue(qdiscs(hostVeth()).contains("qdisc tbf 1: root"), qdiscs(hostVeth()));
+        assertTrue(qdiscs(hostVeth()).contains("qdisc tbf " + ownerHandle("pod-a") + " root"), qdiscs(hostVeth()));
         assertTrue(qdiscs(hostVeth()).contains("qdisc ingress ffff:"), qdiscs(hostVeth()));
         assertTrue(qdiscs(ifb()).contains("rate 16Mbit"), qdiscs(ifb()));
         String filters = net.execInNode("tc", "filter", "show", "dev", hostVeth(), "parent", "ffff:");
@@ -88,6 +88,37 @@ class BandwidthPrivilegedTest {
         assertFalse(qdiscs(hostVeth()).contains("tbf"), qdiscs(hostVeth()));
         assertFalse(qdiscs(hostVeth()).contains("ingress"), qdiscs(hostVeth()));
         run("DEL", pod, conf).assertSuccess();
+    }
+
+    private static String ownerHandle(String containerId) {
+        return Integer.toHexString(IfbOwnerTag.tbfHandle("bwnet", containerId) >>> 16) + ":";
+    }
+
+    @Test
+    void delTouchesOnlyWhatItsAttachmentMade() {
+        String conf = bridge.chained("1.0.0", LIMITS, pod);
+        run("ADD", pod, conf).assertSuccess();
+        String shaped = qdiscs(hostVeth());
+
+        // A DEL of an attachment that was never shaped, handed pod-a's namespace and veth.
+        Pod stranger = new Pod(pod.netns(), "pod-x", pod.ifname(), pod.result());
+        run("DEL", stranger, conf).assertSuccess();
+
+        assertEquals(shaped, qdiscs(hostVeth()), "pod-a's tbf and ingress qdisc stay");
+        assertTrue(linkExists(ifb()), "pod-a's ifb stays");
+        run("CHECK", pod, conf).assertSuccess();
+
+        // Nor a tbf the operator put on a veth of an attachment without limits.
+        Pod b = bridge.add("pod-b");
+        String veth = b.result().objects("interfaces").get(1).string("name");
+        net.execInNode("tc", "qdisc", "replace", "dev", veth, "root", "handle", "1:", "tbf", "rate", "1mbit",
+                "burst", "10kb", "latency", "25ms");
+        run("DEL", b, bridge.chained("1.0.0", "\"type\":\"bandwidth\"", b)).assertSuccess();
+        assertTrue(qdiscs(veth).contains("qdisc tbf 1: root"), qdiscs(veth));
+
+        run("DEL", pod, conf).assertSuccess();
+        assertFalse(qdiscs(hostVeth()).contains("tbf"), qdiscs(hostVeth()));
+        assertFalse(qdiscs(hostVeth()).contains("ingress"), qdiscs(hostVeth()));
     }
 
     private static String mtu(String ipLink) {

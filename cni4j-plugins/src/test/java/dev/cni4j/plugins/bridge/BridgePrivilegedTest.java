@@ -193,6 +193,19 @@ class BridgePrivilegedTest {
     }
 
     @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"0.0.0.0/0", "::/0", "::ffff:10.0.0.0/120", "fe80::/64"})
+    void aSubnetIpamRejectsCreatesNothing(String subnet) throws IOException {
+        Path a = net.newPod();
+        Outcome o = run("ADD", "pod-a", a, conf("1.0.0", "", "[[{\"subnet\":\"" + subnet + "\"}]]"));
+        assertEquals(7, o.json().integer("code"), o.stdout());
+        assertTrue(o.json().string("msg").contains("invalid subnet \"" + subnet + "\""), o.stdout());
+        assertFalse(net.execInNode("ip", "-o", "link").contains("cni0"), "no bridge");
+        assertFalse(net.execInNode("ip", "-o", "link").contains("veth"), "no veth");
+        assertFalse(net.exec(a, "ip", "-o", "link").contains("eth0"), "no container interface");
+        assertEquals(0, reservations());
+    }
+
+    @ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"ipam", "bridge", "veth", "attach", "macspoofchk", "container", "gateway", "masquerade", "result"})
     void failureAfterEachStepLeavesNoLinkReservationOrRule(String step) throws IOException {
         Path a = net.newPod();

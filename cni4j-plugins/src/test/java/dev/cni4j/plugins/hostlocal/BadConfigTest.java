@@ -1,7 +1,9 @@
 package dev.cni4j.plugins.hostlocal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +36,18 @@ class BadConfigTest {
             "no subnet|`\"ranges\": [[{\"rangeStart\": \"10.1.2.5\"}]]`|invalid range set 0: range is missing \"subnet\"",
             "not a set|`\"ranges\": [{\"subnet\": \"10.1.2.0/24\"}]`|ranges[0] must be an array of range objects",
             "bad route|`\"subnet\": \"10.1.2.0/24\", \"routes\": [{\"dst\": \"10.9.0.0\"}]`|invalid route {\"dst\":\"10.9.0.0\"}: dst must be a CIDR and gw an IP address",
-            "resolvConf missing|`\"subnet\": \"10.1.2.0/24\", \"resolvConf\": \"/nonexistent/resolv.conf\"`|cannot read resolvConf /nonexistent/resolv.conf: java.nio.file.NoSuchFileException: /nonexistent/resolv.conf",
+            "resolvConf missing|`\"subnet\": \"10.1.2.0/24\", \"resolvConf\": \"/nonexistent/resolv.conf\"`|cannot read resolvConf /nonexistent/resolv.conf: no such file",
+            "resolvConf relative|`\"subnet\": \"10.1.2.0/24\", \"resolvConf\": \"resolv.conf\"`|invalid resolvConf \"resolv.conf\": must be an absolute path (a relative one would depend on the working directory of whoever runs the plugin)",
+            "0.0.0.0/0|`\"ranges\": [[{\"subnet\": \"0.0.0.0/0\"}]]`|invalid range set 0: invalid subnet \"0.0.0.0/0\": includes \"this network\" addresses (0.0.0.0/8); pods need a unicast subnet of their own",
+            "::/0|`\"ranges\": [[{\"subnet\": \"::/0\"}]]`|invalid range set 0: invalid subnet \"::/0\": includes the unspecified address ::; pods need a unicast subnet of their own",
+            "IPv4-mapped|`\"ranges\": [[{\"subnet\": \"::ffff:10.0.0.0/120\"}]]`|invalid range set 0: invalid subnet \"::ffff:10.0.0.0/120\": an IPv4-mapped IPv6 network; write the IPv4 subnet 10.0.0.0/24 itself",
+            "IPv4-mapped gateway|`\"subnet\": \"10.1.2.0/24\", \"gateway\": \"::ffff:10.1.2.1\"`|invalid range set 0: invalid gateway \"::ffff:10.1.2.1\": an IPv4-mapped IPv6 address; write the IPv4 address 10.1.2.1 itself",
+            "link-local v6|`\"ranges\": [[{\"subnet\": \"fe80::/64\"}]]`|invalid range set 0: invalid subnet \"fe80::/64\": inside link-local addresses (fe80::/10), which every interface has; pods need a unicast subnet of their own",
+            "link-local v4|`\"subnet\": \"169.254.1.0/24\"`|invalid range set 0: invalid subnet \"169.254.1.0/24\": inside link-local addresses (169.254.0.0/16); pods need a unicast subnet of their own",
+            "loopback|`\"subnet\": \"127.1.0.0/16\"`|invalid range set 0: invalid subnet \"127.1.0.0/16\": inside loopback addresses (127.0.0.0/8); pods need a unicast subnet of their own",
+            "multicast|`\"subnet\": \"239.1.0.0/16\"`|invalid range set 0: invalid subnet \"239.1.0.0/16\": inside multicast addresses (224.0.0.0/4); pods need a unicast subnet of their own",
+            "v6 multicast|`\"ranges\": [[{\"subnet\": \"ff05::/64\"}]]`|invalid range set 0: invalid subnet \"ff05::/64\": inside multicast addresses (ff00::/8); pods need a unicast subnet of their own",
+            "v4 /1 with 0|`\"subnet\": \"0.0.0.0/1\"`|invalid range set 0: invalid subnet \"0.0.0.0/1\": includes \"this network\" addresses (0.0.0.0/8); pods need a unicast subnet of their own",
             "wrong type|`\"ranges\": \"10.1.2.0/24\"`|invalid network configuration: \"ranges\" must be an array, got the string \"10.1.2.0/24\"",
     })
     void rejected(String name, String ipamBody, String message) {
@@ -43,6 +56,27 @@ class BadConfigTest {
         assertEquals(7, o.code(), o.stdout());
         assertEquals(message, o.msg());
         assertEquals(List.of(""), StoreFiles.tree(root), "nothing created for " + name);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"ADD", "DEL", "CHECK", "GC"})
+    void relativeDataDir(String command) {
+        String conf = """
+                {"cniVersion": "1.1.0", "name": "mynet", "type": "bridge",
+                 "ipam": {"type": "host-local", "dataDir": "data", "subnet": "10.1.2.0/24"}}""";
+        Cni.Outcome o = Cni.run(command, conf, "c1", "eth0");
+        assertEquals(7, o.code(), o.stdout());
+        assertEquals("invalid dataDir \"data\": must be an absolute path (a relative one would depend on the working"
+                + " directory of whoever runs the plugin)", o.msg());
+        assertFalse(Files.exists(Path.of("data")), "nothing created in the working directory");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"10.0.0.0/8", "100.64.0.0/10", "240.0.0.0/8", "2001:db8::/64", "fd00::/8", "172.16.0.0/12"})
+    void ordinaryUnicastSubnetsStillWork(String subnet) {
+        Cni.Outcome o = Cni.run("ADD", Cni.config("1.1.0", root.resolve("data"), "\"subnet\": \"" + subnet + "\""),
+                "c1", "eth0");
+        assertEquals(0, o.exit(), o.stdout());
     }
 
     @ParameterizedTest
