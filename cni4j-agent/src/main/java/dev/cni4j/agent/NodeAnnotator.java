@@ -9,8 +9,9 @@ import java.util.Map;
 
 /**
  * Publishes this node's VTEP MAC and underlay address as annotations on its own Node (a JSON
- * merge patch: the RBAC verb "patch" only, no read-modify-write), and only when the cached
- * object differs, so the update event it causes does not lead to another patch.
+ * merge patch, no read-modify-write of ours), and only when the cached object differs, so the
+ * update event it causes does not lead to another patch. RBAC: "patch", and "get" too: fabric8's
+ * patch reads the Node before it sends the PATCH (see {@link ApiAccess}).
  */
 public final class NodeAnnotator {
     private final KubernetesClient client;

@@ -36,6 +36,7 @@ public record Underlay(InetAddress address, int linkIndex, int mtu) {
             Link link = rtnl.links().get(a.index()).orElseThrow();
             return new Underlay(want, link.index(), link.mtu());
         }
-        throw new IllegalStateException("no interface holds the underlay address " + want.getHostAddress());
+        throw new IllegalStateException("no interface holds the underlay address " + want.getHostAddress()
+                + (publicIp != null ? " (publicIp)" : " (the Node's InternalIP: retrying until the Node's status follows the address change)"));
     }
 }

@@ -70,7 +70,8 @@ class BadInputPrivilegedTest {
             try (Agent a = Agent.start(AgentConfig.of(MockCluster.agentSettings("host-gw", 1, node, dir)), client)) {
                 assertTrue(await(Duration.ofSeconds(10), () -> a.metrics().apiErrors.get() > 0));
                 String readyz = get(a, "/readyz");
-                assertTrue(readyz.contains("api: cannot list Nodes"), readyz);
+                // the cause, not just "not started": the request and how it failed
+                assertTrue(readyz.contains("api: Nodes not listed yet; last API error: list nodes (http://127.0.0.1:" + port + "): ConnectException"), readyz);
                 String metrics = get(a, "/metrics");
                 assertTrue(metrics.contains("\ncni4j_agent_api_synced 0\n"), metrics);
                 assertTrue(routes(node).contains("10.244.2.0/24"), "no API, no change: pods keep their routes");
