@@ -32,7 +32,8 @@ public final class Agent implements AutoCloseable {
     private final HealthServer health;
     private final ApiErrors apiErrors;
     static final long WATCH_DOWN_GRACE_NANOS = 10_000_000_000L;
-    private KubernetesClient client;
+    private KubernetesClient given;
+    private volatile KubernetesClient client;
     private ScheduledExecutorService checks;
     private volatile String relistReason;   // why the watcher was restarted, until it has re-listed
     private volatile long watchDownSince;   // nanoTime the watch was first seen down, 0 while it runs
@@ -77,8 +78,8 @@ public final class Agent implements AutoCloseable {
     }
 
     private void startWorking(AgentConfig config, KubernetesClient given) {
-        client = new KubernetesClientBuilder().withConfig(given.getConfiguration())
-                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("cni4j-api-errors", apiErrors)).build();
+        this.given = given;
+        client = newClient();
         ns = config.netns() != null ? NetNs.open(config.netns()) : NetNs.current();
         rtnl = Rtnl.open(ns);
         Forwarding forwarding = new Forwarding(ns);
@@ -87,17 +88,17 @@ public final class Agent implements AutoCloseable {
         EgressMasquerade masq = config.firewall().equals("none") ? null : new EgressMasquerade(firewall(config.firewall(), ns),
                 config.clusterCidr(), config.clusterCidrV6());
         var parts = new Reconciler.Parts(config, backend, masq, forwarding, new PodCidrFile(config.podCidrFile()),
-                new CniInstaller(config.binDir(), config.confDir(), config.conflistName()), new NodeAnnotator(client),
+                new CniInstaller(config.binDir(), config.confDir(), config.conflistName()), new NodeAnnotator(() -> client),
                 status, metrics, log);
         // callbacks only fire after watcher.start(), by which time the reconciler exists
-        watcher = new NodeWatcher(client, config.resyncSeconds() * 1000L, this::onNodesChanged, this::onApiError);
+        watcher = new NodeWatcher(() -> client, config.resyncSeconds() * 1000L, this::onNodesChanged, this::onApiError);
         reconciler = new Reconciler(parts, watcher::nodes, watcher::synced);
         reconciler.start();
         watcher.start().whenComplete((ok, err) -> {
             if (err == null) onNodesChanged(); // also when the cluster has no Node yet: report "not found"
         });
         checkRtnl = Rtnl.open(ns); // its own socket: the reconciler's is used on the reconciler's thread
-        WatchCheck check = new WatchCheck(watcher, checkRtnl, config.watchSilenceSeconds() * 1_000_000_000L, this::onWatchRestarted);
+        WatchCheck check = new WatchCheck(watcher, checkRtnl, config.watchSilenceSeconds() * 1_000_000_000L, this::restartWatch);
         checks = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("cni4j-watch-check").daemon().unstarted(r));
         checks.scheduleWithFixedDelay(() -> {
             try {
@@ -109,6 +110,12 @@ public final class Agent implements AutoCloseable {
         }, 1, 1, TimeUnit.SECONDS);
         log.info("agent started", "backend", backend.name(), "firewall", masq == null ? "none" : masq.backendName(),
                 "netns", ns.path(), "healthPort", health.port());
+    }
+
+    /** A client of the given one's configuration with {@link ApiErrors} on every request, with its own connection pool. */
+    private KubernetesClient newClient() {
+        return new KubernetesClientBuilder().withConfig(given.getConfiguration())
+                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("cni4j-api-errors", apiErrors)).build();
     }
 
     /** The backend the {@code firewall} setting names ("auto": whichever works), in {@code ns}. */
@@ -137,8 +144,12 @@ public final class Agent implements AutoCloseable {
         refreshApiStatus();
     }
 
-    /** The watcher dropped its informer (see {@link WatchCheck}): say so until it has re-listed, and redo set-up then. */
-    private void onWatchRestarted(String why) {
+    /** Restarts the watch (see {@link WatchCheck}), says so until it has re-listed, and redoes set-up then. */
+    private void restartWatch(String why, boolean freshConnections) {
+        KubernetesClient old = client;
+        if (freshConnections) client = newClient();
+        watcher.restart();
+        if (freshConnections) old.close();
         relistReason = why;
         metrics.watchRestarts.incrementAndGet();
         log.warn("restarted the Node watch", "reason", why);

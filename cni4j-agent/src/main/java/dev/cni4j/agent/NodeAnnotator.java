@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Publishes this node's VTEP MAC and underlay address as annotations on its own Node (a JSON
@@ -14,9 +15,10 @@ import java.util.Map;
  * patch reads the Node before it sends the PATCH (see {@link ApiAccess}).
  */
 public final class NodeAnnotator {
-    private final KubernetesClient client;
+    private final Supplier<KubernetesClient> client;
 
-    public NodeAnnotator(KubernetesClient client) {
+    /** @param client the agent's current client (replaced when its connections may be dead) */
+    public NodeAnnotator(Supplier<KubernetesClient> client) {
         this.client = client;
     }
 
@@ -37,7 +39,7 @@ public final class NodeAnnotator {
             sep = ",";
         }
         json.append("}}}");
-        client.nodes().withName(cached.getMetadata().getName())
+        client.get().nodes().withName(cached.getMetadata().getName())
                 .patch(PatchContext.of(PatchType.JSON_MERGE), json.toString());
         return true;
     }

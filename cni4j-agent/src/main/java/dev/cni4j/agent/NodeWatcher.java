@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * A shared informer on Nodes (list + watch, periodic resync) whose cache is the reconciler's
@@ -22,7 +23,7 @@ import java.util.function.Consumer;
  * nothing (no event, no bookmark), which is what the agent's watch check looks at.
  */
 public final class NodeWatcher implements AutoCloseable {
-    private final KubernetesClient client;
+    private final Supplier<KubernetesClient> client;
     private final long resyncMillis;
     private final Runnable onChange;
     private final Consumer<Throwable> onError;
@@ -33,10 +34,12 @@ public final class NodeWatcher implements AutoCloseable {
     private long lastVersionNanos = System.nanoTime();
 
     /**
+     * @param client   the client each new informer is made with (the agent replaces it when its
+     *                 pooled connections may be dead)
      * @param onChange called (on the informer's thread) after any add, update, delete or resync
      * @param onError  called with each API error the informer sees; it keeps retrying
      */
-    public NodeWatcher(KubernetesClient client, long resyncMillis, Runnable onChange, Consumer<Throwable> onError) {
+    public NodeWatcher(Supplier<KubernetesClient> client, long resyncMillis, Runnable onChange, Consumer<Throwable> onError) {
         this.client = client;
         this.resyncMillis = resyncMillis;
         this.onChange = onChange;
@@ -45,7 +48,7 @@ public final class NodeWatcher implements AutoCloseable {
     }
 
     private SharedIndexInformer<Node> newInformer() {
-        SharedIndexInformer<Node> i = client.nodes().runnableInformer(resyncMillis);
+        SharedIndexInformer<Node> i = client.get().nodes().runnableInformer(resyncMillis);
         i.addEventHandler(new ResourceEventHandler<>() {
             @Override public void onAdd(Node n) { onChange.run(); }
             @Override public void onUpdate(Node old, Node n) { onChange.run(); }

@@ -74,6 +74,7 @@ public final class Reconciler implements AutoCloseable {
 
     private void runOnce() {
         queued.set(false);
+        if (!synced.get()) return; // no view of the cluster (yet, or while re-listing): the API problem is reported
         long t0 = System.nanoTime();
         p.status().passStarted(t0);
         p.metrics().reconcileRuns.incrementAndGet();
@@ -109,7 +110,6 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private void pass() {
-        if (!synced.get()) return; // the API problem is reported by the watcher
         List<Node> all = nodes.get();
         List<ClusterNode> cluster = all.stream().map(ClusterNode::from).toList();
         Topology topo = Topology.of(p.config().nodeName(), cluster, p.config().clusterCidr(), p.config().clusterCidrV6());

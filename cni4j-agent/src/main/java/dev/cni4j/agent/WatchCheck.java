@@ -7,13 +7,13 @@ import java.net.InetAddress;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * Notices a Node watch that died without an error, once a second, two ways:
  * <ul>
  *   <li>a global address of the node went away (the underlay moved): a connection opened from
- *       it is dead, and the kernel tells neither end, so the watch is restarted at once;</li>
+ *       it is dead, and the kernel tells neither end, so the watch is restarted at once, on a
+ *       new client (the old one's idle pooled connections are just as dead);</li>
  *   <li>the API server has sent nothing, no event and no bookmark (a server sends one about
  *       every minute), for {@code watchSilenceSeconds}: the watch is restarted, whatever the cause
  *       (a middlebox that dropped the connection's state, an address change in another namespace).</li>
@@ -24,11 +24,16 @@ final class WatchCheck {
     private final NodeWatcher watcher;
     private final Rtnl rtnl;
     private final long silenceNanos;
-    private final Consumer<String> restart;
+    private final Restart restart;
     private Set<InetAddress> known;
 
-    /** @param restart called with the reason after the watcher was asked to restart */
-    WatchCheck(NodeWatcher watcher, Rtnl rtnl, long silenceNanos, Consumer<String> restart) {
+    /** What restarts the watch. */
+    interface Restart {
+        /** @param freshConnections the client's pooled connections may be dead too: replace them */
+        void restart(String reason, boolean freshConnections);
+    }
+
+    WatchCheck(NodeWatcher watcher, Rtnl rtnl, long silenceNanos, Restart restart) {
         this.watcher = watcher;
         this.rtnl = rtnl;
         this.silenceNanos = silenceNanos;
@@ -41,14 +46,12 @@ final class WatchCheck {
         List<String> removed = known.stream().filter(a -> !now.contains(a)).map(Cidr::text).sorted().toList();
         known = now;
         if (!removed.isEmpty()) {
-            watcher.restart();
-            restart.accept("local address " + String.join(", ", removed) + " removed");
+            restart.restart("local address " + String.join(", ", removed) + " removed", true);
             return;
         }
         long silent = watcher.silentNanos(nowNanos);
         if (watcher.synced() && silent > silenceNanos) {
-            watcher.restart();
-            restart.accept("no event or bookmark from the API server for " + silent / 1_000_000_000L + " s");
+            restart.restart("no event or bookmark from the API server for " + silent / 1_000_000_000L + " s", false);
         }
     }
 
