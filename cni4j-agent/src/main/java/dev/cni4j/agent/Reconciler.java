@@ -125,7 +125,7 @@ public final class Reconciler implements AutoCloseable {
         }
         ClusterNode self = topo.self();
         p.podCidrFile().write(self.podCidrs());
-        String setUpKey = self.podCidrs() + " " + self.internalIp();
+        String setUpKey = self.podCidrs() + " " + self.internalIp() + " " + self.internalIpV6();
         if (needFullPass || !setUpKey.equals(lastSetUpFor)) {
             needFullPass = false;
             if (self.podCidrV6() != null) p.forwarding().ensureIpv6();

@@ -134,7 +134,7 @@ class BadInputPrivilegedTest {
             api.create(MockCluster.node("node4", "10.244.2.0/25", "192.168.50.4"));
             Path node = cluster.nodes.get(1);
             try (Agent a = Agent.start(AgentConfig.of(MockCluster.agentSettings("host-gw", 1, node, dir)), api.client)) {
-                assertTrue(await(Duration.ofSeconds(10), () -> a.status().blocking().stream().anyMatch(b -> b.contains("has no IPv4 podCIDR"))),
+                assertTrue(await(Duration.ofSeconds(10), () -> a.status().blocking().stream().anyMatch(b -> b.contains("has no podCIDR assigned"))),
                         a.status().blocking().toString());
                 assertEquals(503, status(a));
                 assertFalse(Files.exists(dir.resolve("net.d/10-cni4j.conflist")), "not ready: no conflist, the runtime waits");
@@ -152,7 +152,7 @@ class BadInputPrivilegedTest {
                 List<String> r = routes(node);
                 assertTrue(r.contains("10.244.2.0/24") && !r.contains("10.244.2.0/25"), r.toString());
                 String readyz = get(a, "/readyz");
-                assertTrue(readyz.contains("warning: node node3 skipped: no IPv4 podCIDR"), readyz);
+                assertTrue(readyz.contains("warning: node node3 skipped: no podCIDR"), readyz);
                 assertTrue(readyz.contains("warning: node node4 skipped: podCIDR 10.244.2.0/25 overlaps 10.244.2.0/24 of node node2"), readyz);
                 String metrics = get(a, "/metrics");
                 assertTrue(metrics.contains("\ncni4j_agent_nodes_skipped 2\n") && metrics.contains("cni4j_agent_node_skipped{node=\"node4\"} 1"), metrics);

@@ -20,7 +20,7 @@ class OperationsTest {
         Path net = Files.createDirectories(dir.resolve("cni4j"));
         for (String f : new String[] {"10.244.1.2", "10.244.1.3", "last_reserved_ip.0", "lock"}) Files.writeString(net.resolve(f), "x");
         AgentStatus status = new AgentStatus();
-        status.skippedNodes(Map.of("node9", "no IPv4 podCIDR"));
+        status.skippedNodes(Map.of("node9", "no podCIDR"));
         Metrics m = new Metrics(status, dir);
         m.reconcileRuns.set(3);
         m.routesProgrammed.set(2);
