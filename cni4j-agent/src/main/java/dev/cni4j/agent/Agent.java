@@ -98,7 +98,8 @@ public final class Agent implements AutoCloseable {
             if (err == null) onNodesChanged(); // also when the cluster has no Node yet: report "not found"
         });
         checkRtnl = Rtnl.open(ns); // its own socket: the reconciler's is used on the reconciler's thread
-        WatchCheck check = new WatchCheck(watcher, checkRtnl, config.watchSilenceSeconds() * 1_000_000_000L, this::restartWatch);
+        WatchCheck check = new WatchCheck(watcher, checkRtnl, config.watchSilenceSeconds() * 1_000_000_000L,
+                config.vtepDevice(), this::restartWatch);
         checks = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("cni4j-watch-check").daemon().unstarted(r));
         checks.scheduleWithFixedDelay(() -> {
             try {

@@ -184,12 +184,22 @@ class OperationsTest {
     }
 
     @Test
-    void onlyGlobalAddressesCountForTheWatchCheck() {
+    void onlyGlobalAddressesOfLinksThatCanCarryTheApiConnectionCountForTheWatchCheck() {
+        var links = List.of(
+                new dev.cni4j.linux.rtnl.Link(1, "lo", 772, dev.cni4j.linux.rtnl.Link.IFF_LOOPBACK, 65536, null, null, 0, 0, -1, 0, 0),
+                new dev.cni4j.linux.rtnl.Link(2, "eth0", 1, 0, 1500, null, null, 0, 0, -1, 0, 0),
+                new dev.cni4j.linux.rtnl.Link(3, "kube-ipvs0", 1, 0, 1500, null, "dummy", 0, 0, -1, 0, 0),
+                new dev.cni4j.linux.rtnl.Link(4, "cni4j.1", 1, 0, 1450, null, "vxlan", 0, 0, -1, 0, 0));
+        var ignored = WatchCheck.ignoredLinks(links, "cni4j.1");
+        assertEquals(java.util.Set.of(1, 3, 4), ignored);
         var all = List.of(
                 new dev.cni4j.linux.rtnl.Address(2, SimulatedCluster.ip("192.168.50.1"), 24, 0, 0, null, null),
                 new dev.cni4j.linux.rtnl.Address(2, SimulatedCluster.ip("fe80::1"), 64, 253, 0, null, null),
                 new dev.cni4j.linux.rtnl.Address(1, SimulatedCluster.ip("127.0.0.1"), 8, 254, 0, null, null),
+                new dev.cni4j.linux.rtnl.Address(3, SimulatedCluster.ip("10.96.0.10"), 32, 0, 0, null, null),
+                new dev.cni4j.linux.rtnl.Address(4, SimulatedCluster.ip("10.244.1.0"), 32, 0, 0, null, null),
                 new dev.cni4j.linux.rtnl.Address(2, SimulatedCluster.ip("fd00:50::1"), 64, 0, 0, null, null));
-        assertEquals(java.util.Set.of(SimulatedCluster.ip("192.168.50.1"), SimulatedCluster.ip("fd00:50::1")), WatchCheck.globalAddresses(all));
+        assertEquals(java.util.Set.of(SimulatedCluster.ip("192.168.50.1"), SimulatedCluster.ip("fd00:50::1")),
+                WatchCheck.globalAddresses(all, ignored), "a Service's ClusterIP on kube-ipvs0 or a VTEP address coming and going is no reason");
     }
 }
