@@ -33,7 +33,7 @@ public final class Reconciler implements AutoCloseable {
             r -> Thread.ofPlatform().name("cni4j-reconciler").daemon().unstarted(r));
     private final AtomicBoolean queued = new AtomicBoolean();
     private volatile boolean needFullPass = true;
-    private String lastSetUpFor;          // "<podCIDRs> <InternalIP>" the backend was set up for
+    private String lastSetUpFor;          // "<podCIDRs> <InternalIP> <IPv6 InternalIP>" the backend was set up for
     private String lastReport = "";       // to log only changes
     private long retrySeconds = 1;        // after a failed pass: 1, 2, 4 ... up to the resync period
     private String lastFailure;           // logged once, not at every retry
