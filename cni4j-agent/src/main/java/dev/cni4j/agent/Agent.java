@@ -6,6 +6,12 @@ import dev.cni4j.linux.firewall.IptablesBackend;
 import dev.cni4j.linux.firewall.NftablesBackend;
 import dev.cni4j.linux.rtnl.Rtnl;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.WatcherException;
+
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One running node agent: health endpoint, Node informer, reconciler, all bound to one node
@@ -13,14 +19,27 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  * agents run in one JVM). {@link #close} stops watching and serving but leaves routes, the
  * VXLAN device, rules and the conflist in place: pods keep their connectivity while the agent
  * restarts.
+ * <p>
+ * The agent talks to the API through its own client, made from the given one's configuration
+ * with {@link ApiErrors} on every request, and checks its Node watch once a second
+ * ({@link WatchCheck}); {@code /readyz} says why while Nodes are not listed (the last API error)
+ * or the watch has been down for more than {@link #WATCH_DOWN_GRACE_NANOS}.
  */
 public final class Agent implements AutoCloseable {
     private final JsonLog log;
     private final AgentStatus status = new AgentStatus();
     private final Metrics metrics;
     private final HealthServer health;
+    private final ApiErrors apiErrors;
+    static final long WATCH_DOWN_GRACE_NANOS = 10_000_000_000L;
+    private KubernetesClient given;
+    private volatile KubernetesClient client;
+    private ScheduledExecutorService checks;
+    private volatile String relistReason;   // why the watcher was restarted, until it has re-listed
+    private volatile long watchDownSince;   // nanoTime the watch was first seen down, 0 while it runs
     private NetNs ns;
     private Rtnl rtnl;
+    private Rtnl checkRtnl;
     private NodeWatcher watcher;
     private Reconciler reconciler;
     private FastPath fastPath;
@@ -29,6 +48,7 @@ public final class Agent implements AutoCloseable {
         this.log = log;
         this.metrics = new Metrics(status, config.hostLocalDataDir());
         this.health = new HealthServer(config.healthAddress(), status, metrics);
+        this.apiErrors = new ApiErrors(metrics, log);
     }
 
     /**
@@ -57,7 +77,9 @@ public final class Agent implements AutoCloseable {
         return a;
     }
 
-    private void startWorking(AgentConfig config, KubernetesClient client) {
+    private void startWorking(AgentConfig config, KubernetesClient given) {
+        this.given = given;
+        client = newClient();
         ns = config.netns() != null ? NetNs.open(config.netns()) : NetNs.current();
         rtnl = Rtnl.open(ns);
         Forwarding forwarding = new Forwarding(ns);
@@ -66,17 +88,35 @@ public final class Agent implements AutoCloseable {
         EgressMasquerade masq = config.firewall().equals("none") ? null : new EgressMasquerade(firewall(config.firewall(), ns),
                 config.clusterCidr(), config.clusterCidrV6());
         var parts = new Reconciler.Parts(config, backend, masq, forwarding, new PodCidrFile(config.podCidrFile()),
-                new CniInstaller(config.binDir(), config.confDir(), config.conflistName()), new NodeAnnotator(client),
+                new CniInstaller(config.binDir(), config.confDir(), config.conflistName()), new NodeAnnotator(() -> client),
                 status, metrics, log);
         // callbacks only fire after watcher.start(), by which time the reconciler exists
-        watcher = new NodeWatcher(client, config.resyncSeconds() * 1000L, this::onNodesChanged, this::onApiError);
+        watcher = new NodeWatcher(() -> client, config.resyncSeconds() * 1000L, this::onNodesChanged, this::onApiError);
         reconciler = new Reconciler(parts, watcher::nodes, watcher::synced);
         reconciler.start();
         watcher.start().whenComplete((ok, err) -> {
             if (err == null) onNodesChanged(); // also when the cluster has no Node yet: report "not found"
         });
+        checkRtnl = Rtnl.open(ns); // its own socket: the reconciler's is used on the reconciler's thread
+        WatchCheck check = new WatchCheck(watcher, checkRtnl, config.watchSilenceSeconds() * 1_000_000_000L,
+                config.vtepDevice(), this::restartWatch);
+        checks = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("cni4j-watch-check").daemon().unstarted(r));
+        checks.scheduleWithFixedDelay(() -> {
+            try {
+                check.tick(System.nanoTime());
+                refreshApiStatus();
+            } catch (RuntimeException e) {
+                log.warn("watch check failed", "error", e);
+            }
+        }, 1, 1, TimeUnit.SECONDS);
         log.info("agent started", "backend", backend.name(), "firewall", masq == null ? "none" : masq.backendName(),
                 "netns", ns.path(), "healthPort", health.port());
+    }
+
+    /** A client of the given one's configuration with {@link ApiErrors} on every request, with its own connection pool. */
+    private KubernetesClient newClient() {
+        return new KubernetesClientBuilder().withConfig(given.getConfiguration())
+                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("cni4j-api-errors", apiErrors)).build();
     }
 
     /** The backend the {@code firewall} setting names ("auto": whichever works), in {@code ns}. */
@@ -89,17 +129,56 @@ public final class Agent implements AutoCloseable {
     }
 
     private void onNodesChanged() {
-        if (!status.apiSynced() && watcher.synced()) {
-            status.apiProblem(null);
-            log.info("node informer synced");
-        }
+        boolean wasSynced = status.apiSynced();
+        refreshApiStatus();
+        if (!wasSynced && status.apiSynced()) log.info("node informer synced");
         reconciler.trigger();
     }
 
+    /**
+     * Errors the informer itself sees. Failed requests were counted and logged by
+     * {@link ApiErrors} already; a watch that ended with an error mid-stream was not.
+     */
     private void onApiError(Throwable t) {
-        if (!watcher.synced()) status.apiProblem("cannot list Nodes: " + t.getMessage());
-        metrics.apiErrors.incrementAndGet();
-        log.warn("kubernetes API error, retrying", "error", t);
+        String where = " nodes (" + client.getConfiguration().getMasterUrl().replaceAll("/$", "") + ")";
+        apiErrors.informerError((t instanceof WatcherException ? "watch" : "list") + where, t);
+        refreshApiStatus();
+    }
+
+    /** Restarts the watch (see {@link WatchCheck}), says so until it has re-listed, and redoes set-up then. */
+    private void restartWatch(String why, boolean freshConnections) {
+        KubernetesClient old = client;
+        if (freshConnections) client = newClient();
+        watcher.restart();
+        if (freshConnections) old.close();
+        relistReason = why;
+        metrics.watchRestarts.incrementAndGet();
+        log.warn("restarted the Node watch", "reason", why);
+        refreshApiStatus();
+        reconciler.forceFullPass();
+    }
+
+    /** /readyz's "api" line: not listed yet (and why), watch down for too long (and why), or nothing. */
+    private synchronized void refreshApiStatus() {
+        if (watcher == null) return;
+        long now = System.nanoTime();
+        String cause = apiErrors.recent(now);
+        if (!watcher.synced()) {
+            String what = relistReason != null ? "re-listing Nodes after the watch was restarted (" + relistReason + ")" : "Nodes not listed yet";
+            status.apiProblem(what + (cause == null ? "" : "; last API error: " + cause));
+            return;
+        }
+        relistReason = null;
+        if (watcher.watching()) {
+            watchDownSince = 0;
+        } else if (watchDownSince == 0) {
+            watchDownSince = now;
+        } else if (now - watchDownSince > WATCH_DOWN_GRACE_NANOS) {
+            status.apiProblem("Node watch down for " + (now - watchDownSince) / 1_000_000_000L + " s, reconnecting"
+                    + (cause == null ? "" : "; last API error: " + cause));
+            return;
+        }
+        status.apiProblem(null);
     }
 
     public AgentStatus status() {
@@ -117,11 +196,14 @@ public final class Agent implements AutoCloseable {
     @Override
     public void close() {
         log.info("stopping; routes and pod networking left in place");
+        if (checks != null) checks.shutdownNow();
         if (watcher != null) watcher.close();
         if (reconciler != null) reconciler.close();
         if (fastPath != null) fastPath.close();
         health.close();
+        if (client != null) client.close();
         if (rtnl != null) rtnl.close();
+        if (checkRtnl != null) checkRtnl.close();
         if (ns != null) ns.close();
     }
 }

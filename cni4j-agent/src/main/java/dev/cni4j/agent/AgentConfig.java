@@ -35,6 +35,9 @@ import java.util.Properties;
  * @param publicIp          underlay address to use and publish, or null
  * @param healthAddress     "host:port" of /healthz, /readyz, /metrics
  * @param resyncSeconds     full reconcile and informer resync period
+ * @param watchSilenceSeconds restart the Node watch (re-list) when the API server has sent
+ *                          nothing, no event and no bookmark, for this long (default 150: a
+ *                          server sends a bookmark about every minute)
  * @param firewall          "auto", "nftables", "iptables" or "none" (no masquerade)
  * @param hostLocalDataDir  host-local's data dir, read for the IPAM metric (and named in the default conflist)
  * @param netns             node network namespace to program, null for the agent's own (production)
@@ -48,7 +51,7 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
                           Path conflistFile, String networkName, Cidr clusterCidr, Cidr clusterCidrV6,
                           Path podCidrFile,
                           String vtepDevice, int vni, int vxlanPort, String underlayInterface, String publicIp,
-                          String healthAddress, int resyncSeconds, String firewall, Path hostLocalDataDir,
+                          String healthAddress, int resyncSeconds, int watchSilenceSeconds, String firewall, Path hostLocalDataDir,
                           Path netns, Path fastPathSocket, boolean fastPathOtherMountNamespaces, List<String> problems) {
     public static final List<String> BACKENDS = List.of("host-gw", "vxlan");
 
@@ -73,7 +76,7 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
 
     static final List<String> KEYS = List.of("nodeName", "backend", "confDir", "binDir", "conflistName",
             "conflistFile", "networkName", "clusterCidr", "clusterCidrV6", "podCidrFile", "vtepDevice", "vni", "vxlanPort",
-            "underlayInterface", "publicIp", "healthAddress", "resyncSeconds", "firewall", "hostLocalDataDir", "netns",
+            "underlayInterface", "publicIp", "healthAddress", "resyncSeconds", "watchSilenceSeconds", "firewall", "hostLocalDataDir", "netns",
             "fastPathSocket", "fastPathOtherMountNamespaces");
 
     /** "clusterCidr" → "CNI4J_CLUSTER_CIDR"; "nodeName" → "NODE_NAME" (the downward API's usual name). */
@@ -116,7 +119,7 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
                 number(v, "vni", 1, problems), number(v, "vxlanPort", 8472, problems),
                 v.get("underlayInterface"), v.get("publicIp"),
                 v.getOrDefault("healthAddress", "0.0.0.0:9876"),
-                number(v, "resyncSeconds", 30, problems), firewall,
+                number(v, "resyncSeconds", 30, problems), number(v, "watchSilenceSeconds", 150, problems), firewall,
                 Path.of(v.getOrDefault("hostLocalDataDir", DefaultConflist.DEFAULT_DATA_DIR)),
                 v.containsKey("netns") ? Path.of(v.get("netns")) : null,
                 fastPath.equals("off") ? null : Path.of(fastPath), otherMounts.equals("true"),

@@ -31,6 +31,7 @@ public final class AgentMain {
         String configFile = option(args, "--config", System.getenv("CNI4J_CONFIG"));
         AgentConfig config = AgentConfig.load(configFile == null ? null : Path.of(configFile), System.getenv());
         JsonLog log = new JsonLog(config.nodeName());
+        LibraryLog.sendTo(log); // fabric8's warnings and errors, as lines of this log
         switch (command) {
             case "run" -> run(config, log);
             case "install" -> {

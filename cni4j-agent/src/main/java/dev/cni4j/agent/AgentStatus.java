@@ -11,7 +11,9 @@ import java.util.Map;
  */
 public final class AgentStatus {
     private volatile List<String> configProblems = List.of();
-    private volatile String apiProblem = "informer not started";
+    private volatile String apiProblem = "Nodes not listed yet";
+    private volatile String annotationProblem;
+    private volatile long annotationFailingSince;
     private volatile String selfProblem;
     private volatile String selfWarning;
     private volatile String backendProblem;
@@ -23,9 +25,12 @@ public final class AgentStatus {
     private volatile Map<String, String> ipv6SkippedNodes = Map.of();
     private volatile long passStartedNanos; // 0 while no pass runs
     static final long STUCK_NANOS = 120_000_000_000L;
+    /** A failing annotation PATCH is a warning this long, then it blocks readiness (peers cannot reach this node's pods). */
+    static final long ANNOTATION_GRACE_NANOS = 30_000_000_000L;
 
     void configProblems(List<String> p) { configProblems = List.copyOf(p); }
     void apiProblem(String p) { apiProblem = p; }
+    void annotationProblem(String p, long sinceNanos) { annotationFailingSince = sinceNanos; annotationProblem = p; }
     void selfProblem(String p) { selfProblem = p; }
     void selfWarning(String w) { selfWarning = w; }
     void backendProblem(String p) { backendProblem = p; }
@@ -63,6 +68,10 @@ public final class AgentStatus {
         List<String> out = new ArrayList<>();
         for (String p : configProblems) out.add("config: " + p);
         if (apiProblem != null) out.add("api: " + apiProblem);
+        String ann = annotationProblem;
+        if (ann != null && System.nanoTime() - annotationFailingSince > ANNOTATION_GRACE_NANOS) {
+            out.add("api: " + ann + " (for " + (System.nanoTime() - annotationFailingSince) / 1_000_000_000L + " s)");
+        }
         if (selfProblem != null) out.add("node: " + selfProblem);
         if (backendProblem != null) out.add("backend: " + backendProblem);
         if (!routesProgrammed) out.add("routes: not programmed yet");
@@ -74,6 +83,8 @@ public final class AgentStatus {
     public List<String> warnings() {
         List<String> out = new ArrayList<>();
         if (selfWarning != null) out.add("node: " + selfWarning);
+        String ann = annotationProblem;
+        if (ann != null && System.nanoTime() - annotationFailingSince <= ANNOTATION_GRACE_NANOS) out.add("api: " + ann);
         skippedNodes.forEach((n, why) -> out.add("node " + n + " skipped: " + why));
         pendingNodes.forEach((n, why) -> out.add("node " + n + " pending: " + why));
         ipv6SkippedNodes.forEach((n, why) -> out.add("node " + n + " IPv6 skipped: " + why));

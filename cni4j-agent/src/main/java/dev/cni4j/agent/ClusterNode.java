@@ -14,8 +14,9 @@ import java.util.Map;
  * @param name       metadata.name
  * @param podCidrs   spec.podCIDRs (or the older spec.podCIDR); unparsable entries are dropped and reported
  * @param internalIp the first IPv4 InternalIP of status.addresses, or null
- * @param internalIpV6 the first IPv6 InternalIP (dual-stack nodes), or null: host-gw's next hop
- *                     to the node's IPv6 pod CIDR
+ * @param internalIpV6 the first IPv6 InternalIP (dual-stack and IPv6-only nodes), or null:
+ *                     host-gw's next hop to the node's IPv6 pod CIDR, the underlay of an
+ *                     IPv6-only node
  * @param vtepMac    annotation {@value #VTEP_MAC}, or null (vxlan only)
  * @param publicIp   annotation {@value #PUBLIC_IP}, or null: the underlay address its VTEP uses
  * @param problems   what is wrong with the object ("podCIDR \"x\" is not a CIDR")
@@ -91,8 +92,21 @@ public record ClusterNode(String name, List<Cidr> podCidrs, InetAddress internal
                 publicIp, problems);
     }
 
-    /** Where the node's VTEP is reached: the published underlay address, else its InternalIP. */
+    /** An IPv6-only node: an IPv6 pod CIDR and no IPv4 one. */
+    public boolean ipv6Only() {
+        return podCidrV4() == null && podCidrV6() != null;
+    }
+
+    /**
+     * The address that carries node-to-node traffic: the IPv4 InternalIP, or the IPv6 one on a
+     * node without an IPv4 InternalIP (an IPv6-only cluster).
+     */
+    public InetAddress internalUnderlayIp() {
+        return internalIp != null ? internalIp : internalIpV6;
+    }
+
+    /** Where the node's VTEP is reached: the published underlay address, else its InternalIP (IPv4, else IPv6). */
     public InetAddress underlayAddress() {
-        return publicIp != null ? publicIp : internalIp;
+        return publicIp != null ? publicIp : internalUnderlayIp();
     }
 }

@@ -14,7 +14,7 @@ import java.util.Set;
 
 /**
  * host-gw: a route to every other node's pod CIDR via that node's InternalIP, and on dual-stack
- * nodes to its IPv6 pod CIDR via its IPv6 InternalIP. Needs all nodes on one L2 segment (the next
+ * and IPv6-only nodes to its IPv6 pod CIDR via its IPv6 InternalIP. Needs all nodes on one L2 segment (the next
  * hop must be directly reachable), costs no encapsulation.
  */
 public final class HostGwBackend implements RouteBackend {
@@ -56,7 +56,12 @@ public final class HostGwBackend implements RouteBackend {
         Set<String> wanted = new HashSet<>();
         int routes = 0;
         for (ClusterNode peer : peers) {
-            if (route(peer.podCidrV4(), peer.internalIp(), peer, wanted, errors)) routes++;
+            Cidr v4 = peer.podCidrV4(); // null on an IPv6-only node
+            if (v4 != null && peer.internalIp() == null) {
+                pending.put(peer.name(), "podCIDR " + v4 + " not routed: the node has no IPv4 InternalIP");
+            } else if (v4 != null && route(v4, peer.internalIp(), peer, wanted, errors)) {
+                routes++;
+            }
             Cidr v6 = peer.podCidrV6();
             if (v6 == null) continue;
             if (peer.internalIpV6() == null) {

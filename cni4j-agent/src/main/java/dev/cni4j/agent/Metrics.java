@@ -13,6 +13,7 @@ public final class Metrics {
     final AtomicLong reconcileRuns = new AtomicLong();
     final AtomicLong reconcileErrors = new AtomicLong();
     final AtomicLong apiErrors = new AtomicLong();
+    final AtomicLong watchRestarts = new AtomicLong();
     final AtomicLong routesProgrammed = new AtomicLong();
     final AtomicLong entriesRemoved = new AtomicLong();
     final AtomicLong nodesKnown = new AtomicLong();
@@ -32,7 +33,8 @@ public final class Metrics {
         StringBuilder b = new StringBuilder(2048);
         counter(b, "cni4j_agent_reconcile_runs_total", "Reconcile runs.", reconcileRuns.get());
         counter(b, "cni4j_agent_reconcile_errors_total", "Reconcile runs that ended with an error.", reconcileErrors.get());
-        counter(b, "cni4j_agent_api_errors_total", "Failed list/watch calls to the Kubernetes API (retried).", apiErrors.get());
+        counter(b, "cni4j_agent_api_errors_total", "Failed Kubernetes API requests (list, watch, get, patch; an HTTP error or no response) and watches ended by an error; all retried.", apiErrors.get());
+        counter(b, "cni4j_agent_watch_restarts_total", "Node watches the agent dropped and re-listed: a local address went away, or the API server sent nothing for watchSilenceSeconds.", watchRestarts.get());
         counter(b, "cni4j_agent_stale_entries_removed_total", "Routes, fdb and neighbour entries removed for nodes that left.", entriesRemoved.get());
         gauge(b, "cni4j_agent_routes_programmed", "Routes to other nodes' pod CIDRs in place.", routesProgrammed.get());
         gauge(b, "cni4j_agent_nodes_known", "Nodes in the informer cache.", nodesKnown.get());

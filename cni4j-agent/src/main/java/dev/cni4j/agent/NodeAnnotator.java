@@ -6,16 +6,19 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Publishes this node's VTEP MAC and underlay address as annotations on its own Node (a JSON
- * merge patch: the RBAC verb "patch" only, no read-modify-write), and only when the cached
- * object differs, so the update event it causes does not lead to another patch.
+ * merge patch, no read-modify-write of ours), and only when the cached object differs, so the
+ * update event it causes does not lead to another patch. RBAC: "patch", and "get" too: fabric8's
+ * patch reads the Node before it sends the PATCH (see {@link ApiAccess}).
  */
 public final class NodeAnnotator {
-    private final KubernetesClient client;
+    private final Supplier<KubernetesClient> client;
 
-    public NodeAnnotator(KubernetesClient client) {
+    /** @param client the agent's current client (replaced when its connections may be dead) */
+    public NodeAnnotator(Supplier<KubernetesClient> client) {
         this.client = client;
     }
 
@@ -36,7 +39,7 @@ public final class NodeAnnotator {
             sep = ",";
         }
         json.append("}}}");
-        client.nodes().withName(cached.getMetadata().getName())
+        client.get().nodes().withName(cached.getMetadata().getName())
                 .patch(PatchContext.of(PatchType.JSON_MERGE), json.toString());
         return true;
     }

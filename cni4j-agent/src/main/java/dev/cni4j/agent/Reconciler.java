@@ -1,6 +1,7 @@
 package dev.cni4j.agent;
 
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,9 +33,14 @@ public final class Reconciler implements AutoCloseable {
             r -> Thread.ofPlatform().name("cni4j-reconciler").daemon().unstarted(r));
     private final AtomicBoolean queued = new AtomicBoolean();
     private volatile boolean needFullPass = true;
-    private String lastSetUpFor;          // "<podCIDRs> <InternalIP>" the backend was set up for
+    private String lastSetUpFor;          // "<podCIDRs> <InternalIP> <IPv6 InternalIP>" the backend was set up for
     private String lastReport = "";       // to log only changes
     private long retrySeconds = 1;        // after a failed pass: 1, 2, 4 ... up to the resync period
+    private String lastFailure;           // logged once, not at every retry
+    private Map<String, String> annotations = Map.of(); // what this node publishes, from the last set-up
+    private String annotationFailure;     // the PATCH's error while it fails (logged once)
+    private long annotationFailingSince;  // nanoTime of its first failure
+    private long annotationRetrySeconds = 1;
 
     public Reconciler(Parts parts, Supplier<List<Node>> nodes, Supplier<Boolean> synced) {
         loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
@@ -47,6 +53,12 @@ public final class Reconciler implements AutoCloseable {
     public void start() {
         long period = p.config().resyncSeconds();
         loop.scheduleWithFixedDelay(() -> { needFullPass = true; trigger(); }, period, period, TimeUnit.SECONDS);
+    }
+
+    /** Requests a pass that also redoes set-up (the node's addresses changed under the agent). */
+    public void forceFullPass() {
+        needFullPass = true;
+        trigger();
     }
 
     /** Requests a pass soon; many requests within the debounce window make one pass. */
@@ -62,22 +74,25 @@ public final class Reconciler implements AutoCloseable {
 
     private void runOnce() {
         queued.set(false);
+        if (!synced.get()) return; // no view of the cluster (yet, or while re-listing): the API problem is reported
         long t0 = System.nanoTime();
         p.status().passStarted(t0);
         p.metrics().reconcileRuns.incrementAndGet();
         try {
             pass();
             retrySeconds = 1;
+            if (lastFailure != null) p.log().info("reconcile recovered", "after", lastFailure);
+            lastFailure = null;
         } catch (RuntimeException e) {
             p.metrics().reconcileErrors.incrementAndGet();
             p.status().backendProblem(e.getMessage());
-            p.log().error("reconcile failed", "error", e, "retryInSeconds", retrySeconds);
-            needFullPass = true; // redo set-up next time
-            try {
-                loop.schedule(this::trigger, retrySeconds, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException stopping) {
-                // closed meanwhile: no retry wanted
+            // the same failure again (an underlay address gone until the Node's InternalIP follows) is logged once
+            if (!String.valueOf(e.getMessage()).equals(lastFailure)) {
+                p.log().error("reconcile failed, retrying", "error", e, "retryInSeconds", retrySeconds);
             }
+            lastFailure = String.valueOf(e.getMessage());
+            needFullPass = true; // redo set-up next time
+            retryIn(retrySeconds);
             retrySeconds = Math.min(retrySeconds * 2, p.config().resyncSeconds());
         } finally {
             p.status().passEnded();
@@ -86,8 +101,15 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
+    private void retryIn(long seconds) {
+        try {
+            loop.schedule(this::trigger, seconds, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // closed meanwhile: no retry wanted
+        }
+    }
+
     private void pass() {
-        if (!synced.get()) return; // the API problem is reported by the watcher
         List<Node> all = nodes.get();
         List<ClusterNode> cluster = all.stream().map(ClusterNode::from).toList();
         Topology topo = Topology.of(p.config().nodeName(), cluster, p.config().clusterCidr(), p.config().clusterCidrV6());
@@ -103,16 +125,15 @@ public final class Reconciler implements AutoCloseable {
         }
         ClusterNode self = topo.self();
         p.podCidrFile().write(self.podCidrs());
-        String setUpKey = self.podCidrs() + " " + self.internalIp();
+        String setUpKey = self.podCidrs() + " " + self.internalIp() + " " + self.internalIpV6();
         if (needFullPass || !setUpKey.equals(lastSetUpFor)) {
             needFullPass = false;
             if (self.podCidrV6() != null) p.forwarding().ensureIpv6();
-            Map<String, String> annotations = p.backend().setUp(self);
-            Node own = all.stream().filter(n -> n.getMetadata().getName().equals(self.name())).findFirst().orElseThrow();
-            if (p.annotator().ensure(own, annotations)) p.log().info("published node annotations", "annotations", annotations);
+            annotations = p.backend().setUp(self);
             if (p.masquerade() != null) p.masquerade().apply();
             lastSetUpFor = setUpKey;
         }
+        publishAnnotations(all.stream().filter(n -> n.getMetadata().getName().equals(self.name())).findFirst().orElseThrow());
         RouteBackend.SyncResult r = p.backend().sync(topo.peers());
         p.metrics().routesProgrammed.set(r.routes());
         p.metrics().entriesRemoved.addAndGet(r.removed());
@@ -127,6 +148,33 @@ public final class Reconciler implements AutoCloseable {
         report("reconciled", Map.of("backend", p.backend().name(), "routes", r.routes(),
                 "peers", topo.peers().stream().map(ClusterNode::name).toList(), "skipped", topo.skipped(),
                 "pending", r.pending(), "errors", r.errors()));
+    }
+
+    /**
+     * Patches this node's annotations when the cached Node lacks them. A failure (a restarted API
+     * server answers 403 for a second or so, until its RBAC cache has filled) does not fail the
+     * pass: routes and the conflist do not depend on it. It is logged once, retried in a second,
+     * and blocks readiness only when it lasts ({@link AgentStatus#ANNOTATION_GRACE_NANOS}).
+     */
+    private void publishAnnotations(Node own) {
+        try {
+            if (p.annotator().ensure(own, annotations)) p.log().info("published node annotations", "annotations", annotations);
+            if (annotationFailure != null) p.log().info("node annotations published again");
+            annotationFailure = null;
+            p.status().annotationProblem(null, 0);
+        } catch (KubernetesClientException e) {
+            String why = e.getCode() > 0 && e.getStatus() != null ? "HTTP " + e.getCode() + ": " + e.getStatus().getMessage()
+                    : String.valueOf(e.getMessage());
+            if (annotationFailure == null) {
+                annotationFailingSince = System.nanoTime();
+                annotationRetrySeconds = 1;
+                p.log().warn("cannot publish node annotations, retrying", "error", why);
+            }
+            annotationFailure = why;
+            p.status().annotationProblem("cannot publish this node's annotations: " + why, annotationFailingSince);
+            retryIn(annotationRetrySeconds);
+            annotationRetrySeconds = Math.min(annotationRetrySeconds * 2, p.config().resyncSeconds());
+        }
     }
 
     private String conflist() {

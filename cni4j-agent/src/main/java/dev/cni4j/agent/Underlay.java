@@ -7,8 +7,9 @@ import dev.cni4j.linux.rtnl.Rtnl;
 import java.net.InetAddress;
 
 /**
- * The node's underlay: the interface and IPv4 address that carry traffic between nodes.
- * Chosen by, in order: the configured public IP, the configured interface's first IPv4 address,
+ * The node's underlay: the interface and address that carry traffic between nodes, IPv4, or
+ * IPv6 on an IPv6-only node. Chosen by, in order: the configured public IP, the configured
+ * interface's first IPv4 address (its first global IPv6 one when it has no IPv4 address),
  * the Node's InternalIP (the interface holding it).
  *
  * @param address   the underlay address (VXLAN source, published as {@code cni4j.dev/public-ip})
@@ -23,19 +24,23 @@ public record Underlay(InetAddress address, int linkIndex, int mtu) {
             Link link = rtnl.links().get(interfaceName)
                     .orElseThrow(() -> new IllegalStateException("underlay interface " + interfaceName + " not found"));
             InetAddress want = publicIp != null ? Cidr.address(publicIp) : null;
-            for (Address a : rtnl.addresses().list(link.index(), Rtnl.AF_INET)) {
-                if (want == null || a.address().equals(want)) return new Underlay(a.address(), link.index(), link.mtu());
+            for (int family : new int[] {Rtnl.AF_INET, Rtnl.AF_INET6}) {
+                for (Address a : rtnl.addresses().list(link.index(), family)) {
+                    if (a.address().isLinkLocalAddress() || a.scope() != Address.SCOPE_UNIVERSE) continue;
+                    if (want == null || a.address().equals(want)) return new Underlay(a.address(), link.index(), link.mtu());
+                }
             }
-            throw new IllegalStateException("interface " + interfaceName + " has no IPv4 address"
+            throw new IllegalStateException("interface " + interfaceName + " has no global address"
                     + (want == null ? "" : " " + publicIp));
         }
         InetAddress want = publicIp != null ? Cidr.address(publicIp) : internalIp;
         if (want == null) throw new IllegalStateException("no underlay: set underlayInterface or publicIp, or give the Node an InternalIP");
-        for (Address a : rtnl.addresses().list(0, Rtnl.AF_INET)) {
+        for (Address a : rtnl.addresses().list(0, want.getAddress().length == 4 ? Rtnl.AF_INET : Rtnl.AF_INET6)) {
             if (!a.address().equals(want)) continue;
             Link link = rtnl.links().get(a.index()).orElseThrow();
             return new Underlay(want, link.index(), link.mtu());
         }
-        throw new IllegalStateException("no interface holds the underlay address " + want.getHostAddress());
+        throw new IllegalStateException("no interface holds the underlay address " + Cidr.text(want)
+                + (publicIp != null ? " (publicIp)" : " (the Node's InternalIP: retrying until the Node's status follows the address change)"));
     }
 }

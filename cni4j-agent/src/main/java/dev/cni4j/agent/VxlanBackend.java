@@ -24,10 +24,12 @@ import java.util.Set;
  * underlay address), a permanent neighbour (its VTEP address → MAC) and an onlink route to its
  * pod CIDR via its VTEP address. No ARP or flooding crosses the underlay; works across L3.
  * Dual-stack nodes get the same for IPv6 (fd00:10:244:1::/128 on the device, a permanent NDP
- * entry and an onlink route per peer) over the same device and IPv4 underlay.
+ * entry and an onlink route per peer) over the same device and IPv4 underlay. IPv6-only nodes
+ * have only the IPv6 part, over an IPv6 underlay (their IPv6 InternalIP; 70 bytes of overhead).
  */
 public final class VxlanBackend implements RouteBackend {
     static final int VXLAN_OVERHEAD = 50; // outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14
+    static final int VXLAN_OVERHEAD_IPV6 = 70; // outer IPv6 40 instead
     private final Rtnl rtnl;
     private final AgentConfig config;
     private int deviceIndex;
@@ -59,7 +61,7 @@ public final class VxlanBackend implements RouteBackend {
 
     @Override
     public Map<String, String> setUp(ClusterNode self) {
-        Underlay underlay = Underlay.find(rtnl, config.underlayInterface(), config.publicIp(), self.internalIp());
+        Underlay underlay = Underlay.find(rtnl, config.underlayInterface(), config.publicIp(), self.internalUnderlayIp());
         String mac = macFor(self.name());
         Link dev = rtnl.links().get(config.vtepDevice()).orElse(null);
         if (dev != null && !"vxlan".equals(dev.kind())) {
@@ -76,7 +78,7 @@ public final class VxlanBackend implements RouteBackend {
         if (dev == null) {
             // kept across agent restarts: recreating it would briefly cut every cross-node flow
             rtnl.links().create(new Vxlan(config.vtepDevice(), config.vni(), underlay.address(), underlay.linkIndex(),
-                    config.vxlanPort(), false, underlay.mtu() - VXLAN_OVERHEAD));
+                    config.vxlanPort(), false, underlay.mtu() - (underlay.address().getAddress().length == 4 ? VXLAN_OVERHEAD : VXLAN_OVERHEAD_IPV6)));
             dev = rtnl.links().require(config.vtepDevice());
         }
         deviceIndex = dev.index();
@@ -88,7 +90,7 @@ public final class VxlanBackend implements RouteBackend {
         rtnl.links().setUp(deviceIndex);
         Map<String, String> annotations = new LinkedHashMap<>();
         annotations.put(ClusterNode.VTEP_MAC, mac);
-        annotations.put(ClusterNode.PUBLIC_IP, underlay.address().getHostAddress());
+        annotations.put(ClusterNode.PUBLIC_IP, Cidr.text(underlay.address()));
         return annotations;
     }
 

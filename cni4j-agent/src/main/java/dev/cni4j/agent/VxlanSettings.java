@@ -15,13 +15,14 @@ import java.util.List;
  * left with another VNI, port or underlay (a changed config or a moved node) and recreate it.
  *
  * @param vni       IFLA_VXLAN_ID
- * @param local     IFLA_VXLAN_LOCAL, or null
+ * @param local     IFLA_VXLAN_LOCAL (or LOCAL6 over an IPv6 underlay), or null
  * @param linkIndex IFLA_VXLAN_LINK, 0 if none
  * @param port      IFLA_VXLAN_PORT (host order)
  */
 record VxlanSettings(int vni, InetAddress local, int linkIndex, int port) {
     static final int RTM_GETLINK = 18, IFINFOMSG_LENGTH = 16, IFLA_LINKINFO = 18, IFLA_INFO_DATA = 2;
-    static final int IFLA_VXLAN_ID = 1, IFLA_VXLAN_LINK = 3, IFLA_VXLAN_LOCAL = 4, IFLA_VXLAN_PORT = 15;
+    static final int IFLA_VXLAN_ID = 1, IFLA_VXLAN_LINK = 3, IFLA_VXLAN_LOCAL = 4, IFLA_VXLAN_PORT = 15,
+            IFLA_VXLAN_LOCAL6 = 17;
 
     /** Reads link {@code index}; null when it has no vxlan data. */
     static VxlanSettings read(Rtnl rtnl, int index) {
@@ -44,7 +45,7 @@ record VxlanSettings(int vni, InetAddress local, int linkIndex, int port) {
             switch (d.type()) {
                 case IFLA_VXLAN_ID -> vni = d.u32();
                 case IFLA_VXLAN_LINK -> link = d.u32();
-                case IFLA_VXLAN_LOCAL -> local = d.inetAddress();
+                case IFLA_VXLAN_LOCAL, IFLA_VXLAN_LOCAL6 -> local = d.inetAddress(); // IPv6: an IPv6-only underlay
                 case IFLA_VXLAN_PORT -> port = d.u16BigEndian();
                 default -> { }
             }

@@ -29,6 +29,15 @@ class AgentConfigTest {
     }
 
     @Test
+    void watchSilence() {
+        assertEquals(150, AgentConfig.of(Map.of("nodeName", "n1")).watchSilenceSeconds(), "bookmarks come about every minute");
+        AgentConfig c = AgentConfig.load(null, Map.of("NODE_NAME", "n1", "CNI4J_WATCH_SILENCE_SECONDS", "90"));
+        assertEquals(90, c.watchSilenceSeconds());
+        assertTrue(String.join("\n", AgentConfig.of(Map.of("nodeName", "n1", "watchSilenceSeconds", "0")).problems())
+                .contains("watchSilenceSeconds: \"0\" is not a positive number"));
+    }
+
+    @Test
     void fastPathSettings() {
         AgentConfig on = AgentConfig.of(Map.of("nodeName", "n1", "fastPathSocket", "/run/cni4j/cni.sock", "fastPathOtherMountNamespaces", "true"));
         assertTrue(on.valid(), on.problems().toString());

@@ -70,7 +70,8 @@ class BadInputPrivilegedTest {
             try (Agent a = Agent.start(AgentConfig.of(MockCluster.agentSettings("host-gw", 1, node, dir)), client)) {
                 assertTrue(await(Duration.ofSeconds(10), () -> a.metrics().apiErrors.get() > 0));
                 String readyz = get(a, "/readyz");
-                assertTrue(readyz.contains("api: cannot list Nodes"), readyz);
+                // the cause, not just "not started": the request and how it failed
+                assertTrue(readyz.contains("api: Nodes not listed yet; last API error: list nodes (http://127.0.0.1:" + port + "): ConnectException"), readyz);
                 String metrics = get(a, "/metrics");
                 assertTrue(metrics.contains("\ncni4j_agent_api_synced 0\n"), metrics);
                 assertTrue(routes(node).contains("10.244.2.0/24"), "no API, no change: pods keep their routes");
@@ -133,7 +134,7 @@ class BadInputPrivilegedTest {
             api.create(MockCluster.node("node4", "10.244.2.0/25", "192.168.50.4"));
             Path node = cluster.nodes.get(1);
             try (Agent a = Agent.start(AgentConfig.of(MockCluster.agentSettings("host-gw", 1, node, dir)), api.client)) {
-                assertTrue(await(Duration.ofSeconds(10), () -> a.status().blocking().stream().anyMatch(b -> b.contains("has no IPv4 podCIDR"))),
+                assertTrue(await(Duration.ofSeconds(10), () -> a.status().blocking().stream().anyMatch(b -> b.contains("has no podCIDR assigned"))),
                         a.status().blocking().toString());
                 assertEquals(503, status(a));
                 assertFalse(Files.exists(dir.resolve("net.d/10-cni4j.conflist")), "not ready: no conflist, the runtime waits");
@@ -151,7 +152,7 @@ class BadInputPrivilegedTest {
                 List<String> r = routes(node);
                 assertTrue(r.contains("10.244.2.0/24") && !r.contains("10.244.2.0/25"), r.toString());
                 String readyz = get(a, "/readyz");
-                assertTrue(readyz.contains("warning: node node3 skipped: no IPv4 podCIDR"), readyz);
+                assertTrue(readyz.contains("warning: node node3 skipped: no podCIDR"), readyz);
                 assertTrue(readyz.contains("warning: node node4 skipped: podCIDR 10.244.2.0/25 overlaps 10.244.2.0/24 of node node2"), readyz);
                 String metrics = get(a, "/metrics");
                 assertTrue(metrics.contains("\ncni4j_agent_nodes_skipped 2\n") && metrics.contains("cni4j_agent_node_skipped{node=\"node4\"} 1"), metrics);

@@ -190,7 +190,7 @@ class DualStackPrivilegedTest {
         assertTrue(SimulatedCluster.routes(node1).contains("10.244." + n + ".0/24"));
     }
 
-    private static boolean noTentativeAddress(Path ns) {
+    static boolean noTentativeAddress(Path ns) {
         try (NetNs n = NetNs.open(ns); Rtnl rtnl = Rtnl.open(n)) {
             return rtnl.addresses().list(0, Rtnl.AF_INET6).stream().noneMatch(Address::isTentative);
         }

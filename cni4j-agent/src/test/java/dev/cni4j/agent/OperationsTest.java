@@ -20,7 +20,7 @@ class OperationsTest {
         Path net = Files.createDirectories(dir.resolve("cni4j"));
         for (String f : new String[] {"10.244.1.2", "10.244.1.3", "last_reserved_ip.0", "lock"}) Files.writeString(net.resolve(f), "x");
         AgentStatus status = new AgentStatus();
-        status.skippedNodes(Map.of("node9", "no IPv4 podCIDR"));
+        status.skippedNodes(Map.of("node9", "no podCIDR"));
         Metrics m = new Metrics(status, dir);
         m.reconcileRuns.set(3);
         m.routesProgrammed.set(2);
@@ -121,5 +121,85 @@ class OperationsTest {
         assertNotEquals(mac, VxlanBackend.macFor("node2"));
         int first = Integer.parseInt(mac.substring(0, 2), 16);
         assertEquals(2, first & 3, mac);
+    }
+
+    @Test
+    void fabric8LogsWarningsAndErrorsIntoTheJsonLog() throws Exception {
+        var bytes = new ByteArrayOutputStream();
+        LibraryLog.sendTo(new JsonLog("n1", new PrintStream(bytes, true, StandardCharsets.UTF_8)));
+        try {
+            var logger = org.slf4j.LoggerFactory.getLogger("io.fabric8.kubernetes.client.informers.impl.cache.Reflector");
+            assertInstanceOf(LibraryLog.JsonLogger.class, logger, "the agent is the SLF4J binding, not slf4j-nop");
+            logger.debug("Event received {}", "MODIFIED");
+            logger.info("Watch started");
+            logger.warn("Watch closing with exception for {}", "v1/nodes",
+                    new java.util.concurrent.CompletionException(new java.net.ConnectException("Connection refused")));
+        } finally {
+            LibraryLog.sendTo(new JsonLog(null));
+        }
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(1, out.lines().count(), "DEBUG and INFO dropped: " + out);
+        var json = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper().readTree(out);
+        assertEquals("warn", json.get("level").asString());
+        assertEquals("n1", json.get("node").asString());
+        assertEquals("Watch closing with exception for v1/nodes", json.get("msg").asString());
+        assertEquals("io.fabric8.kubernetes.client.informers.impl.cache.Reflector", json.get("logger").asString());
+        assertEquals("ConnectException: Connection refused", json.get("cause").asString());
+    }
+
+    @Test
+    void apiErrorsNameTheRequestAndCountEachFailureLogOnce() {
+        var bytes = new ByteArrayOutputStream();
+        Metrics m = new Metrics(new AgentStatus(), Path.of("/nonexistent"));
+        ApiErrors e = new ApiErrors(m, new JsonLog("n1", new PrintStream(bytes, true, StandardCharsets.UTF_8)));
+        assertNull(e.recent(System.nanoTime()));
+        e.failed("watch nodes (https://10.0.0.1:6443): HTTP 403 Forbidden");
+        e.failed("watch nodes (https://10.0.0.1:6443): HTTP 403 Forbidden");
+        assertEquals(2, m.apiErrors.get());
+        assertEquals(1, bytes.toString(StandardCharsets.UTF_8).lines().count(), "the same problem is logged once");
+        assertEquals("watch nodes (https://10.0.0.1:6443): HTTP 403 Forbidden", e.recent(System.nanoTime()));
+        assertNull(e.recent(System.nanoTime() + ApiErrors.RECENT_NANOS + 1), "an old error is no cause");
+        e.informerError("list nodes (https://10.0.0.1:6443)", new io.fabric8.kubernetes.client.KubernetesClientException("Forbidden", 403, null));
+        assertEquals(2, m.apiErrors.get(), "an HTTP status was counted by the interceptor already");
+        assertEquals("ConnectException (refused or unreachable)",
+                ApiErrors.cause(new java.util.concurrent.CompletionException(new java.net.ConnectException())));
+        assertEquals("HttpTimeoutException: request timed out", ApiErrors.cause(new io.fabric8.kubernetes.client.KubernetesClientException(
+                "x", new java.net.http.HttpTimeoutException("request timed out"))));
+    }
+
+    @Test
+    void aFailingAnnotationPatchWarnsFirstAndBlocksOnlyWhenItLasts() {
+        AgentStatus s = new AgentStatus();
+        s.apiProblem(null);
+        s.routesProgrammed(true);
+        s.conflistWritten(true);
+        s.annotationProblem("cannot publish this node's annotations: HTTP 403", System.nanoTime());
+        assertTrue(s.ready(), "a 403 for a moment after an API server restart: no flapping");
+        assertEquals(List.of("api: cannot publish this node's annotations: HTTP 403"), s.warnings());
+        s.annotationProblem("cannot publish this node's annotations: HTTP 403", System.nanoTime() - AgentStatus.ANNOTATION_GRACE_NANOS - 1);
+        assertFalse(s.ready());
+        assertTrue(s.blocking().get(0).startsWith("api: cannot publish this node's annotations: HTTP 403 (for 30 s)"), s.blocking().toString());
+        s.annotationProblem(null, 0);
+        assertTrue(s.ready());
+    }
+
+    @Test
+    void onlyGlobalAddressesOfLinksThatCanCarryTheApiConnectionCountForTheWatchCheck() {
+        var links = List.of(
+                new dev.cni4j.linux.rtnl.Link(1, "lo", 772, dev.cni4j.linux.rtnl.Link.IFF_LOOPBACK, 65536, null, null, 0, 0, -1, 0, 0),
+                new dev.cni4j.linux.rtnl.Link(2, "eth0", 1, 0, 1500, null, null, 0, 0, -1, 0, 0),
+                new dev.cni4j.linux.rtnl.Link(3, "kube-ipvs0", 1, 0, 1500, null, "dummy", 0, 0, -1, 0, 0),
+                new dev.cni4j.linux.rtnl.Link(4, "cni4j.1", 1, 0, 1450, null, "vxlan", 0, 0, -1, 0, 0));
+        var ignored = WatchCheck.ignoredLinks(links, "cni4j.1");
+        assertEquals(java.util.Set.of(1, 3, 4), ignored);
+        var all = List.of(
+                new dev.cni4j.linux.rtnl.Address(2, SimulatedCluster.ip("192.168.50.1"), 24, 0, 0, null, null),
+                new dev.cni4j.linux.rtnl.Address(2, SimulatedCluster.ip("fe80::1"), 64, 253, 0, null, null),
+                new dev.cni4j.linux.rtnl.Address(1, SimulatedCluster.ip("127.0.0.1"), 8, 254, 0, null, null),
+                new dev.cni4j.linux.rtnl.Address(3, SimulatedCluster.ip("10.96.0.10"), 32, 0, 0, null, null),
+                new dev.cni4j.linux.rtnl.Address(4, SimulatedCluster.ip("10.244.1.0"), 32, 0, 0, null, null),
+                new dev.cni4j.linux.rtnl.Address(2, SimulatedCluster.ip("fd00:50::1"), 64, 0, 0, null, null));
+        assertEquals(java.util.Set.of(SimulatedCluster.ip("192.168.50.1"), SimulatedCluster.ip("fd00:50::1")),
+                WatchCheck.globalAddresses(all, ignored), "a Service's ClusterIP on kube-ipvs0 or a VTEP address coming and going is no reason");
     }
 }

@@ -30,7 +30,7 @@ class TopologyTest {
         Topology t = Topology.of("a", List.of(n("a", "10.244.1.0/24", "192.168.0.1"), n("nocidr", null, "192.168.0.5"),
                 n("noip", "10.244.6.0/24", null)), CLUSTER);
         assertTrue(t.peers().isEmpty());
-        assertTrue(t.skipped().get("nocidr").contains("no IPv4 podCIDR"));
+        assertTrue(t.skipped().get("nocidr").contains("no podCIDR"));
         assertTrue(t.skipped().get("noip").contains("InternalIP"));
     }
 
@@ -46,7 +46,7 @@ class TopologyTest {
     @Test
     void selfProblems() {
         assertTrue(Topology.of("x", List.of(), CLUSTER).selfProblem().contains("not found"));
-        assertTrue(Topology.of("a", List.of(n("a", null, "192.168.0.1")), CLUSTER).selfProblem().contains("no IPv4 podCIDR"));
+        assertTrue(Topology.of("a", List.of(n("a", null, "192.168.0.1")), CLUSTER).selfProblem().contains("has no podCIDR assigned"));
         assertTrue(Topology.of("a", List.of(n("a", "10.9.0.0/24", "192.168.0.1")), CLUSTER).selfProblem().contains("outside the cluster CIDR"));
     }
 
@@ -132,11 +132,44 @@ class TopologyTest {
         assertEquals(List.of("node: " + t.selfWarning()), status.warnings());
     }
 
+    static final Cidr CLUSTER_V6 = Cidr.parse("fd00:10:244::/48");
+
     @Test
-    void anIpv6OnlyNodeIsNotAPeer() {
-        Node v6only = MockCluster.node("b", "fd00:10:244:2::/64", "192.168.0.2");
-        Topology t = Topology.of("a", List.of(n("a", "10.244.1.0/24", "192.168.0.1"), ClusterNode.from(v6only)), CLUSTER);
+    void ipv6OnlyNodesArePeersThroughTheirIpv6PodCidrAndInternalIp() {
+        Topology t = Topology.of("a", List.of(n("a", "fd00:10:244:1::/64", "fd00:50::1"), n("b", "fd00:10:244:2::/64", "fd00:50::2"),
+                n("c", "fd00:10:244:3::/64", null)), CLUSTER, CLUSTER_V6);
+        assertNull(t.selfProblem());
+        assertTrue(t.self().ipv6Only());
+        assertEquals(List.of("b"), t.peers().stream().map(ClusterNode::name).toList());
+        assertEquals("fd00:50:0:0:0:0:0:2", t.peers().get(0).underlayAddress().getHostAddress());
+        assertEquals("no InternalIP", t.skipped().get("c"));
+        assertNull(t.selfWarning());
+    }
+
+    @Test
+    void anIpv6OnlyPeerWhoseOnlyRangeCannotBeRoutedIsSkipped() {
+        Topology t = Topology.of("a", List.of(n("a", "fd00:10:244:1::/64", "fd00:50::1"), n("b", "fd00:10:244:1::/80", "fd00:50::2"),
+                n("c", "fd00:99::/64", "fd00:50::3")), CLUSTER, CLUSTER_V6);
         assertTrue(t.peers().isEmpty());
-        assertTrue(t.skipped().get("b").contains("no IPv4 podCIDR"));
+        assertEquals("IPv6 podCIDR fd00:10:244:1::/80 overlaps fd00:10:244:1::/64 of node a", t.skipped().get("b"));
+        assertEquals("IPv6 podCIDR fd00:99::/64 lies outside the IPv6 cluster CIDR fd00:10:244::/48", t.skipped().get("c"));
+        assertEquals("IPv6 podCIDR fd00:99::/64 lies outside the IPv6 cluster CIDR fd00:10:244::/48",
+                Topology.of("c", List.of(n("c", "fd00:99::/64", "fd00:50::3")), CLUSTER, CLUSTER_V6).selfProblem(),
+                "its only range: a problem of its own, not a warning");
+    }
+
+    @Test
+    void anIpv6OnlyPeerOfADualStackNodeGetsItsIpv6Route() {
+        Topology t = Topology.of("a", List.of(MockClusterNodes.dual("a", 1), n("b", "fd00:10:244:2::/64", "fd00:50::2")), CLUSTER, CLUSTER_V6);
+        assertEquals(List.of("b"), t.peers().stream().map(ClusterNode::name).toList());
+        assertNull(t.peers().get(0).podCidrV4());
+    }
+
+    /** Dual-stack node fixtures. */
+    static final class MockClusterNodes {
+        static ClusterNode dual(String name, int n) {
+            return ClusterNode.from(MockCluster.dualStackNode(name, "10.244." + n + ".0/24", "fd00:10:244:" + n + "::/64",
+                    "192.168.50." + n, "fd00:50::" + n));
+        }
     }
 }
