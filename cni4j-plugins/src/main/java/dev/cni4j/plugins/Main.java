@@ -2,6 +2,7 @@ package dev.cni4j.plugins;
 
 import dev.cni4j.plugins.bandwidth.Bandwidth;
 import dev.cni4j.plugins.bridge.BridgePlugin;
+import dev.cni4j.plugins.common.Killpoint;
 import dev.cni4j.plugins.hostlocal.HostLocal;
 import dev.cni4j.plugins.loopback.Loopback;
 import dev.cni4j.plugins.portmap.Portmap;
@@ -31,6 +32,7 @@ public final class Main {
             System.err.println("usage: Main <plugin type>, one of " + TYPES);
             System.exit(2);
         }
+        Killpoint.arm(System.getenv(Killpoint.ENV));
         PluginMain.main(plugin);
     }
 

@@ -4,6 +4,7 @@ import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.rtnl.Link;
 import dev.cni4j.linux.rtnl.Rtnl;
+import dev.cni4j.plugins.common.Killpoint;
 import dev.cni4j.plugins.common.PodNetns;
 import dev.cni4j.plugins.common.Rollback;
 import dev.cni4j.skel.Plugin;
@@ -56,6 +57,7 @@ public final class Bandwidth implements Plugin {
                 if (limits.limitsIngress()) {
                     shaper.limitIngress(veth, TokenBucket.of(limits.ingressRate(), limits.ingressBurst(), veth.mtu()));
                     rollback.onFailure("ingress tbf on " + veth.name(), () -> shaper.clearHostVeth(veth, Optional.empty()));
+                    Killpoint.reached("bandwidth:ingress");
                 }
                 if (limits.limitsEgress()) {
                     String ifbName = IfbDevice.name(request.networkName(), request.containerId());
@@ -67,6 +69,7 @@ public final class Bandwidth implements Plugin {
                             IfbOwnerTag.of(request.networkName(), request.containerId()),
                             TokenBucket.of(limits.egressRate(), limits.egressBurst(), veth.mtu()));
                     prev.interfaces().add(new Result.Interface(ifbName, ifb.mac(), null));
+                    Killpoint.reached("bandwidth:egress");
                 }
                 rollback.commit();
             } finally {

@@ -1,10 +1,12 @@
 package dev.cni4j.plugins.hostlocal;
 
+import dev.cni4j.json.Json;
 import dev.cni4j.json.JsonObject;
 import dev.cni4j.skel.Request;
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.Result.Route;
 import dev.cni4j.spec.ResultCodec;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +34,7 @@ public record IpamConfig(Path networkDir, List<RangeSet> rangeSets, List<Route> 
         List<RangeSet> sets = ConfiguredRanges.load(request, ipam, podCidrs);
         String resolv = ipam.string("resolvConf");
         return new IpamConfig(networkDir(request), sets, routes(ipam),
-                resolv == null || resolv.isEmpty() ? null : Path.of(resolv), requested);
+                resolv == null || resolv.isEmpty() ? null : path("resolvConf", resolv), requested);
     }
 
     /** Just the range sets (STATUS). */
@@ -46,8 +48,17 @@ public record IpamConfig(Path networkDir, List<RangeSet> rangeSets, List<Route> 
      */
     public static Path networkDir(Request request) {
         String dataDir = ipam(request).string("dataDir");
-        return Path.of(dataDir == null || dataDir.isEmpty() ? DEFAULT_DATA_DIR : dataDir)
+        return path("dataDir", dataDir == null || dataDir.isEmpty() ? DEFAULT_DATA_DIR : dataDir)
                 .resolve(request.networkName());
+    }
+
+    /** A path from the config; one the JDK cannot represent (a NUL, a lone surrogate) is a config error. */
+    static Path path(String key, String value) {
+        try {
+            return Path.of(value);
+        } catch (InvalidPathException e) {
+            throw HostLocalErrors.config("invalid " + key + " " + Json.write(value) + ": " + e.getReason());
+        }
     }
 
     static JsonObject ipam(Request request) {

@@ -55,6 +55,6 @@ public interface PodCidrSource {
     }
 
     private static Path podCidrFile(JsonObject ipam) {
-        return Path.of(ipam.string("podCidrFile", DEFAULT_FILE));
+        return IpamConfig.path("podCidrFile", ipam.string("podCidrFile", DEFAULT_FILE));
     }
 }

@@ -36,6 +36,10 @@ class BadConfigTest {
             "bad route|`\"subnet\": \"10.1.2.0/24\", \"routes\": [{\"dst\": \"10.9.0.0\"}]`|invalid route {\"dst\":\"10.9.0.0\"}: dst must be a CIDR and gw an IP address",
             "resolvConf missing|`\"subnet\": \"10.1.2.0/24\", \"resolvConf\": \"/nonexistent/resolv.conf\"`|cannot read resolvConf /nonexistent/resolv.conf: java.nio.file.NoSuchFileException: /nonexistent/resolv.conf",
             "wrong type|`\"ranges\": \"10.1.2.0/24\"`|invalid network configuration: \"ranges\" must be an array, got the string \"10.1.2.0/24\"",
+            // found by the fuzz suite: paths the JDK cannot represent were InvalidPathException (999)
+            "NUL in resolvConf|`\"subnet\": \"10.1.2.0/24\", \"resolvConf\": \"/etc/\\u0000resolv.conf\"`|invalid resolvConf \"/etc/\\u0000resolv.conf\": Nul character not allowed",
+            "NUL in podCidrFile|`\"subnet\": \"usePodCidr\", \"podCidrFile\": \"/run/\\u0000\"`|invalid podCidrFile \"/run/\\u0000\": Nul character not allowed",
+            "NUL in dataDir|`\"subnet\": \"10.1.2.0/24\", \"dataDir\": \"/x\\u0000\"`|invalid dataDir \"/x\\u0000\": Nul character not allowed",
     })
     void rejected(String name, String ipamBody, String message) {
         Path dataDir = root.resolve("data");
