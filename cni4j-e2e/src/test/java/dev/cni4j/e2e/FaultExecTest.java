@@ -80,6 +80,8 @@ class FaultExecTest {
                 CniException killed = assertThrows(CniException.class, () -> net.runInNode(() -> runtime.add(list, rt)),
                         "ADD must die at " + point);
                 assertTrue(killed.getMessage().contains("137"), point + ": killed by SIGKILL: " + killed.getMessage());
+                assertThrows(AssertionError.class, () -> assertNothingLeft(net, rt, point),
+                        "the kill at " + point + " left something for DEL to clean (so the checks see it)");
                 exec.killAt(null);
                 net.runInNode(() -> {
                     runtime.del(list, rt);
@@ -133,6 +135,7 @@ class FaultExecTest {
                 RuntimeConf a = new RuntimeConf("kill-" + point.replace(':', '-'), pod.toString(), "eth0");
                 exec.killAt(point);
                 assertThrows(CniException.class, () -> net.runInNode(() -> runtime.add(ipam, a)), point);
+                assertFalse(reservations(dataDir.resolve("ipam-only")).isEmpty(), point + ": the kill left a reservation");
                 exec.killAt(null);
                 net.runInNode(() -> {
                     runtime.del(ipam, a);
