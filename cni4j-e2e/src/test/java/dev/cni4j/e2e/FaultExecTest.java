@@ -168,6 +168,7 @@ class FaultExecTest {
             RuntimeConf rt = new RuntimeConf("disk-full", net.newPod().toString(), "eth0", List.of(), capabilities(HOST_PORT));
             Path filler = fill(disk);
             CniException e = assertThrows(CniException.class, () -> net.runInNode(() -> runtime.add(list, rt)));
+            assertTrue(e.getMessage().contains("No space left on device"), "the disk is why: " + e.getMessage());
             assertFalse(e.getMessage().contains("\tat "), "a CNI error, not a stack trace: " + e.getMessage());
             assertNothingLeft(net, rt, "after ADD on a full dataDir");
             net.runInNode(() -> {
@@ -188,7 +189,8 @@ class FaultExecTest {
             NetworkConfigList list2 = chain(tmp.resolve("ipam2"));
             RuntimeConf rt2 = new RuntimeConf("cache-full", net.newPod().toString(), "eth0", List.of(), capabilities(HOST_PORT));
             filler = fill(disk);
-            assertThrows(CniException.class, () -> net.runInNode(() -> fullCache.add(list2, rt2)));
+            CniException noCache = assertThrows(CniException.class, () -> net.runInNode(() -> fullCache.add(list2, rt2)));
+            assertTrue(noCache.getMessage().contains("cached result"), noCache.getMessage());
             Files.delete(filler);
             net.runInNode(() -> {
                 fullCache.del(list2, rt2);
@@ -371,6 +373,10 @@ class FaultExecTest {
         String podLinks = net.exec(Path.of(rt.netns()), "ip", "-o", "link");
         assertFalse(podLinks.contains(rt.ifName() + ":") || podLinks.contains(rt.ifName() + "@"),
                 when + ": the pod interface is left: " + podLinks);
+        for (String address : net.execInNode("ip", "-o", "addr").split("\n")) {
+            // the bridge keeps its gateway address, as with the reference plugin; nothing else of the subnet
+            assertFalse(address.contains(SUBNET) && !address.contains(SUBNET + "1/24"), when + ": an address is left: " + address);
+        }
         String qdiscs = net.execInNode("tc", "qdisc", "show");
         assertFalse(qdiscs.contains("tbf") || qdiscs.contains("ingress"), when + ": a qdisc is left: " + qdiscs);
         String rules = net.execInNode("nft", "list", "ruleset") + ruleDump(net);
