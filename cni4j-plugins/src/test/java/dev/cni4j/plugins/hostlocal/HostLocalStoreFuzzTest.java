@@ -1,10 +1,13 @@
 package dev.cni4j.plugins.hostlocal;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.cni4j.json.Json;
 import dev.cni4j.json.JsonException;
 import dev.cni4j.json.JsonObject;
+import dev.cni4j.spec.CniException;
+import dev.cni4j.spec.ErrorCode;
 import dev.cni4j.testing.fuzz.Fuzzer;
 import dev.cni4j.testing.fuzz.PluginCalls;
 import java.io.IOException;
@@ -20,7 +23,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Fuzzes host-local's on-disk reader: a network directory holding whatever a crash, another
+ * Fuzzes host-local's on-disk readers: a network directory holding whatever a crash, another
  * implementation or an operator left (odd names, empty, binary or huge files, bad
  * last_reserved_ip). ADD, DEL, GC and STATUS over it answer cleanly, and ADD never hands out an
  * address whose file was there.
@@ -43,6 +46,30 @@ class HostLocalStoreFuzzTest {
                     .run();
         } finally {
             delete(root);
+        }
+    }
+
+    /** The other files host-local reads: the node agent's pod CIDR file and resolvConf. */
+    @Test
+    void podCidrFileAndResolvConfAreReadCleanly() throws IOException {
+        Path base = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
+        Path file = Files.createTempFile(base, "cni4j-fuzz-file", "");
+        try {
+            Fuzzer.of("host-local-files", input -> {
+                Files.write(file, input);
+                try {
+                    new PodCidrFile(file).podCidrs();
+                } catch (CniException e) {
+                    assertEquals(ErrorCode.TRY_AGAIN_LATER.code(), e.code(), e.getMessage());
+                }
+                ResolvConf.read(file);
+            }).seeds("10.244.1.0/24\nfd00:10:244:1::/64\n", "2001:db8:1::/64\r\n10.0.0.0/8",
+                    "nameserver 10.96.0.10\nsearch default.svc.cluster.local svc.cluster.local\n"
+                            + "options ndots:5 timeout:1\ndomain cluster.local\n# comment\n; other\nnameserver ::1\n")
+                    .dictionary("nameserver ", "search ", "options ", "domain ", "#", "\t")
+                    .allow(CniException.class).run();
+        } finally {
+            Files.deleteIfExists(file);
         }
     }
 
