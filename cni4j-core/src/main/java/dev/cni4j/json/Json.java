@@ -188,7 +188,7 @@ public final class Json {
                         }
                         int cp = 0;
                         for (int i = 0; i < 4; i++) {
-                            int d = Character.digit(text.charAt(pos + i), 16);
+                            int d = hexDigit(text.charAt(pos + i));
                             if (d < 0) {
                                 throw error("bad unicode escape");
                             }
@@ -255,9 +255,18 @@ public final class Json {
         }
         double d = Double.parseDouble(s);
         if (Double.isInfinite(d)) {
-            return new BigDecimal(s);
+            try {
+                return new BigDecimal(s);
+            } catch (NumberFormatException e) {
+                pos = start;
+                throw error("number out of range"); // an exponent beyond 32 bits
+            }
         }
         return d;
+    }
+
+    private static int hexDigit(char c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
     }
 
     private static boolean isDigit(char c) {

@@ -231,7 +231,10 @@ public final class ResultCodec {
 
     private static Integer asInt(JsonObject j, String key) {
         Long l = j.integer(key);
-        return l == null ? null : Math.toIntExact(l);
+        if (l != null && (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE)) {
+            throw new CniException(ErrorCode.DECODING_FAILURE, "\"" + key + "\" " + l + " does not fit in 32 bits");
+        }
+        return l == null ? null : l.intValue();
     }
 
     /** Re-encodes a result JSON of any version in {@code version}. */

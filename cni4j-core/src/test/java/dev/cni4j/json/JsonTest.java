@@ -68,7 +68,11 @@ class JsonTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "{", "{\"a\"}", "{\"a\":}", "[1,]", "{\"a\":1,}", "tru", "01", "1.", "\"abc",
-            "{\"a\":1} x", "{'a':1}", "\"\t\"", "-", "[1 2]"})
+            "{\"a\":1} x", "{'a':1}", "\"\t\"", "-", "[1 2]",
+            // found by the fuzz suite: an exponent beyond 32 bits was a NumberFormatException
+            "1e392233720368547758", "[-1.5E+99999999999]",
+            // unicode escapes take ASCII hex digits only (Character.digit also takes Arabic-Indic and fullwidth ones)
+            "\"\\u\u0664\u0661\u0664\u0661\"", "\"\\u\uFF21\uFF21\uFF21\uFF21\""})
     void rejectsMalformedJson(String text) {
         assertThrows(JsonException.class, () -> Json.parse(text));
     }

@@ -86,6 +86,18 @@ class ResultCodecTest {
         assertEquals("cluster.local", converted.object("dns").string("domain"));
     }
 
+    /** Found by the fuzz suite: an index beyond 32 bits was an ArithmeticException (code 999). */
+    @Test
+    void anIntegerBeyond32BitsIsADecodingFailure() {
+        for (String field : List.of("\"ips\":[{\"address\":\"10.0.0.2/24\",\"interface\":4294967295}]",
+                "\"interfaces\":[{\"name\":\"eth0\",\"mtu\":-4708955770537664533}]",
+                "\"routes\":[{\"dst\":\"0.0.0.0/0\",\"table\":2147483648}]")) {
+            JsonObject o = Json.parseObject("{\"cniVersion\":\"1.1.0\"," + field + "}");
+            CniException e = assertThrows(CniException.class, () -> ResultCodec.decode(o, "1.1.0"), field);
+            assertEquals(ErrorCode.DECODING_FAILURE.code(), e.code(), field);
+        }
+    }
+
     @Test
     void oldVersionWithoutAddressesCannotBeEncoded() {
         Result r = new Result();

@@ -1,5 +1,6 @@
 package dev.cni4j.plugins;
 
+import dev.cni4j.plugins.common.Killpoint;
 import dev.cni4j.skel.Plugin;
 import dev.cni4j.skel.PluginMain;
 
@@ -21,6 +22,7 @@ public final class Main {
             System.err.println("usage: Main <plugin type>, one of " + Plugins.TYPES);
             System.exit(2);
         }
+        Killpoint.arm(System.getenv(Killpoint.ENV));
         PluginMain.main(plugin, Plugins.IN_PROCESS);
     }
 }

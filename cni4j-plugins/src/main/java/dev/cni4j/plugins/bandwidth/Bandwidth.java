@@ -4,6 +4,7 @@ import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.rtnl.Link;
 import dev.cni4j.linux.rtnl.Rtnl;
+import dev.cni4j.plugins.common.Killpoint;
 import dev.cni4j.plugins.common.PodNetns;
 import dev.cni4j.plugins.common.Rollback;
 import dev.cni4j.skel.Plugin;
@@ -58,6 +59,7 @@ public final class Bandwidth implements Plugin {
                     shaper.limitIngress(veth, owner, TokenBucket.of(limits.ingressRate(), limits.ingressBurst(), veth.mtu()));
                     rollback.onFailure("ingress tbf on " + veth.name(), () -> shaper.clearHostVeth(veth, owner,
                             Optional.empty()));
+                    Killpoint.reached("bandwidth:ingress");
                 }
                 if (limits.limitsEgress()) {
                     String ifbName = IfbDevice.name(request.networkName(), request.containerId());
@@ -69,6 +71,7 @@ public final class Bandwidth implements Plugin {
                             IfbOwnerTag.of(request.networkName(), request.containerId()), owner,
                             TokenBucket.of(limits.egressRate(), limits.egressBurst(), veth.mtu()));
                     prev.interfaces().add(new Result.Interface(ifbName, ifb.mac(), null));
+                    Killpoint.reached("bandwidth:egress");
                 }
                 rollback.commit();
             } finally {

@@ -34,6 +34,7 @@ public final class Rollback {
 
     /** Marks the end of a step; fails here when the request names it as its failpoint. */
     public void checkpoint(String name) {
+        Killpoint.reached(name);
         if (name.equals(failpoint)) {
             throw new IllegalStateException("failpoint " + name + " reached");
         }

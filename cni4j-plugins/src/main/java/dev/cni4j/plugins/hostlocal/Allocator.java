@@ -1,5 +1,6 @@
 package dev.cni4j.plugins.hostlocal;
 
+import dev.cni4j.plugins.common.Killpoint;
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.Result.IpConfig;
 import java.math.BigInteger;
@@ -49,6 +50,7 @@ final class Allocator {
                             e.details(), e);
                 }
                 reserved.add(ip);
+                Killpoint.reached("host-local:reserved");
                 IpRange r = set.rangeFor(ip);
                 out.add(new IpConfig(r.cidrOf(ip), r.gateway().toString(), null));
             }
@@ -59,6 +61,7 @@ final class Allocator {
                 }
                 throw HostLocalErrors.allocation(sb.toString());
             }
+            Killpoint.reached("host-local:allocated");
             return out;
         } catch (RuntimeException e) {
             for (IpAddress ip : reserved) {

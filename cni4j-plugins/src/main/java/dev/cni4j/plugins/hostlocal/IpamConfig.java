@@ -1,5 +1,6 @@
 package dev.cni4j.plugins.hostlocal;
 
+import dev.cni4j.json.Json;
 import dev.cni4j.json.JsonObject;
 import dev.cni4j.skel.Request;
 import dev.cni4j.spec.CniException;
@@ -33,7 +34,7 @@ public record IpamConfig(Path networkDir, List<RangeSet> rangeSets, List<Route> 
         List<RangeSet> sets = ConfiguredRanges.load(request, ipam, podCidrs);
         String resolv = ipam.string("resolvConf");
         return new IpamConfig(networkDir(request), sets, routes(ipam),
-                resolv == null || resolv.isEmpty() ? null : absolute("resolvConf", resolv), requested);
+                resolv == null || resolv.isEmpty() ? null : absolutePath("resolvConf", resolv), requested);
     }
 
     /** Just the range sets (STATUS). */
@@ -47,7 +48,7 @@ public record IpamConfig(Path networkDir, List<RangeSet> rangeSets, List<Route> 
      */
     public static Path networkDir(Request request) {
         String dataDir = ipam(request).string("dataDir");
-        return (dataDir == null || dataDir.isEmpty() ? Path.of(DEFAULT_DATA_DIR) : absolute("dataDir", dataDir))
+        return (dataDir == null || dataDir.isEmpty() ? Path.of(DEFAULT_DATA_DIR) : absolutePath("dataDir", dataDir))
                 .resolve(request.networkName());
     }
 
@@ -55,12 +56,13 @@ public record IpamConfig(Path networkDir, List<RangeSet> rangeSets, List<Route> 
      * A path of the config: it must be absolute, since a relative one would depend on the working
      * directory of whoever runs the plugin (the runtime, or the fast-path daemon).
      */
-    private static Path absolute(String key, String value) {
+    static Path absolutePath(String key, String value) {
         Path path;
         try {
             path = Path.of(value);
         } catch (InvalidPathException e) {
-            throw HostLocalErrors.config("invalid " + key + " \"" + value + "\": not a path");
+            // a NUL or a lone surrogate: shown JSON-escaped, with the JDK's reason
+            throw HostLocalErrors.config("invalid " + key + " " + Json.write(value) + ": " + e.getReason());
         }
         if (!path.isAbsolute()) {
             throw HostLocalErrors.config("invalid " + key + " \"" + value + "\": must be an absolute path (a relative"

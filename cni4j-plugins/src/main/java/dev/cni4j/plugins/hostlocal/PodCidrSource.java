@@ -55,6 +55,6 @@ public interface PodCidrSource {
     }
 
     private static Path podCidrFile(JsonObject ipam) {
-        return Path.of(ipam.string("podCidrFile", DEFAULT_FILE));
+        return IpamConfig.absolutePath("podCidrFile", ipam.string("podCidrFile", DEFAULT_FILE));
     }
 }

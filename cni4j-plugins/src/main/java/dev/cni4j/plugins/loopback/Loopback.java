@@ -5,6 +5,7 @@ import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.rtnl.Address;
 import dev.cni4j.linux.rtnl.Link;
 import dev.cni4j.linux.rtnl.Rtnl;
+import dev.cni4j.plugins.common.Killpoint;
 import dev.cni4j.plugins.common.PodNetns;
 import dev.cni4j.skel.Plugin;
 import dev.cni4j.skel.Request;
@@ -32,6 +33,7 @@ public final class Loopback implements Plugin {
         try (NetNs ns = PodNetns.open(request); Rtnl rtnl = Rtnl.open(ns)) {
             Link lo = rtnl.links().require(LO);
             rtnl.links().setUp(lo.index());
+            Killpoint.reached("loopback:up");
             addresses = rtnl.addresses().list(lo.index(), Rtnl.AF_UNSPEC);
         } catch (LinuxException e) {
             throw PodNetns.failure("failed to set up lo", e);

@@ -3,6 +3,7 @@ package dev.cni4j.plugins.portmap;
 import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.firewall.FirewallBackend;
 import dev.cni4j.linux.firewall.FirewallException;
+import dev.cni4j.plugins.common.Killpoint;
 import dev.cni4j.skel.Plugin;
 import dev.cni4j.skel.Request;
 import dev.cni4j.spec.CniException;
@@ -43,6 +44,7 @@ public final class Portmap implements Plugin {
                 HostTweaks.enableRouteLocalnet(pod.v4());
             }
         });
+        Killpoint.reached("portmap:rules");
         HostTweaks.flushUdpConntrack(udpPorts(config), pod.v4() != null, pod.v6() != null, request.log());
         return prev;
     }

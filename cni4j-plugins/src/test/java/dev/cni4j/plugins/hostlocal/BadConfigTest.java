@@ -49,6 +49,10 @@ class BadConfigTest {
             "v6 multicast|`\"ranges\": [[{\"subnet\": \"ff05::/64\"}]]`|invalid range set 0: invalid subnet \"ff05::/64\": inside multicast addresses (ff00::/8); pods need a unicast subnet of their own",
             "v4 /1 with 0|`\"subnet\": \"0.0.0.0/1\"`|invalid range set 0: invalid subnet \"0.0.0.0/1\": includes \"this network\" addresses (0.0.0.0/8); pods need a unicast subnet of their own",
             "wrong type|`\"ranges\": \"10.1.2.0/24\"`|invalid network configuration: \"ranges\" must be an array, got the string \"10.1.2.0/24\"",
+            // found by the fuzz suite: paths the JDK cannot represent were InvalidPathException (999)
+            "NUL in resolvConf|`\"subnet\": \"10.1.2.0/24\", \"resolvConf\": \"/etc/\\u0000resolv.conf\"`|invalid resolvConf \"/etc/\\u0000resolv.conf\": Nul character not allowed",
+            "NUL in podCidrFile|`\"subnet\": \"usePodCidr\", \"podCidrFile\": \"/run/\\u0000\"`|invalid podCidrFile \"/run/\\u0000\": Nul character not allowed",
+            "NUL in dataDir|`\"subnet\": \"10.1.2.0/24\", \"dataDir\": \"/x\\u0000\"`|invalid dataDir \"/x\\u0000\": Nul character not allowed",
     })
     void rejected(String name, String ipamBody, String message) {
         Path dataDir = root.resolve("data");
