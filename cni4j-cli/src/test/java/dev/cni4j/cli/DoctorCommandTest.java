@@ -148,6 +148,7 @@ class DoctorCommandTest {
         assertEquals(2, p.size(), p.toString());
         assertTrue(p.get(0).startsWith("ERROR   invalid network config " + conf.resolve("05-broken.conflist") + ": "),
                 p.get(0));
+        assertTrue(p.get(0).endsWith(" at line 1, column 33"), p.get(0)); // where a person looks, not a char offset
         assertEquals("WARNING network \"podnet\" is defined in 3 files (" + conf.resolve("10-podnet.conflist") + ", "
                 + conf.resolve("20-podnet.conf") + ", " + conf.resolve("30-podnet.conflist") + "); runtimes use "
                 + conf.resolve("10-podnet.conflist"), p.get(1));
