@@ -24,13 +24,14 @@ import java.util.Set;
 final class InstallCommands {
     static final String INSTALL_USAGE = """
             usage: cni4j install [--bin-dir DIR] [--conf-dir DIR]
-                                 (--conflist FILE | [--network-name NAME] --subnet CIDR)
+                                 (--conflist FILE | [--network-name NAME] [--cni-version V] --subnet CIDR)
                                  [--dist DIR] [--force] [--json]
 
             Installs the cni4j plugins into the bin dir (default /opt/cni/bin; their jars go to
             <bin-dir>/cni4j-lib) and a network config into the conf dir (default /etc/cni/net.d),
             the config last. Without --conflist it writes 10-NAME.conflist (NAME default cni4j):
-            bridge cni0 with host-local on CIDR, portmap, bandwidth. Files not written by an earlier
+            bridge cni0 with host-local on CIDR, portmap, bandwidth, at cniVersion V (default 1.0.0;
+            1.1.0 adds STATUS and GC but needs libcni 1.2: containerd 2.0+, not 1.6 or 1.7). Files not written by an earlier
             cni4j install are not overwritten unless --force. --dist: the dist dir to install
             from (default: the one this cni4j runs from).
             """;
@@ -54,7 +55,7 @@ final class InstallCommands {
 
     int install(List<String> argv) {
         Args args = Args.parse(argv, "--bin-dir=", "--conf-dir=", "--conflist=", "--network-name=", "--subnet=",
-                "--dist=", "--force", "--json");
+                "--cni-version=", "--dist=", "--force", "--json");
         if (args.help()) {
             out.print(INSTALL_USAGE);
             return 0;
@@ -140,8 +141,8 @@ final class InstallCommands {
     private Map<Path, byte[]> conflist(Args args, Path confDir) {
         String file = args.value("--conflist", null);
         String subnet = args.value("--subnet", null);
-        if (file != null && (subnet != null || args.flag("--network-name"))) {
-            throw CliException.usage("--conflist cannot be combined with --subnet or --network-name");
+        if (file != null && (subnet != null || args.flag("--network-name") || args.flag("--cni-version"))) {
+            throw CliException.usage("--conflist cannot be combined with --subnet, --network-name or --cni-version");
         }
         if (file != null) {
             Path source = Path.of(file);
@@ -159,7 +160,8 @@ final class InstallCommands {
         }
         String name = args.value("--network-name", "cni4j");
         return Map.of(confDir.resolve(DefaultConflist.fileName(name)),
-                DefaultConflist.json(name, subnet).getBytes(StandardCharsets.UTF_8));
+                DefaultConflist.json(name, subnet, args.value("--cni-version", DefaultConflist.CNI_VERSION))
+                        .getBytes(StandardCharsets.UTF_8));
     }
 
     /** Writes one file; {@code written} keeps the order for the report. */

@@ -100,7 +100,7 @@ class InstallCommandsTest {
         assertNoTempFiles();
 
         NetworkConfigList net = ConfigDirectory.load(conf).byName("cni4j").orElseThrow();
-        assertEquals("1.1.0", net.cniVersion());
+        assertEquals("1.0.0", net.cniVersion(), "containerd 1.6/1.7 reject 1.1.0 results");
         assertEquals(List.of("bridge", "portmap", "bandwidth"), net.plugins().stream().map(p -> p.type()).toList());
         JsonObject bridge = net.plugins().get(0).json();
         assertEquals("cni0", bridge.string("bridge"));
@@ -117,6 +117,16 @@ class InstallCommandsTest {
         String text = Files.readString(conf.resolve("10-podnet.conflist"));
         assertTrue(text.contains("\"dst\": \"::/0\""), text);
         assertTrue(text.contains("\"name\": \"podnet\""), text);
+    }
+
+    @Test
+    void cniVersionOption() throws IOException {
+        install("--subnet", "10.22.0.0/16", "--cni-version", "1.1.0").assertOk();
+        assertEquals("1.1.0", ConfigDirectory.load(conf).byName("cni4j").orElseThrow().cniVersion());
+        install("--subnet", "10.22.0.0/16", "--cni-version", "1.2.0").assertOneLineError(2,
+                "invalid --cni-version \"1.2.0\": one of [0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0]");
+        install("--subnet", "10.22.0.0/16", "--cni-version", "0.2.0").assertOneLineError(2, "invalid --cni-version");
+        install("--conflist", "x.conflist", "--cni-version", "1.0.0").assertOneLineError(2, "cannot be combined");
     }
 
     @Test
