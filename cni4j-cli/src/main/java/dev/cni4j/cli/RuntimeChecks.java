@@ -18,8 +18,9 @@ import java.util.regex.Pattern;
  * PATH, answering {@code --version}.
  *
  * <p>Which libcni each release vendors (its go.mod): containerd 1.5 has libcni 0.8 (spec up to
- * 0.4.0); 1.6 and 1.7 have 1.0/1.1 (up to 1.0.0); 2.0 and later 1.2 (up to 1.1.0). CRI-O has
- * supported 1.0.0 since 1.24 (ocicni 0.3) and 1.1.0 since 1.31 (ocicni 0.4.3, libcni 1.2).
+ * 0.4.0); 1.6 and 1.7 have 1.0/1.1 (up to 1.0.0; 1.7.19: libcni 1.1.2); 2.0 and later 1.2 (up to
+ * 1.1.0). CRI-O has read 1.0.0 since 1.24 (libcni 1.1) and 1.1.0 since its ocicni 0.4.3 bump
+ * (libcni 1.2, mid-2024; taken as 1.31, checked in 1.32).
  */
 final class RuntimeChecks {
     private RuntimeChecks() {
