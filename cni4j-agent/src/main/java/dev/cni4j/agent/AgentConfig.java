@@ -57,9 +57,8 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
                           Path netns, Path fastPathSocket, boolean fastPathOtherMountNamespaces, List<String> problems) {
     public static final List<String> BACKENDS = List.of("host-gw", "vxlan");
 
-    /** The spec versions a conflist can say that our plugins support (lists began with 0.3.0). */
-    public static final List<String> CONFLIST_CNI_VERSIONS = CniVersion.ALL.stream()
-            .filter(v -> CniVersion.atLeast(v, CniVersion.V0_3_0)).toList();
+    /** What conflistCniVersion takes: the versions a conflist can say. */
+    public static final List<String> CONFLIST_CNI_VERSIONS = CniVersion.LISTS;
 
     /** Reads {@code file} (if not null) and overlays the environment. */
     public static AgentConfig load(Path file, Map<String, String> env) {

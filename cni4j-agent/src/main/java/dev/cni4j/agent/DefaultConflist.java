@@ -27,8 +27,8 @@ public final class DefaultConflist {
     public static final String DEFAULT_DATA_DIR = "/var/lib/cni/networks";
 
     /**
-     * The conflist for network {@code name} at {@code cniVersion} (null: {@value #CNI_VERSION}); {@code mtu} 0 leaves the bridge plugin's default;
-     * {@code podCidrFile} and host-local's {@code dataDir} are named in the ipam section only
+     * The conflist for network {@code name} at {@code cniVersion} (null: {@value #CNI_VERSION});
+     * {@code mtu} 0 leaves the bridge plugin's default; {@code podCidrFile} and host-local's {@code dataDir} are named in the ipam section only
      * when they are not the defaults (so the pods' reservations land where the agent's IPAM
      * metric reads them).
      */
@@ -54,7 +54,8 @@ public final class DefaultConflist {
                     {"type": "bandwidth", "capabilities": {"bandwidth": true}}
                   ]
                 }
-                """.formatted(cniVersion == null ? CNI_VERSION : cniVersion, name, mtu > 0 ? "\n      \"mtu\": " + mtu + "," : "",
+                """.formatted(cniVersion == null ? CNI_VERSION : cniVersion, name,
+                mtu > 0 ? "\n      \"mtu\": " + mtu + "," : "",
                 DEFAULT_POD_CIDR_FILE.equals(podCidrFile) ? ""
                         : "\n        \"podCidrFile\": " + JsonLog.quote(new StringBuilder(), podCidrFile) + ",",
                 DEFAULT_DATA_DIR.equals(dataDir) ? ""

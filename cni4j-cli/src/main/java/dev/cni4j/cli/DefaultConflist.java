@@ -19,9 +19,8 @@ final class DefaultConflist {
     /** What the conflist says without --cni-version. */
     static final String CNI_VERSION = "1.0.0";
 
-    /** The versions --cni-version takes: ours from 0.3.0, where conflists began. */
-    static final List<String> CNI_VERSIONS = CniVersion.ALL.stream()
-            .filter(v -> CniVersion.atLeast(v, CniVersion.V0_3_0)).toList();
+    /** The versions --cni-version takes: the versions a conflist can say. */
+    static final List<String> CNI_VERSIONS = CniVersion.LISTS;
 
     static String json(String networkName, String subnet, String cniVersion) {
         if (!Names.isValidNetworkName(networkName)) {
