@@ -142,7 +142,7 @@ final class PodCidrCache implements PodCidrSource {
         node.podCidrs().forEach(c -> text.append(c).append('\n'));
         Path tmp = null;
         try {
-            tmp = Files.createTempFile(file.getParent(), "." + nodeName + ".", ".tmp",
+            tmp = Files.createTempFile(file.getParent(), ".podcidr-", ".tmp", // a node name may be 253 long
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(tmp, text, StandardCharsets.UTF_8);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
