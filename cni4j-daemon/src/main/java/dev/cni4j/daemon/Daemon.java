@@ -9,6 +9,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.Channel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The resident fast path: a node daemon that runs CNI plugin requests sent by the
@@ -42,13 +44,22 @@ import java.util.concurrent.TimeUnit;
  * Each request runs on its own platform thread, so a slow pod never blocks another and
  * namespace switches inside plugins cannot leak between requests.
  *
- * <p>Usage: {@code cni4j-daemon [--socket PATH] [--max-requests N] [--no-warm-up] [--warm-up-in-namespaces]
- * [--exec-nft] [--other-mount-namespaces]};
+ * <p>Usage: {@code cni4j-daemon [--socket PATH] [--max-requests N] [--idle-exit SECONDS] [--no-warm-up]
+ * [--warm-up-in-namespaces] [--exec-nft] [--other-mount-namespaces]};
  * the socket defaults to {@code $CNI4J_SOCKET}, else {@value #DEFAULT_SOCKET}. Requests beyond
  * {@code --max-requests} at once (default 64) are declined, so their launchers run standalone.
+ *
+ * <p>Socket activation: when standard input is a listening Unix socket (systemd's
+ * {@code StandardInput=socket} with {@code Accept=no}, the units {@code cni4j install} writes),
+ * the daemon serves that socket instead of binding one (the same directory and mode checks), leaves
+ * it in place when it stops, and exits after {@code --idle-exit} seconds without a connection
+ * (default {@value #SOCKET_ACTIVATED_IDLE_EXIT} when socket-activated, never otherwise; 0: never).
+ * Connections that arrive meanwhile wait in the socket's queue, and systemd starts the daemon again.
  */
 public final class Daemon implements AutoCloseable {
     public static final String DEFAULT_SOCKET = "/run/cni4j/cni.sock";
+    /** Seconds without a connection after which a socket-activated daemon exits. */
+    public static final int SOCKET_ACTIVATED_IDLE_EXIT = 60;
     /** How long a client may take to send its request, or to take the reply, before it is dropped. */
     static final Duration IO_TIMEOUT = Duration.ofSeconds(5);
 
@@ -56,6 +67,7 @@ public final class Daemon implements AutoCloseable {
     private static final Set<PosixFilePermission> SOCKET_MODE = PosixFilePermissions.fromString("rw-------");
 
     private final Path socket;
+    private final boolean ownsSocket; // false when inherited: the socket file is systemd's
     private final ServerSocketChannel server;
     private final RequestRunner runner;
     private final Semaphore slots;
@@ -63,6 +75,8 @@ public final class Daemon implements AutoCloseable {
     private final ScheduledExecutorService timeouts;
     private final PrintStream log;
     private final Thread acceptor;
+    private final AtomicInteger connections = new AtomicInteger(); // accepted and not yet done, for the idle exit
+    private volatile long lastConnectionEnd = System.nanoTime();
 
     private final NetNs nodeNetns;
 
@@ -85,8 +99,9 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    private Daemon(Path socket, Options o, ServerSocketChannel server, NetNs nodeNetns) {
+    private Daemon(Path socket, boolean ownsSocket, Options o, ServerSocketChannel server, NetNs nodeNetns) {
         this.socket = socket;
+        this.ownsSocket = ownsSocket;
         this.server = server;
         this.maxRequests = o.maxRequests();
         this.slots = new Semaphore(maxRequests);
@@ -105,16 +120,18 @@ public final class Daemon implements AutoCloseable {
         boolean warmUpInNamespaces = false;
         boolean libnftables = true;
         boolean otherMounts = false;
+        int idleExit = -1;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--socket" -> path = args[++i];
                 case "--max-requests" -> max = Integer.parseInt(args[++i]);
+                case "--idle-exit" -> idleExit = Integer.parseInt(args[++i]);
                 case "--no-warm-up" -> warmUp = false;
                 case "--warm-up-in-namespaces" -> warmUpInNamespaces = true;
                 case "--exec-nft" -> libnftables = false;
                 case "--other-mount-namespaces" -> otherMounts = true;
                 default -> {
-                    System.err.println("usage: cni4j-daemon [--socket PATH] [--max-requests N] [--no-warm-up] [--warm-up-in-namespaces] [--exec-nft] [--other-mount-namespaces]");
+                    System.err.println("usage: cni4j-daemon [--socket PATH] [--max-requests N] [--idle-exit SECONDS] [--no-warm-up] [--warm-up-in-namespaces] [--exec-nft] [--other-mount-namespaces]");
                     System.exit(2);
                 }
             }
@@ -123,6 +140,7 @@ public final class Daemon implements AutoCloseable {
             path = DEFAULT_SOCKET;
         }
         long t0 = System.nanoTime();
+        ServerSocketChannel inherited = inheritedSocket();
         if (warmUp) {
             WarmUp.run(); // before the socket exists: until then launchers run standalone
         }
@@ -130,12 +148,22 @@ public final class Daemon implements AutoCloseable {
             WarmUp.inNamespaces();
         }
         String nft = libnftables ? useLibNftables() : "nft exec'd";
-        Daemon daemon = start(new Options(Path.of(path), max, System.err, null, otherMounts, RequestObserver.NONE));
+        Options options = new Options(Path.of(path), max, System.err, null, otherMounts, RequestObserver.NONE);
+        Daemon daemon = inherited != null ? serve(inherited, options) : start(options);
         if (warmUp) {
             daemon.callItself(); // the connection path is cold too: SO_PEERCRED, the first thread
         }
         Runtime.getRuntime().addShutdownHook(new Thread(daemon::close, "cni4j-shutdown"));
-        System.err.printf("cni4j-daemon: serving %s (ready in %d ms; %s)%n", path, (System.nanoTime() - t0) / 1_000_000, nft);
+        String idle = "";
+        if (idleExit < 0 && inherited != null) {
+            idleExit = SOCKET_ACTIVATED_IDLE_EXIT;
+        }
+        if (idleExit > 0) {
+            daemon.stopWhenIdle(Duration.ofSeconds(idleExit));
+            idle = "; exits after " + idleExit + " s idle";
+        }
+        System.err.printf("cni4j-daemon: serving %s (%sready in %d ms; %s%s)%n", daemon.socket,
+                inherited != null ? "socket-activated, " : "", (System.nanoTime() - t0) / 1_000_000, nft, idle);
         daemon.acceptor.join();
     }
 
@@ -168,6 +196,36 @@ public final class Daemon implements AutoCloseable {
         return start(new Options(socket, maxRequests, log, null, false, RequestObserver.NONE));
     }
 
+    /**
+     * The listening Unix socket on standard input (systemd's {@code StandardInput=socket}), or null
+     * when standard input is anything else.
+     */
+    static ServerSocketChannel inheritedSocket() throws IOException {
+        Channel in = System.inheritedChannel();
+        if (in instanceof ServerSocketChannel s && s.getLocalAddress() instanceof UnixDomainSocketAddress) {
+            return s;
+        }
+        return null;
+    }
+
+    /**
+     * Serves an already bound and listening socket (socket activation) and starts accepting. The
+     * socket's directory must be root's with mode 0700 (as {@link #start} makes it); the socket is
+     * made 0600. {@code options.socket()} is not used, and {@link #close} leaves the socket in place.
+     */
+    public static Daemon serve(ServerSocketChannel listening, Options options) throws IOException {
+        Path socket = ((UnixDomainSocketAddress) listening.getLocalAddress()).getPath().toAbsolutePath();
+        if (socket.getParent() == null || !Files.exists(socket.getParent(), LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException("inherited socket " + socket + " is not in a directory (unbound or abstract?)");
+        }
+        prepareDirectory(socket.getParent());
+        Files.setPosixFilePermissions(socket, SOCKET_MODE);
+        NetNs nodeNetns = options.nodeNetns() == null ? null : NetNs.open(options.nodeNetns());
+        Daemon d = new Daemon(socket, false, options, listening, nodeNetns);
+        d.acceptor.start();
+        return d;
+    }
+
     /** Binds the socket (creating its 0700 directory if needed) and starts accepting. */
     public static Daemon start(Options options) throws IOException {
         Path socket = options.socket().toAbsolutePath();
@@ -185,7 +243,7 @@ public final class Daemon implements AutoCloseable {
             }
             throw e;
         }
-        Daemon d = new Daemon(socket, options, server, nodeNetns);
+        Daemon d = new Daemon(socket, true, options, server, nodeNetns);
         d.acceptor.start();
         return d;
     }
@@ -210,6 +268,23 @@ public final class Daemon implements AutoCloseable {
         return socket;
     }
 
+    /**
+     * Stops accepting once no connection has been open for {@code idle} (checked every second);
+     * connections in progress finish, and new ones wait in the socket's queue for the next daemon.
+     */
+    public void stopWhenIdle(Duration idle) {
+        timeouts.scheduleWithFixedDelay(() -> {
+            if (connections.get() == 0 && System.nanoTime() - lastConnectionEnd >= idle.toNanos() && server.isOpen()) {
+                log.printf("cni4j-daemon: no connection for %d s, exiting%n", idle.toSeconds());
+                try {
+                    server.close(); // the accept loop ends, and with it main
+                } catch (IOException e) {
+                    log.println("cni4j-daemon: close: " + e.getMessage());
+                }
+            }
+        }, 1, 1, TimeUnit.SECONDS);
+    }
+
     private void acceptLoop() {
         while (server.isOpen()) {
             SocketChannel client;
@@ -223,16 +298,29 @@ public final class Daemon implements AutoCloseable {
             }
             // One platform thread per connection: plugins may block (kernel, iptables, locks) and
             // may switch namespaces; a fresh thread means nothing carries over to the next request.
-            Thread.ofPlatform().name("cni4j-request").start(() -> runner.serve(client));
+            connections.incrementAndGet();
+            Thread.ofPlatform().name("cni4j-request").start(() -> {
+                try {
+                    runner.serve(client);
+                } finally {
+                    lastConnectionEnd = System.nanoTime();
+                    connections.decrementAndGet();
+                }
+            });
         }
     }
 
-    /** Stops accepting, removes the socket, and waits (up to 30 s) for requests in progress. */
+    /**
+     * Stops accepting, removes the socket (unless inherited), and waits (up to 30 s) for requests
+     * in progress.
+     */
     @Override
     public void close() {
         try {
             server.close();
-            Files.deleteIfExists(socket);
+            if (ownsSocket) {
+                Files.deleteIfExists(socket);
+            }
         } catch (IOException e) {
             log.println("cni4j-daemon: close: " + e.getMessage());
         }
