@@ -13,17 +13,51 @@ find_jdk25() {
   return 1
 }
 
+# Adoptium's documented way onto Debian: their apt repository, package temurin-25-jdk (it
+# installs into /usr/lib/jvm/temurin-25-jdk-<arch>).
+adoptium_commands() {
+  cat <<'CMDS'
+apt-get update && apt-get install -y ca-certificates curl
+mkdir -p /etc/apt/keyrings
+curl -fsSL https://packages.adoptium.net/artifactory/api/gpg/key/public -o /etc/apt/keyrings/adoptium.asc
+echo "deb [signed-by=/etc/apt/keyrings/adoptium.asc] https://packages.adoptium.net/artifactory/deb $(. /etc/os-release && echo "$VERSION_CODENAME") main" > /etc/apt/sources.list.d/adoptium.list
+apt-get update && apt-get install -y temurin-25-jdk
+CMDS
+}
+
+# True when packages.adoptium.net answers on port 443 within 5 s (bash's /dev/tcp: no curl needed).
+adoptium_reachable() {
+  timeout 5 bash -c 'exec 3<>/dev/tcp/packages.adoptium.net/443' 2>/dev/null
+}
+
 if ! JAVA_HOME=$(find_jdk25); then
-  echo "error: JDK 25 not found (looked at \$JAVA_HOME and /usr/lib/jvm/*25*)." >&2
-  echo "Install Temurin 25 into /usr/lib/jvm/temurin-25-jdk-amd64 or point JAVA_HOME at a JDK 25." >&2
-  exit 1
+  echo "JDK 25 not found (looked at \$JAVA_HOME and /usr/lib/jvm/*25*)." >&2
+  if [ "$(id -u)" = 0 ] && adoptium_reachable; then
+    echo "installing Temurin 25 from Adoptium's Debian repository (packages.adoptium.net):" >&2
+    adoptium_commands | sed 's/^/  /' >&2
+    if ! (set -e; export DEBIAN_FRONTEND=noninteractive; eval "$(adoptium_commands)") >&2; then
+      echo "error: installing Temurin 25 failed (see above)." >&2
+      exit 1
+    fi
+  fi
+  if ! JAVA_HOME=$(find_jdk25); then
+    if [ "$(id -u)" != 0 ]; then
+      echo "error: run as root to have it installed, or install it yourself, as root:" >&2
+    else
+      echo "error: packages.adoptium.net cannot be reached from here within 5 s. Install Temurin 25" >&2
+      echo "where it can be (or point JAVA_HOME at a JDK 25), as root:" >&2
+    fi
+    adoptium_commands | sed 's/^/  /' >&2
+    exit 1
+  fi
 fi
 export JAVA_HOME
 export PATH="$JAVA_HOME/bin:$PATH"
 
 # Debian packages: build tools, the kernel tools the tests cross-check with, the reference
-# plugins (interop and benchmarks), and traffic tools for the data-plane checks.
-cni4j_packages="maven iproute2 iptables nftables libnftables1 containernetworking-plugins iperf3 busybox-static conntrack curl podman util-linux jq umoci"
+# plugins (interop and benchmarks), traffic tools for the data-plane checks, and systemd for
+# systemd-socket-activate (the fast path's socket activation test; no systemd needs to run).
+cni4j_packages="maven iproute2 iptables nftables libnftables1 containernetworking-plugins iperf3 busybox-static conntrack curl podman util-linux jq umoci systemd"
 missing=""
 for p in $cni4j_packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

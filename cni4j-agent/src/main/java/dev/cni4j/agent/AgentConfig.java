@@ -1,5 +1,6 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.spec.CniVersion;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -23,6 +24,10 @@ import java.util.Properties;
  * @param binDir            CNI bin dir the plugins are installed to
  * @param conflistName      file name of the conflist
  * @param conflistFile      a conflist to install instead of {@link DefaultConflist}, or null
+ * @param conflistCniVersion the cniVersion of the conflist the agent writes, or null (unset: the
+ *                          default conflist says {@link DefaultConflist#CNI_VERSION}, a conflistFile
+ *                          keeps its own); set, it also replaces a conflistFile's. One of
+ *                          {@link #CONFLIST_CNI_VERSIONS}: containerd before 2.0 reads at most 1.0.0
  * @param networkName       network name of the default conflist (and host-local's data dir)
  * @param clusterCidr       all IPv4 pod addresses; traffic leaving it is masqueraded
  * @param clusterCidrV6     all IPv6 pod addresses of a dual-stack cluster, or null (unset): IPv6 pod
@@ -48,12 +53,15 @@ import java.util.Properties;
  * @param problems          what is wrong with the settings; empty when valid
  */
 public record AgentConfig(String nodeName, String backend, Path confDir, Path binDir, String conflistName,
-                          Path conflistFile, String networkName, Cidr clusterCidr, Cidr clusterCidrV6,
+                          Path conflistFile, String conflistCniVersion, String networkName, Cidr clusterCidr, Cidr clusterCidrV6,
                           Path podCidrFile,
                           String vtepDevice, int vni, int vxlanPort, String underlayInterface, String publicIp,
                           String healthAddress, int resyncSeconds, int watchSilenceSeconds, String firewall, Path hostLocalDataDir,
                           Path netns, Path fastPathSocket, boolean fastPathOtherMountNamespaces, List<String> problems) {
     public static final List<String> BACKENDS = List.of("host-gw", "vxlan");
+
+    /** What conflistCniVersion takes: the versions a conflist can say. */
+    public static final List<String> CONFLIST_CNI_VERSIONS = CniVersion.LISTS;
 
     /** Reads {@code file} (if not null) and overlays the environment. */
     public static AgentConfig load(Path file, Map<String, String> env) {
@@ -75,7 +83,7 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
     }
 
     static final List<String> KEYS = List.of("nodeName", "backend", "confDir", "binDir", "conflistName",
-            "conflistFile", "networkName", "clusterCidr", "clusterCidrV6", "podCidrFile", "vtepDevice", "vni", "vxlanPort",
+            "conflistFile", "conflistCniVersion", "networkName", "clusterCidr", "clusterCidrV6", "podCidrFile", "vtepDevice", "vni", "vxlanPort",
             "underlayInterface", "publicIp", "healthAddress", "resyncSeconds", "watchSilenceSeconds", "firewall", "hostLocalDataDir", "netns",
             "fastPathSocket", "fastPathOtherMountNamespaces");
 
@@ -104,6 +112,11 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
         if (!List.of("auto", "nftables", "iptables", "none").contains(firewall)) {
             problems.add("unknown firewall \"" + firewall + "\" (auto, nftables, iptables, none)");
         }
+        String cniVersion = v.get("conflistCniVersion");
+        if (cniVersion != null && !CONFLIST_CNI_VERSIONS.contains(cniVersion)) {
+            problems.add("conflistCniVersion: \"" + cniVersion + "\" is not one of " + CONFLIST_CNI_VERSIONS);
+            cniVersion = null;
+        }
         String fastPath = v.getOrDefault("fastPathSocket", "off");
         if (!fastPath.equals("off") && !fastPath.startsWith("/")) problems.add("fastPathSocket: \"" + fastPath + "\" is not an absolute path or \"off\"");
         String otherMounts = v.getOrDefault("fastPathOtherMountNamespaces", "false");
@@ -112,7 +125,7 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
                 Path.of(v.getOrDefault("confDir", "/etc/cni/net.d")),
                 Path.of(v.getOrDefault("binDir", "/opt/cni/bin")),
                 v.getOrDefault("conflistName", "10-cni4j.conflist"),
-                v.containsKey("conflistFile") ? Path.of(v.get("conflistFile")) : null,
+                v.containsKey("conflistFile") ? Path.of(v.get("conflistFile")) : null, cniVersion,
                 v.getOrDefault("networkName", "cni4j"), cluster, clusterV6,
                 Path.of(v.getOrDefault("podCidrFile", DefaultConflist.DEFAULT_POD_CIDR_FILE)),
                 v.getOrDefault("vtepDevice", "cni4j.1"),

@@ -179,11 +179,13 @@ public final class Reconciler implements AutoCloseable {
 
     private String conflist() {
         if (p.config().conflistFile() == null) {
-            return DefaultConflist.json(p.config().networkName(), p.backend().podMtu(), p.config().podCidrFile().toString(),
-                    p.config().hostLocalDataDir().toString());
+            return DefaultConflist.json(p.config().networkName(), p.config().conflistCniVersion(), p.backend().podMtu(),
+                    p.config().podCidrFile().toString(), p.config().hostLocalDataDir().toString());
         }
         try {
-            return Files.readString(p.config().conflistFile());
+            String file = Files.readString(p.config().conflistFile());
+            String version = p.config().conflistCniVersion();
+            return version == null ? file : DefaultConflist.withCniVersion(file, version);
         } catch (IOException e) {
             throw new IllegalStateException("cannot read conflist " + p.config().conflistFile() + ": " + e.getMessage(), e);
         }

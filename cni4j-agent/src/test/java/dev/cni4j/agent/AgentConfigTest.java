@@ -66,6 +66,22 @@ class AgentConfigTest {
     }
 
     @Test
+    void conflistCniVersion() {
+        assertNull(AgentConfig.of(Map.of("nodeName", "n1")).conflistCniVersion(), "unset: the default conflist's 1.0.0");
+        assertEquals("CNI4J_CONFLIST_CNI_VERSION", AgentConfig.envName("conflistCniVersion"));
+        AgentConfig c = AgentConfig.load(null, Map.of("NODE_NAME", "n1", "CNI4J_CONFLIST_CNI_VERSION", "1.1.0"));
+        assertTrue(c.valid(), c.problems().toString());
+        assertEquals("1.1.0", c.conflistCniVersion());
+        assertEquals(java.util.List.of("0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"), AgentConfig.CONFLIST_CNI_VERSIONS);
+        for (String bad : new String[] {"0.2.0", "1.2.0", "1.0", "latest"}) {
+            AgentConfig b = AgentConfig.of(Map.of("nodeName", "n1", "conflistCniVersion", bad));
+            assertEquals(java.util.List.of("conflistCniVersion: \"" + bad + "\" is not one of [0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0]"),
+                    b.problems());
+            assertNull(b.conflistCniVersion());
+        }
+    }
+
+    @Test
     void fileThenEnvironment(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("agent.properties");
         Files.writeString(f, "backend=host-gw\nclusterCidr=10.42.0.0/16\nnodeName=from-file\n");

@@ -112,9 +112,14 @@ class ManifestsTest {
                 .findFirst().orElseThrow().substring(1);
         settings.put("clusterCidrV6", example.substring(example.indexOf('=') + 1));
         assertTrue(AgentConfig.of(settings).valid(), "the commented-out example is valid: " + example);
+        String version = cm.getData().get("agent.properties").lines().filter(l -> l.startsWith("#conflistCniVersion="))
+                .findFirst().orElseThrow().substring(1);
+        settings.put("conflistCniVersion", version.substring(version.indexOf('=') + 1));
+        assertTrue(AgentConfig.of(settings).valid(), "the commented-out example is valid: " + version);
+        settings.remove("conflistCniVersion");
         assertEquals(Path.of("/etc/cni4j/10-cni4j.conflist"), c.conflistFile());
         String file = c.conflistFile().getFileName().toString();
-        assertEquals(Serialization.jsonMapper().readTree(DefaultConflist.json("cni4j", 1450, c.podCidrFile().toString(), c.hostLocalDataDir().toString())),
+        assertEquals(Serialization.jsonMapper().readTree(DefaultConflist.json("cni4j", c.conflistCniVersion(), 1450, c.podCidrFile().toString(), c.hostLocalDataDir().toString())),
                 Serialization.jsonMapper().readTree(cm.getData().get(file)), "ConfigMap conflist = the agent's default for vxlan");
         DaemonSet ds = load("daemonset.yaml", DaemonSet.class);
         assertTrue(ds.getSpec().getTemplate().getSpec().getVolumes().stream()

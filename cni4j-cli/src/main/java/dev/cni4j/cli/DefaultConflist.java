@@ -2,6 +2,7 @@ package dev.cni4j.cli;
 
 import dev.cni4j.net.IpPrefix;
 import dev.cni4j.skel.Names;
+import dev.cni4j.spec.CniVersion;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,16 +10,26 @@ import java.util.Map;
 /**
  * The network {@code cni4j install} writes when not given a conflist: a bridge ({@code cni0},
  * gateway, masquerade, hairpin) with host-local IPAM on one subnet, then portmap (hostPort) and
- * bandwidth (traffic shaping annotations), CNI 1.1.0.
+ * bandwidth (traffic shaping annotations), at cniVersion {@value #CNI_VERSION} unless told otherwise:
+ * libcni before 1.2 (containerd 1.6 and 1.7, older CRI-O and podman) rejects 1.1.0 results.
  */
 final class DefaultConflist {
     private DefaultConflist() {
     }
 
-    static String json(String networkName, String subnet) {
+    /** What the conflist says without --cni-version. */
+    static final String CNI_VERSION = "1.0.0";
+
+    /** The versions --cni-version takes: the versions a conflist can say. */
+    static final List<String> CNI_VERSIONS = CniVersion.LISTS;
+
+    static String json(String networkName, String subnet, String cniVersion) {
         if (!Names.isValidNetworkName(networkName)) {
             throw CliException.usage("invalid --network-name \"" + networkName
                     + "\": letters, digits, '_', '.' and '-', starting with a letter or digit");
+        }
+        if (!CNI_VERSIONS.contains(cniVersion)) {
+            throw CliException.usage("invalid --cni-version \"" + cniVersion + "\": one of " + CNI_VERSIONS);
         }
         IpPrefix prefix = IpPrefix.tryParse(subnet);
         if (prefix == null) {
@@ -43,7 +54,7 @@ final class DefaultConflist {
         bandwidth.put("type", "bandwidth");
         bandwidth.put("capabilities", Map.of("bandwidth", true));
         Map<String, Object> list = new LinkedHashMap<>();
-        list.put("cniVersion", "1.1.0");
+        list.put("cniVersion", cniVersion);
         list.put("name", networkName);
         list.put("plugins", List.of(bridge, portmap, bandwidth));
         return PrettyJson.write(list) + "\n";

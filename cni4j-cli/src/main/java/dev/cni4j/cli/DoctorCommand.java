@@ -12,7 +12,7 @@ import java.util.function.Function;
 
 /**
  * {@code cni4j doctor}: checks a node for the problems users hit most (see
- * {@link ConfigChecks}, {@link ReservationChecks}, {@link NodeChecks}) and says what to do.
+ * {@link ConfigChecks}, {@link RuntimeChecks}, {@link ReservationChecks}, {@link NodeChecks}) and says what to do.
  * Exit status 0 when nothing is wrong, 1 otherwise. Read only.
  */
 final class DoctorCommand {
@@ -23,7 +23,8 @@ final class DoctorCommand {
             Checks this node (or the namespace --node-netns, a path or a name under /run/netns):
             ip_forward and br_netfilter/bridge-nf-call-iptables; configs in the conf dir (default
             /etc/cni/net.d) that are invalid or define a network twice; plugins they name that are
-            missing from the bin dir (default $CNI_PATH, else /opt/cni/bin); host-local reservations
+            missing from the bin dir (default $CNI_PATH, else /opt/cni/bin), or whose cniVersion is newer
+            than the containerd or CRI-O on the PATH reads; host-local reservations
             in the data dir (default /var/lib/cni/networks) with no cached attachment in the cache
             dir (default /var/lib/cni); veths with no master and bwp* ifb devices nothing accounts for.
             Exit status 0 when nothing is wrong, 1 otherwise.
@@ -64,6 +65,7 @@ final class DoctorCommand {
         List<Finding> findings = new ArrayList<>();
         findings.addAll(NodeChecks.check(probe, cacheDir));
         findings.addAll(ConfigChecks.check(confDir, bin));
+        findings.addAll(RuntimeChecks.check(probe, confDir));
         findings.addAll(ReservationChecks.check(dataDir, cacheDir));
         print(findings, args.flag("--json"));
         return findings.isEmpty() ? 0 : 1;

@@ -16,7 +16,8 @@ import java.util.Set;
 /**
  * {@code install} and {@code uninstall}. Install copies the plugin launchers of the dist the
  * CLI runs from into the bin dir (rewritten to find their jars in {@code <bin-dir>/cni4j-lib}),
- * the jars, AOT cache and Java runtime (the lib tree, modes kept) into that lib dir, and a conflist into the conf dir; every file is
+ * the jars, AOT cache and Java runtime (the lib tree, modes kept) into that lib dir, the fast
+ * path's systemd units ({@link SystemdUnits}) and a conflist into the conf dir; every file is
  * written atomically and the conflist last, because runtimes treat its presence as "network
  * ready". A manifest in the lib dir lists what was written; uninstall removes exactly that,
  * conflist first.
@@ -24,22 +25,33 @@ import java.util.Set;
 final class InstallCommands {
     static final String INSTALL_USAGE = """
             usage: cni4j install [--bin-dir DIR] [--conf-dir DIR]
-                                 (--conflist FILE | [--network-name NAME] --subnet CIDR)
+                                 (--conflist FILE | [--network-name NAME] [--cni-version V] --subnet CIDR)
+                                 [--systemd-dir DIR | --no-systemd] [--daemon-idle-exit SECONDS]
                                  [--dist DIR] [--force] [--json]
 
             Installs the cni4j plugins into the bin dir (default /opt/cni/bin; their jars go to
             <bin-dir>/cni4j-lib) and a network config into the conf dir (default /etc/cni/net.d),
             the config last. Without --conflist it writes 10-NAME.conflist (NAME default cni4j):
-            bridge cni0 with host-local on CIDR, portmap, bandwidth. Files not written by an earlier
+            bridge cni0 with host-local on CIDR, portmap, bandwidth, at cniVersion V (default 1.0.0;
+            1.1.0 adds STATUS and GC but needs libcni 1.2: containerd 2.0+, not 1.6 or 1.7). Files not written by an earlier
             cni4j install are not overwritten unless --force. --dist: the dist dir to install
             from (default: the one this cni4j runs from).
+
+            The fast path: it also writes systemd units into the systemd dir (default
+            /etc/systemd/system): cni4j-daemon.socket listens on /run/cni4j/cni.sock (root, 0600,
+            in a 0700 dir) and starts cni4j-daemon.service on the first plugin call, which then
+            serves the calls from a warm JVM and exits after SECONDS without one (default 60). When
+            systemd runs and reads that dir, install enables and starts the socket; otherwise it
+            says what to run. --no-systemd: no units (nodes where the cni4j agent serves the fast
+            path, or no fast path: every call then starts its own JVM).
             """;
     static final String UNINSTALL_USAGE = """
             usage: cni4j uninstall [--bin-dir DIR] [--json]
 
             Removes the files the last cni4j install into this bin dir wrote (conflist first), as
-            listed in <bin-dir>/cni4j-lib/install-manifest (which also knows the conf dir: a
-            --conf-dir is accepted and ignored). Files changed since install are left alone.
+            listed in <bin-dir>/cni4j-lib/install-manifest (which also knows the conf and systemd
+            dirs: --conf-dir is accepted and ignored), after stopping and disabling the fast
+            path's systemd units where systemd runs. Files changed since install are left alone.
             """;
     static final String LIB_DIR = "cni4j-lib";
     static final String DEFAULT_BIN_DIR = "/opt/cni/bin";
@@ -54,7 +66,7 @@ final class InstallCommands {
 
     int install(List<String> argv) {
         Args args = Args.parse(argv, "--bin-dir=", "--conf-dir=", "--conflist=", "--network-name=", "--subnet=",
-                "--dist=", "--force", "--json");
+                "--cni-version=", "--systemd-dir=", "--no-systemd", "--daemon-idle-exit=", "--dist=", "--force", "--json");
         if (args.help()) {
             out.print(INSTALL_USAGE);
             return 0;
@@ -70,11 +82,15 @@ final class InstallCommands {
         // Everything is read and checked before the first write.
         Map<Path, DistDir.LibFile> libFiles = dist.libFiles(libDir);
         Map<Path, byte[]> launchers = dist.pluginLaunchers(binDir, libDir);
+        Path systemdDir = systemdDir(args);
+        Map<Path, byte[]> units = systemdDir == null ? Map.of()
+                : SystemdUnits.files(systemdDir, daemonLauncher(launchers, binDir), idleExit(args));
         Path manifestFile = InstallManifest.location(libDir);
         InstallManifest previous = InstallManifest.read(manifestFile);
         InstallManifest manifest = new InstallManifest();
         libFiles.forEach((path, f) -> manifest.add(path, f.bytes()));
         launchers.forEach(manifest::add);
+        units.forEach(manifest::add);
         conflist.forEach(manifest::add);
         if (!args.flag("--force")) {
             for (Path t : manifest.files().keySet()) {
@@ -89,6 +105,7 @@ final class InstallCommands {
         write(written, manifestFile, manifest.encode(), AtomicFiles.READABLE);
         libFiles.forEach((path, f) -> write(written, path, f.bytes(), f.mode()));
         launchers.forEach((path, bytes) -> write(written, path, bytes, AtomicFiles.EXECUTABLE));
+        units.forEach((path, bytes) -> write(written, path, bytes, AtomicFiles.READABLE));
         conflist.forEach((path, bytes) -> write(written, path, bytes, AtomicFiles.READABLE));
         // An earlier install's files that this one did not rewrite (e.g. another conflist name).
         previous.files().keySet().stream().filter(p -> !manifest.contains(p) && previous.unchanged(p))
@@ -97,7 +114,45 @@ final class InstallCommands {
                     pruneEmptyDirs(p, libDir);
                 });
         report(args, "installed", written);
+        if (systemdDir != null) {
+            if (SystemdUnits.managedHere(systemdDir)) {
+                SystemdUnits.enable(err);
+            } else {
+                err.println("cni4j: " + SystemdUnits.enableHint(systemdDir));
+            }
+        }
         return 0;
+    }
+
+    private static Path systemdDir(Args args) {
+        if (args.flag("--no-systemd")) {
+            if (args.flag("--systemd-dir") || args.flag("--daemon-idle-exit")) {
+                throw CliException.usage("--no-systemd cannot be combined with --systemd-dir or --daemon-idle-exit");
+            }
+            return null;
+        }
+        return Path.of(args.value("--systemd-dir", SystemdUnits.DEFAULT_DIR.toString())).toAbsolutePath().normalize();
+    }
+
+    private static int idleExit(Args args) {
+        String value = args.value("--daemon-idle-exit", String.valueOf(SystemdUnits.DEFAULT_IDLE_EXIT));
+        try {
+            int seconds = Integer.parseInt(value);
+            if (seconds >= 1) {
+                return seconds;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw CliException.usage("--daemon-idle-exit must be a whole number of seconds, at least 1, not \"" + value + "\"");
+    }
+
+    private static Path daemonLauncher(Map<Path, byte[]> launchers, Path binDir) {
+        Path daemon = binDir.resolve("cni4j-daemon");
+        if (!launchers.containsKey(daemon)) {
+            throw CliException.failed("the dist has no bin/cni4j-daemon for the fast path's systemd units; use --no-systemd");
+        }
+        return daemon;
     }
 
     int uninstall(List<String> argv) {
@@ -113,6 +168,11 @@ final class InstallCommands {
             throw CliException.failed("nothing to uninstall: no " + manifestFile);
         }
         InstallManifest manifest = InstallManifest.read(manifestFile);
+        List<Path> units = manifest.files().keySet().stream().filter(SystemdUnits::isUnit).toList();
+        boolean systemd = !units.isEmpty() && SystemdUnits.managedHere(units.get(0).getParent());
+        if (systemd) {
+            SystemdUnits.disable(err); // the daemon stops before its files go
+        }
         List<Path> order = new ArrayList<>(manifest.files().keySet());
         // Conflists first: the network stops looking ready before its plugins disappear.
         order.sort((a, b) -> Boolean.compare(!isConfig(a), !isConfig(b)));
@@ -133,6 +193,9 @@ final class InstallCommands {
         } catch (IOException e) {
             // DirectoryNotEmptyException or similar: leave it.
         }
+        if (systemd) {
+            SystemdUnits.reload(err);
+        }
         report(args, "removed", removed);
         return 0;
     }
@@ -140,8 +203,8 @@ final class InstallCommands {
     private Map<Path, byte[]> conflist(Args args, Path confDir) {
         String file = args.value("--conflist", null);
         String subnet = args.value("--subnet", null);
-        if (file != null && (subnet != null || args.flag("--network-name"))) {
-            throw CliException.usage("--conflist cannot be combined with --subnet or --network-name");
+        if (file != null && (subnet != null || args.flag("--network-name") || args.flag("--cni-version"))) {
+            throw CliException.usage("--conflist cannot be combined with --subnet, --network-name or --cni-version");
         }
         if (file != null) {
             Path source = Path.of(file);
@@ -159,7 +222,8 @@ final class InstallCommands {
         }
         String name = args.value("--network-name", "cni4j");
         return Map.of(confDir.resolve(DefaultConflist.fileName(name)),
-                DefaultConflist.json(name, subnet).getBytes(StandardCharsets.UTF_8));
+                DefaultConflist.json(name, subnet, args.value("--cni-version", DefaultConflist.CNI_VERSION))
+                        .getBytes(StandardCharsets.UTF_8));
     }
 
     /** Writes one file; {@code written} keeps the order for the report. */

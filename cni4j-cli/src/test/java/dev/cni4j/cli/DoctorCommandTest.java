@@ -39,7 +39,13 @@ class DoctorCommandTest {
                 "net/bridge/bridge-nf-call-iptables", "1"));
         boolean brNetfilter = true;
         final List<Link> links = new ArrayList<>();
+        final Map<String, String> versionOutputs = new HashMap<>(); // command -> its --version output
         Path askedFor;
+
+        @Override
+        public Optional<String> versionOutput(String command) {
+            return Optional.ofNullable(versionOutputs.get(command));
+        }
 
         @Override
         public Optional<String> sysctl(String key) {
@@ -91,6 +97,38 @@ class DoctorCommandTest {
         assertTrue(p.get(0).startsWith("WARNING plugin \"bridge\" does not answer VERSION: "), p.get(0));
         assertEquals("ERROR   network podnet has cniVersion 1.1.0 but plugin \"portmap\" supports only [0.3.1, 0.4.0, "
                 + "1.0.0]: every ADD fails", p.get(1));
+    }
+
+    @Test
+    void conflistNewerThanTheRuntimeOnThePathReads() {
+        node.versionOutputs.put("containerd", "containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+b1\n");
+        Outcome o = doctor();
+        assertEquals(1, o.status(), o.out());
+        assertEquals(List.of("ERROR   network podnet (" + conf.resolve("10-podnet.conflist") + ") has cniVersion 1.1.0 but "
+                + "containerd 1.6.20 reads results up to 1.0.0: if it runs this node's pods, every ADD fails with "
+                + "\"unsupported CNI result version\""), o.problems());
+        assertTrue(o.out().contains("fix: set \"cniVersion\": \"1.0.0\" in " + conf.resolve("10-podnet.conflist")
+                + " (the agent: conflistCniVersion, cni4j install: --cni-version), or update containerd"), o.out());
+
+        node.versionOutputs.put("containerd", "containerd github.com/containerd/containerd/v2 v2.0.0 207ad711eabd\n");
+        assertEquals(0, doctor().status(), "containerd 2.0 reads 1.1.0");
+        node.versionOutputs.remove("containerd");
+        node.versionOutputs.put("crio", "crio version 1.28.2\nGitCommit: abc\nGoVersion: go1.20.10\n");
+        assertTrue(doctor().problems().get(0).contains("but CRI-O 1.28.2 reads results up to 1.0.0"), doctor().out());
+        node.versionOutputs.put("crio", "Version:        1.32.1\nGoVersion:      go1.23.4\n");
+        assertEquals(0, doctor().status(), "CRI-O with libcni 1.2");
+    }
+
+    @Test
+    void runtimeVersionsParse() {
+        assertEquals("1.0.0", RuntimeChecks.containerd("containerd containerd.io 1.7.19 2bf793ef6d").orElseThrow().newestCniVersion());
+        assertEquals("0.4.0", RuntimeChecks.containerd("containerd github.com/containerd/containerd v1.5.11 3df5").orElseThrow()
+                .newestCniVersion());
+        assertEquals("1.1.0", RuntimeChecks.containerd("containerd github.com/containerd/containerd/v2 v2.1.4 75cb").orElseThrow()
+                .newestCniVersion());
+        assertEquals("0.4.0", RuntimeChecks.crio("crio version 1.23.5").orElseThrow().newestCniVersion());
+        assertTrue(RuntimeChecks.containerd("containerd: unknown flag").isEmpty(), "no version, no finding");
+        assertTrue(RuntimeChecks.crio("GoVersion: go1.21.7").isEmpty(), "go's version is not CRI-O's");
     }
 
     private static Link link(int index, String name, String kind, int master) {
@@ -148,6 +186,7 @@ class DoctorCommandTest {
         assertEquals(2, p.size(), p.toString());
         assertTrue(p.get(0).startsWith("ERROR   invalid network config " + conf.resolve("05-broken.conflist") + ": "),
                 p.get(0));
+        assertTrue(p.get(0).endsWith(" at line 1, column 33"), p.get(0)); // where a person looks, not a char offset
         assertEquals("WARNING network \"podnet\" is defined in 3 files (" + conf.resolve("10-podnet.conflist") + ", "
                 + conf.resolve("20-podnet.conf") + ", " + conf.resolve("30-podnet.conflist") + "); runtimes use "
                 + conf.resolve("10-podnet.conflist"), p.get(1));

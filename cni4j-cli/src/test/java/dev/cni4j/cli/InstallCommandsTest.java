@@ -27,6 +27,7 @@ class InstallCommandsTest {
     Path dist;
     Path bin;
     Path conf;
+    Path systemd;
 
     static final String LAUNCHER = """
             #!/bin/sh
@@ -44,6 +45,7 @@ class InstallCommandsTest {
             Files.writeString(dist.resolve("bin").resolve(type), LAUNCHER.replace("TYPE", type));
         }
         Files.writeString(dist.resolve("bin/cni4j"), LAUNCHER.replace("TYPE", "cli"));
+        Files.writeString(dist.resolve("bin/cni4j-daemon"), LAUNCHER.replace("dev.cni4j.plugins.Main TYPE", "dev.cni4j.daemon.Daemon"));
         Files.write(dist.resolve("lib/cni4j-plugins.jar"), new byte[] {'P', 'K', 3, 4});
         Files.write(dist.resolve("lib/plugins.aot"), new byte[] {1, 2, 3});
         Files.write(dist.resolve("lib/cli/cni4j-cli.jar"), new byte[] {9});
@@ -59,11 +61,12 @@ class InstallCommandsTest {
         Files.createSymbolicLink(dist.resolve("lib/jre/legal/java.logging/LICENSE"), Path.of("../java.base/LICENSE"));
         bin = tmp.resolve("opt/cni/bin");
         conf = tmp.resolve("etc/cni/net.d");
+        systemd = tmp.resolve("etc/systemd/system");
     }
 
     private CliRun install(String... more) {
         String[] base = {"install", "--dist", dist.toString(), "--bin-dir", bin.toString(), "--conf-dir",
-                conf.toString()};
+                conf.toString(), "--systemd-dir", systemd.toString()};
         return CliRun.run(CliTest.concat(base, more));
     }
 
@@ -77,7 +80,9 @@ class InstallCommandsTest {
                 bin.resolve("cni4j-lib/jre/legal/java.base/LICENSE").toString(),
                 bin.resolve("cni4j-lib/jre/legal/java.logging/LICENSE").toString(),
                 bin.resolve("cni4j-lib/jre/lib/modules").toString(), bin.resolve("cni4j-lib/plugins.aot").toString(),
-                bin.resolve("bridge").toString(), bin.resolve("loopback").toString(), conflist.toString()), written,
+                bin.resolve("bridge").toString(), bin.resolve("cni4j-daemon").toString(), bin.resolve("loopback").toString(),
+                systemd.resolve("cni4j-daemon.service").toString(), systemd.resolve("cni4j-daemon.socket").toString(),
+                conflist.toString()), written,
                 "in write order: the manifest first (a failed install can be undone), the conflist last");
 
         assertFalse(Files.exists(bin.resolve("cni4j")), "the CLI is not a plugin");
@@ -100,7 +105,7 @@ class InstallCommandsTest {
         assertNoTempFiles();
 
         NetworkConfigList net = ConfigDirectory.load(conf).byName("cni4j").orElseThrow();
-        assertEquals("1.1.0", net.cniVersion());
+        assertEquals("1.0.0", net.cniVersion(), "containerd 1.6/1.7 reject 1.1.0 results");
         assertEquals(List.of("bridge", "portmap", "bandwidth"), net.plugins().stream().map(p -> p.type()).toList());
         JsonObject bridge = net.plugins().get(0).json();
         assertEquals("cni0", bridge.string("bridge"));
@@ -112,11 +117,60 @@ class InstallCommandsTest {
     }
 
     @Test
+    void systemdUnitsSocketActivateTheInstalledDaemon() throws IOException {
+        CliRun r = install("--subnet", "10.22.0.0/16", "--daemon-idle-exit", "5").assertOk();
+        String socket = Files.readString(systemd.resolve("cni4j-daemon.socket"));
+        for (String line : List.of("ListenStream=/run/cni4j/cni.sock", "Accept=no", "SocketUser=root", "SocketMode=0600",
+                "DirectoryMode=0700", "WantedBy=sockets.target")) {
+            assertTrue(socket.lines().anyMatch(line::equals), line + " in:\n" + socket);
+        }
+        String service = Files.readString(systemd.resolve("cni4j-daemon.service"));
+        for (String line : List.of("ExecStart=" + bin.resolve("cni4j-daemon") + " --idle-exit 5", "StandardInput=socket",
+                "Requires=cni4j-daemon.socket", "User=root")) {
+            assertTrue(service.lines().anyMatch(line::equals), line + " in:\n" + service);
+        }
+        assertTrue(Files.readString(bin.resolve("cni4j-daemon")).contains("dev.cni4j.daemon.Daemon"), "the daemon is installed");
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(systemd.resolve("cni4j-daemon.socket"))));
+        assertTrue(r.err().contains("systemctl daemon-reload && systemctl enable --now cni4j-daemon.socket"),
+                "not a dir systemd reads: says what to run; " + r.err());
+
+        CliRun.run("uninstall", "--bin-dir", bin.toString()).assertOk();
+        try (Stream<Path> s = Files.list(systemd)) {
+            assertEquals(List.of(), s.toList(), "uninstall removes the units");
+        }
+    }
+
+    @Test
+    void noSystemdWritesNoUnitsAndBadIdleExitsAreRefused() throws IOException {
+        String[] noUnits = {"install", "--dist", dist.toString(), "--bin-dir", bin.toString(), "--conf-dir",
+                conf.toString(), "--subnet", "10.22.0.0/16", "--no-systemd"};
+        CliRun.run(noUnits).assertOk();
+        assertTrue(Files.exists(bin.resolve("loopback")));
+        assertFalse(Files.exists(systemd));
+        CliRun.run(CliTest.concat(noUnits, new String[] {"--daemon-idle-exit", "5"})).assertOneLineError(2, "cannot be combined");
+        install("--subnet", "10.22.0.0/16", "--no-systemd").assertOneLineError(2, "cannot be combined");
+        for (String bad : List.of("0", "-1", "1m", "")) {
+            install("--subnet", "10.22.0.0/16", "--daemon-idle-exit", bad).assertOneLineError(2, "--daemon-idle-exit must be");
+        }
+        assertFalse(Files.exists(systemd), "nothing written");
+    }
+
+    @Test
     void networkNameAndIpv6Subnet() throws IOException {
         install("--network-name", "podnet", "--subnet", "fd00:22::/64").assertOk();
         String text = Files.readString(conf.resolve("10-podnet.conflist"));
         assertTrue(text.contains("\"dst\": \"::/0\""), text);
         assertTrue(text.contains("\"name\": \"podnet\""), text);
+    }
+
+    @Test
+    void cniVersionOption() throws IOException {
+        install("--subnet", "10.22.0.0/16", "--cni-version", "1.1.0").assertOk();
+        assertEquals("1.1.0", ConfigDirectory.load(conf).byName("cni4j").orElseThrow().cniVersion());
+        install("--subnet", "10.22.0.0/16", "--cni-version", "1.2.0").assertOneLineError(2,
+                "invalid --cni-version \"1.2.0\": one of [0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0]");
+        install("--subnet", "10.22.0.0/16", "--cni-version", "0.2.0").assertOneLineError(2, "invalid --cni-version");
+        install("--conflist", "x.conflist", "--cni-version", "1.0.0").assertOneLineError(2, "cannot be combined");
     }
 
     @Test
@@ -184,6 +238,9 @@ class InstallCommandsTest {
         }
         try (Stream<Path> s = Files.list(conf)) {
             assertEquals(List.of(conf.resolve("99-other.conflist")), s.toList());
+        }
+        try (Stream<Path> s = Files.list(systemd)) {
+            assertEquals(List.of(), s.toList());
         }
         assertFalse(Files.exists(bin.resolve("cni4j-lib")), "nor the runtime's dirs");
         CliRun.run("uninstall", "--bin-dir", bin.toString()).assertOneLineError(1, "nothing to uninstall");

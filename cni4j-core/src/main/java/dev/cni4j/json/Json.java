@@ -47,7 +47,7 @@ public final class Json {
         if (value instanceof JsonObject o) {
             return o;
         }
-        throw new JsonException("expected a JSON object at the top level", 0);
+        throw new JsonException("expected a JSON object at the top level", text, 0);
     }
 
     public static JsonObject parseObject(byte[] utf8) {
@@ -296,7 +296,7 @@ public final class Json {
     }
 
     private JsonException error(String what) {
-        return new JsonException(what, pos);
+        return new JsonException(what, text, pos);
     }
 
     // ---- writing ----

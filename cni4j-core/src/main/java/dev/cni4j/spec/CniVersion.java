@@ -16,6 +16,9 @@ public final class CniVersion {
     /** Every version the spec has published, oldest first. */
     public static final List<String> ALL = List.of(V0_1_0, V0_2_0, V0_3_0, V0_3_1, V0_4_0, V1_0_0, V1_1_0);
 
+    /** The versions a network config list can say: lists (conflists) began with 0.3.0. */
+    public static final List<String> LISTS = List.of(V0_3_0, V0_3_1, V0_4_0, V1_0_0, V1_1_0);
+
     private CniVersion() {
     }
 

@@ -78,6 +78,24 @@ class JsonTest {
     }
 
     @Test
+    void errorsNameLineAndColumnNotAnOffset() {
+        // A conflist missing the comma after "name": the parser stops at the quote of "plugins".
+        String text = "{\n  \"cniVersion\": \"1.0.0\",\n  \"name\": \"x\"\n  \"plugins\": []\n}\n";
+        JsonException e = assertThrows(JsonException.class, () -> Json.parse(text));
+        assertEquals(4, e.line());
+        assertEquals(3, e.column());
+        assertEquals(text.indexOf("\"plugins\""), e.offset());
+        assertTrue(e.getMessage().endsWith(" at line 4, column 3"), e.getMessage());
+        assertFalse(e.getMessage().contains("offset"), e.getMessage());
+
+        JsonException first = assertThrows(JsonException.class, () -> Json.parse("x"));
+        assertEquals(1, first.line());
+        assertEquals(1, first.column());
+        assertEquals("expected a JSON object at the top level at line 1, column 1",
+                assertThrows(JsonException.class, () -> Json.parseObject("[1]")).getMessage());
+    }
+
+    @Test
     void deepCopyIsIndependent() {
         JsonObject o = Json.parseObject("{\"a\":{\"b\":[1]}}");
         JsonObject c = o.deepCopy();

@@ -9,6 +9,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.Channel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The resident fast path: a node daemon that runs CNI plugin requests sent by the
@@ -43,13 +45,22 @@ import java.util.concurrent.TimeUnit;
  * thread; each request read runs on its own platform thread, so a slow pod never blocks another
  * and namespace switches inside plugins cannot leak between requests.
  *
- * <p>Usage: {@code cni4j-daemon [--socket PATH] [--max-requests N] [--no-warm-up] [--warm-up-in-namespaces]
- * [--exec-nft] [--other-mount-namespaces]};
+ * <p>Usage: {@code cni4j-daemon [--socket PATH] [--max-requests N] [--idle-exit SECONDS] [--no-warm-up]
+ * [--warm-up-in-namespaces] [--exec-nft] [--other-mount-namespaces]};
  * the socket defaults to {@code $CNI4J_SOCKET}, else {@value #DEFAULT_SOCKET}. Requests beyond
  * {@code --max-requests} at once (default 64) are declined, so their launchers run standalone.
+ *
+ * <p>Socket activation: when standard input is a listening Unix socket (systemd's
+ * {@code StandardInput=socket} with {@code Accept=no}, the units {@code cni4j install} writes),
+ * the daemon serves that socket instead of binding one (the same directory and mode checks), leaves
+ * it in place when it stops, and exits after {@code --idle-exit} seconds without a connection
+ * (default {@value #SOCKET_ACTIVATED_IDLE_EXIT} when socket-activated, never otherwise; 0: never).
+ * Connections that arrive meanwhile wait in the socket's queue, and systemd starts the daemon again.
  */
 public final class Daemon implements AutoCloseable {
     public static final String DEFAULT_SOCKET = "/run/cni4j/cni.sock";
+    /** Seconds without a connection after which a socket-activated daemon exits. */
+    public static final int SOCKET_ACTIVATED_IDLE_EXIT = 60;
     /** How long a client may take to send its request, or to take the reply, before it is dropped. */
     static final Duration IO_TIMEOUT = Duration.ofSeconds(5);
 
@@ -57,6 +68,7 @@ public final class Daemon implements AutoCloseable {
     private static final Set<PosixFilePermission> SOCKET_MODE = PosixFilePermissions.fromString("rw-------");
 
     private final Path socket;
+    private final boolean ownsSocket; // false when inherited: the socket file is systemd's
     private final ServerSocketChannel server;
     private final RequestRunner runner;
     private final Semaphore slots;
@@ -65,6 +77,8 @@ public final class Daemon implements AutoCloseable {
     private final PrintStream log;
     private final RequestReader reader;
     private final Thread acceptor;
+    private final AtomicInteger requestsInProgress = new AtomicInteger(); // for the idle exit
+    private volatile long lastActivity = System.nanoTime(); // the last accept or finished request
 
     private final NetNs nodeNetns;
 
@@ -87,8 +101,9 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    private Daemon(Path socket, Options o, ServerSocketChannel server, NetNs nodeNetns) throws IOException {
+    private Daemon(Path socket, boolean ownsSocket, Options o, ServerSocketChannel server, NetNs nodeNetns) throws IOException {
         this.socket = socket;
+        this.ownsSocket = ownsSocket;
         this.server = server;
         this.maxRequests = o.maxRequests();
         this.slots = new Semaphore(maxRequests);
@@ -101,7 +116,7 @@ public final class Daemon implements AutoCloseable {
         this.acceptor = Thread.ofPlatform().name("cni4j-accept").unstarted(this::acceptLoop);
     }
 
-    static final String USAGE = "usage: cni4j-daemon [--socket PATH] [--max-requests N] [--no-warm-up]"
+    static final String USAGE = "usage: cni4j-daemon [--socket PATH] [--max-requests N] [--idle-exit SECONDS] [--no-warm-up]"
             + " [--warm-up-in-namespaces] [--exec-nft] [--other-mount-namespaces]";
 
     public static void main(String[] args) throws InterruptedException {
@@ -120,11 +135,13 @@ public final class Daemon implements AutoCloseable {
         boolean warmUpInNamespaces = false;
         boolean libnftables = true;
         boolean otherMounts = false;
+        int idleExit = -1;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--socket" -> path = args[++i];
                     case "--max-requests" -> max = Integer.parseInt(args[++i]);
+                    case "--idle-exit" -> idleExit = Integer.parseInt(args[++i]);
                     case "--no-warm-up" -> warmUp = false;
                     case "--warm-up-in-namespaces" -> warmUpInNamespaces = true;
                     case "--exec-nft" -> libnftables = false;
@@ -146,9 +163,11 @@ public final class Daemon implements AutoCloseable {
         long t0 = System.nanoTime();
         Daemon daemon;
         String nft;
+        ServerSocketChannel inherited;
         try {
+            inherited = inheritedSocket();
             // Refused before the seconds of warm-up, not after.
-            prepareDirectory(Path.of(path).toAbsolutePath().getParent());
+            prepareDirectory(inherited != null ? inheritedPath(inherited).getParent() : Path.of(path).toAbsolutePath().getParent());
             if (warmUp) {
                 WarmUp.run(); // before the socket exists: until then launchers run standalone
             }
@@ -156,7 +175,8 @@ public final class Daemon implements AutoCloseable {
                 WarmUp.inNamespaces();
             }
             nft = libnftables ? useLibNftables() : "nft exec'd";
-            daemon = start(new Options(Path.of(path), max, err, null, otherMounts, RequestObserver.NONE));
+            Options options = new Options(Path.of(path), max, err, null, otherMounts, RequestObserver.NONE);
+            daemon = inherited != null ? serve(inherited, options) : start(options);
             if (warmUp) {
                 daemon.callItself(); // the connection path is cold too: SO_PEERCRED, the first thread
             }
@@ -165,7 +185,16 @@ public final class Daemon implements AutoCloseable {
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(daemon::close, "cni4j-shutdown"));
-        err.printf("cni4j-daemon: serving %s (ready in %d ms; %s)%n", path, (System.nanoTime() - t0) / 1_000_000, nft);
+        String idle = "";
+        if (idleExit < 0 && inherited != null) {
+            idleExit = SOCKET_ACTIVATED_IDLE_EXIT;
+        }
+        if (idleExit > 0) {
+            daemon.stopWhenIdle(Duration.ofSeconds(idleExit));
+            idle = "; exits after " + idleExit + " s idle";
+        }
+        err.printf("cni4j-daemon: serving %s (%sready in %d ms; %s%s)%n", daemon.socket,
+                inherited != null ? "socket-activated, " : "", (System.nanoTime() - t0) / 1_000_000, nft, idle);
         daemon.acceptor.join();
         return 0;
     }
@@ -199,6 +228,39 @@ public final class Daemon implements AutoCloseable {
         return start(new Options(socket, maxRequests, log, null, false, RequestObserver.NONE));
     }
 
+    /**
+     * The listening Unix socket on standard input (systemd's {@code StandardInput=socket}), or null
+     * when standard input is anything else.
+     */
+    static ServerSocketChannel inheritedSocket() throws IOException {
+        Channel in = System.inheritedChannel();
+        if (in instanceof ServerSocketChannel s && s.getLocalAddress() instanceof UnixDomainSocketAddress) {
+            return s;
+        }
+        return null;
+    }
+
+    private static Path inheritedPath(ServerSocketChannel listening) throws IOException {
+        Path socket = ((UnixDomainSocketAddress) listening.getLocalAddress()).getPath().toAbsolutePath();
+        if (socket.getParent() == null || !Files.exists(socket.getParent(), LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException("inherited socket " + socket + " is not in a directory (unbound or abstract?)");
+        }
+        return socket;
+    }
+
+    /**
+     * Serves an already bound and listening socket (socket activation) and starts accepting. The
+     * socket's directory must be root's with mode 0700 (as {@link #start} makes it); the socket is
+     * made 0600. {@code options.socket()} is not used, and {@link #close} leaves the socket in place.
+     */
+    public static Daemon serve(ServerSocketChannel listening, Options options) throws IOException {
+        Path socket = inheritedPath(listening);
+        prepareDirectory(socket.getParent());
+        Files.setPosixFilePermissions(socket, SOCKET_MODE);
+        NetNs nodeNetns = options.nodeNetns() == null ? null : NetNs.open(options.nodeNetns());
+        return begin(socket, false, options, listening, nodeNetns);
+    }
+
     /** Binds the socket (creating its 0700 directory if needed) and starts accepting. */
     public static Daemon start(Options options) throws IOException {
         Path socket = options.socket().toAbsolutePath();
@@ -216,9 +278,14 @@ public final class Daemon implements AutoCloseable {
             }
             throw e;
         }
+        return begin(socket, true, options, server, nodeNetns);
+    }
+
+    private static Daemon begin(Path socket, boolean ownsSocket, Options options, ServerSocketChannel server,
+                                NetNs nodeNetns) throws IOException {
         Daemon d;
         try {
-            d = new Daemon(socket, options, server, nodeNetns);
+            d = new Daemon(socket, ownsSocket, options, server, nodeNetns);
         } catch (IOException e) {
             server.close();
             if (nodeNetns != null) {
@@ -251,6 +318,23 @@ public final class Daemon implements AutoCloseable {
         return socket;
     }
 
+    /**
+     * Stops accepting once nothing has happened for {@code idle} (no accept, no request in progress;
+     * checked every second); new connections then wait in the socket's queue for the next daemon.
+     */
+    public void stopWhenIdle(Duration idle) {
+        timeouts.scheduleWithFixedDelay(() -> {
+            if (requestsInProgress.get() == 0 && System.nanoTime() - lastActivity >= idle.toNanos() && server.isOpen()) {
+                log.printf("cni4j-daemon: no connection for %d s, exiting%n", idle.toSeconds());
+                try {
+                    server.close(); // the accept loop ends, and with it main
+                } catch (IOException e) {
+                    log.println("cni4j-daemon: close: " + e.getMessage());
+                }
+            }
+        }, 1, 1, TimeUnit.SECONDS);
+    }
+
     private void acceptLoop() {
         while (server.isOpen()) {
             SocketChannel client;
@@ -262,6 +346,7 @@ public final class Daemon implements AutoCloseable {
                 log.println("cni4j-daemon: accept failed: " + e.getMessage());
                 continue;
             }
+            lastActivity = System.nanoTime();
             if (runner.admit(client)) {
                 reader.read(client); // no thread until the whole request is there
             }
@@ -273,15 +358,28 @@ public final class Daemon implements AutoCloseable {
      * switch namespaces; a fresh thread means nothing carries over to the next request.
      */
     private void serveOnItsThread(SocketChannel client, FastPathProtocol.Request request) {
-        Thread.ofPlatform().name("cni4j-request").start(() -> runner.serve(client, request));
+        requestsInProgress.incrementAndGet();
+        Thread.ofPlatform().name("cni4j-request").start(() -> {
+            try {
+                runner.serve(client, request);
+            } finally {
+                lastActivity = System.nanoTime();
+                requestsInProgress.decrementAndGet();
+            }
+        });
     }
 
-    /** Stops accepting, removes the socket, and waits (up to 30 s) for requests in progress. */
+    /**
+     * Stops accepting, removes the socket (unless inherited), and waits (up to 30 s) for requests
+     * in progress.
+     */
     @Override
     public void close() {
         try {
             server.close();
-            Files.deleteIfExists(socket);
+            if (ownsSocket) {
+                Files.deleteIfExists(socket);
+            }
         } catch (IOException e) {
             log.println("cni4j-daemon: close: " + e.getMessage());
         }

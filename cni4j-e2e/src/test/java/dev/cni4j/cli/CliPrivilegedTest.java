@@ -118,7 +118,7 @@ class CliPrivilegedTest {
         Path mine = Files.writeString(tmp.resolve("20-lo.conflist"),
                 "{\"cniVersion\":\"1.1.0\",\"name\":\"lo-inst\",\"plugins\":[{\"type\":\"loopback\"}]}");
         CliRun.run("install", "--dist", DIST.toString(), "--bin-dir", bin.toString(), "--conf-dir",
-                installedConf.toString(), "--conflist", mine.toString()).assertOk();
+                installedConf.toString(), "--conflist", mine.toString(), "--no-systemd").assertOk();
         try (TestNetworks net = TestNetworks.create()) {
             Path pod = net.newPod();
             String[] args = {"--conf-dir", installedConf.toString(), "--bin-dir", bin.toString(), "--cache-dir",
@@ -141,7 +141,7 @@ class CliPrivilegedTest {
         Path mine = Files.writeString(tmp.resolve("20-lo.conflist"),
                 "{\"cniVersion\":\"1.1.0\",\"name\":\"lo-inst\",\"plugins\":[{\"type\":\"loopback\"}]}");
         CliRun.run("install", "--dist", DIST.toString(), "--bin-dir", bin.toString(), "--conf-dir",
-                tmp.resolve("etc/cni/net.d").toString(), "--conflist", mine.toString()).assertOk();
+                tmp.resolve("etc/cni/net.d").toString(), "--conflist", mine.toString(), "--no-systemd").assertOk();
         Path jre = bin.resolve("cni4j-lib/jre");
         assertTrue(Files.isExecutable(jre.resolve("bin/java")), "the runtime is installed, executable");
 

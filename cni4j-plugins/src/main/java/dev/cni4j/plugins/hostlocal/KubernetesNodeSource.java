@@ -89,8 +89,22 @@ public final class KubernetesNodeSource implements PodCidrSource {
         }
     }
 
+    /** The Node object's identity and pod CIDRs, as one API answer told them. */
+    public record Node(String name, String uid, List<IpNet> podCidrs) {
+    }
+
     @Override
     public List<IpNet> podCidrs() {
+        return lookup().podCidrs();
+    }
+
+    /** Node names are DNS subdomains; anything else could change the URL's or a file name's meaning. */
+    static boolean isValidNodeName(String name) {
+        return name.matches("[A-Za-z0-9][A-Za-z0-9.-]*");
+    }
+
+    /** One GET of the Node object: its uid (null when the answer has none) and pod CIDRs. */
+    public Node lookup() {
         Kubeconfig config;
         try {
             config = Kubeconfig.load(kubeconfig);
@@ -99,14 +113,13 @@ public final class KubernetesNodeSource implements PodCidrSource {
             throw new CniException(ErrorCode.INTERNAL, "usePodCidr: cannot read the kubeconfig " + kubeconfig
                     + ": the YAML parser (org.yaml:snakeyaml) is not on the plugin's class path", e.toString());
         }
-        // node names are DNS subdomains; anything else would change the URL's meaning
-        if (!nodeName.matches("[A-Za-z0-9.-]+")) {
+        if (!isValidNodeName(nodeName)) {
             throw new CniException(ErrorCode.INVALID_NETWORK_CONFIG, "usePodCidr: invalid node name \"" + nodeName + "\"");
         }
         URI uri = URI.create(config.server() + "/api/v1/nodes/" + nodeName);
         HttpResponse<byte[]> response = get(config, uri);
         return switch (response.statusCode()) {
-            case 200 -> podCidrsOf(response.body());
+            case 200 -> nodeOf(response.body());
             case 404 -> throw notReady("node " + nodeName + " is not registered with the Kubernetes API (yet)");
             case 401, 403 -> throw new CniException(ErrorCode.INVALID_NETWORK_CONFIG, "usePodCidr: the Kubernetes API "
                     + "refused to show node " + nodeName + " (HTTP " + response.statusCode() + ") with the credentials of "
@@ -141,11 +154,12 @@ public final class KubernetesNodeSource implements PodCidrSource {
             return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray())
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw notReady("the Kubernetes API at " + config.server() + " did not answer within " + timeout.toMillis()
-                    + " ms");
+            throw new Unreachable(notReady("the Kubernetes API at " + config.server() + " did not answer within "
+                    + timeout.toMillis() + " ms"));
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw notReady("cannot reach the Kubernetes API at " + config.server() + ": " + describe(cause));
+            throw new Unreachable(notReady("cannot reach the Kubernetes API at " + config.server() + ": "
+                    + describe(cause)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw notReady("interrupted while asking the Kubernetes API for node " + nodeName);
@@ -154,10 +168,14 @@ public final class KubernetesNodeSource implements PodCidrSource {
         }
     }
 
-    private List<IpNet> podCidrsOf(byte[] body) {
+    private Node nodeOf(byte[] body) {
         List<String> raw;
+        String uid;
         try {
-            JsonObject spec = Json.parseObject(body).object("spec");
+            JsonObject node = Json.parseObject(body);
+            JsonObject metadata = node.object("metadata");
+            uid = metadata == null ? null : metadata.string("uid");
+            JsonObject spec = node.object("spec");
             raw = spec == null ? null : spec.strings("podCIDRs");
             if ((raw == null || raw.isEmpty()) && spec != null && spec.string("podCIDR") != null) {
                 raw = List.of(spec.string("podCIDR"));
@@ -178,7 +196,11 @@ public final class KubernetesNodeSource implements PodCidrSource {
         if (cidrs.isEmpty()) {
             throw notReady("node " + nodeName + " has no podCIDR yet");
         }
-        return cidrs;
+        return new Node(nodeName, uid, List.copyOf(cidrs));
+    }
+
+    String nodeName() {
+        return nodeName;
     }
 
     /** The failure's type and the first message down its causes (the JDK client's are often empty). */
@@ -203,6 +225,16 @@ public final class KubernetesNodeSource implements PodCidrSource {
             // not a Status object
         }
         return text.length() > 200 ? text.substring(0, 200) + "..." : text;
+    }
+
+    /**
+     * Code 11 because no answer came (connection refused, timeout, TLS failure), as opposed to an
+     * answer that says the node is not ready: a cached answer may stand in for the first only.
+     */
+    static final class Unreachable extends CniException {
+        Unreachable(CniException e) {
+            super(e.code(), e.msg(), e.details(), e.getCause());
+        }
     }
 
     private CniException notReady(String msg) {

@@ -32,6 +32,11 @@ public final class PodCidrFile implements PodCidrSource {
             throw HostLocalErrors.podCidrNotReady("usePodCidr: cannot read the node's pod CIDR file " + file + ": "
                     + e.getMessage());
         }
+        return parse(lines, file);
+    }
+
+    /** The CIDRs of a pod CIDR file's lines (read from {@code file}, named in errors). */
+    static List<IpNet> parse(List<String> lines, Path file) {
         List<IpNet> cidrs = new ArrayList<>();
         for (String line : lines) {
             String s = line.strip();

@@ -12,7 +12,8 @@ import java.util.List;
  * state.
  *
  * <p>The default reads the file kept by the cni4j node agent ({@link PodCidrFile}) and, when that
- * file does not exist, the Node object from the Kubernetes API ({@link KubernetesNodeSource});
+ * file does not exist, the Node object from the Kubernetes API ({@link KubernetesNodeSource}),
+ * asked once and kept beside the agent's file ({@link PodCidrCache});
  * another source plugs in through {@link Factory} given to {@link HostLocal#HostLocal(Factory)}.
  */
 public interface PodCidrSource {
@@ -43,14 +44,15 @@ public interface PodCidrSource {
 
     /**
      * The executable's default: the node agent's file when it exists, otherwise the Node object
-     * from the Kubernetes API, through the kubeconfig at {@code kubernetes.kubeconfig}.
+     * from the Kubernetes API, through the kubeconfig at {@code kubernetes.kubeconfig}, kept in
+     * {@code <podCidrFile>.d/<node>} so that a burst of ADDs asks once.
      */
     static Factory nodeAgentFileOrApi() {
         return (request, ipam) -> {
             Path file = podCidrFile(ipam);
             // exists() rather than a read that fails: a present but unreadable or half-written
             // file is the agent's business (code 11), not a reason to ask the API.
-            return Files.exists(file) ? new PodCidrFile(file) : KubernetesNodeSource.of(request, file);
+            return Files.exists(file) ? new PodCidrFile(file) : PodCidrCache.of(file, KubernetesNodeSource.of(request, file));
         };
     }
 

@@ -7,7 +7,7 @@
  * requested IPs by {@code RequestedIps}, pod CIDRs from a
  * {@link dev.cni4j.plugins.hostlocal.PodCidrSource}: the node agent's file, else the Node object
  * through {@link dev.cni4j.plugins.hostlocal.KubernetesNodeSource} with {@code Kubeconfig},
- * {@code KubeTls} and {@code Pem}). Allocation: {@code Allocator} over
+ * {@code KubeTls} and {@code Pem}, asked once per node and kept by {@code PodCidrCache}). Allocation: {@code Allocator} over
  * {@link dev.cni4j.plugins.hostlocal.RangeSet}s of {@link dev.cni4j.plugins.hostlocal.IpRange}s,
  * persisted by {@link dev.cni4j.plugins.hostlocal.HostLocalStore} under {@code StoreLock}.
  */

@@ -128,7 +128,12 @@ public final class Portmap implements Plugin {
         try {
             step.run();
         } catch (FirewallException e) {
-            throw new CniException(ErrorCode.INTERNAL.code(), "portmap: " + what + ": " + e.getMessage(), e.script(), e);
+            // one sentence: the tool's complaint and the input line it names, not the whole script
+            String chain = e.missingChain();
+            String hint = chain != null && chain.startsWith("KUBE-")
+                    ? "; kube-proxy (iptables mode) creates " + chain + ": start it first, or leave out externalSetMarkChain"
+                    : "";
+            throw new CniException(ErrorCode.INTERNAL.code(), "portmap: " + what + ": " + e.summary() + hint, e.script(), e);
         } catch (LinuxException | IllegalStateException | IllegalArgumentException | java.io.UncheckedIOException e) {
             throw new CniException(ErrorCode.INTERNAL.code(), "portmap: " + what + ": " + e.getMessage(), null, e);
         }
