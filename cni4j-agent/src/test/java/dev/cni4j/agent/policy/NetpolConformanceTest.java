@@ -13,6 +13,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * checked as the whole 9x9 reachability matrix computed through {@link CompiledPolicy#explain}.
  * Every case runs with the pods on two nodes (egress decided by the source's node, ingress by
  * the destination's) over IPv4 and IPv6, and on one node; cases built on IPv4 ipBlocks run IPv4.
+ * Each matrix is computed twice: through explain, and by running the first packet through the
+ * nft tables rendered for each node the packet crosses ({@link NftSimulator}).
  * Loopback is ignored, as upstream does.
  */
 class NetpolConformanceTest {
@@ -37,12 +39,14 @@ class NetpolConformanceTest {
         for (boolean oneNode : new boolean[]{false, true}) {
             for (boolean v6 : families) {
                 k8s.oneNode = oneNode;
-                Reachability actual = k8s.probe(port, proto, v6);
-                String diff = expected.differences(actual);
-                if (!diff.isEmpty()) {
-                    failures.append(port).append('/').append(proto).append(v6 ? " IPv6" : " IPv4")
-                            .append(oneNode ? " one node" : " two nodes").append(":\n").append(diff)
-                            .append("expected:\n").append(expected).append("actual:\n").append(actual);
+                for (boolean dataplane : new boolean[]{false, true}) {
+                    Reachability actual = dataplane ? k8s.probeDataplane(port, proto, v6) : k8s.probe(port, proto, v6);
+                    String diff = expected.differences(actual);
+                    if (!diff.isEmpty()) {
+                        failures.append(port).append('/').append(proto).append(v6 ? " IPv6" : " IPv4")
+                                .append(oneNode ? " one node" : " two nodes").append(dataplane ? " rendered nft" : " explain")
+                                .append(":\n").append(diff).append("expected:\n").append(expected).append("actual:\n").append(actual);
+                    }
                 }
             }
         }

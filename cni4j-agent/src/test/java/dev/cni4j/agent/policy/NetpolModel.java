@@ -143,6 +143,23 @@ final class NetpolModel {
         return r;
     }
 
+    /** The same matrix from the rendered nft tables, run through {@link NftSimulator} on each node the packet crosses. */
+    Reachability probeDataplane(int port, Protocol proto, boolean v6) {
+        Map<String, NftSimulator> nodes = new TreeMap<>();
+        compile().forEach((node, c) -> nodes.put(node, new NftSimulator(NftPolicyRenderer.state(c))));
+        Reachability r = new Reachability(false);
+        for (String from : allPods()) {
+            for (String to : allPods()) {
+                IpAddress src = ip(from, v6);
+                IpAddress dst = ip(to, v6);
+                boolean ok = nodes.get(nodeOf(from)).forward(src, dst, proto, port);
+                if (!nodeOf(to).equals(nodeOf(from))) ok &= nodes.get(nodeOf(to)).forward(src, dst, proto, port);
+                r.expect(from, to, ok);
+            }
+        }
+        return r;
+    }
+
     // ---- API object helpers, after upstream's policies.go ----
 
     static io.fabric8.kubernetes.api.model.LabelSelector labels(String... kv) {
