@@ -224,4 +224,41 @@ class PolicyCompilerTest {
         assertEquals(3, c.problems().size(), c.problems().toString());
         assertTrue(c.problems().getFirst().startsWith("policy x/bad: ingress rule 0 left out"), c.problems().toString());
     }
+
+    @Test
+    void atTenThousandPodsAndAThousandPoliciesTheRulesetFollowsSelectorsAndLocalPods() {
+        List<NamespaceInfo> namespaces = new ArrayList<>();
+        List<PodInfo> pods = new ArrayList<>();
+        List<PolicyInfo> policies = new ArrayList<>();
+        for (int n = 0; n < 100; n++) {
+            String ns = "ns" + n;
+            namespaces.add(new NamespaceInfo(ns, Map.of(NamespaceInfo.NAME_LABEL, ns, "team", "t" + n % 10)));
+            for (int j = 0; j < 100; j++) {
+                int k = n * 100 + j;
+                pods.add(new PodInfo("uid" + k, ns, "p" + j, k % 91 == 0 ? "local" : "node" + k % 97,
+                        Map.of("app", "a" + j % 20, "tier", "t" + j % 3), false, PodInfo.Phase.RUNNING,
+                        List.of(IpAddress.ipv4(0x0a000000L + k)), List.of()));
+            }
+            for (int q = 0; q < 10; q++) {
+                int k = n * 10 + q;
+                var from = new PolicyInfo.PodPeer(LabelSelector.matchLabels(Map.of("team", "t" + k % 10)), null,
+                        LabelSelector.matchLabels(Map.of("app", "a" + (k + 1) % 20)));
+                var to = new PolicyInfo.PodPeer(null, ns, LabelSelector.matchLabels(Map.of("tier", "t" + k % 3)));
+                policies.add(new PolicyInfo(new PolicyRef(ns, "pol" + q), LabelSelector.matchLabels(Map.of("app", "a" + k % 20)), true, true,
+                        List.of(new PolicyInfo.Rule(0, List.of(from), List.of(PolicyInfo.PortSpec.range(Protocol.TCP, 80 + k % 5, 80 + k % 5)))),
+                        List.of(new PolicyInfo.Rule(0, List.of(to), List.of())), List.of()));
+            }
+        }
+        CompiledPolicy c = new PolicyCompiler("local", List.of(a("192.168.0.1")), Map.of()).compile(new ClusterSnapshot(policies, namespaces, pods));
+        assertEquals(110, c.pods().size());
+        NftState nft = NftPolicyRenderer.state(c);
+        int rules = nft.chains().values().stream().mapToInt(List::size).sum();
+        int isolated = (int) c.pods().stream().filter(p -> p.ingress().isolated() || p.egress().isolated()).count();
+        int allowRules = c.pods().stream().mapToInt(p -> p.ingress().rules().size() + p.egress().rules().size()).sum();
+        // sets: at most the distinct selector pairs the local pods' rules use, far below pods x policies
+        assertTrue(c.sets().size() <= 10 * 20 + 100 * 3, "sets: " + c.sets().size());
+        // rules: per isolated pod and direction 3 fixed ones, and one per allow rule and family
+        assertTrue(rules <= isolated * 2 * 3 + allowRules * 2, "rules: " + rules);
+        assertTrue(rules < 20_000, "rules: " + rules);
+    }
 }
