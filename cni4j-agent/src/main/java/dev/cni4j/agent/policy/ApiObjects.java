@@ -33,6 +33,13 @@ public final class ApiObjects {
     private ApiObjects() {
     }
 
+    /** The informers' caches as one snapshot for {@link PolicyCompiler#compile}. */
+    public static ClusterSnapshot snapshot(java.util.Collection<NetworkPolicy> policies, java.util.Collection<Namespace> namespaces,
+                                           java.util.Collection<Pod> pods) {
+        return new ClusterSnapshot(policies.stream().map(ApiObjects::policy).toList(),
+                namespaces.stream().map(ApiObjects::namespace).toList(), pods.stream().map(ApiObjects::pod).toList());
+    }
+
     public static NamespaceInfo namespace(Namespace ns) {
         String name = ns.getMetadata().getName();
         Map<String, String> labels = ns.getMetadata().getLabels() == null ? Map.of() : ns.getMetadata().getLabels();

@@ -112,9 +112,7 @@ final class NetpolModel {
         List<Pod> ps = new ArrayList<>(pods.values());
         if (oneNode) ps.forEach(p -> p.getSpec().setNodeName(NODE1));
         else ps.forEach(p -> p.getSpec().setNodeName(p.getMetadata().getName().equals("b") ? NODE2 : NODE1));
-        return new ClusterSnapshot(policies.values().stream().map(ApiObjects::policy).toList(),
-                namespaces.values().stream().map(ApiObjects::namespace).toList(),
-                ps.stream().map(ApiObjects::pod).toList());
+        return ApiObjects.snapshot(policies.values(), namespaces.values(), ps);
     }
 
     Map<String, CompiledPolicy> compile() {
