@@ -81,25 +81,35 @@ public final class PolicyCompiler {
 
         CompiledPolicy compile() {
             for (NamespaceInfo ns : snapshot.namespaces()) namespaces.put(ns.name(), ns);
-            List<PodInfo> pods = new ArrayList<>(snapshot.pods());
+            List<PodInfo> pods = new ArrayList<>();
+            for (PodInfo p : snapshot.pods()) if (!p.hostNetwork() && !p.phase().terminal()) pods.add(p);
             pods.sort(Comparator.comparing(PodInfo::namespace).thenComparing(PodInfo::name).thenComparing(p -> String.valueOf(p.uid())));
+            // who has an address: first what our IPAM gave local pods (it is current), then status.podIPs
+            // of Running pods (a stale pod object may still name an address already reused here)
             SortedMap<IpAddress, String> podNames = new TreeMap<>();
+            Map<PodInfo, List<IpAddress>> kept = new java.util.IdentityHashMap<>();
+            for (boolean ipam : new boolean[]{true, false}) {
+                for (PodInfo p : pods) {
+                    boolean isLocal = node.equals(p.nodeName());
+                    List<IpAddress> claims = ipam
+                            ? (isLocal && p.uid() != null ? localAddresses.getOrDefault(p.uid(), List.of()) : List.of())
+                            : (p.phase() == PodInfo.Phase.RUNNING ? p.podIps() : List.of());
+                    List<IpAddress> mine = kept.computeIfAbsent(p, k -> new ArrayList<>());
+                    for (IpAddress a : claims) {
+                        String other = podNames.putIfAbsent(a, p.fullName());
+                        if (other == null) mine.add(a);
+                        else if (!other.equals(p.fullName())) {
+                            problems.add("address " + a + " of pod " + p.fullName() + " is already pod " + other + "'s: ignored");
+                        }
+                    }
+                }
+            }
             List<Member> local = new ArrayList<>();
             for (PodInfo p : pods) {
-                if (p.hostNetwork() || p.phase().terminal()) continue;
-                boolean isLocal = node.equals(p.nodeName());
-                TreeSet<IpAddress> addrs = new TreeSet<>();
-                if (p.phase() == PodInfo.Phase.RUNNING) addrs.addAll(p.podIps());
-                if (isLocal && p.uid() != null) addrs.addAll(localAddresses.getOrDefault(p.uid(), List.of()));
-                List<IpAddress> kept = new ArrayList<>();
-                for (IpAddress a : addrs) {
-                    String other = podNames.putIfAbsent(a, p.fullName());
-                    if (other == null) kept.add(a);
-                    else problems.add("address " + a + " of pod " + p.fullName() + " is already pod " + other + "'s: ignored");
-                }
-                Member m = new Member(p, namespace(p.namespace()), kept);
+                List<IpAddress> addrs = new ArrayList<>(new TreeSet<>(kept.get(p)));
+                Member m = new Member(p, namespace(p.namespace()), addrs);
                 members.add(m);
-                if (isLocal) local.add(m);
+                if (node.equals(p.nodeName())) local.add(m);
             }
             List<PolicyInfo> policies = new ArrayList<>(snapshot.policies());
             policies.sort(Comparator.comparing(PolicyInfo::ref));

@@ -149,6 +149,23 @@ class PolicyCompilerTest {
     }
 
     @Test
+    void anAddressOurIpamGaveALocalPodIsThatPodsEvenIfAStalePodClaimsIt() {
+        // sorts before x/fresh and is on node-2: still Running in the API, its address already reused here
+        Pod stale = k8s.pods.get("x/b").toBuilder().editMetadata().withName("a-stale").withUid("uid-stale").endMetadata()
+                .editStatus().withPodIPs(new PodIP("10.244.1.77")).endStatus().build();
+        k8s.pods.put("x/a-stale", stale);
+        Pod fresh = k8s.pods.get("x/a").toBuilder().editMetadata().withName("fresh").withUid("uid-fresh").withLabels(Map.of("pod", "fresh")).endMetadata()
+                .withNewStatus().withPhase("Pending").endStatus().build();
+        k8s.pods.put("x/fresh", fresh);
+        k8s.create(ingress(policy("x", "deny-fresh", labels("pod", "fresh"))));
+        CompiledPolicy c = new PolicyCompiler(NODE1, NODE_IPS.get(NODE1), Map.of("uid-fresh", List.of(a("10.244.1.77")))).compile(k8s.snapshot());
+        Explanation e = c.explain(ip("z/a", false), a("10.244.1.77"), 80, Protocol.TCP);
+        assertFalse(e.allowed(), e.toString());
+        assertEquals("x/fresh", e.ingress().pod());
+        assertEquals(List.of("address 10.244.1.77 of pod x/a-stale is already pod x/fresh's: ignored"), c.problems());
+    }
+
+    @Test
     void terminatedPodsAreGoneAndTheirAddressesFree() {
         Pod done = k8s.pods.get("y/a").toBuilder().editMetadata().withName("done").withUid("uid-done").withLabels(Map.of("pod", "b")).endMetadata()
                 .editStatus().withPhase("Succeeded").withPodIPs(new PodIP("10.244.2.50")).endStatus().build();
