@@ -23,7 +23,7 @@ export PATH="$JAVA_HOME/bin:$PATH"
 
 # Debian packages: build tools, the kernel tools the tests cross-check with, the reference
 # plugins (interop and benchmarks), and traffic tools for the data-plane checks.
-cni4j_packages="maven iproute2 iptables nftables libnftables1 containernetworking-plugins iperf3 busybox-static conntrack curl podman util-linux jq umoci"
+cni4j_packages="maven iproute2 iptables nftables libnftables1 containernetworking-plugins iperf3 busybox-static conntrack curl podman util-linux jq umoci containerd runc"
 missing=""
 for p in $cni4j_packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
