@@ -234,33 +234,45 @@ final class ContainerdNode implements AutoCloseable {
         }
         List<ProcessHandle> shims;
         try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
-            shims = all.filter(h -> commandLine(h).contains(" -address " + socket + " ") || commandLine(h).endsWith(" -address " + socket))
-                    .filter(h -> commandLine(h).contains("containerd-shim")).toList();
+            shims = all.filter(h -> commandLine(h).contains("containerd-shim")
+                    && (commandLine(h) + " ").contains(" -address " + socket + " ")).toList();
         }
+        List<ProcessHandle> pods = new ArrayList<>();
         for (ProcessHandle shim : shims) {
-            shim.descendants().forEach(ProcessHandle::destroyForcibly);
-            shim.destroyForcibly();
+            pods.addAll(shim.descendants().toList());
+            pods.add(shim);
         }
+        pods.forEach(ProcessHandle::destroyForcibly);
+        awaitExit(pods);
         if (containerd != null) {
             List<ProcessHandle> children = containerd.descendants().toList();
             containerd.destroy();
             children.forEach(ProcessHandle::destroy);
-            try {
-                if (!containerd.waitFor(20, TimeUnit.SECONDS)) {
-                    containerd.destroyForcibly();
-                }
-                for (ProcessHandle c : children) {
-                    c.onExit().get(30, TimeUnit.SECONDS);
-                }
-            } catch (Exception e) {
-                children.forEach(ProcessHandle::destroyForcibly);
-            }
+            awaitExit(List.of(containerd.toHandle()));
+            awaitExit(children);
         }
-        // runc removes each sandbox's cgroup; the pods' parent is ours to remove
+        // runc removes a sandbox's cgroup when containerd deletes it; those of killed sandboxes
+        // and the pods' parent are ours to remove
         try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-            hierarchies.map(h -> h.resolve(cgroupParent.substring(1))).filter(Files::isDirectory).forEach(p -> p.toFile().delete());
+            for (Path parent : hierarchies.map(h -> h.resolve(cgroupParent.substring(1))).filter(Files::isDirectory).toList()) {
+                try (Stream<Path> children = Files.list(parent)) {
+                    children.filter(Files::isDirectory).forEach(c -> c.toFile().delete());
+                }
+                parent.toFile().delete();
+            }
         } catch (IOException ignored) {
             // best effort
+        }
+    }
+
+    /** Waits for {@code processes} to exit (SIGKILL after 20 s). */
+    private static void awaitExit(List<ProcessHandle> processes) {
+        for (ProcessHandle p : processes) {
+            try {
+                p.onExit().get(20, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                p.destroyForcibly();
+            }
         }
     }
 

@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * A CRI {@code runtime.v1} client over a Unix socket, calling the RuntimeService as kubelet
@@ -21,6 +23,13 @@ import java.util.concurrent.TimeUnit;
 final class CriRuntime implements AutoCloseable {
     /** A hostPort of the pod: {@code hostPort} on the node to {@code containerPort} in the pod. */
     record HostPort(int hostPort, int containerPort) {
+    }
+
+    /** netty warns once per channel that a Unix socket has no SO_KEEPALIVE (gRPC asks for it everywhere). */
+    private static final Logger NETTY_BOOTSTRAP = Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap.AbstractBootstrap");
+
+    static {
+        NETTY_BOOTSTRAP.setLevel(Level.SEVERE);
     }
 
     private final EpollEventLoopGroup group = new EpollEventLoopGroup(1);
