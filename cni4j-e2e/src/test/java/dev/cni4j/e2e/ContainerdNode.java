@@ -44,6 +44,8 @@ final class ContainerdNode implements AutoCloseable {
     private final Path socket;
     private final Path log;
     private final Path daemonLog;
+    private final Path binDir;
+    private final String conflist;
     private final boolean fastPath;
     private final String cgroupParent = "/cni4j-e2e-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
     private Process containerd;
@@ -59,17 +61,25 @@ final class ContainerdNode implements AutoCloseable {
                 "runc not installed");
     }
 
-    private ContainerdNode(Path dir, boolean fastPath) {
+    private ContainerdNode(Path dir, Path binDir, String conflist, boolean fastPath) {
         this.dir = dir;
+        this.binDir = binDir;
+        this.conflist = conflist;
         this.socket = dir.resolve("containerd.sock");
         this.log = dir.resolve("containerd.log");
         this.daemonLog = dir.resolve("daemon.log");
         this.fastPath = fastPath;
     }
 
-    /** Starts containerd in {@code net}'s node namespace, with its files under {@code dir}. */
+    /** Starts containerd on our plugins and the agent's conflist in {@code net}'s node namespace, with its files under {@code dir}. */
     static ContainerdNode start(TestNetworks net, Path dir, boolean fastPath) throws IOException, InterruptedException {
-        ContainerdNode node = new ContainerdNode(Files.createDirectories(dir), fastPath);
+        return start(net, dir, Exec.DIST.resolve("bin"), conflist(), fastPath);
+    }
+
+    /** Starts containerd with the plugins of {@code binDir} (ours or the reference ones) and {@code conflist}. */
+    static ContainerdNode start(TestNetworks net, Path dir, Path binDir, String conflist, boolean fastPath)
+            throws IOException, InterruptedException {
+        ContainerdNode node = new ContainerdNode(Files.createDirectories(dir), binDir, conflist, fastPath);
         try {
             node.launch(net);
             return node;
@@ -82,7 +92,7 @@ final class ContainerdNode implements AutoCloseable {
     private void launch(TestNetworks net) throws IOException, InterruptedException {
         Path image = PauseImage.build(dir.resolve("pause-image"));
         Files.createDirectories(dir.resolve("net.d"));
-        Files.writeString(dir.resolve("net.d/10-cni4j.conflist"), conflist());
+        Files.writeString(dir.resolve("net.d/10-cni4j.conflist"), conflist);
         Files.writeString(dir.resolve("config.toml"), config());
         Files.writeString(dir.resolve("start.sh"), startScript());
         ProcessBuilder pb = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "bash", dir.resolve("start.sh").toString())
@@ -146,7 +156,7 @@ final class ContainerdNode implements AutoCloseable {
                     bin_dir = "%3$s"
                     conf_dir = "%1$s/net.d"
                     max_conf_num = 1
-                """.formatted(dir, SANDBOX_IMAGE, Exec.DIST.resolve("bin"));
+                """.formatted(dir, SANDBOX_IMAGE, binDir);
     }
 
     /**
@@ -171,10 +181,20 @@ final class ContainerdNode implements AutoCloseable {
                 "mkdir -m 700 /run/cni4j",
                 "echo " + POD_CIDR + " > " + DefaultConflist.DEFAULT_POD_CIDR_FILE));
         if (fastPath) {
-            lines.add(Exec.DIST.resolve("bin/cni4j-daemon") + " > " + daemonLog + " 2>&1 &");
+            lines.add(binDir.resolve("cni4j-daemon") + " > " + daemonLog + " 2>&1 &");
         }
         lines.add("exec containerd --config " + dir.resolve("config.toml"));
         return String.join("\n", lines) + "\n";
+    }
+
+    /** containerd's version, e.g. "1.6.20~ds1". */
+    static String version() {
+        try {
+            String[] words = run("containerd", "--version").trim().split("\\s+");
+            return words.length >= 3 ? words[2] : String.join(" ", words);
+        } catch (IOException | InterruptedException e) {
+            return "(unknown version)";
+        }
     }
 
     CriRuntime cri() {

@@ -26,7 +26,7 @@ final class CriRuntime implements AutoCloseable {
     }
 
     /** netty warns once per channel that a Unix socket has no SO_KEEPALIVE (gRPC asks for it everywhere). */
-    private static final Logger NETTY_BOOTSTRAP = Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap.AbstractBootstrap");
+    private static final Logger NETTY_BOOTSTRAP = Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
 
     static {
         NETTY_BOOTSTRAP.setLevel(Level.SEVERE);
