@@ -65,7 +65,7 @@ class ContainerdCriExecTest {
             Process httpd = new ProcessBuilder("nsenter", "--net=" + podNetns, "busybox", "httpd", "-f", "-p", "80", "-h", www.toString())
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             try {
-                Thread.sleep(300);
+                awaitListening(podNetns, 80);
                 assertEquals("hello from the sandbox\n", wget(net, outside, "http://192.168.77.1:8080/"), "hostPort from outside");
                 assertEquals("hello from the sandbox\n", wget(net, net.node(), "http://192.168.77.1:8080/"), "hostPort from the node");
             } finally {
@@ -184,8 +184,19 @@ class ContainerdCriExecTest {
         return outside;
     }
 
-    private static String wget(TestNetworks net, Path from, String url) {
-        return net.exec(from, "curl", "-sS", "--max-time", "10", url); // busybox wget -T segfaults (1.35)
+    /** GET {@code url} from namespace {@code from}, retried for up to 20 s while the server in the pod starts. */
+    private static String wget(TestNetworks net, Path from, String url) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            try {
+                return net.exec(from, "curl", "-sS", "--max-time", "10", url); // busybox wget -T segfaults (1.35)
+            } catch (IllegalStateException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
+        }
     }
 
     /**
@@ -199,13 +210,21 @@ class ContainerdCriExecTest {
             Process server = new ProcessBuilder("nsenter", "--net=" + podNetns, "iperf3", "-s", "-1", "-p", "5201")
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             try {
-                Thread.sleep(300);
+                awaitListening(podNetns, 5201);
                 List<String> client = new ArrayList<>(List.of("iperf3", "-c", podIp, "-p", "5201", "-t", "4", "-O", "1", "-J",
                         "--connect-timeout", "3000"));
                 if (fromPod) {
                     client.add("-R");
                 }
-                String json = net.execInNode(client.toArray(String[]::new));
+                String json;
+                try {
+                    json = net.execInNode(client.toArray(String[]::new));
+                } catch (IllegalStateException e) {
+                    if (attempt == 2) {
+                        throw e;
+                    }
+                    continue; // the server was not listening yet, or the run broke off
+                }
                 bps = ((Number) Json.parseObject(json).object("end").object("sum_received").find("bits_per_second")).doubleValue();
                 if (bps >= 0.9 * RATE && bps <= 1.1 * RATE) {
                     return bps;
@@ -216,6 +235,15 @@ class ContainerdCriExecTest {
             }
         }
         return bps;
+    }
+
+    /** Waits (up to 20 s) until a TCP socket listens on {@code port} in the pod. */
+    private static void awaitListening(String podNetns, int port) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (ContainerdNode.run("nsenter", "--net=" + podNetns, "ss", "-Hltn", "sport = :" + port).isBlank()) {
+            assertTrue(System.nanoTime() < deadline, "nothing listens on port " + port + " in the pod");
+            Thread.sleep(50);
+        }
     }
 
     private static long sandboxPid(Cri.PodSandboxStatusResponse status) {
