@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Assumptions;
  * the test's directory. The CNI config is the agent's default conflist (bridge + host-local
  * over the pod CIDR, portmap, bandwidth) with {@code dist/bin} as the plugin dir; containerd
  * runs its own loopback network with our {@code loopback}. No registry is reached: the sandbox
- * image is a static pause binary built here, imported as an OCI archive.
+ * image (busybox-static's sleep) is built here, imported as an OCI archive.
  *
  * <p>With {@code fastPath}, a {@code cni4j-daemon} runs in the same namespaces on its default
  * socket, and containerd (so every plugin it execs) has {@code CNI4J_FALLBACK=never}: a call
@@ -51,12 +51,13 @@ final class ContainerdNode implements AutoCloseable {
     private Process containerd;
     private CriRuntime cri;
 
-    /** Skips the test unless root, containerd, ctr, runc and gcc (for the pause binary) are there. */
+    /** Skips the test unless root, containerd, ctr, runc and a static busybox (the sandbox's process) are there. */
     static void assumeAvailable() {
         TestNetworks.assumePrivileged();
-        for (String exe : new String[] {"/usr/bin/containerd", "/usr/bin/ctr", "/usr/bin/containerd-shim-runc-v2", "/usr/bin/gcc"}) {
+        for (String exe : new String[] {"/usr/bin/containerd", "/usr/bin/ctr", "/usr/bin/containerd-shim-runc-v2"}) {
             Assumptions.assumeTrue(Files.isExecutable(Path.of(exe)), exe + " not installed");
         }
+        Assumptions.assumeTrue(PauseImage.isStatic(PauseImage.BUSYBOX), PauseImage.BUSYBOX + " missing or not static (busybox-static)");
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")) || Files.isExecutable(Path.of("/usr/bin/runc")),
                 "runc not installed");
     }
@@ -305,34 +306,25 @@ final class ContainerdNode implements AutoCloseable {
     }
 
     /**
-     * The sandbox image: a static C program that sleeps until SIGTERM or SIGINT, in an OCI
-     * image layout (one uncompressed layer), written by hand and archived for {@code ctr import}
-     * under the name {@link #SANDBOX_IMAGE}.
+     * The sandbox image: busybox-static's {@code sleep} as the sandbox's only process (containerd
+     * stops a sandbox with SIGKILL, so it needs no signal handling), in an OCI image layout with
+     * one uncompressed layer, written by hand and archived for {@code ctr import} under the name
+     * {@link #SANDBOX_IMAGE}.
      */
     static final class PauseImage {
-        private static final String PAUSE_C = """
-                #include <signal.h>
-                #include <unistd.h>
-                static void stop(int sig) { (void) sig; _exit(0); }
-                int main(void) {
-                    signal(SIGTERM, stop);
-                    signal(SIGINT, stop);
-                    for (;;) pause();
-                }
-                """;
+        static final Path BUSYBOX = Path.of("/bin/busybox");
 
         static Path build(Path dir) throws IOException, InterruptedException {
-            Path rootfs = Files.createDirectories(dir.resolve("rootfs"));
+            Path rootfs = Files.createDirectories(dir.resolve("rootfs/bin"));
             Path layout = Files.createDirectories(dir.resolve("layout"));
             Path blobs = Files.createDirectories(layout.resolve("blobs/sha256"));
-            Files.writeString(dir.resolve("pause.c"), PAUSE_C);
-            run("gcc", "-static", "-Os", "-s", "-o", rootfs.resolve("pause").toString(), dir.resolve("pause.c").toString());
+            Files.copy(BUSYBOX, rootfs.resolve("busybox"));
             Path layerTar = dir.resolve("layer.tar");
-            run("tar", "--owner=0", "--group=0", "-C", rootfs.toString(), "-cf", layerTar.toString(), "pause");
+            run("tar", "--owner=0", "--group=0", "-C", rootfs.getParent().toString(), "-cf", layerTar.toString(), "bin");
             byte[] layer = Files.readAllBytes(layerTar);
             String layerDigest = blob(blobs, layer);
             byte[] config = """
-                    {"architecture":"amd64","os":"linux","config":{"Entrypoint":["/pause"]},\
+                    {"architecture":"amd64","os":"linux","config":{"Entrypoint":["/bin/busybox","sleep","2147483647"]},\
                     "rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}""".formatted(layerDigest).getBytes(StandardCharsets.UTF_8);
             String configDigest = blob(blobs, config);
             byte[] manifest = """
@@ -349,6 +341,27 @@ final class ContainerdNode implements AutoCloseable {
             Path archive = dir.resolve("pause-image.tar");
             run("tar", "-C", layout.toString(), "-cf", archive.toString(), ".");
             return archive;
+        }
+
+        /** An ELF64 executable without a PT_INTERP program header: it needs no loader or libc in the image. */
+        static boolean isStatic(Path exe) {
+            try {
+                java.nio.ByteBuffer elf = java.nio.ByteBuffer.wrap(Files.readAllBytes(exe)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                if (elf.getInt(0) != 0x464c457f || elf.get(4) != 2) {
+                    return false;
+                }
+                long phoff = elf.getLong(0x20);
+                int phentsize = Short.toUnsignedInt(elf.getShort(0x36));
+                int phnum = Short.toUnsignedInt(elf.getShort(0x38));
+                for (int i = 0; i < phnum; i++) {
+                    if (elf.getInt((int) phoff + i * phentsize) == 3) { // PT_INTERP
+                        return false;
+                    }
+                }
+                return true;
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
         }
 
         private static String blob(Path blobs, byte[] content) throws IOException {
