@@ -162,8 +162,8 @@ final class ContainerdNode implements AutoCloseable {
 
     /**
      * Run by {@code unshare --mount} from a thread in the node namespace: the node's sysfs (so
-     * /sys/class/net is the node's) with the cgroup v1 hierarchies bound back (not the hybrid
-     * "unified" one, which runc would mistake for the whole hierarchy), a private /run and
+     * /sys/class/net is the node's) with the cgroup hierarchies bound back (of v1 not the hybrid
+     * "unified" one, which runc would mistake for the whole hierarchy; v2 as it is), a private /run and
      * /var/lib/cni, the pod CIDR file, the daemon if asked, then containerd itself.
      */
     private String startScript() {
@@ -174,8 +174,12 @@ final class ContainerdNode implements AutoCloseable {
                 "mount --rbind /sys/fs/cgroup $hold",
                 "umount -l /sys",
                 "mount -t sysfs sysfs /sys",
-                "mount -t tmpfs -o mode=755 tmpfs /sys/fs/cgroup",
-                "for c in $hold/*; do n=$(basename $c); [ $n = unified ] && continue; mkdir -p /sys/fs/cgroup/$n; mount --bind $c /sys/fs/cgroup/$n; done",
+                "if [ \"$(stat -f -c %T $hold)\" = cgroup2fs ]; then mount --rbind $hold /sys/fs/cgroup; else",
+                "  mount -t tmpfs -o mode=755 tmpfs /sys/fs/cgroup",
+                "  for c in $hold/*; do n=$(basename $c); [ $n = unified ] && continue;",
+                "    if [ -L $c ]; then ln -s $(readlink $c) /sys/fs/cgroup/$n; else mkdir -p /sys/fs/cgroup/$n; mount --bind $c /sys/fs/cgroup/$n; fi",
+                "  done",
+                "fi",
                 "umount -l $hold",
                 "mount -t tmpfs -o mode=755 tmpfs /run",
                 "mkdir -p /var/lib/cni && mount -t tmpfs -o mode=755 tmpfs /var/lib/cni",
@@ -274,7 +278,8 @@ final class ContainerdNode implements AutoCloseable {
         }
         // runc removes a sandbox's cgroup when containerd deletes it; those of killed sandboxes
         // and the pods' parent are ours to remove
-        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+        Path cgroupRoot = Path.of("/sys/fs/cgroup");
+        try (Stream<Path> hierarchies = Stream.concat(Stream.of(cgroupRoot), Files.list(cgroupRoot))) { // v2, v1
             for (Path parent : hierarchies.map(h -> h.resolve(cgroupParent.substring(1))).filter(Files::isDirectory).toList()) {
                 try (Stream<Path> children = Files.list(parent)) {
                     children.filter(Files::isDirectory).forEach(c -> c.toFile().delete());
