@@ -48,6 +48,9 @@ class ContainerdCriExecTest {
                 ContainerdNode node = ContainerdNode.start(net, tmp.resolve("containerd"), mode.equals("fast path"))) {
             Path outside = outsideHost(net);
             CriRuntime cri = node.cri();
+            Map<String, Cri.RuntimeCondition> conditions = cri.conditions(); // what makes kubelet's node Ready
+            assertTrue(conditions.get("RuntimeReady").getStatus(), conditions.toString());
+            assertTrue(conditions.get("NetworkReady").getStatus(), "containerd loaded our conflist: " + conditions);
             String id = cri.runPodSandbox("web", List.of(new CriRuntime.HostPort(8080, 80)), TEN_MBIT);
 
             Cri.PodSandboxStatus status = cri.status(id).getStatus();

@@ -56,6 +56,15 @@ final class CriRuntime implements AutoCloseable {
         return stub.withDeadlineAfter(5, TimeUnit.SECONDS).version(Cri.VersionRequest.newBuilder().setVersion("v1").build());
     }
 
+    /** The runtime's conditions by type (RuntimeReady, NetworkReady), as kubelet reads them for the node's Ready. */
+    Map<String, Cri.RuntimeCondition> conditions() {
+        Map<String, Cri.RuntimeCondition> byType = new java.util.TreeMap<>();
+        for (Cri.RuntimeCondition c : call().status(Cri.StatusRequest.getDefaultInstance()).getStatus().getConditionsList()) {
+            byType.put(c.getType(), c);
+        }
+        return byType;
+    }
+
     /** RunPodSandbox for pod {@code name} in namespace "default", as kubelet sends it; returns the sandbox id. */
     String runPodSandbox(String name, List<HostPort> hostPorts, Map<String, String> annotations) {
         Cri.PodSandboxConfig.Builder config = Cri.PodSandboxConfig.newBuilder()
