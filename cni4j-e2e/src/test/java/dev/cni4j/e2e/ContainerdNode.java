@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Assumptions;
  * and a private mount namespace of its own: its own {@code /run} (netns bind mounts, shim
  * sockets, the fast path's default socket {@code /run/cni4j/cni.sock} and the pod CIDR file),
  * its own {@code /var/lib/cni} (libcni's result cache, host-local's reservations), a sysfs of the
- * node namespace with the cgroup v1 hierarchies bound back, and its root, state and socket in
+ * node namespace with the cgroup hierarchies bound back, and its root, state and socket in
  * the test's directory. The CNI config is the agent's default conflist (bridge + host-local
  * over the pod CIDR, portmap, bandwidth) with {@code dist/bin} as the plugin dir; containerd
  * runs its own loopback network with our {@code loopback}. No registry is reached: the sandbox
