@@ -3,9 +3,11 @@
 # through our runtime library, for our plugins standalone (a JVM per exec), our plugins through the
 # fast path (the node daemon) and the reference plugins (/usr/lib/cni): per-plugin exec times,
 # sequential setup/teardown, 50 pods at 2 and 8 workers, portmap ADD with 0/100/300 hostPort pods
-# on the node, the daemon's memory; then each plugin's peak memory. Prints the tables and writes
-# them into docs/benchmarks.md. All work happens in throwaway cni4jb-* namespaces.
-# Usage: bench/pods.sh [sequential-pods] [concurrent-pods] [scale-levels, e.g. 0,100,300]
+# on the node, the daemon's memory; then each plugin's peak memory; then the containerd column:
+# RunPodSandbox through containerd 1.6's CRI for the three, interleaved in one run (the e2e
+# module's ContainerdPodBenchmark; skipped when containerd is not installed). Prints the tables and
+# writes them into docs/benchmarks.md. All work happens in throwaway cni4jb-*/cni4jt-* namespaces.
+# Usage: bench/pods.sh [sequential-pods] [concurrent-pods] [scale-levels, e.g. 0,100,300] [containerd-pods, 0 skips]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -47,3 +49,13 @@ table+="
 ip netns del "$node"
 echo; echo "$table"
 "$JAVA_HOME/bin/java" -cp "$jar" dev.cni4j.bench.Report --append docs/benchmarks.md "$table"
+
+# containerd: the CRI client and the containerd harness live in the e2e module's test sources.
+if [ "${4:-20}" != 0 ]; then
+  rm -f cni4j-e2e/target/containerd-bench.md
+  mvn -B -ntp -q -pl cni4j-e2e -am verify -Dtest=ContainerdPodBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
+    -Dcni4j.bench.containerd="${4:-20}" | grep -v '^\[INFO\]' || true
+  if [ -f cni4j-e2e/target/containerd-bench.md ]; then
+    "$JAVA_HOME/bin/java" -cp "$jar" dev.cni4j.bench.Report --append docs/benchmarks.md "$(cat cni4j-e2e/target/containerd-bench.md)"
+  fi
+fi

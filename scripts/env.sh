@@ -55,9 +55,10 @@ export JAVA_HOME
 export PATH="$JAVA_HOME/bin:$PATH"
 
 # Debian packages: build tools, the kernel tools the tests cross-check with, the reference
-# plugins (interop and benchmarks), traffic tools for the data-plane checks, and systemd for
-# systemd-socket-activate (the fast path's socket activation test; no systemd needs to run).
-cni4j_packages="maven iproute2 iptables nftables libnftables1 containernetworking-plugins iperf3 busybox-static conntrack curl podman util-linux jq umoci systemd"
+# plugins (interop and benchmarks), traffic tools for the data-plane checks, systemd for
+# systemd-socket-activate (the fast path's socket activation test; no systemd needs to run), and
+# containerd with runc (the CRI end-to-end test runs its own, in its own namespaces).
+cni4j_packages="maven iproute2 iptables nftables libnftables1 containernetworking-plugins iperf3 busybox-static conntrack curl podman util-linux jq umoci systemd containerd runc"
 missing=""
 for p in $cni4j_packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
