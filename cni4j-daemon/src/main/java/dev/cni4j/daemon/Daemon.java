@@ -142,7 +142,7 @@ public final class Daemon implements AutoCloseable {
         long t0 = System.nanoTime();
         ServerSocketChannel inherited = inheritedSocket();
         if (warmUp) {
-            WarmUp.run(); // before the socket exists: until then launchers run standalone
+            WarmUp.run(); // before the socket exists (launchers run standalone), or, socket-activated, the first call waits
         }
         if (warmUpInNamespaces) {
             WarmUp.inNamespaces();
