@@ -14,8 +14,16 @@ agent_lib=cni4j-agent/target/agent-lib
 api_cp_file=cni4j-agent/target/test-classpath
 if [ ! -x dist/bin/bandwidth ] || [ ! -x dist/bin/cni4j ] || [ ! -d "$agent_lib" ] || [ ! -s "$api_cp_file" ] \
     || [ ! -f cni4j-agent/target/test-classes/dev/cni4j/agent/DemoApiServer.class ]; then
-  echo "== building (mvn -DskipTests package, and the agent's test class path)"
-  mvn -B -ntp -q -DskipTests package dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath
+  echo "== building: mvn -q -DskipTests package, and the agent's test class path (a few minutes the"
+  echo "   first time, when Maven also downloads the dependencies into ~/.m2; quiet until it is done)"
+  t0=$(date +%s)
+  # Debian's Maven 3.8.7 prints stray colour resets (ESC[0m) even in batch mode: filtered out.
+  if ! mvn -B -ntp -q -DskipTests package dependency:build-classpath -Dmdep.includeScope=test \
+      -Dmdep.outputFile=target/test-classpath 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g' | { grep -v '^$' || true; }; then
+    echo "error: the build failed (see above)" >&2
+    exit 1
+  fi
+  echo "   built in $(( $(date +%s) - t0 )) s"
 fi
 start=$(date +%s)
 dist=$PWD/dist
@@ -91,9 +99,13 @@ for ex in hostport bandwidth; do
   sed "s#\"subnet\": \"usePodCidr\"#\"subnet\": \"usePodCidr\", \"podCidrFile\": \"$work/podcidr\", \"dataDir\": \"$work/ipam\"#" \
     examples/k8s-$ex.conflist > "$work/k8s-$ex.conflist"
 done
-"$dist/bin/cni4j" install --bin-dir "$work/opt-cni-bin" --conf-dir "$work/net.d-hostport" --conflist "$work/k8s-hostport.conflist" > "$work/install.log"
-grep -v '/cni4j-lib/' "$work/install.log" | sed 's/^/   /'
-echo "   and $(grep -c '/cni4j-lib/' "$work/install.log") files of the plugins' jars, Java runtime and AOT cache in opt-cni-bin/cni4j-lib"
+# The fast path's systemd units go to a dir of the sandbox (on a node: /etc/systemd/system,
+# enabled by install); install's note on how to enable them is not shown.
+"$dist/bin/cni4j" install --bin-dir "$work/opt-cni-bin" --conf-dir "$work/net.d-hostport" --conflist "$work/k8s-hostport.conflist" \
+  --systemd-dir "$work/systemd" > "$work/install.log" 2> "$work/install.err" || { cat "$work/install.err" >&2; exit 1; }
+grep -v "systemd units are in" "$work/install.err" >&2 || true
+grep -v '/cni4j-lib/' "$work/install.log" | sed "s#$work/#<sandbox>/#; s/^/   /"
+echo "   and $(grep -c '/cni4j-lib/' "$work/install.log") files of the plugins' jars, Java runtime and AOT cache in <sandbox>/opt-cni-bin/cni4j-lib"
 # The traffic-shaping example is the same network name: a second conf dir, as on another node.
 cp "$work/k8s-bandwidth.conflist" "$work/net.d-bandwidth/"
 mkdir -p "$work/lo.d"
@@ -118,8 +130,13 @@ pod client net.d-hostport
 pod shaped net.d-bandwidth --annotation kubernetes.io/ingress-bandwidth=10M
 web=$(cat "$work/web.ip"); client=$(cat "$work/client.ip"); shaped=$(cat "$work/shaped.ip")
 
-step "the fast path: start the node daemon (warm JVM on a Unix socket), then one more pod"
-innode "$dist/bin/cni4j-daemon" --socket "$CNI4J_SOCKET" 2>"$work/daemon.log" & servers+=($!)
+step "the fast path, socket-activated as install's systemd units do it: the first plugin call starts the daemon, then two more pods"
+# systemd-socket-activate stands in for systemd (cni4j-daemon.socket): it listens, and on the
+# first connection runs the service's ExecStart with the socket as its stdin (StandardInput=socket).
+exec_start=$(sed -n 's/^ExecStart=//p' "$work/systemd/cni4j-daemon.service")
+echo "   ExecStart=${exec_start//$work\//<sandbox>/}"
+mkdir -m 0700 "$work/run"
+innode systemd-socket-activate --inetd -l "$CNI4J_SOCKET" $exec_start >/dev/null 2>"$work/daemon.log" & servers+=($!)
 for _ in $(seq 100); do [ -S "$CNI4J_SOCKET" ] && break; sleep 0.1; done
 pod fast net.d-hostport
 pod fast2 net.d-hostport

@@ -58,10 +58,16 @@ final class InstallCommands {
 
     private final PrintStream out;
     private final PrintStream err;
+    private final SystemdUnits.Systemd systemd;
 
     InstallCommands(PrintStream out, PrintStream err) {
+        this(out, err, SystemdUnits.Systemd.NODE);
+    }
+
+    InstallCommands(PrintStream out, PrintStream err, SystemdUnits.Systemd systemd) {
         this.out = out;
         this.err = err;
+        this.systemd = systemd;
     }
 
     int install(List<String> argv) {
@@ -115,8 +121,8 @@ final class InstallCommands {
                 });
         report(args, "installed", written);
         if (systemdDir != null) {
-            if (SystemdUnits.managedHere(systemdDir)) {
-                SystemdUnits.enable(err);
+            if (systemd.manages(systemdDir)) {
+                systemd.enable(err);
             } else {
                 err.println("cni4j: " + SystemdUnits.enableHint(systemdDir));
             }
@@ -169,9 +175,9 @@ final class InstallCommands {
         }
         InstallManifest manifest = InstallManifest.read(manifestFile);
         List<Path> units = manifest.files().keySet().stream().filter(SystemdUnits::isUnit).toList();
-        boolean systemd = !units.isEmpty() && SystemdUnits.managedHere(units.get(0).getParent());
-        if (systemd) {
-            SystemdUnits.disable(err); // the daemon stops before its files go
+        boolean managed = !units.isEmpty() && systemd.manages(units.get(0).getParent());
+        if (managed) {
+            systemd.disable(err); // the daemon stops before its files go
         }
         List<Path> order = new ArrayList<>(manifest.files().keySet());
         // Conflists first: the network stops looking ready before its plugins disappear.
@@ -193,8 +199,8 @@ final class InstallCommands {
         } catch (IOException e) {
             // DirectoryNotEmptyException or similar: leave it.
         }
-        if (systemd) {
-            SystemdUnits.reload(err);
+        if (managed) {
+            systemd.reload(err);
         }
         report(args, "removed", removed);
         return 0;

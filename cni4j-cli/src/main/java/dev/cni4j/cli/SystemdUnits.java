@@ -76,51 +76,55 @@ final class SystemdUnits {
     }
 
     /**
-     * Whether systemd runs here (its own test, sd_booted: /run/systemd/system exists) and reads
-     * units from {@code dir}: then install enables the socket and uninstall disables it.
+     * The node's systemd as install sees it: whether it runs (its own test, sd_booted: the
+     * directory {@code running} exists), which unit directories it reads, and systemctl to drive it.
      */
-    static boolean managedHere(Path dir) {
-        return Files.isDirectory(Path.of("/run/systemd/system"))
-                && List.of(DEFAULT_DIR, Path.of("/run/systemd/system"), Path.of("/usr/lib/systemd/system"),
-                        Path.of("/lib/systemd/system")).contains(dir);
+    record Systemd(Path running, List<Path> unitDirs, String systemctl) {
+        static final Systemd NODE = new Systemd(Path.of("/run/systemd/system"), List.of(DEFAULT_DIR,
+                Path.of("/run/systemd/system"), Path.of("/usr/lib/systemd/system"), Path.of("/lib/systemd/system")), "systemctl");
+
+        /** Whether systemd runs here and reads units from {@code dir}: then install enables them, uninstall disables them. */
+        boolean manages(Path dir) {
+            return Files.isDirectory(running) && unitDirs.contains(dir);
+        }
+
+        /** After install: reload and start listening. */
+        void enable(PrintStream err) {
+            run(err, "daemon-reload");
+            run(err, "enable", "--now", SOCKET_UNIT);
+        }
+
+        /** Before uninstall: stop the daemon and the socket. */
+        void disable(PrintStream err) {
+            run(err, "disable", "--now", SOCKET_UNIT, SERVICE_UNIT);
+        }
+
+        /** After uninstall removed the files. */
+        void reload(PrintStream err) {
+            run(err, "daemon-reload");
+        }
+
+        /** Runs systemctl; a failure is reported, not fatal (the plugins work without the fast path). */
+        private void run(PrintStream err, String... args) {
+            List<String> cmd = new ArrayList<>(List.of(systemctl));
+            cmd.addAll(List.of(args));
+            try {
+                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+                if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                    err.println("cni4j: " + String.join(" ", cmd) + " failed: " + output.replace('\n', ' '));
+                }
+            } catch (IOException e) {
+                err.println("cni4j: cannot run " + String.join(" ", cmd) + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
-    /** After install: reload and start listening. */
-    static void enable(PrintStream err) {
-        systemctl(err, "daemon-reload");
-        systemctl(err, "enable", "--now", SOCKET_UNIT);
-    }
-
-    /** Before uninstall: stop the daemon and the socket. */
-    static void disable(PrintStream err) {
-        systemctl(err, "disable", "--now", SOCKET_UNIT, SERVICE_UNIT);
-    }
-
-    /** After uninstall removed the files. */
-    static void reload(PrintStream err) {
-        systemctl(err, "daemon-reload");
-    }
-
-    /** The commands to run by hand when {@link #managedHere} is false. */
+    /** The commands to run by hand when systemd does not manage the dir. */
     static String enableHint(Path dir) {
         return "the fast path's systemd units are in " + dir + "; where systemd reads them, enable them with: "
                 + "systemctl daemon-reload && systemctl enable --now " + SOCKET_UNIT;
-    }
-
-    /** Runs systemctl; a failure is reported, not fatal (the plugins work without the fast path). */
-    private static void systemctl(PrintStream err, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("systemctl"));
-        cmd.addAll(List.of(args));
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                err.println("cni4j: " + String.join(" ", cmd) + " failed: " + output.replace('\n', ' '));
-            }
-        } catch (IOException e) {
-            err.println("cni4j: cannot run " + String.join(" ", cmd) + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -141,6 +141,34 @@ class InstallCommandsTest {
     }
 
     @Test
+    void whereSystemdRunsAndReadsTheDirInstallEnablesTheSocketAndUninstallDisablesIt() throws IOException {
+        Path calls = tmp.resolve("systemctl.calls");
+        Path systemctl = Files.writeString(tmp.resolve("systemctl"), "#!/bin/sh\necho \"$*\" >> " + calls + "\n");
+        Files.setPosixFilePermissions(systemctl, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path running = Files.createDirectories(tmp.resolve("run/systemd/system"));
+        SystemdUnits.Systemd node = new SystemdUnits.Systemd(running, List.of(systemd), systemctl.toString());
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream errStream = new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8);
+        InstallCommands commands = new InstallCommands(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), errStream, node);
+
+        assertEquals(0, commands.install(List.of("--dist", dist.toString(), "--bin-dir", bin.toString(), "--conf-dir",
+                conf.toString(), "--systemd-dir", systemd.toString(), "--subnet", "10.22.0.0/16")));
+        assertEquals(List.of("daemon-reload", "enable --now cni4j-daemon.socket"), Files.readAllLines(calls));
+        assertEquals("", err.toString(), "no hint when install could enable them");
+        Files.delete(calls);
+        assertEquals(0, commands.uninstall(List.of("--bin-dir", bin.toString())));
+        assertEquals(List.of("disable --now cni4j-daemon.socket cni4j-daemon.service", "daemon-reload"), Files.readAllLines(calls));
+        assertFalse(Files.exists(systemd.resolve("cni4j-daemon.socket")));
+
+        Files.delete(calls);
+        Files.delete(running); // systemd does not run: nothing is called, install says what to run
+        assertEquals(0, commands.install(List.of("--dist", dist.toString(), "--bin-dir", bin.toString(), "--conf-dir",
+                conf.toString(), "--systemd-dir", systemd.toString(), "--subnet", "10.22.0.0/16")));
+        assertFalse(Files.exists(calls));
+        assertTrue(err.toString().contains("systemctl enable --now cni4j-daemon.socket"), err.toString());
+    }
+
+    @Test
     void noSystemdWritesNoUnitsAndBadIdleExitsAreRefused() throws IOException {
         String[] noUnits = {"install", "--dist", dist.toString(), "--bin-dir", bin.toString(), "--conf-dir",
                 conf.toString(), "--subnet", "10.22.0.0/16", "--no-systemd"};

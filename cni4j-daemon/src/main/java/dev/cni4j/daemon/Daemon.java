@@ -169,7 +169,7 @@ public final class Daemon implements AutoCloseable {
             // Refused before the seconds of warm-up, not after.
             prepareDirectory(inherited != null ? inheritedPath(inherited).getParent() : Path.of(path).toAbsolutePath().getParent());
             if (warmUp) {
-                WarmUp.run(); // before the socket exists: until then launchers run standalone
+                WarmUp.run(); // before the socket exists (launchers run standalone), or, socket-activated, the first call waits
             }
             if (warmUpInNamespaces) {
                 WarmUp.inNamespaces();
