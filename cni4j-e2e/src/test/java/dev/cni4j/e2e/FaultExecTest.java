@@ -40,7 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fault suite: the packaged plugins (standalone, as {@code dist/bin} runs them without a
- * daemon) driven by the runtime library the way containerd drives them, and broken on purpose:
+ * daemon, and through a fast-path daemon on a socket of the test's) driven by the runtime library
+ * the way containerd drives them, and broken on purpose:
  * SIGKILL at every step of ADD (see {@code Killpoint}) for the chain bridge+host-local -> portmap
  * -> bandwidth, for loopback and for host-local alone, then the runtime's DEL, then ADD again
  * with the same container ID; a full disk under host-local's dataDir and under the result cache;
