@@ -2,6 +2,7 @@ package dev.cni4j.daemon;
 
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.firewall.Nft;
+import dev.cni4j.plugins.common.Killpoint;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -120,15 +121,23 @@ public final class Daemon implements AutoCloseable {
             + " [--warm-up-in-namespaces] [--exec-nft] [--other-mount-namespaces]";
 
     public static void main(String[] args) throws InterruptedException {
-        System.exit(run(args, System.getenv().getOrDefault("CNI4J_SOCKET", ""), System.err));
+        System.exit(run(args, System.getenv().getOrDefault("CNI4J_SOCKET", ""), System.getenv(Killpoint.ENV), System.err));
+    }
+
+    static int run(String[] args, String socketFromEnv, PrintStream err) throws InterruptedException {
+        return run(args, socketFromEnv, null, err);
     }
 
     /**
      * Parses the command line, checks the socket directory, warms up, serves until stopped.
      * A problem (a bad option, a socket directory with the wrong owner or mode, another daemon on
      * the socket) is one line on {@code err} and status 1 (2 for usage), never a stack trace.
+     *
+     * <p>{@code killpoint}, a test hook: the daemon process's own {@value Killpoint#ENV} (never a
+     * request's), armed once the warm-up is done, so that the daemon SIGKILLs itself at that
+     * point of an ADD it serves ({@code FaultExecTest}: the fast path killed mid-call).
      */
-    static int run(String[] args, String socketFromEnv, PrintStream err) throws InterruptedException {
+    static int run(String[] args, String socketFromEnv, String killpoint, PrintStream err) throws InterruptedException {
         String path = socketFromEnv;
         int max = 64;
         boolean warmUp = true;
@@ -175,6 +184,7 @@ public final class Daemon implements AutoCloseable {
                 WarmUp.inNamespaces();
             }
             nft = libnftables ? useLibNftables() : "nft exec'd";
+            Killpoint.arm(killpoint); // after the warm-up: its calls in namespaces reach kill points too
             Options options = new Options(Path.of(path), max, err, null, otherMounts, RequestObserver.NONE);
             daemon = inherited != null ? serve(inherited, options) : start(options);
             if (warmUp) {

@@ -59,16 +59,35 @@ final class FastPathDaemons implements AutoCloseable {
 
     /** Starts a daemon in the calling thread's namespaces, with {@code options} on its command line. */
     synchronized Running start(String... options) {
+        return start(newSocket(), Map.of(), options);
+    }
+
+    /** A socket path in a new 0700 directory of ours (removed by {@link #close()}), nobody serving it yet. */
+    Path newSocket() {
         Path dir = Path.of("/tmp/cni4j-fp-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet());
-        Path socket = dir.resolve("cni.sock");
         try {
             // The daemon accepts an existing socket directory only if it is root's and 0700.
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-            Path log = dir.resolve("daemon.log");
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return dir.resolve("cni.sock");
+    }
+
+    /**
+     * Starts a daemon in the calling thread's namespaces on {@code socket} (from {@link #newSocket()};
+     * again after a daemon there died or was stopped), with {@code env} added to its environment and
+     * {@code options} on its command line; returns once it serves.
+     */
+    synchronized Running start(Path socket, Map<String, String> env, String... options) {
+        try {
+            Path log = socket.resolveSibling("daemon-" + COUNTER.incrementAndGet() + ".log");
             List<String> command = new ArrayList<>(List.of(Exec.DIST.resolve("bin/cni4j-daemon").toString(), "--socket", socket.toString()));
             command.addAll(List.of(options));
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().putAll(env);
+            Process p = pb.start();
             Running r = new Running(p, socket, log);
             all.add(r);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -84,6 +103,18 @@ final class FastPathDaemons implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
+        }
+    }
+
+    /** Stops one daemon (SIGTERM: it finishes requests in progress and removes its socket); its directory stays. */
+    static void stop(Running r) {
+        r.process().destroy();
+        try {
+            if (!r.process().waitFor(40, TimeUnit.SECONDS)) {
+                r.process().destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -114,14 +145,7 @@ final class FastPathDaemons implements AutoCloseable {
     @Override
     public synchronized void close() {
         for (Running r : all) {
-            r.process().destroy();
-            try {
-                if (!r.process().waitFor(40, TimeUnit.SECONDS)) {
-                    r.process().destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            stop(r);
             deleteTree(r.socket().getParent());
         }
         all.clear();

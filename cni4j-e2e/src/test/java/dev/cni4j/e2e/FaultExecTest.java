@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cni4j.json.JsonObject;
+import dev.cni4j.plugins.common.Killpoint;
 import dev.cni4j.runtime.CniRuntime;
 import dev.cni4j.runtime.NetworkConfigList;
 import dev.cni4j.runtime.NetworkConfigParser;
@@ -32,18 +33,22 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fault suite: the packaged plugins (standalone, as {@code dist/bin} runs them without a
- * daemon) driven by the runtime library the way containerd drives them, and broken on purpose:
+ * daemon, and through a fast-path daemon on a socket of the test's) driven by the runtime library
+ * the way containerd drives them, and broken on purpose:
  * SIGKILL at every step of ADD (see {@code Killpoint}) for the chain bridge+host-local -> portmap
  * -> bandwidth, for loopback and for host-local alone, then the runtime's DEL, then ADD again
  * with the same container ID; a full disk under host-local's dataDir and under the result cache;
- * storms of concurrent ADDs and DELs on the same IDs. After each: no veth, ifb, pod interface,
- * reservation, rule, qdisc or cache entry is left, and no address is handed out twice.
+ * storms of concurrent ADDs and DELs on the same IDs; the fast-path daemon SIGKILLed at a step of
+ * an ADD it serves (armed through its own environment), and killed while idle. After each: no
+ * veth, ifb, pod interface, reservation, rule, qdisc or cache entry is left, and no address is
+ * handed out twice.
  *
  * <p>The normal build kills at a spread of points (about a minute in all);
  * {@code -Dcni4j.fault.all=true} kills at every point, {@code -Dcni4j.fault.storm.rounds=N}
@@ -57,6 +62,8 @@ class FaultExecTest {
     /** The normal build's spread: one or two per plugin. */
     static final List<String> QUICK_POINTS = List.of("host-local:reserved", "veth", "macspoofchk", "masquerade",
             "portmap:rules", "bandwidth:egress");
+    /** Where the normal build kills the daemon: in host-local, in bridge, in portmap, in bandwidth. */
+    static final List<String> DAEMON_POINTS = List.of("host-local:reserved", "veth", "portmap:rules", "bandwidth:ingress");
     static final String SUBNET = "10.244.77.";
     static final int HOST_PORT = 18081;
 
@@ -277,6 +284,115 @@ class FaultExecTest {
         }
     }
 
+    /**
+     * The fast path killed mid-call: a daemon (on a socket of its own) started with
+     * {@code CNI4J_KILLPOINT} in its own environment SIGKILLs itself at that step of an ADD it
+     * serves. The launcher then prints code 11 (the call was accepted, so it must not run the ADD
+     * again standalone); the runtime's DEL, run standalone since nobody listens any more, leaves
+     * nothing; a restarted daemon serves ADD again with the same container ID (one reservation)
+     * and DEL, while each request carries {@code CNI4J_KILLPOINT} in its environment, which must
+     * never arm the daemon.
+     */
+    @Test
+    void theFastPathDaemonKilledMidAddLosesTheCallAndDelUndoesIt() throws Exception {
+        TestNetworks.assumePrivileged();
+        List<String> points = Boolean.getBoolean("cni4j.fault.all") ? CHAIN_POINTS : DAEMON_POINTS;
+        NetworkConfigList list = chain(tmp.resolve("ipam"));
+        try (TestNetworks net = TestNetworks.create(); FastPathDaemons daemons = new FastPathDaemons()) {
+            Path socket = daemons.newSocket();
+            FastPathExec exec = new FastPathExec(socket);
+            CniRuntime runtime = runtime(exec, tmp.resolve("cache"));
+            for (String point : points) {
+                RuntimeConf rt = new RuntimeConf("daemon-kill-" + point.replace(':', '-'), net.newPod().toString(), "eth0",
+                        List.of(), capabilities(HOST_PORT));
+                FastPathDaemons.Running armed = net.runInNode(() -> daemons.start(socket, Map.of(Killpoint.ENV, point), "--no-warm-up"));
+
+                exec.fallBack(true, null);
+                CniException lost = assertThrows(CniException.class, () -> net.runInNode(() -> runtime.add(list, rt)),
+                        point + ": the daemon must die mid-ADD");
+                assertTrue(armed.process().waitFor(30, TimeUnit.SECONDS), point + ": the daemon is gone");
+                assertEquals(137, armed.process().exitValue(), point + ": SIGKILL: " + armed.logText());
+                assertEquals(11, lost.code(), point + ": lost after acceptance, not run again standalone: " + lost);
+                assertTrue(lost.msg().contains("lost the connection to the daemon"), point + ": " + lost.msg());
+                assertThrows(AssertionError.class, () -> assertNothingLeft(net, rt, point),
+                        "the kill at " + point + " left something for DEL to clean (so the checks see it)");
+
+                net.runInNode(() -> { // the socket file is left, nobody listens: the launchers run standalone
+                    runtime.del(list, rt);
+                    return null;
+                });
+                assertNothingLeft(net, rt, point + ", after a standalone DEL");
+
+                FastPathDaemons.Running restarted = net.runInNode(() -> daemons.start(socket, Map.of(), "--no-warm-up"));
+                exec.fallBack(false, point);
+                JsonObject again = net.runInNode(() -> runtime.add(list, rt));
+                assertEquals(1, again.objects("ips").size(), point + ": ADD again: " + again);
+                assertEquals(1, reservations(tmp.resolve("ipam/chain")).size(), point + ": one reservation, no stale one");
+                net.runInNode(() -> {
+                    runtime.del(list, rt);
+                    return null;
+                });
+                assertNothingLeft(net, rt, point + ", after ADD again and DEL through the restarted daemon");
+                assertTrue(restarted.process().isAlive(), point + ": a request's CNI4J_KILLPOINT armed the daemon");
+                assertEquals(6, restarted.served(), point + ": the restarted daemon served the 3 ADDs and 3 DELs: "
+                        + restarted.logText());
+                FastPathDaemons.stop(restarted);
+            }
+        }
+    }
+
+    /**
+     * The daemon SIGKILLed while idle between calls, then restarted while calls go on: each call
+     * is served by the new daemon, or standalone while it is not up yet, and works; DELs through
+     * the new daemon leave nothing.
+     */
+    @Test
+    void theFastPathDaemonKilledBetweenCallsIsReplaced() throws Exception {
+        TestNetworks.assumePrivileged();
+        NetworkConfigList list = chain(tmp.resolve("ipam"));
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (TestNetworks net = TestNetworks.create(); FastPathDaemons daemons = new FastPathDaemons()) {
+            Path socket = daemons.newSocket();
+            FastPathExec exec = new FastPathExec(socket);
+            CniRuntime runtime = runtime(exec, tmp.resolve("cache"));
+            RuntimeConf a = new RuntimeConf("idle-kill-a", net.newPod().toString(), "eth0", List.of(), capabilities(HOST_PORT));
+            RuntimeConf b = new RuntimeConf("idle-kill-b", net.newPod().toString(), "eth0", List.of(), capabilities(HOST_PORT + 1));
+
+            FastPathDaemons.Running first = net.runInNode(() -> daemons.start(socket, Map.of(), "--no-warm-up"));
+            exec.fallBack(false, null);
+            net.runInNode(() -> runtime.add(list, a));
+            assertEquals(3, first.served(), first.logText());
+            first.process().destroyForcibly(); // SIGKILL, between calls
+            assertTrue(first.process().waitFor(30, TimeUnit.SECONDS), "the first daemon is gone");
+            assertEquals(137, first.process().exitValue());
+
+            exec.fallBack(true, null);
+            Future<FastPathDaemons.Running> second = pool.submit(
+                    () -> net.runInNode(() -> daemons.start(socket, Map.of(), "--no-warm-up")));
+            JsonObject added = net.runInNode(() -> runtime.add(list, b)); // standalone or the new daemon, whichever is there
+            assertEquals(1, added.objects("ips").size(), added.toString());
+            FastPathDaemons.Running restarted = second.get(60, TimeUnit.SECONDS);
+
+            exec.fallBack(false, null);
+            long before = restarted.served();
+            delAll(net, runtime, list, List.of(a, b));
+            for (RuntimeConf rt : List.of(a, b)) {
+                assertNothingLeft(net, rt, rt.containerId() + ": after DEL through the restarted daemon");
+            }
+            assertEquals(before + 6, restarted.served(), "the restarted daemon served both DELs: " + restarted.logText());
+            JsonObject again = net.runInNode(() -> runtime.add(list, a));
+            assertEquals(1, again.objects("ips").size(), again.toString());
+            assertEquals(1, reservations(tmp.resolve("ipam/chain")).size(), "one reservation, no stale one");
+            net.runInNode(() -> {
+                runtime.del(list, a);
+                return null;
+            });
+            assertNothingLeft(net, a, "after ADD again and DEL through the restarted daemon");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private static void delAll(TestNetworks net, CniRuntime runtime, NetworkConfigList list, List<RuntimeConf> rts) {
         for (RuntimeConf rt : rts) {
             net.runInNode(() -> {
@@ -358,6 +474,46 @@ class FaultExecTest {
             String p = point;
             if (p != null && "ADD".equals(cniEnv.get("CNI_COMMAND"))) {
                 env.put("CNI4J_KILLPOINT", p);
+            }
+            return processes.exec(plugin, stdin, env);
+        }
+    }
+
+    /**
+     * Runs the launchers against the daemon socket {@code socket}. Unless told to fall back, a call
+     * the daemon does not serve fails ({@code CNI4J_FALLBACK=never}) instead of running standalone;
+     * a {@code requestKillpoint} goes into every such ADD's environment, which the daemon receives
+     * and must ignore.
+     */
+    static final class FastPathExec implements PluginExec {
+        private final PluginExec processes = new ProcessPluginExec(Duration.ofMinutes(1), ProcessPluginExec.SYSTEM_ERR);
+        private final Path socket;
+        private volatile boolean fallBack;
+        private volatile String requestKillpoint;
+
+        FastPathExec(Path socket) {
+            this.socket = socket;
+        }
+
+        /** Whether a call the daemon does not take runs standalone; {@code requestKillpoint} only when not. */
+        void fallBack(boolean allowed, String killpointInRequests) {
+            if (allowed && killpointInRequests != null) {
+                throw new IllegalArgumentException("a standalone plugin would arm it");
+            }
+            this.fallBack = allowed;
+            this.requestKillpoint = killpointInRequests;
+        }
+
+        @Override
+        public byte[] exec(Path plugin, byte[] stdin, Map<String, String> cniEnv) {
+            Map<String, String> env = new HashMap<>(cniEnv);
+            env.put("CNI4J_SOCKET", socket.toString());
+            if (!fallBack) {
+                env.put("CNI4J_FALLBACK", "never");
+                String p = requestKillpoint;
+                if (p != null && "ADD".equals(cniEnv.get("CNI_COMMAND"))) {
+                    env.put(Killpoint.ENV, p);
+                }
             }
             return processes.exec(plugin, stdin, env);
         }

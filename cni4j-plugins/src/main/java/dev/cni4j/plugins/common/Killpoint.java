@@ -6,9 +6,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Named points of ADD at which a standalone plugin process kills itself with SIGKILL when the
  * environment variable {@value #ENV} names that point: how the fault suite ({@code cni4j-e2e})
- * proves that a crash at any step is cleaned up by the runtime's DEL. Only the standalone
- * executable's {@code main} arms it (one environment read at start-up); the daemon never does,
- * so no caller can make it kill itself.
+ * proves that a crash at any step is cleaned up by the runtime's DEL. Only two {@code main}s arm
+ * it, each from its own process's environment read once at start-up: the standalone executable's
+ * and {@code cni4j-daemon}'s (a test hook: the fast path killed mid-call). A request's
+ * environment never arms it, so no caller can make the daemon kill itself.
  *
  * <p>The points: bridge's {@link Rollback#checkpoint} names ({@code ipam}, {@code bridge},
  * {@code veth}, {@code attach}, {@code macspoofchk}, {@code container}, {@code gateway},
@@ -25,7 +26,7 @@ public final class Killpoint {
     private Killpoint() {
     }
 
-    /** Called once by the standalone main with the process's {@value #ENV}, or null. */
+    /** Called once by a main (standalone or the daemon's) with its process's {@value #ENV}, or null. */
     public static void arm(String point) {
         armed = point == null || point.isEmpty() ? null : point;
     }
