@@ -133,7 +133,7 @@ public final class Portmap implements Plugin {
             String hint = chain != null && chain.startsWith("KUBE-")
                     ? "; kube-proxy (iptables mode) creates " + chain + ": start it first, or leave out externalSetMarkChain"
                     : "";
-            throw new CniException(ErrorCode.INTERNAL.code(), "portmap: " + what + ": " + e.summary() + hint, e.script(), e);
+            throw new CniException(ErrorCode.INTERNAL.code(), "portmap: " + what + ": " + e.summary() + hint, null, e);
         } catch (LinuxException | IllegalStateException | IllegalArgumentException | java.io.UncheckedIOException e) {
             throw new CniException(ErrorCode.INTERNAL.code(), "portmap: " + what + ": " + e.getMessage(), null, e);
         }
