@@ -23,6 +23,15 @@ public final class DefaultConflist {
      * metric reads them).
      */
     public static String json(String name, int mtu, String podCidrFile, String dataDir) {
+        return json(name, mtu, podCidrFile, dataDir, false);
+    }
+
+    /**
+     * As {@link #json(String, int, String, String)}; {@code networkPolicy} adds
+     * {@code "policy": {"type": "k8s"}} to the bridge plugin, as the Kubernetes "Network Plugins"
+     * page's examples mark a network whose provider enforces NetworkPolicy.
+     */
+    public static String json(String name, int mtu, String podCidrFile, String dataDir, boolean networkPolicy) {
         return """
                 {
                   "cniVersion": "1.1.0",
@@ -34,7 +43,7 @@ public final class DefaultConflist {
                       "isGateway": true,
                       "isDefaultGateway": true,
                       "ipMasq": false,
-                      "hairpinMode": true,%s
+                      "hairpinMode": true,%s%s
                       "ipam": {
                         "type": "host-local",%s%s
                         "ranges": [[{"subnet": "usePodCidr"}]]
@@ -45,6 +54,7 @@ public final class DefaultConflist {
                   ]
                 }
                 """.formatted(name, mtu > 0 ? "\n      \"mtu\": " + mtu + "," : "",
+                networkPolicy ? "\n      \"policy\": {\"type\": \"k8s\"}," : "",
                 DEFAULT_POD_CIDR_FILE.equals(podCidrFile) ? ""
                         : "\n        \"podCidrFile\": " + JsonLog.quote(new StringBuilder(), podCidrFile) + ",",
                 DEFAULT_DATA_DIR.equals(dataDir) ? ""

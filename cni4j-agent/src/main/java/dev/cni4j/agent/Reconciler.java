@@ -132,7 +132,7 @@ public final class Reconciler implements AutoCloseable {
     private String conflist() {
         if (p.config().conflistFile() == null) {
             return DefaultConflist.json(p.config().networkName(), p.backend().podMtu(), p.config().podCidrFile().toString(),
-                    p.config().hostLocalDataDir().toString());
+                    p.config().hostLocalDataDir().toString(), p.config().networkPolicy());
         }
         try {
             return Files.readString(p.config().conflistFile());

@@ -141,6 +141,7 @@ final class RequestRunner {
                     : () -> PodNetns.locatedAt(request.env().get("CNI_NETNS"), netns.actual(), plugins);
             exit = nodeNetns == null ? located.get() : nodeNetns.run(located::get);
         }
+        observer.beforeReply(request.type(), request.env(), out.toByteArray(), exit);
         String command = request.env().getOrDefault("CNI_COMMAND", "");
         String what = request.type() + " " + command + " " + request.env().getOrDefault("CNI_CONTAINERID", "");
         long nanos = System.nanoTime() - t0;
