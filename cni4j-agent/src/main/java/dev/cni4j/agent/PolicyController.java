@@ -253,7 +253,7 @@ final class PolicyController implements AutoCloseable {
     void podAdded(String uid, String namespace, String name, List<IpAddress> addresses) {
         localPods.put(uid, new LocalPod(namespace, name, List.copyOf(addresses)));
         long end = System.nanoTime() + POD_WAIT_MILLIS * 1_000_000;
-        while (System.nanoTime() < end && !(synced() && pods.getStore().getByKey(namespace + "/" + name) != null)) {
+        while (System.nanoTime() < end && !(synced() && known(uid, namespace, name))) {
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {
@@ -262,6 +262,11 @@ final class PolicyController implements AutoCloseable {
             }
         }
         rebuild();
+    }
+
+    private boolean known(String uid, String namespace, String name) {
+        Pod p = pods.getStore().getByKey(namespace + "/" + name);
+        return p != null && uid.equals(p.getMetadata().getUid());
     }
 
     /** A local pod's CNI DEL: its addresses are no longer its own. */
