@@ -48,6 +48,7 @@ public final class Agent implements AutoCloseable {
             a.policy = new PolicyController(client, config.nodeName(), a.policyNs, config.resyncSeconds() * 1000L, log, a.status,
                     a::onPolicyApiError);
             a.metrics.policy = a.policy;
+            a.health.handle(PolicyExplainEndpoint.PATH, new PolicyExplainEndpoint(a.policy));
         }
         if (config.valid() && config.fastPathSocket() != null) {
             a.fastPath = a.policy == null ? FastPath.start(config, log, a.metrics.pluginCalls)

@@ -148,6 +148,12 @@ class NetworkPolicyPrivilegedTest {
                 assertTrue(eventually(() -> tcp(b, a, 80)), "policy update allows pod=bb");
 
                 assertFalse(tcp(c, a, 81), "c -> a still denied (counted as a drop)");
+                // explain, from the state node1's table was programmed with
+                String denied = MultiNodePrivilegedTest.get(agents.get(1), "/policy/explain?src=" + c.ip() + "&dst=" + a.ip() + "&port=81&proto=tcp");
+                assertTrue(denied.contains("\"allowed\":false") && denied.contains("NO_RULE_ALLOWS") && denied.contains("x/deny-ingress"), denied);
+                String allowed = MultiNodePrivilegedTest.get(agents.get(1), "/policy/explain?src=" + b.ip() + "&dst=" + a.ip() + "&port=80&proto=tcp");
+                assertTrue(allowed.contains("\"allowed\":true") && allowed.contains("\"policy\":\"x/allow-from-b\""), allowed);
+                assertTrue(MultiNodePrivilegedTest.get(agents.get(1), "/policy/explain?src=nonsense").contains("expected"));
                 // counters: the rule that allowed b -> a counted it
                 String metrics = MultiNodePrivilegedTest.get(agents.get(1), "/metrics");
                 assertTrue(metrics.lines().anyMatch(l -> l.startsWith("cni4j_policy_rule_packets_total{namespace=\"x\",policy=\"allow-from-b\",direction=\"ingress\",rule=\"0\"} ")
