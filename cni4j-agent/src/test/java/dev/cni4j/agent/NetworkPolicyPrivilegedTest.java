@@ -236,6 +236,53 @@ class NetworkPolicyPrivilegedTest {
         }
     }
 
+    /** The same enforcement across L3 over VXLAN: node1 and node3 (a routed hop away), policy on both sides. */
+    @Test
+    void policiesAreEnforcedAcrossVxlan(@TempDir Path dir) throws Exception {
+        try (SimulatedCluster cluster = new SimulatedCluster(3); MockCluster api = new MockCluster()) {
+            for (int n : new int[] {1, 3}) api.create(MockCluster.node("node" + n, "10.244." + n + ".0/24", SimulatedCluster.nodeIp(n)));
+            namespace(api, "x", Map.of());
+            namespace(api, "y", Map.of("team", "blue"));
+            Map<Integer, Agent> agents = new HashMap<>();
+            List<AutoCloseable> servers = new ArrayList<>();
+            try {
+                for (int n : new int[] {1, 3}) {
+                    Map<String, String> s = MockCluster.agentSettings("vxlan", n, cluster.nodes.get(n), dir.resolve("node" + n));
+                    s.put("networkPolicy", "on");
+                    agents.put(n, Agent.start(AgentConfig.of(s), api.client));
+                }
+                for (var e : agents.entrySet()) {
+                    assertTrue(await(Duration.ofSeconds(20), () -> e.getValue().status().ready() && e.getValue().policy().compiled() != null
+                            && e.getValue().metrics().routesProgrammed.get() == 1), "node" + e.getKey() + ": " + e.getValue().status().blocking());
+                }
+                TestPod a = pod(cluster, api, agents, dir, "x", "a", 1), c = pod(cluster, api, agents, dir, "y", "c", 3);
+                for (TestPod p : List.of(a, c)) servers.addAll(serve(p));
+                assertTrue(tcp(c, a, 80) && tcp(a, c, 80) && udp(a, c, 80), "no policy: open both ways over VXLAN");
+
+                // ingress side on node1: default deny, then allow from team=blue on 80/TCP
+                api.client.resource(policy("x", "deny-ingress", Map.of(), List.of("Ingress"))).create();
+                assertTrue(eventually(() -> !tcp(c, a, 80)), "c -> a denied on node1");
+                NetworkPolicy fromBlue = policy("x", "allow-from-blue", Map.of(), List.of("Ingress"));
+                fromBlue.getSpec().setIngress(List.of(new io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRuleBuilder()
+                        .withFrom(new NetworkPolicyPeerBuilder().withNamespaceSelector(selector(Map.of("team", "blue"))).build())
+                        .withPorts(new NetworkPolicyPortBuilder().withProtocol("TCP").withPort(new IntOrString(80)).build()).build()));
+                api.client.resource(fromBlue).create();
+                assertTrue(eventually(() -> tcp(c, a, 80)), "c -> a:80 allowed");
+                assertFalse(tcp(c, a, 81), "c -> a:81 still denied");
+                // egress side on node3: y may not reach x
+                NetworkPolicy egress = policy("y", "egress-not-x", Map.of(), List.of("Egress"));
+                egress.getSpec().setEgress(List.of(new io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRuleBuilder()
+                        .withTo(new NetworkPolicyPeerBuilder().withNamespaceSelector(selector(Map.of("team", "blue"))).build()).build()));
+                api.client.resource(egress).create();
+                assertTrue(eventually(() -> !tcp(c, a, 80)), "node3's egress side denies what node1's ingress side allows");
+                assertTrue(tcp(a, c, 80), "a -> c: x has no egress policy, c's ingress is open, the reply passes c's egress");
+            } finally {
+                for (AutoCloseable s : servers) s.close();
+                agents.values().forEach(Agent::close);
+            }
+        }
+    }
+
     static Map<String, String> settings(SimulatedCluster cluster, Path dir, int n) {
         Map<String, String> s = MockCluster.agentSettings("host-gw", n, cluster.nodes.get(n), dir.resolve("node" + n));
         s.put("networkPolicy", "on");
