@@ -69,6 +69,7 @@ final class PolicyController implements AutoCloseable {
     static final String PENDING_LABEL = "cni4j.dev/pending-pod";
 
     private final String node;
+    private final long resyncMillis;
     private final NetNs ns;
     private final JsonLog log;
     private final AgentStatus status;
@@ -97,6 +98,7 @@ final class PolicyController implements AutoCloseable {
     PolicyController(KubernetesClient client, String node, NetNs ns, long resyncMillis, JsonLog log, AgentStatus status,
                      Consumer<Throwable> onApiError) {
         this.node = node;
+        this.resyncMillis = resyncMillis;
         this.ns = ns;
         this.log = log;
         this.status = status;
@@ -135,6 +137,25 @@ final class PolicyController implements AutoCloseable {
         policies.start();
         namespaces.start();
         pods.start();
+        worker.scheduleWithFixedDelay(this::checkTable, resyncMillis, resyncMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Every resync period: if our table is gone (someone ran {@code nft flush ruleset}), the next
+     * rebuild writes it whole again; diffs alone would never notice.
+     */
+    private void checkTable() {
+        synchronized (lock) {
+            if (applied == null) return;
+            try {
+                if (Nft.tryRun(ns, "list table " + NftPolicyRenderer.TABLE + "\n", "-j").ok()) return;
+            } catch (RuntimeException e) {
+                return; // nft not runnable now: the next apply reports it
+            }
+            log.warn("network policy table missing; writing it again", "table", NftPolicyRenderer.TABLE);
+            applied = null;
+        }
+        trigger();
     }
 
     boolean synced() {

@@ -276,6 +276,10 @@ class NetworkPolicyPrivilegedTest {
                 api.client.resource(egress).create();
                 assertTrue(eventually(() -> !tcp(c, a, 80)), "node3's egress side denies what node1's ingress side allows");
                 assertTrue(tcp(a, c, 80), "a -> c: x has no egress policy, c's ingress is open, the reply passes c's egress");
+                // someone deletes our table on node3: the periodic check (resync, 5 s here) writes it again
+                cluster.net.exec(cluster.nodes.get(3), "nft", "delete", "table", "inet", "cni4j_policy");
+                assertTrue(tcp(c, a, 80), "open while the table is gone");
+                assertTrue(await(Duration.ofSeconds(15), () -> !tcpOnce(c, a, 80, 1000)), "the table is back");
             } finally {
                 for (AutoCloseable s : servers) s.close();
                 agents.values().forEach(Agent::close);
