@@ -190,7 +190,8 @@ class NetworkPolicyPrivilegedTest {
                 assertFalse(tcpOnce(f, c, 80, 1000), "unknown pod in a policed namespace");
                 assertFalse(tcpOnce(f, b, 80, 1000), "unknown pod in a policed namespace, same node");
 
-                // bad input: an SCTP-only rule is programmed and allows no TCP; a broken rule is reported
+                // bad input: a rule the compiler cannot take over (endPort below port) is a warning, the rest is programmed
+                // (an SCTP rule among them; that it opens no TCP is checked in the VXLAN test)
                 NetworkPolicy sctp = policy("y", "sctp-only", Map.of(), List.of("Egress"));
                 sctp.getSpec().setEgress(List.of(new io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRuleBuilder()
                         .withPorts(new NetworkPolicyPortBuilder().withProtocol("SCTP").withPort(new IntOrString(80)).build()).build()));
@@ -202,7 +203,7 @@ class NetworkPolicyPrivilegedTest {
                 Agent a2 = agents.get(2);
                 assertTrue(eventually(() -> a2.status().warnings().stream().anyMatch(w -> w.contains("bad-port"))), a2.status().warnings().toString());
                 assertTrue(a2.status().ready(), "a bad policy is a warning, not unready: " + a2.status().blocking());
-                assertFalse(tcp(c, a, 80), "still denied");
+                assertFalse(tcp(c, a, 80), "still denied: nothing opened");
 
                 // restart node1's agent: the table stays while it is down and is replaced at once when it is back
                 agents.remove(1).close();
@@ -276,6 +277,25 @@ class NetworkPolicyPrivilegedTest {
                 api.client.resource(egress).create();
                 assertTrue(eventually(() -> !tcp(c, a, 80)), "node3's egress side denies what node1's ingress side allows");
                 assertTrue(tcp(a, c, 80), "a -> c: x has no egress policy, c's ingress is open, the reply passes c's egress");
+                // an SCTP-only egress rule in place of it: programmed, and it opens no TCP
+                NetworkPolicy sctp = policy("y", "sctp-only", Map.of(), List.of("Egress"));
+                sctp.getSpec().setEgress(List.of(new io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRuleBuilder()
+                        .withPorts(new NetworkPolicyPortBuilder().withProtocol("SCTP").withPort(new IntOrString(80)).build()).build()));
+                api.client.resource(sctp).create();
+                api.client.network().v1().networkPolicies().inNamespace("y").withName("egress-not-x").delete();
+                Agent a3 = agents.get(3);
+                String sctpQuery = "/policy/explain?src=" + c.ip() + "&dst=" + a.ip() + "&port=80&proto=sctp";
+                assertTrue(await(ENFORCED, () -> {
+                    try {
+                        return MultiNodePrivilegedTest.get(a3, sctpQuery).contains("\"policy\":\"y/sctp-only\"");
+                    } catch (Exception e) {
+                        return false;
+                    }
+                }), "node3 programmed the SCTP rule");
+                assertFalse(a3.policy().compiled().pods().get(0).egress().policies().contains(new dev.cni4j.agent.policy.PolicyRef("y", "egress-not-x")));
+                assertFalse(tcp(c, a, 80), "an SCTP-only rule allows no TCP");
+                assertFalse(udp(c, a, 80), "nor UDP");
+
                 // someone deletes our table on node3: the periodic check (resync, 5 s here) writes it again
                 cluster.net.exec(cluster.nodes.get(3), "nft", "delete", "table", "inet", "cni4j_policy");
                 assertTrue(tcp(c, a, 80), "open while the table is gone");
