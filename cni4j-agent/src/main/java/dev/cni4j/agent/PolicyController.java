@@ -134,9 +134,9 @@ final class PolicyController implements AutoCloseable {
 
     /** Starts the informers in the background; the first apply follows their sync. */
     void start() {
-        policies.start();
-        namespaces.start();
-        pods.start();
+        // the first apply once all three have listed (their events may all come before the last sync)
+        java.util.concurrent.CompletableFuture.allOf(policies.start().toCompletableFuture(), namespaces.start().toCompletableFuture(),
+                pods.start().toCompletableFuture()).thenRun(this::trigger);
         worker.scheduleWithFixedDelay(this::checkTable, resyncMillis, resyncMillis, TimeUnit.MILLISECONDS);
     }
 
