@@ -43,6 +43,8 @@ public final class Agent implements AutoCloseable {
     private NodeWatcher watcher;
     private Reconciler reconciler;
     private FastPath fastPath;
+    private PolicyController policy;
+    private NetNs policyNs;
 
     private Agent(AgentConfig config, JsonLog log) {
         this.log = log;
@@ -60,8 +62,17 @@ public final class Agent implements AutoCloseable {
         JsonLog log = new JsonLog(config.nodeName());
         Agent a = new Agent(config, log);
         a.status.configProblems(config.problems());
+        if (config.valid() && config.networkPolicy()) {
+            // before the fast path, whose bridge ADDs register new pods with it
+            a.policyNs = config.netns() != null ? NetNs.open(config.netns()) : null;
+            a.policy = new PolicyController(client, config.nodeName(), a.policyNs, config.resyncSeconds() * 1000L, log, a.status,
+                    a::onPolicyApiError);
+            a.metrics.policy = a.policy;
+            a.health.handle(PolicyExplainEndpoint.PATH, new PolicyExplainEndpoint(a.policy));
+        }
         if (config.valid() && config.fastPathSocket() != null) {
-            a.fastPath = FastPath.start(config, log, a.metrics.pluginCalls);
+            a.fastPath = a.policy == null ? FastPath.start(config, log, a.metrics.pluginCalls)
+                    : FastPath.start(config, log, a.metrics.pluginCalls, a.policy.fastPathHook(a.metrics.pluginCalls));
         }
         if (!config.valid()) {
             log.error("invalid configuration; serving /readyz only", "problems", config.problems());
@@ -94,6 +105,10 @@ public final class Agent implements AutoCloseable {
         watcher = new NodeWatcher(() -> client, config.resyncSeconds() * 1000L, this::onNodesChanged, this::onApiError);
         reconciler = new Reconciler(parts, watcher::nodes, watcher::synced);
         reconciler.start();
+        if (policy != null) {
+            policy.start();
+            log.info("network policy enforced", "table", dev.cni4j.agent.policy.NftPolicyRenderer.TABLE);
+        }
         watcher.start().whenComplete((ok, err) -> {
             if (err == null) onNodesChanged(); // also when the cluster has no Node yet: report "not found"
         });
@@ -181,6 +196,16 @@ public final class Agent implements AutoCloseable {
         status.apiProblem(null);
     }
 
+    private void onPolicyApiError(Throwable t) {
+        metrics.apiErrors.incrementAndGet();
+        log.warn("kubernetes API error (network policy informers), retrying", "error", t);
+    }
+
+    /** The NetworkPolicy controller (networkPolicy=on), else null. */
+    PolicyController policy() {
+        return policy;
+    }
+
     public AgentStatus status() {
         return status;
     }
@@ -200,6 +225,8 @@ public final class Agent implements AutoCloseable {
         if (watcher != null) watcher.close();
         if (reconciler != null) reconciler.close();
         if (fastPath != null) fastPath.close();
+        if (policy != null) policy.close(); // its table stays: pods stay policed while the agent restarts
+        if (policyNs != null) policyNs.close();
         health.close();
         if (client != null) client.close();
         if (rtnl != null) rtnl.close();

@@ -50,6 +50,8 @@ import java.util.Properties;
  *                          path, /run/cni4j/cni.sock), null ("off", the default) for none
  * @param fastPathOtherMountNamespaces serve launchers in other mount namespaces (the agent in a
  *                          container, with the node's CNI paths mounted at the same places)
+ * @param networkPolicy     "on": enforce Kubernetes NetworkPolicy on this node ({@link PolicyController})
+ *                          and write {@code "policy": {"type": "k8s"}} into the default conflist; "off" (default)
  * @param problems          what is wrong with the settings; empty when valid
  */
 public record AgentConfig(String nodeName, String backend, Path confDir, Path binDir, String conflistName,
@@ -57,7 +59,8 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
                           Path podCidrFile,
                           String vtepDevice, int vni, int vxlanPort, String underlayInterface, String publicIp,
                           String healthAddress, int resyncSeconds, int watchSilenceSeconds, String firewall, Path hostLocalDataDir,
-                          Path netns, Path fastPathSocket, boolean fastPathOtherMountNamespaces, List<String> problems) {
+                          Path netns, Path fastPathSocket, boolean fastPathOtherMountNamespaces, boolean networkPolicy,
+                          List<String> problems) {
     public static final List<String> BACKENDS = List.of("host-gw", "vxlan");
 
     /** What conflistCniVersion takes: the versions a conflist can say. */
@@ -85,7 +88,7 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
     static final List<String> KEYS = List.of("nodeName", "backend", "confDir", "binDir", "conflistName",
             "conflistFile", "conflistCniVersion", "networkName", "clusterCidr", "clusterCidrV6", "podCidrFile", "vtepDevice", "vni", "vxlanPort",
             "underlayInterface", "publicIp", "healthAddress", "resyncSeconds", "watchSilenceSeconds", "firewall", "hostLocalDataDir", "netns",
-            "fastPathSocket", "fastPathOtherMountNamespaces");
+            "fastPathSocket", "fastPathOtherMountNamespaces", "networkPolicy");
 
     /** "clusterCidr" → "CNI4J_CLUSTER_CIDR"; "nodeName" → "NODE_NAME" (the downward API's usual name). */
     static String envName(String key) {
@@ -121,6 +124,8 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
         if (!fastPath.equals("off") && !fastPath.startsWith("/")) problems.add("fastPathSocket: \"" + fastPath + "\" is not an absolute path or \"off\"");
         String otherMounts = v.getOrDefault("fastPathOtherMountNamespaces", "false");
         if (!List.of("true", "false").contains(otherMounts)) problems.add("fastPathOtherMountNamespaces: \"" + otherMounts + "\" is not true or false");
+        String policy = v.getOrDefault("networkPolicy", "off");
+        if (!List.of("on", "off").contains(policy)) problems.add("networkPolicy: \"" + policy + "\" is not on or off");
         return new AgentConfig(node, backend,
                 Path.of(v.getOrDefault("confDir", "/etc/cni/net.d")),
                 Path.of(v.getOrDefault("binDir", "/opt/cni/bin")),
@@ -135,7 +140,7 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
                 number(v, "resyncSeconds", 30, problems), number(v, "watchSilenceSeconds", 150, problems), firewall,
                 Path.of(v.getOrDefault("hostLocalDataDir", DefaultConflist.DEFAULT_DATA_DIR)),
                 v.containsKey("netns") ? Path.of(v.get("netns")) : null,
-                fastPath.equals("off") ? null : Path.of(fastPath), otherMounts.equals("true"),
+                fastPath.equals("off") ? null : Path.of(fastPath), otherMounts.equals("true"), policy.equals("on"),
                 List.copyOf(problems));
     }
 

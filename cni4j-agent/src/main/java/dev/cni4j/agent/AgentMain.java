@@ -18,7 +18,7 @@ import java.util.concurrent.CountDownLatch;
  *   <li>{@code run}: the long-running agent (SIGTERM stops it, leaving pod networking intact);</li>
  *   <li>{@code install --source DIR}: copies the plugins into the bin dir (an init container);</li>
  *   <li>{@code uninstall}: removes the conflist, the plugins, the pod CIDR file, the masquerade
- *       rules (IPv4 and IPv6), the agent's routes and the VXLAN device.</li>
+ *       rules (IPv4 and IPv6), the agent's routes, the VXLAN device and the NetworkPolicy table.</li>
  * </ul>
  * The config file may also be given as {@code CNI4J_CONFIG}; every setting can be overridden
  * by its environment variable (see {@link AgentConfig}).
@@ -48,8 +48,8 @@ public final class AgentMain {
     }
 
     private static void run(AgentConfig config, JsonLog log) throws InterruptedException {
-        if (config.fastPathSocket() != null) {
-            // nft scripts of portmap and the masquerade in-process, not a fork of nft each
+        if (config.fastPathSocket() != null || config.networkPolicy()) {
+            // nft scripts of portmap, the masquerade and network policy in-process, not a fork of nft each
             log.info("nft for the fast path", "mode", Daemon.useLibNftables());
         }
         KubernetesClient client = new KubernetesClientBuilder()
@@ -69,16 +69,18 @@ public final class AgentMain {
         int files = new CniInstaller(config.binDir(), config.confDir(), config.conflistName()).uninstall();
         boolean podCidr = config.podCidrFile().toFile().delete();
         int routes;
+        boolean policyTable;
         try (NetNs ns = config.netns() != null ? NetNs.open(config.netns()) : NetNs.current(); Rtnl rtnl = Rtnl.open(ns)) {
             VxlanBackend.removeDevice(rtnl, config.vtepDevice());
             routes = OwnedRoutes.deleteExcept(rtnl, java.util.Set.of(), new java.util.ArrayList<>());
+            policyTable = PolicyController.removeTable(ns); // whatever networkPolicy says now: it may have been on
             if (config.clusterCidr() != null && !config.firewall().equals("none")) {
                 // the backend the agent used (iptables rules stay if nft merely works); both families'
                 // rules, IPv6 ones also when clusterCidrV6 was set before and is not now
                 new EgressMasquerade(Agent.firewall(config.firewall(), ns), config.clusterCidr(), config.clusterCidrV6()).remove();
             }
         }
-        return Map.of("files", files, "podCidrFile", podCidr, "routes", routes);
+        return Map.of("files", files, "podCidrFile", podCidr, "routes", routes, "policyTable", policyTable);
     }
 
     private static String option(String[] args, String name, String dflt) {

@@ -23,6 +23,8 @@ public final class AgentStatus {
     private volatile List<String> syncErrors = List.of();
     private volatile Map<String, String> pendingNodes = Map.of();
     private volatile Map<String, String> ipv6SkippedNodes = Map.of();
+    private volatile String policyProblem;
+    private volatile List<String> policyWarnings = List.of();
     private volatile long passStartedNanos; // 0 while no pass runs
     static final long STUCK_NANOS = 120_000_000_000L;
     /** A failing annotation PATCH is a warning this long, then it blocks readiness (peers cannot reach this node's pods). */
@@ -40,6 +42,9 @@ public final class AgentStatus {
     void syncErrors(List<String> e) { syncErrors = List.copyOf(e); }
     void pendingNodes(Map<String, String> m) { pendingNodes = Map.copyOf(m); }
     void ipv6SkippedNodes(Map<String, String> m) { ipv6SkippedNodes = Map.copyOf(m); }
+
+    void policyProblem(String p) { policyProblem = p; }
+    void policyWarnings(List<String> w) { policyWarnings = List.copyOf(w); }
 
     void passStarted(long nanos) { passStartedNanos = nanos; }
     void passEnded() { passStartedNanos = 0; }
@@ -76,6 +81,7 @@ public final class AgentStatus {
         if (backendProblem != null) out.add("backend: " + backendProblem);
         if (!routesProgrammed) out.add("routes: not programmed yet");
         if (!conflistWritten) out.add("conflist: not written yet");
+        if (policyProblem != null) out.add("policy: " + policyProblem);
         return out;
     }
 
@@ -89,6 +95,7 @@ public final class AgentStatus {
         pendingNodes.forEach((n, why) -> out.add("node " + n + " pending: " + why));
         ipv6SkippedNodes.forEach((n, why) -> out.add("node " + n + " IPv6 skipped: " + why));
         for (String e : syncErrors) out.add("sync: " + e);
+        for (String w : policyWarnings) out.add("policy: " + w);
         return out;
     }
 }

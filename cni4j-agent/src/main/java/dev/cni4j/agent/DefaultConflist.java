@@ -33,6 +33,16 @@ public final class DefaultConflist {
      * metric reads them).
      */
     public static String json(String name, String cniVersion, int mtu, String podCidrFile, String dataDir) {
+        return json(name, cniVersion, mtu, podCidrFile, dataDir, false);
+    }
+
+    /**
+     * As {@link #json(String, String, int, String, String)}; {@code networkPolicy} adds
+     * {@code "policy": {"type": "k8s"}} to the bridge plugin, as the Kubernetes "Network Plugins"
+     * page's examples mark a network whose provider enforces NetworkPolicy.
+     */
+    public static String json(String name, String cniVersion, int mtu, String podCidrFile, String dataDir,
+                              boolean networkPolicy) {
         return """
                 {
                   "cniVersion": "%s",
@@ -44,7 +54,7 @@ public final class DefaultConflist {
                       "isGateway": true,
                       "isDefaultGateway": true,
                       "ipMasq": false,
-                      "hairpinMode": true,%s
+                      "hairpinMode": true,%s%s
                       "ipam": {
                         "type": "host-local",%s%s
                         "ranges": [[{"subnet": "usePodCidr"}]]
@@ -56,6 +66,7 @@ public final class DefaultConflist {
                 }
                 """.formatted(cniVersion == null ? CNI_VERSION : cniVersion, name,
                 mtu > 0 ? "\n      \"mtu\": " + mtu + "," : "",
+                networkPolicy ? "\n      \"policy\": {\"type\": \"k8s\"}," : "",
                 DEFAULT_POD_CIDR_FILE.equals(podCidrFile) ? ""
                         : "\n        \"podCidrFile\": " + JsonLog.quote(new StringBuilder(), podCidrFile) + ",",
                 DEFAULT_DATA_DIR.equals(dataDir) ? ""

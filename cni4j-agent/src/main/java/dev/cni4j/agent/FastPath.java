@@ -1,6 +1,7 @@
 package dev.cni4j.agent;
 
 import dev.cni4j.daemon.Daemon;
+import dev.cni4j.daemon.RequestObserver;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -25,13 +26,21 @@ final class FastPath implements AutoCloseable {
     private Daemon daemon;
     private boolean closed;
 
-    private FastPath(JsonLog log, PluginCallMetrics metrics) {
+    private final RequestObserver observer;
+
+    private FastPath(JsonLog log, PluginCallMetrics metrics, RequestObserver observer) {
         this.log = log;
         this.metrics = metrics;
+        this.observer = observer;
     }
 
     static FastPath start(AgentConfig config, JsonLog log, PluginCallMetrics metrics) {
-        FastPath f = new FastPath(log, metrics);
+        return start(config, log, metrics, metrics);
+    }
+
+    /** {@code observer}: told of every call ({@code metrics} or a hook that tells it too). */
+    static FastPath start(AgentConfig config, JsonLog log, PluginCallMetrics metrics, RequestObserver observer) {
+        FastPath f = new FastPath(log, metrics, observer);
         Thread.ofPlatform().name("cni4j-fastpath-start").daemon().start(() -> f.run(config));
         return f;
     }
@@ -42,7 +51,7 @@ final class FastPath implements AutoCloseable {
             prepareSocketDirectory(config.fastPathSocket());
             Daemon.warmUp();
             Daemon d = Daemon.start(new Daemon.Options(config.fastPathSocket(), 64, new PrintStream(new LineLog(log), true,
-                    StandardCharsets.UTF_8), config.netns(), config.fastPathOtherMountNamespaces(), metrics));
+                    StandardCharsets.UTF_8), config.netns(), config.fastPathOtherMountNamespaces(), observer));
             synchronized (this) {
                 if (closed) {
                     d.close();

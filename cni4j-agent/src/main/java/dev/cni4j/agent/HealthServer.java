@@ -43,6 +43,11 @@ public final class HealthServer implements AutoCloseable {
         server.start();
     }
 
+    /** Serves one more path (the policy controller's {@code /policy/explain}). */
+    void handle(String path, com.sun.net.httpserver.HttpHandler handler) {
+        server.createContext(path, handler);
+    }
+
     public int port() {
         return server.getAddress().getPort();
     }

@@ -21,6 +21,7 @@ public final class Metrics {
     volatile double lastReconcileSeconds;
     volatile double lastReconcileTimestamp;
     final PluginCallMetrics pluginCalls = new PluginCallMetrics();
+    volatile PolicyController policy; // networkPolicy=on
     private final AgentStatus status;
     private final Path hostLocalDataDir;
 
@@ -51,6 +52,8 @@ public final class Metrics {
         ipamUsage().forEach((net, n) ->
                 b.append("cni4j_ipam_allocated_ips{network=\"").append(escape(net)).append("\"} ").append(n).append('\n'));
         pluginCalls.render(b);
+        PolicyController pc = policy;
+        if (pc != null) PolicyMetrics.render(pc, b);
         return b.toString();
     }
 

@@ -180,7 +180,7 @@ public final class Reconciler implements AutoCloseable {
     private String conflist() {
         if (p.config().conflistFile() == null) {
             return DefaultConflist.json(p.config().networkName(), p.config().conflistCniVersion(), p.backend().podMtu(),
-                    p.config().podCidrFile().toString(), p.config().hostLocalDataDir().toString());
+                    p.config().podCidrFile().toString(), p.config().hostLocalDataDir().toString(), p.config().networkPolicy());
         }
         try {
             String file = Files.readString(p.config().conflistFile());

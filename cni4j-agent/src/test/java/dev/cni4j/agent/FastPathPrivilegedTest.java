@@ -95,13 +95,13 @@ class FastPathPrivilegedTest {
         }
     }
 
-    private static NsId id(Path nsFile) throws IOException {
+    static NsId id(Path nsFile) throws IOException {
         Map<String, Object> a = Files.readAttributes(nsFile, "unix:dev,ino");
         return new NsId((Long) a.get("dev"), (Long) a.get("ino"));
     }
 
     /** One call as the launcher makes it: the request, then 'A' or 'D', then exit code, stdout, stderr. */
-    private static Reply call(Path socket, Request request) throws IOException {
+    static Reply call(Path socket, Request request) throws IOException {
         try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
             ch.write(FastPathProtocol.encode(request));
             ByteBuffer reply = ByteBuffer.wrap(java.nio.channels.Channels.newInputStream(ch).readAllBytes()); // until the daemon closes

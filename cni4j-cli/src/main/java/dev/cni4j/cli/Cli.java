@@ -33,6 +33,8 @@ public final class Cli {
               install                install the cni4j plugins and a network config
               uninstall              remove exactly what install wrote
               doctor                 check the node for common CNI problems
+              policy explain SRC DST PORT[/PROTO]
+                                     ask the node agent whether NetworkPolicy lets it through, and why
             other:
               version                print the cni4j and CNI spec versions
               help [COMMAND]         this text, or the help of COMMAND
@@ -77,6 +79,7 @@ public final class Cli {
                 case "install" -> new InstallCommands(out, err).install(rest);
                 case "uninstall" -> new InstallCommands(out, err).uninstall(rest);
                 case "doctor" -> new DoctorCommand(out, env).run(rest);
+                case "policy" -> new PolicyCommand(out).run(rest);
                 default -> throw CliException.usage("unknown command \"" + argv[0] + "\"");
             };
         } catch (CliException e) {
@@ -114,7 +117,7 @@ public final class Cli {
     }
 
     private static String helpHint(String command) {
-        boolean known = List.of("add", "del", "check", "status", "gc", "netns", "install", "uninstall", "doctor")
+        boolean known = List.of("add", "del", "check", "status", "gc", "netns", "install", "uninstall", "doctor", "policy")
                 .contains(command);
         return known ? " (see cni4j " + command + " --help)" : " (see cni4j help)";
     }

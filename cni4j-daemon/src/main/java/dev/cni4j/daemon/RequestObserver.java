@@ -26,6 +26,15 @@ public interface RequestObserver {
         }
     }
 
+    /**
+     * A plugin ran and its reply is not sent yet: what the runtime gave it ({@code env}, with
+     * CNI_COMMAND and CNI_ARGS) and what it printed ({@code stdout}, the result or error JSON).
+     * The runtime waits for what this does (the node agent programs a new pod's NetworkPolicy
+     * here, so the pod is policed before its containers start); it must not throw.
+     */
+    default void beforeReply(String type, java.util.Map<String, String> env, byte[] stdout, int exitCode) {
+    }
+
     /** A plugin ran: its type, CNI_COMMAND, exit code (0 success, 1 a CNI error) and wall time. */
     void served(String type, String command, int exitCode, long nanos);
 

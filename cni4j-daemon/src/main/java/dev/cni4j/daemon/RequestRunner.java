@@ -141,6 +141,7 @@ final class RequestRunner {
                     out, errStream, invocation);
             exit = nodeNetns == null ? call.get() : nodeNetns.run(call::get);
         }
+        observer.beforeReply(request.type(), request.env(), out.toByteArray(), exit);
         String command = request.env().getOrDefault("CNI_COMMAND", "");
         String what = request.type() + " " + command + " " + request.env().getOrDefault("CNI_CONTAINERID", "");
         long nanos = System.nanoTime() - t0;

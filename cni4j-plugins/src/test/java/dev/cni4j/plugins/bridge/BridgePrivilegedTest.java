@@ -160,6 +160,22 @@ class BridgePrivilegedTest {
         assertEquals(1, rc.objects("ips").size());
     }
 
+    /**
+     * The main plugin of the Kubernetes "Network Plugins" page's example conflists carries keys of
+     * the network provider (policy, kubernetes, datastore_type, nodename, log_level): our bridge
+     * takes them without error (the node agent writes "policy": {"type": "k8s"}).
+     */
+    @Test
+    void acceptsTheNetworkPluginsPageKeys() {
+        Path a = net.newPod();
+        String extra = ",\"log_level\":\"info\",\"datastore_type\":\"kubernetes\",\"nodename\":\"127.0.0.1\","
+                + "\"policy\":{\"type\":\"k8s\"},\"kubernetes\":{\"kubeconfig\":\"/etc/cni/net.d/calico-kubeconfig\"}";
+        JsonObject ra = run("ADD", "pod-a", a, conf("1.0.0", extra, V4)).assertSuccess().json();
+        assertTrue(net.exec(a, "ip", "addr", "show", "eth0").contains(addressOf(ra, false)));
+        run("CHECK", "pod-a", a, withPrev(conf("1.0.0", extra, V4), ra)).assertSuccess();
+        run("DEL", "pod-a", a, conf("1.0.0", extra, V4)).assertSuccess();
+    }
+
     @Test
     void checkFailsWhenTheAddressIsGone() {
         Path a = net.newPod();
