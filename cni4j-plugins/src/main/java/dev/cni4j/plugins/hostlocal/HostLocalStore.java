@@ -1,5 +1,6 @@
 package dev.cni4j.plugins.hostlocal;
 
+import dev.cni4j.net.IpAddress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -88,9 +89,10 @@ public final class HostLocalStore {
             for (Path f : files) {
                 String name = f.getFileName().toString();
                 IpAddress ip = name.startsWith(".") || name.equals(LOCK_FILE) || name.startsWith(LAST_RESERVED_PREFIX)
-                        ? null : IpAddress.parse(name);
-                if (ip == null || !ip.toString().equals(name)) {
-                    continue; // not a reservation, or a name the reference would never write
+                        ? null : IpAddress.tryParse(name);
+                if (ip == null || ip.isIPv4Mapped() || !ip.toString().equals(name)) {
+                    continue; // not a reservation, or a name the reference would never write (Go prints a
+                              // mapped address as IPv4)
                 }
                 String content;
                 try {
@@ -149,7 +151,7 @@ public final class HostLocalStore {
     /** The IP recorded in {@code last_reserved_ip.<index>}, or null when absent or unreadable. */
     public IpAddress lastReservedIp(int rangeSetIndex) {
         try {
-            return IpAddress.parse(Files.readString(dir.resolve(LAST_RESERVED_PREFIX + rangeSetIndex)).strip());
+            return IpAddress.tryParse(Files.readString(dir.resolve(LAST_RESERVED_PREFIX + rangeSetIndex)).strip());
         } catch (IOException e) {
             return null; // only round-robin is lost
         }

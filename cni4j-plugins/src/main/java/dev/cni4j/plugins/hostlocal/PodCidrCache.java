@@ -1,5 +1,6 @@
 package dev.cni4j.plugins.hostlocal;
 
+import dev.cni4j.net.IpPrefix;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -68,7 +69,7 @@ final class PodCidrCache implements PodCidrSource {
     }
 
     @Override
-    public List<IpNet> podCidrs() {
+    public List<IpPrefix> podCidrs() {
         if (!KubernetesNodeSource.isValidNodeName(nodeName)) {
             return api.get().podCidrs(); // never a file name; the lookup says what is wrong with it
         }
@@ -85,7 +86,7 @@ final class PodCidrCache implements PodCidrSource {
     }
 
     /** Under the lock: another caller may have asked while this one waited. */
-    private List<IpNet> askOnce() {
+    private List<IpPrefix> askOnce() {
         Entry cached = read();
         if (cached != null && cached.fresh()) {
             return cached.podCidrs();
@@ -104,7 +105,7 @@ final class PodCidrCache implements PodCidrSource {
         return node.podCidrs();
     }
 
-    private record Entry(List<IpNet> podCidrs, Instant written, Duration maxAge) {
+    private record Entry(List<IpPrefix> podCidrs, Instant written, Duration maxAge) {
         boolean fresh() {
             return Instant.now().isBefore(written.plus(maxAge));
         }

@@ -1,5 +1,6 @@
 package dev.cni4j.plugins.hostlocal;
 
+import dev.cni4j.net.IpPrefix;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,7 +22,7 @@ public final class PodCidrFile implements PodCidrSource {
     }
 
     @Override
-    public List<IpNet> podCidrs() {
+    public List<IpPrefix> podCidrs() {
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -36,16 +37,17 @@ public final class PodCidrFile implements PodCidrSource {
     }
 
     /** The CIDRs of a pod CIDR file's lines (read from {@code file}, named in errors). */
-    static List<IpNet> parse(List<String> lines, Path file) {
-        List<IpNet> cidrs = new ArrayList<>();
+    static List<IpPrefix> parse(List<String> lines, Path file) {
+        List<IpPrefix> cidrs = new ArrayList<>();
         for (String line : lines) {
             String s = line.strip();
             if (s.isEmpty() || s.startsWith("#")) {
                 continue;
             }
-            IpNet net = IpNet.parse(s);
-            if (net == null) {
-                throw HostLocalErrors.podCidrNotReady("usePodCidr: invalid CIDR \"" + s + "\" in " + file);
+            IpPrefix net = IpPrefix.tryParse(s);
+            if (net == null || net.address().isIPv4Mapped()) {
+                throw HostLocalErrors.podCidrNotReady("usePodCidr: invalid CIDR \"" + s + "\" in " + file
+                        + (net == null ? "" : ": IPv4-mapped IPv6 text (write the IPv4 network itself)"));
             }
             cidrs.add(net);
         }

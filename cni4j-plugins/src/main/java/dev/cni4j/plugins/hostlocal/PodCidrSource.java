@@ -1,6 +1,7 @@
 package dev.cni4j.plugins.hostlocal;
 
 import dev.cni4j.json.JsonObject;
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.skel.Request;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +26,7 @@ public interface PodCidrSource {
      *
      * @throws dev.cni4j.spec.CniException code 11 (try again later) when they are not known yet
      */
-    List<IpNet> podCidrs();
+    List<IpPrefix> podCidrs();
 
     /**
      * Chooses the source for one invocation. Called only when a range asks for the pod CIDR; the

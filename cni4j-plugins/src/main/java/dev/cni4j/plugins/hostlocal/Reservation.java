@@ -1,5 +1,6 @@
 package dev.cni4j.plugins.hostlocal;
 
+import dev.cni4j.net.IpAddress;
 /**
  * One reservation file of the store: the file name (the IP as Go prints it) and its owner.
  * {@code ifname} is null for legacy files (written before reference v0.8.0) that hold only the

@@ -43,6 +43,19 @@ class ReleaseAndCheckTest {
         assertEquals(List.of(".", "last_reserved_ip.0", "last_reserved_ip.1", "lock"), StoreFiles.names(net));
     }
 
+    /** Only names Go's net.IP.String() could print are reservations: it prints a mapped address as IPv4. */
+    @Test
+    void namesTheReferenceWouldNeverWriteAreNoReservations() throws IOException {
+        goReservation("10.1.2.2", "a\r\neth0");
+        goReservation("2001:db8:1::2", "b\r\neth0");
+        for (String odd : List.of("::ffff:10.1.2.3", "::ffff:a01:204", "010.1.2.5", "2001:DB8:1::6", "2001:db8:1:0::7",
+                ".reservation.tmp", "last_reserved_ip.0")) {
+            goReservation(odd, "odd\r\neth0");
+        }
+        assertEquals(List.of("10.1.2.2", "2001:db8:1::2"),
+                new HostLocalStore(net).reservations().stream().map(Reservation::fileName).sorted().toList());
+    }
+
     @Test
     void readsAndReleasesTheReferenceLayout() throws IOException {
         goReservation("10.1.2.2", "dummy\r\neth0");
