@@ -3,6 +3,7 @@ package dev.cni4j.agent;
 import dev.cni4j.json.Json;
 import dev.cni4j.json.JsonException;
 import dev.cni4j.json.JsonObject;
+import dev.cni4j.node.NodeLayout;
 import java.io.IOException;
 
 /**
@@ -19,12 +20,6 @@ public final class DefaultConflist {
 
     /** The cniVersion every runtime of the last years reads (1.1.0 needs libcni 1.2, containerd 2.0). */
     public static final String CNI_VERSION = "1.0.0";
-
-    /** Where host-local looks for the pod CIDR file unless the ipam config says otherwise. */
-    public static final String DEFAULT_POD_CIDR_FILE = "/run/cni4j/podcidr";
-
-    /** Where host-local keeps its reservations unless the ipam config says otherwise. */
-    public static final String DEFAULT_DATA_DIR = "/var/lib/cni/networks";
 
     /**
      * The conflist for network {@code name} at {@code cniVersion} (null: {@value #CNI_VERSION});
@@ -56,9 +51,9 @@ public final class DefaultConflist {
                 }
                 """.formatted(cniVersion == null ? CNI_VERSION : cniVersion, name,
                 mtu > 0 ? "\n      \"mtu\": " + mtu + "," : "",
-                DEFAULT_POD_CIDR_FILE.equals(podCidrFile) ? ""
+                NodeLayout.POD_CIDR_FILE.equals(podCidrFile) ? ""
                         : "\n        \"podCidrFile\": " + JsonLog.quote(new StringBuilder(), podCidrFile) + ",",
-                DEFAULT_DATA_DIR.equals(dataDir) ? ""
+                NodeLayout.HOST_LOCAL_DATA_DIR.equals(dataDir) ? ""
                         : "\n        \"dataDir\": " + JsonLog.quote(new StringBuilder(), dataDir) + ",");
     }
 

@@ -1,5 +1,6 @@
 package dev.cni4j.cli;
 
+import dev.cni4j.node.NodeLayout;
 import dev.cni4j.runtime.ConfigDirectory;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -54,7 +55,6 @@ final class InstallCommands {
             path's systemd units where systemd runs. Files changed since install are left alone.
             """;
     static final String LIB_DIR = "cni4j-lib";
-    static final String DEFAULT_BIN_DIR = "/opt/cni/bin";
 
     private final PrintStream out;
     private final PrintStream err;
@@ -72,8 +72,8 @@ final class InstallCommands {
             return 0;
         }
         args.expect("install");
-        Path binDir = Path.of(args.value("--bin-dir", DEFAULT_BIN_DIR)).toAbsolutePath().normalize();
-        Path confDir = Path.of(args.value("--conf-dir", ConfigDirectory.DEFAULT_DIR.toString())).toAbsolutePath()
+        Path binDir = Path.of(args.value("--bin-dir", NodeLayout.BIN_DIR)).toAbsolutePath().normalize();
+        Path confDir = Path.of(args.value("--conf-dir", NodeLayout.CONF_DIR)).toAbsolutePath()
                 .normalize();
         Map<Path, byte[]> conflist = conflist(args, confDir);
         DistDir dist = DistDir.locate(args.value("--dist", null));
@@ -162,7 +162,7 @@ final class InstallCommands {
             return 0;
         }
         args.expect("uninstall");
-        Path libDir = Path.of(args.value("--bin-dir", DEFAULT_BIN_DIR)).toAbsolutePath().normalize().resolve(LIB_DIR);
+        Path libDir = Path.of(args.value("--bin-dir", NodeLayout.BIN_DIR)).toAbsolutePath().normalize().resolve(LIB_DIR);
         Path manifestFile = InstallManifest.location(libDir);
         if (!Files.exists(manifestFile)) {
             throw CliException.failed("nothing to uninstall: no " + manifestFile);

@@ -1,11 +1,12 @@
 package dev.cni4j.runtime;
 
+import dev.cni4j.node.NodeLayout;
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.ErrorCode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -25,17 +26,15 @@ import java.util.stream.Stream;
  * never sees half a file. No in-memory state: safe for concurrent use.
  */
 public final class ResultCache {
-    /** libcni's default. */
-    public static final Path DEFAULT_DIR = Path.of("/var/lib/cni");
-
     private final Path resultsDir;
 
     public ResultCache(Path cacheDir) {
         this.resultsDir = cacheDir.resolve("results");
     }
 
+    /** At libcni's default, {@value NodeLayout#CACHE_DIR}. */
     public ResultCache() {
-        this(DEFAULT_DIR);
+        this(Path.of(NodeLayout.CACHE_DIR));
     }
 
     /** The cache file of an attachment. */

@@ -4,6 +4,7 @@ import dev.cni4j.json.Json;
 import dev.cni4j.json.JsonObject;
 import dev.cni4j.net.IpAddress;
 import dev.cni4j.net.IpPrefix;
+import dev.cni4j.node.NodeLayout;
 import dev.cni4j.skel.Request;
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.Result.Route;
@@ -26,9 +27,6 @@ import java.util.List;
  */
 public record IpamConfig(Path networkDir, List<RangeSet> rangeSets, List<Route> routes, Path resolvConf,
                          List<IpAddress> requestedIps) {
-    /** Where the reference keeps reservations when {@code dataDir} is not given. */
-    public static final String DEFAULT_DATA_DIR = "/var/lib/cni/networks";
-
     /** Everything ADD needs; nothing on disk is touched. */
     public static IpamConfig load(Request request, PodCidrSource.Factory podCidrs) {
         JsonObject ipam = ipam(request);
@@ -50,7 +48,7 @@ public record IpamConfig(Path networkDir, List<RangeSet> rangeSets, List<Route> 
      */
     public static Path networkDir(Request request) {
         String dataDir = ipam(request).string("dataDir");
-        return (dataDir == null || dataDir.isEmpty() ? Path.of(DEFAULT_DATA_DIR) : absolutePath("dataDir", dataDir))
+        return (dataDir == null || dataDir.isEmpty() ? Path.of(NodeLayout.HOST_LOCAL_DATA_DIR) : absolutePath("dataDir", dataDir))
                 .resolve(request.networkName());
     }
 

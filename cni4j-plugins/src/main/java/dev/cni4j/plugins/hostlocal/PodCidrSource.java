@@ -2,6 +2,7 @@ package dev.cni4j.plugins.hostlocal;
 
 import dev.cni4j.json.JsonObject;
 import dev.cni4j.net.IpPrefix;
+import dev.cni4j.node.NodeLayout;
 import dev.cni4j.skel.Request;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +19,6 @@ import java.util.List;
  * another source plugs in through {@link Factory} given to {@link HostLocal#HostLocal(Factory)}.
  */
 public interface PodCidrSource {
-    /** Where the node agent writes the pod CIDRs unless the ipam config says {@code podCidrFile}. */
-    String DEFAULT_FILE = "/run/cni4j/podcidr";
-
     /**
      * The node's pod CIDRs (IPv4 and/or IPv6) in the node's order.
      *
@@ -38,7 +36,7 @@ public interface PodCidrSource {
         PodCidrSource forRequest(Request request, JsonObject ipam);
     }
 
-    /** Only the node agent's file, at {@code ipam.podCidrFile} or {@link #DEFAULT_FILE}. */
+    /** Only the node agent's file, at {@code ipam.podCidrFile} or {@link NodeLayout#POD_CIDR_FILE}. */
     static Factory nodeAgentFile() {
         return (request, ipam) -> new PodCidrFile(podCidrFile(ipam));
     }
@@ -58,6 +56,6 @@ public interface PodCidrSource {
     }
 
     private static Path podCidrFile(JsonObject ipam) {
-        return IpamConfig.absolutePath("podCidrFile", ipam.string("podCidrFile", DEFAULT_FILE));
+        return IpamConfig.absolutePath("podCidrFile", ipam.string("podCidrFile", NodeLayout.POD_CIDR_FILE));
     }
 }

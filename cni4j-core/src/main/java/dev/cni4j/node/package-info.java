@@ -1,0 +1,5 @@
+/**
+ * Facts about a CNI node that several modules share, each with one owner: the default paths
+ * ({@link dev.cni4j.node.NodeLayout}).
+ */
+package dev.cni4j.node;
