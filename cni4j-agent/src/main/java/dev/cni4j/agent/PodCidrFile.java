@@ -1,5 +1,6 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.node.AtomicFiles;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -22,6 +23,6 @@ public final class PodCidrFile {
     /** Writes the CIDRs; returns true when the content changed. */
     public boolean write(List<Cidr> cidrs) {
         if (cidrs.isEmpty()) throw new IllegalArgumentException("no pod CIDR to write");
-        return AtomicFiles.write(path, cidrs.stream().map(Cidr::toString).collect(Collectors.joining("\n", "", "\n")));
+        return AtomicFiles.writeIfChanged(path, cidrs.stream().map(Cidr::toString).collect(Collectors.joining("\n", "", "\n")).getBytes(java.nio.charset.StandardCharsets.UTF_8), AtomicFiles.READABLE);
     }
 }

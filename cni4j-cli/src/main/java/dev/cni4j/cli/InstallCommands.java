@@ -1,5 +1,6 @@
 package dev.cni4j.cli;
 
+import dev.cni4j.node.AtomicFiles;
 import dev.cni4j.node.NodeLayout;
 import dev.cni4j.runtime.ConfigDirectory;
 import java.io.IOException;

@@ -1,5 +1,5 @@
 /**
  * Facts about a CNI node that several modules share, each with one owner: the default paths
- * ({@link dev.cni4j.node.NodeLayout}).
+ * ({@link dev.cni4j.node.NodeLayout}), atomic file replacement ({@link dev.cni4j.node.AtomicFiles}).
  */
 package dev.cni4j.node;

@@ -1,18 +1,14 @@
 package dev.cni4j.runtime;
 
+import dev.cni4j.node.AtomicFiles;
 import dev.cni4j.node.NodeLayout;
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.ErrorCode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,27 +47,12 @@ public final class ResultCache {
         try {
             Files.createDirectories(resultsDir, PosixFilePermissions.asFileAttribute(
                     PosixFilePermissions.fromString("rwx------")));
-            Path tmp = Files.createTempFile(resultsDir, "." + target.getFileName() + ".", ".tmp",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            try {
-                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                    ch.write(ByteBuffer.wrap(entry.encode()));
-                    ch.force(true);
-                }
-                move(tmp, target);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            AtomicFiles.write(target, entry.encode(), AtomicFiles.PRIVATE);
         } catch (IOException e) {
             throw new CniException(ErrorCode.IO_FAILURE.code(), "failed to write cached result " + target + ": " + e, null, e);
-        }
-    }
-
-    private static void move(Path tmp, Path target) throws IOException {
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        } catch (UncheckedIOException e) {
+            throw new CniException(ErrorCode.IO_FAILURE.code(), "failed to write cached result " + target + ": "
+                    + e.getCause(), null, e.getCause());
         }
     }
 
