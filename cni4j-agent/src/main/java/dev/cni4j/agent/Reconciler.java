@@ -1,8 +1,9 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.net.IpPrefix;
+import dev.cni4j.node.PodCidrFile;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
@@ -124,7 +125,7 @@ public final class Reconciler implements AutoCloseable {
             return; // keep whatever routes exist: pods already running keep working
         }
         ClusterNode self = topo.self();
-        p.podCidrFile().write(self.podCidrs());
+        p.podCidrFile().write(self.podCidrs().stream().map(c -> IpPrefix.parse(c.toString())).toList());
         String setUpKey = self.podCidrs() + " " + self.internalIp() + " " + self.internalIpV6();
         if (needFullPass || !setUpKey.equals(lastSetUpFor)) {
             needFullPass = false;

@@ -8,25 +8,11 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The pod CIDR file, the conflist and install/uninstall, on temp dirs. */
+/** The conflist and install/uninstall, on temp dirs (the pod CIDR file: cni4j-core's PodCidrFileTest). */
 class FilesTest {
-    @Test
-    void podCidrFileOneCidrPerLineReplacedAtomically(@TempDir Path dir) throws Exception {
-        PodCidrFile f = new PodCidrFile(dir.resolve("run/cni4j/podcidr"));
-        assertTrue(f.write(List.of(Cidr.parse("10.244.1.0/24"), Cidr.parse("fd00:1::/64"))));
-        assertEquals("10.244.1.0/24\nfd00:1::/64\n", Files.readString(f.path()));
-        assertFalse(f.write(List.of(Cidr.parse("10.244.1.0/24"), Cidr.parse("fd00:1::/64"))), "unchanged: not rewritten");
-        assertTrue(f.write(List.of(Cidr.parse("10.244.7.0/24"))));
-        assertEquals("10.244.7.0/24\n", Files.readString(f.path()));
-        try (var s = Files.list(f.path().getParent())) {
-            assertEquals(1, s.count(), "no temp files left");
-        }
-    }
-
     @Test
     void theFastPathSocketDirectoryIsMadePrivateOnlyWhenItIsOurs(@TempDir Path dir) throws Exception {
         Path ours = Files.createDirectories(dir.resolve("cni4j"));

@@ -3,8 +3,11 @@ package dev.cni4j.plugins.hostlocal;
 import dev.cni4j.json.JsonObject;
 import dev.cni4j.net.IpPrefix;
 import dev.cni4j.node.NodeLayout;
+import dev.cni4j.node.PodCidrFile;
 import dev.cni4j.skel.Request;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -13,7 +16,7 @@ import java.util.List;
  * ADD and STATUS, never by DEL, CHECK or GC, so that releasing IPs works whatever the node's
  * state.
  *
- * <p>The default reads the file kept by the cni4j node agent ({@link PodCidrFile}) and, when that
+ * <p>The default reads the file kept by the cni4j node agent ({@link #file}) and, when that
  * file does not exist, the Node object from the Kubernetes API ({@link KubernetesNodeSource}),
  * asked once and kept beside the agent's file ({@link PodCidrCache});
  * another source plugs in through {@link Factory} given to {@link HostLocal#HostLocal(Factory)}.
@@ -38,7 +41,33 @@ public interface PodCidrSource {
 
     /** Only the node agent's file, at {@code ipam.podCidrFile} or {@link NodeLayout#POD_CIDR_FILE}. */
     static Factory nodeAgentFile() {
-        return (request, ipam) -> new PodCidrFile(podCidrFile(ipam));
+        return (request, ipam) -> file(podCidrFile(ipam));
+    }
+
+    /**
+     * The node agent's pod CIDR file ({@link PodCidrFile}). Missing, empty or malformed means the
+     * agent has not (fully) written it yet: code 11, so the runtime retries.
+     */
+    static PodCidrSource file(Path file) {
+        return () -> {
+            List<IpPrefix> cidrs;
+            try {
+                cidrs = new PodCidrFile(file).read().cidrs();
+            } catch (NoSuchFileException e) {
+                throw HostLocalErrors.podCidrNotReady("usePodCidr: the node's pod CIDR file " + file
+                        + " does not exist; the cni4j node agent has not written it yet");
+            } catch (IOException e) {
+                throw HostLocalErrors.podCidrNotReady("usePodCidr: cannot read the node's pod CIDR file " + file + ": "
+                        + e.getMessage());
+            } catch (IllegalArgumentException e) {
+                throw HostLocalErrors.podCidrNotReady("usePodCidr: " + e.getMessage() + " in " + file);
+            }
+            if (cidrs.isEmpty()) {
+                throw HostLocalErrors.podCidrNotReady("usePodCidr: the node's pod CIDR file " + file
+                        + " lists no CIDR; the cni4j node agent has not written it yet");
+            }
+            return cidrs;
+        };
     }
 
     /**
@@ -51,7 +80,7 @@ public interface PodCidrSource {
             Path file = podCidrFile(ipam);
             // exists() rather than a read that fails: a present but unreadable or half-written
             // file is the agent's business (code 11), not a reason to ask the API.
-            return Files.exists(file) ? new PodCidrFile(file) : PodCidrCache.of(file, KubernetesNodeSource.of(request, file));
+            return Files.exists(file) ? file(file) : PodCidrCache.of(file, KubernetesNodeSource.of(request, file));
         };
     }
 

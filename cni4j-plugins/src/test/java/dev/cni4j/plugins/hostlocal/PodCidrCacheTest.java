@@ -107,7 +107,7 @@ class PodCidrCacheTest {
         String text = Files.readString(file);
         assertTrue(text.startsWith("# pod CIDRs from the Kubernetes API (cni4j host-local): node=burst uid="), text);
         assertTrue(text.endsWith("\n10.244.7.0/24\n"), text);
-        assertEquals(List.of(IpPrefix.parse("10.244.7.0/24")), new PodCidrFile(file).podCidrs(),
+        assertEquals(List.of(IpPrefix.parse("10.244.7.0/24")), PodCidrSource.file(file).podCidrs(),
                 "the node agent's file format");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
@@ -214,6 +214,10 @@ class PodCidrCacheTest {
         Files.writeString(file, "garbage\n");
         cache(Duration.ofMinutes(10), "another-boot", () -> node("uid-1", "10.244.2.0/24")).podCidrs();
         assertEquals(4, asked.get(), "a malformed file is replaced");
+        Files.writeString(file, Files.readString(file).lines().findFirst().orElseThrow() + "\n");
+        assertEquals(List.of(IpPrefix.parse("10.244.2.0/24")),
+                cache(Duration.ofMinutes(10), "another-boot", () -> node("uid-1", "10.244.2.0/24")).podCidrs());
+        assertEquals(5, asked.get(), "a file of this node and boot that lists no CIDR is asked again");
         assertNotNull(PodCidrCache.currentBootId(), "this kernel tells its boot id");
     }
 

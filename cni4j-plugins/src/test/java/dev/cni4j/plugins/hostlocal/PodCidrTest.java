@@ -92,8 +92,8 @@ class PodCidrTest {
         Files.writeString(tmp.resolve("podcidr"), "::ffff:10.244.1.0/120\n");
         Cni.Outcome mapped = Cni.run("ADD", conf("\"subnet\": \"usePodCidr\""), "a", "eth0");
         assertEquals(11, mapped.code());
-        assertEquals("usePodCidr: invalid CIDR \"::ffff:10.244.1.0/120\" in " + tmp.resolve("podcidr")
-                + ": IPv4-mapped IPv6 text (write the IPv4 network itself)", mapped.msg());
+        assertEquals("usePodCidr: invalid CIDR \"::ffff:10.244.1.0/120\" (IPv4-mapped IPv6 text: write 10.244.1.0/24"
+                + " itself) in " + tmp.resolve("podcidr"), mapped.msg());
         Files.writeString(tmp.resolve("podcidr"), "\n");
         assertEquals(11, Cni.run("ADD", conf("\"subnet\": \"usePodCidr\""), "a", "eth0").code());
         assertEquals(List.of("", "podcidr"), StoreFiles.tree(tmp));
