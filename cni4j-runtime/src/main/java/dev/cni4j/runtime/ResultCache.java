@@ -84,27 +84,41 @@ public final class ResultCache {
     }
 
     /**
+     * Whether there is an entry for the attachment; with {@code ifName} null, for any interface of
+     * the container. Names no cache file can have are never there.
+     */
+    public boolean contains(String networkName, String containerId, String ifName) {
+        if (!validPart(networkName) || !validPart(containerId) || ifName != null && !validPart(ifName)) {
+            return false;
+        }
+        if (ifName != null) {
+            return Files.exists(file(networkName, containerId, ifName));
+        }
+        String prefix = networkName + "-" + containerId + "-";
+        return files().stream().anyMatch(p -> p.getFileName().toString().startsWith(prefix));
+    }
+
+    /**
      * The cniCacheV1 entries of {@code networkName}, in file name order, as libcni's
      * GetCachedAttachments lists them: unreadable, legacy and incomplete files are skipped.
      */
     public List<CachedAttachment> attachments(String networkName) {
         List<CachedAttachment> out = new ArrayList<>();
-        if (!Files.isDirectory(resultsDir)) {
-            return out;
+        for (CachedAttachment a : entries()) {
+            if (!a.legacy() && networkName.equals(a.networkName()) && !a.ifName().isEmpty()
+                    && !a.containerId().isEmpty()) {
+                out.add(a);
+            }
         }
-        List<Path> files;
-        try (Stream<Path> s = Files.list(resultsDir)) {
-            files = s.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + resultsDir, e);
-        }
-        for (Path f : files) {
+        return out;
+    }
+
+    /** Every entry that can be read, of any network and format, in file name order. */
+    public List<CachedAttachment> entries() {
+        List<CachedAttachment> out = new ArrayList<>();
+        for (Path f : files()) {
             try {
-                CachedAttachment a = CachedAttachment.decode(Files.readAllBytes(f), null, null, null);
-                if (!a.legacy() && networkName.equals(a.networkName()) && !a.ifName().isEmpty()
-                        && !a.containerId().isEmpty()) {
-                    out.add(a);
-                }
+                out.add(CachedAttachment.decode(Files.readAllBytes(f), null, null, null));
             } catch (IOException | RuntimeException e) {
                 // Not ours to judge: another runtime's file or one being replaced.
             }
@@ -112,8 +126,24 @@ public final class ResultCache {
         return out;
     }
 
+    /** The entries' files (not the temp files being written), in name order. */
+    private List<Path> files() {
+        if (!Files.isDirectory(resultsDir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(resultsDir)) {
+            return s.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + resultsDir, e);
+        }
+    }
+
+    private static boolean validPart(String value) {
+        return value != null && !value.isEmpty() && value.indexOf('/') < 0 && !value.equals("..");
+    }
+
     private static void requirePart(String value, String what) {
-        if (value == null || value.isEmpty() || value.indexOf('/') >= 0 || value.equals("..")) {
+        if (!validPart(value)) {
             throw new CniException(ErrorCode.INVALID_ENVIRONMENT,
                     "cache file path requires a valid " + what + ", got \"" + value + "\"");
         }

@@ -1,6 +1,7 @@
 package dev.cni4j.plugins.hostlocal;
 
 import dev.cni4j.net.IpAddress;
+import dev.cni4j.node.Reservation;
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.ErrorCode;
 import dev.cni4j.spec.Result.IpConfig;
