@@ -24,9 +24,9 @@ import java.util.Properties;
  * @param confDir           CNI conf dir the conflist goes to
  * @param binDir            CNI bin dir the plugins are installed to
  * @param conflistName      file name of the conflist
- * @param conflistFile      a conflist to install instead of {@link DefaultConflist}, or null
+ * @param conflistFile      a conflist to install instead of the default one ({@code Reconciler.defaultConflist}), or null
  * @param conflistCniVersion the cniVersion of the conflist the agent writes, or null (unset: the
- *                          default conflist says {@link DefaultConflist#CNI_VERSION}, a conflistFile
+ *                          default conflist says {@link dev.cni4j.node.DefaultConflist#CNI_VERSION}, a conflistFile
  *                          keeps its own); set, it also replaces a conflistFile's. One of
  *                          {@link #CONFLIST_CNI_VERSIONS}: containerd before 2.0 reads at most 1.0.0
  * @param networkName       network name of the default conflist (and host-local's data dir)

@@ -1,6 +1,7 @@
 package dev.cni4j.agent;
 
 import dev.cni4j.net.IpPrefix;
+import dev.cni4j.node.DefaultConflist;
 import dev.cni4j.node.PodCidrFile;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -180,7 +181,7 @@ public final class Reconciler implements AutoCloseable {
 
     private String conflist() {
         if (p.config().conflistFile() == null) {
-            return DefaultConflist.json(p.config().networkName(), p.config().conflistCniVersion(), p.backend().podMtu(),
+            return defaultConflist(p.config().networkName(), p.config().conflistCniVersion(), p.backend().podMtu(),
                     p.config().podCidrFile().toString(), p.config().hostLocalDataDir().toString());
         }
         try {
@@ -190,6 +191,20 @@ public final class Reconciler implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot read conflist " + p.config().conflistFile() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The conflist the agent writes unless the configuration supplies one: bridge (cni0, gateway,
+     * hairpin, host-local over the node's pod CIDR), portmap and bandwidth. ipMasq is off because
+     * the agent masquerades egress for the whole cluster CIDR itself; per-pod masquerade would also
+     * hide pod addresses from pods on other nodes. isDefaultGateway gives pods their default route
+     * via cni0: with isGateway alone (and no ipam routes) a pod only reaches its own node's subnet.
+     * {@code cniVersion} null: {@link DefaultConflist#CNI_VERSION}; {@code mtu} 0: the bridge's
+     * default; {@code podCidrFile} and {@code dataDir} are named only when not the defaults.
+     */
+    static String defaultConflist(String name, String cniVersion, int mtu, String podCidrFile, String dataDir) {
+        return DefaultConflist.named(name).cniVersion(cniVersion).defaultGateway(true).mtu(mtu).podCidrFile(podCidrFile)
+                .dataDir(dataDir).portmapSnat(true).json();
     }
 
     /** Logs a state only when it differs from the last one logged (no log line per resync). */

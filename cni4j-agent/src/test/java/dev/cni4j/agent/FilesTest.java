@@ -27,7 +27,7 @@ class FilesTest {
 
     @Test
     void defaultConflistIsValidJsonWithThePlugins() throws Exception {
-        JsonNode c = Serialization.jsonMapper().readTree(DefaultConflist.json("cni4j", null, 1450, "/run/cni4j/podcidr", "/var/lib/cni/networks"));
+        JsonNode c = Serialization.jsonMapper().readTree(Reconciler.defaultConflist("cni4j", null, 1450, "/run/cni4j/podcidr", "/var/lib/cni/networks"));
         assertEquals("1.0.0", c.get("cniVersion").asString(), "containerd 1.6/1.7 reject 1.1.0 results");
         assertEquals("cni4j", c.get("name").asString());
         JsonNode bridge = c.get("plugins").get(0);
@@ -48,22 +48,11 @@ class FilesTest {
         assertEquals("bandwidth", c.get("plugins").get(2).get("type").asString());
         assertTrue(c.get("plugins").get(2).get("capabilities").get("bandwidth").asBoolean());
 
-        JsonNode other = Serialization.jsonMapper().readTree(DefaultConflist.json("cni4j", "1.1.0", 0, "/var/run/x \"y\"", "/tmp/node1/networks"));
+        JsonNode other = Serialization.jsonMapper().readTree(Reconciler.defaultConflist("cni4j", "1.1.0", 0, "/var/run/x \"y\"", "/tmp/node1/networks"));
         assertEquals("1.1.0", other.get("cniVersion").asString(), "conflistCniVersion");
         assertEquals("/var/run/x \"y\"", other.get("plugins").get(0).get("ipam").get("podCidrFile").asString());
         assertEquals("/tmp/node1/networks", other.get("plugins").get(0).get("ipam").get("dataDir").asString());
         assertNull(other.get("plugins").get(0).get("mtu"));
-    }
-
-    @Test
-    void conflistCniVersionReplacesAConflistFilesVersionOnly() throws Exception {
-        String file = "{\"cniVersion\": \"1.1.0\", \"name\": \"mine\", \"plugins\": [{\"type\": \"bridge\", \"cniVersion\": \"x\"}]}";
-        JsonNode c = Serialization.jsonMapper().readTree(DefaultConflist.withCniVersion(file, "0.4.0"));
-        assertEquals("0.4.0", c.get("cniVersion").asString());
-        assertEquals("mine", c.get("name").asString());
-        assertEquals("x", c.get("plugins").get(0).get("cniVersion").asString(), "only the top level");
-        assertThrows(java.io.IOException.class, () -> DefaultConflist.withCniVersion("[1]", "1.0.0"));
-        assertThrows(java.io.IOException.class, () -> DefaultConflist.withCniVersion("{", "1.0.0"));
     }
 
     @Test
@@ -91,7 +80,7 @@ class FilesTest {
         assertTrue(Files.exists(dir.resolve("opt/cni/lib/cni4j-plugins.jar")), "lib beside bin, where the launchers look");
         assertTrue(Files.exists(dir.resolve("opt/cni/lib/cli/cni4j-cli.jar")));
         assertFalse(installer.conflistPresent(), "install does not declare the network ready");
-        assertTrue(installer.writeConflist(DefaultConflist.json("cni4j", null, 0, "/run/cni4j/podcidr", "/var/lib/cni/networks")));
+        assertTrue(installer.writeConflist(Reconciler.defaultConflist("cni4j", null, 0, "/run/cni4j/podcidr", "/var/lib/cni/networks")));
         assertTrue(installer.conflistPresent());
 
         assertEquals(6, installer.uninstall());

@@ -1,5 +1,6 @@
 package dev.cni4j.cli;
 
+import dev.cni4j.json.PrettyJson;
 import dev.cni4j.node.NodeLayout;
 import dev.cni4j.runtime.PluginLocator;
 import java.io.PrintStream;

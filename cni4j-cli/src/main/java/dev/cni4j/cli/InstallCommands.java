@@ -1,8 +1,13 @@
 package dev.cni4j.cli;
 
+import dev.cni4j.json.PrettyJson;
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.node.AtomicFiles;
+import dev.cni4j.node.DefaultConflist;
 import dev.cni4j.node.NodeLayout;
 import dev.cni4j.runtime.ConfigDirectory;
+import dev.cni4j.skel.Names;
+import dev.cni4j.spec.CniVersion;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -223,8 +228,24 @@ final class InstallCommands {
         }
         String name = args.value("--network-name", "cni4j");
         return Map.of(confDir.resolve(DefaultConflist.fileName(name)),
-                DefaultConflist.json(name, subnet, args.value("--cni-version", DefaultConflist.CNI_VERSION))
+                defaultConflist(name, subnet, args.value("--cni-version", DefaultConflist.CNI_VERSION))
                         .getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The network written when not given a conflist: bridge with masquerade, host-local on one subnet, portmap, bandwidth. */
+    static String defaultConflist(String networkName, String subnet, String cniVersion) {
+        if (!Names.isValidNetworkName(networkName)) {
+            throw CliException.usage("invalid --network-name \"" + networkName
+                    + "\": letters, digits, '_', '.' and '-', starting with a letter or digit");
+        }
+        if (!CniVersion.LISTS.contains(cniVersion)) {
+            throw CliException.usage("invalid --cni-version \"" + cniVersion + "\": one of " + CniVersion.LISTS);
+        }
+        if (IpPrefix.tryParse(subnet) == null) {
+            throw CliException.usage("invalid --subnet \"" + subnet + "\": expected a CIDR such as 10.22.0.0/16");
+        }
+        return DefaultConflist.named(networkName).cniVersion(cniVersion).subnet(subnet).ipamDefaultRoute(true).ipMasq(true)
+                .json();
     }
 
     /** Writes one file; {@code written} keeps the order for the report. */

@@ -1,6 +1,7 @@
 package dev.cni4j.cli;
 
 import dev.cni4j.json.JsonObject;
+import dev.cni4j.json.PrettyJson;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.node.NodeLayout;
 import dev.cni4j.runtime.CachedAttachment;
