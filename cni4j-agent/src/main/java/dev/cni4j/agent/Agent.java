@@ -5,10 +5,10 @@ import dev.cni4j.linux.firewall.FirewallBackend;
 import dev.cni4j.linux.firewall.IptablesBackend;
 import dev.cni4j.linux.firewall.NftablesBackend;
 import dev.cni4j.linux.rtnl.Rtnl;
+import dev.cni4j.node.PodCidrFile;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.WatcherException;
-
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;

@@ -1,5 +1,6 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.node.NodeLayout;
 import dev.cni4j.spec.CniVersion;
 import java.io.IOException;
 import java.io.Reader;
@@ -23,9 +24,9 @@ import java.util.Properties;
  * @param confDir           CNI conf dir the conflist goes to
  * @param binDir            CNI bin dir the plugins are installed to
  * @param conflistName      file name of the conflist
- * @param conflistFile      a conflist to install instead of {@link DefaultConflist}, or null
+ * @param conflistFile      a conflist to install instead of the default one ({@code Reconciler.defaultConflist}), or null
  * @param conflistCniVersion the cniVersion of the conflist the agent writes, or null (unset: the
- *                          default conflist says {@link DefaultConflist#CNI_VERSION}, a conflistFile
+ *                          default conflist says {@link dev.cni4j.node.DefaultConflist#CNI_VERSION}, a conflistFile
  *                          keeps its own); set, it also replaces a conflistFile's. One of
  *                          {@link #CONFLIST_CNI_VERSIONS}: containerd before 2.0 reads at most 1.0.0
  * @param networkName       network name of the default conflist (and host-local's data dir)
@@ -127,18 +128,18 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
         String policy = v.getOrDefault("networkPolicy", "off");
         if (!List.of("on", "off").contains(policy)) problems.add("networkPolicy: \"" + policy + "\" is not on or off");
         return new AgentConfig(node, backend,
-                Path.of(v.getOrDefault("confDir", "/etc/cni/net.d")),
-                Path.of(v.getOrDefault("binDir", "/opt/cni/bin")),
+                Path.of(v.getOrDefault("confDir", NodeLayout.CONF_DIR)),
+                Path.of(v.getOrDefault("binDir", NodeLayout.BIN_DIR)),
                 v.getOrDefault("conflistName", "10-cni4j.conflist"),
                 v.containsKey("conflistFile") ? Path.of(v.get("conflistFile")) : null, cniVersion,
                 v.getOrDefault("networkName", "cni4j"), cluster, clusterV6,
-                Path.of(v.getOrDefault("podCidrFile", DefaultConflist.DEFAULT_POD_CIDR_FILE)),
+                Path.of(v.getOrDefault("podCidrFile", NodeLayout.POD_CIDR_FILE)),
                 v.getOrDefault("vtepDevice", "cni4j.1"),
                 number(v, "vni", 1, problems), number(v, "vxlanPort", 8472, problems),
                 v.get("underlayInterface"), v.get("publicIp"),
                 v.getOrDefault("healthAddress", "0.0.0.0:9876"),
                 number(v, "resyncSeconds", 30, problems), number(v, "watchSilenceSeconds", 150, problems), firewall,
-                Path.of(v.getOrDefault("hostLocalDataDir", DefaultConflist.DEFAULT_DATA_DIR)),
+                Path.of(v.getOrDefault("hostLocalDataDir", NodeLayout.HOST_LOCAL_DATA_DIR)),
                 v.containsKey("netns") ? Path.of(v.get("netns")) : null,
                 fastPath.equals("off") ? null : Path.of(fastPath), otherMounts.equals("true"), policy.equals("on"),
                 List.copyOf(problems));

@@ -1,7 +1,9 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.node.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -41,7 +43,7 @@ public final class CniInstaller {
                 for (Path f : files.sorted().toList()) {
                     if (!Files.isRegularFile(f)) continue;
                     Path target = binDir.resolve(f.getFileName().toString());
-                    AtomicFiles.write(target, Files.readAllBytes(f), "rwxr-xr-x"); // a running plugin keeps its old inode
+                    AtomicFiles.writeIfChanged(target, Files.readAllBytes(f), AtomicFiles.EXECUTABLE); // a running plugin keeps its old inode
                     written.add(target);
                 }
             }
@@ -53,14 +55,14 @@ public final class CniInstaller {
                         Path target = libTarget.resolve(lib.relativize(f).toString());
                         // lib/standalone/* and the runtime's lib/jre/bin/java must stay executable.
                         boolean exec = Files.getPosixFilePermissions(f).contains(PosixFilePermission.OWNER_EXECUTE);
-                        AtomicFiles.write(target, Files.readAllBytes(f), exec ? "rwxr-xr-x" : "rw-r--r--");
+                        AtomicFiles.writeIfChanged(target, Files.readAllBytes(f), exec ? AtomicFiles.EXECUTABLE : AtomicFiles.READABLE);
                         written.add(target);
                     }
                 }
             }
             List<String> lines = new ArrayList<>(readManifest());
             for (Path p : written) if (!lines.contains(p.toString())) lines.add(p.toString());
-            AtomicFiles.write(binDir.resolve(MANIFEST), String.join("\n", lines) + "\n");
+            AtomicFiles.writeIfChanged(binDir.resolve(MANIFEST), (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8), AtomicFiles.READABLE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot install plugins from " + source, e);
         }
@@ -69,7 +71,7 @@ public final class CniInstaller {
 
     /** Writes the conflist (atomically): the runtime reports the network ready once it appears. */
     public boolean writeConflist(String json) {
-        return AtomicFiles.write(conflistPath(), json);
+        return AtomicFiles.writeIfChanged(conflistPath(), json.getBytes(StandardCharsets.UTF_8), AtomicFiles.READABLE);
     }
 
     public boolean conflistPresent() {

@@ -1,12 +1,11 @@
 package dev.cni4j.agent;
 
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.cni4j.node.HostLocalReservations;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /** The agent's counters and gauges, rendered in the Prometheus text exposition format (0.0.4). */
 public final class Metrics {
@@ -60,15 +59,9 @@ public final class Metrics {
     /** network → number of reserved addresses, from host-local's on-disk layout. */
     Map<String, Long> ipamUsage() {
         Map<String, Long> out = new TreeMap<>();
-        if (!Files.isDirectory(hostLocalDataDir)) return out;
-        try (Stream<Path> nets = Files.list(hostLocalDataDir)) {
-            for (Path net : nets.filter(Files::isDirectory).toList()) {
-                try (Stream<Path> files = Files.list(net)) {
-                    // reservation files are named by the IP; "lock" and "last_reserved_ip.N" are not
-                    out.put(net.getFileName().toString(), files.filter(f -> f.getFileName().toString().matches("[0-9a-fA-F.:]+")).count());
-                }
-            }
-        } catch (IOException e) {
+        try {
+            HostLocalReservations.scan(hostLocalDataDir).forEach((net, reservations) -> out.put(net, (long) reservations.size()));
+        } catch (UncheckedIOException e) {
             // a data dir that vanishes mid-scan just reports fewer networks
         }
         return out;

@@ -1,8 +1,10 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.net.IpPrefix;
+import dev.cni4j.node.DefaultConflist;
+import dev.cni4j.node.PodCidrFile;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
@@ -124,7 +126,7 @@ public final class Reconciler implements AutoCloseable {
             return; // keep whatever routes exist: pods already running keep working
         }
         ClusterNode self = topo.self();
-        p.podCidrFile().write(self.podCidrs());
+        p.podCidrFile().write(self.podCidrs().stream().map(c -> IpPrefix.parse(c.toString())).toList());
         String setUpKey = self.podCidrs() + " " + self.internalIp() + " " + self.internalIpV6();
         if (needFullPass || !setUpKey.equals(lastSetUpFor)) {
             needFullPass = false;
@@ -179,7 +181,7 @@ public final class Reconciler implements AutoCloseable {
 
     private String conflist() {
         if (p.config().conflistFile() == null) {
-            return DefaultConflist.json(p.config().networkName(), p.config().conflistCniVersion(), p.backend().podMtu(),
+            return defaultConflist(p.config().networkName(), p.config().conflistCniVersion(), p.backend().podMtu(),
                     p.config().podCidrFile().toString(), p.config().hostLocalDataDir().toString(), p.config().networkPolicy());
         }
         try {
@@ -189,6 +191,21 @@ public final class Reconciler implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot read conflist " + p.config().conflistFile() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The conflist the agent writes unless the configuration supplies one: bridge (cni0, gateway,
+     * hairpin, host-local over the node's pod CIDR), portmap and bandwidth. ipMasq is off because
+     * the agent masquerades egress for the whole cluster CIDR itself; per-pod masquerade would also
+     * hide pod addresses from pods on other nodes. isDefaultGateway gives pods their default route
+     * via cni0: with isGateway alone (and no ipam routes) a pod only reaches its own node's subnet.
+     * {@code cniVersion} null: {@link DefaultConflist#CNI_VERSION}; {@code mtu} 0: the bridge's
+     * default; {@code podCidrFile} and {@code dataDir} are named only when not the defaults.
+     */
+    public static String defaultConflist(String name, String cniVersion, int mtu, String podCidrFile, String dataDir,
+                                         boolean networkPolicy) {
+        return DefaultConflist.named(name).cniVersion(cniVersion).defaultGateway(true).mtu(mtu).podCidrFile(podCidrFile)
+                .dataDir(dataDir).portmapSnat(true).networkPolicy(networkPolicy).json();
     }
 
     /** Logs a state only when it differs from the last one logged (no log line per resync). */

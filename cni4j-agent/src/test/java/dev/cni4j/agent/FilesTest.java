@@ -8,25 +8,11 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The pod CIDR file, the conflist and install/uninstall, on temp dirs. */
+/** The conflist and install/uninstall, on temp dirs (the pod CIDR file: cni4j-core's PodCidrFileTest). */
 class FilesTest {
-    @Test
-    void podCidrFileOneCidrPerLineReplacedAtomically(@TempDir Path dir) throws Exception {
-        PodCidrFile f = new PodCidrFile(dir.resolve("run/cni4j/podcidr"));
-        assertTrue(f.write(List.of(Cidr.parse("10.244.1.0/24"), Cidr.parse("fd00:1::/64"))));
-        assertEquals("10.244.1.0/24\nfd00:1::/64\n", Files.readString(f.path()));
-        assertFalse(f.write(List.of(Cidr.parse("10.244.1.0/24"), Cidr.parse("fd00:1::/64"))), "unchanged: not rewritten");
-        assertTrue(f.write(List.of(Cidr.parse("10.244.7.0/24"))));
-        assertEquals("10.244.7.0/24\n", Files.readString(f.path()));
-        try (var s = Files.list(f.path().getParent())) {
-            assertEquals(1, s.count(), "no temp files left");
-        }
-    }
-
     @Test
     void theFastPathSocketDirectoryIsMadePrivateOnlyWhenItIsOurs(@TempDir Path dir) throws Exception {
         Path ours = Files.createDirectories(dir.resolve("cni4j"));
@@ -41,7 +27,7 @@ class FilesTest {
 
     @Test
     void defaultConflistIsValidJsonWithThePlugins() throws Exception {
-        JsonNode c = Serialization.jsonMapper().readTree(DefaultConflist.json("cni4j", null, 1450, "/run/cni4j/podcidr", "/var/lib/cni/networks"));
+        JsonNode c = Serialization.jsonMapper().readTree(Reconciler.defaultConflist("cni4j", null, 1450, "/run/cni4j/podcidr", "/var/lib/cni/networks", false));
         assertEquals("1.0.0", c.get("cniVersion").asString(), "containerd 1.6/1.7 reject 1.1.0 results");
         assertEquals("cni4j", c.get("name").asString());
         JsonNode bridge = c.get("plugins").get(0);
@@ -62,22 +48,11 @@ class FilesTest {
         assertEquals("bandwidth", c.get("plugins").get(2).get("type").asString());
         assertTrue(c.get("plugins").get(2).get("capabilities").get("bandwidth").asBoolean());
 
-        JsonNode other = Serialization.jsonMapper().readTree(DefaultConflist.json("cni4j", "1.1.0", 0, "/var/run/x \"y\"", "/tmp/node1/networks"));
+        JsonNode other = Serialization.jsonMapper().readTree(Reconciler.defaultConflist("cni4j", "1.1.0", 0, "/var/run/x \"y\"", "/tmp/node1/networks", false));
         assertEquals("1.1.0", other.get("cniVersion").asString(), "conflistCniVersion");
         assertEquals("/var/run/x \"y\"", other.get("plugins").get(0).get("ipam").get("podCidrFile").asString());
         assertEquals("/tmp/node1/networks", other.get("plugins").get(0).get("ipam").get("dataDir").asString());
         assertNull(other.get("plugins").get(0).get("mtu"));
-    }
-
-    @Test
-    void conflistCniVersionReplacesAConflistFilesVersionOnly() throws Exception {
-        String file = "{\"cniVersion\": \"1.1.0\", \"name\": \"mine\", \"plugins\": [{\"type\": \"bridge\", \"cniVersion\": \"x\"}]}";
-        JsonNode c = Serialization.jsonMapper().readTree(DefaultConflist.withCniVersion(file, "0.4.0"));
-        assertEquals("0.4.0", c.get("cniVersion").asString());
-        assertEquals("mine", c.get("name").asString());
-        assertEquals("x", c.get("plugins").get(0).get("cniVersion").asString(), "only the top level");
-        assertThrows(java.io.IOException.class, () -> DefaultConflist.withCniVersion("[1]", "1.0.0"));
-        assertThrows(java.io.IOException.class, () -> DefaultConflist.withCniVersion("{", "1.0.0"));
     }
 
     @Test
@@ -105,7 +80,7 @@ class FilesTest {
         assertTrue(Files.exists(dir.resolve("opt/cni/lib/cni4j-plugins.jar")), "lib beside bin, where the launchers look");
         assertTrue(Files.exists(dir.resolve("opt/cni/lib/cli/cni4j-cli.jar")));
         assertFalse(installer.conflistPresent(), "install does not declare the network ready");
-        assertTrue(installer.writeConflist(DefaultConflist.json("cni4j", null, 0, "/run/cni4j/podcidr", "/var/lib/cni/networks")));
+        assertTrue(installer.writeConflist(Reconciler.defaultConflist("cni4j", null, 0, "/run/cni4j/podcidr", "/var/lib/cni/networks", false)));
         assertTrue(installer.conflistPresent());
 
         assertEquals(6, installer.uninstall());

@@ -122,7 +122,7 @@ class ManifestsTest {
         settings.remove("conflistCniVersion");
         assertEquals(Path.of("/etc/cni4j/10-cni4j.conflist"), c.conflistFile());
         String file = c.conflistFile().getFileName().toString();
-        assertEquals(Serialization.jsonMapper().readTree(DefaultConflist.json("cni4j", c.conflistCniVersion(), 1450, c.podCidrFile().toString(), c.hostLocalDataDir().toString())),
+        assertEquals(Serialization.jsonMapper().readTree(Reconciler.defaultConflist("cni4j", c.conflistCniVersion(), 1450, c.podCidrFile().toString(), c.hostLocalDataDir().toString(), c.networkPolicy())),
                 Serialization.jsonMapper().readTree(cm.getData().get(file)), "ConfigMap conflist = the agent's default for vxlan");
         DaemonSet ds = load("daemonset.yaml", DaemonSet.class);
         assertTrue(ds.getSpec().getTemplate().getSpec().getVolumes().stream()

@@ -1,5 +1,6 @@
 package dev.cni4j.cli;
 
+import dev.cni4j.json.PrettyJson;
 import dev.cni4j.linux.LinuxException;
 import dev.cni4j.runtime.PluginFailedException;
 import dev.cni4j.spec.CniException;

@@ -1,5 +1,6 @@
 package dev.cni4j.cli;
 
+import dev.cni4j.node.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;

@@ -1,8 +1,8 @@
 package dev.cni4j.cli;
 
-import dev.cni4j.runtime.ConfigDirectory;
+import dev.cni4j.json.PrettyJson;
+import dev.cni4j.node.NodeLayout;
 import dev.cni4j.runtime.PluginLocator;
-import dev.cni4j.runtime.ResultCache;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,12 +53,12 @@ final class DoctorCommand {
             return 0;
         }
         args.expect("doctor");
-        Path confDir = Path.of(args.value("--conf-dir", ConfigDirectory.DEFAULT_DIR.toString()));
+        Path confDir = Path.of(args.value("--conf-dir", NodeLayout.CONF_DIR));
         String binDirs = String.join(":", args.values("--bin-dir"));
-        List<Path> bin = PluginLocator.parsePath(binDirs.isEmpty() ? env.getOrDefault("CNI_PATH", "/opt/cni/bin")
+        List<Path> bin = PluginLocator.parsePath(binDirs.isEmpty() ? env.getOrDefault("CNI_PATH", NodeLayout.BIN_DIR)
                 : binDirs);
-        Path dataDir = Path.of(args.value("--data-dir", "/var/lib/cni/networks"));
-        Path cacheDir = Path.of(args.value("--cache-dir", ResultCache.DEFAULT_DIR.toString()));
+        Path dataDir = Path.of(args.value("--data-dir", NodeLayout.HOST_LOCAL_DATA_DIR));
+        Path cacheDir = Path.of(args.value("--cache-dir", NodeLayout.CACHE_DIR));
         String nodeNetns = args.value("--node-netns", null);
         NodeProbe probe = probes.apply(nodeNetns == null ? null : Netns.resolve(nodeNetns));
 

@@ -1,6 +1,13 @@
 package dev.cni4j.cli;
 
+import dev.cni4j.json.PrettyJson;
+import dev.cni4j.net.IpPrefix;
+import dev.cni4j.node.AtomicFiles;
+import dev.cni4j.node.DefaultConflist;
+import dev.cni4j.node.NodeLayout;
 import dev.cni4j.runtime.ConfigDirectory;
+import dev.cni4j.skel.Names;
+import dev.cni4j.spec.CniVersion;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -54,7 +61,6 @@ final class InstallCommands {
             path's systemd units where systemd runs. Files changed since install are left alone.
             """;
     static final String LIB_DIR = "cni4j-lib";
-    static final String DEFAULT_BIN_DIR = "/opt/cni/bin";
 
     private final PrintStream out;
     private final PrintStream err;
@@ -78,8 +84,8 @@ final class InstallCommands {
             return 0;
         }
         args.expect("install");
-        Path binDir = Path.of(args.value("--bin-dir", DEFAULT_BIN_DIR)).toAbsolutePath().normalize();
-        Path confDir = Path.of(args.value("--conf-dir", ConfigDirectory.DEFAULT_DIR.toString())).toAbsolutePath()
+        Path binDir = Path.of(args.value("--bin-dir", NodeLayout.BIN_DIR)).toAbsolutePath().normalize();
+        Path confDir = Path.of(args.value("--conf-dir", NodeLayout.CONF_DIR)).toAbsolutePath()
                 .normalize();
         Map<Path, byte[]> conflist = conflist(args, confDir);
         DistDir dist = DistDir.locate(args.value("--dist", null));
@@ -168,7 +174,7 @@ final class InstallCommands {
             return 0;
         }
         args.expect("uninstall");
-        Path libDir = Path.of(args.value("--bin-dir", DEFAULT_BIN_DIR)).toAbsolutePath().normalize().resolve(LIB_DIR);
+        Path libDir = Path.of(args.value("--bin-dir", NodeLayout.BIN_DIR)).toAbsolutePath().normalize().resolve(LIB_DIR);
         Path manifestFile = InstallManifest.location(libDir);
         if (!Files.exists(manifestFile)) {
             throw CliException.failed("nothing to uninstall: no " + manifestFile);
@@ -228,8 +234,24 @@ final class InstallCommands {
         }
         String name = args.value("--network-name", "cni4j");
         return Map.of(confDir.resolve(DefaultConflist.fileName(name)),
-                DefaultConflist.json(name, subnet, args.value("--cni-version", DefaultConflist.CNI_VERSION))
+                defaultConflist(name, subnet, args.value("--cni-version", DefaultConflist.CNI_VERSION))
                         .getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The network written when not given a conflist: bridge with masquerade, host-local on one subnet, portmap, bandwidth. */
+    static String defaultConflist(String networkName, String subnet, String cniVersion) {
+        if (!Names.isValidNetworkName(networkName)) {
+            throw CliException.usage("invalid --network-name \"" + networkName
+                    + "\": letters, digits, '_', '.' and '-', starting with a letter or digit");
+        }
+        if (!CniVersion.LISTS.contains(cniVersion)) {
+            throw CliException.usage("invalid --cni-version \"" + cniVersion + "\": one of " + CniVersion.LISTS);
+        }
+        if (IpPrefix.tryParse(subnet) == null) {
+            throw CliException.usage("invalid --subnet \"" + subnet + "\": expected a CIDR such as 10.22.0.0/16");
+        }
+        return DefaultConflist.named(networkName).cniVersion(cniVersion).subnet(subnet).ipamDefaultRoute(true).ipMasq(true)
+                .json();
     }
 
     /** Writes one file; {@code written} keeps the order for the report. */

@@ -1,5 +1,6 @@
 package dev.cni4j.cli;
 
+import dev.cni4j.node.AtomicFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

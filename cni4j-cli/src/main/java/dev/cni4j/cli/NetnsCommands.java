@@ -1,5 +1,6 @@
 package dev.cni4j.cli;
 
+import dev.cni4j.json.PrettyJson;
 import dev.cni4j.linux.NetNs;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,7 +1,9 @@
 package dev.cni4j.cli;
 
 import dev.cni4j.json.JsonObject;
+import dev.cni4j.json.PrettyJson;
 import dev.cni4j.linux.NetNs;
+import dev.cni4j.node.NodeLayout;
 import dev.cni4j.runtime.CachedAttachment;
 import dev.cni4j.runtime.ChainFailedException;
 import dev.cni4j.runtime.CniRuntime;
@@ -229,7 +231,7 @@ final class NetworkCommands {
     }
 
     private static NetworkConfigList network(Args args, String name) {
-        Path dir = Path.of(args.value("--conf-dir", ConfigDirectory.DEFAULT_DIR.toString()));
+        Path dir = Path.of(args.value("--conf-dir", NodeLayout.CONF_DIR));
         ConfigDirectory configs = ConfigDirectory.load(dir);
         return configs.byName(name).orElseThrow(() -> CliException.failed("no network named \"" + name + "\" in "
                 + dir + (configs.problems().isEmpty() ? "" : " (" + configs.problems().size()
@@ -246,9 +248,9 @@ final class NetworkCommands {
     private CniRuntime runtime(Args args) {
         String binDirs = String.join(":", args.values("--bin-dir"));
         if (binDirs.isEmpty()) {
-            binDirs = env.getOrDefault("CNI_PATH", "/opt/cni/bin");
+            binDirs = env.getOrDefault("CNI_PATH", NodeLayout.BIN_DIR);
         }
-        Path cacheDir = Path.of(args.value("--cache-dir", ResultCache.DEFAULT_DIR.toString()));
+        Path cacheDir = Path.of(args.value("--cache-dir", NodeLayout.CACHE_DIR));
         ProcessPluginExec exec = new ProcessPluginExec(Duration.ofMinutes(5), (plugin, bytes) -> err.write(bytes, 0,
                 bytes.length));
         return new CniRuntime(PluginLocator.parsePath(binDirs), exec, new ResultCache(cacheDir));

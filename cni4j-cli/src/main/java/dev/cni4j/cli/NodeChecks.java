@@ -3,15 +3,13 @@ package dev.cni4j.cli;
 import dev.cni4j.json.JsonObject;
 import dev.cni4j.linux.rtnl.Link;
 import dev.cni4j.runtime.CachedAttachment;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.cni4j.runtime.ResultCache;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * The kernel part of {@code doctor}: forwarding and bridge netfilter (Kubernetes needs both:
@@ -58,23 +56,11 @@ final class NodeChecks {
     /** Interface names in every cached ADD result, whatever network or runtime wrote it. */
     static Set<String> cachedInterfaceNames(Path cacheDir) {
         Set<String> names = new HashSet<>();
-        Path results = cacheDir.resolve("results");
-        if (!Files.isDirectory(results)) {
-            return names;
-        }
-        try (Stream<Path> files = Files.list(results)) {
-            for (Path f : files.toList()) {
-                try {
-                    JsonObject result = CachedAttachment.decode(Files.readAllBytes(f), null, null, null).result();
-                    if (result != null && result.objects("interfaces") != null) {
-                        result.objects("interfaces").forEach(i -> names.add(i.string("name", "")));
-                    }
-                } catch (IOException | RuntimeException e) {
-                    // not a cache entry we can read: it names nothing
-                }
+        for (CachedAttachment a : new ResultCache(cacheDir).entries()) {
+            JsonObject result = a.result();
+            if (result != null && result.objects("interfaces") != null) {
+                result.objects("interfaces").forEach(i -> names.add(i.string("name", "")));
             }
-        } catch (IOException e) {
-            throw CliException.failed("cannot list " + results + ": " + e.getMessage());
         }
         return names;
     }

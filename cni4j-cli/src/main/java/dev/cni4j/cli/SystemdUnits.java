@@ -1,5 +1,6 @@
 package dev.cni4j.cli;
 
+import dev.cni4j.node.NodeLayout;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -23,8 +24,6 @@ final class SystemdUnits {
     static final Path DEFAULT_DIR = Path.of("/etc/systemd/system");
     static final String SOCKET_UNIT = "cni4j-daemon.socket";
     static final String SERVICE_UNIT = "cni4j-daemon.service";
-    /** Where the plugin launchers look for the daemon by default (dev.cni4j.daemon.Daemon.DEFAULT_SOCKET). */
-    static final String SOCKET = "/run/cni4j/cni.sock";
     static final int DEFAULT_IDLE_EXIT = 60;
 
     private SystemdUnits() {
@@ -47,7 +46,7 @@ final class SystemdUnits {
 
                 [Install]
                 WantedBy=sockets.target
-                """.formatted(SOCKET);
+                """.formatted(NodeLayout.SOCKET);
         String service = header + """
                 [Unit]
                 Description=cni4j CNI fast path daemon (socket-activated, exits after %d s without a call)

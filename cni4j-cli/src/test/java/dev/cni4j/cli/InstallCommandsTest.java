@@ -294,18 +294,6 @@ class InstallCommandsTest {
                 "10.0.0.0/8").assertOneLineError(1, "is not a cni4j dist dir");
     }
 
-    @Test
-    void atomicWriteLeavesTheOldFileWhenItCannotWrite() throws IOException {
-        Path target = Files.writeString(tmp.resolve("f"), "old");
-        AtomicFiles.write(target, "new".getBytes(), AtomicFiles.READABLE);
-        assertEquals("new", Files.readString(target));
-        Path blocked = tmp.resolve("file-not-dir");
-        Files.writeString(blocked, "x");
-        var e = org.junit.jupiter.api.Assertions.assertThrows(java.io.UncheckedIOException.class,
-                () -> AtomicFiles.write(blocked.resolve("child"), "y".getBytes(), AtomicFiles.READABLE));
-        assertTrue(e.getMessage().startsWith("cannot write " + blocked.resolve("child")), e.getMessage());
-    }
-
     private void assertNoTempFiles() throws IOException {
         try (Stream<Path> s = Files.walk(tmp)) {
             assertEquals(List.of(), s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList());

@@ -66,6 +66,21 @@ public record IpPrefix(IpAddress address, int length) implements Iterable<IpAddr
         return address.isIPv6();
     }
 
+    /**
+     * Whether this is IPv4-mapped IPv6 text for an IPv4 network ({@code ::ffff:10.0.0.0/104}): the
+     * address is IPv4-mapped and the length covers the mapping's 96 bits. Go's {@code ParseCIDR}
+     * reads such text as the IPv4 network; here it stays IPv6, and callers that read configs can
+     * name the IPv4 network the writer meant ({@link #unmap()}).
+     */
+    public boolean isIPv4Mapped() {
+        return address.isIPv4Mapped() && length >= 96;
+    }
+
+    /** The IPv4 prefix an IPv4-mapped one stands for ({@code ::ffff:10.0.0.0/104}: {@code 10.0.0.0/8}); this prefix otherwise. */
+    public IpPrefix unmap() {
+        return isIPv4Mapped() ? new IpPrefix(address.unmap(), length - 96) : this;
+    }
+
     /** The network: the address with its host bits cleared, same length. */
     public IpPrefix masked() {
         IpAddress n = network();

@@ -38,6 +38,10 @@ class IpAddressTest {
         "1:2:3:4:5:6:7:8, 1:2:3:4:5:6:7:8",
         "1::8, 1::8",
         "1:2:3:4:5:6:7::, 1:2:3:4:5:6:7:0",
+        // what Go's net.IP.String() prints, which host-local's reservation files are named by
+        "3ffe:ffff:0:01ff::0010, 3ffe:ffff:0:1ff::10",
+        "2001:0:0:1:0:0:0:1, 2001:0:0:1::1",
+        "2001:db8:0:1:0:0:0:1, 2001:db8:0:1::1",
     })
     void parsesToCanonicalText(String text, String canonical) {
         assertEquals(canonical, IpAddress.parse(text).toString());
@@ -48,7 +52,8 @@ class IpAddressTest {
     @ValueSource(strings = {"", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1.2.3.256", "1.2.3.4 ", " 1.2.3.4", "1..2.3",
         "10.1", "0x1.2.3.4", "1.2.3.-4", "1234.1.1.1", ":", ":::", "1:::2", "1::2::3", ":1::", "1:2:3:4:5:6:7:8:9",
         "1:2:3:4:5:6:7", "12345::", "::g", "fe80::1%eth0", "[::1]", "::1.2.3", "::1.2.3.4.5", "1:2:3:4:5:6:7:1.2.3.4",
-        "1:", "localhost", "::ffff:01.2.3.4"})
+        "1:", "localhost", "::ffff:01.2.3.4",
+        "256.1.1.1", "10..1.1", "10.1.1.1.", "a.b.c.d", "example.com", "1"})
     void rejectsWhatIsNotALiteral(String text) {
         assertNull(IpAddress.tryParse(text));
         assertThrows(IllegalArgumentException.class, () -> IpAddress.parse(text));

@@ -2,6 +2,7 @@ package dev.cni4j.daemon;
 
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.firewall.Nft;
+import dev.cni4j.node.NodeLayout;
 import dev.cni4j.plugins.common.Killpoint;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -48,7 +49,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Usage: {@code cni4j-daemon [--socket PATH] [--max-requests N] [--idle-exit SECONDS] [--no-warm-up]
  * [--warm-up-in-namespaces] [--exec-nft] [--other-mount-namespaces]};
- * the socket defaults to {@code $CNI4J_SOCKET}, else {@value #DEFAULT_SOCKET}. Requests beyond
+ * the socket defaults to {@code $CNI4J_SOCKET}, else {@value NodeLayout#SOCKET}. Requests beyond
  * {@code --max-requests} at once (default 64) are declined, so their launchers run standalone.
  *
  * <p>Socket activation: when standard input is a listening Unix socket (systemd's
@@ -59,7 +60,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Connections that arrive meanwhile wait in the socket's queue, and systemd starts the daemon again.
  */
 public final class Daemon implements AutoCloseable {
-    public static final String DEFAULT_SOCKET = "/run/cni4j/cni.sock";
     /** Seconds without a connection after which a socket-activated daemon exits. */
     public static final int SOCKET_ACTIVATED_IDLE_EXIT = 60;
     /** How long a client may take to send its request, or to take the reply, before it is dropped. */
@@ -167,7 +167,7 @@ public final class Daemon implements AutoCloseable {
             return 2;
         }
         if (path.isEmpty()) {
-            path = DEFAULT_SOCKET;
+            path = NodeLayout.SOCKET;
         }
         long t0 = System.nanoTime();
         Daemon daemon;

@@ -1,6 +1,7 @@
 package dev.cni4j.e2e;
 
-import dev.cni4j.agent.DefaultConflist;
+import dev.cni4j.agent.Reconciler;
+import dev.cni4j.node.NodeLayout;
 import dev.cni4j.testing.TestNetworks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -128,7 +129,7 @@ final class ContainerdNode implements AutoCloseable {
     /** The agent's default conflist, as the agent writes it. */
     static String conflist() {
         // exactly what the agent writes by default (cniVersion 1.0.0: containerd 1.6 cannot read 1.1.0 results)
-        return DefaultConflist.json(NETWORK, null, 0, DefaultConflist.DEFAULT_POD_CIDR_FILE, DefaultConflist.DEFAULT_DATA_DIR);
+        return Reconciler.defaultConflist(NETWORK, null, 0, NodeLayout.POD_CIDR_FILE, NodeLayout.HOST_LOCAL_DATA_DIR, false);
     }
 
     private String config() {
@@ -184,7 +185,7 @@ final class ContainerdNode implements AutoCloseable {
                 "mount -t tmpfs -o mode=755 tmpfs /run",
                 "mkdir -p /var/lib/cni && mount -t tmpfs -o mode=755 tmpfs /var/lib/cni",
                 "mkdir -m 700 /run/cni4j",
-                "echo " + POD_CIDR + " > " + DefaultConflist.DEFAULT_POD_CIDR_FILE));
+                "echo " + POD_CIDR + " > " + NodeLayout.POD_CIDR_FILE));
         if (fastPath) {
             lines.add(binDir.resolve("cni4j-daemon") + " > " + daemonLog + " 2>&1 &");
         }

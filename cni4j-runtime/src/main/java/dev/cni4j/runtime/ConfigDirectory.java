@@ -19,8 +19,6 @@ import java.util.stream.Stream;
  * <p>A snapshot: immutable and safe to share between threads; load again to see changes.
  */
 public final class ConfigDirectory {
-    /** Where runtimes look by default. */
-    public static final Path DEFAULT_DIR = Path.of("/etc/cni/net.d");
 
     private final Path dir;
     private final List<NetworkConfigList> networks;

@@ -1,17 +1,14 @@
 package dev.cni4j.runtime;
 
+import dev.cni4j.node.AtomicFiles;
+import dev.cni4j.node.NodeLayout;
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.ErrorCode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.ByteBuffer;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,17 +22,15 @@ import java.util.stream.Stream;
  * never sees half a file. No in-memory state: safe for concurrent use.
  */
 public final class ResultCache {
-    /** libcni's default. */
-    public static final Path DEFAULT_DIR = Path.of("/var/lib/cni");
-
     private final Path resultsDir;
 
     public ResultCache(Path cacheDir) {
         this.resultsDir = cacheDir.resolve("results");
     }
 
+    /** At libcni's default, {@value NodeLayout#CACHE_DIR}. */
     public ResultCache() {
-        this(DEFAULT_DIR);
+        this(Path.of(NodeLayout.CACHE_DIR));
     }
 
     /** The cache file of an attachment. */
@@ -52,27 +47,12 @@ public final class ResultCache {
         try {
             Files.createDirectories(resultsDir, PosixFilePermissions.asFileAttribute(
                     PosixFilePermissions.fromString("rwx------")));
-            Path tmp = Files.createTempFile(resultsDir, "." + target.getFileName() + ".", ".tmp",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            try {
-                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                    ch.write(ByteBuffer.wrap(entry.encode()));
-                    ch.force(true);
-                }
-                move(tmp, target);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            AtomicFiles.write(target, entry.encode(), AtomicFiles.PRIVATE);
         } catch (IOException e) {
             throw new CniException(ErrorCode.IO_FAILURE.code(), "failed to write cached result " + target + ": " + e, null, e);
-        }
-    }
-
-    private static void move(Path tmp, Path target) throws IOException {
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        } catch (UncheckedIOException e) {
+            throw new CniException(ErrorCode.IO_FAILURE.code(), "failed to write cached result " + target + ": "
+                    + e.getCause(), null, e.getCause());
         }
     }
 
@@ -104,27 +84,41 @@ public final class ResultCache {
     }
 
     /**
+     * Whether there is an entry for the attachment; with {@code ifName} null, for any interface of
+     * the container. Names no cache file can have are never there.
+     */
+    public boolean contains(String networkName, String containerId, String ifName) {
+        if (!validPart(networkName) || !validPart(containerId) || ifName != null && !validPart(ifName)) {
+            return false;
+        }
+        if (ifName != null) {
+            return Files.exists(file(networkName, containerId, ifName));
+        }
+        String prefix = networkName + "-" + containerId + "-";
+        return files().stream().anyMatch(p -> p.getFileName().toString().startsWith(prefix));
+    }
+
+    /**
      * The cniCacheV1 entries of {@code networkName}, in file name order, as libcni's
      * GetCachedAttachments lists them: unreadable, legacy and incomplete files are skipped.
      */
     public List<CachedAttachment> attachments(String networkName) {
         List<CachedAttachment> out = new ArrayList<>();
-        if (!Files.isDirectory(resultsDir)) {
-            return out;
+        for (CachedAttachment a : entries()) {
+            if (!a.legacy() && networkName.equals(a.networkName()) && !a.ifName().isEmpty()
+                    && !a.containerId().isEmpty()) {
+                out.add(a);
+            }
         }
-        List<Path> files;
-        try (Stream<Path> s = Files.list(resultsDir)) {
-            files = s.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + resultsDir, e);
-        }
-        for (Path f : files) {
+        return out;
+    }
+
+    /** Every entry that can be read, of any network and format, in file name order. */
+    public List<CachedAttachment> entries() {
+        List<CachedAttachment> out = new ArrayList<>();
+        for (Path f : files()) {
             try {
-                CachedAttachment a = CachedAttachment.decode(Files.readAllBytes(f), null, null, null);
-                if (!a.legacy() && networkName.equals(a.networkName()) && !a.ifName().isEmpty()
-                        && !a.containerId().isEmpty()) {
-                    out.add(a);
-                }
+                out.add(CachedAttachment.decode(Files.readAllBytes(f), null, null, null));
             } catch (IOException | RuntimeException e) {
                 // Not ours to judge: another runtime's file or one being replaced.
             }
@@ -132,8 +126,24 @@ public final class ResultCache {
         return out;
     }
 
+    /** The entries' files (not the temp files being written), in name order. */
+    private List<Path> files() {
+        if (!Files.isDirectory(resultsDir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(resultsDir)) {
+            return s.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + resultsDir, e);
+        }
+    }
+
+    private static boolean validPart(String value) {
+        return value != null && !value.isEmpty() && value.indexOf('/') < 0 && !value.equals("..");
+    }
+
     private static void requirePart(String value, String what) {
-        if (value == null || value.isEmpty() || value.indexOf('/') >= 0 || value.equals("..")) {
+        if (!validPart(value)) {
             throw new CniException(ErrorCode.INVALID_ENVIRONMENT,
                     "cache file path requires a valid " + what + ", got \"" + value + "\"");
         }

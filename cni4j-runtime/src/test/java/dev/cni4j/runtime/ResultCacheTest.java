@@ -137,6 +137,25 @@ class ResultCacheTest {
     }
 
     @Test
+    void containsOneAttachmentOrAnyOfAContainerAndEntriesOfEveryNetwork() throws IOException {
+        ResultCache cache = new ResultCache(dir);
+        assertFalse(cache.contains("mynet", "a", "eth0"), "no cache dir yet");
+        assertFalse(cache.contains("mynet", "a", null));
+        cache.save(entry("mynet", "a", "eth1"));
+        cache.save(entry("other", "b", "eth0"));
+        Files.writeString(dir.resolve("results/.mynet-b-eth0.123.tmp"), "being written");
+        assertTrue(cache.contains("mynet", "a", "eth1"));
+        assertFalse(cache.contains("mynet", "a", "eth0"));
+        assertTrue(cache.contains("mynet", "a", null), "any interface of container a");
+        assertFalse(cache.contains("mynet", "b", null), "b is cached in another network; a temp file is no entry");
+        assertFalse(cache.contains("mynet", "../../etc", null), "a name no cache file can have");
+        assertFalse(cache.contains("mynet", "", "eth0"));
+        Files.writeString(dir.resolve("results/mynet-junk-eth0"), "{{{");
+        assertEquals(List.of("a/eth1", "b/eth0"),
+                cache.entries().stream().map(x -> x.containerId() + "/" + x.ifName()).toList());
+    }
+
+    @Test
     void saveReplacesAndRemoveDeletes() {
         ResultCache cache = new ResultCache(dir);
         cache.save(entry("n", "c", "eth0"));

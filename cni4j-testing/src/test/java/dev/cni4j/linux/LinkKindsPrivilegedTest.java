@@ -56,6 +56,11 @@ class LinkKindsPrivilegedTest {
                     () -> node.links().create(Veth.intoNamespace(host, "eth1", pod, 0)));
             assertEquals("EEXIST", dup.errnoName());
             assertTrue(dup.getMessage().startsWith("create veth link " + host + ": EEXIST (File exists)"), dup.getMessage());
+            // the peer's name taken in the pod: no new host name helps, so no retry and nothing left
+            NetlinkException peerTaken = assertThrows(NetlinkException.class,
+                    () -> node.links().createVethWithRandomName(Veth.intoNamespace(null, "eth0", pod, 0)));
+            assertEquals("EEXIST", peerTaken.errnoName());
+            assertEquals(1, net.execInNode("ip", "-o", "link", "show", "type", "veth").lines().count(), "only the first pair");
 
             node.links().delete(host);
             assertTrue(podRtnl.links().get("eth0").isEmpty(), "deleting one end deletes the peer");

@@ -78,23 +78,24 @@ public final class Links {
 
     /**
      * Creates a veth pair whose host end gets a random name ({@link Veth#randomName()}), retrying
-     * with a new name when it is taken (EEXIST). The spec's own name is ignored.
+     * with a new name while the name it drew turns out to be taken (EEXIST, and a link of that
+     * name here). EEXIST for the peer's name, which no new host name fixes, is thrown at once.
+     * The spec's own name is ignored.
      *
      * @return the host end's name
      */
     public String createVethWithRandomName(Veth spec) {
-        NetlinkException last = null;
-        for (int attempt = 0; attempt < RANDOM_NAME_ATTEMPTS; attempt++) {
+        for (int attempt = 1; ; attempt++) {
             Veth named = spec.withName(Veth.randomName());
             try {
                 create(named);
                 return named.name();
-            } catch (NetlinkException e) {
-                if (e.errno() != LinuxException.EEXIST) throw e;
-                last = e; // the host name (or the peer name, which retrying cannot fix) exists
+            } catch (LinuxException e) {
+                if (e.errno() != LinuxException.EEXIST || attempt >= RANDOM_NAME_ATTEMPTS || get(named.name()).isEmpty()) {
+                    throw e;
+                }
             }
         }
-        throw last;
     }
 
     private static final int RANDOM_NAME_ATTEMPTS = 10;

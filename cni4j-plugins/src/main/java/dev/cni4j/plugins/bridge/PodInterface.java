@@ -16,24 +16,16 @@ import dev.cni4j.spec.Result;
 
 /** The veth pair of one attachment: host end on the bridge, container end named CNI_IFNAME. */
 final class PodInterface {
-    private static final int NAME_ATTEMPTS = 10;
-
     private PodInterface() {
     }
 
     /** Creates the pair with the peer placed directly in the pod namespace; returns the host end's name. */
     static String createVeth(Rtnl host, NetNs pod, String ifname, BridgeConfig cfg) {
-        for (int attempt = 0; ; attempt++) {
-            String name = Veth.randomName();
-            try {
-                host.links().create(new Veth(name, ifname, pod, cfg.mtu(), null, cfg.mac()));
-                return name;
-            } catch (LinuxException e) {
-                // EEXIST can be our random host name or CNI_IFNAME in the pod; only retry the former.
-                if (e.errno() != LinuxException.EEXIST || attempt + 1 >= NAME_ATTEMPTS || host.links().get(name).isEmpty()) {
-                    throw new CniException(ErrorCode.INTERNAL.code(), "failed to create veth pair for " + ifname + ": " + e.getMessage(), null, e);
-                }
-            }
+        try {
+            // a random host name, drawn again when taken; EEXIST for CNI_IFNAME in the pod is final
+            return host.links().createVethWithRandomName(new Veth(null, ifname, pod, cfg.mtu(), null, cfg.mac()));
+        } catch (LinuxException e) {
+            throw new CniException(ErrorCode.INTERNAL.code(), "failed to create veth pair for " + ifname + ": " + e.getMessage(), null, e);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.cni4j.plugins.hostlocal;
 
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.node.Reservation;
 import dev.cni4j.plugins.common.Killpoint;
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.Result.IpConfig;
@@ -111,7 +113,7 @@ final class Allocator {
                 ri = (ri + 1) % ranges.size();
                 cur = ranges.get(ri).start();
             } else {
-                cur = last.plus(1);
+                cur = last.next();
             }
         }
         BigInteger total = BigInteger.ZERO;
@@ -129,7 +131,7 @@ final class Allocator {
                 ri = (ri + 1) % ranges.size();
                 cur = ranges.get(ri).start();
             } else {
-                cur = cur.plus(1);
+                cur = cur.next();
             }
         }
         throw HostLocalErrors.allocation("no IP addresses available in range set: " + set);

@@ -1,6 +1,7 @@
 package dev.cni4j.plugins.hostlocal;
 
 import dev.cni4j.json.JsonObject;
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.skel.Request;
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.CniVersion;
@@ -109,7 +110,7 @@ final class ConfiguredRanges {
         if (!any) {
             return raw;
         }
-        List<IpNet> cidrs = null;
+        List<IpPrefix> cidrs = null;
         List<List<Spec>> out = new ArrayList<>();
         for (List<Spec> set : raw) {
             Spec marker = null;
@@ -130,8 +131,8 @@ final class ConfiguredRanges {
             boolean onlyV6 = USE_POD_CIDR_IPV6.equalsIgnoreCase(marker.subnet);
             boolean onlyV4 = !onlyV6 && v6Marker;
             int before = out.size();
-            for (IpNet c : cidrs) {
-                if ((!onlyV6 || c.ip().isIPv6()) && (!onlyV4 || !c.ip().isIPv6())) {
+            for (IpPrefix c : cidrs) {
+                if ((!onlyV6 || c.isIPv6()) && (!onlyV4 || !c.isIPv6())) {
                     out.add(List.of(new Spec(c.toString(), null, null, null)));
                 }
             }

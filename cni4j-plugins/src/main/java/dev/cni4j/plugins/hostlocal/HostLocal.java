@@ -1,5 +1,7 @@
 package dev.cni4j.plugins.hostlocal;
 
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.node.Reservation;
 import dev.cni4j.skel.Plugin;
 import dev.cni4j.skel.Request;
 import dev.cni4j.spec.CniException;

@@ -1,27 +1,28 @@
 package dev.cni4j.plugins.hostlocal;
 
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.node.HostLocalReservations;
+import dev.cni4j.node.Reservation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
 
 /**
  * The reservations of one network on disk, in the reference plugin's layout so that a node can
- * switch implementations and keep its IPs:
+ * switch implementations and keep its IPs (read by {@link HostLocalReservations}, which the CLI's
+ * doctor and the node agent's metric use too):
  * <pre>
  * &lt;dataDir&gt;/&lt;network&gt;/            0755
  *   lock                          locked for every allocation and release
@@ -34,8 +35,6 @@ import java.util.function.Supplier;
  * any found there while holding the lock are leftovers of a crash and ignored.
  */
 public final class HostLocalStore {
-    static final String LOCK_FILE = "lock";
-    static final String LAST_RESERVED_PREFIX = "last_reserved_ip.";
     private static final String RESERVATION_TMP = ".reservation.tmp";
     private static final String LAST_RESERVED_TMP = ".last_reserved_ip.tmp";
     private static final FileAttribute<?> DIR_MODE = PosixFilePermissions.asFileAttribute(
@@ -72,40 +71,12 @@ public final class HostLocalStore {
 
     /** Runs {@code action} under the lock of an existing network directory. */
     public <T> T locked(Supplier<T> action) {
-        return StoreLock.run(dir.resolve(LOCK_FILE), action);
+        return StoreLock.run(dir.resolve(HostLocalReservations.LOCK_FILE), action);
     }
 
-    /**
-     * Every reservation file (named by an IP) with its owner. Files that vanish while being read
-     * are skipped; an unreadable one counts as taken by nobody.
-     */
+    /** Every reservation file (named by an IP) with its owner ({@link HostLocalReservations#read}). */
     public List<Reservation> reservations() {
-        List<Reservation> out = new ArrayList<>();
-        if (!exists()) {
-            return out;
-        }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-            for (Path f : files) {
-                String name = f.getFileName().toString();
-                IpAddress ip = name.startsWith(".") || name.equals(LOCK_FILE) || name.startsWith(LAST_RESERVED_PREFIX)
-                        ? null : IpAddress.parse(name);
-                if (ip == null || !ip.toString().equals(name)) {
-                    continue; // not a reservation, or a name the reference would never write
-                }
-                String content;
-                try {
-                    content = Files.readString(f, StandardCharsets.UTF_8);
-                } catch (NoSuchFileException gone) {
-                    continue;
-                } catch (IOException e) {
-                    content = "";
-                }
-                out.add(Reservation.parse(name, ip, content));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
-        }
-        return out;
+        return HostLocalReservations.read(dir);
     }
 
     /**
@@ -149,7 +120,8 @@ public final class HostLocalStore {
     /** The IP recorded in {@code last_reserved_ip.<index>}, or null when absent or unreadable. */
     public IpAddress lastReservedIp(int rangeSetIndex) {
         try {
-            return IpAddress.parse(Files.readString(dir.resolve(LAST_RESERVED_PREFIX + rangeSetIndex)).strip());
+            return IpAddress.tryParse(Files.readString(dir.resolve(HostLocalReservations.LAST_RESERVED_PREFIX
+                    + rangeSetIndex)).strip());
         } catch (IOException e) {
             return null; // only round-robin is lost
         }
@@ -168,7 +140,7 @@ public final class HostLocalStore {
         Path tmp = dir.resolve(LAST_RESERVED_TMP);
         try {
             writeSynced(tmp, ip.toString(), LAST_RESERVED_MODE);
-            Files.move(tmp, dir.resolve(LAST_RESERVED_PREFIX + rangeSetIndex), StandardCopyOption.REPLACE_EXISTING,
+            Files.move(tmp, dir.resolve(HostLocalReservations.LAST_RESERVED_PREFIX + rangeSetIndex), StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             deleteQuietly(tmp);

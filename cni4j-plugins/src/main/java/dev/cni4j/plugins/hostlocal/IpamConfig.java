@@ -2,6 +2,9 @@ package dev.cni4j.plugins.hostlocal;
 
 import dev.cni4j.json.Json;
 import dev.cni4j.json.JsonObject;
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.net.IpPrefix;
+import dev.cni4j.node.NodeLayout;
 import dev.cni4j.skel.Request;
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.Result.Route;
@@ -24,9 +27,6 @@ import java.util.List;
  */
 public record IpamConfig(Path networkDir, List<RangeSet> rangeSets, List<Route> routes, Path resolvConf,
                          List<IpAddress> requestedIps) {
-    /** Where the reference keeps reservations when {@code dataDir} is not given. */
-    public static final String DEFAULT_DATA_DIR = "/var/lib/cni/networks";
-
     /** Everything ADD needs; nothing on disk is touched. */
     public static IpamConfig load(Request request, PodCidrSource.Factory podCidrs) {
         JsonObject ipam = ipam(request);
@@ -48,7 +48,7 @@ public record IpamConfig(Path networkDir, List<RangeSet> rangeSets, List<Route> 
      */
     public static Path networkDir(Request request) {
         String dataDir = ipam(request).string("dataDir");
-        return (dataDir == null || dataDir.isEmpty() ? Path.of(DEFAULT_DATA_DIR) : absolutePath("dataDir", dataDir))
+        return (dataDir == null || dataDir.isEmpty() ? Path.of(NodeLayout.HOST_LOCAL_DATA_DIR) : absolutePath("dataDir", dataDir))
                 .resolve(request.networkName());
     }
 
@@ -92,10 +92,19 @@ public record IpamConfig(Path networkDir, List<RangeSet> rangeSets, List<Route> 
             } catch (CniException e) {
                 throw HostLocalErrors.config("invalid route " + j + ": " + e.getMessage());
             }
-            IpNet dst = IpNet.parse(r.dst());
-            IpAddress gw = r.gw() == null || r.gw().isEmpty() ? null : IpAddress.parse(r.gw());
+            IpPrefix dst = IpPrefix.tryParse(r.dst());
+            IpAddress gw = r.gw() == null || r.gw().isEmpty() ? null : IpAddress.tryParse(r.gw());
             if (dst == null || (gw == null && r.gw() != null && !r.gw().isEmpty())) {
                 throw HostLocalErrors.config("invalid route " + j + ": dst must be a CIDR and gw an IP address");
+            }
+            // Go reads IPv4-mapped text as IPv4; we refuse it rather than guess (IpRange does the same).
+            if (dst.address().isIPv4Mapped()) {
+                throw HostLocalErrors.config("invalid route " + j + ": dst \"" + r.dst() + "\" is "
+                        + (dst.isIPv4Mapped() ? IpRange.mappedNetwork(dst) : "IPv4-mapped IPv6 text"));
+            }
+            if (gw != null && gw.isIPv4Mapped()) {
+                throw HostLocalErrors.config("invalid route " + j + ": gw \"" + r.gw() + "\" is "
+                        + IpRange.mappedAddress(gw));
             }
             out.add(new Route(dst.toString(), gw == null ? null : gw.toString(), r.mtu(), r.advmss(), r.priority(),
                     r.table(), r.scope()));

@@ -4,6 +4,7 @@ import dev.cni4j.json.Json;
 import dev.cni4j.json.JsonException;
 import dev.cni4j.json.JsonObject;
 import dev.cni4j.json.JsonTypeException;
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.skel.Request;
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.ErrorCode;
@@ -90,11 +91,11 @@ public final class KubernetesNodeSource implements PodCidrSource {
     }
 
     /** The Node object's identity and pod CIDRs, as one API answer told them. */
-    public record Node(String name, String uid, List<IpNet> podCidrs) {
+    public record Node(String name, String uid, List<IpPrefix> podCidrs) {
     }
 
     @Override
-    public List<IpNet> podCidrs() {
+    public List<IpPrefix> podCidrs() {
         return lookup().podCidrs();
     }
 
@@ -183,11 +184,12 @@ public final class KubernetesNodeSource implements PodCidrSource {
         } catch (JsonException | JsonTypeException e) {
             throw notReady("the Kubernetes API sent an unexpected Node object for " + nodeName + ": " + e.getMessage());
         }
-        List<IpNet> cidrs = new ArrayList<>();
+        List<IpPrefix> cidrs = new ArrayList<>();
         for (String s : raw == null ? List.<String>of() : raw) {
-            IpNet net = s.isEmpty() ? null : IpNet.parse(s);
-            if (net == null && !s.isEmpty()) {
-                throw notReady("node " + nodeName + " has an invalid podCIDR \"" + s + "\"");
+            IpPrefix net = s.isEmpty() ? null : IpPrefix.tryParse(s);
+            if (net == null && !s.isEmpty() || net != null && net.address().isIPv4Mapped()) {
+                throw notReady("node " + nodeName + " has an invalid podCIDR \"" + s + "\""
+                        + (net == null ? "" : ": IPv4-mapped IPv6 text"));
             }
             if (net != null) {
                 cidrs.add(net);

@@ -1,5 +1,8 @@
 package dev.cni4j.plugins.hostlocal;
 
+import dev.cni4j.net.IpPrefix;
+import dev.cni4j.node.AtomicFiles;
+import dev.cni4j.node.PodCidrFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -7,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -68,7 +70,7 @@ final class PodCidrCache implements PodCidrSource {
     }
 
     @Override
-    public List<IpNet> podCidrs() {
+    public List<IpPrefix> podCidrs() {
         if (!KubernetesNodeSource.isValidNodeName(nodeName)) {
             return api.get().podCidrs(); // never a file name; the lookup says what is wrong with it
         }
@@ -85,7 +87,7 @@ final class PodCidrCache implements PodCidrSource {
     }
 
     /** Under the lock: another caller may have asked while this one waited. */
-    private List<IpNet> askOnce() {
+    private List<IpPrefix> askOnce() {
         Entry cached = read();
         if (cached != null && cached.fresh()) {
             return cached.podCidrs();
@@ -104,7 +106,7 @@ final class PodCidrCache implements PodCidrSource {
         return node.podCidrs();
     }
 
-    private record Entry(List<IpNet> podCidrs, Instant written, Duration maxAge) {
+    private record Entry(List<IpPrefix> podCidrs, Instant written, Duration maxAge) {
         boolean fresh() {
             return Instant.now().isBefore(written.plus(maxAge));
         }
@@ -113,18 +115,19 @@ final class PodCidrCache implements PodCidrSource {
     /** The cached answer when it is this node's and this boot's; null when there is none. */
     private Entry read() {
         try {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            PodCidrFile.Contents contents = new PodCidrFile(file).read();
             Map<String, String> fields = new HashMap<>();
-            if (!lines.isEmpty()) {
-                Matcher m = FIELD.matcher(lines.get(0));
+            if (contents.comment() != null) {
+                Matcher m = FIELD.matcher(contents.comment());
                 while (m.find()) {
                     fields.put(m.group(1), m.group(2));
                 }
             }
-            if (!nodeName.equals(fields.get("node")) || !Objects.equals(bootId, fields.get("boot"))) {
+            if (!nodeName.equals(fields.get("node")) || !Objects.equals(bootId, fields.get("boot"))
+                    || contents.cidrs().isEmpty()) {
                 return null;
             }
-            return new Entry(PodCidrFile.parse(lines, file), Files.getLastModifiedTime(file).toInstant(), maxAge);
+            return new Entry(contents.cidrs(), Files.getLastModifiedTime(file).toInstant(), maxAge);
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException | RuntimeException e) {
@@ -133,21 +136,12 @@ final class PodCidrCache implements PodCidrSource {
     }
 
     private void write(KubernetesNodeSource.Node node) {
-        StringBuilder text = new StringBuilder("# pod CIDRs from the Kubernetes API (cni4j host-local): node=")
-                .append(node.name()).append(" uid=").append(node.uid() == null ? "-" : node.uid());
-        if (bootId != null) {
-            text.append(" boot=").append(bootId);
-        }
-        text.append('\n');
-        node.podCidrs().forEach(c -> text.append(c).append('\n'));
-        Path tmp = null;
+        String comment = "pod CIDRs from the Kubernetes API (cni4j host-local): node=" + node.name() + " uid="
+                + (node.uid() == null ? "-" : node.uid()) + (bootId == null ? "" : " boot=" + bootId);
         try {
-            tmp = Files.createTempFile(file.getParent(), ".podcidr-", ".tmp", // a node name may be 253 long
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            deleteQuietly(tmp); // not kept: the next ADD asks again
+            new PodCidrFile(file).write(comment, node.podCidrs(), AtomicFiles.PRIVATE);
+        } catch (UncheckedIOException e) {
+            // not kept: the next ADD asks again
         }
     }
 
@@ -170,16 +164,6 @@ final class PodCidrCache implements PodCidrSource {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void deleteQuietly(Path p) {
-        if (p != null) {
-            try {
-                Files.deleteIfExists(p);
-            } catch (IOException ignored) {
-                // a stray temp file in a private dir
-            }
         }
     }
 

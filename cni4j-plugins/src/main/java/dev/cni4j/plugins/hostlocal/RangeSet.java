@@ -1,5 +1,6 @@
 package dev.cni4j.plugins.hostlocal;
 
+import dev.cni4j.net.IpAddress;
 import java.math.BigInteger;
 import java.util.List;
 

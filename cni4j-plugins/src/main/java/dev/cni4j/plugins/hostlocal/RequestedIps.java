@@ -1,6 +1,8 @@
 package dev.cni4j.plugins.hostlocal;
 
 import dev.cni4j.json.JsonObject;
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.skel.Request;
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.ErrorCode;
@@ -27,8 +29,9 @@ final class RequestedIps {
         if (ipArg != null && !ipArg.isEmpty()) {
             for (String item : ipArg.split(",", -1)) {
                 IpAddress ip = parse(item.strip());
-                if (ip == null) {
-                    throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "invalid IP \"" + item.strip() + "\" in CNI_ARGS");
+                if (ip == null || ip.isIPv4Mapped()) {
+                    throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "invalid IP \"" + item.strip() + "\" in CNI_ARGS"
+                            + (ip == null ? "" : ": " + IpRange.mappedAddress(ip)));
                 }
                 out.add(ip);
             }
@@ -46,18 +49,20 @@ final class RequestedIps {
         }
         for (String s : ips) {
             IpAddress ip = parse(s);
-            if (ip == null) {
-                throw HostLocalErrors.config("invalid IP \"" + s + "\" in " + key);
+            if (ip == null || ip.isIPv4Mapped()) {
+                throw HostLocalErrors.config("invalid IP \"" + s + "\" in " + key
+                        + (ip == null ? "" : ": " + IpRange.mappedAddress(ip)));
             }
             out.add(ip);
         }
     }
 
+    /** The address of an IP, or of an IP with a prefix length; null when it is neither. */
     private static IpAddress parse(String s) {
         if (s.indexOf('/') >= 0) {
-            IpNet net = IpNet.parse(s);
-            return net == null ? null : net.ip();
+            IpPrefix net = IpPrefix.tryParse(s);
+            return net == null ? null : net.address();
         }
-        return IpAddress.parse(s);
+        return IpAddress.tryParse(s);
     }
 }

@@ -1,5 +1,7 @@
 package dev.cni4j.plugins.hostlocal;
 
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.node.Reservation;
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.ErrorCode;
 import dev.cni4j.spec.Result.IpConfig;
@@ -46,7 +48,7 @@ final class ReservationChecks {
         for (IpConfig ipc : prevIps) {
             String a = ipc.address();
             int slash = a.indexOf('/');
-            IpAddress ip = IpAddress.parse(slash < 0 ? a : a.substring(0, slash));
+            IpAddress ip = IpAddress.tryParse(slash < 0 ? a : a.substring(0, slash));
             if (ip == null) {
                 throw new CniException(ErrorCode.DECODING_FAILURE, "prevResult has an invalid address \"" + a + "\"");
             }

@@ -112,6 +112,16 @@ class AllocationTest {
                  "ipam": {"type": "host-local", "dataDir": "%s", "ranges": [[{"subnet": "10.0.0.0/24"}]]}}
                 """.formatted(dataDir);
         assertEquals(7, Cni.run("ADD", badArgs, "d", "eth0").code());
+        // IPv4-mapped text is not read as the IPv4 address (Go would); it is refused, naming the IPv4 form
+        Cni.Outcome mapped = Cni.run(new HostLocal(), "ADD", gwInRange, "e", "eth0",
+                Map.of("CNI_ARGS", "IP=::ffff:10.0.0.7"));
+        assertEquals(4, mapped.code());
+        assertEquals("invalid IP \"::ffff:10.0.0.7\" in CNI_ARGS: an IPv4-mapped IPv6 address; write the IPv4 address"
+                + " 10.0.0.7 itself", mapped.msg());
+        Cni.Outcome mappedArgs = Cni.run("ADD", badArgs.replace("\"nope\"", "\"::ffff:10.0.0.7/120\""), "e", "eth0");
+        assertEquals(7, mappedArgs.code());
+        assertEquals("invalid IP \"::ffff:10.0.0.7/120\" in args.cni.ips: an IPv4-mapped IPv6 address; write the IPv4"
+                + " address 10.0.0.7 itself", mappedArgs.msg());
     }
 
     @Test

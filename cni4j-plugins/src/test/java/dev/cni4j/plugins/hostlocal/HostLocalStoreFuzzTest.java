@@ -58,7 +58,7 @@ class HostLocalStoreFuzzTest {
             Fuzzer.of("host-local-files", input -> {
                 Files.write(file, input);
                 try {
-                    new PodCidrFile(file).podCidrs();
+                    PodCidrSource.file(file).podCidrs();
                 } catch (CniException e) {
                     assertEquals(ErrorCode.TRY_AGAIN_LATER.code(), e.code(), e.getMessage());
                 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cni4j.net.IpAddress;
 import dev.cni4j.spec.CniException;
 import java.math.BigInteger;
 import java.util.List;

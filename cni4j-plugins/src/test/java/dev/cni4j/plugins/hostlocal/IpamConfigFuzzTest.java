@@ -1,5 +1,6 @@
 package dev.cni4j.plugins.hostlocal;
 
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.testing.fuzz.Fuzzer;
 import dev.cni4j.testing.fuzz.PluginCalls;
 import java.util.List;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
  */
 class IpamConfigFuzzTest {
     static final PodCidrSource.Factory POD_CIDRS = (request, ipam) ->
-            () -> List.of(IpNet.parse("10.244.1.0/24"), IpNet.parse("fd00:10:244:1::/64"));
+            () -> List.of(IpPrefix.parse("10.244.1.0/24"), IpPrefix.parse("fd00:10:244:1::/64"));
 
     @Test
     void everyConfigIsParsedOrRefusedCleanly() {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.ErrorCode;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
@@ -106,7 +107,7 @@ class PodCidrCacheTest {
         String text = Files.readString(file);
         assertTrue(text.startsWith("# pod CIDRs from the Kubernetes API (cni4j host-local): node=burst uid="), text);
         assertTrue(text.endsWith("\n10.244.7.0/24\n"), text);
-        assertEquals(List.of(IpNet.parse("10.244.7.0/24")), new PodCidrFile(file).podCidrs(),
+        assertEquals(List.of(IpPrefix.parse("10.244.7.0/24")), PodCidrSource.file(file).podCidrs(),
                 "the node agent's file format");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
@@ -154,21 +155,21 @@ class PodCidrCacheTest {
     }
 
     private static KubernetesNodeSource.Node node(String uid, String cidr) {
-        return new KubernetesNodeSource.Node("n1", uid, List.of(IpNet.parse(cidr)));
+        return new KubernetesNodeSource.Node("n1", uid, List.of(IpPrefix.parse(cidr)));
     }
 
     @Test
     void aFreshAnswerIsUsedUntilItsAgeThenAskedAgainAndReplaced() throws IOException {
-        assertEquals(List.of(IpNet.parse("10.244.1.0/24")),
+        assertEquals(List.of(IpPrefix.parse("10.244.1.0/24")),
                 cache(Duration.ofMinutes(10), BOOT, () -> node("uid-1", "10.244.1.0/24")).podCidrs());
-        assertEquals(List.of(IpNet.parse("10.244.1.0/24")),
+        assertEquals(List.of(IpPrefix.parse("10.244.1.0/24")),
                 cache(Duration.ofMinutes(10), BOOT, () -> node("uid-2", "10.244.9.0/24")).podCidrs(), "kept");
         assertEquals(1, asked.get());
 
         // ten minutes later the node turns out to have been deleted and re-created with another CIDR
         Path file = tmp.resolve("podcidr.d/n1");
         Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(Duration.ofMinutes(11))));
-        assertEquals(List.of(IpNet.parse("10.244.9.0/24")),
+        assertEquals(List.of(IpPrefix.parse("10.244.9.0/24")),
                 cache(Duration.ofMinutes(10), BOOT, () -> node("uid-2", "10.244.9.0/24")).podCidrs());
         assertEquals(2, asked.get());
         assertTrue(Files.readString(file).contains(" uid=uid-2 boot=" + BOOT + "\n"), Files.readString(file));
@@ -181,7 +182,7 @@ class PodCidrCacheTest {
                 new CniException(ErrorCode.TRY_AGAIN_LATER, "usePodCidr: cannot reach the Kubernetes API"));
         Path file = tmp.resolve("podcidr.d/n1");
         Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(Duration.ofHours(1))));
-        assertEquals(List.of(IpNet.parse("10.244.1.0/24")), cache(Duration.ofMinutes(10), BOOT, () -> {
+        assertEquals(List.of(IpPrefix.parse("10.244.1.0/24")), cache(Duration.ofMinutes(10), BOOT, () -> {
             throw unreachable;
         }).podCidrs());
         assertTrue(Files.getLastModifiedTime(file).toInstant().isAfter(Instant.now().minus(Duration.ofMinutes(1))),
@@ -202,7 +203,7 @@ class PodCidrCacheTest {
     @Test
     void anAnswerFromAnotherBootOrForAnotherNodeIsNotUsed() throws IOException {
         cache(Duration.ofMinutes(10), BOOT, () -> node("uid-1", "10.244.1.0/24")).podCidrs();
-        assertEquals(List.of(IpNet.parse("10.244.2.0/24")),
+        assertEquals(List.of(IpPrefix.parse("10.244.2.0/24")),
                 cache(Duration.ofMinutes(10), "another-boot", () -> node("uid-1", "10.244.2.0/24")).podCidrs());
         assertEquals(2, asked.get());
 
@@ -213,6 +214,10 @@ class PodCidrCacheTest {
         Files.writeString(file, "garbage\n");
         cache(Duration.ofMinutes(10), "another-boot", () -> node("uid-1", "10.244.2.0/24")).podCidrs();
         assertEquals(4, asked.get(), "a malformed file is replaced");
+        Files.writeString(file, Files.readString(file).lines().findFirst().orElseThrow() + "\n");
+        assertEquals(List.of(IpPrefix.parse("10.244.2.0/24")),
+                cache(Duration.ofMinutes(10), "another-boot", () -> node("uid-1", "10.244.2.0/24")).podCidrs());
+        assertEquals(5, asked.get(), "a file of this node and boot that lists no CIDR is asked again");
         assertNotNull(PodCidrCache.currentBootId(), "this kernel tells its boot id");
     }
 
@@ -220,7 +225,7 @@ class PodCidrCacheTest {
     void noCacheWhereItCannotBeKept() throws IOException {
         Files.writeString(tmp.resolve("podcidr.d"), "a file where the directory would be");
         for (int i = 1; i <= 2; i++) {
-            assertEquals(List.of(IpNet.parse("10.244.1.0/24")),
+            assertEquals(List.of(IpPrefix.parse("10.244.1.0/24")),
                     cache(Duration.ofMinutes(10), BOOT, () -> node("uid-1", "10.244.1.0/24")).podCidrs());
             assertEquals(i, asked.get(), "asked every time");
         }

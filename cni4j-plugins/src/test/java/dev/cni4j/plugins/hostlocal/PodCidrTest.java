@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cni4j.json.JsonObject;
+import dev.cni4j.net.IpPrefix;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,6 +89,11 @@ class PodCidrTest {
         assertEquals("usePodCidrIPv6 found but the node has no IPv6 pod CIDR yet", noV6.msg());
         Files.writeString(tmp.resolve("podcidr"), "10.244.1.0/2x\n");
         assertEquals(11, Cni.run("ADD", conf("\"subnet\": \"usePodCidr\""), "a", "eth0").code());
+        Files.writeString(tmp.resolve("podcidr"), "::ffff:10.244.1.0/120\n");
+        Cni.Outcome mapped = Cni.run("ADD", conf("\"subnet\": \"usePodCidr\""), "a", "eth0");
+        assertEquals(11, mapped.code());
+        assertEquals("usePodCidr: invalid CIDR \"::ffff:10.244.1.0/120\" (IPv4-mapped IPv6 text: write 10.244.1.0/24"
+                + " itself) in " + tmp.resolve("podcidr"), mapped.msg());
         Files.writeString(tmp.resolve("podcidr"), "\n");
         assertEquals(11, Cni.run("ADD", conf("\"subnet\": \"usePodCidr\""), "a", "eth0").code());
         assertEquals(List.of("", "podcidr"), StoreFiles.tree(tmp));
@@ -95,7 +101,7 @@ class PodCidrTest {
 
     @Test
     void anotherSourcePlugsIn() {
-        HostLocal plugin = new HostLocal((request, ipam) -> () -> List.of(IpNet.parse("10.77.0.0/16")));
+        HostLocal plugin = new HostLocal((request, ipam) -> () -> List.of(IpPrefix.parse("10.77.0.0/16")));
         Cni.Outcome o = Cni.run(plugin, "ADD", conf("\"subnet\": \"usePodCidr\""), "a", "eth0", Map.of());
         assertEquals(List.of("10.77.0.2/16"), addresses(o));
     }

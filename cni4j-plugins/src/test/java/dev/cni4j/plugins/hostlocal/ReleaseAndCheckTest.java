@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cni4j.node.Reservation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +42,19 @@ class ReleaseAndCheckTest {
         assertTrue(Cni.run("DEL", broken, "c1", "eth0").ok());
         assertTrue(Cni.run("DEL", conf, "c1", "eth0").ok());
         assertEquals(List.of(".", "last_reserved_ip.0", "last_reserved_ip.1", "lock"), StoreFiles.names(net));
+    }
+
+    /** Only names Go's net.IP.String() could print are reservations: it prints a mapped address as IPv4. */
+    @Test
+    void namesTheReferenceWouldNeverWriteAreNoReservations() throws IOException {
+        goReservation("10.1.2.2", "a\r\neth0");
+        goReservation("2001:db8:1::2", "b\r\neth0");
+        for (String odd : List.of("::ffff:10.1.2.3", "::ffff:a01:204", "010.1.2.5", "2001:DB8:1::6", "2001:db8:1:0::7",
+                ".reservation.tmp", "last_reserved_ip.0")) {
+            goReservation(odd, "odd\r\neth0");
+        }
+        assertEquals(List.of("10.1.2.2", "2001:db8:1::2"),
+                new HostLocalStore(net).reservations().stream().map(Reservation::fileName).sorted().toList());
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.cni4j.testing.fuzz;
 import dev.cni4j.json.Json;
 import dev.cni4j.json.JsonException;
 import dev.cni4j.json.JsonObject;
+import dev.cni4j.node.NodeLayout;
 import dev.cni4j.skel.Plugin;
 import dev.cni4j.skel.PluginMain;
 import dev.cni4j.skel.Request;
@@ -71,7 +72,7 @@ public final class PluginCalls {
         env.put("CNI_CONTAINERID", "c1");
         env.put("CNI_NETNS", "/var/run/netns/fuzz");
         env.put("CNI_IFNAME", "eth0");
-        env.put("CNI_PATH", "/opt/cni/bin");
+        env.put("CNI_PATH", NodeLayout.BIN_DIR);
         return env;
     }
 

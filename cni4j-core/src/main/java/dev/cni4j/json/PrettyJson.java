@@ -1,15 +1,15 @@
-package dev.cni4j.cli;
+package dev.cni4j.json;
 
-import dev.cni4j.json.Json;
 import java.util.List;
 import java.util.Map;
 
-/** Indented JSON for people (the codec in cni4j-core writes compact JSON for plugins). */
-final class PrettyJson {
+/** Indented JSON for people: the CLI's output and the conflists cni4j writes ({@link Json} writes compact JSON for plugins). */
+public final class PrettyJson {
     private PrettyJson() {
     }
 
-    static String write(Object value) {
+    /** {@code value} (maps, lists and what {@link Json#write} takes) indented by two spaces, a member a line. */
+    public static String write(Object value) {
         StringBuilder sb = new StringBuilder();
         write(sb, value, 0);
         return sb.toString();

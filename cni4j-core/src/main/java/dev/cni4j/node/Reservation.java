@@ -1,18 +1,20 @@
-package dev.cni4j.plugins.hostlocal;
+package dev.cni4j.node;
+
+import dev.cni4j.net.IpAddress;
 
 /**
- * One reservation file of the store: the file name (the IP as Go prints it) and its owner.
- * {@code ifname} is null for legacy files (written before reference v0.8.0) that hold only the
- * container ID; {@code containerId} is empty for an unreadable or empty file, which still
- * counts as taken.
+ * One reservation file of host-local's store ({@link HostLocalReservations}): the file name (the
+ * IP as Go prints it) and its owner. {@code ifname} is null for legacy files (written before
+ * reference v0.8.0) that hold only the container ID; {@code containerId} is empty for an
+ * unreadable or empty file, which still counts as taken.
  */
 public record Reservation(String fileName, IpAddress ip, String containerId, String ifname) {
 
     /** Line break between container ID and ifname, as the reference writes it. */
-    static final String LINE_BREAK = "\r\n";
+    public static final String LINE_BREAK = "\r\n";
 
     /** Reads file content the way the reference matches it: whitespace-trimmed, split at CRLF. */
-    static Reservation parse(String fileName, IpAddress ip, String content) {
+    public static Reservation parse(String fileName, IpAddress ip, String content) {
         String trimmed = content.strip();
         int br = trimmed.indexOf(LINE_BREAK);
         if (br < 0) {
@@ -22,7 +24,7 @@ public record Reservation(String fileName, IpAddress ip, String containerId, Str
     }
 
     /** The content written for a new reservation: {@code <id>\r\n<ifname>}, no trailing newline. */
-    static String content(String containerId, String ifname) {
+    public static String content(String containerId, String ifname) {
         return containerId.strip() + LINE_BREAK + ifname;
     }
 
