@@ -66,9 +66,10 @@ public final class Agent implements AutoCloseable {
             // before the fast path, whose bridge ADDs register new pods with it
             a.policyNs = config.netns() != null ? NetNs.open(config.netns()) : null;
             a.policy = new PolicyController(client, config.nodeName(), a.policyNs, config.resyncSeconds() * 1000L, log, a.status,
-                    a::onPolicyApiError);
+                    a::onPolicyApiError, config.networkPolicyLogDropsPerSecond(), config.networkPolicyCutEstablished());
             a.metrics.policy = a.policy;
             a.health.handle(PolicyExplainEndpoint.PATH, new PolicyExplainEndpoint(a.policy));
+            a.health.handle(PolicyDropsEndpoint.PATH, new PolicyDropsEndpoint(a.policy));
         }
         if (config.valid() && config.fastPathSocket() != null) {
             a.fastPath = a.policy == null ? FastPath.start(config, log, a.metrics.pluginCalls)

@@ -53,6 +53,12 @@ import java.util.Properties;
  *                          container, with the node's CNI paths mounted at the same places)
  * @param networkPolicy     "on": enforce Kubernetes NetworkPolicy on this node ({@link PolicyController})
  *                          and write {@code "policy": {"type": "k8s"}} into the default conflist; "off" (default)
+ * @param networkPolicyCutEstablished {@code networkPolicyEstablished}: "keep" (default, false): connections
+ *                          established before a policy change keep flowing; "cut" (true): the conntrack entries
+ *                          of connections a change denies are deleted right after it is applied
+ * @param networkPolicyLogDropsPerSecond {@code networkPolicyLogDrops}: "off" (default, 0); "on" (10) or a
+ *                          number N: each isolated pod's chain logs its dropped packets to the kernel log, at
+ *                          most N a second, under a prefix {@code /policy/drops} resolves to the pod
  * @param problems          what is wrong with the settings; empty when valid
  */
 public record AgentConfig(String nodeName, String backend, Path confDir, Path binDir, String conflistName,
@@ -61,6 +67,7 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
                           String vtepDevice, int vni, int vxlanPort, String underlayInterface, String publicIp,
                           String healthAddress, int resyncSeconds, int watchSilenceSeconds, String firewall, Path hostLocalDataDir,
                           Path netns, Path fastPathSocket, boolean fastPathOtherMountNamespaces, boolean networkPolicy,
+                          boolean networkPolicyCutEstablished, int networkPolicyLogDropsPerSecond,
                           List<String> problems) {
     public static final List<String> BACKENDS = List.of("host-gw", "vxlan");
 
@@ -89,7 +96,11 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
     static final List<String> KEYS = List.of("nodeName", "backend", "confDir", "binDir", "conflistName",
             "conflistFile", "conflistCniVersion", "networkName", "clusterCidr", "clusterCidrV6", "podCidrFile", "vtepDevice", "vni", "vxlanPort",
             "underlayInterface", "publicIp", "healthAddress", "resyncSeconds", "watchSilenceSeconds", "firewall", "hostLocalDataDir", "netns",
-            "fastPathSocket", "fastPathOtherMountNamespaces", "networkPolicy");
+            "fastPathSocket", "fastPathOtherMountNamespaces", "networkPolicy",
+            "networkPolicyEstablished", "networkPolicyLogDrops");
+
+    /** The drop log rate {@code networkPolicyLogDrops=on} means. */
+    static final int DEFAULT_DROP_LOG_RATE = 10;
 
     /** "clusterCidr" → "CNI4J_CLUSTER_CIDR"; "nodeName" → "NODE_NAME" (the downward API's usual name). */
     static String envName(String key) {
@@ -127,6 +138,11 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
         if (!List.of("true", "false").contains(otherMounts)) problems.add("fastPathOtherMountNamespaces: \"" + otherMounts + "\" is not true or false");
         String policy = v.getOrDefault("networkPolicy", "off");
         if (!List.of("on", "off").contains(policy)) problems.add("networkPolicy: \"" + policy + "\" is not on or off");
+        String established = v.getOrDefault("networkPolicyEstablished", "keep");
+        if (!List.of("keep", "cut").contains(established)) {
+            problems.add("networkPolicyEstablished: \"" + established + "\" is not keep or cut");
+        }
+        int logDrops = dropLogRate(v.getOrDefault("networkPolicyLogDrops", "off"), problems);
         return new AgentConfig(node, backend,
                 Path.of(v.getOrDefault("confDir", NodeLayout.CONF_DIR)),
                 Path.of(v.getOrDefault("binDir", NodeLayout.BIN_DIR)),
@@ -142,7 +158,22 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
                 Path.of(v.getOrDefault("hostLocalDataDir", NodeLayout.HOST_LOCAL_DATA_DIR)),
                 v.containsKey("netns") ? Path.of(v.get("netns")) : null,
                 fastPath.equals("off") ? null : Path.of(fastPath), otherMounts.equals("true"), policy.equals("on"),
+                established.equals("cut"), logDrops,
                 List.copyOf(problems));
+    }
+
+    /** "off" 0, "on" {@value #DEFAULT_DROP_LOG_RATE}, or a number 1..10000 (per second). */
+    private static int dropLogRate(String text, List<String> problems) {
+        if (text.equals("off")) return 0;
+        if (text.equals("on")) return DEFAULT_DROP_LOG_RATE;
+        try {
+            int n = Integer.parseInt(text);
+            if (n >= 1 && n <= 10_000) return n;
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        problems.add("networkPolicyLogDrops: \"" + text + "\" is not on, off or a rate 1..10000 (per second)");
+        return 0;
     }
 
     /** An optional IPv6 CIDR setting (null when unset); anything else is a problem. */

@@ -60,6 +60,12 @@ import java.util.function.Consumer;
  * ({@link #fastPathHook}); they are programmed before the ADD returns to the runtime. A pod the
  * informer does not know yet is isolated in both directions while its namespace has any policy,
  * until the informer delivers it (it cannot be told apart from a selected one without its labels).
+ *
+ * <p>Established connections: kept by default (replies pass through {@code ct state established}).
+ * With {@code networkPolicyEstablished=cut}, every applied change is followed, on the same thread,
+ * by {@link EstablishedConnections#cut}: the conntrack entries the new state denies are deleted.
+ * With {@code networkPolicyLogDrops}, each pod chain logs its drops rate-limited under a prefix
+ * {@link #dropLogPrefixes} resolves to the pod ({@code /policy/drops}).
  */
 final class PolicyController implements AutoCloseable {
     static final long DEBOUNCE_MILLIS = 50;
@@ -73,6 +79,9 @@ final class PolicyController implements AutoCloseable {
     private final NetNs ns;
     private final JsonLog log;
     private final AgentStatus status;
+    private final NftPolicyRenderer.Options options;
+    private final boolean cutEstablished;
+    final AtomicLong connectionsCut = new AtomicLong();
     private final SharedIndexInformer<NetworkPolicy> policies;
     private final SharedIndexInformer<Namespace> namespaces;
     private final SharedIndexInformer<Pod> pods;
@@ -97,6 +106,17 @@ final class PolicyController implements AutoCloseable {
      */
     PolicyController(KubernetesClient client, String node, NetNs ns, long resyncMillis, JsonLog log, AgentStatus status,
                      Consumer<Throwable> onApiError) {
+        this(client, node, ns, resyncMillis, log, status, onApiError, 0, false);
+    }
+
+    /**
+     * @param logDropsPerSecond 0: no drop log; else the rate each pod chain logs its drops at
+     * @param cutEstablished    delete the conntrack entries of connections a change denies
+     */
+    PolicyController(KubernetesClient client, String node, NetNs ns, long resyncMillis, JsonLog log, AgentStatus status,
+                     Consumer<Throwable> onApiError, int logDropsPerSecond, boolean cutEstablished) {
+        this.options = new NftPolicyRenderer.Options(logDropsPerSecond, cutEstablished);
+        this.cutEstablished = cutEstablished;
         this.node = node;
         this.resyncMillis = resyncMillis;
         this.ns = ns;
@@ -182,7 +202,7 @@ final class PolicyController implements AutoCloseable {
             if (!synced()) return;
             try {
                 CompiledPolicy next = new PolicyCompiler(node, nodeAddresses(), localAddresses()).compile(snapshot());
-                String script = applied == null ? NftPolicyRenderer.fullScript(next) : NftPolicyDiff.script(applied, next);
+                String script = applied == null ? NftPolicyRenderer.fullScript(next, options) : NftPolicyDiff.script(applied, next, options);
                 if (!script.isEmpty()) {
                     Nft.Result r = Nft.tryRun(ns, script);
                     if (!r.ok()) {
@@ -196,10 +216,40 @@ final class PolicyController implements AutoCloseable {
                 compiled = next;
                 status.policyProblem(null);
                 report(next.problems());
+                if (cutEstablished && !script.isEmpty()) cutDenied(next);
             } catch (RuntimeException e) {
                 failed("policy rebuild failed: " + e.getMessage(), applied == null ? "full" : "incremental");
             }
         }
+    }
+
+    /** After an apply: connections the new state denies lose their conntrack entries; a failure is logged, not retried. */
+    private void cutDenied(CompiledPolicy next) {
+        try {
+            EstablishedConnections.Sweep s = EstablishedConnections.cut(ns, next);
+            connectionsCut.addAndGet(s.cut());
+            if (s.cut() > 0) log.info("network policy: established connections cut", "cut", s.cut(), "examined", s.examined());
+        } catch (RuntimeException e) {
+            log.error("network policy: cannot cut established connections", "error", e);
+        }
+    }
+
+    /**
+     * Each drop log prefix of the table (without its trailing space) to the pod and direction
+     * whose chain logs under it, from the state last applied; empty when drops are not logged.
+     */
+    Map<String, String> dropLogPrefixes() {
+        Map<String, String> m = new java.util.TreeMap<>();
+        CompiledPolicy c = compiled;
+        if (c == null || options.logDropsPerSecond() == 0) return m;
+        for (CompiledPolicy.PodRules p : c.pods()) {
+            for (dev.cni4j.agent.policy.Direction d : dev.cni4j.agent.policy.Direction.values()) {
+                if (!p.direction(d).isolated()) continue;
+                m.put(NftPolicyRenderer.dropLogPrefix(NftPolicyRenderer.chainName(p, d)).trim(),
+                        p.fullName() + " " + (d == dev.cni4j.agent.policy.Direction.INGRESS ? "ingress" : "egress"));
+            }
+        }
+        return m;
     }
 
     /** Under lock: the table keeps its old content (nothing opens); next time the whole table is replaced. */

@@ -64,6 +64,9 @@ final class PolicyMetrics {
         b.append("cni4j_policy_applies_total ").append(pc.applies.get()).append('\n');
         Metrics.header(b, "cni4j_policy_apply_errors_total", "counter", "NetworkPolicy rebuilds not applied (the table kept its rules).");
         b.append("cni4j_policy_apply_errors_total ").append(pc.applyErrors.get()).append('\n');
+        Metrics.header(b, "cni4j_policy_connections_cut_total", "counter",
+                "Established connections whose conntrack entry was deleted because a policy change denies them (networkPolicyEstablished=cut).");
+        b.append("cni4j_policy_connections_cut_total ").append(pc.connectionsCut.get()).append('\n');
         CompiledPolicy c = pc.compiled();
         Counts counts = read(c, c == null ? null : pc.listTableJson());
         Metrics.header(b, "cni4j_policy_rule_packets_total", "counter", "Packets a NetworkPolicy rule allowed on this node (first packets of connections).");

@@ -120,6 +120,13 @@ class ManifestsTest {
         settings.put("conflistCniVersion", version.substring(version.indexOf('=') + 1));
         assertTrue(AgentConfig.of(settings).valid(), "the commented-out example is valid: " + version);
         settings.remove("conflistCniVersion");
+        for (String key : List.of("networkPolicyEstablished", "networkPolicyLogDrops")) {
+            String line = cm.getData().get("agent.properties").lines().filter(l -> l.startsWith("#" + key + "="))
+                    .findFirst().orElseThrow().substring(1);
+            Map<String, String> with = new HashMap<>(settings);
+            with.put(key, line.substring(line.indexOf('=') + 1));
+            assertTrue(AgentConfig.of(with).valid(), "the commented-out example is valid: " + line);
+        }
         assertEquals(Path.of("/etc/cni4j/10-cni4j.conflist"), c.conflistFile());
         String file = c.conflistFile().getFileName().toString();
         assertEquals(Serialization.jsonMapper().readTree(Reconciler.defaultConflist("cni4j", c.conflistCniVersion(), 1450, c.podCidrFile().toString(), c.hostLocalDataDir().toString(), c.networkPolicy())),

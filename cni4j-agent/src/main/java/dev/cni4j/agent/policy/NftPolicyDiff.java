@@ -24,7 +24,12 @@ public final class NftPolicyDiff {
     }
 
     public static String script(CompiledPolicy before, CompiledPolicy after) {
-        return script(NftPolicyRenderer.state(before), NftPolicyRenderer.state(after));
+        return script(before, after, NftPolicyRenderer.Options.DEFAULT);
+    }
+
+    /** Both states rendered with the same options (a change of options needs a full script). */
+    public static String script(CompiledPolicy before, CompiledPolicy after, NftPolicyRenderer.Options o) {
+        return script(NftPolicyRenderer.state(before, o), NftPolicyRenderer.state(after, o));
     }
 
     static String script(NftState before, NftState after) {

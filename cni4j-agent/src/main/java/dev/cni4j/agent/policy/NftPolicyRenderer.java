@@ -36,20 +36,54 @@ import java.util.TreeSet;
  * Only pods isolated in a direction have an element in that direction's map. Every name is a
  * fixed word or a hash-derived id, every element an address, prefix or number: no API string
  * reaches the script except through {@link #comment}, which keeps a strict set of characters.
+ *
+ * <p>{@link Options} add two things. Logged drops: before a pod chain's final drop, a rule
+ * {@code limit rate N/second burst N packets log prefix "cni4j-drop q<pod>_in "} (the prefix is
+ * {@link #dropLogPrefix}, built from the chain name only; {@code /policy/drops} resolves it to the
+ * pod). Cut established connections: sets {@code isolated_v4/_v6} of the pods isolated in any
+ * direction, and in the forward chain a drop of TCP packets to or from them that would start a
+ * conntrack entry without SYN or RST (conntrack's loose pick-up of a connection whose entry the
+ * agent deleted, which would otherwise come back from the side that may still send).
  */
 public final class NftPolicyRenderer {
     public static final String TABLE = "inet cni4j_policy";
     private static final int COMMENT_MAX = 100;
+    /** What every drop log prefix starts with. */
+    public static final String DROP_LOG_PREFIX = "cni4j-drop ";
+
+    /**
+     * How the table is rendered beyond the compiled state.
+     *
+     * @param logDropsPerSecond  0: drops are not logged; else each pod chain logs at most this many
+     *                           dropped packets a second (and a burst of as many)
+     * @param strictEstablished  whether TCP packets picked up mid-stream by conntrack are dropped
+     *                           for isolated pods (with {@code networkPolicyEstablished=cut})
+     */
+    public record Options(int logDropsPerSecond, boolean strictEstablished) {
+        public static final Options DEFAULT = new Options(0, false);
+
+        public Options {
+            if (logDropsPerSecond < 0) throw new IllegalArgumentException("logDropsPerSecond < 0: " + logDropsPerSecond);
+        }
+    }
 
     private NftPolicyRenderer() {
     }
 
     /** The whole table, replaced in one transaction (counters start from zero). */
     public static String fullScript(CompiledPolicy c) {
-        return fullScript(state(c));
+        return fullScript(c, Options.DEFAULT);
+    }
+
+    public static String fullScript(CompiledPolicy c, Options o) {
+        return fullScript(state(c, o), o);
     }
 
     static String fullScript(NftState s) {
+        return fullScript(s, Options.DEFAULT);
+    }
+
+    static String fullScript(NftState s, Options o) {
         StringBuilder sb = new StringBuilder();
         // "add; delete; add" replaces the table atomically whether or not it existed
         sb.append("add table ").append(TABLE).append('\n');
@@ -82,19 +116,45 @@ public final class NftPolicyRenderer {
                   chain forward {
                     type filter hook forward priority filter; policy accept;
                     ct state established,related accept
-                    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept
+                %s    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept
                     ip saddr vmap @egress_v4
                     ip6 saddr vmap @egress_v6
                     ip daddr vmap @ingress_v4
                     ip6 daddr vmap @ingress_v6
                   }
                 }
-                """);
+                """.formatted(o.strictEstablished() ? STRICT_RULES : ""));
         return sb.toString();
     }
 
+    /** In the forward chain with {@link Options#strictEstablished}: no mid-stream pick-up for isolated pods. */
+    private static final String STRICT_RULES = """
+                ip saddr @isolated_v4 tcp flags & (syn | rst) == 0 ct state new drop
+                ip daddr @isolated_v4 tcp flags & (syn | rst) == 0 ct state new drop
+                ip6 saddr @isolated_v6 tcp flags & (syn | rst) == 0 ct state new drop
+                ip6 daddr @isolated_v6 tcp flags & (syn | rst) == 0 ct state new drop
+            """;
+
     /** The table's content as data (for diffs). */
     public static NftState state(CompiledPolicy c) {
+        return state(c, Options.DEFAULT);
+    }
+
+    /**
+     * The log prefix of a pod chain's dropped packets: {@value #DROP_LOG_PREFIX} and the chain
+     * name ({@code q} and 16 hex digits, {@code _in} or {@code _out}), never an API string.
+     */
+    public static String dropLogPrefix(String chain) {
+        if (!chain.matches("q[0-9a-f]{16}_(in|out)")) throw new IllegalArgumentException("not a pod chain name: " + chain);
+        return DROP_LOG_PREFIX + chain + " ";
+    }
+
+    /** The name of a pod's chain for one direction. */
+    public static String chainName(PodRules p, Direction d) {
+        return p.id() + (d == Direction.INGRESS ? "_in" : "_out");
+    }
+
+    public static NftState state(CompiledPolicy c, Options o) {
         SortedMap<String, NftSet> sets = new TreeMap<>();
         sets.put("node_v4", addressSet(c.nodeAddresses(), false));
         sets.put("node_v6", addressSet(c.nodeAddresses(), true));
@@ -126,18 +186,24 @@ public final class NftPolicyRenderer {
             for (Direction d : Direction.values()) {
                 DirectionRules dr = p.direction(d);
                 if (!dr.isolated()) continue;
-                String chain = p.id() + (d == Direction.INGRESS ? "_in" : "_out");
-                chains.put(chain, chainRules(c, p, d, dr, sets, counters));
+                String chain = chainName(p, d);
+                chains.put(chain, chainRules(c, p, d, dr, sets, counters, chain, o));
                 for (IpAddress a : p.addresses()) {
                     maps.get((d == Direction.INGRESS ? "ingress" : "egress") + (a.isIPv6() ? "_v6" : "_v4")).put(a.toString(), "jump " + chain);
                 }
             }
         }
+        if (o.strictEstablished()) {
+            TreeSet<IpAddress> isolated = new TreeSet<>();
+            for (PodRules p : c.pods()) if (p.ingress().isolated() || p.egress().isolated()) isolated.addAll(p.addresses());
+            sets.put("isolated_v4", addressSet(isolated, false));
+            sets.put("isolated_v6", addressSet(isolated, true));
+        }
         return new NftState(sets, counters, chains, maps);
     }
 
     private static List<String> chainRules(CompiledPolicy c, PodRules p, Direction d, DirectionRules dr,
-                                           Map<String, NftSet> sets, TreeSet<String> counters) {
+                                           Map<String, NftSet> sets, TreeSet<String> counters, String chain, Options o) {
         boolean in = d == Direction.INGRESS;
         String dir = in ? "ingress" : "egress";
         String peerField = in ? "saddr" : "daddr";
@@ -164,6 +230,10 @@ public final class NftPolicyRenderer {
             }
             List<String> portMatches = portMatches(r.ports());
             for (String pm : peerMatches) for (String port : portMatches) rules.add(pm + port + tail);
+        }
+        if (o.logDropsPerSecond() > 0) {
+            int n = o.logDropsPerSecond();
+            rules.add("limit rate " + n + "/second burst " + n + " packets log prefix \"" + dropLogPrefix(chain) + "\"");
         }
         rules.add("counter drop comment \"" + comment(p.fullName() + " " + dir + " isolated by " + dr.policies().size() + " policies") + "\"");
         return rules;

@@ -1,0 +1,42 @@
+package dev.cni4j.agent;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The settings networkPolicyEstablished and networkPolicyLogDrops. */
+class PolicyStrictSettingsTest {
+    static AgentConfig with(String key, String value) {
+        Map<String, String> v = new HashMap<>(Map.of("nodeName", "n1", "networkPolicy", "on"));
+        if (value != null) v.put(key, value);
+        return AgentConfig.of(v);
+    }
+
+    @Test
+    void establishedConnectionsAreKeptByDefaultAndCutOnRequest() {
+        assertFalse(with("networkPolicyEstablished", null).networkPolicyCutEstablished());
+        assertFalse(with("networkPolicyEstablished", "keep").networkPolicyCutEstablished());
+        assertTrue(with("networkPolicyEstablished", "cut").networkPolicyCutEstablished());
+        AgentConfig bad = with("networkPolicyEstablished", "drop");
+        assertEquals(java.util.List.of("networkPolicyEstablished: \"drop\" is not keep or cut"), bad.problems());
+        assertEquals("CNI4J_NETWORK_POLICY_ESTABLISHED", AgentConfig.envName("networkPolicyEstablished"));
+        assertTrue(AgentConfig.load(null, Map.of("NODE_NAME", "n", "CNI4J_NETWORK_POLICY_ESTABLISHED", "cut")).networkPolicyCutEstablished());
+    }
+
+    @Test
+    void dropLogIsOffByDefaultOnIsTenASecondOrARate() {
+        assertEquals(0, with("networkPolicyLogDrops", null).networkPolicyLogDropsPerSecond());
+        assertEquals(0, with("networkPolicyLogDrops", "off").networkPolicyLogDropsPerSecond());
+        assertEquals(10, with("networkPolicyLogDrops", "on").networkPolicyLogDropsPerSecond());
+        assertEquals(3, with("networkPolicyLogDrops", "3").networkPolicyLogDropsPerSecond());
+        for (String bad : new String[] {"0", "-1", "10001", "yes", "5/second"}) {
+            AgentConfig c = with("networkPolicyLogDrops", bad);
+            assertFalse(c.valid(), bad);
+            assertEquals(0, c.networkPolicyLogDropsPerSecond());
+        }
+        assertEquals("CNI4J_NETWORK_POLICY_LOG_DROPS", AgentConfig.envName("networkPolicyLogDrops"));
+    }
+}
