@@ -1,5 +1,6 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.node.NodeLayout;
 import dev.cni4j.spec.CniVersion;
 import java.io.IOException;
@@ -62,7 +63,7 @@ import java.util.Properties;
  * @param problems          what is wrong with the settings; empty when valid
  */
 public record AgentConfig(String nodeName, String backend, Path confDir, Path binDir, String conflistName,
-                          Path conflistFile, String conflistCniVersion, String networkName, Cidr clusterCidr, Cidr clusterCidrV6,
+                          Path conflistFile, String conflistCniVersion, String networkName, IpPrefix clusterCidr, IpPrefix clusterCidrV6,
                           Path podCidrFile,
                           String vtepDevice, int vni, int vxlanPort, String underlayInterface, String publicIp,
                           String healthAddress, int resyncSeconds, int watchSilenceSeconds, String firewall, Path hostLocalDataDir,
@@ -116,13 +117,13 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
         if (node == null || node.isBlank()) problems.add("node name not set (NODE_NAME)");
         String backend = v.getOrDefault("backend", "vxlan");
         if (!BACKENDS.contains(backend)) problems.add("unknown backend \"" + backend + "\" (expected one of " + BACKENDS + ")");
-        Cidr cluster = null;
+        IpPrefix cluster = null;
         try {
-            cluster = Cidr.parse(v.getOrDefault("clusterCidr", "10.244.0.0/16"));
+            cluster = ClusterNode.parseCidr(v.getOrDefault("clusterCidr", "10.244.0.0/16"));
         } catch (IllegalArgumentException e) {
             problems.add("clusterCidr: " + e.getMessage());
         }
-        Cidr clusterV6 = ipv6Cidr(v.get("clusterCidrV6"), problems);
+        IpPrefix clusterV6 = ipv6Cidr(v.get("clusterCidrV6"), problems);
         String firewall = v.getOrDefault("firewall", "auto");
         if (!List.of("auto", "nftables", "iptables", "none").contains(firewall)) {
             problems.add("unknown firewall \"" + firewall + "\" (auto, nftables, iptables, none)");
@@ -177,10 +178,10 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
     }
 
     /** An optional IPv6 CIDR setting (null when unset); anything else is a problem. */
-    private static Cidr ipv6Cidr(String text, List<String> problems) {
+    private static IpPrefix ipv6Cidr(String text, List<String> problems) {
         if (text == null) return null;
         try {
-            Cidr c = Cidr.parse(text);
+            IpPrefix c = ClusterNode.parseCidr(text);
             if (!c.isIPv4()) return c;
             problems.add("clusterCidrV6: \"" + text + "\" is not an IPv6 CIDR");
         } catch (IllegalArgumentException e) {

@@ -1,5 +1,7 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.net.IpPrefix;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
 
@@ -21,12 +23,29 @@ import java.util.Map;
  * @param publicIp   annotation {@value #PUBLIC_IP}, or null: the underlay address its VTEP uses
  * @param problems   what is wrong with the object ("podCIDR \"x\" is not a CIDR")
  */
-public record ClusterNode(String name, List<Cidr> podCidrs, InetAddress internalIp, InetAddress internalIpV6, String vtepMac,
+public record ClusterNode(String name, List<IpPrefix> podCidrs, InetAddress internalIp, InetAddress internalIpV6, String vtepMac,
                           InetAddress publicIp, List<String> problems) {
     public static final String VTEP_MAC = "cni4j.dev/vtep-mac";
     public static final String PUBLIC_IP = "cni4j.dev/public-ip";
 
     /** Reads a fabric8 Node. Never throws: bad fields become {@link #problems}. */
+    /**
+     * A CIDR from the API or the agent's settings, host bits cleared ("10.244.1.7/24" is
+     * 10.244.1.0/24); an IPv4-mapped IPv6 one is refused (write the IPv4 form).
+     */
+    public static IpPrefix parseCidr(String text) {
+        IpPrefix p = IpPrefix.parse(text.trim());
+        if (p.address().isIPv4Mapped()) {
+            throw new IllegalArgumentException("an IPv4-mapped IPv6 CIDR: \"" + text + "\" (write the IPv4 form)");
+        }
+        return p.masked();
+    }
+
+    /** An IP literal (no DNS) as the kernel layer takes it; IllegalArgumentException naming the text. */
+    public static InetAddress parseAddress(String text) {
+        return IpAddress.parse(text.trim()).toInetAddress();
+    }
+
     public static ClusterNode from(Node node) {
         String name = node.getMetadata().getName();
         List<String> problems = new ArrayList<>();
@@ -35,10 +54,10 @@ public record ClusterNode(String name, List<Cidr> podCidrs, InetAddress internal
         if (texts.isEmpty() && node.getSpec() != null && node.getSpec().getPodCIDR() != null) {
             texts.add(node.getSpec().getPodCIDR());
         }
-        List<Cidr> cidrs = new ArrayList<>();
+        List<IpPrefix> cidrs = new ArrayList<>();
         for (String t : texts) {
             try {
-                cidrs.add(Cidr.parse(t));
+                cidrs.add(parseCidr(t));
             } catch (IllegalArgumentException e) {
                 problems.add("podCIDR \"" + t + "\" is invalid: " + e.getMessage());
             }
@@ -48,7 +67,7 @@ public record ClusterNode(String name, List<Cidr> podCidrs, InetAddress internal
             for (NodeAddress a : node.getStatus().getAddresses()) {
                 if (!"InternalIP".equals(a.getType()) || a.getAddress() == null) continue;
                 try {
-                    InetAddress ip = Cidr.address(a.getAddress());
+                    InetAddress ip = parseAddress(a.getAddress());
                     if (ip.getAddress().length == 4 && internal == null) internal = ip;
                     if (ip.getAddress().length == 16 && internalV6 == null) internalV6 = ip;
                 } catch (IllegalArgumentException e) {
@@ -62,7 +81,7 @@ public record ClusterNode(String name, List<Cidr> podCidrs, InetAddress internal
         String pub = ann == null ? null : ann.get(PUBLIC_IP);
         if (pub != null) {
             try {
-                publicIp = Cidr.address(pub);
+                publicIp = parseAddress(pub);
             } catch (IllegalArgumentException e) {
                 problems.add("annotation " + PUBLIC_IP + " \"" + pub + "\" is invalid");
             }
@@ -75,20 +94,20 @@ public record ClusterNode(String name, List<Cidr> podCidrs, InetAddress internal
     }
 
     /** The first IPv4 pod CIDR, or null: a node without one gets no routes at all. */
-    public Cidr podCidrV4() {
-        for (Cidr c : podCidrs) if (c.isIPv4()) return c;
+    public IpPrefix podCidrV4() {
+        for (IpPrefix c : podCidrs) if (c.isIPv4()) return c;
         return null;
     }
 
     /** The first IPv6 pod CIDR of a dual-stack node, or null. */
-    public Cidr podCidrV6() {
-        for (Cidr c : podCidrs) if (!c.isIPv4()) return c;
+    public IpPrefix podCidrV6() {
+        for (IpPrefix c : podCidrs) if (!c.isIPv4()) return c;
         return null;
     }
 
     /** This node without its IPv6 pod CIDR(s), for a peer whose IPv6 range cannot be routed. */
     ClusterNode withoutIpv6PodCidr() {
-        return new ClusterNode(name, podCidrs.stream().filter(Cidr::isIPv4).toList(), internalIp, internalIpV6, vtepMac,
+        return new ClusterNode(name, podCidrs.stream().filter(IpPrefix::isIPv4).toList(), internalIp, internalIpV6, vtepMac,
                 publicIp, problems);
     }
 

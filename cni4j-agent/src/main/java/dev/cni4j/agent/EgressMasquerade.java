@@ -1,5 +1,6 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.linux.firewall.FirewallBackend;
 import dev.cni4j.linux.firewall.IptablesBackend;
 import dev.cni4j.linux.firewall.NftablesBackend;
@@ -16,15 +17,15 @@ public final class EgressMasquerade {
     static final String NFT_TABLE = "inet cni4j_agent";
     static final String IPT_CHAIN = "CNI4J-AGENT-MASQ";
     private final FirewallBackend firewall;
-    private final Cidr cluster;
-    private final Cidr clusterV6;
+    private final IpPrefix cluster;
+    private final IpPrefix clusterV6;
 
-    public EgressMasquerade(FirewallBackend firewall, Cidr cluster) {
+    public EgressMasquerade(FirewallBackend firewall, IpPrefix cluster) {
         this(firewall, cluster, null);
     }
 
     /** {@code clusterV6} null: no IPv6 masquerade. */
-    public EgressMasquerade(FirewallBackend firewall, Cidr cluster, Cidr clusterV6) {
+    public EgressMasquerade(FirewallBackend firewall, IpPrefix cluster, IpPrefix clusterV6) {
         this.firewall = firewall;
         this.cluster = cluster;
         this.clusterV6 = clusterV6;
@@ -54,11 +55,11 @@ public final class EgressMasquerade {
         }
     }
 
-    static String nftScript(Cidr cluster) {
+    static String nftScript(IpPrefix cluster) {
         return nftScript(cluster, null);
     }
 
-    static String nftScript(Cidr cluster, Cidr clusterV6) {
+    static String nftScript(IpPrefix cluster, IpPrefix clusterV6) {
         String c = cluster.toString();
         // "add; delete; add" = replace the table atomically, whether or not it existed (nft 1.0.6 has no destroy)
         return "add table " + NFT_TABLE + "\n"
@@ -74,7 +75,7 @@ public final class EgressMasquerade {
     }
 
     /** The nat table script of one family (iptables-restore and ip6tables-restore take the same). */
-    static String iptablesScript(Cidr cluster, boolean addJump) {
+    static String iptablesScript(IpPrefix cluster, boolean addJump) {
         String c = cluster.toString();
         return "*nat\n"
                 + ":" + IPT_CHAIN + " - [0:0]\n" // declaring the chain flushes it: the rules below replace the old ones
@@ -84,7 +85,7 @@ public final class EgressMasquerade {
                 + "COMMIT\n";
     }
 
-    private static void applyIptables(IptablesBackend ipt, Cidr cluster) {
+    private static void applyIptables(IptablesBackend ipt, IpPrefix cluster) {
         boolean hasJump = false;
         for (String line : ipt.list("nat").split("\n")) {
             if (line.startsWith("-A POSTROUTING ") && line.contains("-j " + IPT_CHAIN)) hasJump = true;

@@ -1,5 +1,7 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.rtnl.Route;
 import dev.cni4j.linux.rtnl.Rtnl;
@@ -56,13 +58,13 @@ public final class HostGwBackend implements RouteBackend {
         Set<String> wanted = new HashSet<>();
         int routes = 0;
         for (ClusterNode peer : peers) {
-            Cidr v4 = peer.podCidrV4(); // null on an IPv6-only node
+            IpPrefix v4 = peer.podCidrV4(); // null on an IPv6-only node
             if (v4 != null && peer.internalIp() == null) {
                 pending.put(peer.name(), "podCIDR " + v4 + " not routed: the node has no IPv4 InternalIP");
             } else if (v4 != null && route(v4, peer.internalIp(), peer, wanted, errors)) {
                 routes++;
             }
-            Cidr v6 = peer.podCidrV6();
+            IpPrefix v6 = peer.podCidrV6();
             if (v6 == null) continue;
             if (peer.internalIpV6() == null) {
                 // the IPv6 next hop must be the node's own IPv6 address on the shared segment
@@ -75,14 +77,14 @@ public final class HostGwBackend implements RouteBackend {
     }
 
     /** {@code ip route replace CIDR via NEXTHOP proto 75}; false (and an error line) when the kernel refuses. */
-    private boolean route(Cidr cidr, InetAddress nextHop, ClusterNode peer, Set<String> wanted, List<String> errors) {
+    private boolean route(IpPrefix cidr, InetAddress nextHop, ClusterNode peer, Set<String> wanted, List<String> errors) {
         wanted.add(cidr.toString());
         try {
-            rtnl.routes().replace(Route.to(cidr.network(), cidr.prefixLength()).via(nextHop).withProtocol(ROUTE_PROTOCOL));
+            rtnl.routes().replace(Route.to(cidr.address().toInetAddress(), cidr.length()).via(nextHop).withProtocol(ROUTE_PROTOCOL));
             return true;
         } catch (LinuxException e) {
             // ENETUNREACH: the InternalIP is not on a directly connected network (host-gw needs one L2)
-            errors.add("route " + cidr + " via " + Cidr.text(nextHop) + " (node " + peer.name() + "): " + e.getMessage());
+            errors.add("route " + cidr + " via " + IpAddress.of(nextHop).toString() + " (node " + peer.name() + "): " + e.getMessage());
             return false;
         }
     }

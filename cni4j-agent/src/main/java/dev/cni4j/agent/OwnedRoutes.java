@@ -1,5 +1,7 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.netlink.MessageBuilder;
 import dev.cni4j.linux.netlink.NetlinkMessage;
@@ -25,7 +27,7 @@ final class OwnedRoutes {
     private OwnedRoutes() {}
 
     /** {@code ip route replace DST via GW dev OIF onlink proto 75}, IPv4 or IPv6 (as {@code dst}). */
-    static void replaceOnlink(Rtnl rtnl, Cidr dst, InetAddress gateway, int oif) {
+    static void replaceOnlink(Rtnl rtnl, IpPrefix dst, InetAddress gateway, int oif) {
         if (dst.isIPv4() != gateway instanceof java.net.Inet4Address) {
             throw new IllegalArgumentException("route " + dst + " via " + gateway.getHostAddress() + ": families differ");
         }
@@ -41,7 +43,7 @@ final class OwnedRoutes {
     }
 
     /** Deletes owned routes to exactly {@code dst} through a device other than {@code oif}; true if there were any. */
-    private static boolean deleteOwnedElsewhere(Rtnl rtnl, Cidr dst, int oif) {
+    private static boolean deleteOwnedElsewhere(Rtnl rtnl, IpPrefix dst, int oif) {
         boolean any = false;
         for (Route r : rtnl.routes().list(dst.isIPv4() ? Rtnl.AF_INET : Rtnl.AF_INET6)) {
             if (r.protocol() == RouteBackend.ROUTE_PROTOCOL && r.outputIndex() != oif && destination(r).equals(dst.toString())) {
@@ -52,17 +54,17 @@ final class OwnedRoutes {
         return any;
     }
 
-    private static void sendOnlink(Rtnl rtnl, Cidr dst, InetAddress gateway, int oif) {
+    private static void sendOnlink(Rtnl rtnl, IpPrefix dst, InetAddress gateway, int oif) {
         MessageBuilder m = new MessageBuilder(RTM_NEWROUTE, NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_REPLACE)
-                .u8(dst.isIPv4() ? Rtnl.AF_INET : Rtnl.AF_INET6).u8(dst.prefixLength()).u8(0).u8(0)
+                .u8(dst.isIPv4() ? Rtnl.AF_INET : Rtnl.AF_INET6).u8(dst.length()).u8(0).u8(0)
                 .u8(Route.TABLE_MAIN).u8(RouteBackend.ROUTE_PROTOCOL).u8(Route.SCOPE_UNIVERSE).u8(Route.TYPE_UNICAST)
                 .u32(RTNH_F_ONLINK);
-        m.attrAddress(RTA_DST, dst.network()).attrAddress(RTA_GATEWAY, gateway).attrU32(RTA_OIF, oif);
+        m.attrAddress(RTA_DST, dst.address().toInetAddress()).attrAddress(RTA_GATEWAY, gateway).attrU32(RTA_OIF, oif);
         rtnl.socket().execute(m, "replace route " + dst + " via " + gateway.getHostAddress() + " dev #" + oif + " onlink");
     }
 
     /**
-     * Deletes owned IPv4 and IPv6 routes whose destination (as {@link Cidr#toString}, e.g.
+     * Deletes owned IPv4 and IPv6 routes whose destination (as {@link IpPrefix#toString}, e.g.
      * "10.244.2.0/24" or "fd00:10:244:2::/64") is not in {@code wanted}; returns how many.
      */
     static int deleteExcept(Rtnl rtnl, Set<String> wanted, List<String> errors) {
@@ -88,8 +90,8 @@ final class OwnedRoutes {
         return removed;
     }
 
-    /** In Cidr's form: the kernel layer writes IPv6 the JDK's long way ("fd00:0:0:0:0:0:0:0/64"). */
+    /** In IpPrefix's form: the kernel layer writes IPv6 the JDK's long way ("fd00:0:0:0:0:0:0:0/64"). */
     private static String destination(Route r) {
-        return new Cidr(r.destination(), r.prefixLength()).toString();
+        return new IpPrefix(IpAddress.of(r.destination()), r.prefixLength()).toString();
     }
 }

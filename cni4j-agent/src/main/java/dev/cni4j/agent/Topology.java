@@ -1,5 +1,6 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.net.IpPrefix;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -33,12 +34,12 @@ public record Topology(ClusterNode self, List<ClusterNode> peers, Map<String, St
                        Map<String, String> ipv6Skipped, String selfWarning) {
 
     /** Builds the view of {@code selfName} from all known nodes, without an IPv6 cluster CIDR. */
-    public static Topology of(String selfName, Collection<ClusterNode> nodes, Cidr clusterCidr) {
+    public static Topology of(String selfName, Collection<ClusterNode> nodes, IpPrefix clusterCidr) {
         return of(selfName, nodes, clusterCidr, null);
     }
 
     /** Builds the view of {@code selfName} from all known nodes; {@code clusterCidrV6} may be null. */
-    public static Topology of(String selfName, Collection<ClusterNode> nodes, Cidr clusterCidr, Cidr clusterCidrV6) {
+    public static Topology of(String selfName, Collection<ClusterNode> nodes, IpPrefix clusterCidr, IpPrefix clusterCidrV6) {
         List<ClusterNode> sorted = new ArrayList<>(nodes);
         sorted.sort(Comparator.comparing(ClusterNode::name));
         ClusterNode self = null;
@@ -66,7 +67,7 @@ public record Topology(ClusterNode self, List<ClusterNode> peers, Map<String, St
         if (self != null && self.podCidrV6() != null && (self.podCidrV4() != null || selfProblem == null)) claimedV6.add(self);
         for (ClusterNode n : sorted) {
             if (n == self) continue;
-            Cidr c = n.podCidrV4();
+            IpPrefix c = n.podCidrV4();
             if (c == null && n.podCidrV6() == null) {
                 skipped.put(n.name(), "no podCIDR" + (n.problems().isEmpty() ? "" : ": " + String.join("; ", n.problems())));
                 continue;
@@ -93,7 +94,7 @@ public record Topology(ClusterNode self, List<ClusterNode> peers, Map<String, St
                 continue;
             }
             claimed.add(n);
-            Cidr v6 = n.podCidrV6();
+            IpPrefix v6 = n.podCidrV6();
             ClusterNode v6Clash = null;
             if (v6 != null) for (ClusterNode o : claimedV6) if (o.podCidrV6().overlaps(v6)) v6Clash = o;
             if (outside(v6, clusterCidrV6)) {
@@ -111,8 +112,8 @@ public record Topology(ClusterNode self, List<ClusterNode> peers, Map<String, St
     }
 
     /** Why an IPv6-only peer gets no route (its only range overlaps or lies outside), or null. */
-    private static String ipv6OnlyPeerProblem(ClusterNode n, List<ClusterNode> claimedV6, Cidr clusterCidrV6) {
-        Cidr v6 = n.podCidrV6();
+    private static String ipv6OnlyPeerProblem(ClusterNode n, List<ClusterNode> claimedV6, IpPrefix clusterCidrV6) {
+        IpPrefix v6 = n.podCidrV6();
         if (outside(v6, clusterCidrV6)) return "IPv6 podCIDR " + v6 + " lies outside the IPv6 cluster CIDR " + clusterCidrV6;
         for (ClusterNode o : claimedV6) {
             if (o.podCidrV6().overlaps(v6)) return "IPv6 podCIDR " + v6 + " overlaps " + o.podCidrV6() + " of node " + o.name();
@@ -120,7 +121,7 @@ public record Topology(ClusterNode self, List<ClusterNode> peers, Map<String, St
         return null;
     }
 
-    private static boolean outside(Cidr podCidrV6, Cidr clusterCidrV6) {
-        return podCidrV6 != null && clusterCidrV6 != null && !clusterCidrV6.encloses(podCidrV6);
+    private static boolean outside(IpPrefix podCidrV6, IpPrefix clusterCidrV6) {
+        return podCidrV6 != null && clusterCidrV6 != null && !clusterCidrV6.contains(podCidrV6);
     }
 }

@@ -1,5 +1,6 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.net.IpAddress;
 import dev.cni4j.linux.rtnl.Address;
 import dev.cni4j.linux.rtnl.Link;
 import dev.cni4j.linux.rtnl.Rtnl;
@@ -23,7 +24,7 @@ public record Underlay(InetAddress address, int linkIndex, int mtu) {
         if (interfaceName != null) {
             Link link = rtnl.links().get(interfaceName)
                     .orElseThrow(() -> new IllegalStateException("underlay interface " + interfaceName + " not found"));
-            InetAddress want = publicIp != null ? Cidr.address(publicIp) : null;
+            InetAddress want = publicIp != null ? ClusterNode.parseAddress(publicIp) : null;
             for (int family : new int[] {Rtnl.AF_INET, Rtnl.AF_INET6}) {
                 for (Address a : rtnl.addresses().list(link.index(), family)) {
                     if (a.address().isLinkLocalAddress() || a.scope() != Address.SCOPE_UNIVERSE) continue;
@@ -33,14 +34,14 @@ public record Underlay(InetAddress address, int linkIndex, int mtu) {
             throw new IllegalStateException("interface " + interfaceName + " has no global address"
                     + (want == null ? "" : " " + publicIp));
         }
-        InetAddress want = publicIp != null ? Cidr.address(publicIp) : internalIp;
+        InetAddress want = publicIp != null ? ClusterNode.parseAddress(publicIp) : internalIp;
         if (want == null) throw new IllegalStateException("no underlay: set underlayInterface or publicIp, or give the Node an InternalIP");
         for (Address a : rtnl.addresses().list(0, want.getAddress().length == 4 ? Rtnl.AF_INET : Rtnl.AF_INET6)) {
             if (!a.address().equals(want)) continue;
             Link link = rtnl.links().get(a.index()).orElseThrow();
             return new Underlay(want, link.index(), link.mtu());
         }
-        throw new IllegalStateException("no interface holds the underlay address " + Cidr.text(want)
+        throw new IllegalStateException("no interface holds the underlay address " + IpAddress.of(want).toString()
                 + (publicIp != null ? " (publicIp)" : " (the Node's InternalIP: retrying until the Node's status follows the address change)"));
     }
 }

@@ -1,5 +1,7 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.rtnl.Address;
 import dev.cni4j.linux.rtnl.Link;
@@ -90,7 +92,7 @@ public final class VxlanBackend implements RouteBackend {
         rtnl.links().setUp(deviceIndex);
         Map<String, String> annotations = new LinkedHashMap<>();
         annotations.put(ClusterNode.VTEP_MAC, mac);
-        annotations.put(ClusterNode.PUBLIC_IP, Cidr.text(underlay.address()));
+        annotations.put(ClusterNode.PUBLIC_IP, IpAddress.of(underlay.address()).toString());
         return annotations;
     }
 
@@ -100,8 +102,8 @@ public final class VxlanBackend implements RouteBackend {
      * addresses stay (the kernel's own), and the IPv6 one skips DAD: it is unique by
      * construction, and a tentative address could not be used for the first seconds.
      */
-    private void setVtepAddress(int family, Cidr podCidr) {
-        InetAddress vtep = podCidr == null ? null : podCidr.addressAt(0);
+    private void setVtepAddress(int family, IpPrefix podCidr) {
+        InetAddress vtep = podCidr == null ? null : podCidr.nth(0).toInetAddress();
         for (Address a : rtnl.addresses().list(deviceIndex, family)) {
             if (!a.address().equals(vtep) && !a.address().isLinkLocalAddress()) {
                 rtnl.addresses().delete(deviceIndex, a.address(), a.prefixLength());
@@ -137,9 +139,9 @@ public final class VxlanBackend implements RouteBackend {
                 continue;
             }
             // IPv6 pods ride the same (IPv4 underlay) tunnel: only the inner packet differs
-            for (Cidr cidr : new Cidr[] {peer.podCidrV4(), peer.podCidrV6()}) {
+            for (IpPrefix cidr : new IpPrefix[] {peer.podCidrV4(), peer.podCidrV6()}) {
                 if (cidr == null) continue;
-                InetAddress vtep = cidr.addressAt(0);
+                InetAddress vtep = cidr.nth(0).toInetAddress();
                 try {
                     rtnl.neighbours().replace(Neighbour.permanent(deviceIndex, vtep, mac));
                     OwnedRoutes.replaceOnlink(rtnl, cidr, vtep, deviceIndex);

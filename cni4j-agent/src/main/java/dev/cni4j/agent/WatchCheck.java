@@ -1,5 +1,6 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.net.IpAddress;
 import dev.cni4j.linux.rtnl.Address;
 import dev.cni4j.linux.rtnl.Link;
 import dev.cni4j.linux.rtnl.Rtnl;
@@ -53,7 +54,7 @@ final class WatchCheck {
 
     void tick(long nowNanos) {
         Set<InetAddress> now = addresses();
-        List<String> removed = known.stream().filter(a -> !now.contains(a)).map(Cidr::text).sorted().toList();
+        List<String> removed = known.stream().filter(a -> !now.contains(a)).map((java.net.InetAddress a) -> IpAddress.of(a).toString()).sorted().toList();
         known = now;
         if (!removed.isEmpty()) {
             restart.restart("local address " + String.join(", ", removed) + " removed", true);

@@ -1,5 +1,6 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.net.IpAddress;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.Sysctl;
 import dev.cni4j.linux.rtnl.Address;
@@ -91,7 +92,7 @@ class DualStackPrivilegedTest {
                         int vtep = rtnl.links().require("cni4j.1").index();
                         String want = "fd00:10:244:" + n + "::";
                         assertTrue(rtnl.addresses().list(vtep, Rtnl.AF_INET6).stream()
-                                .anyMatch(a -> a.prefixLength() == 128 && Cidr.text(a.address()).equals(want)),
+                                .anyMatch(a -> a.prefixLength() == 128 && IpAddress.of(a.address()).toString().equals(want)),
                                 "IPv6 VTEP address " + want + "/128 on node" + n);
                         assertEquals("1", Sysctl.get(ns, "net/ipv6/conf/all/forwarding"), "IPv6 forwarding on node" + n);
                     }
@@ -200,7 +201,7 @@ class DualStackPrivilegedTest {
         try (NetNs ns = NetNs.open(node); Rtnl rtnl = Rtnl.open(ns)) {
             int vtep = rtnl.links().require("cni4j.1").index();
             return rtnl.neighbours().list(Rtnl.AF_INET6, vtep).stream()
-                    .anyMatch(nb -> nb.isPermanent() && Cidr.text(nb.address()).equals(address));
+                    .anyMatch(nb -> nb.isPermanent() && IpAddress.of(nb.address()).toString().equals(address));
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.firewall.IptablesBackend;
 import dev.cni4j.linux.firewall.NftablesBackend;
@@ -18,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * idempotent apply, clean removal (also by {@code AgentMain uninstall}).
  */
 class EgressMasqueradePrivilegedTest {
-    static final Cidr CLUSTER = Cidr.parse("10.244.0.0/16");
-    static final Cidr CLUSTER_V6 = Cidr.parse("fd00:10:244::/48");
+    static final IpPrefix CLUSTER = ClusterNode.parseCidr("10.244.0.0/16");
+    static final IpPrefix CLUSTER_V6 = ClusterNode.parseCidr("fd00:10:244::/48");
 
     @BeforeAll
     static void privileged() {

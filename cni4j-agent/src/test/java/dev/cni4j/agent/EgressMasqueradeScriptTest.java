@@ -1,5 +1,6 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.net.IpPrefix;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -17,9 +18,9 @@ class EgressMasqueradeScriptTest {
         for (String p : List.of(";", "\n", "\"", "#", "{", "}", "a".repeat(64 * 1024))) {
             for (String text : List.of("10.244.0.0/16" + p, p + "10.244.0.0/16", "10.244.0.0" + p + "/16",
                     "10.244.0.0/16 masquerade" + p)) {
-                Cidr c;
+                IpPrefix c;
                 try {
-                    c = Cidr.parse(text);
+                    c = ClusterNode.parseCidr(text);
                 } catch (IllegalArgumentException refused) {
                     continue;
                 }
@@ -27,18 +28,18 @@ class EgressMasqueradeScriptTest {
                 assertEquals("10.244.0.0/16", c.toString(), text.length() > 60 ? "64KiB" : text);
             }
         }
-        assertThrows(IllegalArgumentException.class, () -> Cidr.parse("10.244.0.0/16;"));
+        assertThrows(IllegalArgumentException.class, () -> ClusterNode.parseCidr("10.244.0.0/16;"));
     }
 
     @Test
     void scriptsHaveOneStructureForEveryCidr() {
-        String v4 = EgressMasquerade.nftScript(Cidr.parse("10.244.0.0/16"), Cidr.parse("fd00:10:244::/48"));
+        String v4 = EgressMasquerade.nftScript(ClusterNode.parseCidr("10.244.0.0/16"), ClusterNode.parseCidr("fd00:10:244::/48"));
         for (String[] c : new String[][] {{"0.0.0.0/0", "::/0"}, {"255.255.255.255/32", "ffff:ffff::/128"}}) {
-            String s = EgressMasquerade.nftScript(Cidr.parse(c[0]), Cidr.parse(c[1]));
+            String s = EgressMasquerade.nftScript(ClusterNode.parseCidr(c[0]), ClusterNode.parseCidr(c[1]));
             assertEquals(v4.lines().count(), s.lines().count(), s);
             assertEquals(v4.replaceAll("[0-9a-f.:]+/\\d+", "X"), s.replaceAll("[0-9a-f.:]+/\\d+", "X"));
-            String ipt = EgressMasquerade.iptablesScript(Cidr.parse(c[0]), true);
-            assertEquals(EgressMasquerade.iptablesScript(Cidr.parse("10.244.0.0/16"), true).replaceAll("[0-9a-f.:]+/\\d+", "X"),
+            String ipt = EgressMasquerade.iptablesScript(ClusterNode.parseCidr(c[0]), true);
+            assertEquals(EgressMasquerade.iptablesScript(ClusterNode.parseCidr("10.244.0.0/16"), true).replaceAll("[0-9a-f.:]+/\\d+", "X"),
                     ipt.replaceAll("[0-9a-f.:]+/\\d+", "X"));
         }
     }

@@ -84,26 +84,26 @@ class OperationsTest {
 
     @Test
     void masqueradeSparesPodToPodTraffic() {
-        String nft = EgressMasquerade.nftScript(Cidr.parse("10.244.0.0/16"));
+        String nft = EgressMasquerade.nftScript(ClusterNode.parseCidr("10.244.0.0/16"));
         assertTrue(nft.contains("ip saddr 10.244.0.0/16 ip daddr != 10.244.0.0/16 masquerade"), nft);
         assertTrue(nft.startsWith("add table inet cni4j_agent\ndelete table inet cni4j_agent\n"));
-        String ipt = EgressMasquerade.iptablesScript(Cidr.parse("10.244.0.0/16"), true);
+        String ipt = EgressMasquerade.iptablesScript(ClusterNode.parseCidr("10.244.0.0/16"), true);
         assertTrue(ipt.contains("-A CNI4J-AGENT-MASQ -d 10.244.0.0/16 -j RETURN\n-A CNI4J-AGENT-MASQ -j MASQUERADE\n"), ipt);
         assertTrue(ipt.contains("-A POSTROUTING -s 10.244.0.0/16 -m comment --comment cni4j-agent -j CNI4J-AGENT-MASQ"));
-        assertFalse(EgressMasquerade.iptablesScript(Cidr.parse("10.244.0.0/16"), false).contains("POSTROUTING"));
+        assertFalse(EgressMasquerade.iptablesScript(ClusterNode.parseCidr("10.244.0.0/16"), false).contains("POSTROUTING"));
         assertFalse(nft.contains("ip6"), "no IPv6 cluster CIDR, no IPv6 rule");
     }
 
     @Test
     void ipv6MasqueradeSparesPodToPodTrafficToo() {
-        String nft = EgressMasquerade.nftScript(Cidr.parse("10.244.0.0/16"), Cidr.parse("fd00:10:244::/48"));
+        String nft = EgressMasquerade.nftScript(ClusterNode.parseCidr("10.244.0.0/16"), ClusterNode.parseCidr("fd00:10:244::/48"));
         assertTrue(nft.contains("""
                     ip saddr 10.244.0.0/16 ip daddr != 10.244.0.0/16 masquerade comment "cni4j-agent egress"
                     ip6 saddr fd00:10:244::/48 ip6 daddr != fd00:10:244::/48 masquerade comment "cni4j-agent egress"
                   }
                 """), "both rules in the one inet table's chain: " + nft);
         assertEquals(1, nft.split("table inet cni4j_agent \\{").length - 1, nft);
-        String ip6t = EgressMasquerade.iptablesScript(Cidr.parse("fd00:10:244::/48"), true);
+        String ip6t = EgressMasquerade.iptablesScript(ClusterNode.parseCidr("fd00:10:244::/48"), true);
         assertEquals("""
                 *nat
                 :CNI4J-AGENT-MASQ - [0:0]

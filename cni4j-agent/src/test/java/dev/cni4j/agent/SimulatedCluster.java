@@ -1,5 +1,7 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.Sysctl;
 import dev.cni4j.linux.rtnl.Address;
@@ -211,7 +213,7 @@ final class SimulatedCluster implements AutoCloseable {
             Thread.ofPlatform().daemon().start(() -> {
                 while (!server.isClosed()) {
                     try (Socket s = server.accept(); OutputStream out = s.getOutputStream()) {
-                        out.write(("from " + Cidr.text(s.getInetAddress()) + "\n").getBytes(StandardCharsets.UTF_8));
+                        out.write(("from " + IpAddress.of(s.getInetAddress()).toString() + "\n").getBytes(StandardCharsets.UTF_8));
                     } catch (IOException e) {
                         // closed
                     }
@@ -245,7 +247,7 @@ final class SimulatedCluster implements AutoCloseable {
     static java.util.List<String> ownedIpv6Routes(Path ns) {
         try (NetNs n = NetNs.open(ns); Rtnl rtnl = Rtnl.open(n)) {
             return rtnl.routes().list(Rtnl.AF_INET6).stream().filter(r -> r.protocol() == RouteBackend.ROUTE_PROTOCOL)
-                    .map(r -> new Cidr(r.destination(), r.prefixLength()) + " via " + Cidr.text(r.gateway())).toList();
+                    .map(r -> new IpPrefix(IpAddress.of(r.destination()), r.prefixLength()) + " via " + IpAddress.of(r.gateway()).toString()).toList();
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.net.IpPrefix;
 import io.fabric8.kubernetes.api.model.Node;
 import org.junit.jupiter.api.Test;
 
@@ -9,7 +11,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.*;
 
 class TopologyTest {
-    static final Cidr CLUSTER = Cidr.parse("10.244.0.0/16");
+    static final IpPrefix CLUSTER = ClusterNode.parseCidr("10.244.0.0/16");
 
     static ClusterNode n(String name, String cidr, String ip) {
         return ClusterNode.from(MockCluster.node(name, cidr, ip));
@@ -76,7 +78,7 @@ class TopologyTest {
         assertEquals("10.244.1.0/24", a.podCidrV4().toString());
         assertEquals("fd00:10:244:1::/64", a.podCidrV6().toString());
         assertEquals("192.168.0.1", a.internalIp().getHostAddress());
-        assertEquals("fd00:50::1", Cidr.text(a.internalIpV6()));
+        assertEquals("fd00:50::1", IpAddress.of(a.internalIpV6()).toString());
         ClusterNode v4only = n("b", "10.244.2.0/24", "192.168.0.2");
         assertNull(v4only.podCidrV6());
         assertNull(v4only.internalIpV6());
@@ -102,7 +104,7 @@ class TopologyTest {
 
     @Test
     void withAnIpv6ClusterCidrPeersOutsideItLoseOnlyTheirIpv6Range() {
-        Cidr v6 = Cidr.parse("fd00:10:244::/48");
+        IpPrefix v6 = ClusterNode.parseCidr("fd00:10:244::/48");
         List<ClusterNode> nodes = List.of(dual("a", "10.244.1.0/24", "fd00:10:244:1::/64"),
                 dual("b", "10.244.2.0/24", "fd00:99:244:2::/64"), dual("c", "10.244.3.0/24", "fd00:10:244:3::/64"),
                 dual("d", "10.244.4.0/24", "fd00:10::/32"), n("e", "10.244.5.0/24", "192.168.0.5"));
@@ -114,14 +116,14 @@ class TopologyTest {
                 "d", "IPv6 podCIDR fd00:10::/32 lies outside the IPv6 cluster CIDR fd00:10:244::/48"), t.ipv6Skipped(),
                 "a range larger than the cluster CIDR is outside it too");
         assertEquals(List.of("fd00:10:244:3::/64"), t.peers().stream().map(ClusterNode::podCidrV6)
-                .filter(java.util.Objects::nonNull).map(Cidr::toString).toList());
+                .filter(java.util.Objects::nonNull).map(IpPrefix::toString).toList());
         assertFalse(Topology.of("a", nodes, CLUSTER).ipv6Skipped().containsKey("b"), "no IPv6 cluster CIDR: not checked");
     }
 
     @Test
     void ownIpv6PodCidrOutsideTheIpv6ClusterCidrIsOnlyAWarning() {
         Topology t = Topology.of("a", List.of(dual("a", "10.244.1.0/24", "fd00:99:244:1::/64"),
-                dual("b", "10.244.2.0/24", "fd00:10:244:2::/64")), CLUSTER, Cidr.parse("fd00:10:244::/48"));
+                dual("b", "10.244.2.0/24", "fd00:10:244:2::/64")), CLUSTER, ClusterNode.parseCidr("fd00:10:244::/48"));
         assertNull(t.selfProblem(), "IPv4 keeps working");
         assertEquals("IPv6 podCIDR fd00:99:244:1::/64 lies outside the IPv6 cluster CIDR fd00:10:244::/48: other nodes do not route it",
                 t.selfWarning());
@@ -132,7 +134,7 @@ class TopologyTest {
         assertEquals(List.of("node: " + t.selfWarning()), status.warnings());
     }
 
-    static final Cidr CLUSTER_V6 = Cidr.parse("fd00:10:244::/48");
+    static final IpPrefix CLUSTER_V6 = ClusterNode.parseCidr("fd00:10:244::/48");
 
     @Test
     void ipv6OnlyNodesArePeersThroughTheirIpv6PodCidrAndInternalIp() {
