@@ -1,5 +1,7 @@
 package dev.cni4j.plugins.hostlocal;
 
+import dev.cni4j.plugins.hostlocal.kube.KubernetesNodeSource;
+
 import dev.cni4j.json.JsonObject;
 import dev.cni4j.net.IpPrefix;
 import dev.cni4j.node.NodeLayout;

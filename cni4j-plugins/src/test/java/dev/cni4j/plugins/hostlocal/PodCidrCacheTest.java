@@ -1,5 +1,6 @@
 package dev.cni4j.plugins.hostlocal;
 
+import dev.cni4j.plugins.hostlocal.kube.KubernetesNodeSource;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -1,4 +1,4 @@
-package dev.cni4j.plugins.hostlocal;
+package dev.cni4j.plugins.hostlocal.kube;
 
 import dev.cni4j.json.Json;
 import dev.cni4j.json.JsonException;
@@ -39,7 +39,7 @@ import java.util.concurrent.TimeoutException;
  * are code 7; an API server that cannot be reached or does not answer in time, a Node that is not
  * registered yet or has no pod CIDR yet, are code 11 so that the runtime retries.
  */
-public final class KubernetesNodeSource implements PodCidrSource {
+public final class KubernetesNodeSource {
     /** The overall bound on the API call: a pod ADD must not hang on an unreachable server. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
     private static final Path HOSTNAME = Path.of("/proc/sys/kernel/hostname");
@@ -60,7 +60,7 @@ public final class KubernetesNodeSource implements PodCidrSource {
      *
      * @throws CniException code 7 when the config names no kubeconfig
      */
-    static KubernetesNodeSource of(Request request, Path podCidrFile) {
+    public static KubernetesNodeSource of(Request request, Path podCidrFile) {
         JsonObject k8s = request.config().object("kubernetes");
         String kubeconfig = k8s == null ? null : k8s.string("kubeconfig");
         if (kubeconfig == null || kubeconfig.isBlank()) {
@@ -74,7 +74,7 @@ public final class KubernetesNodeSource implements PodCidrSource {
     }
 
     /** {@code nodename}, else {@code K8S_NODE_NAME}, else {@code NODE_NAME}, else the host name. */
-    static String nodeName(Request request) {
+    public static String nodeName(Request request) {
         for (String candidate : new String[] {request.config().string("nodename"),
                 request.env().get("K8S_NODE_NAME"), request.env().get("NODE_NAME")}) {
             if (candidate != null && !candidate.isBlank()) {
@@ -94,13 +94,13 @@ public final class KubernetesNodeSource implements PodCidrSource {
     public record Node(String name, String uid, List<IpPrefix> podCidrs) {
     }
 
-    @Override
+    /** The node's pod CIDRs, from one GET of its Node object. */
     public List<IpPrefix> podCidrs() {
         return lookup().podCidrs();
     }
 
     /** Node names are DNS subdomains; anything else could change the URL's or a file name's meaning. */
-    static boolean isValidNodeName(String name) {
+    public static boolean isValidNodeName(String name) {
         return name.matches("[A-Za-z0-9][A-Za-z0-9.-]*");
     }
 
@@ -201,7 +201,7 @@ public final class KubernetesNodeSource implements PodCidrSource {
         return new Node(nodeName, uid, List.copyOf(cidrs));
     }
 
-    String nodeName() {
+    public String nodeName() {
         return nodeName;
     }
 
@@ -233,8 +233,8 @@ public final class KubernetesNodeSource implements PodCidrSource {
      * Code 11 because no answer came (connection refused, timeout, TLS failure), as opposed to an
      * answer that says the node is not ready: a cached answer may stand in for the first only.
      */
-    static final class Unreachable extends CniException {
-        Unreachable(CniException e) {
+    public static final class Unreachable extends CniException {
+        public Unreachable(CniException e) {
             super(e.code(), e.msg(), e.details(), e.getCause());
         }
     }

@@ -1,4 +1,4 @@
-package dev.cni4j.plugins.hostlocal;
+package dev.cni4j.plugins.hostlocal.kube;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package dev.cni4j.plugins.hostlocal;
+package dev.cni4j.plugins.hostlocal.kube;
 
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.ErrorCode;

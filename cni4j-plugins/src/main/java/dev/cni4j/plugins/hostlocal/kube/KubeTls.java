@@ -1,4 +1,4 @@
-package dev.cni4j.plugins.hostlocal;
+package dev.cni4j.plugins.hostlocal.kube;
 
 import java.net.Socket;
 import java.security.GeneralSecurityException;
