@@ -91,7 +91,8 @@ class NetworkPolicyPrivilegedTest {
                             "node" + e.getKey() + ": " + e.getValue().status().blocking());
                 }
                 String conflist = Files.readString(dir.resolve("node1/net.d/10-cni4j.conflist"));
-                assertTrue(conflist.contains("\"policy\": {\"type\": \"k8s\"}"), conflist);
+                assertEquals("k8s", dev.cni4j.json.Json.parseObject(conflist).objects("plugins").get(0).object("policy")
+                        .string("type"), conflist);
 
                 TestPod a = pod(cluster, api, agents, dir, "x", "a", 1), b = pod(cluster, api, agents, dir, "x", "b", 1);
                 TestPod c = pod(cluster, api, agents, dir, "y", "c", 2);
