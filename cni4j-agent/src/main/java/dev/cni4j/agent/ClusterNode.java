@@ -28,7 +28,6 @@ public record ClusterNode(String name, List<IpPrefix> podCidrs, InetAddress inte
     public static final String VTEP_MAC = "cni4j.dev/vtep-mac";
     public static final String PUBLIC_IP = "cni4j.dev/public-ip";
 
-    /** Reads a fabric8 Node. Never throws: bad fields become {@link #problems}. */
     /**
      * A CIDR from the API or the agent's settings, host bits cleared ("10.244.1.7/24" is
      * 10.244.1.0/24); an IPv4-mapped IPv6 one is refused (write the IPv4 form).
@@ -46,6 +45,7 @@ public record ClusterNode(String name, List<IpPrefix> podCidrs, InetAddress inte
         return IpAddress.parse(text.trim()).toInetAddress();
     }
 
+    /** Reads a fabric8 Node. Never throws: bad fields become {@link #problems}. */
     public static ClusterNode from(Node node) {
         String name = node.getMetadata().getName();
         List<String> problems = new ArrayList<>();

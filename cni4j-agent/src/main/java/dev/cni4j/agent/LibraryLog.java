@@ -41,6 +41,7 @@ public final class LibraryLog implements SLF4JServiceProvider {
 
     /** WARN and ERROR only, into {@link #sink}. */
     static final class JsonLogger extends LegacyAbstractLogger {
+        private static final long serialVersionUID = 1L;
         JsonLogger(String name) {
             this.name = name;
         }

@@ -25,8 +25,8 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -68,6 +68,7 @@ import java.util.function.Consumer;
  * {@link #dropLogPrefixes} resolves to the pod ({@code /policy/drops}).
  */
 final class PolicyController implements AutoCloseable {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
     static final long DEBOUNCE_MILLIS = 50;
     /** How long a bridge ADD waits for the informer to know its pod (the kubelet created it well before). */
     static final long POD_WAIT_MILLIS = 2000;
@@ -408,7 +409,7 @@ final class PolicyController implements AutoCloseable {
     /** The addresses of a CNI result (0.3.0+ "ips", or 0.1/0.2 "ip4"/"ip6"); none if it is no result. */
     static List<IpAddress> resultAddresses(byte[] stdout) {
         List<IpAddress> out = new ArrayList<>();
-        JsonNode r = Serialization.jsonMapper().readTree(new String(stdout, StandardCharsets.UTF_8));
+        JsonNode r = JSON.readTree(new String(stdout, StandardCharsets.UTF_8));
         List<String> cidrs = new ArrayList<>();
         if (r.has("ips")) for (JsonNode ip : r.get("ips")) if (ip.has("address")) cidrs.add(ip.get("address").asString());
         for (String f : List.of("ip4", "ip6")) if (r.has(f) && r.get(f).has("ip")) cidrs.add(r.get(f).get("ip").asString());

@@ -3,8 +3,8 @@ package dev.cni4j.agent;
 import dev.cni4j.agent.policy.CompiledPolicy;
 import dev.cni4j.agent.policy.Direction;
 import dev.cni4j.agent.policy.PolicyCounters;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -17,6 +17,7 @@ import java.util.TreeMap;
  * from zero again when its chain is rewritten (its rules changed).
  */
 final class PolicyMetrics {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
     private PolicyMetrics() {
     }
 
@@ -36,7 +37,7 @@ final class PolicyMetrics {
         if (c == null || tableJson == null) return new Counts(rules, drops);
         Map<String, PolicyCounters.RuleKey> counters = PolicyCounters.counters(c);
         Map<String, PolicyCounters.ChainKey> chains = PolicyCounters.chains(c);
-        for (JsonNode item : Serialization.jsonMapper().readTree(tableJson).path("nftables")) {
+        for (JsonNode item : JSON.readTree(tableJson).path("nftables")) {
             if (item.has("counter")) {
                 JsonNode k = item.get("counter");
                 PolicyCounters.RuleKey key = counters.get(k.path("name").asString(""));

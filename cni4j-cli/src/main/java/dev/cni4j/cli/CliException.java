@@ -6,6 +6,7 @@ package dev.cni4j.cli;
  * operation that could not be done (exit 1).
  */
 final class CliException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
     static final int USAGE = 2;
     static final int FAILED = 1;
 

@@ -5,6 +5,7 @@ package dev.cni4j.json;
  * names it as line and column (both from 1) so a person can find it in the file.
  */
 public final class JsonException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
     private final int offset;
     private final int line;
     private final int column;

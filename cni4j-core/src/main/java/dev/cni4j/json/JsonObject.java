@@ -15,6 +15,7 @@ import java.util.Map;
  * {@link JsonTypeException} naming the key, never silently ignored.
  */
 public final class JsonObject extends LinkedHashMap<String, Object> implements JsonWritable {
+    private static final long serialVersionUID = 1L;
 
     public JsonObject() {
         super();

@@ -2,6 +2,7 @@ package dev.cni4j.json;
 
 /** A JSON value of the wrong type for a key, e.g. {@code "mtu": "1500"} where a number is needed. */
 public final class JsonTypeException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
     private final String key;
 
     public JsonTypeException(String key, String expected, Object actual) {

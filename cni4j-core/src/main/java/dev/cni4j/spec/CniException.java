@@ -7,6 +7,7 @@ import dev.cni4j.json.JsonObject;
  * code 1. The code is an int so that a delegated plugin's own code (>= 100) passes through.
  */
 public class CniException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
     private final int code;
     private final String details;
 

@@ -431,7 +431,7 @@ public final class Daemon implements AutoCloseable {
             return;
         }
         boolean alive;
-        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+        try (var _ = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
             alive = true;
         } catch (IOException e) {
             alive = false;

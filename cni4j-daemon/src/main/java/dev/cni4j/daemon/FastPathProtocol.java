@@ -147,6 +147,7 @@ public final class FastPathProtocol {
 
     /** A malformed or oversize request. */
     public static final class ProtocolException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
         public ProtocolException(String message) {
             super(message);
         }

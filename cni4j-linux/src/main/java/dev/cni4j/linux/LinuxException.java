@@ -7,6 +7,7 @@ package dev.cni4j.linux;
  * failed, so callers can branch on {@link #errno()} and humans can read the message.
  */
 public class LinuxException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
     public static final int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, EBADF = 9, EAGAIN = 11,
             ENOMEM = 12, EACCES = 13, EBUSY = 16, EEXIST = 17, ENODEV = 19, ENOTDIR = 20, EINVAL = 22,
             ENOSPC = 28, ERANGE = 34, ENOTEMPTY = 39, EOPNOTSUPP = 95, EAFNOSUPPORT = 97,

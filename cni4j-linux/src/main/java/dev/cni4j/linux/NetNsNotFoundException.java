@@ -5,6 +5,7 @@ package dev.cni4j.linux;
  * namespace is already gone, and with it everything inside.
  */
 public final class NetNsNotFoundException extends LinuxException {
+    private static final long serialVersionUID = 1L;
     public NetNsNotFoundException(String operation) {
         super(ENOENT, operation);
     }

@@ -6,6 +6,7 @@ package dev.cni4j.linux;
  * namespace has effectively vanished: see {@link #isStaleMountPoint()}.
  */
 public final class NotANetNsException extends LinuxException {
+    private static final long serialVersionUID = 1L;
     private final long fsMagic;
     private final boolean staleMountPoint;
 

@@ -10,7 +10,8 @@ import java.util.List;
  * failure; each failure is also kept whole in {@link #failures()}.
  */
 public final class ChainFailedException extends CniException {
-    private final List<PluginFailedException> failures;
+    private static final long serialVersionUID = 1L;
+    private final transient List<PluginFailedException> failures; // never serialized: a CNI error travels as JSON
 
     ChainFailedException(List<PluginFailedException> failures) {
         super(failures.getFirst().code(), message(failures), failures.getFirst().details(), failures.getFirst());

@@ -7,6 +7,7 @@ import dev.cni4j.spec.CniException;
  * them on unchanged); which plugin and which verb are kept alongside, for logs.
  */
 public final class PluginFailedException extends CniException {
+    private static final long serialVersionUID = 1L;
     private final String pluginType;
     private final String command;
 

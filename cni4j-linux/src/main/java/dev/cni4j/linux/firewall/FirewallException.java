@@ -6,6 +6,7 @@ import java.util.regex.Pattern;
 
 /** A firewall tool rejected a batch; carries its exit code, stderr and the script it was fed. */
 public final class FirewallException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
     /** Where iptables-restore says it stopped: "Error occurred at line: 5" (nf_tables), "line 5 failed" (legacy). */
     private static final Pattern FAILED_LINE = Pattern.compile("Error occurred at line: (\\d+)|line (\\d+) failed");
 

@@ -7,6 +7,7 @@ import dev.cni4j.linux.LinuxException;
  * text the kernel attached (NLMSGERR_ATTR_MSG), e.g. "Unknown device type" or "Invalid prefix".
  */
 public final class NetlinkException extends LinuxException {
+    private static final long serialVersionUID = 1L;
     private final String extAck;
 
     public NetlinkException(int errno, String operation, String extAck) {

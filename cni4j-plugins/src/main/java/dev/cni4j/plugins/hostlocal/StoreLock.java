@@ -34,7 +34,7 @@ final class StoreLock {
         local.lock();
         try (FileChannel ch = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
-             FileLock ignored = ch.lock()) {
+             FileLock _ = ch.lock()) {
             return action.get();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot lock " + key + ": " + e.getMessage(), e);

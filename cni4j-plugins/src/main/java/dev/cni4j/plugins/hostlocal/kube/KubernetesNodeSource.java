@@ -234,6 +234,7 @@ public final class KubernetesNodeSource {
      * answer that says the node is not ready: a cached answer may stand in for the first only.
      */
     public static final class Unreachable extends CniException {
+        private static final long serialVersionUID = 1L;
         public Unreachable(CniException e) {
             super(e.code(), e.msg(), e.details(), e.getCause());
         }
