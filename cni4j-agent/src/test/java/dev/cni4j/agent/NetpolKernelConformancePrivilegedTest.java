@@ -55,8 +55,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * allowed that should be denied fails at once.
  *
  * <p>Not run here: SCTP matrices (this kernel has no SCTP module; the SCTP policies of a case are
- * still applied and its TCP/UDP matrices probed), IPv6 matrices (the pods are IPv4 only), and
- * cases that need one CIDR per namespace (addresses come from per-node subnets). Each is printed.
+ * still applied and its TCP/UDP matrices probed), IPv6 matrices except in the dual-stack run
+ * ({@link #DUAL_STACK}; the other runs' pods are IPv4 only). A case's "CIDR of a namespace" is here
+ * the host prefixes of its pods (addresses come from per-node subnets). Each is printed.
  */
 class NetpolKernelConformancePrivilegedTest {
     /** Cases run over host-gw: every case of the upstream file this setup can run (about 2 s each). */
@@ -66,6 +67,9 @@ class NetpolKernelConformancePrivilegedTest {
             "allowOnlyFromADifferentNamespaceByNamespaceSelector", "podSelectorAndNamespaceSelector", "podSelectorOrNamespaceSelector",
             "ingressFromNamespaceOnOneNamedPort", "endPortRange", "exceptClauseOfAnEgressCidrBlock", "egressOnOneNamedPort",
             "multipleIngressPoliciesWithAllowAllTakingPrecedence", "udpPorts");
+    /** Over dual-stack host-gw, every matrix probed over IPv4 and IPv6 where the case asks for both. */
+    static final List<String> DUAL_STACK = List.of("ipv6IpBlockWithExcept", "defaultDenyAll", "podSelectorAndNamespaceSelector",
+            "ingressFromNamespaceOnOneNamedPort", "endPortRange");
     static final Duration APPLIED = Duration.ofSeconds(10);
     static final int PROBE_TIMEOUT_MILLIS = 1000;
 
@@ -84,6 +88,11 @@ class NetpolKernelConformancePrivilegedTest {
         run("vxlan", selection("cni4j.netpol.vxlanCases", VXLAN), dir);
     }
 
+    @Test
+    void upstreamCasesOverDualStackHostGw(@TempDir Path dir) throws Exception {
+        run("host-gw", selection("cni4j.netpol.dualStackCases", DUAL_STACK), dir, true);
+    }
+
     /** A comma-separated list of case names from a system property, or the default. */
     private static List<String> selection(String property, List<String> defaults) {
         String s = System.getProperty(property, "");
@@ -98,9 +107,22 @@ class NetpolKernelConformancePrivilegedTest {
     }
 
     private void run(String backend, List<String> names, Path dir) throws Exception {
+        run(backend, names, dir, false);
+    }
+
+    private void run(String backend, List<String> names, Path dir, boolean dualStack) throws Exception {
         long start = System.nanoTime();
+        String label = backend + (dualStack ? ", dual-stack" : "");
         try (SimulatedCluster cluster = new SimulatedCluster(2); MockCluster api = new MockCluster()) {
-            for (int n = 1; n <= 2; n++) api.create(MockCluster.node("node" + n, "10.244." + n + ".0/24", SimulatedCluster.nodeIp(n)));
+            for (int n = 1; n <= 2; n++) {
+                if (dualStack) {
+                    cluster.addIpv6Underlay(n);
+                    api.create(MockCluster.dualStackNode("node" + n, "10.244." + n + ".0/24", DualStackPrivilegedTest.podCidrV6(n),
+                            SimulatedCluster.nodeIp(n), SimulatedCluster.nodeIpV6(n)));
+                } else {
+                    api.create(MockCluster.node("node" + n, "10.244." + n + ".0/24", SimulatedCluster.nodeIp(n)));
+                }
+            }
             for (String ns : List.of("x", "y", "z")) {
                 api.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns)
                         .withLabels(Map.of(dev.cni4j.agent.policy.NamespaceInfo.NAME_LABEL, ns)).endMetadata().build()).create();
@@ -111,24 +133,34 @@ class NetpolKernelConformancePrivilegedTest {
                 for (int n = 1; n <= 2; n++) {
                     Map<String, String> s = MockCluster.agentSettings(backend, n, cluster.nodes.get(n), dir.resolve("node" + n));
                     s.put("networkPolicy", "on");
+                    if (dualStack) s.put("clusterCidrV6", DualStackPrivilegedTest.CLUSTER_CIDR_V6);
                     agents.put(n, Agent.start(AgentConfig.of(s), api.client));
                 }
                 for (var e : agents.entrySet()) {
-                    assertTrue(await(Duration.ofSeconds(30), () -> e.getValue().status().ready() && e.getValue().policy().compiled() != null),
+                    assertTrue(await(Duration.ofSeconds(30), () -> e.getValue().status().ready() && e.getValue().policy().compiled() != null
+                                    && e.getValue().metrics().routesProgrammed.get() == (dualStack ? 2 : 1)),
                             "node" + e.getKey() + ": " + e.getValue().status().blocking());
                 }
                 Map<String, TestPod> pods = new LinkedHashMap<>();
+                Map<String, TestPod> podsV6 = new LinkedHashMap<>();
                 for (String pod : Reachability.pods()) {
                     String ns = pod.substring(0, 1), name = pod.substring(2);
-                    TestPod p = pod(cluster, api, agents, dir, ns, name, name.equals("b") ? 2 : 1);
+                    TestPod p = pod(cluster, api, agents, dir, ns, name, name.equals("b") ? 2 : 1, dualStack);
                     pods.put(pod, p);
+                    if (dualStack) podsV6.put(pod, new TestPod(ns, name, p.uid(), p.node(), p.netns(), ipv6(p.netns())));
                     servers.addAll(serve(p));
                 }
-                KernelScenario k8s = new KernelScenario(api, agents, pods);
+                if (dualStack) {
+                    // forwarded IPv6 waits for DAD of cni0's link-local address on each node
+                    for (Path node : cluster.nodes.values()) {
+                        assertTrue(await(Duration.ofSeconds(10), () -> DualStackPrivilegedTest.noTentativeAddress(node)), "DAD done on " + node);
+                    }
+                }
+                KernelScenario k8s = new KernelScenario(api, agents, pods, podsV6);
                 servers.add(k8s);
-                System.out.printf("netpol kernel [%s]: cluster ready in %.1f s%n", backend, (System.nanoTime() - start) / 1e9);
-                k8s.validate(80, Protocol.TCP, new Reachability(true), NetpolScenario.V4);
-                k8s.validate(81, Protocol.UDP, new Reachability(true), NetpolScenario.V4);
+                System.out.printf("netpol kernel [%s]: cluster ready in %.1f s%n", label, (System.nanoTime() - start) / 1e9);
+                k8s.validate(80, Protocol.TCP, new Reachability(true));
+                k8s.validate(81, Protocol.UDP, new Reachability(true));
 
                 List<String> ran = new ArrayList<>(), skipped = new ArrayList<>(), failed = new ArrayList<>();
                 StringBuilder failures = new StringBuilder();
@@ -139,22 +171,22 @@ class NetpolKernelConformancePrivilegedTest {
                         NetpolCases.byName(name).run(k8s);
                         if (k8s.probed == 0) throw new NotRunnable("no matrix it checks can run here: " + k8s.notRun);
                         ran.add(name);
-                        System.out.printf("netpol kernel [%s] %s: %d matrices probed%s%s in %.1f s%n", backend, name, k8s.probed,
+                        System.out.printf("netpol kernel [%s] %s: %d matrices probed%s%s in %.1f s%n", label, name, k8s.probed,
                                 k8s.reprobed == 0 ? "" : " (" + k8s.reprobed + " pairs probed again after a timeout)",
                                 k8s.notRun.isEmpty() ? "" : " (not run: " + String.join(", ", k8s.notRun) + ")", (System.nanoTime() - t0) / 1e9);
                     } catch (NotRunnable e) {
                         skipped.add(name + " (" + e.getMessage() + ")");
-                        System.out.printf("netpol kernel [%s] %s: SKIPPED, %s%n", backend, name, e.getMessage());
+                        System.out.printf("netpol kernel [%s] %s: SKIPPED, %s%n", label, name, e.getMessage());
                     } catch (AssertionError e) {
                         failed.add(name);
                         failures.append(name).append(": ").append(e.getMessage()).append('\n');
-                        System.out.printf("netpol kernel [%s] %s: FAILED%n%s%n", backend, name, e.getMessage());
+                        System.out.printf("netpol kernel [%s] %s: FAILED%n%s%n", label, name, e.getMessage());
                     }
                 }
-                System.out.printf("netpol kernel [%s]: %d cases ran, %d skipped, %d failed, %.1f s in all; ran: %s%n", backend, ran.size(),
+                System.out.printf("netpol kernel [%s]: %d cases ran, %d skipped, %d failed, %.1f s in all; ran: %s%n", label, ran.size(),
                         skipped.size(), failed.size(),
                         (System.nanoTime() - start) / 1e9, ran);
-                if (!skipped.isEmpty()) System.out.printf("netpol kernel [%s]: skipped %s%n", backend, skipped);
+                if (!skipped.isEmpty()) System.out.printf("netpol kernel [%s]: skipped %s%n", label, skipped);
                 if (!failures.isEmpty()) fail(failures.toString());
                 assertTrue(!ran.isEmpty() && ran.size() + skipped.size() == names.size(), "cases ran: " + ran);
             } finally {
@@ -169,8 +201,8 @@ class NetpolKernelConformancePrivilegedTest {
      * a port named serve-PORT-PROTO), then our bridge ADD with the agent's fast-path hook, then
      * status Running with its IP.
      */
-    static TestPod pod(SimulatedCluster cluster, MockCluster api, Map<Integer, Agent> agents, Path dir, String ns, String name, int node)
-            throws IOException {
+    static TestPod pod(SimulatedCluster cluster, MockCluster api, Map<Integer, Agent> agents, Path dir, String ns, String name, int node,
+                       boolean dualStack) throws IOException {
         List<io.fabric8.kubernetes.api.model.Container> containers = new ArrayList<>();
         for (int port : new int[] {80, 81}) {
             for (String proto : new String[] {"TCP", "UDP", "SCTP"}) {
@@ -187,19 +219,29 @@ class NetpolKernelConformancePrivilegedTest {
         Pod created = api.client.pods().inNamespace(ns).withName(name).get();
         created.getStatus().setPhase("Running");
         created.getStatus().setPodIP(t.ip());
-        created.getStatus().setPodIPs(List.of(new PodIPBuilder().withIp(t.ip()).build()));
+        created.getStatus().setPodIPs(dualStack ? List.of(new PodIPBuilder().withIp(t.ip()).build(), new PodIPBuilder().withIp(ipv6(t.netns())).build())
+                : List.of(new PodIPBuilder().withIp(t.ip()).build()));
         api.client.pods().resource(created).updateStatus();
         return t;
     }
 
-    /** TCP (answering "from SOURCE") and UDP echo servers on ports 80 and 81 inside the pod. */
+    /** The pod's global IPv6 address (eth0's, from the bridge plugin). */
+    static String ipv6(Path netns) {
+        try (NetNs n = NetNs.open(netns); dev.cni4j.linux.rtnl.Rtnl rtnl = dev.cni4j.linux.rtnl.Rtnl.open(n)) {
+            return rtnl.addresses().list(0, dev.cni4j.linux.rtnl.Rtnl.AF_INET6).stream().map(a -> IpAddress.of(a.address()))
+                    .filter(ip -> !ip.isLoopback() && !ip.isLinkLocalUnicast()).map(IpAddress::toString).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no IPv6 address in " + netns));
+        }
+    }
+
+    /** TCP (answering "from SOURCE") and UDP echo servers on ports 80 and 81 inside the pod, both families. */
     static List<AutoCloseable> serve(TestPod p) throws IOException {
         List<AutoCloseable> out = new ArrayList<>();
         for (int port : new int[] {80, 81}) {
-            out.add(new SimulatedCluster.Echo(p.netns(), port));
+            out.add(new SimulatedCluster.Echo(p.netns(), port, "::"));
             DatagramSocket udp;
             try (NetNs n = NetNs.open(p.netns())) {
-                udp = n.run(() -> new DatagramSocket(port, InetAddress.ofLiteral("0.0.0.0")));
+                udp = n.run(() -> new DatagramSocket(port, InetAddress.ofLiteral("::")));
             }
             Thread.ofPlatform().daemon().start(() -> {
                 byte[] buf = new byte[512];
@@ -223,16 +265,19 @@ class NetpolKernelConformancePrivilegedTest {
         private final MockCluster api;
         private final Map<Integer, Agent> agents;
         private final Map<String, TestPod> pods;
+        /** The same pods with their IPv6 addresses; empty unless dual-stack. */
+        private final Map<String, TestPod> podsV6;
         private final ExecutorService probes = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().factory());
         int probed;
         /** Pairs expected allowed that timed out once and were probed again (a busy machine). */
         int reprobed;
         final List<String> notRun = new ArrayList<>();
 
-        KernelScenario(MockCluster api, Map<Integer, Agent> agents, Map<String, TestPod> pods) {
+        KernelScenario(MockCluster api, Map<Integer, Agent> agents, Map<String, TestPod> pods, Map<String, TestPod> podsV6) {
             this.api = api;
             this.agents = agents;
             this.pods = pods;
+            this.podsV6 = podsV6;
         }
 
         @Override
@@ -302,13 +347,13 @@ class NetpolKernelConformancePrivilegedTest {
 
         @Override
         public String ip(String pod, boolean v6) {
-            if (v6) throw new NotRunnable("the pods are IPv4 only");
-            return pods.get(pod).ip();
+            if (v6 && podsV6.isEmpty()) throw new NotRunnable("the pods are IPv4 only");
+            return (v6 ? podsV6 : pods).get(pod).ip();
         }
 
         @Override
-        public String namespaceCidr(String ns) {
-            throw new NotRunnable("needs one CIDR per namespace; pod addresses come from per-node subnets");
+        public List<String> namespaceCidrs(String ns, boolean v6) {
+            return Reachability.pods().stream().filter(p -> p.startsWith(ns + "/")).map(p -> ip(p, v6) + (v6 ? "/128" : "/32")).toList();
         }
 
         @Override
@@ -318,18 +363,22 @@ class NetpolKernelConformancePrivilegedTest {
                 notRun.add(matrix + " (no SCTP in this kernel)");
                 return;
             }
-            boolean v4 = false;
-            for (boolean v6 : families) v4 |= !v6;
-            if (!v4) {
-                notRun.add(matrix + " IPv6");
-                return;
+            for (boolean v6 : families) {
+                if (v6 && podsV6.isEmpty()) {
+                    notRun.add(matrix + " IPv6");
+                    continue;
+                }
+                validate(port, proto, expected, v6 ? podsV6 : pods, matrix + (v6 ? " IPv6" : " IPv4"));
             }
+        }
+
+        private void validate(int port, Protocol proto, Reachability expected, Map<String, TestPod> pods, String matrix) {
             try {
-                boolean applied = await(APPLIED, () -> appliedAgrees(port, proto, expected));
-                Reachability actual = probe(port, proto, null);
+                boolean applied = await(APPLIED, () -> appliedAgrees(port, proto, expected, pods));
+                Reachability actual = probe(port, proto, null, pods);
                 // a pair expected allowed that timed out on a busy machine: probed again, twice at most
                 for (int i = 0; i < 2 && !expected.differences(actual).isEmpty() && onlyTimeouts(expected, actual); i++) {
-                    actual = probe(port, proto, actual);
+                    actual = probe(port, proto, actual, pods);
                 }
                 probed++;
                 String diff = expected.differences(actual);
@@ -353,7 +402,7 @@ class NetpolKernelConformancePrivilegedTest {
         }
 
         /** Both agents' applied states (egress on the source's node, ingress on the destination's) give the expected verdicts. */
-        private boolean appliedAgrees(int port, Protocol proto, Reachability expected) {
+        private boolean appliedAgrees(int port, Protocol proto, Reachability expected, Map<String, TestPod> pods) {
             for (String from : Reachability.pods()) {
                 for (String to : Reachability.pods()) {
                     if (from.equals(to)) continue;
@@ -373,7 +422,7 @@ class NetpolKernelConformancePrivilegedTest {
          * Every pair at once (loopback ignored, as upstream), 1 s timeout; with {@code previous},
          * only its denied pairs again (the rest copied).
          */
-        private Reachability probe(int port, Protocol proto, Reachability previous) throws InterruptedException {
+        private Reachability probe(int port, Protocol proto, Reachability previous, Map<String, TestPod> pods) throws InterruptedException {
             Reachability r = new Reachability(false);
             Map<String, Future<Boolean>> running = new LinkedHashMap<>();
             for (String from : Reachability.pods()) {

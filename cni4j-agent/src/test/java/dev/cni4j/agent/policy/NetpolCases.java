@@ -55,6 +55,12 @@ public final class NetpolCases {
         return cases().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow(() -> new IllegalArgumentException("no case " + name));
     }
 
+    private static String[] exceptions(String first, List<String> more) {
+        List<String> all = new ArrayList<>(List.of(first));
+        all.addAll(more);
+        return all.toArray(String[]::new);
+    }
+
     private static Reachability all() {
         return new Reachability(true);
     }
@@ -381,13 +387,13 @@ public final class NetpolCases {
     }
 
     static void ipBlockMatchesPodIpsOnIngressToo(NetpolScenario k8s) {
-        k8s.create(ingress(policy("x", "from-10-244-2", labels()), from(List.of(block(k8s.namespaceCidr("y"))))));
+        k8s.create(ingress(policy("x", "from-10-244-2", labels()), from(k8s.namespaceCidrs("y", false).stream().map(c -> block(c)).toList())));
         k8s.validate(80, Protocol.TCP, all().expectPeer("x", null, "x", null, false).expectPeer("z", null, "x", null, false), NetpolScenario.V4);
     }
 
     static void ipv6IpBlockWithExcept(NetpolScenario k8s) {
         k8s.create(ingress(policy("x", "from-v6", labels("pod", "a")),
-                from(List.of(block("fd00:10::/32", k8s.ip("y/c", true) + "/128", "fd00:10:3::/48")))));
+                from(List.of(block("fd00:10::/32", exceptions(k8s.ip("y/c", true) + "/128", k8s.namespaceCidrs("z", true)))))));
         k8s.validate(80, Protocol.TCP, all().expectPeer("z", null, "x", "a", false).expect("y/c", "x/a", false), NetpolScenario.V6);
     }
 

@@ -116,8 +116,9 @@ final class NetpolModel implements NetpolScenario {
     }
 
     @Override
-    public String namespaceCidr(String ns) {
-        return "10.244." + (NAMESPACES.indexOf(ns) + 1) + ".0/24";
+    public List<String> namespaceCidrs(String ns, boolean v6) {
+        int n = NAMESPACES.indexOf(ns) + 1;
+        return List.of(v6 ? "fd00:10:" + n + "::/48" : "10.244." + n + ".0/24");
     }
 
     /** Upstream's ValidateOrFail, on each family given, with the pods on two nodes and on one, through explain and the rendered nft. */

@@ -24,8 +24,12 @@ public interface NetpolScenario {
     /** The address of pod "ns/name" in this cluster. */
     String ip(String pod, boolean v6);
 
-    /** A CIDR holding exactly the pods of namespace {@code ns} (the model gives each namespace its own /24). */
-    String namespaceCidr(String ns);
+    /**
+     * CIDRs holding exactly the pods of namespace {@code ns}: the model gives each namespace its own
+     * prefix (10.244.N.0/24, fd00:10:N::/48); a real cluster, whose addresses come from per-node
+     * subnets, gives a host prefix per pod.
+     */
+    java.util.List<String> namespaceCidrs(String ns, boolean v6);
 
     /** Upstream's ValidateOrFail: the whole 9x9 matrix for this port and protocol, for each family in {@code families}. */
     void validate(int port, Protocol proto, Reachability expected, boolean[] families);
