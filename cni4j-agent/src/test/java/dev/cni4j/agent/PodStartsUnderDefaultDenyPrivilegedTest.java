@@ -52,11 +52,25 @@ class PodStartsUnderDefaultDenyPrivilegedTest {
         TestNetworks.assumePrivileged();
     }
 
-    /** A started pod and its sockets, made in its namespace before the ADD. */
-    record Started(String ns, String name, String uid, Path netns, String containerId, DatagramChannel udpOut, SocketChannel tcpOut,
-                   DatagramChannel udpIn, ServerSocketChannel tcpIn, DatagramChannel peerUdp, SocketChannel peerTcp) {
-        void closeSockets() throws IOException {
+    /**
+     * A pod's sockets, all made before its ADD: its own in its namespace (only lo there yet), the
+     * peer's (its ingress sender) in the listener's.
+     */
+    record Sockets(DatagramChannel udpOut, SocketChannel tcpOut, DatagramChannel udpIn, ServerSocketChannel tcpIn,
+                   DatagramChannel peerUdp, SocketChannel peerTcp) {
+        static Sockets make(Path pod, Path listener) throws IOException {
+            return new Sockets(udp(pod), tcp(pod), bindUdp(pod, POD_PORT), bindTcp(pod, POD_PORT), udp(listener), tcp(listener));
+        }
+
+        void close() throws IOException {
             for (var c : List.of(udpOut, tcpOut, udpIn, tcpIn, peerUdp, peerTcp)) c.close();
+        }
+    }
+
+    /** A pod whose ADD returned. */
+    record Started(String ns, String name, String uid, Path netns, Sockets sockets) {
+        String containerId() {
+            return PodStartsUnderDefaultDenyPrivilegedTest.containerId(ns, name, uid);
         }
     }
 
@@ -99,17 +113,23 @@ class PodStartsUnderDefaultDenyPrivilegedTest {
                     boolean isControl = i % CONTROL_EVERY == CONTROL_EVERY - 1;
                     String ns = isControl ? "y" : "x", name = (isControl ? "control" : "p") + i;
                     Path podNs = cluster.net.newPod();
-                    // every socket first: the pod's in its namespace (only lo there yet), the peer's in the listener's
-                    Started s = new Started(ns, name, null, podNs, null, udp(podNs), tcp(podNs), bindUdp(podNs, POD_PORT), bindTcp(podNs, POD_PORT),
-                            udp(listenerNs), tcp(listenerNs));
+                    Sockets s = Sockets.make(podNs, listenerNs);
                     if (isControl) { // what earlier controls left there does not count for this one
                         drain(controlUdp, "", new ArrayList<>());
                         drainAccepts(controlTcp, "", new ArrayList<>());
                     }
-                    long before = System.nanoTime();
                     String uid = FastPathPolicyPrivilegedTest.pod(api, ns, name);
-                    String ip = pods.add(ns, name, uid, podNs);
+                    long before = System.nanoTime();
+                    String ip;
+                    try {
+                        ip = pods.add(ns, name, uid, podNs);
+                    } catch (Exception | Error e) {
+                        s.close();
+                        throw e;
+                    }
                     long replied = System.nanoTime();
+                    Started started = new Started(ns, name, uid, podNs, s);
+                    alive.addLast(started); // its sockets closed at the end even if an assertion below fails
                     // the pod's containers start: at once, both directions
                     ByteBuffer payload = ByteBuffer.wrap((ns + "/" + name).getBytes(StandardCharsets.UTF_8));
                     InetSocketAddress target = isControl ? control : forbidden;
@@ -125,16 +145,13 @@ class PodStartsUnderDefaultDenyPrivilegedTest {
                     }
                     addMicros[i] = (replied - before) / 1000;
                     sendMicros[i] = (sent - replied) / 1000;
-                    Started started = new Started(ns, name, uid, podNs, containerId(ns, name, uid), s.udpOut(), s.tcpOut(), s.udpIn(), s.tcpIn(),
-                            s.peerUdp(), s.peerTcp());
                     if (isControl) {
                         controls++;
-                        assertTrue(await(Duration.ofSeconds(5), () -> received(controlUdp) && received(started.udpIn())),
+                        assertTrue(await(Duration.ofSeconds(5), () -> received(controlUdp) && received(s.udpIn())),
                                 "control " + name + ": the datagrams sent right after ADD arrive both ways");
-                        assertTrue(await(Duration.ofSeconds(5), () -> accepted(controlTcp) && accepted(started.tcpIn())),
+                        assertTrue(await(Duration.ofSeconds(5), () -> accepted(controlTcp) && accepted(s.tcpIn())),
                                 "control " + name + ": the connections made right after ADD arrive both ways");
                     }
-                    alive.addLast(started);
                     if (alive.size() > WINDOW) delivered += retire(alive.removeFirst(), pods, forbiddenUdp, forbiddenTcp, leaks);
                 }
                 Thread.sleep(1500); // what is still in flight (SYN retransmits after 1 s)
@@ -149,7 +166,7 @@ class PodStartsUnderDefaultDenyPrivilegedTest {
                 assertEquals(0, delivered, "forbidden packets delivered, the first: " + leaks.subList(0, Math.min(20, leaks.size())));
                 assertTrue(controls > 0, "at least one control ran");
             } finally {
-                for (Started s : alive) s.closeSockets();
+                for (Started s : alive) s.sockets().close();
                 for (AutoCloseable c : listener) c.close();
             }
         }
@@ -160,12 +177,12 @@ class PodStartsUnderDefaultDenyPrivilegedTest {
             throws Exception {
         int delivered = 0;
         if (s.ns().equals("x")) {
-            delivered += drain(s.udpIn(), s.ns() + "/" + s.name() + " received a datagram", leaks);
-            delivered += drainAccepts(s.tcpIn(), s.ns() + "/" + s.name() + " accepted a connection", leaks);
+            delivered += drain(s.sockets().udpIn(), s.ns() + "/" + s.name() + " received a datagram", leaks);
+            delivered += drainAccepts(s.sockets().tcpIn(), s.ns() + "/" + s.name() + " accepted a connection", leaks);
         }
         delivered += drain(forbiddenUdp, "the listener received a datagram", leaks);
         delivered += drainAccepts(forbiddenTcp, "the listener accepted a connection", leaks);
-        s.closeSockets();
+        s.sockets().close();
         pods.delete(s);
         return delivered;
     }
