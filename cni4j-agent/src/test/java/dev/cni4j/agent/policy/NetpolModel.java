@@ -32,8 +32,10 @@ import java.util.TreeMap;
  * serve-PORT-PROTO; dual-stack pod IPs. Pods a and c run on node-1, pods b on node-2, so each
  * namespace spans both nodes and every pair is decided by two compiled states (the source's node
  * for egress, the destination's for ingress), unless {@link #oneNode} puts them all on node-1.
+ * As a {@link NetpolScenario} it validates every matrix with the pods on two nodes and on one,
+ * each twice: through explain and through the rendered nft tables ({@link NftSimulator}).
  */
-final class NetpolModel {
+final class NetpolModel implements NetpolScenario {
     static final List<String> NAMESPACES = List.of("x", "y", "z");
     static final List<String> PODS = List.of("a", "b", "c");
     static final String NODE1 = "node-1";
@@ -61,7 +63,7 @@ final class NetpolModel {
         return all;
     }
 
-    static IpAddress ip(String pod, boolean v6) {
+    static IpAddress ipOf(String pod, boolean v6) {
         int ns = NAMESPACES.indexOf(pod.substring(0, 1)) + 1;
         int p = PODS.indexOf(pod.substring(2)) + 1;
         return v6 ? IpAddress.parse("fd00:10:" + ns + "::" + p) : IpAddress.parse("10.244." + ns + "." + p);
@@ -84,28 +86,61 @@ final class NetpolModel {
         return new PodBuilder().withNewMetadata().withNamespace(ns).withName(name).withUid("uid-" + ns + "-" + name)
                 .withLabels(new TreeMap<>(Map.of("pod", name))).endMetadata()
                 .withNewSpec().withNodeName(name.equals("b") ? NODE2 : NODE1).withContainers(containers).endSpec()
-                .withNewStatus().withPhase("Running").withPodIP(ip(full, false).toString())
-                .withPodIPs(new PodIP(ip(full, false).toString()), new PodIP(ip(full, true).toString())).endStatus().build();
+                .withNewStatus().withPhase("Running").withPodIP(ipOf(full, false).toString())
+                .withPodIPs(new PodIP(ipOf(full, false).toString()), new PodIP(ipOf(full, true).toString())).endStatus().build();
     }
 
-    NetpolModel create(NetworkPolicy p) {
+    @Override
+    public void create(NetworkPolicy p) {
         policies.put(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(), p);
-        return this;
     }
 
-    NetpolModel delete(String ns, String name) {
+    @Override
+    public void delete(String ns, String name) {
         policies.remove(ns + "/" + name);
-        return this;
     }
 
-    NetpolModel labelNamespace(String ns, String key, String value) {
+    @Override
+    public void labelNamespace(String ns, String key, String value) {
         namespaces.get(ns).getMetadata().getLabels().put(key, value);
-        return this;
     }
 
-    NetpolModel labelPod(String pod, String key, String value) {
+    @Override
+    public void labelPod(String pod, String key, String value) {
         pods.get(pod).getMetadata().getLabels().put(key, value);
-        return this;
+    }
+
+    @Override
+    public String ip(String pod, boolean v6) {
+        return ipOf(pod, v6).toString();
+    }
+
+    @Override
+    public List<String> namespaceCidrs(String ns, boolean v6) {
+        int n = NAMESPACES.indexOf(ns) + 1;
+        return List.of(v6 ? "fd00:10:" + n + "::/48" : "10.244." + n + ".0/24");
+    }
+
+    /** Upstream's ValidateOrFail, on each family given, with the pods on two nodes and on one, through explain and the rendered nft. */
+    @Override
+    public void validate(int port, Protocol proto, Reachability expected, boolean[] families) {
+        StringBuilder failures = new StringBuilder();
+        for (boolean one : new boolean[]{false, true}) {
+            for (boolean v6 : families) {
+                oneNode = one;
+                for (boolean dataplane : new boolean[]{false, true}) {
+                    Reachability actual = dataplane ? probeDataplane(port, proto, v6) : probe(port, proto, v6);
+                    String diff = expected.differences(actual);
+                    if (!diff.isEmpty()) {
+                        failures.append(port).append('/').append(proto).append(v6 ? " IPv6" : " IPv4")
+                                .append(one ? " one node" : " two nodes").append(dataplane ? " rendered nft" : " explain")
+                                .append(":\n").append(diff).append("expected:\n").append(expected).append("actual:\n").append(actual);
+                    }
+                }
+            }
+        }
+        oneNode = false;
+        if (!failures.isEmpty()) throw new AssertionError(failures.toString());
     }
 
     ClusterSnapshot snapshot() {
@@ -128,8 +163,8 @@ final class NetpolModel {
         Reachability r = new Reachability(false);
         for (String from : allPods()) {
             for (String to : allPods()) {
-                IpAddress src = ip(from, v6);
-                IpAddress dst = ip(to, v6);
+                IpAddress src = ipOf(from, v6);
+                IpAddress dst = ipOf(to, v6);
                 Explanation e = compiled.get(nodeOf(from)).explain(src, dst, port, proto);
                 Explanation i = compiled.get(nodeOf(to)).explain(src, dst, port, proto);
                 if (e.egress().verdict() == Explanation.Verdict.NOT_EVALUATED || i.ingress().verdict() == Explanation.Verdict.NOT_EVALUATED) {
@@ -148,8 +183,8 @@ final class NetpolModel {
         Reachability r = new Reachability(false);
         for (String from : allPods()) {
             for (String to : allPods()) {
-                IpAddress src = ip(from, v6);
-                IpAddress dst = ip(to, v6);
+                IpAddress src = ipOf(from, v6);
+                IpAddress dst = ipOf(to, v6);
                 boolean ok = nodes.get(nodeOf(from)).forward(src, dst, proto, port);
                 if (!nodeOf(to).equals(nodeOf(from))) ok &= nodes.get(nodeOf(to)).forward(src, dst, proto, port);
                 r.expect(from, to, ok);

@@ -92,12 +92,12 @@ class PolicyCompilerTest {
     void trafficFromAndToTheOwnNodeIsAlwaysAllowedOtherNodesAreNot() {
         k8s.create(egress(ingress(policy("x", "deny-all", labels()))));
         CompiledPolicy c = node1();
-        IpAddress xa = ip("x/a", false);
+        IpAddress xa = ipOf("x/a", false);
         Explanation fromNode = c.explain(a("192.168.0.1"), xa, 80, Protocol.TCP);
         assertTrue(fromNode.allowed(), fromNode.toString());
         assertEquals(Reason.NODE_TRAFFIC, fromNode.ingress().reason());
         assertEquals(Reason.NOT_LOCAL, fromNode.egress().reason());
-        Explanation fromNodeV6 = c.explain(a("fd00:ffff::1"), ip("x/a", true), 80, Protocol.TCP);
+        Explanation fromNodeV6 = c.explain(a("fd00:ffff::1"), ipOf("x/a", true), 80, Protocol.TCP);
         assertEquals(Reason.NODE_TRAFFIC, fromNodeV6.ingress().reason());
         Explanation toNode = c.explain(xa, a("192.168.0.1"), 10250, Protocol.TCP);
         assertTrue(toNode.allowed());
@@ -116,14 +116,14 @@ class PolicyCompilerTest {
         k8s.pods.put("x/host", host);
         k8s.create(ingress(policy("x", "from-b", labels("pod", "a")), from(List.of(peer(null, labels("pod", "b"))))));
         CompiledPolicy c = node1();
-        assertFalse(c.explain(a("192.168.0.2"), ip("x/a", false), 80, Protocol.TCP).allowed(), "a pod=b on the host network is node-2, not a pod");
-        assertTrue(c.explain(ip("x/b", false), ip("x/a", false), 80, Protocol.TCP).allowed());
+        assertFalse(c.explain(a("192.168.0.2"), ipOf("x/a", false), 80, Protocol.TCP).allowed(), "a pod=b on the host network is node-2, not a pod");
+        assertTrue(c.explain(ipOf("x/b", false), ipOf("x/a", false), 80, Protocol.TCP).allowed());
         assertFalse(c.podNames().containsKey(a("192.168.0.2")));
         assertTrue(c.pods().stream().noneMatch(p -> p.name().equals("host")));
         // on its own node it is node traffic
         Pod local = host.toBuilder().editSpec().withNodeName(NODE1).endSpec().editStatus().withPodIPs(new PodIP("192.168.0.1")).endStatus().build();
         k8s.pods.put("x/host", local);
-        assertEquals(Reason.NODE_TRAFFIC, node1().explain(a("192.168.0.1"), ip("x/a", false), 80, Protocol.TCP).ingress().reason());
+        assertEquals(Reason.NODE_TRAFFIC, node1().explain(a("192.168.0.1"), ipOf("x/a", false), 80, Protocol.TCP).ingress().reason());
     }
 
     @Test
@@ -138,7 +138,7 @@ class PolicyCompilerTest {
         assertTrue(p.addresses().isEmpty());
         assertTrue(p.ingress().isolated());
         CompiledPolicy with = new PolicyCompiler(NODE1, NODE_IPS.get(NODE1), Map.of("uid-new", List.of(a("10.244.1.77")))).compile(s);
-        Explanation e = with.explain(ip("y/a", false), a("10.244.1.77"), 80, Protocol.TCP);
+        Explanation e = with.explain(ipOf("y/a", false), a("10.244.1.77"), 80, Protocol.TCP);
         assertFalse(e.allowed());
         assertEquals("x/new", e.ingress().pod());
         // a remote pending pod with an IP in its status is no peer until it runs
@@ -159,7 +159,7 @@ class PolicyCompilerTest {
         k8s.pods.put("x/fresh", fresh);
         k8s.create(ingress(policy("x", "deny-fresh", labels("pod", "fresh"))));
         CompiledPolicy c = new PolicyCompiler(NODE1, NODE_IPS.get(NODE1), Map.of("uid-fresh", List.of(a("10.244.1.77")))).compile(k8s.snapshot());
-        Explanation e = c.explain(ip("z/a", false), a("10.244.1.77"), 80, Protocol.TCP);
+        Explanation e = c.explain(ipOf("z/a", false), a("10.244.1.77"), 80, Protocol.TCP);
         assertFalse(e.allowed(), e.toString());
         assertEquals("x/fresh", e.ingress().pod());
         assertEquals(List.of("address 10.244.1.77 of pod x/a-stale is already pod x/fresh's: ignored"), c.problems());
@@ -176,7 +176,7 @@ class PolicyCompilerTest {
         k8s.create(ingress(policy("x", "from-b", labels("pod", "a")), from(List.of(peer(labels(), labels("pod", "b"))))));
         CompiledPolicy c = node1();
         assertEquals("z/reuse", c.podNames().get(a("10.244.2.50")));
-        assertFalse(c.explain(a("10.244.2.50"), ip("x/a", false), 80, Protocol.TCP).allowed());
+        assertFalse(c.explain(a("10.244.2.50"), ipOf("x/a", false), 80, Protocol.TCP).allowed());
         assertTrue(c.problems().isEmpty(), c.problems().toString());
     }
 
@@ -184,19 +184,19 @@ class PolicyCompilerTest {
     void explainNamesThePolicyAndRuleThatDecided() {
         k8s.create(ingress(policy("x", "ports", labels("pod", "a")), from(List.of(peer(nsIs("z"), null))), from(null, port("TCP", 81))));
         CompiledPolicy c = node1();
-        Explanation e = c.explain(ip("y/a", false), ip("x/a", false), 81, Protocol.TCP);
+        Explanation e = c.explain(ipOf("y/a", false), ipOf("x/a", false), 81, Protocol.TCP);
         assertTrue(e.allowed());
         assertEquals(Verdict.ALLOWED, e.ingress().verdict());
         assertEquals(new PolicyRef("x", "ports"), e.ingress().policy());
         assertEquals(1, e.ingress().rule());
         assertEquals(Reason.NOT_ISOLATED, e.egress().reason());
-        Explanation z = c.explain(ip("z/a", false), ip("x/a", false), 80, Protocol.TCP);
+        Explanation z = c.explain(ipOf("z/a", false), ipOf("x/a", false), 80, Protocol.TCP);
         assertEquals(0, z.ingress().rule());
-        Explanation d = c.explain(ip("y/a", false), ip("x/a", false), 80, Protocol.TCP);
+        Explanation d = c.explain(ipOf("y/a", false), ipOf("x/a", false), 80, Protocol.TCP);
         assertFalse(d.allowed());
         assertEquals(Reason.NO_RULE_ALLOWS, d.ingress().reason());
         assertTrue(d.toString().contains("denied"), d.toString());
-        Explanation remote = c.explain(ip("x/a", false), ip("x/b", false), 80, Protocol.TCP);
+        Explanation remote = c.explain(ipOf("x/a", false), ipOf("x/b", false), 80, Protocol.TCP);
         assertEquals(Verdict.NOT_EVALUATED, remote.ingress().verdict(), "x/b is on node-2");
         assertTrue(remote.ingress().text().contains("x/b"), remote.ingress().text());
     }
@@ -211,15 +211,15 @@ class PolicyCompilerTest {
         k8s.create(ingress(policy("x", "web-in", labels("pod", "a")), from(null, named("TCP", "web"))));
         k8s.oneNode = true;
         CompiledPolicy c = node1();
-        IpAddress xa = ip("x/a", false);
-        assertTrue(c.explain(xa, ip("y/b", false), 8080, Protocol.TCP).allowed());
-        assertFalse(c.explain(xa, ip("y/b", false), 9090, Protocol.TCP).allowed());
-        assertTrue(c.explain(xa, ip("y/c", true), 9090, Protocol.TCP).allowed());
-        assertFalse(c.explain(xa, ip("y/a", false), 8080, Protocol.TCP).allowed());
-        assertFalse(c.explain(xa, ip("y/b", false), 8080, Protocol.UDP).allowed());
+        IpAddress xa = ipOf("x/a", false);
+        assertTrue(c.explain(xa, ipOf("y/b", false), 8080, Protocol.TCP).allowed());
+        assertFalse(c.explain(xa, ipOf("y/b", false), 9090, Protocol.TCP).allowed());
+        assertTrue(c.explain(xa, ipOf("y/c", true), 9090, Protocol.TCP).allowed());
+        assertFalse(c.explain(xa, ipOf("y/a", false), 8080, Protocol.TCP).allowed());
+        assertFalse(c.explain(xa, ipOf("y/b", false), 8080, Protocol.UDP).allowed());
         // ingress: resolved on x/a itself
-        assertTrue(c.explain(ip("y/a", false), xa, 7070, Protocol.TCP).allowed());
-        assertFalse(c.explain(ip("y/a", false), xa, 8080, Protocol.TCP).allowed());
+        assertTrue(c.explain(ipOf("y/a", false), xa, 7070, Protocol.TCP).allowed());
+        assertFalse(c.explain(ipOf("y/a", false), xa, 8080, Protocol.TCP).allowed());
         var named = c.sets().values().stream().filter(s -> s instanceof AddressSet.NamedPorts).toList();
         assertEquals(1, named.size());
         assertEquals(6, ((AddressSet.NamedPorts) named.getFirst()).members().size(), "x/a, y/b, y/c, both families: " + named);
@@ -236,8 +236,8 @@ class PolicyCompilerTest {
                 from(null, range("TCP", 90, 80)));
         k8s.create(p);
         CompiledPolicy c = node1();
-        assertFalse(c.explain(ip("y/a", false), ip("x/a", false), 80, Protocol.TCP).allowed());
-        assertFalse(c.explain(ip("y/a", false), ip("x/a", false), 85, Protocol.TCP).allowed());
+        assertFalse(c.explain(ipOf("y/a", false), ipOf("x/a", false), 80, Protocol.TCP).allowed());
+        assertFalse(c.explain(ipOf("y/a", false), ipOf("x/a", false), 85, Protocol.TCP).allowed());
         assertEquals(3, c.problems().size(), c.problems().toString());
         assertTrue(c.problems().getFirst().startsWith("policy x/bad: ingress rule 0 left out"), c.problems().toString());
     }

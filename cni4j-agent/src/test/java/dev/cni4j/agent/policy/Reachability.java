@@ -6,15 +6,24 @@ import java.util.List;
  * A 9x9 truth table "from pod -> to pod", built like upstream's reachability.go: start from one
  * value, then set cells by namespace and pod wildcards (null = any).
  */
-final class Reachability {
+public final class Reachability {
     private final List<String> pods = NetpolModel.allPods();
+
+    /** The pods in matrix order, "x/a" to "z/c". */
+    public static List<String> pods() {
+        return NetpolModel.allPods();
+    }
+
+    public boolean get(String from, String to) {
+        return cells[pods.indexOf(from)][pods.indexOf(to)];
+    }
     private final boolean[][] cells = new boolean[9][9];
 
-    Reachability(boolean all) {
+    public Reachability(boolean all) {
         for (boolean[] row : cells) java.util.Arrays.fill(row, all);
     }
 
-    Reachability expectPeer(String fromNs, String fromPod, String toNs, String toPod, boolean v) {
+    public Reachability expectPeer(String fromNs, String fromPod, String toNs, String toPod, boolean v) {
         for (int i = 0; i < 9; i++) {
             for (int j = 0; j < 9; j++) {
                 if (matches(pods.get(i), fromNs, fromPod) && matches(pods.get(j), toNs, toPod)) cells[i][j] = v;
@@ -28,22 +37,22 @@ final class Reachability {
     }
 
     /** Everything into {@code pod} (a column). */
-    Reachability expectAllIngress(String pod, boolean v) {
+    public Reachability expectAllIngress(String pod, boolean v) {
         return expectPeer(null, null, pod.substring(0, 1), pod.substring(2), v);
     }
 
     /** Everything out of {@code pod} (a row). */
-    Reachability expectAllEgress(String pod, boolean v) {
+    public Reachability expectAllEgress(String pod, boolean v) {
         return expectPeer(pod.substring(0, 1), pod.substring(2), null, null, v);
     }
 
-    Reachability expect(String from, String to, boolean v) {
+    public Reachability expect(String from, String to, boolean v) {
         cells[pods.indexOf(from)][pods.indexOf(to)] = v;
         return this;
     }
 
     /** The cells that differ, loopback ignored (upstream's ignoreLoopback), or an empty string. */
-    String differences(Reachability actual) {
+    public String differences(Reachability actual) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < 9; i++) {
             for (int j = 0; j < 9; j++) {

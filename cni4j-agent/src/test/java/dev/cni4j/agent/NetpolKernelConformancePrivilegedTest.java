@@ -1,0 +1,470 @@
+package dev.cni4j.agent;
+
+import dev.cni4j.agent.NetworkPolicyPrivilegedTest.TestPod;
+import dev.cni4j.agent.policy.CompiledPolicy;
+import dev.cni4j.agent.policy.Direction;
+import dev.cni4j.agent.policy.Explanation;
+import dev.cni4j.agent.policy.NetpolCases;
+import dev.cni4j.agent.policy.NetpolScenario;
+import dev.cni4j.agent.policy.Protocol;
+import dev.cni4j.agent.policy.Reachability;
+import dev.cni4j.linux.NetNs;
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.testing.TestNetworks;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodIPBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static dev.cni4j.agent.SimulatedCluster.await;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Privileged: the upstream conformance model for real. Namespaces x, y, z (label
+ * kubernetes.io/metadata.name) with pods a, b, c (label pod=NAME) made by our bridge plugin on two
+ * nodes (a and c on node1, b on node2, as {@code NetpolModel} places them), each pod serving TCP
+ * and UDP on ports 80 and 81 (container ports named serve-PORT-PROTO in its Pod object), the API
+ * objects in fabric8's mock server, an agent with its {@link PolicyController} per node. Each case
+ * of {@link NetpolCases} named in {@link #HOST_GW} (or {@link #VXLAN}) runs its API changes
+ * against the mock server; before each matrix the test waits until both agents' applied states
+ * (what their tables hold) give the expected verdicts, then probes the whole matrix from inside
+ * the pods, all 72 pairs at once, 1 s timeout, and compares it with the case's expected matrix.
+ * A pair expected allowed that timed out is probed again (twice at most, a slow machine); a pair
+ * allowed that should be denied fails at once.
+ *
+ * <p>Not run here: SCTP matrices (this kernel has no SCTP module; the SCTP policies of a case are
+ * still applied and its TCP/UDP matrices probed), IPv6 matrices except in the dual-stack run
+ * ({@link #DUAL_STACK}; the other runs' pods are IPv4 only). A case's "CIDR of a namespace" is here
+ * the host prefixes of its pods (addresses come from per-node subnets). Each is printed.
+ */
+class NetpolKernelConformancePrivilegedTest {
+    /** Cases run over host-gw: every case of the upstream file this setup can run (about 2 s each). */
+    static final List<String> HOST_GW = NetpolCases.cases().stream().map(NetpolCases.Case::name).toList();
+    /** A representative selection over VXLAN. */
+    static final List<String> VXLAN = List.of("defaultDenyIngress", "allowFromPodsWithinServerNamespaceByPodSelector",
+            "allowOnlyFromADifferentNamespaceByNamespaceSelector", "podSelectorAndNamespaceSelector", "podSelectorOrNamespaceSelector",
+            "ingressFromNamespaceOnOneNamedPort", "endPortRange", "exceptClauseOfAnEgressCidrBlock", "egressOnOneNamedPort",
+            "multipleIngressPoliciesWithAllowAllTakingPrecedence", "udpPorts");
+    /** Over dual-stack host-gw, every matrix probed over IPv4 and IPv6 where the case asks for both. */
+    static final List<String> DUAL_STACK = List.of("ipv6IpBlockWithExcept", "defaultDenyAll", "podSelectorAndNamespaceSelector",
+            "ingressFromNamespaceOnOneNamedPort", "endPortRange");
+    static final Duration APPLIED = Duration.ofSeconds(10);
+    static final int PROBE_TIMEOUT_MILLIS = 1000;
+
+    @BeforeAll
+    static void privileged() {
+        TestNetworks.assumePrivileged();
+    }
+
+    @Test
+    void upstreamCasesOverHostGw(@TempDir Path dir) throws Exception {
+        run("host-gw", selection("cni4j.netpol.cases", HOST_GW), dir);
+    }
+
+    @Test
+    void upstreamCasesOverVxlan(@TempDir Path dir) throws Exception {
+        run("vxlan", selection("cni4j.netpol.vxlanCases", VXLAN), dir);
+    }
+
+    @Test
+    void upstreamCasesOverDualStackHostGw(@TempDir Path dir) throws Exception {
+        run("host-gw", selection("cni4j.netpol.dualStackCases", DUAL_STACK), dir, true);
+    }
+
+    /** A comma-separated list of case names from a system property, or the default. */
+    private static List<String> selection(String property, List<String> defaults) {
+        String s = System.getProperty(property, "");
+        return s.isBlank() ? defaults : List.of(s.split(","));
+    }
+
+    /** A case (or one matrix of it) this setup cannot run; the run goes on with the next. */
+    static final class NotRunnable extends RuntimeException {
+        NotRunnable(String why) {
+            super(why, null, false, false);
+        }
+    }
+
+    private void run(String backend, List<String> names, Path dir) throws Exception {
+        run(backend, names, dir, false);
+    }
+
+    private void run(String backend, List<String> names, Path dir, boolean dualStack) throws Exception {
+        long start = System.nanoTime();
+        String label = backend + (dualStack ? ", dual-stack" : "");
+        try (SimulatedCluster cluster = new SimulatedCluster(2); MockCluster api = new MockCluster()) {
+            for (int n = 1; n <= 2; n++) {
+                if (dualStack) {
+                    cluster.addIpv6Underlay(n);
+                    api.create(MockCluster.dualStackNode("node" + n, "10.244." + n + ".0/24", DualStackPrivilegedTest.podCidrV6(n),
+                            SimulatedCluster.nodeIp(n), SimulatedCluster.nodeIpV6(n)));
+                } else {
+                    api.create(MockCluster.node("node" + n, "10.244." + n + ".0/24", SimulatedCluster.nodeIp(n)));
+                }
+            }
+            for (String ns : List.of("x", "y", "z")) {
+                api.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns)
+                        .withLabels(Map.of(dev.cni4j.agent.policy.NamespaceInfo.NAME_LABEL, ns)).endMetadata().build()).create();
+            }
+            Map<Integer, Agent> agents = new HashMap<>();
+            List<AutoCloseable> servers = new ArrayList<>();
+            try {
+                for (int n = 1; n <= 2; n++) {
+                    Map<String, String> s = MockCluster.agentSettings(backend, n, cluster.nodes.get(n), dir.resolve("node" + n));
+                    s.put("networkPolicy", "on");
+                    if (dualStack) s.put("clusterCidrV6", DualStackPrivilegedTest.CLUSTER_CIDR_V6);
+                    agents.put(n, Agent.start(AgentConfig.of(s), api.client));
+                }
+                for (var e : agents.entrySet()) {
+                    assertTrue(await(Duration.ofSeconds(30), () -> e.getValue().status().ready() && e.getValue().policy().compiled() != null
+                                    && e.getValue().metrics().routesProgrammed.get() == (dualStack ? 2 : 1)),
+                            "node" + e.getKey() + ": " + e.getValue().status().blocking());
+                }
+                Map<String, TestPod> pods = new LinkedHashMap<>();
+                Map<String, TestPod> podsV6 = new LinkedHashMap<>();
+                for (String pod : Reachability.pods()) {
+                    String ns = pod.substring(0, 1), name = pod.substring(2);
+                    TestPod p = pod(cluster, api, agents, dir, ns, name, name.equals("b") ? 2 : 1, dualStack);
+                    pods.put(pod, p);
+                    if (dualStack) podsV6.put(pod, new TestPod(ns, name, p.uid(), p.node(), p.netns(), ipv6(p.netns())));
+                    servers.addAll(serve(p));
+                }
+                if (dualStack) {
+                    // forwarded IPv6 waits for DAD of cni0's link-local address on each node
+                    for (Path node : cluster.nodes.values()) {
+                        assertTrue(await(Duration.ofSeconds(10), () -> DualStackPrivilegedTest.noTentativeAddress(node)), "DAD done on " + node);
+                    }
+                }
+                KernelScenario k8s = new KernelScenario(api, agents, pods, podsV6);
+                servers.add(k8s);
+                System.out.printf("netpol kernel [%s]: cluster ready in %.1f s%n", label, (System.nanoTime() - start) / 1e9);
+                k8s.validate(80, Protocol.TCP, new Reachability(true));
+                k8s.validate(81, Protocol.UDP, new Reachability(true));
+
+                List<String> ran = new ArrayList<>(), skipped = new ArrayList<>(), failed = new ArrayList<>();
+                StringBuilder failures = new StringBuilder();
+                for (String name : names) {
+                    long t0 = System.nanoTime();
+                    k8s.reset();
+                    try {
+                        NetpolCases.byName(name).run(k8s);
+                        if (k8s.probed == 0) throw new NotRunnable("no matrix it checks can run here: " + k8s.notRun);
+                        ran.add(name);
+                        System.out.printf("netpol kernel [%s] %s: %d matrices probed%s%s in %.1f s%n", label, name, k8s.probed,
+                                k8s.reprobed == 0 ? "" : " (" + k8s.reprobed + " pairs probed again after a timeout)",
+                                k8s.notRun.isEmpty() ? "" : " (not run: " + String.join(", ", k8s.notRun) + ")", (System.nanoTime() - t0) / 1e9);
+                    } catch (NotRunnable e) {
+                        skipped.add(name + " (" + e.getMessage() + ")");
+                        System.out.printf("netpol kernel [%s] %s: SKIPPED, %s%n", label, name, e.getMessage());
+                    } catch (AssertionError e) {
+                        failed.add(name);
+                        failures.append(name).append(": ").append(e.getMessage()).append('\n');
+                        System.out.printf("netpol kernel [%s] %s: FAILED%n%s%n", label, name, e.getMessage());
+                    }
+                }
+                System.out.printf("netpol kernel [%s]: %d cases ran, %d skipped, %d failed, %.1f s in all; ran: %s%n", label, ran.size(),
+                        skipped.size(), failed.size(),
+                        (System.nanoTime() - start) / 1e9, ran);
+                if (!skipped.isEmpty()) System.out.printf("netpol kernel [%s]: skipped %s%n", label, skipped);
+                if (!failures.isEmpty()) fail(failures.toString());
+                assertTrue(!ran.isEmpty() && ran.size() + skipped.size() == names.size(), "cases ran: " + ran);
+            } finally {
+                for (AutoCloseable s : servers) s.close();
+                agents.values().forEach(Agent::close);
+            }
+        }
+    }
+
+    /**
+     * The upstream pod: its object first (label pod=NAME, one container per port and protocol with
+     * a port named serve-PORT-PROTO), then our bridge ADD with the agent's fast-path hook, then
+     * status Running with its IP.
+     */
+    static TestPod pod(SimulatedCluster cluster, MockCluster api, Map<Integer, Agent> agents, Path dir, String ns, String name, int node,
+                       boolean dualStack) throws IOException {
+        List<io.fabric8.kubernetes.api.model.Container> containers = new ArrayList<>();
+        for (int port : new int[] {80, 81}) {
+            for (String proto : new String[] {"TCP", "UDP", "SCTP"}) {
+                String p = proto.toLowerCase();
+                containers.add(new io.fabric8.kubernetes.api.model.ContainerBuilder().withName("cont-" + port + "-" + p).withImage("busybox")
+                        .addNewPort().withName("serve-" + port + "-" + p).withContainerPort(port).withProtocol(proto).endPort().build());
+            }
+        }
+        Pod p = new PodBuilder().withNewMetadata().withNamespace(ns).withName(name).withLabels(Map.of("pod", name)).endMetadata()
+                .withNewSpec().withNodeName("node" + node).withContainers(containers).endSpec()
+                .withNewStatus().withPhase("Pending").endStatus().build();
+        String uid = api.client.pods().resource(p).create().getMetadata().getUid();
+        TestPod t = NetworkPolicyPrivilegedTest.add(cluster, agents, dir, ns, name, uid, node);
+        Pod created = api.client.pods().inNamespace(ns).withName(name).get();
+        created.getStatus().setPhase("Running");
+        created.getStatus().setPodIP(t.ip());
+        created.getStatus().setPodIPs(dualStack ? List.of(new PodIPBuilder().withIp(t.ip()).build(), new PodIPBuilder().withIp(ipv6(t.netns())).build())
+                : List.of(new PodIPBuilder().withIp(t.ip()).build()));
+        api.client.pods().resource(created).updateStatus();
+        return t;
+    }
+
+    /** The pod's global IPv6 address (eth0's, from the bridge plugin). */
+    static String ipv6(Path netns) {
+        try (NetNs n = NetNs.open(netns); dev.cni4j.linux.rtnl.Rtnl rtnl = dev.cni4j.linux.rtnl.Rtnl.open(n)) {
+            return rtnl.addresses().list(0, dev.cni4j.linux.rtnl.Rtnl.AF_INET6).stream().map(a -> IpAddress.of(a.address()))
+                    .filter(ip -> !ip.isLoopback() && !ip.isLinkLocalUnicast()).map(IpAddress::toString).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no IPv6 address in " + netns));
+        }
+    }
+
+    /** TCP (answering "from SOURCE") and UDP echo servers on ports 80 and 81 inside the pod, both families. */
+    static List<AutoCloseable> serve(TestPod p) throws IOException {
+        List<AutoCloseable> out = new ArrayList<>();
+        for (int port : new int[] {80, 81}) {
+            out.add(new SimulatedCluster.Echo(p.netns(), port, "::"));
+            DatagramSocket udp;
+            try (NetNs n = NetNs.open(p.netns())) {
+                udp = n.run(() -> new DatagramSocket(port, InetAddress.ofLiteral("::")));
+            }
+            Thread.ofPlatform().daemon().start(() -> {
+                byte[] buf = new byte[512];
+                while (!udp.isClosed()) {
+                    try {
+                        DatagramPacket in = new DatagramPacket(buf, buf.length);
+                        udp.receive(in);
+                        udp.send(new DatagramPacket(in.getData(), in.getLength(), in.getSocketAddress()));
+                    } catch (IOException e) {
+                        // closed
+                    }
+                }
+            });
+            out.add(udp::close);
+        }
+        return out;
+    }
+
+    /** The cases' operations on the mock API server; matrices probed in the pods. */
+    static final class KernelScenario implements NetpolScenario, AutoCloseable {
+        private final MockCluster api;
+        private final Map<Integer, Agent> agents;
+        private final Map<String, TestPod> pods;
+        /** The same pods with their IPv6 addresses; empty unless dual-stack. */
+        private final Map<String, TestPod> podsV6;
+        private final ExecutorService probes = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().factory());
+        int probed;
+        /** Pairs expected allowed that timed out once and were probed again (a busy machine). */
+        int reprobed;
+        final List<String> notRun = new ArrayList<>();
+
+        KernelScenario(MockCluster api, Map<Integer, Agent> agents, Map<String, TestPod> pods, Map<String, TestPod> podsV6) {
+            this.api = api;
+            this.agents = agents;
+            this.pods = pods;
+            this.podsV6 = podsV6;
+        }
+
+        @Override
+        public void close() {
+            probes.shutdownNow();
+        }
+
+        /** Before each case: no policies, the model's labels, and both agents' tables isolating nobody. */
+        void reset() throws InterruptedException {
+            probed = 0;
+            reprobed = 0;
+            notRun.clear();
+            for (String ns : List.of("x", "y", "z")) {
+                api.client.network().v1().networkPolicies().inNamespace(ns).delete();
+                api.client.namespaces().withName(ns).edit(n -> {
+                    n.getMetadata().setLabels(new TreeMap<>(Map.of(dev.cni4j.agent.policy.NamespaceInfo.NAME_LABEL, ns)));
+                    return n;
+                });
+            }
+            for (String pod : pods.keySet()) {
+                api.client.pods().inNamespace(pod.substring(0, 1)).withName(pod.substring(2)).edit(p -> {
+                    p.getMetadata().setLabels(new TreeMap<>(Map.of("pod", pod.substring(2))));
+                    return p;
+                });
+            }
+            assertTrue(await(APPLIED, () -> agents.values().stream().allMatch(a -> {
+                CompiledPolicy c = a.policy().compiled();
+                return c != null && c.pods().stream().noneMatch(p -> p.direction(Direction.INGRESS).isolated() || p.direction(Direction.EGRESS).isolated());
+            })), "the agents' tables isolate no pod after the reset");
+        }
+
+        @Override
+        public void create(NetworkPolicy p) {
+            NetworkPolicy copy = Serialization.clone(p);
+            var resource = api.client.network().v1().networkPolicies().inNamespace(copy.getMetadata().getNamespace())
+                    .withName(copy.getMetadata().getName());
+            if (resource.get() == null) {
+                api.client.resource(copy).create();
+            } else {
+                resource.edit(old -> {
+                    old.setSpec(copy.getSpec());
+                    return old;
+                });
+            }
+        }
+
+        @Override
+        public void delete(String ns, String name) {
+            api.client.network().v1().networkPolicies().inNamespace(ns).withName(name).delete();
+        }
+
+        @Override
+        public void labelNamespace(String ns, String key, String value) {
+            api.client.namespaces().withName(ns).edit(n -> {
+                n.getMetadata().getLabels().put(key, value);
+                return n;
+            });
+        }
+
+        @Override
+        public void labelPod(String pod, String key, String value) {
+            api.client.pods().inNamespace(pod.substring(0, 1)).withName(pod.substring(2)).edit(p -> {
+                p.getMetadata().getLabels().put(key, value);
+                return p;
+            });
+        }
+
+        @Override
+        public String ip(String pod, boolean v6) {
+            if (v6 && podsV6.isEmpty()) throw new NotRunnable("the pods are IPv4 only");
+            return (v6 ? podsV6 : pods).get(pod).ip();
+        }
+
+        @Override
+        public List<String> namespaceCidrs(String ns, boolean v6) {
+            return Reachability.pods().stream().filter(p -> p.startsWith(ns + "/")).map(p -> ip(p, v6) + (v6 ? "/128" : "/32")).toList();
+        }
+
+        @Override
+        public void validate(int port, Protocol proto, Reachability expected, boolean[] families) {
+            String matrix = port + "/" + proto;
+            if (proto == Protocol.SCTP) {
+                notRun.add(matrix + " (no SCTP in this kernel)");
+                return;
+            }
+            for (boolean v6 : families) {
+                if (v6 && podsV6.isEmpty()) {
+                    notRun.add(matrix + " IPv6");
+                    continue;
+                }
+                validate(port, proto, expected, v6 ? podsV6 : pods, matrix + (v6 ? " IPv6" : " IPv4"));
+            }
+        }
+
+        private void validate(int port, Protocol proto, Reachability expected, Map<String, TestPod> pods, String matrix) {
+            try {
+                boolean applied = await(APPLIED, () -> appliedAgrees(port, proto, expected, pods));
+                Reachability actual = probe(port, proto, null, pods);
+                // a pair expected allowed that timed out on a busy machine: probed again, twice at most
+                for (int i = 0; i < 2 && !expected.differences(actual).isEmpty() && onlyTimeouts(expected, actual); i++) {
+                    actual = probe(port, proto, actual, pods);
+                }
+                probed++;
+                String diff = expected.differences(actual);
+                if (!diff.isEmpty()) {
+                    throw new AssertionError(matrix + (applied ? "" : " (the agents' applied state never agreed either)") + ":\n" + diff
+                            + "expected:\n" + expected + "actual:\n" + actual);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private static boolean onlyTimeouts(Reachability expected, Reachability actual) {
+            for (String from : Reachability.pods()) {
+                for (String to : Reachability.pods()) {
+                    if (!from.equals(to) && !expected.get(from, to) && actual.get(from, to)) return false;
+                }
+            }
+            return true;
+        }
+
+        /** Both agents' applied states (egress on the source's node, ingress on the destination's) give the expected verdicts. */
+        private boolean appliedAgrees(int port, Protocol proto, Reachability expected, Map<String, TestPod> pods) {
+            for (String from : Reachability.pods()) {
+                for (String to : Reachability.pods()) {
+                    if (from.equals(to)) continue;
+                    TestPod f = pods.get(from), t = pods.get(to);
+                    IpAddress src = IpAddress.parse(f.ip()), dst = IpAddress.parse(t.ip());
+                    Explanation e = agents.get(f.node()).policy().explain(src, dst, port, proto);
+                    Explanation i = agents.get(t.node()).policy().explain(src, dst, port, proto);
+                    if (e == null || i == null) return false;
+                    boolean allowed = e.egress().verdict() == Explanation.Verdict.ALLOWED && i.ingress().verdict() == Explanation.Verdict.ALLOWED;
+                    if (allowed != expected.get(from, to)) return false;
+                }
+            }
+            return true;
+        }
+
+        /**
+         * Every pair at once (loopback ignored, as upstream), 1 s timeout; with {@code previous},
+         * only its denied pairs again (the rest copied).
+         */
+        private Reachability probe(int port, Protocol proto, Reachability previous, Map<String, TestPod> pods) throws InterruptedException {
+            Reachability r = new Reachability(false);
+            Map<String, Future<Boolean>> running = new LinkedHashMap<>();
+            for (String from : Reachability.pods()) {
+                for (String to : Reachability.pods()) {
+                    if (from.equals(to)) continue;
+                    if (previous != null && previous.get(from, to)) {
+                        r.expect(from, to, true);
+                        continue;
+                    }
+                    if (previous != null) reprobed++;
+                    TestPod f = pods.get(from), t = pods.get(to);
+                    running.put(from + ">" + to, probes.submit(() -> proto == Protocol.TCP
+                            ? NetworkPolicyPrivilegedTest.tcpOnce(f, t, port, PROBE_TIMEOUT_MILLIS)
+                            : udpOnce(f, t, port)));
+                }
+            }
+            for (var e : running.entrySet()) {
+                String[] pair = e.getKey().split(">");
+                try {
+                    r.expect(pair[0], pair[1], e.getValue().get());
+                } catch (java.util.concurrent.ExecutionException x) {
+                    throw new IllegalStateException("probe " + e.getKey(), x.getCause());
+                }
+            }
+            return r;
+        }
+
+        /** One datagram from {@code from}, echoed by {@code to} within the timeout. */
+        private static boolean udpOnce(TestPod from, TestPod to, int port) {
+            try (NetNs n = NetNs.open(from.netns())) {
+                DatagramSocket s = n.run(DatagramSocket::new);
+                try (s) {
+                    s.setSoTimeout(PROBE_TIMEOUT_MILLIS);
+                    byte[] msg = "probe".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    s.send(new DatagramPacket(msg, msg.length, new java.net.InetSocketAddress(InetAddress.ofLiteral(to.ip()), port)));
+                    DatagramPacket in = new DatagramPacket(new byte[64], 64);
+                    s.receive(in);
+                    return new String(in.getData(), 0, in.getLength(), java.nio.charset.StandardCharsets.UTF_8).equals("probe");
+                }
+            } catch (IOException e) {
+                return false;
+            }
+        }
+    }
+}
