@@ -1,5 +1,6 @@
 package dev.cni4j.linux.netlink;
 
+import dev.cni4j.linux.KernelCalls;
 import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.NetlinkChannel;
@@ -79,7 +80,13 @@ public final class NetlinkSocket implements AutoCloseable {
         boolean ack = (flags & NetlinkMessage.NLM_F_ACK) != 0;
         for (int attempt = 1; ; attempt++) {
             List<ByteBuffer> replies = new ArrayList<>();
-            boolean interrupted = exchange(request, what, dump, ack, replies);
+            long t0 = KernelCalls.enabled() ? System.nanoTime() : 0;
+            boolean interrupted;
+            try {
+                interrupted = exchange(request, what, dump, ack, replies);
+            } finally {
+                if (t0 != 0) KernelCalls.record(KernelCalls.netlinkName(request.type(), flags), System.nanoTime() - t0);
+            }
             if (!interrupted) return replies;
             if (attempt == MAX_DUMP_ATTEMPTS) {
                 throw new NetlinkException(LinuxException.EINTR, what, "dump interrupted " + attempt + " times in a row");
