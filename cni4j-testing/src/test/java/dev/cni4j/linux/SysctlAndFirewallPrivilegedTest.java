@@ -111,4 +111,24 @@ class SysctlAndFirewallPrivilegedTest {
         assertFalse(ip6.chainExists("filter", "CNI4JT6"));
         assertThrows(FirewallException.class, () -> ipt.apply("*nat\n-A NOSUCHCHAIN -j ACCEPT\nCOMMIT\n"));
     }
+
+    /** The probe that lets DEL skip iptables-save: both places an iptables table can live. */
+    @Test
+    void mayHaveTableFollowsTheKernel() {
+        IptablesBackend ipt = IptablesBackend.ipv4(podNs);
+        IptablesBackend ip6 = IptablesBackend.ipv6(podNs);
+        assertFalse(ipt.mayHaveTable("nat"), "a fresh namespace has no nat table");
+        assertFalse(ip6.mayHaveTable("nat"));
+        net.exec(pod, "nft", "add table ip nat"); // where iptables-nft keeps it
+        assertTrue(ipt.mayHaveTable("nat"));
+        assertFalse(ip6.mayHaveTable("nat"), "ip6 is another family");
+        assertFalse(ipt.mayHaveTable("raw"));
+        net.exec(pod, "nft", "delete table ip nat");
+        assertFalse(ipt.mayHaveTable("nat"));
+        if (java.nio.file.Files.isExecutable(Path.of("/usr/sbin/ip6tables-legacy"))) {
+            net.exec(pod, "ip6tables-legacy", "-t", "nat", "-N", "CNI4JT"); // an x_tables table in the namespace
+            assertTrue(ip6.mayHaveTable("nat"));
+            net.exec(pod, "ip6tables-legacy", "-t", "nat", "-X", "CNI4JT");
+        }
+    }
 }
