@@ -24,6 +24,12 @@ public final class KernelCalls {
         }
     }
 
+    /**
+     * Suffix of calls made on a sibling socket ({@code NetlinkSocket.sibling}), e.g. a detached link
+     * deletion that ends on a background thread while the caller goes on.
+     */
+    public static final String SIBLING = " (sibling socket)";
+
     private static volatile boolean enabled;
     private static final Map<String, Tally> TALLIES = new TreeMap<>(); // under its own lock
 
@@ -89,6 +95,7 @@ public final class KernelCalls {
             case 0x100 -> "CTNETLINK NEW";
             case 0x101 -> "CTNETLINK GET";
             case 0x102 -> "CTNETLINK DELETE";
+            case 0xa01 -> "NFT_MSG_GETTABLE";
             default -> "netlink type " + type;
         };
         return dump ? name + " dump" : name;

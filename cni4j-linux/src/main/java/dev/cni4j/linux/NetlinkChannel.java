@@ -34,6 +34,7 @@ public final class NetlinkChannel implements NetlinkTransport {
     private static final int SOCK_RAW = 3, SOCK_CLOEXEC = 02000000;
     private static final int MSG_TRUNC = 0x20;
     private static final int SOL_SOCKET = 1, SO_RCVTIMEO = 20;
+    private static final int SIOCGSKNS = 0x894C; // the socket's network namespace, as an fd
     private static final long DEFAULT_RECEIVE_TIMEOUT_MILLIS = 30_000;
     private static final int SOCKADDR_NL_SIZE = 12;
     private static final int RECEIVE_BUFFER = 64 * 1024; // a dump skb is at most 32 KiB
@@ -84,6 +85,18 @@ public final class NetlinkChannel implements NetlinkTransport {
     /** Opens a netlink socket bound to {@code ns} (created on a thread inside it). */
     public static NetlinkChannel open(int protocol, NetNs ns) {
         return ns.run(() -> open(protocol));
+    }
+
+    /**
+     * A new channel of {@code protocol} in the namespace this one is bound to, whichever thread
+     * asks: the namespace comes from the socket itself (ioctl SIOCGSKNS), so it is exact even when
+     * the caller's thread is elsewhere or the namespace's path is gone.
+     */
+    public NetlinkChannel sibling(int protocol) {
+        int nsFd = (int) Native.call("ioctl SIOCGSKNS", Native.SYS_IOCTL, fd(), SIOCGSKNS, 0);
+        try (NetNs ns = NetNs.ofFd(nsFd, "socket namespace")) {
+            return open(protocol, ns);
+        }
     }
 
     /** The port id the kernel assigned at bind; replies carry it in nlmsg_pid. */

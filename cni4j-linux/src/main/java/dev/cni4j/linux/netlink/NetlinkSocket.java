@@ -28,6 +28,7 @@ public final class NetlinkSocket implements AutoCloseable {
     private final byte[] receiveBuffer = new byte[64 * 1024];
     private final ByteBuffer received = ByteBuffer.wrap(receiveBuffer).order(ByteOrder.nativeOrder());
     private int seq = (int) (System.nanoTime() & 0x3fffffff);
+    private String profileSuffix = ""; // how KernelCalls tells this socket's calls apart
 
     /** A socket over any transport; production code uses {@link #open}. */
     public NetlinkSocket(NetlinkTransport channel) {
@@ -50,6 +51,21 @@ public final class NetlinkSocket implements AutoCloseable {
     /** Opens a socket bound to {@code ns}. */
     public static NetlinkSocket open(int protocol, NetNs ns) {
         return new NetlinkSocket(NetlinkChannel.open(protocol, ns));
+    }
+
+    /**
+     * A new socket of {@code protocol} bound to the same namespace as this one (see
+     * {@link NetlinkChannel#sibling}), for work that must not wait behind this socket's calls.
+     *
+     * @throws UnsupportedOperationException over a transport that is not a kernel channel (tests)
+     */
+    public NetlinkSocket sibling(int protocol) {
+        if (!(channel instanceof NetlinkChannel c)) {
+            throw new UnsupportedOperationException("no sibling of a " + channel.getClass().getSimpleName());
+        }
+        NetlinkSocket s = new NetlinkSocket(c.sibling(protocol));
+        s.profileSuffix = KernelCalls.SIBLING;
+        return s;
     }
 
     public int portId() {
@@ -85,7 +101,7 @@ public final class NetlinkSocket implements AutoCloseable {
             try {
                 interrupted = exchange(request, what, dump, ack, replies);
             } finally {
-                if (t0 != 0) KernelCalls.record(KernelCalls.netlinkName(request.type(), flags), System.nanoTime() - t0);
+                if (t0 != 0) KernelCalls.record(KernelCalls.netlinkName(request.type(), flags) + profileSuffix, System.nanoTime() - t0);
             }
             if (!interrupted) return replies;
             if (attempt == MAX_DUMP_ATTEMPTS) {

@@ -185,7 +185,9 @@ public final class BridgePlugin implements Plugin {
         try (NetNs pod = PodNetns.openIfPresent(request)) {
             if (pod != null) {
                 try (Rtnl podRtnl = Rtnl.open(pod)) {
-                    podRtnl.links().get(request.ifname()).ifPresent(l -> podRtnl.links().delete(l.index()));
+                    // the veth pair goes with its pod end; returns once both ends have left their
+                    // namespaces, the kernel's ~20 ms RCU wait of the deletion goes on in the background
+                    podRtnl.links().get(request.ifname()).ifPresent(l -> podRtnl.links().deleteDetached(l.index()));
                 }
             }
         } catch (LinuxException e) {
