@@ -238,8 +238,9 @@ public final class FastPathProfile {
             for (int i = 0; i < c.size(); i++) {
                 long k = 0;
                 for (Map.Entry<String, KernelCalls.Tally> e : c.get(i).entrySet()) {
-                    // a sibling socket's call ran beside the step (a detached deletion's kernel wait)
-                    k += e.getKey().endsWith(KernelCalls.SIBLING) ? 0 : e.getValue().nanos();
+                    // background calls ran beside the step (a detached deletion's kernel wait, a
+                    // detached close), and a probe's total contains calls counted on their own
+                    k += e.getKey().endsWith(KernelCalls.BACKGROUND) || e.getKey().endsWith("(total)") ? 0 : e.getValue().nanos();
                     long[] a = sum.computeIfAbsent(e.getKey(), x -> new long[2]);
                     a[0] += e.getValue().calls();
                     a[1] += e.getValue().nanos();

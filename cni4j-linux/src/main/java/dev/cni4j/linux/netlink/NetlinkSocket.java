@@ -64,7 +64,7 @@ public final class NetlinkSocket implements AutoCloseable {
             throw new UnsupportedOperationException("no sibling of a " + channel.getClass().getSimpleName());
         }
         NetlinkSocket s = new NetlinkSocket(c.sibling(protocol));
-        s.profileSuffix = KernelCalls.SIBLING;
+        s.profileSuffix = KernelCalls.BACKGROUND;
         return s;
     }
 
@@ -195,6 +195,19 @@ public final class NetlinkSocket implements AutoCloseable {
 
     @Override
     public void close() {
+        long t0 = KernelCalls.enabled() ? System.nanoTime() : 0;
         channel.close();
+        if (t0 != 0) KernelCalls.record("netlink socket close" + profileSuffix, System.nanoTime() - t0);
+    }
+
+    /**
+     * Closes the socket on a background thread. Closing a NETLINK_NETFILTER socket runs nf_tables'
+     * release notifier, which first flushes its pending destroy work, and that waits for an RCU
+     * grace period (5-10 ms) whenever a transaction just deleted rules or elements, as every DEL's
+     * does. Nothing waits for that close; a process that exits meanwhile still completes it.
+     */
+    public void closeDetached() {
+        profileSuffix = KernelCalls.BACKGROUND;
+        Thread.ofPlatform().daemon(true).name("cni4j-netlink-close").start(this::close);
     }
 }
