@@ -193,8 +193,9 @@ public final class NetlinkSocket implements AutoCloseable {
         return new NetlinkException(errno, what, text);
     }
 
+    /** Closes the socket; waits for a call in flight on another thread (its buffers are reused). */
     @Override
-    public void close() {
+    public synchronized void close() {
         long t0 = KernelCalls.enabled() ? System.nanoTime() : 0;
         channel.close();
         if (t0 != 0) KernelCalls.record("netlink socket close" + profileSuffix, System.nanoTime() - t0);
