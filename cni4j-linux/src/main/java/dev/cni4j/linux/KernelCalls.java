@@ -97,6 +97,7 @@ public final class KernelCalls {
             case 0x101 -> "CTNETLINK GET";
             case 0x102 -> "CTNETLINK DELETE";
             case 0xa01 -> "NFT_MSG_GETTABLE";
+            case 0xa10 -> "NFT_MSG_GETGEN";
             default -> "netlink type " + type;
         };
         return dump ? name + " dump" : name;

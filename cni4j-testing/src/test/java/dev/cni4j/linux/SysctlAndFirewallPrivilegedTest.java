@@ -55,6 +55,25 @@ class SysctlAndFirewallPrivilegedTest {
         assertEquals("nftables", b.name());
     }
 
+    /** With libnftables in-process (the daemon), detection asks nf_tables itself: no nft transaction. */
+    @Test
+    void detectWithTheLibraryAsksTheKernel() {
+        boolean was = dev.cni4j.linux.firewall.Nft.usingLibrary();
+        try {
+            dev.cni4j.linux.firewall.Nft.useLibrary(true);
+        } catch (UnsupportedOperationException e) {
+            org.junit.jupiter.api.Assumptions.abort("libnftables not loadable: " + e.getMessage());
+        }
+        try {
+            long before = dev.cni4j.linux.firewall.Nft.libraryRuns();
+            assertEquals("nftables", FirewallBackend.detect(podNs).name());
+            assertEquals("nftables", podNs.run(() -> FirewallBackend.detect(null)).name());
+            assertEquals(before, dev.cni4j.linux.firewall.Nft.libraryRuns(), "no libnftables transaction");
+        } finally {
+            dev.cni4j.linux.firewall.Nft.useLibrary(was);
+        }
+    }
+
     @Test
     void nftablesBatchListDeleteByComment() {
         NftablesBackend nft = new NftablesBackend(podNs);
