@@ -2,6 +2,7 @@ package dev.cni4j.linux.rtnl;
 
 import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.NetNs;
+import dev.cni4j.linux.NetlinkChannel;
 import dev.cni4j.linux.netlink.AttributeReader;
 import dev.cni4j.linux.netlink.MessageBuilder;
 import dev.cni4j.linux.netlink.NetlinkMessage;
@@ -183,8 +184,8 @@ public final class Links {
     public void deleteDetached(int index) {
         NetlinkSocket other;
         try {
-            other = socket.sibling(dev.cni4j.linux.NetlinkChannel.NETLINK_ROUTE);
-        } catch (RuntimeException | Error noSibling) {
+            other = socket.sibling(NetlinkChannel.NETLINK_ROUTE);
+        } catch (RuntimeException noSibling) { // e.g. a test's fake transport: delete and wait
             delete(index);
             return;
         }
