@@ -90,7 +90,12 @@ public final class NetlinkChannel implements NetlinkTransport {
     private static NetlinkChannel openHere(int protocol) {
         int fd = (int) Native.call("socket(AF_NETLINK)", Native.SYS_SOCKET, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
         NetlinkChannel c = new NetlinkChannel(fd);
-        c.setReceiveTimeout(DEFAULT_RECEIVE_TIMEOUT_MILLIS);
+        try {
+            c.setReceiveTimeout(DEFAULT_RECEIVE_TIMEOUT_MILLIS);
+        } catch (RuntimeException e) {
+            c.close(); // the fd and the slab
+            throw e;
+        }
         return c;
     }
 
