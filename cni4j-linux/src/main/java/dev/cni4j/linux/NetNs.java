@@ -58,6 +58,11 @@ public final class NetNs implements AutoCloseable {
         return new NetNs(path, fd);
     }
 
+    /** Takes ownership of {@code fd}, an open network namespace (e.g. from SIOCGSKNS). */
+    static NetNs ofFd(int fd, String description) {
+        return new NetNs(Path.of(description), fd);
+    }
+
     /** The namespace of the calling thread (from /proc/thread-self, not the launcher's /proc/self). */
     public static NetNs current() {
         return open(Path.of("/proc/thread-self/ns/net"));

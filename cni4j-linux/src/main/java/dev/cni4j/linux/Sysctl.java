@@ -20,6 +20,15 @@ public final class Sysctl {
 
     /** The value without its trailing newline. */
     public static String get(String key) {
+        long t0 = KernelCalls.enabled() ? System.nanoTime() : 0;
+        try {
+            return read(key);
+        } finally {
+            if (t0 != 0) KernelCalls.record("sysctl read", System.nanoTime() - t0);
+        }
+    }
+
+    private static String read(String key) {
         String path = path(key);
         int fd = Native.openRaw(path, Native.O_RDONLY | Native.O_CLOEXEC, 0);
         if (fd < 0) throw LinuxException.of(-fd, "sysctl read " + path);
@@ -37,6 +46,15 @@ public final class Sysctl {
 
     /** Writes {@code value} in one write(2), as sysctl(8) does. */
     public static void set(String key, String value) {
+        long t0 = KernelCalls.enabled() ? System.nanoTime() : 0;
+        try {
+            write(key, value);
+        } finally {
+            if (t0 != 0) KernelCalls.record("sysctl write", System.nanoTime() - t0);
+        }
+    }
+
+    private static void write(String key, String value) {
         String path = path(key);
         int fd = Native.openRaw(path, Native.O_WRONLY | Native.O_CLOEXEC, 0);
         if (fd < 0) throw LinuxException.of(-fd, "sysctl write " + path);

@@ -142,4 +142,35 @@ class LinksAndAddressesPrivilegedTest {
             assertTrue(node.links().get("lo").orElseThrow().isUp());
         }
     }
+
+    /**
+     * A detached deletion returns with the link gone from the namespace, so the same names can be
+     * created right away, again and again, while the kernel's RCU wait of each deletion goes on.
+     */
+    @Test
+    void deleteDetachedFreesTheNamesAtOnce() {
+        Path node = net.newPod();
+        Path pod = net.newPod();
+        try (NetNs nodeNs = NetNs.open(node); NetNs podNs = NetNs.open(pod);
+             Rtnl host = Rtnl.open(nodeNs); Rtnl inPod = Rtnl.open(podNs)) {
+            for (int i = 0; i < 20; i++) {
+                host.links().create(dev.cni4j.linux.rtnl.Veth.intoNamespace("vethdt0", "eth0", podNs, 1500));
+                host.links().create(dev.cni4j.linux.rtnl.Ifb.of("ifbdt0"));
+                // the veth from its pod end, as bridge DEL does: both ends leave
+                inPod.links().deleteDetached(inPod.links().require("eth0").index());
+                assertTrue(inPod.links().get("eth0").isEmpty(), "pod end gone on return, round " + i);
+                assertFalse(net.exec(pod, "ip", "-o", "link", "show").contains("eth0"));
+                int ifb = host.links().require("ifbdt0").index();
+                host.links().deleteDetached(ifb);
+                assertTrue(host.links().get("ifbdt0").isEmpty(), "ifb gone on return, round " + i);
+                host.links().deleteDetached(ifb); // already gone: fine
+            }
+            for (int i = 0; i < 100 && host.links().get("vethdt0").isPresent(); i++) {
+                Thread.sleep(10); // the host end leaves with the pod end's batch
+            }
+            assertTrue(host.links().get("vethdt0").isEmpty());
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
 }

@@ -55,6 +55,25 @@ class SysctlAndFirewallPrivilegedTest {
         assertEquals("nftables", b.name());
     }
 
+    /** With libnftables in-process (the daemon), detection asks nf_tables itself: no nft transaction. */
+    @Test
+    void detectWithTheLibraryAsksTheKernel() {
+        boolean was = dev.cni4j.linux.firewall.Nft.usingLibrary();
+        try {
+            dev.cni4j.linux.firewall.Nft.useLibrary(true);
+        } catch (UnsupportedOperationException e) {
+            org.junit.jupiter.api.Assumptions.abort("libnftables not loadable: " + e.getMessage());
+        }
+        try {
+            long before = dev.cni4j.linux.firewall.Nft.libraryRuns();
+            assertEquals("nftables", FirewallBackend.detect(podNs).name());
+            assertEquals("nftables", podNs.run(() -> FirewallBackend.detect(null)).name());
+            assertEquals(before, dev.cni4j.linux.firewall.Nft.libraryRuns(), "no libnftables transaction");
+        } finally {
+            dev.cni4j.linux.firewall.Nft.useLibrary(was);
+        }
+    }
+
     @Test
     void nftablesBatchListDeleteByComment() {
         NftablesBackend nft = new NftablesBackend(podNs);
@@ -110,5 +129,25 @@ class SysctlAndFirewallPrivilegedTest {
         ip6.deleteChain("filter", "CNI4JT6");
         assertFalse(ip6.chainExists("filter", "CNI4JT6"));
         assertThrows(FirewallException.class, () -> ipt.apply("*nat\n-A NOSUCHCHAIN -j ACCEPT\nCOMMIT\n"));
+    }
+
+    /** The probe that lets DEL skip iptables-save: both places an iptables table can live. */
+    @Test
+    void mayHaveTableFollowsTheKernel() {
+        IptablesBackend ipt = IptablesBackend.ipv4(podNs);
+        IptablesBackend ip6 = IptablesBackend.ipv6(podNs);
+        assertFalse(ipt.mayHaveTable("nat"), "a fresh namespace has no nat table");
+        assertFalse(ip6.mayHaveTable("nat"));
+        net.exec(pod, "nft", "add table ip nat"); // where iptables-nft keeps it
+        assertTrue(ipt.mayHaveTable("nat"));
+        assertFalse(ip6.mayHaveTable("nat"), "ip6 is another family");
+        assertFalse(ipt.mayHaveTable("raw"));
+        net.exec(pod, "nft", "delete table ip nat");
+        assertFalse(ipt.mayHaveTable("nat"));
+        if (java.nio.file.Files.isExecutable(Path.of("/usr/sbin/ip6tables-legacy"))) {
+            net.exec(pod, "ip6tables-legacy", "-t", "nat", "-N", "CNI4JT"); // an x_tables table in the namespace
+            assertTrue(ip6.mayHaveTable("nat"));
+            net.exec(pod, "ip6tables-legacy", "-t", "nat", "-X", "CNI4JT");
+        }
     }
 }

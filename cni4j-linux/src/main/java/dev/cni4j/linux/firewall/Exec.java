@@ -1,5 +1,6 @@
 package dev.cni4j.linux.firewall;
 
+import dev.cni4j.linux.KernelCalls;
 import dev.cni4j.linux.NetNs;
 
 import java.io.IOException;
@@ -25,6 +26,15 @@ final class Exec {
 
     /** Runs {@code command} in {@code ns} (null = the calling thread's namespace). */
     static Result run(NetNs ns, String stdin, List<String> command) {
+        long t0 = KernelCalls.enabled() ? System.nanoTime() : 0;
+        try {
+            return exec(ns, stdin, command);
+        } finally {
+            if (t0 != 0) KernelCalls.record("exec " + command.getFirst(), System.nanoTime() - t0);
+        }
+    }
+
+    private static Result exec(NetNs ns, String stdin, List<String> command) {
         Process p = ns == null ? start(command, stdin) : ns.run(() -> start(command, stdin));
         try {
             // stderr drained on its own thread so a chatty tool cannot block on a full pipe

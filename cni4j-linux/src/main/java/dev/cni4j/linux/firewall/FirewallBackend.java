@@ -33,11 +33,16 @@ public interface FirewallBackend {
 
     /**
      * The backend this node supports, working in {@code ns} (null = calling thread's namespace):
-     * nftables when {@code nft} works, else iptables.
+     * nftables when {@code nft} works, else iptables. With libnftables in-process, "works" is
+     * asked of the kernel in one netlink round trip instead of an nft transaction.
      *
      * @throws UnsupportedOperationException naming what was tried
      */
     static FirewallBackend detect(NetNs ns) {
+        // in-process libnftables (the daemon): nft works where the kernel's nf_tables answers
+        if (Nft.usingLibrary() && (ns == null ? NftTableProbe.nfTablesAnswers() : ns.run(NftTableProbe::nfTablesAnswers))) {
+            return new NftablesBackend(ns);
+        }
         Nft.Result nft;
         try {
             nft = Nft.tryRun(ns, "list tables");

@@ -38,6 +38,17 @@ public final class IptablesBackend implements FirewallBackend {
         return prefix;
     }
 
+    /**
+     * Whether {@code table} can hold any rules in this backend's namespace, answered by the kernel
+     * in well under a millisecond (see {@link NftTableProbe}); false means a listing would be
+     * empty, so cleanup that finds its rules by listing can skip the {@code -save} exec.
+     */
+    public boolean mayHaveTable(String table) {
+        requireNames(table, "x");
+        boolean v6 = prefix.startsWith("ip6");
+        return ns == null ? NftTableProbe.mayHaveTable(v6, table) : ns.run(() -> NftTableProbe.mayHaveTable(v6, table));
+    }
+
     @Override
     public void apply(String script) {
         Exec.check(ns, script, List.of(prefix + "-restore", "--noflush"));

@@ -1,5 +1,6 @@
 package dev.cni4j.linux.firewall;
 
+import dev.cni4j.linux.KernelCalls;
 import dev.cni4j.linux.NetNs;
 
 import java.io.IOException;
@@ -90,6 +91,15 @@ public final class Nft {
      * handles), {@code -j} (JSON). Throws {@link java.io.UncheckedIOException} if nft cannot be run.
      */
     public static Result tryRun(NetNs ns, String script, String... options) {
+        long t0 = KernelCalls.enabled() && library ? System.nanoTime() : 0; // an exec counts itself (Exec)
+        try {
+            return runIn(ns, script, options);
+        } finally {
+            if (t0 != 0) KernelCalls.record("nft transaction (libnftables)", System.nanoTime() - t0);
+        }
+    }
+
+    private static Result runIn(NetNs ns, String script, String... options) {
         flags(options); // checked on both paths
         if (!library) {
             Exec.Result r = Exec.run(ns, stdin(script, options), command(script, options));

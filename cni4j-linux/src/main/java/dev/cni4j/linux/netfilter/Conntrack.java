@@ -3,6 +3,7 @@ package dev.cni4j.linux.netfilter;
 import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.NetlinkChannel;
+import dev.cni4j.linux.netlink.MessageBuilder;
 import dev.cni4j.linux.netlink.NetlinkException;
 import dev.cni4j.linux.netlink.NetlinkSocket;
 
@@ -31,6 +32,7 @@ public final class Conntrack implements AutoCloseable {
     private static final int MODULE_LOAD_ATTEMPTS = 3;
 
     private final NetlinkSocket socket;
+    private long entriesReceived;
 
     private Conntrack(NetlinkSocket socket) {
         this.socket = socket;
@@ -49,11 +51,35 @@ public final class Conntrack implements AutoCloseable {
     /** Every entry of {@code family} ({@link #AF_INET} or {@link #AF_INET6}); empty if the table is. */
     public List<ConntrackEntry> list(int family) {
         checkFamily(family);
-        String what = "dump conntrack table (" + familyName(family) + ")";
+        return dump(ConntrackMessages.dumpRequest(family), "dump conntrack table (" + familyName(family) + ")");
+    }
+
+    /**
+     * The entries of {@code family} whose original tuple has {@code protocol} and destination port
+     * {@code port}, filtered by the kernel (CTA_FILTER): only those cross to user space, however
+     * big the table is. On a kernel without CTA_FILTER (before 5.8) the dump holds every entry of
+     * the family, so the filter is applied here again.
+     */
+    public List<ConntrackEntry> list(int family, int protocol, int port) {
+        checkFamily(family);
+        List<ConntrackEntry> entries = dump(ConntrackMessages.dumpRequest(family, protocol, port),
+                "dump conntrack entries (" + familyName(family) + ", protocol " + protocol + ", port " + port + ")");
+        entries.removeIf(e -> e.protocol() != protocol || e.destinationPort() != port);
+        return entries;
+    }
+
+    /** How many entries this socket's dumps have carried from the kernel so far (decoded or not). */
+    public long entriesReceived() {
+        return entriesReceived;
+    }
+
+    private List<ConntrackEntry> dump(MessageBuilder request, String what) {
         for (int attempt = 1; ; attempt++) {
             try {
                 List<ConntrackEntry> entries = new ArrayList<>();
-                for (ByteBuffer reply : socket.transact(ConntrackMessages.dumpRequest(family), what)) {
+                List<ByteBuffer> replies = socket.transact(request, what);
+                entriesReceived += replies.size();
+                for (ByteBuffer reply : replies) {
                     ConntrackEntry e = ConntrackMessages.decode(reply);
                     if (e != null) entries.add(e);
                 }
@@ -81,22 +107,26 @@ public final class Conntrack implements AutoCloseable {
 
     /**
      * Deletes the entries of {@code family} and {@code protocol} whose original-direction
-     * destination port is one of {@code ports}: one dump, then one delete per matching entry.
+     * destination port is one of {@code ports}: one kernel-filtered dump per port (see
+     * {@link #list(int, int, int)}), then one delete per matching entry.
      *
      * @return how many entries were deleted
      */
     public int deleteByDestinationPort(int family, int protocol, Set<Integer> ports) {
         if (ports.isEmpty()) return 0;
         int deleted = 0;
-        for (ConntrackEntry e : list(family)) {
-            if (e.protocol() == protocol && ports.contains(e.destinationPort()) && delete(e)) deleted++;
+        for (int port : ports) {
+            for (ConntrackEntry e : list(family, protocol, port)) {
+                if (delete(e)) deleted++;
+            }
         }
         return deleted;
     }
 
+    /** Closes the socket in the background: see {@link NetlinkSocket#closeDetached()} (it runs after nft transactions). */
     @Override
     public void close() {
-        socket.close();
+        socket.closeDetached();
     }
 
     private static void checkFamily(int family) {

@@ -26,8 +26,17 @@ import java.nio.ByteBuffer;
  * </pre>
  *
  * A dump request is the bare nfgenmsg; the kernel answers one IPCTNL_MSG_CT_NEW per entry of that
- * family. A delete request names the entry by its original tuple (and zone); the kernel needs
- * nothing else.
+ * family. A filtered dump (kernel 5.8+, {@code ctnetlink_alloc_filter}) adds the values to match as
+ * an original tuple and says which of them count in CTA_FILTER:
+ * <pre>
+ *   CTA_TUPLE_ORIG (nested)
+ *     CTA_TUPLE_PROTO (nested)  CTA_PROTO_NUM (u8), CTA_PROTO_DST_PORT (be16)
+ *   CTA_FILTER (nested)
+ *     CTA_FILTER_ORIG_FLAGS (u32, host order)   CTA_FILTER_F_CTA_PROTO_NUM | _PROTO_DST_PORT
+ * </pre>
+ * so only matching entries cross to user space (older kernels ignore the unknown CTA_FILTER and
+ * send every entry of the family, which is why callers still check each entry). A delete request
+ * names the entry by its original tuple (and zone); the kernel needs nothing else.
  */
 final class ConntrackMessages {
     static final int NFNL_SUBSYS_CTNETLINK = 1;
@@ -35,7 +44,10 @@ final class ConntrackMessages {
     static final int NFGENMSG_LENGTH = 4;
     static final int NFNETLINK_V0 = 0;
 
-    static final int CTA_TUPLE_ORIG = 1, CTA_TUPLE_REPLY = 2, CTA_ZONE = 18;
+    static final int CTA_TUPLE_ORIG = 1, CTA_TUPLE_REPLY = 2, CTA_ZONE = 18, CTA_FILTER = 25;
+    static final int CTA_FILTER_ORIG_FLAGS = 1;
+    /** Flags of CTA_FILTER_ORIG_FLAGS (net/netfilter/nf_internals.h): which original-tuple fields must match. */
+    static final int CTA_FILTER_F_CTA_PROTO_NUM = 1 << 3, CTA_FILTER_F_CTA_PROTO_DST_PORT = 1 << 5;
     static final int CTA_TUPLE_IP = 1, CTA_TUPLE_PROTO = 2;
     static final int CTA_IP_V4_SRC = 1, CTA_IP_V4_DST = 2, CTA_IP_V6_SRC = 3, CTA_IP_V6_DST = 4;
     static final int CTA_PROTO_NUM = 1, CTA_PROTO_SRC_PORT = 2, CTA_PROTO_DST_PORT = 3;
@@ -55,6 +67,23 @@ final class ConntrackMessages {
     /** IPCTNL_MSG_CT_GET with NLM_F_DUMP: every entry of {@code family}. */
     static MessageBuilder dumpRequest(int family) {
         return request(IPCTNL_MSG_CT_GET, NetlinkMessage.NLM_F_DUMP, family);
+    }
+
+    /**
+     * IPCTNL_MSG_CT_GET with NLM_F_DUMP and a CTA_FILTER: the entries of {@code family} whose
+     * original tuple has {@code protocol} and destination port {@code port}.
+     */
+    static MessageBuilder dumpRequest(int family, int protocol, int port) {
+        MessageBuilder m = dumpRequest(family);
+        int tuple = m.beginNested(CTA_TUPLE_ORIG | AttributeReader.NLA_F_NESTED);
+        int proto = m.beginNested(CTA_TUPLE_PROTO | AttributeReader.NLA_F_NESTED);
+        m.attrU8(CTA_PROTO_NUM, protocol);
+        m.attrU16BigEndian(CTA_PROTO_DST_PORT, port);
+        m.endNested(proto).endNested(tuple);
+        int filter = m.beginNested(CTA_FILTER | AttributeReader.NLA_F_NESTED);
+        m.attrU32(CTA_FILTER_ORIG_FLAGS, CTA_FILTER_F_CTA_PROTO_NUM | CTA_FILTER_F_CTA_PROTO_DST_PORT);
+        m.endNested(filter);
+        return m;
     }
 
     /** IPCTNL_MSG_CT_DELETE of {@code entry}: its CTA_TUPLE_ORIG as received, plus CTA_ZONE if it had one. */

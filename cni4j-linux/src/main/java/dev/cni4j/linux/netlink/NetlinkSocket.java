@@ -1,5 +1,6 @@
 package dev.cni4j.linux.netlink;
 
+import dev.cni4j.linux.KernelCalls;
 import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.NetlinkChannel;
@@ -27,6 +28,7 @@ public final class NetlinkSocket implements AutoCloseable {
     private final byte[] receiveBuffer = new byte[64 * 1024];
     private final ByteBuffer received = ByteBuffer.wrap(receiveBuffer).order(ByteOrder.nativeOrder());
     private int seq = (int) (System.nanoTime() & 0x3fffffff);
+    private String profileSuffix = ""; // how KernelCalls tells this socket's calls apart
 
     /** A socket over any transport; production code uses {@link #open}. */
     public NetlinkSocket(NetlinkTransport channel) {
@@ -49,6 +51,21 @@ public final class NetlinkSocket implements AutoCloseable {
     /** Opens a socket bound to {@code ns}. */
     public static NetlinkSocket open(int protocol, NetNs ns) {
         return new NetlinkSocket(NetlinkChannel.open(protocol, ns));
+    }
+
+    /**
+     * A new socket of {@code protocol} bound to the same namespace as this one (see
+     * {@link NetlinkChannel#sibling}), for work that must not wait behind this socket's calls.
+     *
+     * @throws UnsupportedOperationException over a transport that is not a kernel channel (tests)
+     */
+    public NetlinkSocket sibling(int protocol) {
+        if (!(channel instanceof NetlinkChannel c)) {
+            throw new UnsupportedOperationException("no sibling of a " + channel.getClass().getSimpleName());
+        }
+        NetlinkSocket s = new NetlinkSocket(c.sibling(protocol));
+        s.profileSuffix = KernelCalls.BACKGROUND;
+        return s;
     }
 
     public int portId() {
@@ -79,7 +96,13 @@ public final class NetlinkSocket implements AutoCloseable {
         boolean ack = (flags & NetlinkMessage.NLM_F_ACK) != 0;
         for (int attempt = 1; ; attempt++) {
             List<ByteBuffer> replies = new ArrayList<>();
-            boolean interrupted = exchange(request, what, dump, ack, replies);
+            long t0 = KernelCalls.enabled() ? System.nanoTime() : 0;
+            boolean interrupted;
+            try {
+                interrupted = exchange(request, what, dump, ack, replies);
+            } finally {
+                if (t0 != 0) KernelCalls.record(KernelCalls.netlinkName(request.type(), flags) + profileSuffix, System.nanoTime() - t0);
+            }
             if (!interrupted) return replies;
             if (attempt == MAX_DUMP_ATTEMPTS) {
                 throw new NetlinkException(LinuxException.EINTR, what, "dump interrupted " + attempt + " times in a row");
@@ -170,8 +193,22 @@ public final class NetlinkSocket implements AutoCloseable {
         return new NetlinkException(errno, what, text);
     }
 
+    /** Closes the socket; waits for a call in flight on another thread (its buffers are reused). */
     @Override
-    public void close() {
+    public synchronized void close() {
+        long t0 = KernelCalls.enabled() ? System.nanoTime() : 0;
         channel.close();
+        if (t0 != 0) KernelCalls.record("netlink socket close" + profileSuffix, System.nanoTime() - t0);
+    }
+
+    /**
+     * Closes the socket on a background thread. Closing a NETLINK_NETFILTER socket runs nf_tables'
+     * release notifier, which first flushes its pending destroy work, and that waits for an RCU
+     * grace period (5-10 ms) whenever a transaction just deleted rules or elements, as every DEL's
+     * does. Nothing waits for that close; a process that exits meanwhile still completes it.
+     */
+    public void closeDetached() {
+        profileSuffix = KernelCalls.BACKGROUND;
+        Thread.ofPlatform().daemon(true).name("cni4j-netlink-close").start(this::close);
     }
 }

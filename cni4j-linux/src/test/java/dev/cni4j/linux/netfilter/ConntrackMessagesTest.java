@@ -71,6 +71,25 @@ class ConntrackMessagesTest {
         assertEquals("14000000" + "0101" + "0103", hex(g4).substring(0, 16));
     }
 
+    /**
+     * conntrack-tools 1.4.7 filters ports in user space, so there is no golden to compare with:
+     * the layout of nfnetlink_conntrack.h and nf_internals.h, spelled out.
+     */
+    @Test
+    void filteredDumpRequestCarriesTheTupleAndTheFilterFlags() {
+        MessageBuilder m = ConntrackMessages.dumpRequest(Conntrack.AF_INET6, Conntrack.IPPROTO_UDP, 5353);
+        m.flags(m.flags() | NetlinkMessage.NLM_F_REQUEST).seq(0x01020304);
+        assertEquals("38000000" + "0101" + "0103" + "04030201" + "00000000" // nlmsghdr, 56 bytes
+                + "0a000000"                                                  // nfgenmsg AF_INET6, V0
+                + "1800" + "0180"                                             // CTA_TUPLE_ORIG | NLA_F_NESTED
+                + "1400" + "0280"                                             //   CTA_TUPLE_PROTO | NLA_F_NESTED
+                + "0500" + "0100" + "11000000"                                //     CTA_PROTO_NUM 17
+                + "0600" + "0300" + "14e90000"                                //     CTA_PROTO_DST_PORT 5353 (be16)
+                + "0c00" + "1980"                                             // CTA_FILTER | NLA_F_NESTED
+                + "0800" + "0100" + "28000000",                               //   ORIG_FLAGS PROTO_NUM | PROTO_DST_PORT
+                hex(m.toBytes()));
+    }
+
     @Test
     void decodesTheKernelsIpv4Dump() throws IOException {
         List<ByteBuffer> replies = messages("conntrack-dump4");

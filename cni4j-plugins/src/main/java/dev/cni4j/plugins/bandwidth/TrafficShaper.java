@@ -66,9 +66,13 @@ final class TrafficShaper {
         }
     }
 
-    /** Deletes the ifb; nothing happens if it is gone. */
+    /**
+     * Deletes the ifb; nothing happens if it is gone. Returns once the ifb has left the namespace
+     * (its name is free for the next ADD), leaving the kernel's ~20 ms RCU wait of the deletion to
+     * a background thread ({@link dev.cni4j.linux.rtnl.Links#deleteDetached}).
+     */
     void removeIfb(String ifbName) {
-        node.links().get(ifbName).ifPresent(l -> ignoreMissing(() -> node.links().delete(l.index())));
+        node.links().get(ifbName).ifPresent(l -> ignoreMissing(() -> node.links().deleteDetached(l.index())));
     }
 
     Optional<Link> ifb(String ifbName) {

@@ -23,6 +23,7 @@ final class BridgeDevice {
 
     static Link ensure(Rtnl host, BridgeConfig cfg, PrintStream log) {
         Link br = host.links().get(cfg.bridge()).orElse(null);
+        boolean changed = br == null;
         if (br == null) {
             try {
                 // Per-bridge nf_call_iptables works even where the global sysctl is off.
@@ -43,12 +44,15 @@ final class BridgeDevice {
         }
         if (cfg.promiscMode() && !br.isPromiscuous()) {
             host.links().setPromiscuous(br.index(), true);
+            changed = true;
         }
         if (!br.isUp()) {
             host.links().setUp(br.index());
+            changed = true;
         }
         ensureNfCall(host, br, log);
-        return host.links().require(cfg.bridge());
+        // an existing bridge that was already right (every ADD but the first) needs no re-read
+        return changed ? host.links().require(cfg.bridge()) : br;
     }
 
     /**

@@ -90,7 +90,7 @@ public final class BridgePlugin implements Plugin {
             if (!cfg.disableContainerInterface()) {
                 podRtnl.links().setUp(podRtnl.links().require(request.ifname()).index());
             }
-            return describe(host, podRtnl, cfg, hostName, request, new Result());
+            return describe(host, podRtnl, cfg, hostVeth, request, new Result());
         }
         PodInterface.configureContainer(pod, podRtnl, request.ifname(), addresses, cfg);
         undo.checkpoint("container");
@@ -113,7 +113,7 @@ public final class BridgePlugin implements Plugin {
             firewall("failed to set up masquerade rules", () -> masq.setup(ips));
             undo.checkpoint("masquerade");
         }
-        Result result = describe(host, podRtnl, cfg, hostName, request, addresses);
+        Result result = describe(host, podRtnl, cfg, hostVeth, request, addresses);
         undo.checkpoint("result");
         return result;
     }
@@ -160,10 +160,10 @@ public final class BridgePlugin implements Plugin {
     }
 
     /** The result's interfaces: bridge, host veth, container end (re-read: the bridge MAC can change as ports join). */
-    private static Result describe(Rtnl host, Rtnl podRtnl, BridgeConfig cfg, String hostName, Request request, Result ipam) {
+    private static Result describe(Rtnl host, Rtnl podRtnl, BridgeConfig cfg, Link hostVeth, Request request, Result ipam) {
         Result r = new Result();
         Link bridge = host.links().require(cfg.bridge());
-        Link veth = host.links().require(hostName);
+        Link veth = hostVeth; // its name and MAC stay as created: joining the bridge and going up change neither
         Link container = podRtnl.links().require(request.ifname());
         r.addInterface(new Result.Interface(bridge.name(), bridge.mac(), null));
         r.addInterface(new Result.Interface(veth.name(), veth.mac(), null));
@@ -185,7 +185,9 @@ public final class BridgePlugin implements Plugin {
         try (NetNs pod = PodNetns.openIfPresent(request)) {
             if (pod != null) {
                 try (Rtnl podRtnl = Rtnl.open(pod)) {
-                    podRtnl.links().get(request.ifname()).ifPresent(l -> podRtnl.links().delete(l.index()));
+                    // the veth pair goes with its pod end; returns once both ends have left their
+                    // namespaces, the kernel's ~20 ms RCU wait of the deletion goes on in the background
+                    podRtnl.links().get(request.ifname()).ifPresent(l -> podRtnl.links().deleteDetached(l.index()));
                 }
             }
         } catch (LinuxException e) {

@@ -79,14 +79,16 @@ final class IpMasq {
     /** Removes this attachment's rules from both backends; missing rules are fine. */
     void teardown(List<Result.IpConfig> ips) {
         NftablesBackend nft = new NftablesBackend(null);
-        if (nft.chainExists(NFT_TABLE, "masq_checks")) {
-            String mine = hashForInstance(network, ifname, containerId);
-            String legacy = legacyComment();
-            nft.deleteRules(NFT_TABLE, "masq_checks", c -> c.startsWith(mine) || c.equals(legacy));
-        }
+        String mine = hashForInstance(network, ifname, containerId);
+        String legacy = legacyComment();
+        // one listing: a chain that is not there deletes nothing
+        nft.deleteRules(NFT_TABLE, "masq_checks", c -> c.startsWith(mine) || c.equals(legacy));
         for (boolean v6 : new boolean[] {false, true}) {
             try {
                 IptablesBackend ipt = iptables(v6);
+                if (!ipt.mayHaveTable("nat")) {
+                    continue; // no nat table, so none of our rules: spare the iptables-save exec
+                }
                 // as iptables-save prints it inside "...": quotes and backslashes escaped
                 ipt.deleteRulesWithComment("nat", "POSTROUTING", iptComment().replace("\\", "\\\\").replace("\"", "\\\""));
                 ipt.deleteChain("nat", chain());

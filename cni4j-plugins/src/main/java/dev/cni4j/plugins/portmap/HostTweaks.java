@@ -48,8 +48,8 @@ final class HostTweaks {
     /**
      * Deletes UDP conntrack entries whose original destination port is a mapped hostPort, so
      * "flows" that were NATed elsewhere (or not at all) before this ADD/DEL re-hit the rules.
-     * Over ctnetlink: one dump per family, then one delete per matching entry, so ports without
-     * entries cost nothing. Failures are logged, as in the reference.
+     * Over ctnetlink: per family and port one dump that the kernel filters to the port's entries
+     * (CTA_FILTER), then one delete per entry, so the rest of the table never crosses to user space. Failures are logged, as in the reference.
      */
     static void flushUdpConntrack(Set<Integer> ports, boolean v4, boolean v6, PrintStream log) {
         if (ports.isEmpty() || !(v4 || v6)) {

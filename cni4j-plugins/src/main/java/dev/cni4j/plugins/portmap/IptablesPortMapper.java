@@ -102,13 +102,16 @@ final class IptablesPortMapper implements PortMapper {
     }
 
     /**
-     * Runs {@code work} (list, then one batch) for IPv4 and IPv6 where usable; fails only if
-     * neither is. A failed batch is retried with a fresh listing: a concurrent DEL of the same
+     * Runs {@code work} (list, then one batch) for IPv4 and IPv6 where usable and a nat table
+     * exists (DEL and GC only find and remove rules); fails only if neither family is usable. A failed batch is retried with a fresh listing: a concurrent DEL of the same
      * attachment may have removed some of the rules in between.
      */
     private void forEachUsableFamily(java.util.function.Consumer<IptablesBackend> work) {
         List<RuntimeException> failures = new ArrayList<>();
         for (IptablesBackend b : List.of(ipv4, ipv6)) {
+            if (!b.mayHaveTable("nat")) {
+                continue; // no nat table, so none of our rules: spare the -save exec (5-15 ms)
+            }
             try {
                 for (int attempt = 1; ; attempt++) {
                     try {

@@ -125,6 +125,22 @@ class BandwidthPrivilegedTest {
         return ipLink.replaceAll(".* mtu (\\d+) .*\n?", "$1");
     }
 
+    /**
+     * DEL returns once the ifb has left the node (its kernel RCU wait goes on in the background),
+     * so an ADD of the same attachment right after it never finds the name taken.
+     */
+    @Test
+    void delThenAddOfTheSameAttachmentTwentyTimes() {
+        String conf = bridge.chained("1.0.0", LIMITS, pod);
+        for (int i = 0; i < 20; i++) {
+            run("ADD", pod, conf).assertSuccess();
+            assertTrue(linkExists(ifb()), "round " + i);
+            run("DEL", pod, conf).assertSuccess();
+            assertFalse(linkExists(ifb()), "ifb gone when DEL returns, round " + i);
+            assertFalse(qdiscs(hostVeth()).contains("tbf"), qdiscs(hostVeth()));
+        }
+    }
+
     @Test
     void repeatedAddConverges() {
         String conf = bridge.chained("1.0.0", LIMITS, pod);

@@ -321,4 +321,24 @@ class BridgePrivilegedTest {
         assertEquals("0a:58:0a:f4:01:63", r.objects("interfaces").get(2).string("mac"));
         assertTrue(net.exec(a, "ip", "link", "show", "eth0").contains("0a:58:0a:f4:01:63"));
     }
+
+    /**
+     * DEL returns once the pod's veth has left both namespaces (the kernel's RCU wait of the
+     * deletion goes on in the background), so an ADD with the same container ID and ifname right
+     * after it never fails on a name still taken.
+     */
+    @Test
+    void delThenAddWithTheSameNamesTwentyTimes() {
+        Path pod = net.newPod();
+        String conf = conf("1.0.0", "", V4);
+        for (int i = 0; i < 20; i++) {
+            JsonObject r = run("ADD", "pod-a", pod, conf).assertSuccess().json();
+            String hostVeth = r.objects("interfaces").get(1).string("name");
+            assertTrue(net.exec(pod, "ip", "-o", "link", "show").contains("eth0"), "round " + i);
+            run("DEL", "pod-a", pod, conf).assertSuccess();
+            assertFalse(net.exec(pod, "ip", "-o", "link", "show").contains("eth0"), "eth0 gone when DEL returns, round " + i);
+            assertFalse(net.execInNode("ip", "-o", "link", "show").contains(hostVeth + "@"), "host end gone too, round " + i);
+        }
+        run("DEL", "pod-a", pod, conf).assertSuccess();
+    }
 }

@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -141,6 +142,55 @@ class PortmapPrivilegedTest {
         assertEquals(Set.of(), udpFlowsTo(53), "ADD flushed the entry of the unmapped port");
         assertEquals("pod-c:ping", echo.udp(outside, NODE_IP, 53, 40054), "same source port, new pod");
         run("DEL", next, conf(backend, "," + MAPPINGS, next, bridge)).assertSuccess();
+    }
+
+    /**
+     * A thousand unrelated UDP flows on the node: ADD and DEL flush the hostPort's entries and
+     * leave every other one (the flush dumps only the port's entries: see ConntrackPrivilegedTest).
+     */
+    @Test
+    void udpFlushTouchesOnlyTheMappedPortAmongManyFlows() throws Exception {
+        String conf = conf("nftables", "," + MAPPINGS, pod, bridge);
+        run("ADD", pod, conf).assertSuccess();
+        flowsFromOutside(30000, 31000);
+        assertEquals("pod:ping", echo.udp(outside, NODE_IP, 53, 40053));
+        assertEquals(Set.of(40053), udpFlowsTo(53));
+        run("DEL", pod, conf).assertSuccess();
+        assertEquals(Set.of(), udpFlowsTo(53), "DEL flushed the hostPort's entry");
+        assertEquals(1000, udpEntriesTo(30000, 31000), "and nothing else");
+        assertNull(echo.udp(outside, NODE_IP, 53, 40054), "no mapping between DEL and ADD");
+        assertEquals(Set.of(40054), udpFlowsTo(53));
+        run("ADD", pod, conf).assertSuccess();
+        assertEquals(Set.of(), udpFlowsTo(53), "ADD flushed the entry of the unmapped port");
+        assertEquals(1000, udpEntriesTo(30000, 31000), "and nothing else");
+        run("DEL", pod, conf).assertSuccess();
+    }
+
+    /** One datagram from outside to each node port in [from, to), resent until the node tracks them all. */
+    void flowsFromOutside(int from, int to) throws Exception {
+        for (int round = 0; round < 20 && udpEntriesTo(from, to) < to - from; round++) {
+            net.runIn(outside, () -> {
+                try (java.nio.channels.DatagramChannel ch = java.nio.channels.DatagramChannel.open(
+                        java.net.StandardProtocolFamily.INET)) {
+                    ch.bind(new java.net.InetSocketAddress(OUTSIDE_IP, 41000));
+                    for (int port = from; port < to; port++) {
+                        ch.send(java.nio.ByteBuffer.wrap(new byte[] {'x'}), new java.net.InetSocketAddress(NODE_IP, port));
+                        if (port % 200 == 0) Thread.sleep(2); // let the veth backlog drain
+                    }
+                }
+                return null;
+            });
+            Thread.sleep(50);
+        }
+        assertEquals(to - from, udpEntriesTo(from, to), "flows the node never tracked");
+    }
+
+    /** How many IPv4 UDP conntrack entries of the node go to a port in [from, to). */
+    long udpEntriesTo(int from, int to) {
+        try (NetNs node = net.openNode(); Conntrack conntrack = Conntrack.open(node)) {
+            return conntrack.list(Conntrack.AF_INET).stream().filter(e -> e.protocol() == Conntrack.IPPROTO_UDP
+                    && e.destinationPort() >= from && e.destinationPort() < to).count();
+        }
     }
 
     /** Source ports of the node's IPv4 UDP conntrack entries to {@code port}, read over ctnetlink. */

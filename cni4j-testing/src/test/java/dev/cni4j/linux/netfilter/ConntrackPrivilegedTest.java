@@ -143,6 +143,70 @@ class ConntrackPrivilegedTest {
         }
     }
 
+    /** Datagrams from one pod socket to {@code destination}:from..to-1, resent until the node tracks each. */
+    void flowsFromPod(String source, int sourcePort, String destination, int from, int to, int family) throws Exception {
+        try (Conntrack ct = Conntrack.open(node)) {
+            Set<Integer> missing = new TreeSet<>();
+            for (int p = from; p < to; p++) missing.add(p);
+            for (int round = 0; round < 20 && !missing.isEmpty(); round++) {
+                Set<Integer> send = Set.copyOf(missing);
+                net.runIn(pod, () -> {
+                    StandardProtocolFamily f = source.contains(":") ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
+                    try (DatagramChannel ch = DatagramChannel.open(f)) {
+                        ch.bind(new InetSocketAddress(source, sourcePort));
+                        int n = 0;
+                        for (int port : send) {
+                            ch.send(ByteBuffer.wrap(new byte[] {'x'}), new InetSocketAddress(destination, port));
+                            if (++n % 200 == 0) Thread.sleep(2); // let the veth backlog drain
+                        }
+                    }
+                    return null;
+                });
+                Thread.sleep(50);
+                for (ConntrackEntry e : ct.list(family)) missing.remove(e.destinationPort());
+            }
+            assertEquals(Set.of(), missing, "flows the node never tracked");
+        }
+    }
+
+    /**
+     * The flush of one hostPort among thousands of unrelated flows: the kernel filters the dump
+     * (CTA_FILTER), so only the port's entries cross to user space and only they are deleted.
+     */
+    @Test
+    void kernelFiltersTheDumpToTheProtocolAndPort() throws Exception {
+        connectPodAndTrackInNode();
+        flowsFromPod(POD4, 40000, NODE4, 20000, 25000, Conntrack.AF_INET); // 5000 unrelated entries
+        flowsFromPod(POD6, 40000, NODE6, 20000, 20500, Conntrack.AF_INET6);
+        sendFromPod(POD4, 40001, NODE4, 5353);
+        sendFromPod(POD4, 40002, NODE4, 5353);
+        sendFromPod(POD4, 40003, NODE4, 5353);
+        sendFromPod(POD6, 40001, NODE6, 5353);
+        try (Conntrack ct = Conntrack.open(node)) {
+            for (int i = 0; i < 100 && ct.list(Conntrack.AF_INET).size() < 5003; i++) Thread.sleep(20);
+            assertEquals(5003, ct.list(Conntrack.AF_INET).size());
+            for (int i = 0; i < 100 && ct.list(Conntrack.AF_INET6).size() < 501; i++) Thread.sleep(20);
+
+            long before = ct.entriesReceived();
+            List<ConntrackEntry> mapped = ct.list(Conntrack.AF_INET, Conntrack.IPPROTO_UDP, 5353);
+            assertEquals(Set.of(key(POD4, NODE4, 40001, 5353), key(POD4, NODE4, 40002, 5353), key(POD4, NODE4, 40003, 5353)),
+                    ours(mapped));
+            assertEquals(3, ct.entriesReceived() - before, "the kernel sent only the port's entries");
+            assertEquals(0, ct.list(Conntrack.AF_INET, Conntrack.IPPROTO_TCP, 5353).size(), "protocol filtered too");
+
+            before = ct.entriesReceived();
+            assertEquals(3, ct.deleteByDestinationPort(Conntrack.AF_INET, Conntrack.IPPROTO_UDP, Set.of(5353, 53)));
+            assertEquals(3, ct.entriesReceived() - before, "one filtered dump per port, 3 + 0 entries");
+            before = ct.entriesReceived();
+            assertEquals(1, ct.deleteByDestinationPort(Conntrack.AF_INET6, Conntrack.IPPROTO_UDP, Set.of(5353)));
+            assertEquals(1, ct.entriesReceived() - before);
+
+            assertEquals(5000, ct.list(Conntrack.AF_INET).size(), "the unrelated IPv4 entries stay");
+            assertEquals(500, ct.list(Conntrack.AF_INET6).size(), "the unrelated IPv6 entries stay");
+            assertEquals(List.of(), ct.list(Conntrack.AF_INET, Conntrack.IPPROTO_UDP, 5353));
+        }
+    }
+
     @Test
     void deletingAnEntryThatIsGoneIsNotAnError() throws Exception {
         connectPodAndTrackInNode();
