@@ -58,9 +58,12 @@ public final class PolicyBench {
 
     // ---- scale: the compiler fed directly ----
 
-    /** PODS pods in PODS/100 namespaces (labels app a0..a19, tier t0..t2; namespaces team t0..t9), POLICIES policies. */
+    /**
+     * PODS pods in 100 namespaces (fewer below 10k pods; labels app a0..a19, tier t0..t2; namespaces
+     * team t0..t9), POLICIES policies spread over the namespaces; the node's 110 pods the same at any scale.
+     */
     static ClusterSnapshot synthetic(int podCount, int policyCount, String relabelled) {
-        int nsCount = Math.max(1, podCount / 100), every = Math.max(1, podCount / LOCAL_PODS);
+        int nsCount = namespaces(podCount), every = Math.max(1, podCount / LOCAL_PODS);
         List<NamespaceInfo> namespaces = new ArrayList<>();
         List<PodInfo> pods = new ArrayList<>();
         List<PolicyInfo> policies = new ArrayList<>();
@@ -73,6 +76,10 @@ public final class PolicyBench {
             boolean isLocal = k % every == 0 && local < LOCAL_PODS;
             IpAddress ip = isLocal ? IpAddress.ipv4(0x0af40102L + local) : IpAddress.ipv4(0x0a640000L + k); // 10.244.1.2+, 10.100.x.y
             Map<String, String> labels = new HashMap<>(Map.of("app", "a" + k % 20, "tier", "t" + k % 3));
+            if (isLocal) { // the same node pods whatever the scale
+                ns = "ns" + local % nsCount;
+                labels = new HashMap<>(Map.of("app", "a" + local % 20, "tier", "t" + local % 3));
+            }
             if (isLocal && local < 2) {
                 ns = "ns0";
                 name = local == 0 ? "server" : "client";
@@ -101,6 +108,10 @@ public final class PolicyBench {
         policies.add(new PolicyInfo(new PolicyRef("ns0", "zz-iperf-out"), LabelSelector.matchLabels(Map.of("pod", "client")), true, true,
                 List.of(), List.of(new PolicyInfo.Rule(0, List.of(server), iperf)), List.of()));
         return new ClusterSnapshot(policies, namespaces, pods);
+    }
+
+    static int namespaces(int podCount) {
+        return Math.max(1, Math.min(100, podCount / 100));
     }
 
     static void scale(Path out, int podCount, int policyCount) throws Exception {
@@ -136,7 +147,7 @@ public final class PolicyBench {
         long isolated = a.pods().stream().filter(p -> p.ingress().isolated() || p.egress().isolated()).count();
         int allowRules = a.pods().stream().mapToInt(p -> p.ingress().rules().size() + p.egress().rules().size()).sum();
         System.out.printf("scale: %d pods (%d on the node, %d isolated), %d policies, %d namespaces%n",
-                podCount, a.pods().size(), isolated, policyCount + 2, Math.max(1, podCount / 100));
+                podCount, a.pods().size(), isolated, policyCount + 2, namespaces(podCount));
         System.out.printf("compile (whole snapshot): median %.1f ms wall, %.1f ms thread CPU%n", ms(median(compileWall)), ms(median(compileCpu)));
         System.out.printf("compile + diff for one remote pod relabelled: median %.1f ms wall, %.1f ms thread CPU; diff %d commands%n",
                 ms(median(diffWall)), ms(median(diffCpu)), diff.lines().count());
