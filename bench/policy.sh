@@ -14,6 +14,7 @@
 #     median of IPERF_RUNS alternated runs.
 # Everything in throwaway namespaces (cni4jb-*), deleted at the end.
 # Usage: bench/policy.sh [PODS POLICIES [LATENCY_RUNS BG_PODS BG_POLICIES [IPERF_RUNS]]]
+# PARTS=13 bench/policy.sh ... runs only parts 1 and 3 (3 needs 1's ruleset).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pods=${1:-10000} policies=${2:-1000} runs=${3:-50} bg_pods=${4:-10000} bg_policies=${5:-1000} iperf_runs=${6:-3}
@@ -54,8 +55,11 @@ for scale in "$pods $policies" "$((pods * 2)) $policies" "$pods $((policies * 2)
   echo "   loaded by nft -f in $(( ($(date +%s%N) - t0) / 1000000 )) ms: $(counts)"
 done
 
+if [[ ${PARTS:-123} == *2* ]]; then
 echo "== 2. latency: API write to the rule in the kernel ($bg_pods pods, $bg_policies policies in the API)"
 bench latency "$runs" "$bg_pods" "$bg_policies" 2>"$work/latency.log" | grep -v '^{"ts' | sed 's/^/   /'
+fi
+[[ ${PARTS:-123} == *3* ]] || exit 0
 
 echo "== 3. packet cost: iperf3 pod -> pod through the node's forward hook ($iperf_runs runs of 5 s each way)"
 node=$tag-node
@@ -79,12 +83,12 @@ rate() { ip netns exec "$tag-client" iperf3 -c 10.244.1.2 -t 5 -O 1 -f m 2>/dev/
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 # Without any table the node namespace has no conntrack; a node always has it (kube-proxy, the
 # masquerade rules), so the baseline that counts loads a one-rule table that turns it on.
-conntrack_only='table inet cni4jb_ct { chain forward { type filter hook forward priority 10; ct state established,related accept; } }'
+conntrack_only=$'table inet cni4jb_ct {\n chain forward {\n  type filter hook forward priority 10; policy accept;\n  ct state established,related accept\n }\n}'
 bare=() ct=() with=()
 for i in $(seq "$iperf_runs"); do
   ip netns exec "$node" nft flush ruleset
   bare+=("$(rate)")
-  ip netns exec "$node" nft "$conntrack_only"
+  ip netns exec "$node" nft -f - <<<"$conntrack_only"
   ct+=("$(rate)")
   ip netns exec "$node" nft -f "$work/s$pods-$policies/full.nft"
   with+=("$(rate)")
