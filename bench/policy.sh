@@ -24,7 +24,7 @@ if [ ! -s cni4j-agent/target/test-classpath ] || [ ! -f cni4j-agent/target/test-
   mvn -B -ntp -q -DskipTests package dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath
 fi
 cp="$PWD/cni4j-agent/target/test-classes:$PWD/cni4j-agent/target/classes:$(cat cni4j-agent/target/test-classpath)"
-bench() { "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xmx1g -cp "$cp" dev.cni4j.agent.PolicyBench "$@"; }
+bench() { "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xmx1g -Djava.io.tmpdir="$work" -cp "$cp" dev.cni4j.agent.PolicyBench "$@"; }
 tag=cni4jb-$$
 work=$(mktemp -d /tmp/$tag.XXXXXX)
 cleanup() {
