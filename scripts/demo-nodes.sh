@@ -4,6 +4,7 @@
 # a Kubernetes API stand-in holding their Node objects, one real node agent process per node
 # (as the DaemonSet runs it: hostNetwork, so inside its node's namespace), and a pod per node
 # made through the cni4j CLI with the conflist the agent wrote, its calls served by the agent.
+# The agents enforce NetworkPolicy (networkPolicy=on): part 3, scripts/demo-policy.sh, shows it.
 [ -n "${tag:-}" ] || { echo "error: part of scripts/demo.sh, not run on its own" >&2; exit 1; }
 
 fabric=$tag-fabric
@@ -57,7 +58,7 @@ contexts: [{name: demo, context: {cluster: demo, user: agent}}]
 current-context: demo
 EOF
 
-step "a node agent per node (AgentMain run in the node's namespace, backend vxlan, KUBECONFIG -> $api_url)"
+step "a node agent per node (AgentMain run in the node's namespace, backend vxlan, networkPolicy on, KUBECONFIG -> $api_url)"
 t0=$(date +%s%N)
 for n in "${nodes[@]}"; do
   d=$work/node$n
@@ -65,7 +66,7 @@ for n in "${nodes[@]}"; do
   nsenter --net=/run/netns/$tag-node$n env KUBECONFIG="$work/kubeconfig" NODE_NAME="node$n" CNI4J_BACKEND=vxlan \
     CNI4J_CLUSTER_CIDR=10.244.0.0/16 CNI4J_CONF_DIR="$d/net.d" CNI4J_BIN_DIR="$dist/bin" CNI4J_POD_CIDR_FILE="$d/podcidr" \
     CNI4J_HOST_LOCAL_DATA_DIR="$d/networks" CNI4J_FAST_PATH_SOCKET="$d/cni4j-run/cni.sock" \
-    CNI4J_HEALTH_ADDRESS=127.0.0.1:9876 CNI4J_FIREWALL=nftables CNI4J_RESYNC_SECONDS=30 \
+    CNI4J_HEALTH_ADDRESS=127.0.0.1:9876 CNI4J_FIREWALL=nftables CNI4J_RESYNC_SECONDS=30 CNI4J_NETWORK_POLICY=on \
     "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:-UsePerfData -Xmx192m -cp "$PWD/$agent_lib/*" \
     dev.cni4j.agent.AgentMain run >/dev/null 2>"$d/agent.log" & servers+=($!)
 done
@@ -129,6 +130,8 @@ done
 
 step "node1's agent /metrics (excerpt)"
 metrics 1 | grep -E '^cni4j_(cni_requests_total|agent_routes_programmed|ipam_allocated_ips|agent_nodes_known|fastpath_serving)' | sed 's/^/   /' || true
+
+. scripts/demo-policy.sh
 
 step "teardown: cni4j del each pod (served by its agent), then SIGTERM the agents"
 for n in "${nodes[@]}"; do
