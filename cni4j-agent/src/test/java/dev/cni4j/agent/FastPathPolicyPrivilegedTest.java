@@ -14,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 import static dev.cni4j.agent.FastPathPrivilegedTest.call;
@@ -37,15 +36,9 @@ class FastPathPolicyPrivilegedTest {
     @Test
     void aServedAddReturnsOnlyOnceThePodIsPoliced(@TempDir Path dir) throws Exception {
         try (SimulatedCluster cluster = new SimulatedCluster(1); MockCluster api = new MockCluster()) {
-            api.create(MockCluster.node("node1", "10.244.1.0/24", "192.168.50.1"));
-            NetworkPolicyPrivilegedTest.namespace(api, "x", Map.of());
-            NetworkPolicyPrivilegedTest.namespace(api, "y", Map.of());
-            api.client.resource(NetworkPolicyPrivilegedTest.policy("x", "deny-all", Map.of(), List.of("Ingress", "Egress"))).create();
             Path node = cluster.nodes.get(1);
             Path socket = dir.resolve("cni4j-run/cni.sock");
-            Map<String, String> settings = new HashMap<>(MockCluster.agentSettings("host-gw", 1, node, dir));
-            settings.put("fastPathSocket", socket.toString());
-            settings.put("networkPolicy", "on");
+            Map<String, String> settings = NetworkPolicyPrivilegedTest.denyAllInXWithFastPath(api, node, dir, socket);
             try (Agent a = Agent.start(AgentConfig.of(settings), api.client)) {
                 assertTrue(await(Duration.ofSeconds(30), () -> a.status().ready() && a.policy().compiled() != null
                         && FastPathPrivilegedTest.metric(a, "cni4j_fastpath_serving").equals("1")), a.status().blocking().toString());

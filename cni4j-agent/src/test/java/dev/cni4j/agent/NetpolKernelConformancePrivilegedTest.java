@@ -239,23 +239,7 @@ class NetpolKernelConformancePrivilegedTest {
         List<AutoCloseable> out = new ArrayList<>();
         for (int port : new int[] {80, 81}) {
             out.add(new SimulatedCluster.Echo(p.netns(), port, "::"));
-            DatagramSocket udp;
-            try (NetNs n = NetNs.open(p.netns())) {
-                udp = n.run(() -> new DatagramSocket(port, InetAddress.ofLiteral("::")));
-            }
-            Thread.ofPlatform().daemon().start(() -> {
-                byte[] buf = new byte[512];
-                while (!udp.isClosed()) {
-                    try {
-                        DatagramPacket in = new DatagramPacket(buf, buf.length);
-                        udp.receive(in);
-                        udp.send(new DatagramPacket(in.getData(), in.getLength(), in.getSocketAddress()));
-                    } catch (IOException e) {
-                        // closed
-                    }
-                }
-            });
-            out.add(udp::close);
+            out.add(new SimulatedCluster.UdpEcho(p.netns(), port, "::"));
         }
         return out;
     }

@@ -404,28 +404,27 @@ class NetworkPolicyPrivilegedTest {
         return new TestPod(ns, name, uid, node, netns, ip);
     }
 
+    /**
+     * One node (host-gw) with namespaces x and y, a deny-all policy (Ingress and Egress) in x, and
+     * the settings of an agent serving the fast path on {@code socket} with networkPolicy on.
+     */
+    static Map<String, String> denyAllInXWithFastPath(MockCluster api, Path node, Path dir, Path socket) {
+        api.create(MockCluster.node("node1", "10.244.1.0/24", "192.168.50.1"));
+        namespace(api, "x", Map.of());
+        namespace(api, "y", Map.of());
+        api.client.resource(policy("x", "deny-all", Map.of(), List.of("Ingress", "Egress"))).create();
+        Map<String, String> settings = new HashMap<>(MockCluster.agentSettings("host-gw", 1, node, dir));
+        settings.put("fastPathSocket", socket.toString());
+        settings.put("networkPolicy", "on");
+        return settings;
+    }
+
     /** TCP servers on 80 and 81 and a UDP echo on 80 inside the pod. */
     static List<AutoCloseable> serve(TestPod p) throws IOException {
         List<AutoCloseable> out = new ArrayList<>();
         out.add(new SimulatedCluster.Echo(p.netns(), 80));
         out.add(new SimulatedCluster.Echo(p.netns(), 81));
-        DatagramSocket udp;
-        try (NetNs n = NetNs.open(p.netns())) {
-            udp = n.run(() -> new DatagramSocket(80, InetAddress.ofLiteral("0.0.0.0")));
-        }
-        Thread.ofPlatform().daemon().start(() -> {
-            byte[] buf = new byte[512];
-            while (!udp.isClosed()) {
-                try {
-                    DatagramPacket in = new DatagramPacket(buf, buf.length);
-                    udp.receive(in);
-                    udp.send(new DatagramPacket(in.getData(), in.getLength(), in.getSocketAddress()));
-                } catch (IOException e) {
-                    // closed
-                }
-            }
-        });
-        out.add(udp::close);
+        out.add(new SimulatedCluster.UdpEcho(p.netns(), 80, "0.0.0.0"));
         return out;
     }
 

@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -78,15 +77,9 @@ class PodStartsUnderDefaultDenyPrivilegedTest {
     void noForbiddenPacketAtPodStart(@TempDir Path dir) throws Exception {
         int starts = Integer.getInteger("cni4j.policy.podStarts", 100);
         try (SimulatedCluster cluster = new SimulatedCluster(1); MockCluster api = new MockCluster()) {
-            api.create(MockCluster.node("node1", "10.244.1.0/24", "192.168.50.1"));
-            NetworkPolicyPrivilegedTest.namespace(api, "x", Map.of());
-            NetworkPolicyPrivilegedTest.namespace(api, "y", Map.of());
-            api.client.resource(NetworkPolicyPrivilegedTest.policy("x", "deny-all", Map.of(), List.of("Ingress", "Egress"))).create();
             Path node = cluster.nodes.get(1);
             Path socket = dir.resolve("cni4j-run/cni.sock");
-            Map<String, String> settings = new HashMap<>(MockCluster.agentSettings("host-gw", 1, node, dir));
-            settings.put("fastPathSocket", socket.toString());
-            settings.put("networkPolicy", "on");
+            Map<String, String> settings = NetworkPolicyPrivilegedTest.denyAllInXWithFastPath(api, node, dir, socket);
             Deque<Started> alive = new ArrayDeque<>();
             List<AutoCloseable> listener = new ArrayList<>();
             try (Agent a = Agent.start(AgentConfig.of(settings), api.client)) {

@@ -227,6 +227,37 @@ final class SimulatedCluster implements AutoCloseable {
         }
     }
 
+    /** A UDP echo inside a namespace: each datagram goes back to its sender. */
+    static final class UdpEcho implements AutoCloseable {
+        private final java.net.DatagramSocket socket;
+
+        /** {@code bind} "::" receives IPv6 (and IPv4) too. */
+        UdpEcho(Path ns, int port, String bind) {
+            try (NetNs n = NetNs.open(ns)) {
+                socket = n.run(() -> new java.net.DatagramSocket(port, InetAddress.ofLiteral(bind))); // bound to ns for life
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            Thread.ofPlatform().daemon().start(() -> {
+                byte[] buf = new byte[512];
+                while (!socket.isClosed()) {
+                    try {
+                        java.net.DatagramPacket in = new java.net.DatagramPacket(buf, buf.length);
+                        socket.receive(in);
+                        socket.send(new java.net.DatagramPacket(in.getData(), in.getLength(), in.getSocketAddress()));
+                    } catch (IOException e) {
+                        // closed
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void close() {
+            socket.close();
+        }
+    }
+
     static boolean await(Duration limit, BooleanSupplier condition) throws InterruptedException {
         long end = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < end) {
