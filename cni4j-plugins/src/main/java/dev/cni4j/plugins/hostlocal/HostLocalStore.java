@@ -30,9 +30,15 @@ import java.util.function.Supplier;
  *   2001:db8:1::2                 named as Go prints the IP
  *   last_reserved_ip.&lt;set index&gt;  the IP last reserved in that range set
  * </pre>
- * Writes go to a dot-file first (fsync'ed), then are linked or renamed into place, so a crash
+ * Writes go to a dot-file first, then are linked or renamed into place, so a killed process
  * never leaves an empty or partial reservation. Dot-files are only written under the lock, so
  * any found there while holding the lock are leftovers of a crash and ignored.
+ * <p>
+ * Nothing is fsync'ed (nor is it by the reference): a reservation only matters while its pod's
+ * network namespace exists, and no namespace survives the power loss or kernel crash that
+ * unsynced data would not survive; after such a reboot every reservation is stale either way and
+ * DEL or GC releases it (a torn file reads as an owner-less reservation, which GC releases).
+ * Syncing cost 1-3 ms per ADD here, more on a busy disk.
  */
 public final class HostLocalStore {
     private static final String RESERVATION_TMP = ".reservation.tmp";
@@ -90,7 +96,7 @@ public final class HostLocalStore {
         }
         Path tmp = dir.resolve(RESERVATION_TMP);
         try {
-            writeSynced(tmp, Reservation.content(id, ifname), RESERVATION_MODE);
+            writeNew(tmp, Reservation.content(id, ifname), RESERVATION_MODE);
             try {
                 Files.createLink(target, tmp); // fails if the name exists: no-replace semantics
             } catch (FileAlreadyExistsException taken) {
@@ -102,7 +108,6 @@ public final class HostLocalStore {
                     return false;
                 }
             }
-            syncDirectory();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot reserve " + ip + " in " + dir + ": " + e.getMessage(), e);
         } finally {
@@ -139,7 +144,7 @@ public final class HostLocalStore {
     private void writeLastReserved(IpAddress ip, int rangeSetIndex) {
         Path tmp = dir.resolve(LAST_RESERVED_TMP);
         try {
-            writeSynced(tmp, ip.toString(), LAST_RESERVED_MODE);
+            writeNew(tmp, ip.toString(), LAST_RESERVED_MODE);
             Files.move(tmp, dir.resolve(HostLocalReservations.LAST_RESERVED_PREFIX + rangeSetIndex), StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
@@ -148,7 +153,7 @@ public final class HostLocalStore {
         }
     }
 
-    private static void writeSynced(Path file, String content, FileAttribute<?> mode) throws IOException {
+    private static void writeNew(Path file, String content, FileAttribute<?> mode) throws IOException {
         Files.deleteIfExists(file); // a crash leftover; recreating applies the mode
         try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE), mode)) {
@@ -156,16 +161,6 @@ public final class HostLocalStore {
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }
-            ch.force(true);
-        }
-    }
-
-    // Makes the new name durable; best effort where directories cannot be opened.
-    private void syncDirectory() {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // not fatal: the content is already durable
         }
     }
 
