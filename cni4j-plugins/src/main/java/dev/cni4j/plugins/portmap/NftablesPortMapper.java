@@ -42,14 +42,16 @@ final class NftablesPortMapper implements PortMapper {
             // Fast path, one transaction without reading the table: "create" fails if any key is
             // already there (an earlier ADD of this pod, or a hostPort / pod IP another owner still
             // holds), and then the listing path below sorts it out. ("add" would keep the old
-            // owner's comment silently.)
-            StringBuilder s = new StringBuilder(NftablesRuleset.base());
-            wanted.forEach(e -> appendElement(s, "create", e, owner));
-            try {
-                nft.apply(s.toString());
-                return;
-            } catch (FirewallException taken) {
-                // fall through
+            // owner's comment silently.) The first try assumes the table is laid out already.
+            for (String layout : new String[] {NftablesRuleset.requireLayout(), NftablesRuleset.base()}) {
+                StringBuilder s = new StringBuilder(layout);
+                wanted.forEach(e -> appendElement(s, "create", e, owner));
+                try {
+                    nft.apply(s.toString());
+                    return;
+                } catch (FirewallException missingOrTaken) {
+                    // try with the layout, then fall through to the listing path
+                }
             }
         }
         for (int attempt = 1; ; attempt++) {
