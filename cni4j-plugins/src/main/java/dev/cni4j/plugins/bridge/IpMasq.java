@@ -1,6 +1,7 @@
 package dev.cni4j.plugins.bridge;
 
 import dev.cni4j.linux.firewall.FirewallBackend;
+import dev.cni4j.linux.firewall.FirewallException;
 import dev.cni4j.linux.firewall.IptablesBackend;
 import dev.cni4j.linux.firewall.NftablesBackend;
 import dev.cni4j.linux.firewall.ScriptText;
@@ -44,15 +45,21 @@ final class IpMasq {
 
     void setup(List<Result.IpConfig> ips) {
         if (backend.equals("nftables")) {
-            StringBuilder s = new StringBuilder(nftBase());
+            StringBuilder rules = new StringBuilder();
             for (Result.IpConfig ip : ips) {
                 IpPrefix addr = ip.prefix();
                 String fam = addr.isIPv4() ? "ip" : "ip6";
-                s.append("add rule ").append(NFT_TABLE).append(" masq_checks ").append(fam).append(" saddr ")
+                rules.append("add rule ").append(NFT_TABLE).append(" masq_checks ").append(fam).append(" saddr ")
                         .append(addr.address()).append(' ').append(fam).append(" daddr != ")
                         .append(addr.masked()).append(" masquerade comment ").append(ScriptText.nftQuoted(comment())).append('\n');
             }
-            new NftablesBackend(null).apply(s.toString());
+            NftablesBackend nft = new NftablesBackend(null);
+            try {
+                // laid out already by an earlier ADD (the usual case): the rules alone
+                nft.apply(NFT_REQUIRE_LAYOUT + rules);
+            } catch (FirewallException missingOrStale) {
+                nft.apply(NFT_LAYOUT + rules);
+            }
             return;
         }
         for (boolean v6 : new boolean[] {false, true}) {
@@ -114,15 +121,25 @@ final class IpMasq {
         nft.deleteRules(NFT_TABLE, "masq_checks", c -> (c.startsWith(ours) || c.startsWith(legacyOurs)) && !keep.contains(c));
     }
 
-    private static String nftBase() {
-        return "add table " + NFT_TABLE + "\n"
-                + "add chain " + NFT_TABLE + " postrouting { type nat hook postrouting priority srcnat; policy accept; }\n"
-                + "add chain " + NFT_TABLE + " masq_checks\n"
-                + "flush chain " + NFT_TABLE + " postrouting\n"
-                + "add rule " + NFT_TABLE + " postrouting ip daddr 224.0.0.0/4 return\n"
-                + "add rule " + NFT_TABLE + " postrouting ip6 daddr ff00::/8 return\n"
-                + "add rule " + NFT_TABLE + " postrouting goto masq_checks\n";
-    }
+    /** The reference's layout of the table (re-declaring it flushes and refills postrouting). */
+    private static final String NFT_BASE = "add table " + NFT_TABLE + "\n"
+            + "add chain " + NFT_TABLE + " postrouting { type nat hook postrouting priority srcnat; policy accept; }\n"
+            + "add chain " + NFT_TABLE + " masq_checks\n"
+            + "flush chain " + NFT_TABLE + " postrouting\n"
+            + "add rule " + NFT_TABLE + " postrouting ip daddr 224.0.0.0/4 return\n"
+            + "add rule " + NFT_TABLE + " postrouting ip6 daddr ff00::/8 return\n"
+            + "add rule " + NFT_TABLE + " postrouting goto masq_checks\n";
+
+    /**
+     * A set of ours in the shared table, named by a hash of the layout, present only where we
+     * applied exactly this layout: the reference re-declares the layout in every ADD (2-3 ms), we
+     * only when this set is missing (table absent, or laid out by someone else or an older us).
+     * The reference only ever touches its chains and its commented rules, so the set is inert.
+     */
+    static final String NFT_LAYOUT_MARKER = "cni4j_layout_" + Integer.toHexString(NFT_BASE.hashCode());
+    private static final String NFT_LAYOUT = NFT_BASE
+            + "add set " + NFT_TABLE + " " + NFT_LAYOUT_MARKER + " { type inet_service; }\n";
+    private static final String NFT_REQUIRE_LAYOUT = "add element " + NFT_TABLE + " " + NFT_LAYOUT_MARKER + " { 0 }\n";
 
     private String comment() {
         return comment(network, ifname, containerId);

@@ -298,6 +298,24 @@ class BridgePrivilegedTest {
     }
 
     @Test
+    void ipMasqLaysTheSharedTableOutOnlyWhenItsLayoutIsMissing() {
+        String masq = ",\"ipMasq\":true,\"ipMasqBackend\":\"nftables\"";
+        run("ADD", "pod-a", net.newPod(), conf("1.0.0", masq, V4)).assertSuccess();
+        String first = net.execInNode("nft", "-a", "list", "chain", "inet", "cni_plugins_masquerade", "postrouting");
+        JsonObject b = run("ADD", "pod-b", net.newPod(), conf("1.0.0", masq, V4)).assertSuccess().json();
+        assertEquals(first, net.execInNode("nft", "-a", "list", "chain", "inet", "cni_plugins_masquerade", "postrouting"),
+                "the second ADD did not flush and refill postrouting");
+        assertTrue(net.execInNode("nft", "list", "chain", "inet", "cni_plugins_masquerade", "masq_checks")
+                .contains("ip saddr " + addressOf(b, false) + " "));
+        // as the reference (or a layout of another version) leaves it: no marker; postrouting emptied
+        net.execInNode("nft", "delete", "set", "inet", "cni_plugins_masquerade", IpMasq.NFT_LAYOUT_MARKER);
+        net.execInNode("nft", "flush", "chain", "inet", "cni_plugins_masquerade", "postrouting");
+        run("ADD", "pod-c", net.newPod(), conf("1.0.0", masq, V4)).assertSuccess();
+        assertTrue(net.execInNode("nft", "list", "chain", "inet", "cni_plugins_masquerade", "postrouting")
+                .contains("goto masq_checks"), "the layout is back");
+    }
+
+    @Test
     void badConfigsCreateNothing() {
         Path a = net.newPod();
         for (String extra : List.of(",\"vlan\":5000", ",\"ipMasq\":true,\"ipMasqBackend\":\"ebtables\"",
