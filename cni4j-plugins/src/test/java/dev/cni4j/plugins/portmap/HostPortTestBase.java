@@ -32,13 +32,18 @@ abstract class HostPortTestBase {
      * {@code podId} on it, and the outside host.
      */
     void startNode(String network, String device, String subnet, String podId) {
-        TestNetworks.assumePrivileged();
-        assumeTrue(ReferenceBridge.available(), "reference bridge plugin not installed");
-        net = TestNetworks.create();
+        startNet();
         echo = new Echo(net);
         bridge = new ReferenceBridge(net, network, device, "[{\"subnet\":\"" + subnet + "\"}]");
         pod = bridge.add(podId);
         outside = OutsideHost.attach(net, NODE_IP + "/24", OUTSIDE_IP + "/24");
+    }
+
+    /** Skips the test without root or the reference bridge; otherwise makes the node namespace only. */
+    void startNet() {
+        TestNetworks.assumePrivileged();
+        assumeTrue(ReferenceBridge.available(), "reference bridge plugin not installed");
+        net = TestNetworks.create();
     }
 
     /** The outside host reaches the pods' 10.244.0.0/16 through the node. */
