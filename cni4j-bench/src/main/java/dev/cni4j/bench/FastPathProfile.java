@@ -9,7 +9,6 @@ import dev.cni4j.linux.rtnl.Veth;
 import dev.cni4j.plugins.Plugins;
 import dev.cni4j.runtime.CniRuntime;
 import dev.cni4j.runtime.NetworkConfigList;
-import dev.cni4j.runtime.NetworkConfigParser;
 import dev.cni4j.runtime.PluginExec;
 import dev.cni4j.runtime.ResultCache;
 import dev.cni4j.runtime.RuntimeConf;
@@ -86,8 +85,8 @@ public final class FastPathProfile {
                 return null;
             });
             CniRuntime runtime = new CniRuntime(List.of(bin), new InProcessExec(), new ResultCache(work.resolve("cache")));
-            NetworkConfigList lo = parse("{\"cniVersion\":\"1.0.0\",\"name\":\"bench-lo\",\"plugins\":[{\"type\":\"loopback\"}]}");
-            NetworkConfigList net = parse(conflist(work.resolve("ipam")));
+            NetworkConfigList lo = PodBenchmark.parse("{\"cniVersion\":\"1.0.0\",\"name\":\"bench-lo\",\"plugins\":[{\"type\":\"loopback\"}]}");
+            NetworkConfigList net = PodBenchmark.parse(conflist(work.resolve("ipam")));
             KernelCalls.enable(true);
             for (int i = 0; i < warmUp + runs; i++) {
                 measuring = i >= warmUp;
@@ -108,19 +107,10 @@ public final class FastPathProfile {
         Path pod = NetNs.create(name);
         try {
             RuntimeConf rtLo = new RuntimeConf("prof" + n, pod.toString(), "lo");
-            RuntimeConf rt = new RuntimeConf("prof" + n, pod.toString(), "eth0", List.of(), capabilities(n));
-            node.run(() -> {
-                long t0 = System.nanoTime();
-                runtime.add(lo, rtLo);
-                runtime.add(net, rt);
-                long t1 = System.nanoTime();
-                runtime.del(net, rt);
-                runtime.del(lo, rtLo);
-                long t2 = System.nanoTime();
-                record("pod setup (lo + chain ADD)", t1 - t0, null);
-                record("pod teardown (chain DEL + lo DEL)", t2 - t1, null);
-                return null;
-            });
+            RuntimeConf rt = new RuntimeConf("prof" + n, pod.toString(), "eth0", List.of(), PodBenchmark.capabilities(n));
+            long[] nanos = PodBenchmark.setupAndTeardown(node, runtime, lo, rtLo, net, rt);
+            record("pod setup (lo + chain ADD)", nanos[0], null);
+            record("pod teardown (chain DEL + lo DEL)", nanos[1], null);
         } finally {
             NetNs.delete(name);
         }
@@ -283,24 +273,11 @@ public final class FastPathProfile {
         }
     }
 
-    /** One hostPort and a 1 Mbit/s limit each way: the pod of bench/pods.sh. */
-    private static Map<String, Object> capabilities(int n) {
-        Map<String, Object> caps = new LinkedHashMap<>();
-        caps.put("portMappings", List.of(Map.of("hostPort", 20000 + n, "containerPort", 80, "protocol", "tcp")));
-        caps.put("bandwidth", Map.of("ingressRate", 1_000_000, "ingressBurst", 1_000_000, "egressRate", 1_000_000,
-                "egressBurst", 1_000_000));
-        return caps;
-    }
-
     private static String conflist(Path dataDir) {
         return "{\"cniVersion\":\"1.0.0\",\"name\":\"benchnet\",\"plugins\":["
                 + "{\"type\":\"bridge\",\"bridge\":\"cni0\",\"isGateway\":true,\"ipMasq\":true,"
                 + "\"ipam\":{\"type\":\"host-local\",\"dataDir\":\"" + dataDir + "\",\"ranges\":[[{\"subnet\":\"10.244.0.0/16\"}]]}},"
                 + "{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}},"
                 + "{\"type\":\"bandwidth\",\"capabilities\":{\"bandwidth\":true}}]}";
-    }
-
-    private static NetworkConfigList parse(String json) {
-        return NetworkConfigParser.parseList(json.getBytes(StandardCharsets.UTF_8));
     }
 }

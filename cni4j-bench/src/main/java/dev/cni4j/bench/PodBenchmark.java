@@ -146,10 +146,6 @@ public final class PodBenchmark {
         return ++counter;
     }
 
-    Map<String, Object> capabilitiesFor(int n) {
-        return capabilities(n);
-    }
-
     /** One pod: returns {setup, teardown} nanos; namespace creation is not timed. */
     private long[] pod(NetNs node, CniRuntime runtime, NetworkConfigList lo, NetworkConfigList net, int i) throws Exception {
         String name = tag + "-p" + (++counter);
@@ -157,19 +153,25 @@ public final class PodBenchmark {
         try {
             RuntimeConf rtLo = new RuntimeConf("bench" + counter, pod.toString(), "lo");
             RuntimeConf rt = new RuntimeConf("bench" + counter, pod.toString(), "eth0", List.of(), capabilities(counter));
-            return node.run(() -> {
-                long t0 = System.nanoTime();
-                runtime.add(lo, rtLo);
-                runtime.add(net, rt);
-                long t1 = System.nanoTime();
-                runtime.del(net, rt);
-                runtime.del(lo, rtLo);
-                long t2 = System.nanoTime();
-                return new long[] {t1 - t0, t2 - t1};
-            });
+            return setupAndTeardown(node, runtime, lo, rtLo, net, rt);
         } finally {
             NetNs.delete(name);
         }
+    }
+
+    /** ADD of lo then the chain, DEL the other way round, in {@code node}: {setup, teardown} nanos. */
+    static long[] setupAndTeardown(NetNs node, CniRuntime runtime, NetworkConfigList lo, RuntimeConf rtLo,
+                                   NetworkConfigList net, RuntimeConf rt) throws Exception {
+        return node.run(() -> {
+            long t0 = System.nanoTime();
+            runtime.add(lo, rtLo);
+            runtime.add(net, rt);
+            long t1 = System.nanoTime();
+            runtime.del(net, rt);
+            runtime.del(lo, rtLo);
+            long t2 = System.nanoTime();
+            return new long[] {t1 - t0, t2 - t1};
+        });
     }
 
     /** {setup pods/s, teardown pods/s} for {@code pods} pods at {@code workers} concurrent workers. */
@@ -218,8 +220,8 @@ public final class PodBenchmark {
         }
     }
 
-    /** One hostPort and a 1 Mbit/s limit each way, as in the reference baseline's "full" pod. */
-    private Map<String, Object> capabilities(int n) {
+    /** One hostPort and a 1 Mbit/s limit each way, as in the reference baseline's "full" pod (and bench/pods.sh's). */
+    static Map<String, Object> capabilities(int n) {
         Map<String, Object> caps = new LinkedHashMap<>();
         caps.put("portMappings", List.of(Map.of("hostPort", 20000 + n, "containerPort", 80, "protocol", "tcp")));
         caps.put("bandwidth", Map.of("ingressRate", 1_000_000, "ingressBurst", 1_000_000, "egressRate", 1_000_000,
@@ -243,7 +245,7 @@ public final class PodBenchmark {
         return "{\"cniVersion\":\"1.0.0\",\"name\":\"benchnet\",\"plugins\":[" + plugins + "]}";
     }
 
-    private static NetworkConfigList parse(String json) {
+    static NetworkConfigList parse(String json) {
         return NetworkConfigParser.parseList(json.getBytes(StandardCharsets.UTF_8));
     }
 

@@ -104,6 +104,6 @@ final class PortmapScaling {
         Path ns = bench.newPodNamespace(kind);
         namespaces.add(ns);
         int id = bench.nextId();
-        return new RuntimeConf("scale" + id, ns.toString(), "eth0", List.of(), bench.capabilitiesFor(id));
+        return new RuntimeConf("scale" + id, ns.toString(), "eth0", List.of(), PodBenchmark.capabilities(id));
     }
 }

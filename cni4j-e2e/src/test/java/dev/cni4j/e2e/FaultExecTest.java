@@ -86,23 +86,12 @@ class FaultExecTest {
                 CniException killed = assertThrows(CniException.class, () -> net.runInNode(() -> runtime.add(list, rt)),
                         "ADD must die at " + point);
                 assertTrue(killed.getMessage().contains("137"), point + ": killed by SIGKILL: " + killed.getMessage());
-                assertThrows(AssertionError.class, () -> assertNothingLeft(net, rt, point),
-                        "the kill at " + point + " left something for DEL to clean (so the checks see it)");
+                assertSomethingLeft(net, rt, point);
                 exec.killAt(null);
-                net.runInNode(() -> {
-                    runtime.del(list, rt);
-                    return null;
-                });
+                del(net, runtime, list, rt);
                 assertNothingLeft(net, rt, point + ", after DEL");
 
-                JsonObject again = net.runInNode(() -> runtime.add(list, rt));
-                assertEquals(1, again.objects("ips").size(), point + ": ADD again: " + again);
-                assertEquals(1, reservations(tmp.resolve("ipam/chain")).size(), point + ": one reservation, no stale one");
-                net.runInNode(() -> {
-                    runtime.del(list, rt);
-                    return null;
-                });
-                assertNothingLeft(net, rt, point + ", after ADD again and DEL");
+                addAgainAndDel(net, runtime, list, rt, point);
             }
         }
     }
@@ -125,17 +114,11 @@ class FaultExecTest {
             exec.killAt("loopback:up");
             assertThrows(CniException.class, () -> net.runInNode(() -> runtime.add(lo, rt)));
             exec.killAt(null);
-            net.runInNode(() -> {
-                runtime.del(lo, rt);
-                return null;
-            });
+            del(net, runtime, lo, rt);
             assertFalse(net.exec(pod, "ip", "-o", "link", "show", "lo").contains("LOWER_UP"), "lo is down again");
             net.runInNode(() -> runtime.add(lo, rt));
             assertTrue(net.exec(pod, "ip", "-o", "link", "show", "lo").contains("LOWER_UP"), "lo up after ADD again");
-            net.runInNode(() -> {
-                runtime.del(lo, rt);
-                return null;
-            });
+            del(net, runtime, lo, rt);
 
             for (String point : List.of("host-local:reserved", "host-local:allocated")) {
                 RuntimeConf a = new RuntimeConf("kill-" + point.replace(':', '-'), pod.toString(), "eth0");
@@ -143,18 +126,12 @@ class FaultExecTest {
                 assertThrows(CniException.class, () -> net.runInNode(() -> runtime.add(ipam, a)), point);
                 assertFalse(reservations(dataDir.resolve("ipam-only")).isEmpty(), point + ": the kill left a reservation");
                 exec.killAt(null);
-                net.runInNode(() -> {
-                    runtime.del(ipam, a);
-                    return null;
-                });
+                del(net, runtime, ipam, a);
                 assertEquals(List.of(), reservations(dataDir.resolve("ipam-only")), point + ": after DEL");
                 JsonObject again = net.runInNode(() -> runtime.add(ipam, a));
                 assertEquals(2, again.objects("ips").size(), point + ": " + again);
                 assertEquals(2, reservations(dataDir.resolve("ipam-only")).size(), point + ": no stale reservation");
-                net.runInNode(() -> {
-                    runtime.del(ipam, a);
-                    return null;
-                });
+                del(net, runtime, ipam, a);
                 assertEquals(List.of(), reservations(dataDir.resolve("ipam-only")), point + ": after ADD again and DEL");
                 assertCacheEmpty();
             }
@@ -177,17 +154,11 @@ class FaultExecTest {
             assertTrue(e.getMessage().contains("No space left on device"), "the disk is why: " + e.getMessage());
             assertFalse(e.getMessage().contains("\tat "), "a CNI error, not a stack trace: " + e.getMessage());
             assertNothingLeft(net, rt, "after ADD on a full dataDir");
-            net.runInNode(() -> {
-                runtime.del(list, rt);
-                return null;
-            });
+            del(net, runtime, list, rt);
             assertNothingLeft(net, rt, "after DEL");
             Files.delete(filler);
             net.runInNode(() -> runtime.add(list, rt));
-            net.runInNode(() -> {
-                runtime.del(list, rt);
-                return null;
-            });
+            del(net, runtime, list, rt);
             assertNothingLeft(net, rt, "after ADD with space again and DEL");
 
             // the result cache on a full disk: ADD fails; the runtime's DEL then removes everything
@@ -198,10 +169,7 @@ class FaultExecTest {
             CniException noCache = assertThrows(CniException.class, () -> net.runInNode(() -> fullCache.add(list2, rt2)));
             assertTrue(noCache.getMessage().contains("cached result"), noCache.getMessage());
             Files.delete(filler);
-            net.runInNode(() -> {
-                fullCache.del(list2, rt2);
-                return null;
-            });
+            del(net, fullCache, list2, rt2);
             assertNothingLeft(net, rt2, "after ADD with a full cache, then DEL");
             assertEquals(List.of(), reservations(tmp.resolve("ipam2/chain")));
             assertCacheEmpty(disk.resolve("cache"));
@@ -243,10 +211,7 @@ class FaultExecTest {
                                 Semaphore s = delLocks.computeIfAbsent(rt.containerId(), k -> new Semaphore(1));
                                 s.acquireUninterruptibly();
                                 try {
-                                    net.runInNode(() -> {
-                                        runtime.del(list, rt);
-                                        return null;
-                                    });
+                                    del(net, runtime, list, rt);
                                 } finally {
                                     s.release();
                                 }
@@ -314,25 +279,15 @@ class FaultExecTest {
                 assertEquals(137, armed.process().exitValue(), point + ": SIGKILL: " + armed.logText());
                 assertEquals(11, lost.code(), point + ": lost after acceptance, not run again standalone: " + lost);
                 assertTrue(lost.msg().contains("lost the connection to the daemon"), point + ": " + lost.msg());
-                assertThrows(AssertionError.class, () -> assertNothingLeft(net, rt, point),
-                        "the kill at " + point + " left something for DEL to clean (so the checks see it)");
+                assertSomethingLeft(net, rt, point);
 
-                net.runInNode(() -> { // the socket file is left, nobody listens: the launchers run standalone
-                    runtime.del(list, rt);
-                    return null;
-                });
+                // the socket file is left, nobody listens: the launchers run standalone
+                del(net, runtime, list, rt);
                 assertNothingLeft(net, rt, point + ", after a standalone DEL");
 
                 FastPathDaemons.Running restarted = net.runInNode(() -> daemons.start(socket, Map.of(), "--no-warm-up"));
                 exec.fallBack(false, point);
-                JsonObject again = net.runInNode(() -> runtime.add(list, rt));
-                assertEquals(1, again.objects("ips").size(), point + ": ADD again: " + again);
-                assertEquals(1, reservations(tmp.resolve("ipam/chain")).size(), point + ": one reservation, no stale one");
-                net.runInNode(() -> {
-                    runtime.del(list, rt);
-                    return null;
-                });
-                assertNothingLeft(net, rt, point + ", after ADD again and DEL through the restarted daemon");
+                addAgainAndDel(net, runtime, list, rt, point + " (restarted daemon)");
                 assertTrue(restarted.process().isAlive(), point + ": a request's CNI4J_KILLPOINT armed the daemon");
                 assertEquals(6, restarted.served(), point + ": the restarted daemon served the 3 ADDs and 3 DELs: "
                         + restarted.logText());
@@ -380,14 +335,7 @@ class FaultExecTest {
                 assertNothingLeft(net, rt, rt.containerId() + ": after DEL through the restarted daemon");
             }
             assertEquals(before + 6, restarted.served(), "the restarted daemon served both DELs: " + restarted.logText());
-            JsonObject again = net.runInNode(() -> runtime.add(list, a));
-            assertEquals(1, again.objects("ips").size(), again.toString());
-            assertEquals(1, reservations(tmp.resolve("ipam/chain")).size(), "one reservation, no stale one");
-            net.runInNode(() -> {
-                runtime.del(list, a);
-                return null;
-            });
-            assertNothingLeft(net, a, "after ADD again and DEL through the restarted daemon");
+            addAgainAndDel(net, runtime, list, a, "restarted daemon");
         } finally {
             pool.shutdownNow();
         }
@@ -395,11 +343,32 @@ class FaultExecTest {
 
     private static void delAll(TestNetworks net, CniRuntime runtime, NetworkConfigList list, List<RuntimeConf> rts) {
         for (RuntimeConf rt : rts) {
-            net.runInNode(() -> {
-                runtime.del(list, rt);
-                return null;
-            });
+            del(net, runtime, list, rt);
         }
+    }
+
+    /** The runtime's DEL of {@code rt}, in the node. */
+    private static void del(TestNetworks net, CniRuntime runtime, NetworkConfigList list, RuntimeConf rt) {
+        net.runInNode(() -> {
+            runtime.del(list, rt);
+            return null;
+        });
+    }
+
+    /** ADD of {@code rt} again: one address and one reservation (no stale one); then DEL leaves nothing. */
+    private void addAgainAndDel(TestNetworks net, CniRuntime runtime, NetworkConfigList list, RuntimeConf rt, String what)
+            throws IOException {
+        JsonObject again = net.runInNode(() -> runtime.add(list, rt));
+        assertEquals(1, again.objects("ips").size(), what + ": ADD again: " + again);
+        assertEquals(1, reservations(tmp.resolve("ipam/chain")).size(), what + ": one reservation, no stale one");
+        del(net, runtime, list, rt);
+        assertNothingLeft(net, rt, what + ", after ADD again and DEL");
+    }
+
+    /** The kill at {@code point} left something for DEL to clean, so the checks after DEL see it go. */
+    private void assertSomethingLeft(TestNetworks net, RuntimeConf rt, String point) {
+        assertThrows(AssertionError.class, () -> assertNothingLeft(net, rt, point),
+                "the kill at " + point + " left something for DEL to clean (so the checks see it)");
     }
 
     /** Issue 12 item 5 (two DELs racing on one attachment can fail with an nft error): re-enable once fixed. */

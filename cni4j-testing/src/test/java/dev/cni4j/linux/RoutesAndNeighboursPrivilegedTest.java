@@ -2,22 +2,15 @@ package dev.cni4j.linux;
 
 import dev.cni4j.linux.netlink.NetlinkException;
 import dev.cni4j.linux.rtnl.*;
-import dev.cni4j.testing.TestNetworks;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
-import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-class RoutesAndNeighboursPrivilegedTest {
-    TestNetworks net;
-    Path pod;
-    NetNs podNs;
-    Rtnl rtnl;
+class RoutesAndNeighboursPrivilegedTest extends PodNamespaceTestBase {
     int r0;
 
     static InetAddress ip(String s) throws Exception {
@@ -26,24 +19,12 @@ class RoutesAndNeighboursPrivilegedTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        TestNetworks.assumePrivileged();
-        net = TestNetworks.create();
-        pod = net.newPod();
-        podNs = NetNs.open(pod);
-        rtnl = Rtnl.open(podNs);
         rtnl.links().create(Veth.of("r0", "r1"));
         r0 = rtnl.links().require("r0").index();
         rtnl.links().setUp(r0);
         rtnl.links().setUp("r1");
         rtnl.addresses().add(r0, ip("192.0.2.1"), 24);
         rtnl.addresses().add(r0, ip("2001:db8::1"), 64, Address.IFA_F_NODAD);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (rtnl != null) rtnl.close();
-        if (podNs != null) podNs.close();
-        if (net != null) net.close();
     }
 
     @Test

@@ -4,34 +4,13 @@ import dev.cni4j.linux.firewall.FirewallBackend;
 import dev.cni4j.linux.firewall.FirewallException;
 import dev.cni4j.linux.firewall.IptablesBackend;
 import dev.cni4j.linux.firewall.NftablesBackend;
-import dev.cni4j.testing.TestNetworks;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-class SysctlAndFirewallPrivilegedTest {
-    TestNetworks net;
-    Path pod;
-    NetNs podNs;
-
-    @BeforeEach
-    void setUp() {
-        TestNetworks.assumePrivileged();
-        net = TestNetworks.create();
-        pod = net.newPod();
-        podNs = NetNs.open(pod);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (podNs != null) podNs.close();
-        if (net != null) net.close();
-    }
-
+class SysctlAndFirewallPrivilegedTest extends PodNamespaceTestBase {
     @Test
     void sysctlIsPerNamespace() {
         // Both start from a value set here: a new namespace may copy the machine's own.

@@ -2,39 +2,19 @@ package dev.cni4j.linux;
 
 import dev.cni4j.linux.netlink.NetlinkException;
 import dev.cni4j.linux.rtnl.*;
-import dev.cni4j.testing.TestNetworks;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /** tc qdiscs and filters, cross-checked with tc itself. */
-class TcPrivilegedTest {
-    TestNetworks net;
-    Path pod;
-    NetNs podNs;
-    Rtnl rtnl;
-
+class TcPrivilegedTest extends PodNamespaceTestBase {
     @BeforeEach
     void setUp() {
-        TestNetworks.assumePrivileged();
-        net = TestNetworks.create();
-        pod = net.newPod();
-        podNs = NetNs.open(pod);
-        rtnl = Rtnl.open(podNs);
         rtnl.links().create(Veth.of("t0", "t1"));
         rtnl.links().create(Ifb.of("ifb0"));
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (rtnl != null) rtnl.close();
-        if (podNs != null) podNs.close();
-        if (net != null) net.close();
     }
 
     static String afterDev(String tcLine) {

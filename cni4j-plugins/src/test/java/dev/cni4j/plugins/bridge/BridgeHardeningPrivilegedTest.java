@@ -5,17 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cni4j.json.JsonObject;
-import dev.cni4j.plugins.OwnPluginDir;
-import dev.cni4j.plugins.PluginInvocation;
 import dev.cni4j.plugins.PluginInvocation.Outcome;
-import dev.cni4j.testing.TestNetworks;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -24,35 +16,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * 12): an interface name with {@code "}, {@code ;}, {@code #}, braces works, makes exactly its
  * own rule and nothing else, and DEL removes it; a 64 KiB container ID works too.
  */
-class BridgeHardeningPrivilegedTest {
-    @TempDir
-    Path tmp;
-    TestNetworks net;
-    Path binDir;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        TestNetworks.assumePrivileged();
-        net = TestNetworks.create();
-        binDir = OwnPluginDir.create(Files.createDirectories(tmp.resolve("bin")), "host-local");
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (net != null) {
-            net.close();
-        }
-    }
-
+class BridgeHardeningPrivilegedTest extends BridgeTestBase {
     String conf(String backend) {
-        return "{\"cniVersion\":\"1.0.0\",\"name\":\"podnet\",\"type\":\"bridge\",\"bridge\":\"cni0\",\"isGateway\":true,"
-                + "\"ipMasq\":true,\"ipMasqBackend\":\"" + backend + "\",\"ipam\":{\"type\":\"host-local\",\"dataDir\":\""
-                + tmp.resolve("ipam") + "\",\"ranges\":[[{\"subnet\":\"10.244.1.0/24\"}]]}}";
-    }
-
-    Outcome run(String command, String id, Path pod, String ifname, String stdin) {
-        return net.runInNode(() -> new PluginInvocation("bridge", command, id, pod.toString(), ifname)
-                .env("CNI_PATH", binDir.toString()).run(stdin));
+        return bridgeConf("1.0.0", ",\"ipMasq\":true,\"ipMasqBackend\":\"" + backend + "\"", V4);
     }
 
     String tables() {
@@ -66,10 +32,6 @@ class BridgeHardeningPrivilegedTest {
     static String ip(JsonObject result) {
         String a = result.objects("ips").get(0).string("address");
         return a.substring(0, a.indexOf('/'));
-    }
-
-    static String withPrev(String conf, JsonObject result) {
-        return conf.substring(0, conf.length() - 1) + ",\"prevResult\":" + dev.cni4j.json.Json.write(result) + "}";
     }
 
     @ParameterizedTest

@@ -5,58 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cni4j.json.JsonObject;
-import dev.cni4j.plugins.OwnPluginDir;
 import dev.cni4j.plugins.PluginInvocation;
 import dev.cni4j.plugins.PluginInvocation.Outcome;
-import dev.cni4j.testing.TestNetworks;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code macspoofchk} against the real kernel: rules in the node namespace, frames from the pods. */
-class BridgeMacSpoofCheckPrivilegedTest {
-    @TempDir
-    Path tmp;
-    TestNetworks net;
-    Path binDir;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        TestNetworks.assumePrivileged();
-        net = TestNetworks.create();
-        binDir = OwnPluginDir.create(Files.createDirectories(tmp.resolve("bin")), "host-local");
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (net != null) {
-            net.close();
-        }
-    }
-
+class BridgeMacSpoofCheckPrivilegedTest extends BridgeTestBase {
     String conf(String version, String extra) {
         return conf(version, true, extra);
     }
 
     String conf(String version, boolean spoofCheck, String extra) {
-        return "{\"cniVersion\":\"" + version + "\",\"name\":\"podnet\",\"type\":\"bridge\",\"bridge\":\"cni0\","
-                + "\"isGateway\":true,\"macspoofchk\":" + spoofCheck + extra + ",\"ipam\":{\"type\":\"host-local\",\"dataDir\":\""
-                + tmp.resolve("ipam") + "\",\"ranges\":[[{\"subnet\":\"10.244.1.0/24\"}]]}}";
-    }
-
-    Outcome run(String command, String id, String netns, String stdin) {
-        return net.runInNode(() -> new PluginInvocation("bridge", command, id, netns, "eth0")
-                .env("CNI_PATH", binDir.toString()).run(stdin));
+        return bridgeConf(version, ",\"macspoofchk\":" + spoofCheck + extra, V4);
     }
 
     JsonObject add(String id, Path pod) {
-        return run("ADD", id, pod.toString(), conf("1.0.0", "")).assertSuccess().json();
+        return run("ADD", id, pod, conf("1.0.0", "")).assertSuccess().json();
     }
 
     String table() {
@@ -106,7 +73,7 @@ class BridgeMacSpoofCheckPrivilegedTest {
 
         // Control: without macspoofchk the same MAC change on the same bridge still reaches the gateway.
         Path c = net.newPod();
-        run("ADD", "pod-c", c.toString(), conf("1.0.0", false, "")).assertSuccess();
+        run("ADD", "pod-c", c, conf("1.0.0", false, "")).assertSuccess();
         net.exec(c, "ip", "link", "set", "eth0", "address", "0a:58:de:ad:be:ee");
         net.execInNode("ip", "neigh", "flush", "dev", "cni0");
         assertTrue(ping(c, "10.244.1.1"), "the changed MAC alone does not break the ping");
@@ -123,17 +90,17 @@ class BridgeMacSpoofCheckPrivilegedTest {
         Path b = net.newPod();
         add("pod-a", a);
         add("pod-b", b);
-        run("DEL", "pod-a", a.toString(), conf("1.0.0", "")).assertSuccess();
+        run("DEL", "pod-a", a, conf("1.0.0", "")).assertSuccess();
         String rules = table();
         assertFalse(rules.contains("pod-a-eth0"), rules);
         assertTrue(rules.contains("macspoofchk-pod-b-eth0"), "the other pod keeps its rules: " + rules);
-        run("DEL", "pod-a", a.toString(), conf("1.0.0", "")).assertSuccess();
+        run("DEL", "pod-a", a, conf("1.0.0", "")).assertSuccess();
 
         // The namespace is gone (and with it the veth): the rules are found by comment.
-        run("DEL", "pod-b", tmp.resolve("no-such-netns").toString(), conf("1.0.0", "")).assertSuccess();
+        run("DEL", "pod-b", tmp.resolve("no-such-netns"), conf("1.0.0", "")).assertSuccess();
         assertFalse(table().contains("pod-b-eth0"), table());
         assertTrue(table().contains("chain PREROUTING"), "table and base chain stay, as the reference leaves them");
-        run("DEL", "pod-b", "", conf("1.0.0", "")).assertSuccess();
+        run("DEL", "pod-b", null, conf("1.0.0", "")).assertSuccess();
     }
 
     @Test

@@ -5,59 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cni4j.json.JsonObject;
-import dev.cni4j.plugins.OwnPluginDir;
 import dev.cni4j.plugins.PluginInvocation;
 import dev.cni4j.plugins.PluginInvocation.Outcome;
 import dev.cni4j.spec.CniVersion;
-import dev.cni4j.testing.TestNetworks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The bridge plugin with our host-local, in-process, against the real kernel in throwaway namespaces. */
-class BridgePrivilegedTest {
-    @TempDir
-    Path tmp;
-    TestNetworks net;
-    Path binDir;
-    Path dataDir;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        TestNetworks.assumePrivileged();
-        net = TestNetworks.create();
-        binDir = OwnPluginDir.create(Files.createDirectories(tmp.resolve("bin")), "host-local");
-        dataDir = tmp.resolve("ipam");
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (net != null) {
-            net.close();
-        }
-    }
-
-    String conf(String version, String extra, String ranges) {
-        return "{\"cniVersion\":\"" + version + "\",\"name\":\"podnet\",\"type\":\"bridge\",\"bridge\":\"cni0\","
-                + "\"isGateway\":true,\"isDefaultGateway\":true" + extra + ",\"ipam\":{\"type\":\"host-local\","
-                + "\"dataDir\":\"" + dataDir + "\",\"ranges\":" + ranges + "}}";
-    }
-
-    static final String V4 = "[[{\"subnet\":\"10.244.1.0/24\"}]]";
+class BridgePrivilegedTest extends BridgeTestBase {
     static final String V6 = "[[{\"subnet\":\"fd00:10:244:1::/64\"}]]";
     static final String DUAL = "[[{\"subnet\":\"10.244.1.0/24\"}],[{\"subnet\":\"fd00:10:244:1::/64\"}]]";
 
-    Outcome run(String command, String id, Path pod, String stdin) {
-        return net.runInNode(() -> new PluginInvocation("bridge", command, id, pod == null ? "" : pod.toString(), "eth0")
-                .env("CNI_PATH", binDir.toString()).run(stdin));
+    String conf(String version, String extra, String ranges) {
+        return bridgeConf(version, ",\"isDefaultGateway\":true" + extra, ranges);
     }
 
     static String addressOf(JsonObject result, boolean v6) {
@@ -135,10 +101,6 @@ class BridgePrivilegedTest {
         assertEquals(0, reservations());
         assertFalse(net.execInNode("ip", "-o", "link").contains("veth"), "no veth left");
         assertFalse(net.exec(a, "ip", "-o", "link").contains("eth0"));
-    }
-
-    static String withPrev(String conf, JsonObject result) {
-        return conf.substring(0, conf.length() - 1) + ",\"prevResult\":" + result + "}";
     }
 
     @Test

@@ -1,13 +1,45 @@
 package dev.cni4j.plugins.hostlocal;
 
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.net.InetAddress;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
-/** Test configs for usePodCidr from the Kubernetes API: kubeconfigs and the plugin config. */
+/**
+ * Test configs for usePodCidr from the Kubernetes API: kubeconfigs and the plugin config, and
+ * fabric8's API stand-in holding Nodes.
+ */
 final class KubeApi {
+    /** Held so that the level sticks: the stand-in logs every request at INFO. */
+    private static final Logger MOCK_LOG = Logger.getLogger("io.fabric8.mockwebserver");
+
     private KubeApi() {
+    }
+
+    /** fabric8's Kubernetes API stand-in in CRUD mode on 127.0.0.1 (plain HTTP), started, quiet. */
+    static KubernetesMockServer startApiServer() {
+        MOCK_LOG.setLevel(Level.WARNING);
+        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                new KubernetesCrudDispatcher(), false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        return server;
+    }
+
+    /** Creates the Node {@code name} with these spec.podCIDR and spec.podCIDRs (null: not set). */
+    static void node(KubernetesClient client, String name, String podCidr, List<String> podCidrs) {
+        client.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).endMetadata()
+                .withNewSpec().withPodCIDR(podCidr).withPodCIDRs(podCidrs).endSpec().build()).create();
     }
 
     /**

@@ -4,23 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,29 +27,19 @@ import org.junit.jupiter.api.io.TempDir;
 class KubernetesApiPodCidrTest {
     private static final String TOKEN = "eyJhbGciOiJSUzI1NiJ9.calico-cni";
     private static KubernetesMockServer server;
-    /** Held so that the level sticks: the stand-in logs every request at INFO. */
-    private static final Logger MOCK_LOG = Logger.getLogger("io.fabric8.mockwebserver");
 
     @TempDir
     Path tmp;
 
     @BeforeAll
     static void startApi() {
-        MOCK_LOG.setLevel(Level.WARNING);
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
+        server = KubeApi.startApiServer();
         try (KubernetesClient client = server.createClient()) {
-            node(client, "127.0.0.1", "10.244.1.0/24", List.of("10.244.1.0/24")); // the docs example's nodename
-            node(client, "dual", "10.244.2.0/24", List.of("10.244.2.0/24", "fd00:10:244:2::/64"));
-            node(client, "legacy", "10.244.3.0/24", null);
-            node(client, "fresh", null, null);
+            KubeApi.node(client, "127.0.0.1", "10.244.1.0/24", List.of("10.244.1.0/24")); // the docs example's nodename
+            KubeApi.node(client, "dual", "10.244.2.0/24", List.of("10.244.2.0/24", "fd00:10:244:2::/64"));
+            KubeApi.node(client, "legacy", "10.244.3.0/24", null);
+            KubeApi.node(client, "fresh", null, null);
         }
-    }
-
-    private static void node(KubernetesClient client, String name, String podCidr, List<String> podCidrs) {
-        client.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).endMetadata()
-                .withNewSpec().withPodCIDR(podCidr).withPodCIDRs(podCidrs).endSpec().build()).create();
     }
 
     @AfterAll

@@ -11,14 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cni4j.net.IpPrefix;
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.ErrorCode;
-import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -26,7 +21,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +30,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,7 +42,6 @@ import org.junit.jupiter.api.io.TempDir;
  * stand-in lookup (refresh, a re-created node, an unreachable API, another boot).
  */
 class PodCidrCacheTest {
-    private static final Logger MOCK_LOG = Logger.getLogger("io.fabric8.mockwebserver");
     private static KubernetesMockServer server;
 
     @TempDir
@@ -58,15 +49,10 @@ class PodCidrCacheTest {
 
     @BeforeAll
     static void startApi() {
-        MOCK_LOG.setLevel(Level.WARNING);
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
+        server = KubeApi.startApiServer();
         try (KubernetesClient client = server.createClient()) {
-            for (String[] n : new String[][] {{"burst", "10.244.7.0/24"}, {"procs", "10.244.8.0/24"}}) {
-                client.nodes().resource(new NodeBuilder().withNewMetadata().withName(n[0]).endMetadata()
-                        .withNewSpec().withPodCIDR(n[1]).withPodCIDRs(n[1]).endSpec().build()).create();
-            }
+            KubeApi.node(client, "burst", "10.244.7.0/24", List.of("10.244.7.0/24"));
+            KubeApi.node(client, "procs", "10.244.8.0/24", List.of("10.244.8.0/24"));
         }
     }
 

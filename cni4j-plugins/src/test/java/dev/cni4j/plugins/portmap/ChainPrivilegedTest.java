@@ -3,7 +3,6 @@ package dev.cni4j.plugins.portmap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.cni4j.json.Json;
 import dev.cni4j.json.JsonObject;
@@ -13,8 +12,6 @@ import dev.cni4j.plugins.bandwidth.InProcess;
 import dev.cni4j.plugins.bandwidth.ReferenceBridge;
 import dev.cni4j.plugins.bandwidth.ReferenceBridge.Pod;
 import dev.cni4j.spec.CniVersion;
-import dev.cni4j.testing.TestNetworks;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -24,25 +21,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * gets the previous one's result; CHECK with the final result; DEL in reverse order with the
  * cached result and runtimeConfig; then nothing of the pod is left.
  */
-class ChainPrivilegedTest {
+class ChainPrivilegedTest extends HostPortTestBase {
     static final String RUNTIME = "\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":8080,\"containerPort\":80,"
             + "\"protocol\":\"tcp\"}],\"bandwidth\":{\"ingressRate\":10000000,\"ingressBurst\":4294967295,"
             + "\"egressRate\":10000000,\"egressBurst\":4294967295}}";
 
-    private TestNetworks net;
-
     @BeforeEach
     void setUp() {
-        TestNetworks.assumePrivileged();
-        assumeTrue(ReferenceBridge.available(), "reference bridge plugin not installed");
-        net = TestNetworks.create();
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (net != null) {
-            net.close();
-        }
+        startNet();
     }
 
     private String conf(String version, String type, JsonObject prev) {

@@ -4,37 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.cni4j.plugins.bandwidth.InProcess;
 import dev.cni4j.plugins.bandwidth.ReferenceBridge;
 import dev.cni4j.plugins.bandwidth.ReferenceBridge.Pod;
-import dev.cni4j.testing.TestNetworks;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** ADD, CHECK and DEL for IPv4-only, IPv6-only and dual-stack pods, both backends. */
-class PortmapDualStackPrivilegedTest {
+class PortmapDualStackPrivilegedTest extends HostPortTestBase {
     static final String MAPPINGS = ",\"runtimeConfig\":{\"portMappings\":["
             + "{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"tcp\"},"
             + "{\"hostPort\":8053,\"containerPort\":53,\"protocol\":\"udp\",\"hostIP\":\"::\"}]}";
 
-    private TestNetworks net;
-
     @BeforeEach
     void setUp() {
-        TestNetworks.assumePrivileged();
-        assumeTrue(ReferenceBridge.available(), "reference bridge plugin not installed");
-        net = TestNetworks.create();
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (net != null) {
-            net.close();
-        }
+        startNet();
     }
 
     @ParameterizedTest
@@ -49,8 +34,8 @@ class PortmapDualStackPrivilegedTest {
         ReferenceBridge bridge = new ReferenceBridge(net, "dsnet", "cni4jds0", ranges);
         Pod pod = bridge.add("pod-ds");
         String conf = bridge.chained("1.0.0", "\"type\":\"portmap\",\"backend\":\"" + backend + "\"" + MAPPINGS, pod);
-        run("ADD", pod, conf);
-        run("CHECK", pod, conf);
+        run("ADD", pod, conf).assertSuccess();
+        run("CHECK", pod, conf).assertSuccess();
         // nft cannot print xtables DNAT targets, so the iptables view is included
         String rules = net.execInNode("nft", "list", "ruleset") + net.execInNode("iptables-save")
                 + net.execInNode("ip6tables-save");
@@ -59,7 +44,8 @@ class PortmapDualStackPrivilegedTest {
             String addr = a.substring(0, a.indexOf('/'));
             assertTrue(rules.contains(addr), addr + " in\n" + rules);
         }
-        run("DEL", pod, bridge.chained("1.0.0", "\"type\":\"portmap\",\"backend\":\"" + backend + "\"", null));
+        run("DEL", pod, bridge.chained("1.0.0", "\"type\":\"portmap\",\"backend\":\"" + backend + "\"", null))
+                .assertSuccess();
         String after = net.execInNode("nft", "list", "ruleset");
         assertFalse(after.contains("dsnet/pod-ds"), after);
         assertFalse(after.contains(PortMappingRules.dnatChain("dsnet", "pod-ds")), after);
@@ -76,11 +62,11 @@ class PortmapDualStackPrivilegedTest {
             echo.tcpServer(pod.netns(), "pod", 80);
             echo.udpServer(pod.netns(), "pod", 53);
             String conf = bridge.chained("1.0.0", "\"type\":\"portmap\",\"backend\":\"" + backend + "\"" + MAPPINGS, pod);
-            run("ADD", pod, conf);
+            run("ADD", pod, conf).assertSuccess();
             assertEquals("pod:ping", retry(() -> echo.tcp(outside, "2001:db8::1", 8080)), "outside over IPv6");
             assertEquals("pod:ping", echo.udp(outside, "2001:db8::1", 8053, 0), "outside over IPv6, udp");
             assertEquals("pod:ping", echo.tcp(pod.netns(), "2001:db8::1", 8080), "IPv6 hairpin");
-            run("DEL", pod, conf);
+            run("DEL", pod, conf).assertSuccess();
             assertNull(echo.tcp(outside, "2001:db8::1", 8080));
         }
     }
@@ -92,10 +78,5 @@ class PortmapDualStackPrivilegedTest {
             r = attempt.get();
         }
         return r;
-    }
-
-    private void run(String command, Pod pod, String conf) {
-        net.runInNode(() -> InProcess.run(Portmap::new, command, pod.containerId(), pod.netns().toString(), "eth0", conf))
-                .assertSuccess();
     }
 }

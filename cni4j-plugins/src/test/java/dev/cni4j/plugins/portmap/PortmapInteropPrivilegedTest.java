@@ -8,16 +8,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.cni4j.json.Json;
 import dev.cni4j.plugins.bandwidth.InProcess;
-import dev.cni4j.plugins.bandwidth.ReferenceBridge;
-import dev.cni4j.plugins.bandwidth.ReferenceBridge.Pod;
-import dev.cni4j.testing.TestNetworks;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,36 +24,14 @@ import org.junit.jupiter.params.provider.CsvSource;
  * removes the other's rules, because chain names, comments and the mark are the same. Also the
  * per-backend {@code conditionsV4}.
  */
-class PortmapInteropPrivilegedTest {
+class PortmapInteropPrivilegedTest extends HostPortTestBase {
     static final Path REFERENCE = Path.of("/usr/lib/cni/portmap");
     static final String MAPPINGS = "\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"tcp\"}]}";
 
-    private TestNetworks net;
-    private ReferenceBridge bridge;
-    private Pod pod;
-    private Path outside;
-    private Echo echo;
-
     @BeforeEach
     void setUp() {
-        TestNetworks.assumePrivileged();
-        assumeTrue(ReferenceBridge.available(), "reference bridge plugin not installed");
-        net = TestNetworks.create();
-        echo = new Echo(net);
-        bridge = new ReferenceBridge(net, "ionet", "cni4jio0", "[{\"subnet\":\"10.244.13.0/24\"}]");
-        pod = bridge.add("pod-i");
-        outside = OutsideHost.attach(net, "192.0.2.1/24", "192.0.2.2/24");
+        startNode("ionet", "cni4jio0", "10.244.13.0/24", "pod-i");
         echo.tcpServer(pod.netns(), "pod", 80);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (echo != null) {
-            echo.close();
-        }
-        if (net != null) {
-            net.close();
-        }
     }
 
     private void ours(String command, String conf) {

@@ -4,20 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.netfilter.Conntrack;
 import dev.cni4j.linux.netfilter.ConntrackEntry;
 import dev.cni4j.plugins.PluginInvocation.Outcome;
 import dev.cni4j.plugins.bandwidth.InProcess;
-import dev.cni4j.plugins.bandwidth.ReferenceBridge;
 import dev.cni4j.plugins.bandwidth.ReferenceBridge.Pod;
-import dev.cni4j.testing.TestNetworks;
-import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,50 +23,17 @@ import org.junit.jupiter.params.provider.ValueSource;
  * an "outside" host on a veth (node 192.0.2.1, outside 192.0.2.2), the node itself, 127.0.0.1 and
  * the pod itself. Servers and clients are sockets created inside the namespaces.
  */
-class PortmapPrivilegedTest {
+class PortmapPrivilegedTest extends HostPortTestBase {
     static final String MAPPINGS = "\"runtimeConfig\":{\"portMappings\":["
             + "{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"tcp\"},"
             + "{\"hostPort\":53,\"containerPort\":5353,\"protocol\":\"udp\"}]}";
-    static final String NODE_IP = "192.0.2.1";
-    static final String OUTSIDE_IP = "192.0.2.2";
-
-    private TestNetworks net;
-    private ReferenceBridge bridge;
-    private Pod pod;
-    private Path outside;
-    private Echo echo;
 
     @BeforeEach
     void setUp() {
-        TestNetworks.assumePrivileged();
-        assumeTrue(ReferenceBridge.available(), "reference bridge plugin not installed");
-        net = TestNetworks.create();
-        echo = new Echo(net);
-        bridge = new ReferenceBridge(net, "pmnet", "cni4jpm0", "[{\"subnet\":\"10.244.11.0/24\"}]");
-        pod = bridge.add("pod-a");
-        outside = OutsideHost.attach(net, NODE_IP + "/24", OUTSIDE_IP + "/24");
-        net.exec(outside, "ip", "route", "add", "10.244.0.0/16", "via", NODE_IP);
+        startNode("pmnet", "cni4jpm0", "10.244.11.0/24", "pod-a");
+        routePodsFromOutside();
         echo.tcpServer(pod.netns(), "pod", 80);
         echo.udpServer(pod.netns(), "pod", 5353);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (echo != null) {
-            echo.close();
-        }
-        if (net != null) {
-            net.close();
-        }
-    }
-
-    static String conf(String backend, String extra, Pod p, ReferenceBridge b) {
-        return b.chained("1.0.0", "\"type\":\"portmap\",\"backend\":\"" + backend + "\"" + extra, p);
-    }
-
-    Outcome run(String command, Pod p, String stdin) {
-        return net.runInNode(() -> InProcess.run(Portmap::new, command, p.containerId(), p.netns().toString(),
-                p.ifname(), stdin));
     }
 
     /** Everything netfilter holds in the node (iptables-nft rules included), for leftover checks. */
@@ -79,18 +41,10 @@ class PortmapPrivilegedTest {
         return net.execInNode("nft", "list", "ruleset");
     }
 
-    void assertNothingLeftOf(Pod p) {
-        String rules = ruleset() + net.execInNode("iptables-save") + net.execInNode("ip6tables-save");
-        assertFalse(rules.contains("pmnet/" + p.containerId()), rules);
-        assertFalse(rules.contains(PortMappingRules.dnatChain("pmnet", p.containerId())), rules);
-        assertFalse(rules.contains(p.ip() + " . "), rules);
-        assertFalse(rules.contains("to " + p.ip()), rules);
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"nftables", "iptables"})
     void hostPortsWorkFromEverywhereAndDelLeavesNothing(String backend) {
-        String conf = conf(backend, "," + MAPPINGS, pod, bridge);
+        String conf = conf(backend, "," + MAPPINGS, pod);
         run("ADD", pod, conf).assertSuccess();
         String reply = "pod:ping";
         assertEquals(reply, echo.tcp(outside, NODE_IP, 8080), "outside -> node:8080");
@@ -127,7 +81,7 @@ class PortmapPrivilegedTest {
     @ParameterizedTest
     @ValueSource(strings = {"nftables", "iptables"})
     void udpFlowIsHandedOverToTheNextPodOfTheHostPort(String backend) {
-        String conf = conf(backend, "," + MAPPINGS, pod, bridge);
+        String conf = conf(backend, "," + MAPPINGS, pod);
         run("ADD", pod, conf).assertSuccess();
         assertEquals("pod:ping", echo.udp(outside, NODE_IP, 53, 40054));
         assertEquals(Set.of(40054), udpFlowsTo(53));
@@ -138,10 +92,10 @@ class PortmapPrivilegedTest {
         echo.udpServer(next.netns(), "pod-c", 5353);
         assertNull(echo.udp(outside, NODE_IP, 53, 40054), "no mapping between DEL and ADD");
         assertEquals(Set.of(40054), udpFlowsTo(53), "tracked, not NATed: the node's own port 53");
-        run("ADD", next, conf(backend, "," + MAPPINGS, next, bridge)).assertSuccess();
+        run("ADD", next, conf(backend, "," + MAPPINGS, next)).assertSuccess();
         assertEquals(Set.of(), udpFlowsTo(53), "ADD flushed the entry of the unmapped port");
         assertEquals("pod-c:ping", echo.udp(outside, NODE_IP, 53, 40054), "same source port, new pod");
-        run("DEL", next, conf(backend, "," + MAPPINGS, next, bridge)).assertSuccess();
+        run("DEL", next, conf(backend, "," + MAPPINGS, next)).assertSuccess();
     }
 
     /**
@@ -150,7 +104,7 @@ class PortmapPrivilegedTest {
      */
     @Test
     void udpFlushTouchesOnlyTheMappedPortAmongManyFlows() throws Exception {
-        String conf = conf("nftables", "," + MAPPINGS, pod, bridge);
+        String conf = conf("nftables", "," + MAPPINGS, pod);
         run("ADD", pod, conf).assertSuccess();
         flowsFromOutside(30000, 31000);
         assertEquals("pod:ping", echo.udp(outside, NODE_IP, 53, 40053));
@@ -209,9 +163,9 @@ class PortmapPrivilegedTest {
     @ParameterizedTest
     @ValueSource(strings = {"nftables", "iptables"})
     void delWithoutMappingsRemovesTheAttachment(String backend) {
-        run("ADD", pod, conf(backend, "," + MAPPINGS, pod, bridge)).assertSuccess();
+        run("ADD", pod, conf(backend, "," + MAPPINGS, pod)).assertSuccess();
         assertEquals("pod:ping", echo.tcp(outside, NODE_IP, 8080));
-        run("DEL", pod, conf(backend, "", null, bridge)).assertSuccess();
+        run("DEL", pod, conf(backend, "", null)).assertSuccess();
         assertNothingLeftOf(pod);
         assertNull(echo.tcp(outside, NODE_IP, 8080));
     }
@@ -221,16 +175,16 @@ class PortmapPrivilegedTest {
     void checkNoticesMissingRulesAndGcKeepsOnlyValidAttachments(String backend) {
         Pod b = bridge.add("pod-b");
         String mapB = ",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":9090,\"containerPort\":80,\"protocol\":\"tcp\"}]}";
-        run("ADD", pod, conf(backend, "," + MAPPINGS, pod, bridge)).assertSuccess();
-        run("ADD", b, conf(backend, mapB, b, bridge)).assertSuccess();
-        run("CHECK", b, conf(backend, mapB, b, bridge)).assertSuccess();
+        run("ADD", pod, conf(backend, "," + MAPPINGS, pod)).assertSuccess();
+        run("ADD", b, conf(backend, mapB, b)).assertSuccess();
+        run("CHECK", b, conf(backend, mapB, b)).assertSuccess();
         String gc = "{\"cniVersion\":\"1.1.0\",\"name\":\"pmnet\",\"type\":\"portmap\",\"backend\":\"" + backend + "\","
                 + "\"cni.dev/valid-attachments\":[{\"containerID\":\"pod-a\",\"ifname\":\"eth0\"}]}";
         net.runInNode(() -> InProcess.run(Portmap::new, "GC", "", "", "", gc)).assertSuccess();
         assertNothingLeftOf(b);
-        Outcome check = run("CHECK", b, conf(backend, mapB, b, bridge));
+        Outcome check = run("CHECK", b, conf(backend, mapB, b));
         assertEquals(1, check.exit(), check.stdout());
-        run("CHECK", pod, conf(backend, "," + MAPPINGS, pod, bridge)).assertSuccess();
+        run("CHECK", pod, conf(backend, "," + MAPPINGS, pod)).assertSuccess();
         assertEquals("pod:ping", echo.tcp(outside, NODE_IP, 8080));
     }
 
@@ -240,13 +194,13 @@ class PortmapPrivilegedTest {
         Pod b = bridge.add("pod-b");
         echo.udpServer(b.netns(), "podb", 5353);
         String udp53 = ",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":53,\"containerPort\":5353,\"protocol\":\"udp\"}]}";
-        run("ADD", pod, conf(backend, udp53, pod, bridge)).assertSuccess();
+        run("ADD", pod, conf(backend, udp53, pod)).assertSuccess();
         // a fixed source port: the same conntrack "flow" is used by every datagram
         assertEquals("pod:ping", echo.udp(outside, NODE_IP, 53, 40054));
-        run("ADD", b, conf(backend, udp53, b, bridge)).assertSuccess();
+        run("ADD", b, conf(backend, udp53, b)).assertSuccess();
         assertEquals("podb:ping", echo.udp(outside, NODE_IP, 53, 40054), "the flow was flushed on ADD");
-        run("DEL", b, conf(backend, "", null, bridge)).assertSuccess();
-        run("DEL", pod, conf(backend, "", null, bridge)).assertSuccess();
+        run("DEL", b, conf(backend, "", null)).assertSuccess();
+        run("DEL", pod, conf(backend, "", null)).assertSuccess();
         assertNothingLeftOf(pod);
         assertNothingLeftOf(b);
     }
@@ -256,20 +210,20 @@ class PortmapPrivilegedTest {
     void masqueradeOnlyWhereNeededUnlessMasqAllAndNoneWithoutSnat(String backend) {
         echo.tcpWhoAmIServer(pod.netns(), 81);
         String map81 = "\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":8081,\"containerPort\":81,\"protocol\":\"tcp\"}]}";
-        run("ADD", pod, conf(backend, "," + map81, pod, bridge)).assertSuccess();
+        run("ADD", pod, conf(backend, "," + map81, pod)).assertSuccess();
         assertEquals(OUTSIDE_IP, echo.tcp(outside, NODE_IP, 8081), "outside sources are kept");
         assertEquals("10.244.11.1", echo.tcp(net.node(), "127.0.0.1", 8081), "localhost is masqueraded");
-        run("DEL", pod, conf(backend, "", null, bridge)).assertSuccess();
+        run("DEL", pod, conf(backend, "", null)).assertSuccess();
 
-        run("ADD", pod, conf(backend, ",\"masqAll\":true," + map81, pod, bridge)).assertSuccess();
+        run("ADD", pod, conf(backend, ",\"masqAll\":true," + map81, pod)).assertSuccess();
         assertEquals("10.244.11.1", echo.tcp(outside, NODE_IP, 8081), "masqAll masquerades everyone");
-        run("CHECK", pod, conf(backend, ",\"masqAll\":true," + map81, pod, bridge)).assertSuccess();
-        run("DEL", pod, conf(backend, "", null, bridge)).assertSuccess();
+        run("CHECK", pod, conf(backend, ",\"masqAll\":true," + map81, pod)).assertSuccess();
+        run("DEL", pod, conf(backend, "", null)).assertSuccess();
 
-        run("ADD", pod, conf(backend, ",\"snat\":false," + map81, pod, bridge)).assertSuccess();
+        run("ADD", pod, conf(backend, ",\"snat\":false," + map81, pod)).assertSuccess();
         assertEquals(OUTSIDE_IP, echo.tcp(outside, NODE_IP, 8081));
         assertNull(echo.tcp(net.node(), "127.0.0.1", 8081), "without snat, 127.0.0.1 cannot work");
-        run("DEL", pod, conf(backend, "", null, bridge)).assertSuccess();
+        run("DEL", pod, conf(backend, "", null)).assertSuccess();
         assertNothingLeftOf(pod);
     }
 
