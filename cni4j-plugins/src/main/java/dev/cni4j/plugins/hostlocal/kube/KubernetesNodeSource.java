@@ -159,6 +159,11 @@ public final class KubernetesNodeSource {
                     + timeout.toMillis() + " ms"));
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof java.net.http.HttpTimeoutException) {
+                // the client's own timeout (the same length) fired first: the same event, one message
+                throw new Unreachable(notReady("the Kubernetes API at " + config.server() + " did not answer within "
+                        + timeout.toMillis() + " ms"));
+            }
             throw new Unreachable(notReady("cannot reach the Kubernetes API at " + config.server() + ": "
                     + describe(cause)));
         } catch (InterruptedException e) {
