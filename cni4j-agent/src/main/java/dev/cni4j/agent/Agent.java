@@ -1,5 +1,10 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.serve.AgentStatus;
+import dev.cni4j.agent.serve.FastPath;
+import dev.cni4j.agent.serve.HealthServer;
+import dev.cni4j.agent.serve.JsonLog;
+import dev.cni4j.agent.serve.Metrics;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.firewall.FirewallBackend;
 import dev.cni4j.linux.firewall.IptablesBackend;
@@ -67,13 +72,15 @@ public final class Agent implements AutoCloseable {
             a.policyNs = config.netns() != null ? NetNs.open(config.netns()) : null;
             a.policy = new PolicyController(client, config.nodeName(), a.policyNs, config.resyncSeconds() * 1000L, log, a.status,
                     a::onPolicyApiError, config.networkPolicyLogDropsPerSecond(), config.networkPolicyCutEstablished());
-            a.metrics.policy = a.policy;
+            PolicyController pc = a.policy;
+            a.metrics.policySeries(b -> PolicyMetrics.render(pc, b));
             a.health.handle(PolicyExplainEndpoint.PATH, new PolicyExplainEndpoint(a.policy));
             a.health.handle(PolicyDropsEndpoint.PATH, new PolicyDropsEndpoint(a.policy));
         }
         if (config.valid() && config.fastPathSocket() != null) {
-            a.fastPath = a.policy == null ? FastPath.start(config, log, a.metrics.pluginCalls)
-                    : FastPath.start(config, log, a.metrics.pluginCalls, a.policy.fastPathHook(a.metrics.pluginCalls));
+            var settings = new FastPath.Settings(config.fastPathSocket(), config.netns(), config.fastPathOtherMountNamespaces());
+            a.fastPath = a.policy == null ? FastPath.start(settings, log, a.metrics.pluginCalls)
+                    : FastPath.start(settings, log, a.metrics.pluginCalls, a.policy.fastPathHook(a.metrics.pluginCalls));
         }
         if (!config.valid()) {
             log.error("invalid configuration; serving /readyz only", "problems", config.problems());

@@ -1,5 +1,7 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.serve.JsonLog;
+import dev.cni4j.agent.serve.LibraryLog;
 import dev.cni4j.daemon.Daemon;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.rtnl.Rtnl;

@@ -1,5 +1,7 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.serve.JsonLog;
+import dev.cni4j.agent.serve.Metrics;
 import io.fabric8.kubernetes.client.http.BasicBuilder;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;

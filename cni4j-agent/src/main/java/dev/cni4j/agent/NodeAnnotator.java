@@ -1,5 +1,6 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.serve.JsonLog;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;

@@ -13,6 +13,8 @@ import dev.cni4j.agent.policy.PolicyCompiler;
 import dev.cni4j.agent.policy.PolicyInfo;
 import dev.cni4j.agent.policy.PolicyRef;
 import dev.cni4j.agent.policy.Protocol;
+import dev.cni4j.agent.serve.AgentStatus;
+import dev.cni4j.agent.serve.JsonLog;
 import dev.cni4j.daemon.RequestObserver;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.firewall.Nft;

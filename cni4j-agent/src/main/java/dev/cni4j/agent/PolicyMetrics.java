@@ -3,6 +3,7 @@ package dev.cni4j.agent;
 import dev.cni4j.agent.policy.CompiledPolicy;
 import dev.cni4j.agent.policy.Direction;
 import dev.cni4j.agent.policy.PolicyCounters;
+import dev.cni4j.agent.serve.Metrics;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 

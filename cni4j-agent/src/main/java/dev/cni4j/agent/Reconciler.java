@@ -1,5 +1,8 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.serve.AgentStatus;
+import dev.cni4j.agent.serve.JsonLog;
+import dev.cni4j.agent.serve.Metrics;
 import dev.cni4j.net.IpPrefix;
 import dev.cni4j.node.DefaultConflist;
 import dev.cni4j.node.PodCidrFile;
@@ -98,8 +101,7 @@ public final class Reconciler implements AutoCloseable {
             retrySeconds = Math.min(retrySeconds * 2, p.config().resyncSeconds());
         } finally {
             p.status().passEnded();
-            p.metrics().lastReconcileSeconds = (System.nanoTime() - t0) / 1e9;
-            p.metrics().lastReconcileTimestamp = System.currentTimeMillis() / 1e3;
+            p.metrics().reconcileEnded((System.nanoTime() - t0) / 1e9, System.currentTimeMillis() / 1e3);
         }
     }
 

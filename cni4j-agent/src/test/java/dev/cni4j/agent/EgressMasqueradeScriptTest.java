@@ -2,7 +2,9 @@ package dev.cni4j.agent;
 
 import dev.cni4j.net.IpPrefix;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -42,5 +44,37 @@ class EgressMasqueradeScriptTest {
             assertEquals(EgressMasquerade.iptablesScript(ClusterNode.parseCidr("10.244.0.0/16"), true).replaceAll("[0-9a-f.:]+/\\d+", "X"),
                     ipt.replaceAll("[0-9a-f.:]+/\\d+", "X"));
         }
+    }
+
+    @Test
+    void masqueradeSparesPodToPodTraffic() {
+        String nft = EgressMasquerade.nftScript(ClusterNode.parseCidr("10.244.0.0/16"));
+        assertTrue(nft.contains("ip saddr 10.244.0.0/16 ip daddr != 10.244.0.0/16 masquerade"), nft);
+        assertTrue(nft.startsWith("add table inet cni4j_agent\ndelete table inet cni4j_agent\n"));
+        String ipt = EgressMasquerade.iptablesScript(ClusterNode.parseCidr("10.244.0.0/16"), true);
+        assertTrue(ipt.contains("-A CNI4J-AGENT-MASQ -d 10.244.0.0/16 -j RETURN\n-A CNI4J-AGENT-MASQ -j MASQUERADE\n"), ipt);
+        assertTrue(ipt.contains("-A POSTROUTING -s 10.244.0.0/16 -m comment --comment cni4j-agent -j CNI4J-AGENT-MASQ"));
+        assertFalse(EgressMasquerade.iptablesScript(ClusterNode.parseCidr("10.244.0.0/16"), false).contains("POSTROUTING"));
+        assertFalse(nft.contains("ip6"), "no IPv6 cluster CIDR, no IPv6 rule");
+    }
+
+    @Test
+    void ipv6MasqueradeSparesPodToPodTrafficToo() {
+        String nft = EgressMasquerade.nftScript(ClusterNode.parseCidr("10.244.0.0/16"), ClusterNode.parseCidr("fd00:10:244::/48"));
+        assertTrue(nft.contains("""
+                    ip saddr 10.244.0.0/16 ip daddr != 10.244.0.0/16 masquerade comment "cni4j-agent egress"
+                    ip6 saddr fd00:10:244::/48 ip6 daddr != fd00:10:244::/48 masquerade comment "cni4j-agent egress"
+                  }
+                """), "both rules in the one inet table's chain: " + nft);
+        assertEquals(1, nft.split("table inet cni4j_agent \\{").length - 1, nft);
+        String ip6t = EgressMasquerade.iptablesScript(ClusterNode.parseCidr("fd00:10:244::/48"), true);
+        assertEquals("""
+                *nat
+                :CNI4J-AGENT-MASQ - [0:0]
+                -A CNI4J-AGENT-MASQ -d fd00:10:244::/48 -j RETURN
+                -A CNI4J-AGENT-MASQ -j MASQUERADE
+                -A POSTROUTING -s fd00:10:244::/48 -m comment --comment cni4j-agent -j CNI4J-AGENT-MASQ
+                COMMIT
+                """, ip6t);
     }
 }

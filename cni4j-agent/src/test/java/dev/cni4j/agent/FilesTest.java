@@ -1,5 +1,6 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.serve.FastPath;
 import tools.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import org.junit.jupiter.api.Test;
@@ -13,18 +14,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** The conflist and install/uninstall, on temp dirs (the pod CIDR file: cni4j-core's PodCidrFileTest). */
 class FilesTest {
-    @Test
-    void theFastPathSocketDirectoryIsMadePrivateOnlyWhenItIsOurs(@TempDir Path dir) throws Exception {
-        Path ours = Files.createDirectories(dir.resolve("cni4j"));
-        Files.setPosixFilePermissions(ours, PosixFilePermissions.fromString("rwxr-xr-x")); // as a hostPath volume comes
-        FastPath.prepareSocketDirectory(ours.resolve("cni.sock"));
-        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(ours)));
-        Path shared = Files.createDirectories(dir.resolve("run"));
-        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
-        FastPath.prepareSocketDirectory(shared.resolve("cni.sock"));
-        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(shared)), "never chmod-ed");
-    }
-
     @Test
     void defaultConflistIsValidJsonWithThePlugins() throws Exception {
         JsonNode c = Serialization.jsonMapper().readTree(Reconciler.defaultConflist("cni4j", null, 1450, "/run/cni4j/podcidr", "/var/lib/cni/networks", false));

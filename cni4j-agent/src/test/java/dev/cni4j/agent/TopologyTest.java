@@ -1,5 +1,6 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.serve.AgentStatus;
 import dev.cni4j.net.IpAddress;
 import dev.cni4j.net.IpPrefix;
 import io.fabric8.kubernetes.api.model.Node;

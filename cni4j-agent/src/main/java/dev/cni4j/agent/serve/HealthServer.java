@@ -1,4 +1,4 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.serve;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -44,7 +44,7 @@ public final class HealthServer implements AutoCloseable {
     }
 
     /** Serves one more path (the policy controller's {@code /policy/explain}). */
-    void handle(String path, com.sun.net.httpserver.HttpHandler handler) {
+    public void handle(String path, com.sun.net.httpserver.HttpHandler handler) {
         server.createContext(path, handler);
     }
 

@@ -1,4 +1,4 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.serve;
 
 import java.io.PrintStream;
 import java.time.Instant;
@@ -17,7 +17,7 @@ public final class JsonLog {
         this(node, System.err);
     }
 
-    JsonLog(String node, PrintStream out) {
+    public JsonLog(String node, PrintStream out) {
         this.node = node;
         this.out = out;
     }
@@ -84,7 +84,7 @@ public final class JsonLog {
     }
 
     /** JSON string escaping (RFC 8259). */
-    static StringBuilder quote(StringBuilder b, String s) {
+    public static StringBuilder quote(StringBuilder b, String s) {
         b.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

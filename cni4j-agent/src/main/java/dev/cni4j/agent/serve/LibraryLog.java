@@ -1,4 +1,4 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.serve;
 
 import org.slf4j.ILoggerFactory;
 import org.slf4j.IMarkerFactory;

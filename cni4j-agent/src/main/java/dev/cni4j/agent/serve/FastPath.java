@@ -1,4 +1,4 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.serve;
 
 import dev.cni4j.daemon.Daemon;
 import dev.cni4j.daemon.RequestObserver;
@@ -20,7 +20,7 @@ import java.nio.file.attribute.PosixFilePermissions;
  * the plugins standalone. A socket that cannot be bound is logged and shown as
  * {@code cni4j_fastpath_serving 0}, never fatal.
  */
-final class FastPath implements AutoCloseable {
+public final class FastPath implements AutoCloseable {
     private final JsonLog log;
     private final PluginCallMetrics metrics;
     private Daemon daemon;
@@ -34,18 +34,24 @@ final class FastPath implements AutoCloseable {
         this.observer = observer;
     }
 
-    static FastPath start(AgentConfig config, JsonLog log, PluginCallMetrics metrics) {
+    /**
+     * Where and how the fast path serves: the agent's {@code fastPathSocket}, {@code netns} (null: the
+     * agent's own) and {@code fastPathOtherMountNamespaces} settings.
+     */
+    public record Settings(Path fastPathSocket, Path netns, boolean fastPathOtherMountNamespaces) {}
+
+    public static FastPath start(Settings config, JsonLog log, PluginCallMetrics metrics) {
         return start(config, log, metrics, metrics);
     }
 
     /** {@code observer}: told of every call ({@code metrics} or a hook that tells it too). */
-    static FastPath start(AgentConfig config, JsonLog log, PluginCallMetrics metrics, RequestObserver observer) {
+    public static FastPath start(Settings config, JsonLog log, PluginCallMetrics metrics, RequestObserver observer) {
         FastPath f = new FastPath(log, metrics, observer);
         Thread.ofPlatform().name("cni4j-fastpath-start").daemon().start(() -> f.run(config));
         return f;
     }
 
-    private void run(AgentConfig config) {
+    private void run(Settings config) {
         try {
             long t0 = System.nanoTime();
             prepareSocketDirectory(config.fastPathSocket());

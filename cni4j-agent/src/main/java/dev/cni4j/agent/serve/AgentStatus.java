@@ -1,4 +1,4 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.serve;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,28 +26,28 @@ public final class AgentStatus {
     private volatile String policyProblem;
     private volatile List<String> policyWarnings = List.of();
     private volatile long passStartedNanos; // 0 while no pass runs
-    static final long STUCK_NANOS = 120_000_000_000L;
+    public static final long STUCK_NANOS = 120_000_000_000L;
     /** A failing annotation PATCH is a warning this long, then it blocks readiness (peers cannot reach this node's pods). */
-    static final long ANNOTATION_GRACE_NANOS = 30_000_000_000L;
+    public static final long ANNOTATION_GRACE_NANOS = 30_000_000_000L;
 
-    void configProblems(List<String> p) { configProblems = List.copyOf(p); }
-    void apiProblem(String p) { apiProblem = p; }
-    void annotationProblem(String p, long sinceNanos) { annotationFailingSince = sinceNanos; annotationProblem = p; }
-    void selfProblem(String p) { selfProblem = p; }
-    void selfWarning(String w) { selfWarning = w; }
-    void backendProblem(String p) { backendProblem = p; }
-    void routesProgrammed(boolean b) { routesProgrammed = b; }
-    void conflistWritten(boolean b) { conflistWritten = b; }
-    void skippedNodes(Map<String, String> m) { skippedNodes = Map.copyOf(m); }
-    void syncErrors(List<String> e) { syncErrors = List.copyOf(e); }
-    void pendingNodes(Map<String, String> m) { pendingNodes = Map.copyOf(m); }
-    void ipv6SkippedNodes(Map<String, String> m) { ipv6SkippedNodes = Map.copyOf(m); }
+    public void configProblems(List<String> p) { configProblems = List.copyOf(p); }
+    public void apiProblem(String p) { apiProblem = p; }
+    public void annotationProblem(String p, long sinceNanos) { annotationFailingSince = sinceNanos; annotationProblem = p; }
+    public void selfProblem(String p) { selfProblem = p; }
+    public void selfWarning(String w) { selfWarning = w; }
+    public void backendProblem(String p) { backendProblem = p; }
+    public void routesProgrammed(boolean b) { routesProgrammed = b; }
+    public void conflistWritten(boolean b) { conflistWritten = b; }
+    public void skippedNodes(Map<String, String> m) { skippedNodes = Map.copyOf(m); }
+    public void syncErrors(List<String> e) { syncErrors = List.copyOf(e); }
+    public void pendingNodes(Map<String, String> m) { pendingNodes = Map.copyOf(m); }
+    public void ipv6SkippedNodes(Map<String, String> m) { ipv6SkippedNodes = Map.copyOf(m); }
 
-    void policyProblem(String p) { policyProblem = p; }
-    void policyWarnings(List<String> w) { policyWarnings = List.copyOf(w); }
+    public void policyProblem(String p) { policyProblem = p; }
+    public void policyWarnings(List<String> w) { policyWarnings = List.copyOf(w); }
 
-    void passStarted(long nanos) { passStartedNanos = nanos; }
-    void passEnded() { passStartedNanos = 0; }
+    public void passStarted(long nanos) { passStartedNanos = nanos; }
+    public void passEnded() { passStartedNanos = 0; }
 
     /**
      * Why {@code /healthz} should fail, or null: only a reconcile pass stuck for two minutes (a

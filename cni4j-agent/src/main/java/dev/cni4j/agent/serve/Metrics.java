@@ -1,4 +1,4 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.serve;
 
 import dev.cni4j.node.HostLocalReservations;
 import java.io.UncheckedIOException;
@@ -6,27 +6,39 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /** The agent's counters and gauges, rendered in the Prometheus text exposition format (0.0.4). */
 public final class Metrics {
-    final AtomicLong reconcileRuns = new AtomicLong();
-    final AtomicLong reconcileErrors = new AtomicLong();
-    final AtomicLong apiErrors = new AtomicLong();
-    final AtomicLong watchRestarts = new AtomicLong();
-    final AtomicLong routesProgrammed = new AtomicLong();
-    final AtomicLong entriesRemoved = new AtomicLong();
-    final AtomicLong nodesKnown = new AtomicLong();
-    final AtomicLong nodesSkipped = new AtomicLong();
-    volatile double lastReconcileSeconds;
-    volatile double lastReconcileTimestamp;
-    final PluginCallMetrics pluginCalls = new PluginCallMetrics();
-    volatile PolicyController policy; // networkPolicy=on
+    public final AtomicLong reconcileRuns = new AtomicLong();
+    public final AtomicLong reconcileErrors = new AtomicLong();
+    public final AtomicLong apiErrors = new AtomicLong();
+    public final AtomicLong watchRestarts = new AtomicLong();
+    public final AtomicLong routesProgrammed = new AtomicLong();
+    public final AtomicLong entriesRemoved = new AtomicLong();
+    public final AtomicLong nodesKnown = new AtomicLong();
+    public final AtomicLong nodesSkipped = new AtomicLong();
+    private volatile double lastReconcileSeconds;
+    private volatile double lastReconcileTimestamp;
+    public final PluginCallMetrics pluginCalls = new PluginCallMetrics();
+    private volatile Consumer<StringBuilder> policy; // networkPolicy=on: the policy series, rendered last
     private final AgentStatus status;
     private final Path hostLocalDataDir;
 
     public Metrics(AgentStatus status, Path hostLocalDataDir) {
         this.status = status;
         this.hostLocalDataDir = hostLocalDataDir;
+    }
+
+    /** Records the end of a reconcile pass: its duration, and when it ended (Unix time, seconds). */
+    public void reconcileEnded(double seconds, double timestamp) {
+        lastReconcileSeconds = seconds;
+        lastReconcileTimestamp = timestamp;
+    }
+
+    /** Appends the NetworkPolicy series (networkPolicy=on) to every scrape. */
+    public void policySeries(Consumer<StringBuilder> series) {
+        policy = series;
     }
 
     public String render() {
@@ -51,8 +63,8 @@ public final class Metrics {
         ipamUsage().forEach((net, n) ->
                 b.append("cni4j_ipam_allocated_ips{network=\"").append(escape(net)).append("\"} ").append(n).append('\n'));
         pluginCalls.render(b);
-        PolicyController pc = policy;
-        if (pc != null) PolicyMetrics.render(pc, b);
+        Consumer<StringBuilder> pc = policy;
+        if (pc != null) pc.accept(b);
         return b.toString();
     }
 
@@ -77,12 +89,14 @@ public final class Metrics {
         b.append(name).append(' ').append(v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v)).append('\n');
     }
 
-    static void header(StringBuilder b, String name, String type, String help) {
+    /** Appends the {@code # HELP} and {@code # TYPE} lines of a series. */
+    public static void header(StringBuilder b, String name, String type, String help) {
         b.append("# HELP ").append(name).append(' ').append(help).append('\n');
         b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
     }
 
-    static String escape(String s) {
+    /** A label value escaped for the text format. */
+    public static String escape(String s) {
         return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
     }
 }
