@@ -1,5 +1,15 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.api.ApiErrors;
+import dev.cni4j.agent.api.NodeAnnotator;
+import dev.cni4j.agent.api.NodeWatcher;
+import dev.cni4j.agent.api.WatchCheck;
+import dev.cni4j.agent.install.CniInstaller;
+import dev.cni4j.agent.route.EgressMasquerade;
+import dev.cni4j.agent.route.Forwarding;
+import dev.cni4j.agent.route.HostGwBackend;
+import dev.cni4j.agent.route.RouteBackend;
+import dev.cni4j.agent.route.VxlanBackend;
 import dev.cni4j.agent.serve.AgentStatus;
 import dev.cni4j.agent.serve.FastPath;
 import dev.cni4j.agent.serve.HealthServer;
@@ -103,7 +113,7 @@ public final class Agent implements AutoCloseable {
         rtnl = Rtnl.open(ns);
         Forwarding forwarding = new Forwarding(ns);
         forwarding.ensureIpv4();
-        RouteBackend backend = config.backend().equals("host-gw") ? new HostGwBackend(rtnl, config.vtepDevice()) : new VxlanBackend(rtnl, config);
+        RouteBackend backend = config.backend().equals("host-gw") ? new HostGwBackend(rtnl, config.vtepDevice()) : new VxlanBackend(rtnl, config.vxlan());
         EgressMasquerade masq = config.firewall().equals("none") ? null : new EgressMasquerade(firewall(config.firewall(), ns),
                 config.clusterCidr(), config.clusterCidrV6());
         var parts = new Reconciler.Parts(config, backend, masq, forwarding, new PodCidrFile(config.podCidrFile()),

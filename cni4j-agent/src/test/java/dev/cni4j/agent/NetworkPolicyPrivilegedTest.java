@@ -1,5 +1,6 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.api.ApiAccess;
 import dev.cni4j.daemon.RequestObserver;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.firewall.Nft;

@@ -1,5 +1,6 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.install.CniInstaller;
 import dev.cni4j.agent.policy.ClusterSnapshot;
 import dev.cni4j.agent.policy.CompiledPolicy;
 import dev.cni4j.agent.policy.Direction;
@@ -81,9 +82,9 @@ class PolicyControllerTest {
         assertTrue(bad.problems().stream().anyMatch(p -> p.startsWith("networkPolicy")), bad.problems().toString());
 
         var mapper = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper();
-        var with = mapper.readTree(Reconciler.defaultConflist("cni4j", null, 0, "/run/cni4j/podcidr", "/var/lib/cni/networks", true));
+        var with = mapper.readTree(CniInstaller.defaultConflist("cni4j", null, 0, "/run/cni4j/podcidr", "/var/lib/cni/networks", true));
         assertEquals("k8s", with.get("plugins").get(0).get("policy").get("type").asString());
-        var without = mapper.readTree(Reconciler.defaultConflist("cni4j", null, 0, "/run/cni4j/podcidr", "/var/lib/cni/networks", false));
+        var without = mapper.readTree(CniInstaller.defaultConflist("cni4j", null, 0, "/run/cni4j/podcidr", "/var/lib/cni/networks", false));
         assertFalse(without.get("plugins").get(0).has("policy"));
     }
 }

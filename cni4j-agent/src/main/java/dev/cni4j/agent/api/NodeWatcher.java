@@ -1,4 +1,4 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.api;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;

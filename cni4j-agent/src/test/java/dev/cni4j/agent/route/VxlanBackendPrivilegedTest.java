@@ -1,5 +1,9 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.route;
 
+import dev.cni4j.agent.AgentConfig;
+import dev.cni4j.agent.MockCluster;
+import dev.cni4j.agent.SimulatedCluster;
+import dev.cni4j.agent.api.ClusterNode;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.rtnl.Link;
 import dev.cni4j.linux.rtnl.Neighbour;
@@ -31,7 +35,7 @@ class VxlanBackendPrivilegedTest {
             int eth0 = rtnl.links().require("eth0").index();
             rtnl.links().create(new Vxlan("cni4j.1", 42, SimulatedCluster.ip("192.168.50.1"), eth0, 4789, false, 0));
             AgentConfig config = AgentConfig.of(MockCluster.agentSettings("vxlan", 1, cluster.nodes.get(1), dir));
-            VxlanBackend backend = new VxlanBackend(rtnl, config);
+            VxlanBackend backend = new VxlanBackend(rtnl, config.vxlan());
 
             Map<String, String> annotations = backend.setUp(ClusterNode.from(MockCluster.node("node1", "10.244.1.0/24", "192.168.50.1")));
             assertEquals(Map.of(ClusterNode.VTEP_MAC, VxlanBackend.macFor("node1"), ClusterNode.PUBLIC_IP, "192.168.50.1"), annotations);

@@ -1,4 +1,4 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.api;
 
 import dev.cni4j.net.IpPrefix;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.route;
 
 import org.junit.jupiter.api.Test;
 

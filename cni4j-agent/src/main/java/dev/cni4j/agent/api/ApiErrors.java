@@ -1,4 +1,4 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.api;
 
 import dev.cni4j.agent.serve.JsonLog;
 import dev.cni4j.agent.serve.Metrics;
@@ -18,7 +18,7 @@ import java.util.concurrent.CompletableFuture;
  * 403, a connection refused while reconnecting, the 401 of a bad token. The same problem is
  * logged once (again after a minute), not at every retry.
  */
-final class ApiErrors implements Interceptor {
+public final class ApiErrors implements Interceptor {
     static final long RELOG_NANOS = 60_000_000_000L;
     static final long RECENT_NANOS = 300_000_000_000L;
     private final Metrics metrics;
@@ -28,7 +28,7 @@ final class ApiErrors implements Interceptor {
     private String lastLogged;
     private long lastLoggedNanos;
 
-    ApiErrors(Metrics metrics, JsonLog log) {
+    public ApiErrors(Metrics metrics, JsonLog log) {
         this.metrics = metrics;
         this.log = log;
     }
@@ -48,7 +48,7 @@ final class ApiErrors implements Interceptor {
      * An error the informer saw. Failed requests fabric8 retries went through the interceptor
      * already; one it gave up on at once (no retries configured) did not: counted here, once.
      */
-    void informerError(String what, Throwable t) {
+    public void informerError(String what, Throwable t) {
         if (t instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() > 0) return; // an HTTP status: seen above
         if (System.nanoTime() - lastNanos < 2_000_000_000L && last != null) return; // the interceptor just counted it
         failed(what + ": " + cause(t));
@@ -67,7 +67,7 @@ final class ApiErrors implements Interceptor {
     }
 
     /** The last failed request and why, e.g. "list nodes (https://...): HTTP 401 Unauthorized (...)", if it failed in the last five minutes; else null. */
-    String recent(long nowNanos) {
+    public String recent(long nowNanos) {
         String l = last;
         return l != null && nowNanos - lastNanos < RECENT_NANOS ? l : null;
     }

@@ -1,5 +1,7 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.route;
 
+import dev.cni4j.agent.api.ClusterNode;
+import dev.cni4j.linux.rtnl.Rtnl;
 import java.util.List;
 import java.util.Map;
 
@@ -13,6 +15,16 @@ import java.util.Map;
 public interface RouteBackend {
     /** Routes the agent owns carry this rtm_protocol, so stale ones are found after a restart. */
     int ROUTE_PROTOCOL = 75;
+
+    /**
+     * Removes what either backend put in the node's namespace (uninstall): the VXLAN device
+     * {@code vtepDevice} with its fdb and neighbour entries, and every route the agent owns.
+     * Returns the number of routes deleted.
+     */
+    static int removeAll(Rtnl rtnl, String vtepDevice) {
+        VxlanBackend.removeDevice(rtnl, vtepDevice);
+        return OwnedRoutes.deleteExcept(rtnl, java.util.Set.of(), new java.util.ArrayList<>());
+    }
 
     /** "host-gw" or "vxlan". */
     String name();

@@ -1,4 +1,4 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,6 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.route;
 
+import dev.cni4j.agent.api.ClusterNode;
 import dev.cni4j.net.IpAddress;
 import dev.cni4j.net.IpPrefix;
 import dev.cni4j.linux.LinuxException;
@@ -30,14 +31,25 @@ import java.util.Set;
  * have only the IPv6 part, over an IPv6 underlay (their IPv6 InternalIP; 70 bytes of overhead).
  */
 public final class VxlanBackend implements RouteBackend {
-    static final int VXLAN_OVERHEAD = 50; // outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14
-    static final int VXLAN_OVERHEAD_IPV6 = 70; // outer IPv6 40 instead
+    public static final int VXLAN_OVERHEAD = 50; // outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14
+    public static final int VXLAN_OVERHEAD_IPV6 = 70; // outer IPv6 40 instead
     private final Rtnl rtnl;
-    private final AgentConfig config;
+    private final Options config;
     private int deviceIndex;
     private int mtu;
 
-    public VxlanBackend(Rtnl rtnl, AgentConfig config) {
+    /**
+     * The agent's VXLAN settings, as {@code AgentConfig} names them.
+     *
+     * @param vtepDevice        VXLAN device name
+     * @param vni               VXLAN network identifier
+     * @param vxlanPort         VXLAN UDP port
+     * @param underlayInterface interface carrying node-to-node traffic, or null (the one holding the InternalIP)
+     * @param publicIp          underlay address to use and publish, or null
+     */
+    public record Options(String vtepDevice, int vni, int vxlanPort, String underlayInterface, String publicIp) {}
+
+    public VxlanBackend(Rtnl rtnl, Options config) {
         this.rtnl = rtnl;
         this.config = config;
     }
@@ -180,7 +192,7 @@ public final class VxlanBackend implements RouteBackend {
     }
 
     /** A locally administered unicast MAC from the node name (0e:..., 02 bit set, 01 bit clear). */
-    static String macFor(String nodeName) {
+    public static String macFor(String nodeName) {
         try {
             byte[] h = MessageDigest.getInstance("SHA-256").digest(nodeName.getBytes(StandardCharsets.UTF_8));
             h[0] = (byte) ((h[0] & 0xfe) | 0x02);

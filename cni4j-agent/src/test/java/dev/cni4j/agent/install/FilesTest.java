@@ -1,4 +1,4 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.install;
 
 import dev.cni4j.agent.serve.FastPath;
 import tools.jackson.databind.JsonNode;
@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class FilesTest {
     @Test
     void defaultConflistIsValidJsonWithThePlugins() throws Exception {
-        JsonNode c = Serialization.jsonMapper().readTree(Reconciler.defaultConflist("cni4j", null, 1450, "/run/cni4j/podcidr", "/var/lib/cni/networks", false));
+        JsonNode c = Serialization.jsonMapper().readTree(CniInstaller.defaultConflist("cni4j", null, 1450, "/run/cni4j/podcidr", "/var/lib/cni/networks", false));
         assertEquals("1.0.0", c.get("cniVersion").asString(), "containerd 1.6/1.7 reject 1.1.0 results");
         assertEquals("cni4j", c.get("name").asString());
         JsonNode bridge = c.get("plugins").get(0);
@@ -37,7 +37,7 @@ class FilesTest {
         assertEquals("bandwidth", c.get("plugins").get(2).get("type").asString());
         assertTrue(c.get("plugins").get(2).get("capabilities").get("bandwidth").asBoolean());
 
-        JsonNode other = Serialization.jsonMapper().readTree(Reconciler.defaultConflist("cni4j", "1.1.0", 0, "/var/run/x \"y\"", "/tmp/node1/networks", false));
+        JsonNode other = Serialization.jsonMapper().readTree(CniInstaller.defaultConflist("cni4j", "1.1.0", 0, "/var/run/x \"y\"", "/tmp/node1/networks", false));
         assertEquals("1.1.0", other.get("cniVersion").asString(), "conflistCniVersion");
         assertEquals("/var/run/x \"y\"", other.get("plugins").get(0).get("ipam").get("podCidrFile").asString());
         assertEquals("/tmp/node1/networks", other.get("plugins").get(0).get("ipam").get("dataDir").asString());
@@ -69,7 +69,7 @@ class FilesTest {
         assertTrue(Files.exists(dir.resolve("opt/cni/lib/cni4j-plugins.jar")), "lib beside bin, where the launchers look");
         assertTrue(Files.exists(dir.resolve("opt/cni/lib/cli/cni4j-cli.jar")));
         assertFalse(installer.conflistPresent(), "install does not declare the network ready");
-        assertTrue(installer.writeConflist(Reconciler.defaultConflist("cni4j", null, 0, "/run/cni4j/podcidr", "/var/lib/cni/networks", false)));
+        assertTrue(installer.writeConflist(CniInstaller.defaultConflist("cni4j", null, 0, "/run/cni4j/podcidr", "/var/lib/cni/networks", false)));
         assertTrue(installer.conflistPresent());
 
         assertEquals(6, installer.uninstall());

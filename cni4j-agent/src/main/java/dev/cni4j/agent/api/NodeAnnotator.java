@@ -1,4 +1,4 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.api;
 
 import dev.cni4j.agent.serve.JsonLog;
 import io.fabric8.kubernetes.api.model.Node;

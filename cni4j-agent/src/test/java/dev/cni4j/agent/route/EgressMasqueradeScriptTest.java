@@ -1,5 +1,6 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.route;
 
+import dev.cni4j.agent.api.ClusterNode;
 import dev.cni4j.net.IpPrefix;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

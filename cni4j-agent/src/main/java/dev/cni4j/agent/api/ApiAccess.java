@@ -1,4 +1,4 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.api;
 
 import java.util.Map;
 import java.util.Set;
@@ -7,7 +7,7 @@ import java.util.Set;
  * The Kubernetes API calls the agent makes, as RBAC resource → verbs: what
  * {@code deploy/clusterrole.yaml} must grant, no more. {@link NodeWatcher}: list and watch;
  * {@link NodeAnnotator}: patch, which fabric8 precedes with a get of the Node;
- * {@link PolicyController} (networkPolicy=on): list and watch of Pods, Namespaces and
+ * {@link dev.cni4j.agent.policy.PolicyController} (networkPolicy=on): list and watch of Pods, Namespaces and
  * NetworkPolicies.
  * Tests check both directions: the manifest grants exactly this, and an agent run against the
  * mock API makes no other call.

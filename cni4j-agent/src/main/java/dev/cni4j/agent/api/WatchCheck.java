@@ -1,4 +1,4 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.api;
 
 import dev.cni4j.net.IpAddress;
 import dev.cni4j.linux.rtnl.Address;
@@ -25,7 +25,7 @@ import java.util.Set;
  * IPVS mode puts every Service's ClusterIP on {@code kube-ipvs0} and takes it off again) or on the
  * agent's VXLAN device.
  */
-final class WatchCheck {
+public final class WatchCheck {
     private final NodeWatcher watcher;
     private final Rtnl rtnl;
     private final long silenceNanos;
@@ -34,12 +34,12 @@ final class WatchCheck {
     private Set<InetAddress> known;
 
     /** What restarts the watch. */
-    interface Restart {
+    public interface Restart {
         /** @param freshConnections the client's pooled connections may be dead too: replace them */
         void restart(String reason, boolean freshConnections);
     }
 
-    WatchCheck(NodeWatcher watcher, Rtnl rtnl, long silenceNanos, String vtepDevice, Restart restart) {
+    public WatchCheck(NodeWatcher watcher, Rtnl rtnl, long silenceNanos, String vtepDevice, Restart restart) {
         this.watcher = watcher;
         this.rtnl = rtnl;
         this.silenceNanos = silenceNanos;
@@ -52,7 +52,7 @@ final class WatchCheck {
         return globalAddresses(rtnl.addresses().list(), ignoredLinks(rtnl.links().list(), vtepDevice));
     }
 
-    void tick(long nowNanos) {
+    public void tick(long nowNanos) {
         Set<InetAddress> now = addresses();
         List<String> removed = known.stream().filter(a -> !now.contains(a)).map((java.net.InetAddress a) -> IpAddress.of(a).toString()).sorted().toList();
         known = now;

@@ -1,6 +1,7 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.install;
 
 import dev.cni4j.node.AtomicFiles;
+import dev.cni4j.node.DefaultConflist;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +24,21 @@ public final class CniInstaller {
     private final Path binDir;
     private final Path confDir;
     private final String conflistName;
+
+    /**
+     * The conflist the agent writes unless the configuration supplies one: bridge (cni0, gateway,
+     * hairpin, host-local over the node's pod CIDR), portmap and bandwidth. ipMasq is off because
+     * the agent masquerades egress for the whole cluster CIDR itself; per-pod masquerade would also
+     * hide pod addresses from pods on other nodes. isDefaultGateway gives pods their default route
+     * via cni0: with isGateway alone (and no ipam routes) a pod only reaches its own node's subnet.
+     * {@code cniVersion} null: {@link DefaultConflist#CNI_VERSION}; {@code mtu} 0: the bridge's
+     * default; {@code podCidrFile} and {@code dataDir} are named only when not the defaults.
+     */
+    public static String defaultConflist(String name, String cniVersion, int mtu, String podCidrFile, String dataDir,
+                                         boolean networkPolicy) {
+        return DefaultConflist.named(name).cniVersion(cniVersion).defaultGateway(true).mtu(mtu).podCidrFile(podCidrFile)
+                .dataDir(dataDir).portmapSnat(true).networkPolicy(networkPolicy).json();
+    }
 
     public CniInstaller(Path binDir, Path confDir, String conflistName) {
         this.binDir = binDir;

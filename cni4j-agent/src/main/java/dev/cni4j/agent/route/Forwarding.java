@@ -1,4 +1,4 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.route;
 
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.Sysctl;
@@ -10,12 +10,12 @@ import dev.cni4j.linux.Sysctl;
 public final class Forwarding {
     private final NetNs ns;
 
-    Forwarding(NetNs ns) {
+    public Forwarding(NetNs ns) {
         this.ns = ns;
     }
 
     /** net.ipv4.ip_forward, at start. */
-    void ensureIpv4() {
+    public void ensureIpv4() {
         ensure("net/ipv4/ip_forward", "net.ipv4.ip_forward");
     }
 
@@ -24,7 +24,7 @@ public final class Forwarding {
      * makes interfaces ignore router advertisements (accept_ra=1), which an IPv4-only node may
      * rely on for its own IPv6 default route. Dual-stack Kubernetes requires it anyway.
      */
-    void ensureIpv6() {
+    public void ensureIpv6() {
         ensure("net/ipv6/conf/all/forwarding", "net.ipv6.conf.all.forwarding");
     }
 

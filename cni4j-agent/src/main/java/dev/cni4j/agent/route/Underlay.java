@@ -1,5 +1,6 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.route;
 
+import dev.cni4j.agent.api.ClusterNode;
 import dev.cni4j.net.IpAddress;
 import dev.cni4j.linux.rtnl.Address;
 import dev.cni4j.linux.rtnl.Link;

@@ -1,4 +1,4 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.route;
 
 import dev.cni4j.net.IpPrefix;
 import dev.cni4j.linux.firewall.FirewallBackend;

@@ -1,5 +1,6 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.api;
 
+import dev.cni4j.agent.MockCluster;
 import dev.cni4j.agent.serve.AgentStatus;
 import dev.cni4j.net.IpAddress;
 import dev.cni4j.net.IpPrefix;

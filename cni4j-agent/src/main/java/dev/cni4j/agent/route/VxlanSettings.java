@@ -1,4 +1,4 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.route;
 
 import dev.cni4j.linux.netlink.AttributeReader;
 import dev.cni4j.linux.netlink.MessageBuilder;
@@ -19,13 +19,13 @@ import java.util.List;
  * @param linkIndex IFLA_VXLAN_LINK, 0 if none
  * @param port      IFLA_VXLAN_PORT (host order)
  */
-record VxlanSettings(int vni, InetAddress local, int linkIndex, int port) {
+public record VxlanSettings(int vni, InetAddress local, int linkIndex, int port) {
     static final int RTM_GETLINK = 18, IFINFOMSG_LENGTH = 16, IFLA_LINKINFO = 18, IFLA_INFO_DATA = 2;
     static final int IFLA_VXLAN_ID = 1, IFLA_VXLAN_LINK = 3, IFLA_VXLAN_LOCAL = 4, IFLA_VXLAN_PORT = 15,
             IFLA_VXLAN_LOCAL6 = 17;
 
     /** Reads link {@code index}; null when it has no vxlan data. */
-    static VxlanSettings read(Rtnl rtnl, int index) {
+    public static VxlanSettings read(Rtnl rtnl, int index) {
         MessageBuilder m = new MessageBuilder(RTM_GETLINK, 0).u8(Rtnl.AF_UNSPEC).u8(0).u16(0).u32(index).u32(0).u32(0);
         List<ByteBuffer> replies = rtnl.socket().transact(m, "get link #" + index);
         if (replies.isEmpty()) return null;
