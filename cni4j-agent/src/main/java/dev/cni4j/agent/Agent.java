@@ -5,6 +5,8 @@ import dev.cni4j.agent.api.NodeAnnotator;
 import dev.cni4j.agent.api.NodeWatcher;
 import dev.cni4j.agent.api.WatchCheck;
 import dev.cni4j.agent.install.CniInstaller;
+import dev.cni4j.agent.policy.PolicyController;
+import dev.cni4j.agent.policy.PolicyEndpoints;
 import dev.cni4j.agent.route.EgressMasquerade;
 import dev.cni4j.agent.route.Forwarding;
 import dev.cni4j.agent.route.HostGwBackend;
@@ -82,10 +84,7 @@ public final class Agent implements AutoCloseable {
             a.policyNs = config.netns() != null ? NetNs.open(config.netns()) : null;
             a.policy = new PolicyController(client, config.nodeName(), a.policyNs, config.resyncSeconds() * 1000L, log, a.status,
                     a::onPolicyApiError, config.networkPolicyLogDropsPerSecond(), config.networkPolicyCutEstablished());
-            PolicyController pc = a.policy;
-            a.metrics.policySeries(b -> PolicyMetrics.render(pc, b));
-            a.health.handle(PolicyExplainEndpoint.PATH, new PolicyExplainEndpoint(a.policy));
-            a.health.handle(PolicyDropsEndpoint.PATH, new PolicyDropsEndpoint(a.policy));
+            PolicyEndpoints.serve(a.policy, a.health, a.metrics);
         }
         if (config.valid() && config.fastPathSocket() != null) {
             var settings = new FastPath.Settings(config.fastPathSocket(), config.netns(), config.fastPathOtherMountNamespaces());

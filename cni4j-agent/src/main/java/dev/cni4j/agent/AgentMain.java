@@ -1,6 +1,7 @@
 package dev.cni4j.agent;
 
 import dev.cni4j.agent.install.CniInstaller;
+import dev.cni4j.agent.policy.PolicyController;
 import dev.cni4j.agent.route.EgressMasquerade;
 import dev.cni4j.agent.route.RouteBackend;
 import dev.cni4j.agent.serve.JsonLog;

@@ -1,9 +1,7 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.policy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import dev.cni4j.agent.policy.Explanation;
-import dev.cni4j.agent.policy.Protocol;
 import dev.cni4j.net.IpAddress;
 
 import java.io.IOException;

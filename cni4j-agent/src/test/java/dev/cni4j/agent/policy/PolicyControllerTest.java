@@ -1,16 +1,5 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.policy;
 
-import dev.cni4j.agent.install.CniInstaller;
-import dev.cni4j.agent.policy.ClusterSnapshot;
-import dev.cni4j.agent.policy.CompiledPolicy;
-import dev.cni4j.agent.policy.Direction;
-import dev.cni4j.agent.policy.LabelSelector;
-import dev.cni4j.agent.policy.NamespaceInfo;
-import dev.cni4j.agent.policy.PodInfo;
-import dev.cni4j.agent.policy.PolicyCompiler;
-import dev.cni4j.agent.policy.PolicyCounters;
-import dev.cni4j.agent.policy.PolicyInfo;
-import dev.cni4j.agent.policy.PolicyRef;
 import dev.cni4j.net.IpAddress;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +9,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The parts of the policy controller that need no kernel and no API: CNI input, counters, the conflist key. */
+/** The parts of the policy controller that need no kernel and no API: CNI input and counters (its setting and conflist key: PolicyStrictSettingsTest). */
 class PolicyControllerTest {
     @Test
     void podIdentityFromCniArgs() {
@@ -68,23 +57,5 @@ class PolicyControllerTest {
         assertEquals(new PolicyMetrics.Count(7, 420), counts.rules().get(new PolicyCounters.RuleKey(new PolicyRef("x", "allow"), Direction.INGRESS, 0)));
         assertEquals(new PolicyMetrics.Count(3, 180), counts.drops().get(new PolicyCounters.ChainKey("x", "a", Direction.INGRESS)));
         assertTrue(PolicyMetrics.read(c, null).rules().isEmpty(), "no table (yet): no series");
-    }
-
-    @Test
-    void networkPolicySettingAndConflistKey() {
-        AgentConfig off = AgentConfig.of(Map.of("nodeName", "n1"));
-        assertFalse(off.networkPolicy(), "off by default");
-        AgentConfig on = AgentConfig.of(Map.of("nodeName", "n1", "networkPolicy", "on"));
-        assertTrue(on.valid() && on.networkPolicy(), on.problems().toString());
-        assertEquals("CNI4J_NETWORK_POLICY", AgentConfig.envName("networkPolicy"));
-        assertTrue(AgentConfig.load(null, Map.of("NODE_NAME", "n1", "CNI4J_NETWORK_POLICY", "on")).networkPolicy());
-        AgentConfig bad = AgentConfig.of(Map.of("nodeName", "n1", "networkPolicy", "yes"));
-        assertTrue(bad.problems().stream().anyMatch(p -> p.startsWith("networkPolicy")), bad.problems().toString());
-
-        var mapper = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper();
-        var with = mapper.readTree(CniInstaller.defaultConflist("cni4j", null, 0, "/run/cni4j/podcidr", "/var/lib/cni/networks", true));
-        assertEquals("k8s", with.get("plugins").get(0).get("policy").get("type").asString());
-        var without = mapper.readTree(CniInstaller.defaultConflist("cni4j", null, 0, "/run/cni4j/podcidr", "/var/lib/cni/networks", false));
-        assertFalse(without.get("plugins").get(0).has("policy"));
     }
 }

@@ -1,4 +1,4 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.policy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;

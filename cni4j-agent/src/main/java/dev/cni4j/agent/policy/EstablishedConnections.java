@@ -1,7 +1,5 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.policy;
 
-import dev.cni4j.agent.policy.CompiledPolicy;
-import dev.cni4j.agent.policy.Protocol;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.netfilter.Conntrack;
 import dev.cni4j.linux.netfilter.ConntrackEntry;

@@ -1,8 +1,5 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.policy;
 
-import dev.cni4j.agent.policy.CompiledPolicy;
-import dev.cni4j.agent.policy.Direction;
-import dev.cni4j.agent.policy.PolicyCounters;
 import dev.cni4j.agent.serve.Metrics;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;

@@ -1,18 +1,5 @@
-package dev.cni4j.agent;
+package dev.cni4j.agent.policy;
 
-import dev.cni4j.agent.policy.ApiObjects;
-import dev.cni4j.agent.policy.ClusterSnapshot;
-import dev.cni4j.agent.policy.CompiledPolicy;
-import dev.cni4j.agent.policy.Explanation;
-import dev.cni4j.agent.policy.LabelSelector;
-import dev.cni4j.agent.policy.NamespaceInfo;
-import dev.cni4j.agent.policy.NftPolicyDiff;
-import dev.cni4j.agent.policy.NftPolicyRenderer;
-import dev.cni4j.agent.policy.PodInfo;
-import dev.cni4j.agent.policy.PolicyCompiler;
-import dev.cni4j.agent.policy.PolicyInfo;
-import dev.cni4j.agent.policy.PolicyRef;
-import dev.cni4j.agent.policy.Protocol;
 import dev.cni4j.agent.serve.AgentStatus;
 import dev.cni4j.agent.serve.JsonLog;
 import dev.cni4j.daemon.RequestObserver;
@@ -69,7 +56,7 @@ import java.util.function.Consumer;
  * With {@code networkPolicyLogDrops}, each pod chain logs its drops rate-limited under a prefix
  * {@link #dropLogPrefixes} resolves to the pod ({@code /policy/drops}).
  */
-final class PolicyController implements AutoCloseable {
+public final class PolicyController implements AutoCloseable {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     static final long DEBOUNCE_MILLIS = 50;
     /** How long a bridge ADD waits for the informer to know its pod (the kubelet created it well before). */
@@ -84,7 +71,7 @@ final class PolicyController implements AutoCloseable {
     private final AgentStatus status;
     private final NftPolicyRenderer.Options options;
     private final boolean cutEstablished;
-    final AtomicLong connectionsCut = new AtomicLong();
+    public final AtomicLong connectionsCut = new AtomicLong();
     private final SharedIndexInformer<NetworkPolicy> policies;
     private final SharedIndexInformer<Namespace> namespaces;
     private final SharedIndexInformer<Pod> pods;
@@ -93,7 +80,7 @@ final class PolicyController implements AutoCloseable {
     private final AtomicBoolean scheduled = new AtomicBoolean();
     /** Addresses our CNI ADDs gave local pods, by pod UID, with the pod's name for placeholders. */
     private final Map<String, LocalPod> localPods = new ConcurrentHashMap<>();
-    final AtomicLong applies = new AtomicLong();
+    public final AtomicLong applies = new AtomicLong();
     final AtomicLong applyErrors = new AtomicLong();
     private final Object lock = new Object();
     private CompiledPolicy applied; // under lock: what the table holds, null before the first apply or after a failure
@@ -107,7 +94,7 @@ final class PolicyController implements AutoCloseable {
      * @param ns   the node network namespace the table lives in (null: the agent's own)
      * @param onApiError each API error of the informers (they retry)
      */
-    PolicyController(KubernetesClient client, String node, NetNs ns, long resyncMillis, JsonLog log, AgentStatus status,
+    public PolicyController(KubernetesClient client, String node, NetNs ns, long resyncMillis, JsonLog log, AgentStatus status,
                      Consumer<Throwable> onApiError) {
         this(client, node, ns, resyncMillis, log, status, onApiError, 0, false);
     }
@@ -116,7 +103,7 @@ final class PolicyController implements AutoCloseable {
      * @param logDropsPerSecond 0: no drop log; else the rate each pod chain logs its drops at
      * @param cutEstablished    delete the conntrack entries of connections a change denies
      */
-    PolicyController(KubernetesClient client, String node, NetNs ns, long resyncMillis, JsonLog log, AgentStatus status,
+    public PolicyController(KubernetesClient client, String node, NetNs ns, long resyncMillis, JsonLog log, AgentStatus status,
                      Consumer<Throwable> onApiError, int logDropsPerSecond, boolean cutEstablished) {
         this.options = new NftPolicyRenderer.Options(logDropsPerSecond, cutEstablished);
         this.cutEstablished = cutEstablished;
@@ -156,7 +143,7 @@ final class PolicyController implements AutoCloseable {
     }
 
     /** Starts the informers in the background; the first apply follows their sync. */
-    void start() {
+    public void start() {
         // the first apply once all three have listed (their events may all come before the last sync)
         java.util.concurrent.CompletableFuture.allOf(policies.start().toCompletableFuture(), namespaces.start().toCompletableFuture(),
                 pods.start().toCompletableFuture()).thenRun(this::trigger);
@@ -354,7 +341,7 @@ final class PolicyController implements AutoCloseable {
      * goes out; a bridge DEL forgets them. Pods are identified by CNI_ARGS K8S_POD_NAMESPACE,
      * K8S_POD_NAME and K8S_POD_UID (without a UID: the informer's pod of that name).
      */
-    RequestObserver fastPathHook(RequestObserver metrics) {
+    public RequestObserver fastPathHook(RequestObserver metrics) {
         return new RequestObserver() {
             @Override
             public void beforeReply(String type, Map<String, String> env, byte[] stdout, int exitCode) {
@@ -409,7 +396,7 @@ final class PolicyController implements AutoCloseable {
     }
 
     /** The addresses of a CNI result (0.3.0+ "ips", or 0.1/0.2 "ip4"/"ip6"); none if it is no result. */
-    static List<IpAddress> resultAddresses(byte[] stdout) {
+    public static List<IpAddress> resultAddresses(byte[] stdout) {
         List<IpAddress> out = new ArrayList<>();
         JsonNode r = JSON.readTree(new String(stdout, StandardCharsets.UTF_8));
         List<String> cidrs = new ArrayList<>();
@@ -423,12 +410,12 @@ final class PolicyController implements AutoCloseable {
     }
 
     /** The state last compiled and applied, or null before the first apply. */
-    CompiledPolicy compiled() {
+    public CompiledPolicy compiled() {
         return compiled;
     }
 
     /** Why a connection is allowed or denied on this node, from the state the table holds; null before the first apply. */
-    Explanation explain(IpAddress src, IpAddress dst, int port, Protocol protocol) {
+    public Explanation explain(IpAddress src, IpAddress dst, int port, Protocol protocol) {
         CompiledPolicy c = compiled;
         return c == null ? null : c.explain(src, dst, port, protocol);
     }
@@ -440,7 +427,7 @@ final class PolicyController implements AutoCloseable {
     }
 
     /** Removes our table (uninstall); nothing else. True if it was there. */
-    static boolean removeTable(NetNs ns) {
+    public static boolean removeTable(NetNs ns) {
         Nft.Result r;
         try {
             r = Nft.tryRun(ns, "list table " + NftPolicyRenderer.TABLE);
