@@ -32,9 +32,9 @@ import java.util.function.Supplier;
  * re-applied too) also runs every resync period to repair what someone else changed.
  * Errors are reported, never fatal: existing routes and pods stay as they are.
  */
-public final class Reconciler implements AutoCloseable {
+final class Reconciler implements AutoCloseable {
     /** Everything a pass needs; grouped so the constructor stays readable. */
-    public record Parts(AgentConfig config, RouteBackend backend, EgressMasquerade masquerade, Forwarding forwarding,
+    record Parts(AgentConfig config, RouteBackend backend, EgressMasquerade masquerade, Forwarding forwarding,
                         PodCidrFile podCidrFile, CniInstaller installer, NodeAnnotator annotator, AgentStatus status,
                         Metrics metrics, JsonLog log) {}
 

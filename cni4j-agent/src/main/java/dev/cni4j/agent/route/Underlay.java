@@ -18,7 +18,7 @@ import java.net.InetAddress;
  * @param linkIndex the interface holding it
  * @param mtu       that interface's MTU
  */
-public record Underlay(InetAddress address, int linkIndex, int mtu) {
+record Underlay(InetAddress address, int linkIndex, int mtu) {
 
     /** @throws IllegalStateException saying what was looked for and not found */
     public static Underlay find(Rtnl rtnl, String interfaceName, String publicIp, InetAddress internalIp) {
