@@ -87,9 +87,10 @@ public final class Agent implements AutoCloseable {
             PolicyEndpoints.serve(a.policy, a.health, a.metrics);
         }
         if (config.valid() && config.fastPathSocket() != null) {
-            var settings = new FastPath.Settings(config.fastPathSocket(), config.netns(), config.fastPathOtherMountNamespaces());
-            a.fastPath = a.policy == null ? FastPath.start(settings, log, a.metrics.pluginCalls)
-                    : FastPath.start(settings, log, a.metrics.pluginCalls, a.policy.fastPathHook(a.metrics.pluginCalls));
+            var settings = new FastPath.Settings(config.fastPathSocket(), config.netns(),
+                    config.fastPathOtherMountNamespaces());
+            a.fastPath = a.policy == null ? FastPath.start(settings, log, a.metrics)
+                    : FastPath.start(settings, log, a.metrics, a.policy.fastPathHook(a.metrics.pluginCallObserver()));
         }
         if (!config.valid()) {
             log.error("invalid configuration; serving /readyz only", "problems", config.problems());
@@ -112,7 +113,8 @@ public final class Agent implements AutoCloseable {
         rtnl = Rtnl.open(ns);
         Forwarding forwarding = new Forwarding(ns);
         forwarding.ensureIpv4();
-        RouteBackend backend = config.backend().equals("host-gw") ? new HostGwBackend(rtnl, config.vtepDevice()) : new VxlanBackend(rtnl, config.vxlan());
+        RouteBackend backend = config.backend().equals("host-gw") ? new HostGwBackend(rtnl, config.vtepDevice())
+                : new VxlanBackend(rtnl, config.vxlan());
         EgressMasquerade masq = config.firewall().equals("none") ? null : new EgressMasquerade(firewall(config.firewall(), ns),
                 config.clusterCidr(), config.clusterCidrV6());
         var parts = new Reconciler.Parts(config, backend, masq, forwarding, new PodCidrFile(config.podCidrFile()),

@@ -27,7 +27,8 @@ import java.util.Properties;
  * @param confDir           CNI conf dir the conflist goes to
  * @param binDir            CNI bin dir the plugins are installed to
  * @param conflistName      file name of the conflist
- * @param conflistFile      a conflist to install instead of the default one ({@code CniInstaller.defaultConflist}), or null
+ * @param conflistFile      a conflist to install instead of the default one
+ *                          ({@code CniInstaller.defaultConflist}), or null
  * @param conflistCniVersion the cniVersion of the conflist the agent writes, or null (unset: the
  *                          default conflist says {@link dev.cni4j.node.DefaultConflist#CNI_VERSION}, a conflistFile
  *                          keeps its own); set, it also replaces a conflistFile's. One of
@@ -54,7 +55,8 @@ import java.util.Properties;
  *                          path, /run/cni4j/cni.sock), null ("off", the default) for none
  * @param fastPathOtherMountNamespaces serve launchers in other mount namespaces (the agent in a
  *                          container, with the node's CNI paths mounted at the same places)
- * @param networkPolicy     "on": enforce Kubernetes NetworkPolicy on this node ({@link dev.cni4j.agent.policy.PolicyController})
+ * @param networkPolicy     "on": enforce Kubernetes NetworkPolicy on this node
+ *                          ({@link dev.cni4j.agent.policy.PolicyController})
  *                          and write {@code "policy": {"type": "k8s"}} into the default conflist; "off" (default)
  * @param networkPolicyCutEstablished {@code networkPolicyEstablished}: "keep" (default, false): connections
  *                          established before a policy change keep flowing; "cut" (true): the conntrack entries

@@ -35,8 +35,8 @@ import java.util.function.Supplier;
 final class Reconciler implements AutoCloseable {
     /** Everything a pass needs; grouped so the constructor stays readable. */
     record Parts(AgentConfig config, RouteBackend backend, EgressMasquerade masquerade, Forwarding forwarding,
-                        PodCidrFile podCidrFile, CniInstaller installer, NodeAnnotator annotator, AgentStatus status,
-                        Metrics metrics, JsonLog log) {}
+                 PodCidrFile podCidrFile, CniInstaller installer, NodeAnnotator annotator, AgentStatus status,
+                 Metrics metrics, JsonLog log) {}
 
     private final Parts p;
     private final Supplier<List<Node>> nodes;
@@ -190,8 +190,8 @@ final class Reconciler implements AutoCloseable {
 
     private String conflist() {
         if (p.config().conflistFile() == null) {
-            return CniInstaller.defaultConflist(p.config().networkName(), p.config().conflistCniVersion(), p.backend().podMtu(),
-                    p.config().podCidrFile().toString(), p.config().hostLocalDataDir().toString(), p.config().networkPolicy());
+            return CniInstaller.defaultConflist(p.config().networkName(), p.config().conflistCniVersion(),
+                    p.backend().podMtu(), p.config().podCidrFile().toString(), p.config().hostLocalDataDir().toString(), p.config().networkPolicy());
         }
         try {
             String file = Files.readString(p.config().conflistFile());

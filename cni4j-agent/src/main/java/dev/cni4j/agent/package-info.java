@@ -7,13 +7,13 @@
  * {@code uninstall}). It may depend on every agent package; none depends on it.
  *
  * <pre>
- *   api.NodeWatcher (informer on Nodes) ──changes──▶ Reconciler (one thread, coalesced, periodic full pass)
- *        │ cache                                     │
- *        ▼                                           ├─ PodCidrFile            /run/cni4j/podcidr (host-local usePodCidr)
- *   api.Topology (self, peers, skipped + why)        ├─ route.RouteBackend     HostGwBackend | VxlanBackend (netlink, node netns)
- *                                                    ├─ api.NodeAnnotator      cni4j.dev/vtep-mac, cni4j.dev/public-ip
- *                                                    ├─ route.EgressMasquerade nftables inet cni4j_agent | iptables (+ ip6tables)
- *                                                    └─ install.CniInstaller   conflist last ("network ready")
+ *   api.NodeWatcher (Node informer) ──changes──▶ Reconciler (one thread, coalesced, periodic full pass)
+ *        │ cache                                │
+ *        ▼                                      ├─ PodCidrFile            /run/cni4j/podcidr (usePodCidr)
+ *   api.Topology (self, peers, skipped + why)   ├─ route.RouteBackend     HostGwBackend | VxlanBackend (netlink)
+ *                                               ├─ api.NodeAnnotator      cni4j.dev/vtep-mac, cni4j.dev/public-ip
+ *                                               ├─ route.EgressMasquerade nftables inet cni4j_agent | iptables
+ *                                               └─ install.CniInstaller   conflist last ("network ready")
  *   policy.PolicyController (networkPolicy=on: Pods, Namespaces, NetworkPolicies ──▶ nft table cni4j_policy)
  *   serve: AgentStatus + Metrics ◀── all of the above ──▶ HealthServer /healthz /readyz /metrics;
  *          FastPath (the plugins' calls, in-process); JsonLog on stderr

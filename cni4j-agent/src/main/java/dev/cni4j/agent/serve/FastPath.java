@@ -40,13 +40,13 @@ public final class FastPath implements AutoCloseable {
      */
     public record Settings(Path fastPathSocket, Path netns, boolean fastPathOtherMountNamespaces) {}
 
-    public static FastPath start(Settings config, JsonLog log, PluginCallMetrics metrics) {
-        return start(config, log, metrics, metrics);
+    public static FastPath start(Settings config, JsonLog log, Metrics metrics) {
+        return start(config, log, metrics, metrics.pluginCalls);
     }
 
-    /** {@code observer}: told of every call ({@code metrics} or a hook that tells it too). */
-    public static FastPath start(Settings config, JsonLog log, PluginCallMetrics metrics, RequestObserver observer) {
-        FastPath f = new FastPath(log, metrics, observer);
+    /** {@code observer}: told of every call (a hook that passes each on to {@link Metrics#pluginCallObserver}). */
+    public static FastPath start(Settings config, JsonLog log, Metrics metrics, RequestObserver observer) {
+        FastPath f = new FastPath(log, metrics.pluginCalls, observer);
         Thread.ofPlatform().name("cni4j-fastpath-start").daemon().start(() -> f.run(config));
         return f;
     }

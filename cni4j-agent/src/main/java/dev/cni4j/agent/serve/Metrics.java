@@ -1,5 +1,6 @@
 package dev.cni4j.agent.serve;
 
+import dev.cni4j.daemon.RequestObserver;
 import dev.cni4j.node.HostLocalReservations;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ public final class Metrics {
     public final AtomicLong nodesSkipped = new AtomicLong();
     private volatile double lastReconcileSeconds;
     private volatile double lastReconcileTimestamp;
-    public final PluginCallMetrics pluginCalls = new PluginCallMetrics();
+    final PluginCallMetrics pluginCalls = new PluginCallMetrics();
     private volatile Consumer<StringBuilder> policy; // networkPolicy=on: the policy series, rendered last
     private final AgentStatus status;
     private final Path hostLocalDataDir;
@@ -34,6 +35,11 @@ public final class Metrics {
     public void reconcileEnded(double seconds, double timestamp) {
         lastReconcileSeconds = seconds;
         lastReconcileTimestamp = timestamp;
+    }
+
+    /** What counts the fast path's calls (a hook that also sees every call must pass them on to it). */
+    public RequestObserver pluginCallObserver() {
+        return pluginCalls;
     }
 
     /** Appends the NetworkPolicy series (networkPolicy=on) to every scrape. */

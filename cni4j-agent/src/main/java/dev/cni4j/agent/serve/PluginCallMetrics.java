@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.LongAdder;
  * result, and a latency histogram by plugin and command, in Prometheus text. Calls the fast path
  * declined (busy, another namespace) ran standalone and appear only as declines.
  */
-public final class PluginCallMetrics implements RequestObserver {
+final class PluginCallMetrics implements RequestObserver {
     /** Latency buckets in seconds: a warm loopback ADD takes ~1 ms, a bridge ADD a few ms, portmap more. */
     static final double[] BUCKETS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
     private static final Set<String> COMMANDS = Set.of("ADD", "DEL", "CHECK", "VERSION", "GC", "STATUS");

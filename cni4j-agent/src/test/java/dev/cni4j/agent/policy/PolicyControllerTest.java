@@ -9,7 +9,10 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The parts of the policy controller that need no kernel and no API: CNI input and counters (its setting and conflist key: PolicyStrictSettingsTest). */
+/**
+ * The parts of the policy controller that need no kernel and no API: CNI input and counters
+ * (its setting and conflist key: PolicyStrictSettingsTest).
+ */
 class PolicyControllerTest {
     @Test
     void podIdentityFromCniArgs() {
