@@ -1,5 +1,22 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.api.ApiErrors;
+import dev.cni4j.agent.api.NodeAnnotator;
+import dev.cni4j.agent.api.NodeWatcher;
+import dev.cni4j.agent.api.WatchCheck;
+import dev.cni4j.agent.install.CniInstaller;
+import dev.cni4j.agent.policy.PolicyController;
+import dev.cni4j.agent.policy.PolicyEndpoints;
+import dev.cni4j.agent.route.EgressMasquerade;
+import dev.cni4j.agent.route.Forwarding;
+import dev.cni4j.agent.route.HostGwBackend;
+import dev.cni4j.agent.route.RouteBackend;
+import dev.cni4j.agent.route.VxlanBackend;
+import dev.cni4j.agent.serve.AgentStatus;
+import dev.cni4j.agent.serve.FastPath;
+import dev.cni4j.agent.serve.HealthServer;
+import dev.cni4j.agent.serve.JsonLog;
+import dev.cni4j.agent.serve.Metrics;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.firewall.FirewallBackend;
 import dev.cni4j.linux.firewall.IptablesBackend;
@@ -67,13 +84,13 @@ public final class Agent implements AutoCloseable {
             a.policyNs = config.netns() != null ? NetNs.open(config.netns()) : null;
             a.policy = new PolicyController(client, config.nodeName(), a.policyNs, config.resyncSeconds() * 1000L, log, a.status,
                     a::onPolicyApiError, config.networkPolicyLogDropsPerSecond(), config.networkPolicyCutEstablished());
-            a.metrics.policy = a.policy;
-            a.health.handle(PolicyExplainEndpoint.PATH, new PolicyExplainEndpoint(a.policy));
-            a.health.handle(PolicyDropsEndpoint.PATH, new PolicyDropsEndpoint(a.policy));
+            PolicyEndpoints.serve(a.policy, a.health, a.metrics);
         }
         if (config.valid() && config.fastPathSocket() != null) {
-            a.fastPath = a.policy == null ? FastPath.start(config, log, a.metrics.pluginCalls)
-                    : FastPath.start(config, log, a.metrics.pluginCalls, a.policy.fastPathHook(a.metrics.pluginCalls));
+            var settings = new FastPath.Settings(config.fastPathSocket(), config.netns(),
+                    config.fastPathOtherMountNamespaces());
+            a.fastPath = a.policy == null ? FastPath.start(settings, log, a.metrics)
+                    : FastPath.start(settings, log, a.metrics, a.policy.fastPathHook(a.metrics.pluginCallObserver()));
         }
         if (!config.valid()) {
             log.error("invalid configuration; serving /readyz only", "problems", config.problems());
@@ -96,7 +113,8 @@ public final class Agent implements AutoCloseable {
         rtnl = Rtnl.open(ns);
         Forwarding forwarding = new Forwarding(ns);
         forwarding.ensureIpv4();
-        RouteBackend backend = config.backend().equals("host-gw") ? new HostGwBackend(rtnl, config.vtepDevice()) : new VxlanBackend(rtnl, config);
+        RouteBackend backend = config.backend().equals("host-gw") ? new HostGwBackend(rtnl, config.vtepDevice())
+                : new VxlanBackend(rtnl, config.vxlan());
         EgressMasquerade masq = config.firewall().equals("none") ? null : new EgressMasquerade(firewall(config.firewall(), ns),
                 config.clusterCidr(), config.clusterCidrV6());
         var parts = new Reconciler.Parts(config, backend, masq, forwarding, new PodCidrFile(config.podCidrFile()),

@@ -1,5 +1,7 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.api.ClusterNode;
+import dev.cni4j.agent.route.VxlanBackend;
 import dev.cni4j.net.IpPrefix;
 import dev.cni4j.node.NodeLayout;
 import dev.cni4j.spec.CniVersion;
@@ -25,7 +27,8 @@ import java.util.Properties;
  * @param confDir           CNI conf dir the conflist goes to
  * @param binDir            CNI bin dir the plugins are installed to
  * @param conflistName      file name of the conflist
- * @param conflistFile      a conflist to install instead of the default one ({@code Reconciler.defaultConflist}), or null
+ * @param conflistFile      a conflist to install instead of the default one
+ *                          ({@code CniInstaller.defaultConflist}), or null
  * @param conflistCniVersion the cniVersion of the conflist the agent writes, or null (unset: the
  *                          default conflist says {@link dev.cni4j.node.DefaultConflist#CNI_VERSION}, a conflistFile
  *                          keeps its own); set, it also replaces a conflistFile's. One of
@@ -52,7 +55,8 @@ import java.util.Properties;
  *                          path, /run/cni4j/cni.sock), null ("off", the default) for none
  * @param fastPathOtherMountNamespaces serve launchers in other mount namespaces (the agent in a
  *                          container, with the node's CNI paths mounted at the same places)
- * @param networkPolicy     "on": enforce Kubernetes NetworkPolicy on this node ({@link PolicyController})
+ * @param networkPolicy     "on": enforce Kubernetes NetworkPolicy on this node
+ *                          ({@link dev.cni4j.agent.policy.PolicyController})
  *                          and write {@code "policy": {"type": "k8s"}} into the default conflist; "off" (default)
  * @param networkPolicyCutEstablished {@code networkPolicyEstablished}: "keep" (default, false): connections
  *                          established before a policy change keep flowing; "cut" (true): the conntrack entries
@@ -201,6 +205,11 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
         }
         problems.add(key + ": \"" + s + "\" is not a positive number");
         return dflt;
+    }
+
+    /** The VXLAN backend's part of the settings. */
+    public VxlanBackend.Options vxlan() {
+        return new VxlanBackend.Options(vtepDevice, vni, vxlanPort, underlayInterface, publicIp);
     }
 
     public boolean valid() {

@@ -1,5 +1,11 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.install.CniInstaller;
+import dev.cni4j.agent.policy.PolicyController;
+import dev.cni4j.agent.route.EgressMasquerade;
+import dev.cni4j.agent.route.RouteBackend;
+import dev.cni4j.agent.serve.JsonLog;
+import dev.cni4j.agent.serve.LibraryLog;
 import dev.cni4j.daemon.Daemon;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.rtnl.Rtnl;
@@ -71,8 +77,7 @@ public final class AgentMain {
         int routes;
         boolean policyTable;
         try (NetNs ns = config.netns() != null ? NetNs.open(config.netns()) : NetNs.current(); Rtnl rtnl = Rtnl.open(ns)) {
-            VxlanBackend.removeDevice(rtnl, config.vtepDevice());
-            routes = OwnedRoutes.deleteExcept(rtnl, java.util.Set.of(), new java.util.ArrayList<>());
+            routes = RouteBackend.removeAll(rtnl, config.vtepDevice());
             policyTable = PolicyController.removeTable(ns); // whatever networkPolicy says now: it may have been on
             if (config.clusterCidr() != null && !config.firewall().equals("none")) {
                 // the backend the agent used (iptables rules stay if nft merely works); both families'

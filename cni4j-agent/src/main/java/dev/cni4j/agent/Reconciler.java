@@ -1,5 +1,15 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.api.ClusterNode;
+import dev.cni4j.agent.api.NodeAnnotator;
+import dev.cni4j.agent.api.Topology;
+import dev.cni4j.agent.install.CniInstaller;
+import dev.cni4j.agent.route.EgressMasquerade;
+import dev.cni4j.agent.route.Forwarding;
+import dev.cni4j.agent.route.RouteBackend;
+import dev.cni4j.agent.serve.AgentStatus;
+import dev.cni4j.agent.serve.JsonLog;
+import dev.cni4j.agent.serve.Metrics;
 import dev.cni4j.net.IpPrefix;
 import dev.cni4j.node.DefaultConflist;
 import dev.cni4j.node.PodCidrFile;
@@ -22,11 +32,11 @@ import java.util.function.Supplier;
  * re-applied too) also runs every resync period to repair what someone else changed.
  * Errors are reported, never fatal: existing routes and pods stay as they are.
  */
-public final class Reconciler implements AutoCloseable {
+final class Reconciler implements AutoCloseable {
     /** Everything a pass needs; grouped so the constructor stays readable. */
-    public record Parts(AgentConfig config, RouteBackend backend, EgressMasquerade masquerade, Forwarding forwarding,
-                        PodCidrFile podCidrFile, CniInstaller installer, NodeAnnotator annotator, AgentStatus status,
-                        Metrics metrics, JsonLog log) {}
+    record Parts(AgentConfig config, RouteBackend backend, EgressMasquerade masquerade, Forwarding forwarding,
+                 PodCidrFile podCidrFile, CniInstaller installer, NodeAnnotator annotator, AgentStatus status,
+                 Metrics metrics, JsonLog log) {}
 
     private final Parts p;
     private final Supplier<List<Node>> nodes;
@@ -98,8 +108,7 @@ public final class Reconciler implements AutoCloseable {
             retrySeconds = Math.min(retrySeconds * 2, p.config().resyncSeconds());
         } finally {
             p.status().passEnded();
-            p.metrics().lastReconcileSeconds = (System.nanoTime() - t0) / 1e9;
-            p.metrics().lastReconcileTimestamp = System.currentTimeMillis() / 1e3;
+            p.metrics().reconcileEnded((System.nanoTime() - t0) / 1e9, System.currentTimeMillis() / 1e3);
         }
     }
 
@@ -181,8 +190,8 @@ public final class Reconciler implements AutoCloseable {
 
     private String conflist() {
         if (p.config().conflistFile() == null) {
-            return defaultConflist(p.config().networkName(), p.config().conflistCniVersion(), p.backend().podMtu(),
-                    p.config().podCidrFile().toString(), p.config().hostLocalDataDir().toString(), p.config().networkPolicy());
+            return CniInstaller.defaultConflist(p.config().networkName(), p.config().conflistCniVersion(),
+                    p.backend().podMtu(), p.config().podCidrFile().toString(), p.config().hostLocalDataDir().toString(), p.config().networkPolicy());
         }
         try {
             String file = Files.readString(p.config().conflistFile());
@@ -191,21 +200,6 @@ public final class Reconciler implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot read conflist " + p.config().conflistFile() + ": " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * The conflist the agent writes unless the configuration supplies one: bridge (cni0, gateway,
-     * hairpin, host-local over the node's pod CIDR), portmap and bandwidth. ipMasq is off because
-     * the agent masquerades egress for the whole cluster CIDR itself; per-pod masquerade would also
-     * hide pod addresses from pods on other nodes. isDefaultGateway gives pods their default route
-     * via cni0: with isGateway alone (and no ipam routes) a pod only reaches its own node's subnet.
-     * {@code cniVersion} null: {@link DefaultConflist#CNI_VERSION}; {@code mtu} 0: the bridge's
-     * default; {@code podCidrFile} and {@code dataDir} are named only when not the defaults.
-     */
-    public static String defaultConflist(String name, String cniVersion, int mtu, String podCidrFile, String dataDir,
-                                         boolean networkPolicy) {
-        return DefaultConflist.named(name).cniVersion(cniVersion).defaultGateway(true).mtu(mtu).podCidrFile(podCidrFile)
-                .dataDir(dataDir).portmapSnat(true).networkPolicy(networkPolicy).json();
     }
 
     /** Logs a state only when it differs from the last one logged (no log line per resync). */

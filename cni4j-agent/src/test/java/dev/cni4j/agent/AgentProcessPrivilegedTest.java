@@ -1,5 +1,6 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.api.ClusterNode;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.rtnl.Rtnl;
 import dev.cni4j.testing.TestNetworks;

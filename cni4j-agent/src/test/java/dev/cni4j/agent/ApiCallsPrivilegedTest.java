@@ -1,5 +1,6 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.api.ApiAccess;
 import dev.cni4j.testing.TestNetworks;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

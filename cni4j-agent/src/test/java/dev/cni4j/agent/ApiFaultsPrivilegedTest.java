@@ -1,5 +1,6 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.api.ClusterNode;
 import dev.cni4j.testing.TestNetworks;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,7 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.api.ClusterNode;
+import dev.cni4j.agent.route.EgressMasquerade;
 import dev.cni4j.net.IpPrefix;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.firewall.IptablesBackend;

@@ -1,5 +1,7 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.api.ApiAccess;
+import dev.cni4j.agent.install.CniInstaller;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -129,7 +131,7 @@ class ManifestsTest {
         }
         assertEquals(Path.of("/etc/cni4j/10-cni4j.conflist"), c.conflistFile());
         String file = c.conflistFile().getFileName().toString();
-        assertEquals(Serialization.jsonMapper().readTree(Reconciler.defaultConflist("cni4j", c.conflistCniVersion(), 1450, c.podCidrFile().toString(), c.hostLocalDataDir().toString(), c.networkPolicy())),
+        assertEquals(Serialization.jsonMapper().readTree(CniInstaller.defaultConflist("cni4j", c.conflistCniVersion(), 1450, c.podCidrFile().toString(), c.hostLocalDataDir().toString(), c.networkPolicy())),
                 Serialization.jsonMapper().readTree(cm.getData().get(file)), "ConfigMap conflist = the agent's default for vxlan");
         DaemonSet ds = load("daemonset.yaml", DaemonSet.class);
         assertTrue(ds.getSpec().getTemplate().getSpec().getVolumes().stream()

@@ -34,24 +34,24 @@ import java.util.concurrent.atomic.AtomicInteger;
  * 401 for everything (a bad token), open watches ended with a 410 Gone ERROR event, open
  * watches that stop sending (a dead connection).
  */
-final class MockCluster implements AutoCloseable {
-    final Faults faults = new Faults();
-    final KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+public final class MockCluster implements AutoCloseable {
+    public final Faults faults = new Faults();
+    public final KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
             faults, false);
-    final KubernetesClient client;
+    public final KubernetesClient client;
 
-    MockCluster() {
+    public MockCluster() {
         this(InetAddress.getLoopbackAddress(), 0);
     }
 
     /** A mock API server listening on {@code address}:{@code port} (0: any free port). */
-    MockCluster(InetAddress address, int port) {
+    public MockCluster(InetAddress address, int port) {
         server.init(address, port);
         client = server.createClient();
     }
 
     /** The CRUD dispatcher with failure injection; every fault is off until a test turns it on. */
-    static final class Faults extends KubernetesCrudDispatcher {
+    public static final class Faults extends KubernetesCrudDispatcher {
         private volatile long forbidWatchesUntil;
         private final AtomicInteger patchesToForbid = new AtomicInteger();
         private volatile boolean unauthorized;
@@ -147,7 +147,7 @@ final class MockCluster implements AutoCloseable {
     }
 
     /** A Node with one pod CIDR (null for none) and an InternalIP. */
-    static Node node(String name, String podCidr, String internalIp) {
+    public static Node node(String name, String podCidr, String internalIp) {
         NodeBuilder b = new NodeBuilder().withNewMetadata().withName(name).endMetadata();
         if (podCidr != null) b.withNewSpec().withPodCIDR(podCidr).withPodCIDRs(podCidr).endSpec();
         if (internalIp != null) {
@@ -158,7 +158,7 @@ final class MockCluster implements AutoCloseable {
     }
 
     /** A dual-stack Node: an IPv4 and an IPv6 pod CIDR and InternalIP of each family (IPv6 ones may be null). */
-    static Node dualStackNode(String name, String podCidr, String podCidrV6, String internalIp, String internalIpV6) {
+    public static Node dualStackNode(String name, String podCidr, String podCidrV6, String internalIp, String internalIpV6) {
         Node n = node(name, podCidr, internalIp);
         if (podCidrV6 != null) n.getSpec().setPodCIDRs(List.of(podCidr, podCidrV6));
         if (internalIpV6 != null) {
@@ -171,7 +171,7 @@ final class MockCluster implements AutoCloseable {
      * Creates a Node as a real server needs it: metadata and spec first, then the status through
      * the status subresource (a server ignores status in updates of the Node itself).
      */
-    Node create(Node n) {
+    public Node create(Node n) {
         NodeStatus status = n.getStatus();
         n.setStatus(null);
         Node created = client.nodes().resource(n).create();
@@ -181,7 +181,7 @@ final class MockCluster implements AutoCloseable {
     }
 
     /** Replaces a Node's InternalIP(s) through the status subresource, as the kubelet does after an address change. */
-    Node setInternalIps(String name, String... ips) {
+    public Node setInternalIps(String name, String... ips) {
         return client.nodes().withName(name).editStatus(n -> {
             List<NodeAddress> keep = new java.util.ArrayList<>(n.getStatus().getAddresses().stream()
                     .filter(a -> !a.getType().equals("InternalIP")).toList());
@@ -191,12 +191,12 @@ final class MockCluster implements AutoCloseable {
         });
     }
 
-    void delete(String name) {
+    public void delete(String name) {
         client.nodes().withName(name).delete();
     }
 
     /** Settings of an agent for node {@code n} of a {@link SimulatedCluster}, files under {@code dir}. */
-    static Map<String, String> agentSettings(String backend, int n, Path nodeNs, Path dir) {
+    public static Map<String, String> agentSettings(String backend, int n, Path nodeNs, Path dir) {
         Map<String, String> m = new HashMap<>();
         m.put("nodeName", "node" + n);
         m.put("backend", backend);

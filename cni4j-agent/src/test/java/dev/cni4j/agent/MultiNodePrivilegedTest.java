@@ -1,5 +1,7 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.api.ClusterNode;
+import dev.cni4j.agent.route.VxlanBackend;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.rtnl.Neighbour;
 import dev.cni4j.linux.rtnl.Rtnl;

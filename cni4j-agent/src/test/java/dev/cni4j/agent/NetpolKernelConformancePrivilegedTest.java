@@ -6,6 +6,7 @@ import dev.cni4j.agent.policy.Direction;
 import dev.cni4j.agent.policy.Explanation;
 import dev.cni4j.agent.policy.NetpolCases;
 import dev.cni4j.agent.policy.NetpolScenario;
+import dev.cni4j.agent.policy.PolicyController;
 import dev.cni4j.agent.policy.Protocol;
 import dev.cni4j.agent.policy.Reachability;
 import dev.cni4j.linux.NetNs;

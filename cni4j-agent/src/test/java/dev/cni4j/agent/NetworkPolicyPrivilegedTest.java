@@ -1,5 +1,7 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.api.ApiAccess;
+import dev.cni4j.agent.policy.PolicyController;
 import dev.cni4j.daemon.RequestObserver;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.firewall.Nft;

@@ -1,6 +1,7 @@
 package dev.cni4j.agent;
 
 import dev.cni4j.agent.FastPathPrivilegedTest.Reply;
+import dev.cni4j.agent.policy.PolicyController;
 import dev.cni4j.daemon.FastPathProtocol.NsId;
 import dev.cni4j.daemon.FastPathProtocol.Request;
 import dev.cni4j.linux.NetNs;

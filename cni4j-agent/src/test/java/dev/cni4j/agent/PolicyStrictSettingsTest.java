@@ -1,5 +1,6 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.install.CniInstaller;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
@@ -7,7 +8,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The settings networkPolicyEstablished and networkPolicyLogDrops. */
+/** The settings networkPolicy (and its conflist key), networkPolicyEstablished and networkPolicyLogDrops. */
 class PolicyStrictSettingsTest {
     static AgentConfig with(String key, String value) {
         Map<String, String> v = new HashMap<>(Map.of("nodeName", "n1", "networkPolicy", "on"));
@@ -38,5 +39,23 @@ class PolicyStrictSettingsTest {
             assertEquals(0, c.networkPolicyLogDropsPerSecond());
         }
         assertEquals("CNI4J_NETWORK_POLICY_LOG_DROPS", AgentConfig.envName("networkPolicyLogDrops"));
+    }
+
+    @Test
+    void networkPolicySettingAndConflistKey() {
+        AgentConfig off = AgentConfig.of(Map.of("nodeName", "n1"));
+        assertFalse(off.networkPolicy(), "off by default");
+        AgentConfig on = AgentConfig.of(Map.of("nodeName", "n1", "networkPolicy", "on"));
+        assertTrue(on.valid() && on.networkPolicy(), on.problems().toString());
+        assertEquals("CNI4J_NETWORK_POLICY", AgentConfig.envName("networkPolicy"));
+        assertTrue(AgentConfig.load(null, Map.of("NODE_NAME", "n1", "CNI4J_NETWORK_POLICY", "on")).networkPolicy());
+        AgentConfig bad = AgentConfig.of(Map.of("nodeName", "n1", "networkPolicy", "yes"));
+        assertTrue(bad.problems().stream().anyMatch(p -> p.startsWith("networkPolicy")), bad.problems().toString());
+
+        var mapper = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper();
+        var with = mapper.readTree(CniInstaller.defaultConflist("cni4j", null, 0, "/run/cni4j/podcidr", "/var/lib/cni/networks", true));
+        assertEquals("k8s", with.get("plugins").get(0).get("policy").get("type").asString());
+        var without = mapper.readTree(CniInstaller.defaultConflist("cni4j", null, 0, "/run/cni4j/podcidr", "/var/lib/cni/networks", false));
+        assertFalse(without.get("plugins").get(0).has("policy"));
     }
 }

@@ -1,5 +1,6 @@
 package dev.cni4j.agent;
 
+import dev.cni4j.agent.route.RouteBackend;
 import dev.cni4j.net.IpAddress;
 import dev.cni4j.net.IpPrefix;
 import dev.cni4j.linux.NetNs;
@@ -39,14 +40,14 @@ import java.util.function.BooleanSupplier;
  * addresses of either family, so only masqueraded traffic gets a reply. A pod per node: a veth from the pod into the node's bridge cni0 (10.244.N.1/24), as the
  * bridge plugin would make it.
  */
-final class SimulatedCluster implements AutoCloseable {
-    static final String OUTSIDE_IP = "172.31.0.10", OUTSIDE_IPV6 = "fd00:31::10", ROUTER_IPV6 = "fd00:50::fe";
-    final TestNetworks net = TestNetworks.create();
-    final Path fabric = net.newPod(), router = net.newPod(), outside = net.newPod();
-    final Map<Integer, Path> nodes = new LinkedHashMap<>();
-    final Map<Integer, Path> pods = new LinkedHashMap<>();
+public final class SimulatedCluster implements AutoCloseable {
+    public static final String OUTSIDE_IP = "172.31.0.10", OUTSIDE_IPV6 = "fd00:31::10", ROUTER_IPV6 = "fd00:50::fe";
+    public final TestNetworks net = TestNetworks.create();
+    public final Path fabric = net.newPod(), router = net.newPod(), outside = net.newPod();
+    public final Map<Integer, Path> nodes = new LinkedHashMap<>();
+    public final Map<Integer, Path> pods = new LinkedHashMap<>();
 
-    SimulatedCluster(int nodeCount) {
+    public SimulatedCluster(int nodeCount) {
         try {
             for (Path p : new Path[] {fabric, router, outside}) up(p, "lo");
             link(fabric, Bridge.of("br50"));
@@ -70,7 +71,7 @@ final class SimulatedCluster implements AutoCloseable {
     }
 
     /** Node n: on the fabric segment, except node 3 behind the router. */
-    Path addNode(int n) {
+    public Path addNode(int n) {
         Path node = net.newPod();
         nodes.put(n, node);
         up(node, "lo");
@@ -85,16 +86,16 @@ final class SimulatedCluster implements AutoCloseable {
         return node;
     }
 
-    static String nodeIp(int n) {
+    public static String nodeIp(int n) {
         return n == 3 ? "192.168.60.3" : "192.168.50." + n;
     }
 
-    static String podIp(int n) {
+    public static String podIp(int n) {
         return "10.244." + n + ".2";
     }
 
     /** A pod on node n: bridge cni0 10.244.n.1/24 in the node, pod eth0 10.244.n.2/24. */
-    Path addPod(int n) {
+    public Path addPod(int n) {
         Path node = nodes.get(n), pod = net.newPod();
         pods.put(n, pod);
         up(pod, "lo");
@@ -119,17 +120,17 @@ final class SimulatedCluster implements AutoCloseable {
      * the node, with the first plugin of the conflist the agent wrote; reservations go to
      * {@code dataDir}. Returns the pod's IP from the CNI result.
      */
-    String addPodWithPlugins(int n, Path conflist, Path dataDir) throws IOException {
+    public String addPodWithPlugins(int n, Path conflist, Path dataDir) throws IOException {
         return addPodWithPlugins(n, conflist, dataDir, "pod-on-node" + n);
     }
 
     /** A further pod on node {@code n} with its own container ID; it becomes {@code pods.get(n)}. */
-    String addPodWithPlugins(int n, Path conflist, Path dataDir, String containerId) throws IOException {
+    public String addPodWithPlugins(int n, Path conflist, Path dataDir, String containerId) throws IOException {
         return addPodWithPluginsAllIps(n, conflist, dataDir, containerId).get(0);
     }
 
     /** As {@link #addPodWithPlugins}, returning every IP of the CNI result (IPv4 and IPv6 on dual-stack nodes). */
-    java.util.List<String> addPodWithPluginsAllIps(int n, Path conflist, Path dataDir, String containerId) throws IOException {
+    public java.util.List<String> addPodWithPluginsAllIps(int n, Path conflist, Path dataDir, String containerId) throws IOException {
         Path pod = net.newPod();
         pods.put(n, pod);
         byte[] conf = bridgeConf(conflist, dataDir);
@@ -149,7 +150,7 @@ final class SimulatedCluster implements AutoCloseable {
     }
 
     /** The first plugin (bridge) of {@code conflist} as a single network config, reservations in {@code dataDir}. */
-    static byte[] bridgeConf(Path conflist, Path dataDir) throws IOException {
+    public static byte[] bridgeConf(Path conflist, Path dataDir) throws IOException {
         var mapper = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper();
         var list = (tools.jackson.databind.node.ObjectNode) mapper.readTree(Files.readString(conflist));
         var conf = (tools.jackson.databind.node.ObjectNode) list.get("plugins").get(0);
@@ -160,7 +161,7 @@ final class SimulatedCluster implements AutoCloseable {
     }
 
     /** A runtime's environment for the bridge plugin; host-local found in CNI_PATH as one of our launchers (in-process). */
-    static Map<String, String> bridgeEnv(String command, String containerId, Path pod, int n, Path dataDir) throws IOException {
+    public static Map<String, String> bridgeEnv(String command, String containerId, Path pod, int n, Path dataDir) throws IOException {
         Path cniPath = Files.createDirectories(dataDir.resolveSibling("cni-path-" + n));
         Files.writeString(cniPath.resolve("host-local"), "#!/bin/sh\n" + dev.cni4j.skel.Delegate.LAUNCHER_MARKER + "\n");
         return Map.of("CNI_COMMAND", command, "CNI_CONTAINERID", containerId, "CNI_NETNS", pod.toString(),
@@ -168,18 +169,18 @@ final class SimulatedCluster implements AutoCloseable {
     }
 
     /** Gives node n's eth0 an IPv6 address too (nodes 1-2 on the fabric segment: fd00:50::n/64), default route via the router. */
-    void addIpv6Underlay(int n) {
+    public void addIpv6Underlay(int n) {
         if (n == 3) throw new IllegalArgumentException("node3's segment stays IPv4 only");
         address(nodes.get(n), "eth0", nodeIpV6(n) + "/64");
         defaultRoute(nodes.get(n), ROUTER_IPV6);
     }
 
-    static String nodeIpV6(int n) {
+    public static String nodeIpV6(int n) {
         return "fd00:50::" + n;
     }
 
     /** One ping from namespace {@code from}; true if answered. */
-    boolean ping(Path from, String to) {
+    public boolean ping(Path from, String to) {
         try {
             net.exec(from, "busybox", "ping", to.contains(":") ? "-6" : "-4", "-c", "1", "-W", "2", to);
             return true;
@@ -191,12 +192,12 @@ final class SimulatedCluster implements AutoCloseable {
     }
 
     /** Connects with busybox nc from {@code from} to an {@link Echo} and returns what it answered. */
-    String nc(Path from, String to, int port) {
+    public String nc(Path from, String to, int port) {
         return net.exec(from, "busybox", "nc", "-w", "3", to, String.valueOf(port)).trim();
     }
 
     /** A TCP server inside a namespace that answers each connection with "from SOURCE-IP" (IPv6 in short form). */
-    static final class Echo implements AutoCloseable {
+    public static final class Echo implements AutoCloseable {
         private final ServerSocket server;
 
         Echo(Path ns, int port) {
@@ -228,7 +229,7 @@ final class SimulatedCluster implements AutoCloseable {
     }
 
     /** A UDP echo inside a namespace: each datagram goes back to its sender. */
-    static final class UdpEcho implements AutoCloseable {
+    public static final class UdpEcho implements AutoCloseable {
         private final java.net.DatagramSocket socket;
 
         /** {@code bind} "::" receives IPv6 (and IPv4) too. */
@@ -258,7 +259,7 @@ final class SimulatedCluster implements AutoCloseable {
         }
     }
 
-    static boolean await(Duration limit, BooleanSupplier condition) throws InterruptedException {
+    public static boolean await(Duration limit, BooleanSupplier condition) throws InterruptedException {
         long end = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < end) {
             if (condition.getAsBoolean()) return true;
@@ -268,14 +269,14 @@ final class SimulatedCluster implements AutoCloseable {
     }
 
     /** Destinations ("10.244.2.0/24") of the routes in a namespace's main table. */
-    static java.util.List<String> routes(Path ns) {
+    public static java.util.List<String> routes(Path ns) {
         try (NetNs n = NetNs.open(ns); Rtnl rtnl = Rtnl.open(n)) {
             return rtnl.routes().list(Rtnl.AF_INET).stream().map(Route::destinationText).toList();
         }
     }
 
     /** The agent's IPv6 routes (protocol 75) in a namespace, as "fd00:10:244:2::/64 via GATEWAY". */
-    static java.util.List<String> ownedIpv6Routes(Path ns) {
+    public static java.util.List<String> ownedIpv6Routes(Path ns) {
         try (NetNs n = NetNs.open(ns); Rtnl rtnl = Rtnl.open(n)) {
             return rtnl.routes().list(Rtnl.AF_INET6).stream().filter(r -> r.protocol() == RouteBackend.ROUTE_PROTOCOL)
                     .map(r -> new IpPrefix(IpAddress.of(r.destination()), r.prefixLength()) + " via " + IpAddress.of(r.gateway()).toString()).toList();
@@ -307,7 +308,7 @@ final class SimulatedCluster implements AutoCloseable {
     }
 
     /** Adds an address; IPv6 ones skip DAD, so they are usable at once. */
-    static void address(Path ns, String dev, String cidr) {
+    public static void address(Path ns, String dev, String cidr) {
         String[] p = cidr.split("/");
         InetAddress a = ip(p[0]);
         int flags = a instanceof java.net.Inet6Address ? Address.IFA_F_NODAD : 0;
@@ -328,7 +329,7 @@ final class SimulatedCluster implements AutoCloseable {
         }
     }
 
-    static InetAddress ip(String s) {
+    public static InetAddress ip(String s) {
         return InetAddress.ofLiteral(s);
     }
 

@@ -1,6 +1,6 @@
 package dev.cni4j.e2e;
 
-import dev.cni4j.agent.Reconciler;
+import dev.cni4j.agent.install.CniInstaller;
 import dev.cni4j.node.NodeLayout;
 import dev.cni4j.testing.TestNetworks;
 import java.io.IOException;
@@ -129,7 +129,7 @@ final class ContainerdNode implements AutoCloseable {
     /** The agent's default conflist, as the agent writes it. */
     static String conflist() {
         // exactly what the agent writes by default (cniVersion 1.0.0: containerd 1.6 cannot read 1.1.0 results)
-        return Reconciler.defaultConflist(NETWORK, null, 0, NodeLayout.POD_CIDR_FILE, NodeLayout.HOST_LOCAL_DATA_DIR, false);
+        return CniInstaller.defaultConflist(NETWORK, null, 0, NodeLayout.POD_CIDR_FILE, NodeLayout.HOST_LOCAL_DATA_DIR, false);
     }
 
     private String config() {

@@ -1,0 +1,449 @@
+package dev.cni4j.agent.policy;
+
+import dev.cni4j.agent.serve.AgentStatus;
+import dev.cni4j.agent.serve.JsonLog;
+import dev.cni4j.daemon.RequestObserver;
+import dev.cni4j.linux.NetNs;
+import dev.cni4j.linux.firewall.Nft;
+import dev.cni4j.linux.rtnl.Address;
+import dev.cni4j.linux.rtnl.Rtnl;
+import dev.cni4j.net.IpAddress;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Enforces Kubernetes NetworkPolicy on this node (setting {@code networkPolicy=on}): informers on
+ * NetworkPolicies, Namespaces and Pods (all of them: selectors reach across nodes); on any change
+ * a debounced ({@value #DEBOUNCE_MILLIS} ms) rebuild compiles the whole snapshot
+ * ({@link PolicyCompiler}) and applies the difference to what was applied last
+ * ({@link NftPolicyDiff}) as one nft transaction in table {@value NftPolicyRenderer#TABLE}.
+ *
+ * <p>The first apply (after all three informers synced, so a partial cache never opens what the
+ * table from before a restart closes) replaces the table's whole content in one transaction
+ * ({@link NftPolicyRenderer#fullScript}): no flush, no window, no other table touched. A
+ * transaction nft refuses leaves the table as it was (nothing opens), is reported on
+ * {@code /readyz} and the log, and the next rebuild replaces the whole table again. Policies the
+ * compiler cannot take over in part are warnings on {@code /readyz}; their bad rules allow
+ * nothing.
+ *
+ * <p>New local pods: the fast path's bridge ADD hands the pod's addresses from the CNI result
+ * ({@link #fastPathHook}); they are programmed before the ADD returns to the runtime. A pod the
+ * informer does not know yet is isolated in both directions while its namespace has any policy,
+ * until the informer delivers it (it cannot be told apart from a selected one without its labels).
+ *
+ * <p>Established connections: kept by default (replies pass through {@code ct state established}).
+ * With {@code networkPolicyEstablished=cut}, every applied change is followed, on the same thread,
+ * by {@link EstablishedConnections#cut}: the conntrack entries the new state denies are deleted.
+ * With {@code networkPolicyLogDrops}, each pod chain logs its drops rate-limited under a prefix
+ * {@link #dropLogPrefixes} resolves to the pod ({@code /policy/drops}).
+ */
+public final class PolicyController implements AutoCloseable {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    static final long DEBOUNCE_MILLIS = 50;
+    /** How long a bridge ADD waits for the informer to know its pod (the kubelet created it well before). */
+    static final long POD_WAIT_MILLIS = 2000;
+    /** The label the placeholder of a pod not yet in the informer carries (a key no API object can hold: it has our own prefix). */
+    static final String PENDING_LABEL = "cni4j.dev/pending-pod";
+
+    private final String node;
+    private final long resyncMillis;
+    private final NetNs ns;
+    private final JsonLog log;
+    private final AgentStatus status;
+    private final NftPolicyRenderer.Options options;
+    private final boolean cutEstablished;
+    public final AtomicLong connectionsCut = new AtomicLong();
+    private final SharedIndexInformer<NetworkPolicy> policies;
+    private final SharedIndexInformer<Namespace> namespaces;
+    private final SharedIndexInformer<Pod> pods;
+    private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("cni4j-policy").unstarted(r));
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** Addresses our CNI ADDs gave local pods, by pod UID, with the pod's name for placeholders. */
+    private final Map<String, LocalPod> localPods = new ConcurrentHashMap<>();
+    public final AtomicLong applies = new AtomicLong();
+    final AtomicLong applyErrors = new AtomicLong();
+    private final Object lock = new Object();
+    private CompiledPolicy applied; // under lock: what the table holds, null before the first apply or after a failure
+    private volatile CompiledPolicy compiled;
+    private volatile List<String> reported = List.of();
+
+    private record LocalPod(String namespace, String name, List<IpAddress> addresses) {
+    }
+
+    /**
+     * @param ns   the node network namespace the table lives in (null: the agent's own)
+     * @param onApiError each API error of the informers (they retry)
+     */
+    public PolicyController(KubernetesClient client, String node, NetNs ns, long resyncMillis, JsonLog log, AgentStatus status,
+                     Consumer<Throwable> onApiError) {
+        this(client, node, ns, resyncMillis, log, status, onApiError, 0, false);
+    }
+
+    /**
+     * @param logDropsPerSecond 0: no drop log; else the rate each pod chain logs its drops at
+     * @param cutEstablished    delete the conntrack entries of connections a change denies
+     */
+    public PolicyController(KubernetesClient client, String node, NetNs ns, long resyncMillis, JsonLog log, AgentStatus status,
+                     Consumer<Throwable> onApiError, int logDropsPerSecond, boolean cutEstablished) {
+        this.options = new NftPolicyRenderer.Options(logDropsPerSecond, cutEstablished);
+        this.cutEstablished = cutEstablished;
+        this.node = node;
+        this.resyncMillis = resyncMillis;
+        this.ns = ns;
+        this.log = log;
+        this.status = status;
+        policies = client.network().v1().networkPolicies().inAnyNamespace().runnableInformer(resyncMillis);
+        namespaces = client.namespaces().runnableInformer(resyncMillis);
+        pods = client.pods().inAnyNamespace().runnableInformer(resyncMillis);
+        for (SharedIndexInformer<?> i : List.of(policies, namespaces, pods)) {
+            i.exceptionHandler((started, t) -> {
+                onApiError.accept(t);
+                return true;
+            });
+        }
+        policies.addEventHandler(changes());
+        namespaces.addEventHandler(changes());
+        pods.addEventHandler(new ResourceEventHandler<>() {
+            @Override public void onAdd(Pod p) { trigger(); }
+            @Override public void onUpdate(Pod old, Pod p) { trigger(); }
+            @Override public void onDelete(Pod p, boolean unknownFinalState) {
+                if (p.getMetadata().getUid() != null) localPods.remove(p.getMetadata().getUid());
+                trigger();
+            }
+        });
+        status.policyProblem("informers not synced yet");
+    }
+
+    private <T> ResourceEventHandler<T> changes() {
+        return new ResourceEventHandler<>() {
+            @Override public void onAdd(T o) { trigger(); }
+            @Override public void onUpdate(T old, T o) { trigger(); }
+            @Override public void onDelete(T o, boolean unknownFinalState) { trigger(); }
+        };
+    }
+
+    /** Starts the informers in the background; the first apply follows their sync. */
+    public void start() {
+        // the first apply once all three have listed (their events may all come before the last sync)
+        java.util.concurrent.CompletableFuture.allOf(policies.start().toCompletableFuture(), namespaces.start().toCompletableFuture(),
+                pods.start().toCompletableFuture()).thenRun(this::trigger);
+        worker.scheduleWithFixedDelay(this::checkTable, resyncMillis, resyncMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Every resync period: if our table is gone (someone ran {@code nft flush ruleset}), the next
+     * rebuild writes it whole again; diffs alone would never notice.
+     */
+    private void checkTable() {
+        synchronized (lock) {
+            if (applied == null) return;
+            try {
+                if (Nft.tryRun(ns, "list table " + NftPolicyRenderer.TABLE + "\n", "-j").ok()) return;
+            } catch (RuntimeException e) {
+                return; // nft not runnable now: the next apply reports it
+            }
+            log.warn("network policy table missing; writing it again", "table", NftPolicyRenderer.TABLE);
+            applied = null;
+        }
+        trigger();
+    }
+
+    boolean synced() {
+        return policies.hasSynced() && namespaces.hasSynced() && pods.hasSynced();
+    }
+
+    /** A rebuild within {@value #DEBOUNCE_MILLIS} ms (several changes in that time make one). */
+    void trigger() {
+        if (scheduled.compareAndSet(false, true)) {
+            try {
+                worker.schedule(() -> {
+                    scheduled.set(false);
+                    rebuild();
+                }, DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                scheduled.set(false);
+            }
+        }
+    }
+
+    /** Compiles the current snapshot and applies its difference; never throws. */
+    void rebuild() {
+        synchronized (lock) {
+            if (!synced()) return;
+            try {
+                CompiledPolicy next = new PolicyCompiler(node, nodeAddresses(), localAddresses()).compile(snapshot());
+                String script = applied == null ? NftPolicyRenderer.fullScript(next, options) : NftPolicyDiff.script(applied, next, options);
+                if (!script.isEmpty()) {
+                    Nft.Result r = Nft.tryRun(ns, script);
+                    if (!r.ok()) {
+                        failed("nft refused the policy transaction: " + r.stderr().trim(), applied == null ? "full" : "incremental");
+                        return;
+                    }
+                    applies.incrementAndGet();
+                }
+                if (applied == null) log.info("network policy table programmed", "table", NftPolicyRenderer.TABLE, "pods", next.pods().size());
+                applied = next;
+                compiled = next;
+                status.policyProblem(null);
+                report(next.problems());
+                if (cutEstablished && !script.isEmpty()) cutDenied(next);
+            } catch (RuntimeException e) {
+                failed("policy rebuild failed: " + e.getMessage(), applied == null ? "full" : "incremental");
+            }
+        }
+    }
+
+    /** After an apply: connections the new state denies lose their conntrack entries; a failure is logged, not retried. */
+    private void cutDenied(CompiledPolicy next) {
+        try {
+            EstablishedConnections.Sweep s = EstablishedConnections.cut(ns, next);
+            connectionsCut.addAndGet(s.cut());
+            if (s.cut() > 0) log.info("network policy: established connections cut", "cut", s.cut(), "examined", s.examined());
+        } catch (RuntimeException e) {
+            log.error("network policy: cannot cut established connections", "error", e);
+        }
+    }
+
+    /**
+     * Each drop log prefix of the table (without its trailing space) to the pod and direction
+     * whose chain logs under it, from the state last applied; empty when drops are not logged.
+     */
+    Map<String, String> dropLogPrefixes() {
+        Map<String, String> m = new java.util.TreeMap<>();
+        CompiledPolicy c = compiled;
+        if (c == null || options.logDropsPerSecond() == 0) return m;
+        for (CompiledPolicy.PodRules p : c.pods()) {
+            for (dev.cni4j.agent.policy.Direction d : dev.cni4j.agent.policy.Direction.values()) {
+                if (!p.direction(d).isolated()) continue;
+                m.put(NftPolicyRenderer.dropLogPrefix(NftPolicyRenderer.chainName(p, d)).trim(),
+                        p.fullName() + " " + (d == dev.cni4j.agent.policy.Direction.INGRESS ? "ingress" : "egress"));
+            }
+        }
+        return m;
+    }
+
+    /** Under lock: the table keeps its old content (nothing opens); next time the whole table is replaced. */
+    private void failed(String problem, String kind) {
+        applyErrors.incrementAndGet();
+        applied = null;
+        status.policyProblem(problem);
+        log.error("network policy not applied; the table keeps its previous rules", "transaction", kind, "error", problem);
+        try {
+            worker.schedule(this::trigger, 2, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // stopping
+        }
+    }
+
+    private void report(List<String> problems) {
+        if (problems.equals(reported)) return;
+        reported = problems;
+        status.policyWarnings(problems);
+        for (String p : problems) log.warn("network policy problem (such rules allow nothing)", "problem", p);
+    }
+
+    /** The informers' caches in our terms, plus placeholders for local pods they do not know yet. */
+    private ClusterSnapshot snapshot() {
+        List<PolicyInfo> ps = new ArrayList<>();
+        for (NetworkPolicy np : policies.getStore().list()) ps.add(ApiObjects.policy(np));
+        List<NamespaceInfo> nss = new ArrayList<>();
+        for (Namespace n : namespaces.getStore().list()) nss.add(ApiObjects.namespace(n));
+        List<PodInfo> podInfos = new ArrayList<>();
+        java.util.Set<String> known = new java.util.HashSet<>();
+        for (Pod p : pods.getStore().list()) {
+            podInfos.add(ApiObjects.pod(p));
+            known.add(p.getMetadata().getUid());
+        }
+        java.util.Set<String> policedNamespaces = new java.util.HashSet<>();
+        for (PolicyInfo p : ps) policedNamespaces.add(p.ref().namespace());
+        localPods.forEach((uid, lp) -> {
+            if (known.contains(uid) || !policedNamespaces.contains(lp.namespace())) return;
+            // not in the informer yet: isolated both ways (node traffic still passes) until it is
+            podInfos.add(new PodInfo(uid, lp.namespace(), lp.name(), node, Map.of(PENDING_LABEL, "true"), false,
+                    PodInfo.Phase.PENDING, List.of(), List.of()));
+            ps.add(new PolicyInfo(new PolicyRef(lp.namespace(), "cni4j-pod-not-yet-known-" + uid),
+                    LabelSelector.matchLabels(Map.of(PENDING_LABEL, "true")), true, true, List.of(), List.of(), List.of()));
+        });
+        return new ClusterSnapshot(ps, nss, podInfos);
+    }
+
+    private Map<String, List<IpAddress>> localAddresses() {
+        Map<String, List<IpAddress>> m = new HashMap<>();
+        localPods.forEach((uid, lp) -> m.put(uid, lp.addresses()));
+        return m;
+    }
+
+    /** Every address of the node namespace (the bridge's gateway address is where node-to-pod traffic comes from). */
+    private List<IpAddress> nodeAddresses() {
+        List<IpAddress> out = new ArrayList<>();
+        try (NetNs here = ns == null ? NetNs.current() : null; Rtnl rtnl = Rtnl.open(ns == null ? here : ns)) {
+            for (Address a : rtnl.addresses().list()) {
+                IpAddress ip = IpAddress.of(a.address());
+                if (!ip.isLoopback() && !ip.isLinkLocalUnicast()) out.add(ip);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A local pod's addresses from our CNI ADD: registered, and its rules applied before this
+     * returns (so before the runtime starts its containers). Waits up to {@value #POD_WAIT_MILLIS}
+     * ms for the informers (synced, and knowing the pod); a pod still unknown then is isolated
+     * while its namespace has policies (see {@link #snapshot}).
+     */
+    void podAdded(String uid, String namespace, String name, List<IpAddress> addresses) {
+        localPods.put(uid, new LocalPod(namespace, name, List.copyOf(addresses)));
+        long end = System.nanoTime() + POD_WAIT_MILLIS * 1_000_000;
+        while (System.nanoTime() < end && !(synced() && known(uid, namespace, name))) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        rebuild();
+    }
+
+    private boolean known(String uid, String namespace, String name) {
+        Pod p = pods.getStore().getByKey(namespace + "/" + name);
+        return p != null && uid.equals(p.getMetadata().getUid());
+    }
+
+    /** A local pod's CNI DEL: its addresses are no longer its own. */
+    void podDeleted(String uid) {
+        if (localPods.remove(uid) != null) trigger();
+    }
+
+    /**
+     * The fast path's hook: {@code metrics} first told as before, then for a successful bridge
+     * ADD the pod's addresses (from the result) are registered and programmed before the reply
+     * goes out; a bridge DEL forgets them. Pods are identified by CNI_ARGS K8S_POD_NAMESPACE,
+     * K8S_POD_NAME and K8S_POD_UID (without a UID: the informer's pod of that name).
+     */
+    public RequestObserver fastPathHook(RequestObserver metrics) {
+        return new RequestObserver() {
+            @Override
+            public void beforeReply(String type, Map<String, String> env, byte[] stdout, int exitCode) {
+                metrics.beforeReply(type, env, stdout, exitCode);
+                if (!"bridge".equals(type)) return;
+                try {
+                    onBridge(env, stdout, exitCode);
+                } catch (RuntimeException e) {
+                    log.error("network policy: cannot register a pod from its CNI call", "error", e);
+                }
+            }
+
+            @Override
+            public void served(String type, String command, int exitCode, long nanos) {
+                metrics.served(type, command, exitCode, nanos);
+            }
+
+            @Override
+            public void declined(Decline reason) {
+                metrics.declined(reason);
+            }
+        };
+    }
+
+    private void onBridge(Map<String, String> env, byte[] stdout, int exitCode) {
+        Map<String, String> args = cniArgs(env.getOrDefault("CNI_ARGS", ""));
+        String namespace = args.get("K8S_POD_NAMESPACE"), name = args.get("K8S_POD_NAME");
+        String uid = args.get("K8S_POD_UID");
+        if (namespace == null || name == null) return; // not a Kubernetes pod
+        if (uid == null) {
+            Pod p = pods.getStore().getByKey(namespace + "/" + name);
+            if (p == null) return;
+            uid = p.getMetadata().getUid();
+        }
+        String command = env.getOrDefault("CNI_COMMAND", "");
+        if (command.equals("DEL")) {
+            podDeleted(uid);
+        } else if (command.equals("ADD") && exitCode == 0) {
+            List<IpAddress> ips = resultAddresses(stdout);
+            if (!ips.isEmpty()) podAdded(uid, namespace, name, ips);
+        }
+    }
+
+    /** "K=V;K=V" as the runtime passes CNI_ARGS. */
+    static Map<String, String> cniArgs(String text) {
+        Map<String, String> m = new HashMap<>();
+        for (String kv : text.split(";")) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) m.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+        }
+        return m;
+    }
+
+    /** The addresses of a CNI result (0.3.0+ "ips", or 0.1/0.2 "ip4"/"ip6"); none if it is no result. */
+    public static List<IpAddress> resultAddresses(byte[] stdout) {
+        List<IpAddress> out = new ArrayList<>();
+        JsonNode r = JSON.readTree(new String(stdout, StandardCharsets.UTF_8));
+        List<String> cidrs = new ArrayList<>();
+        if (r.has("ips")) for (JsonNode ip : r.get("ips")) if (ip.has("address")) cidrs.add(ip.get("address").asString());
+        for (String f : List.of("ip4", "ip6")) if (r.has(f) && r.get(f).has("ip")) cidrs.add(r.get(f).get("ip").asString());
+        for (String c : cidrs) {
+            IpAddress a = IpAddress.tryParse(c.contains("/") ? c.substring(0, c.indexOf('/')) : c);
+            if (a != null) out.add(a);
+        }
+        return out;
+    }
+
+    /** The state last compiled and applied, or null before the first apply. */
+    public CompiledPolicy compiled() {
+        return compiled;
+    }
+
+    /** Why a connection is allowed or denied on this node, from the state the table holds; null before the first apply. */
+    public Explanation explain(IpAddress src, IpAddress dst, int port, Protocol protocol) {
+        CompiledPolicy c = compiled;
+        return c == null ? null : c.explain(src, dst, port, protocol);
+    }
+
+    /** Our table as nft's JSON, or null if there is none (yet). */
+    String listTableJson() {
+        Nft.Result r = Nft.tryRun(ns, "list table " + NftPolicyRenderer.TABLE, "-j");
+        return r.ok() ? r.stdout() : null;
+    }
+
+    /** Removes our table (uninstall); nothing else. True if it was there. */
+    public static boolean removeTable(NetNs ns) {
+        Nft.Result r;
+        try {
+            r = Nft.tryRun(ns, "list table " + NftPolicyRenderer.TABLE);
+        } catch (java.io.UncheckedIOException noNft) {
+            return false; // no nft on the node: no table of ours either
+        }
+        if (!r.ok()) return false;
+        Nft.run(ns, "delete table " + NftPolicyRenderer.TABLE + "\n");
+        return true;
+    }
+
+    @Override
+    public void close() {
+        policies.stop();
+        namespaces.stop();
+        pods.stop();
+        worker.shutdownNow();
+    }
+}
