@@ -1,0 +1,539 @@
+package dev.cni4j.agent;
+
+import dev.cni4j.agent.NetworkPolicyPrivilegedTest.TestPod;
+import dev.cni4j.agent.policy.NamespaceInfo;
+import dev.cni4j.linux.NetNs;
+import dev.cni4j.linux.firewall.Nft;
+import dev.cni4j.testing.TestNetworks;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRuleBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRuleBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static dev.cni4j.agent.NetworkPolicyPrivilegedTest.namespace;
+import static dev.cni4j.agent.NetworkPolicyPrivilegedTest.policy;
+import static dev.cni4j.agent.NetworkPolicyPrivilegedTest.tcpOnce;
+import static dev.cni4j.agent.SimulatedCluster.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Privileged: agent restarts under continuous traffic open nothing, drop nothing and never flush
+ * the policy table. Two nodes (VXLAN; {@code -Dcni4j.policy.restartBackend=host-gw} for the
+ * other), node1's agent a JVM of its own ({@code AgentMain run}, stopped with SIGKILL or SIGTERM),
+ * node2's an {@link Agent} in this JVM (closed and started again). Pods: x/a (server, node1), x/b
+ * (node1) and x/c (node2) its clients, y/d (node1) and y/e (node2), z/s (node2). Policies: x/a
+ * takes ingress only from b and c; y's pods may only send to namespace x. So:
+ * <ul>
+ * <li>allowed: b→a (same node), c→a (across), d→b (same), e→b (across);</li>
+ * <li>denied by a's ingress: d→a (same node), e→a (across); by y's egress: d→s (across), e→s
+ * (same node).</li>
+ * </ul>
+ * While the agents restart again and again (one at a time and both at once), without pause:
+ * <ul>
+ * <li>every allowed pair keeps one long-lived TCP connection echoing a line every 20 ms: none
+ * may be reset, and no echo may take longer than {@link #MAX_GAP} (one lost segment costs TCP
+ * one retransmission timeout, 200 ms at least, doubling: a gap this long means several
+ * consecutive losses, a dataplane window, not a scheduling hiccup of a busy machine);</li>
+ * <li>b→a and c→a open a new TCP connection every 100 ms: each must succeed within 5 s (a SYN
+ * dropped once would show as a delay of 1 s, counted and printed);</li>
+ * <li>d and e send UDP datagrams to a and s every 2 ms, and try TCP connections to a: receivers
+ * that record every datagram's source must never see one of them, no connection may succeed
+ * (controls b→a and c→s through the same receivers must arrive);</li>
+ * <li>each node's table {@code inet cni4j_policy} is listed every 50 ms: it must always be
+ * there with the pods' isolation in it (never absent, never empty or flushed; replaced in one
+ * transaction at each start, which a listing cannot see half-done).</li>
+ * </ul>
+ * During the last restart (both agents down) a policy changes: x/a also takes ingress from z, and
+ * a new policy isolates x/b to ingress from c only; both restarted agents must converge (s→a
+ * allowed, new d→b denied; d's and e's long-lived connections to b, established before, stay:
+ * the default keeps established connections). {@code -Dcni4j.policy.restarts=N} for a longer
+ * soak (default 3, about 30 s).
+ */
+class AgentRestartUnderTrafficPrivilegedTest {
+    static final int LONG_PORT = 90, NEW_PORT = 80, UDP_PORT = 7000;
+    static final Duration MAX_GAP = Duration.ofSeconds(2);
+    static final Duration DOWN = Duration.ofMillis(1500);
+
+    @BeforeAll
+    static void privileged() {
+        TestNetworks.assumePrivileged();
+    }
+
+    @Test
+    void restartsUnderTrafficOpenNothingDropNothingFlushNothing(@TempDir Path dir) throws Exception {
+        int restarts = Math.max(1, Integer.getInteger("cni4j.policy.restarts", 3));
+        String backend = System.getProperty("cni4j.policy.restartBackend", "vxlan");
+        long start = System.nanoTime();
+        try (SimulatedCluster cluster = new SimulatedCluster(2); MockCluster api = new MockCluster()) {
+            for (int n = 1; n <= 2; n++) api.create(MockCluster.node("node" + n, "10.244." + n + ".0/24", SimulatedCluster.nodeIp(n)));
+            for (String ns : List.of("x", "y", "z")) namespace(api, ns, Map.of(NamespaceInfo.NAME_LABEL, ns));
+            api.client.resource(onlyFrom("x", "a-from-clients", "a", podsNamed("b", "c"))).create();
+            NetworkPolicy yEgress = policy("y", "only-to-x", Map.of(), List.of("Egress"));
+            yEgress.getSpec().setEgress(List.of(new NetworkPolicyEgressRuleBuilder().withTo(namespaceNamed("x")).build()));
+            api.client.resource(yEgress).create();
+
+            Node1Process node1 = new Node1Process(api, settings(backend, cluster, dir, 1), dir);
+            Map<Integer, Agent> inProcess = new HashMap<>();
+            List<AutoCloseable> closing = new ArrayList<>();
+            Traffic traffic = null;
+            try {
+                node1.start();
+                inProcess.put(2, startInProcess(api, settings(backend, cluster, dir, 2)));
+                node1.awaitReady();
+                Map<Integer, Agent> none = Map.of(); // node1's agent is another JVM: no fast-path hook, the pods are policed from their API objects
+                TestPod a = NetworkPolicyPrivilegedTest.pod(cluster, api, none, dir, "x", "a", 1);
+                TestPod b = NetworkPolicyPrivilegedTest.pod(cluster, api, none, dir, "x", "b", 1);
+                TestPod c = NetworkPolicyPrivilegedTest.pod(cluster, api, inProcess, dir, "x", "c", 2);
+                TestPod d = NetworkPolicyPrivilegedTest.pod(cluster, api, none, dir, "y", "d", 1);
+                TestPod e = NetworkPolicyPrivilegedTest.pod(cluster, api, inProcess, dir, "y", "e", 2);
+                TestPod s = NetworkPolicyPrivilegedTest.pod(cluster, api, inProcess, dir, "z", "s", 2);
+                for (TestPod p : List.of(a, b, s)) {
+                    closing.add(new SimulatedCluster.Echo(p.netns(), NEW_PORT));
+                    closing.add(new LineEcho(p.netns(), LONG_PORT));
+                }
+                UdpSink sinkA = new UdpSink(a.netns()), sinkS = new UdpSink(s.netns());
+                closing.add(sinkA);
+                closing.add(sinkS);
+                // the policies in force before the traffic starts (node1's pods wait for its agent to see their IPs)
+                assertTrue(await(Duration.ofSeconds(20), () -> !tcpOnce(d, a, NEW_PORT, 500) && !tcpOnce(e, a, NEW_PORT, 500)
+                        && !tcpOnce(d, s, NEW_PORT, 500) && !tcpOnce(e, s, NEW_PORT, 500)), "the denied pairs are denied");
+                for (TestPod[] pair : new TestPod[][] {{b, a}, {c, a}, {d, b}, {e, b}, {s, a}}) {
+                    assertEquals(!pair[0].name().equals("s"), tcpOnce(pair[0], pair[1], NEW_PORT, 2000), pair[0].name() + "->" + pair[1].name());
+                }
+                NftWatch watch1 = new NftWatch(cluster.nodes.get(1), List.of(a.ip() + " : jump", d.ip() + " : jump"));
+                NftWatch watch2 = new NftWatch(cluster.nodes.get(2), List.of(e.ip() + " : jump"));
+                closing.add(watch1);
+                closing.add(watch2);
+
+                traffic = new Traffic();
+                for (TestPod[] pair : new TestPod[][] {{b, a}, {c, a}, {d, b}, {e, b}}) traffic.longLived(pair[0], pair[1]);
+                traffic.newConnections(b, a);
+                traffic.newConnections(c, a);
+                traffic.forbiddenConnections(d, a);
+                traffic.forbiddenConnections(e, a);
+                traffic.datagrams(d, List.of(a, s));
+                traffic.datagrams(e, List.of(a, s));
+                traffic.datagrams(b, List.of(a));
+                traffic.datagrams(c, List.of(s));
+                Thread.sleep(1000);
+                assertTrue(watch1.polls.get() > 0 && watch2.polls.get() > 0, "the tables are watched");
+                System.out.printf("agent restarts [%s]: cluster and traffic up in %.1f s%n", backend, (System.nanoTime() - start) / 1e9);
+
+                for (int i = 1; i <= restarts; i++) {
+                    boolean last = i == restarts;
+                    boolean one = last || i % 3 != 2, two = last || i % 3 != 1; // node1, node2, both, ...; the last both
+                    long t0 = System.nanoTime();
+                    String how = i % 2 == 1 && i > 1 ? "SIGKILL" : "SIGTERM"; // 1 SIGTERM, 3 SIGKILL, 5 SIGKILL, ...
+                    if (one) node1.stop(how.equals("SIGKILL"));
+                    if (two) inProcess.remove(2).close();
+                    Thread.sleep(DOWN.toMillis());
+                    if (last) { // a policy change while both agents are down
+                        NetworkPolicy wider = onlyFrom("x", "a-from-clients", "a", podsNamed("b", "c"), namespaceNamed("z"));
+                        api.client.network().v1().networkPolicies().inNamespace("x").withName("a-from-clients").edit(old -> {
+                            old.setSpec(wider.getSpec());
+                            return old;
+                        });
+                        api.client.resource(onlyFrom("x", "b-from-c", "b", podsNamed("c"))).create();
+                    }
+                    if (one) node1.start();
+                    if (two) inProcess.put(2, startInProcess(api, settings(backend, cluster, dir, 2)));
+                    if (one) node1.awaitReady();
+                    if (two) awaitPolicy(inProcess.get(2));
+                    Thread.sleep(500); // the new agents settle under traffic
+                    System.out.printf("agent restarts [%s]: restart %d (%s) back in %.1f s%n", backend, i,
+                            (one ? "node1 " + how : "") + (one && two ? ", " : "") + (two ? "node2 close/start" : ""), (System.nanoTime() - t0) / 1e9);
+                }
+                // converged: the change written while both were down
+                assertTrue(await(Duration.ofSeconds(15), () -> tcpOnce(s, a, NEW_PORT, 1000)), "z/s -> x/a allowed after the restart");
+                assertTrue(await(Duration.ofSeconds(15), () -> !tcpOnce(d, b, NEW_PORT, 1000) && !tcpOnce(e, b, NEW_PORT, 1000)),
+                        "new d->b and e->b denied after the restart");
+                assertTrue(tcpOnce(c, b, NEW_PORT, 2000), "c->b still allowed");
+                Thread.sleep(500);
+                traffic.stop();
+
+                System.out.printf("agent restarts [%s]: %d restarts in %.1f s; %s; tables listed %d and %d times, replaced %s and %s%n",
+                        backend, restarts, (System.nanoTime() - start) / 1e9, traffic, watch1.polls.get(), watch2.polls.get(),
+                        watch1.handles, watch2.handles);
+                assertEquals(List.of(), traffic.problems, "allowed traffic disturbed");
+                for (TestPod from : List.of(d, e)) {
+                    assertEquals(0, sinkA.from(from), "datagrams " + from.name() + "->a delivered");
+                    assertEquals(0, sinkS.from(from), "datagrams " + from.name() + "->s delivered");
+                }
+                assertTrue(sinkA.from(b) > 100 && sinkS.from(c) > 100, "the controls arrive: b->a " + sinkA.from(b) + ", c->s " + sinkS.from(c));
+                assertTrue(traffic.forbiddenAttempts.get() > 10, "forbidden connections attempted");
+                assertEquals(0, traffic.forbiddenConnected.get(), "forbidden connections that succeeded");
+                assertTrue(traffic.newOk.get() > 10, "new connections made");
+                assertEquals(List.of(), watch1.problems, "node1's table while restarting");
+                assertEquals(List.of(), watch2.problems, "node2's table while restarting");
+                assertTrue(watch1.handles.size() > 1 || watch2.handles.size() > 1, "the starts replaced the tables " + watch1.handles + watch2.handles);
+            } finally {
+                if (traffic != null) traffic.stop();
+                for (AutoCloseable x : closing) x.close();
+                inProcess.values().forEach(Agent::close);
+                node1.stop(false);
+            }
+        }
+    }
+
+    private static Map<String, String> settings(String backend, SimulatedCluster cluster, Path dir, int n) {
+        Map<String, String> s = MockCluster.agentSettings(backend, n, cluster.nodes.get(n), dir.resolve("node" + n));
+        s.put("networkPolicy", "on");
+        return s;
+    }
+
+    private static Agent startInProcess(MockCluster api, Map<String, String> settings) throws InterruptedException {
+        Agent agent = Agent.start(AgentConfig.of(settings), api.client);
+        awaitPolicy(agent);
+        return agent;
+    }
+
+    private static void awaitPolicy(Agent agent) throws InterruptedException {
+        assertTrue(await(Duration.ofSeconds(30), () -> agent.status().ready() && agent.policy().compiled() != null),
+                agent.status().blocking().toString());
+    }
+
+    /** Isolates pod {@code pod} of {@code ns} for ingress, allowing the given peers. */
+    private static NetworkPolicy onlyFrom(String ns, String name, String pod, NetworkPolicyPeer... from) {
+        NetworkPolicy p = policy(ns, name, Map.of("pod", pod), List.of("Ingress"));
+        p.getSpec().setIngress(List.of(new NetworkPolicyIngressRuleBuilder().withFrom(from).build()));
+        return p;
+    }
+
+    /** Pods named {@code pods} of the policy's namespace. */
+    private static NetworkPolicyPeer podsNamed(String... pods) {
+        return new NetworkPolicyPeerBuilder().withPodSelector(new LabelSelectorBuilder().addNewMatchExpression().withKey("pod")
+                .withOperator("In").withValues(pods).endMatchExpression().build()).build();
+    }
+
+    /** Every pod of namespace {@code ns}. */
+    private static NetworkPolicyPeer namespaceNamed(String ns) {
+        return new NetworkPolicyPeerBuilder().withNamespaceSelector(new LabelSelectorBuilder()
+                .withMatchLabels(Map.of(NamespaceInfo.NAME_LABEL, ns)).build()).build();
+    }
+
+    /** Node1's agent as {@code AgentMain run} in a JVM of its own, its health port for readiness. */
+    static final class Node1Process {
+        private final MockCluster api;
+        private final Path config;
+        private final int port;
+        private Process process;
+        private ByteArrayOutputStream stderr;
+        private final StringBuilder logs = new StringBuilder();
+
+        Node1Process(MockCluster api, Map<String, String> settings, Path dir) throws IOException {
+            this.api = api;
+            try (ServerSocket s = new ServerSocket(0)) {
+                port = s.getLocalPort();
+            }
+            Map<String, String> s = new HashMap<>(settings);
+            s.remove("nodeName"); // NODE_NAME=node1, as in the DaemonSet
+            s.put("healthAddress", "127.0.0.1:" + port);
+            StringBuilder props = new StringBuilder();
+            s.forEach((k, v) -> props.append(k).append('=').append(v).append('\n'));
+            config = Files.writeString(dir.resolve("node1-agent.properties"), props);
+        }
+
+        void start() throws Exception {
+            process = AgentProcessPrivilegedTest.java(api, "run", "--config", config.toString());
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            InputStream in = process.getErrorStream();
+            Thread.ofPlatform().daemon().start(() -> {
+                try (in) {
+                    in.transferTo(out);
+                } catch (IOException ignored) {
+                    // ended
+                }
+            });
+            stderr = out;
+        }
+
+        /** Ready, and its policy table programmed (its log says so). */
+        void awaitReady() throws InterruptedException {
+            assertTrue(await(Duration.ofSeconds(60), () -> AgentProcessPrivilegedTest.readyz(port) == 200
+                    && stderr.toString(StandardCharsets.UTF_8).contains("network policy table programmed")), "node1's agent ready; stderr:\n" + stderr);
+        }
+
+        /** SIGKILL ({@code kill}) or SIGTERM, and waits for the end. */
+        void stop(boolean kill) throws InterruptedException {
+            if (process == null) return;
+            if (kill) process.toHandle().destroyForcibly();
+            else process.toHandle().destroy();
+            assertTrue(process.waitFor(20, TimeUnit.SECONDS), "node1's agent stops");
+            logs.append(stderr.toString(StandardCharsets.UTF_8));
+            process = null;
+        }
+    }
+
+    /** A TCP server that echoes every line back, each connection open until the client closes it. */
+    static final class LineEcho implements AutoCloseable {
+        private final ServerSocket server;
+        private final List<Socket> accepted = new CopyOnWriteArrayList<>();
+
+        LineEcho(Path ns, int port) throws IOException {
+            try (NetNs n = NetNs.open(ns)) {
+                server = n.run(() -> new ServerSocket(port, 16, InetAddress.ofLiteral("0.0.0.0")));
+            }
+            Thread.ofPlatform().daemon().start(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        Socket s = server.accept();
+                        accepted.add(s);
+                        Thread.ofPlatform().daemon().start(() -> {
+                            try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+                                in.transferTo(out);
+                            } catch (IOException e) {
+                                // closed or reset: the client side records it
+                            }
+                        });
+                    } catch (IOException e) {
+                        // closed
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            for (Socket s : accepted) s.close();
+        }
+    }
+
+    /** A UDP receiver in a pod that counts every datagram by source address. */
+    static final class UdpSink implements AutoCloseable {
+        private final DatagramSocket socket;
+        private final Map<String, AtomicLong> bySource = new ConcurrentHashMap<>();
+
+        UdpSink(Path ns) throws IOException {
+            try (NetNs n = NetNs.open(ns)) {
+                socket = n.run(() -> new DatagramSocket(UDP_PORT, InetAddress.ofLiteral("0.0.0.0")));
+            }
+            Thread.ofPlatform().daemon().start(() -> {
+                byte[] buf = new byte[64];
+                while (!socket.isClosed()) {
+                    try {
+                        DatagramPacket in = new DatagramPacket(buf, buf.length);
+                        socket.receive(in);
+                        bySource.computeIfAbsent(in.getAddress().getHostAddress(), k -> new AtomicLong()).incrementAndGet();
+                    } catch (IOException e) {
+                        // closed
+                    }
+                }
+            });
+        }
+
+        long from(TestPod p) {
+            AtomicLong n = bySource.get(p.ip());
+            return n == null ? 0 : n.get();
+        }
+
+        @Override
+        public void close() {
+            socket.close();
+        }
+    }
+
+    /**
+     * Lists a node's policy table every 50 ms: a listing that fails, or lacks one of
+     * {@code expected} (map elements of isolated pods), is a problem; the table handles seen
+     * tell how often it was replaced.
+     */
+    static final class NftWatch implements AutoCloseable {
+        final AtomicLong polls = new AtomicLong();
+        final List<String> problems = new CopyOnWriteArrayList<>();
+        final Set<String> handles = java.util.Collections.synchronizedSet(new TreeSet<>());
+        private volatile boolean running = true;
+        private final Thread thread;
+
+        NftWatch(Path node, List<String> expected) {
+            thread = Thread.ofPlatform().daemon().start(() -> {
+                try (NetNs ns = NetNs.open(node)) {
+                    while (running) {
+                        Nft.Result r = Nft.tryRun(ns, "list table inet cni4j_policy", "-a");
+                        polls.incrementAndGet();
+                        if (!r.ok()) {
+                            problems.add("table missing: " + r.stderr().trim());
+                        } else {
+                            var m = java.util.regex.Pattern.compile("table inet cni4j_policy \\{ # handle (\\d+)").matcher(r.stdout());
+                            if (m.find()) handles.add(m.group(1));
+                            for (String e : expected) {
+                                if (!r.stdout().contains(e)) problems.add("no '" + e + "' in\n" + r.stdout());
+                            }
+                        }
+                        if (problems.size() > 5) return;
+                        try {
+                            Thread.sleep(50);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            thread.join(5000);
+        }
+    }
+
+    /** The traffic threads and what they saw. */
+    static final class Traffic {
+        final List<String> problems = new CopyOnWriteArrayList<>();
+        final AtomicLong echoes = new AtomicLong(), newOk = new AtomicLong(), newDelayed = new AtomicLong();
+        final AtomicLong forbiddenAttempts = new AtomicLong(), forbiddenConnected = new AtomicLong(), datagramsSent = new AtomicLong();
+        final AtomicLong maxGapMillis = new AtomicLong(), maxConnectMillis = new AtomicLong();
+        private final List<Thread> threads = new ArrayList<>();
+        private final List<AutoCloseable> sockets = new CopyOnWriteArrayList<>();
+        private volatile boolean running = true;
+
+        /** One connection, a line every 20 ms, each echoed within {@link #MAX_GAP} of the previous echo. */
+        void longLived(TestPod from, TestPod to) throws IOException {
+            Socket socket;
+            try (NetNs n = NetNs.open(from.netns())) {
+                socket = n.run(() -> java.nio.channels.SocketChannel.open().socket());
+            }
+            socket.connect(new InetSocketAddress(InetAddress.ofLiteral(to.ip()), LONG_PORT), 2000);
+            socket.setSoTimeout((int) MAX_GAP.toMillis() * 5);
+            sockets.add(socket);
+            String pair = from.name() + "->" + to.name();
+            run(() -> {
+                InputStream in = socket.getInputStream();
+                OutputStream out = socket.getOutputStream();
+                long last = System.nanoTime();
+                for (long seq = 0; running; seq++) {
+                    byte[] line = (seq + "\n").getBytes(StandardCharsets.UTF_8);
+                    try {
+                        out.write(line);
+                        byte[] back = in.readNBytes(line.length);
+                        if (!java.util.Arrays.equals(line, back)) {
+                            if (running) problems.add(pair + ": echo " + new String(back, StandardCharsets.UTF_8).trim() + " for " + seq);
+                            return;
+                        }
+                    } catch (IOException e) {
+                        if (running) problems.add(pair + ": long-lived connection broken: " + e);
+                        return;
+                    }
+                    long now = System.nanoTime(), gap = (now - last) / 1_000_000;
+                    last = now;
+                    echoes.incrementAndGet();
+                    maxGapMillis.accumulateAndGet(gap, Math::max);
+                    if (gap > MAX_GAP.toMillis()) problems.add(pair + ": no echo for " + gap + " ms");
+                    Thread.sleep(20);
+                }
+            });
+        }
+
+        /** A new connection every 100 ms; each must succeed within 5 s. */
+        void newConnections(TestPod from, TestPod to) {
+            String pair = from.name() + "->" + to.name();
+            run(() -> {
+                while (running) {
+                    long t0 = System.nanoTime();
+                    boolean ok = tcpOnce(from, to, NEW_PORT, 5000);
+                    long ms = (System.nanoTime() - t0) / 1_000_000;
+                    if (!running) return;
+                    if (!ok) problems.add(pair + ": new connection failed after " + ms + " ms");
+                    else newOk.incrementAndGet();
+                    if (ms > 900) newDelayed.incrementAndGet();
+                    maxConnectMillis.accumulateAndGet(ms, Math::max);
+                    Thread.sleep(100);
+                }
+            });
+        }
+
+        /** Connection attempts that must all fail (300 ms each, back to back). */
+        void forbiddenConnections(TestPod from, TestPod to) {
+            run(() -> {
+                while (running) {
+                    forbiddenAttempts.incrementAndGet();
+                    if (tcpOnce(from, to, NEW_PORT, 300)) forbiddenConnected.incrementAndGet();
+                }
+            });
+        }
+
+        /** A datagram to each target every 2 ms. */
+        void datagrams(TestPod from, List<TestPod> to) throws IOException {
+            DatagramSocket socket;
+            try (NetNs n = NetNs.open(from.netns())) {
+                socket = n.run(DatagramSocket::new);
+            }
+            sockets.add(socket);
+            byte[] msg = from.name().getBytes(StandardCharsets.UTF_8);
+            run(() -> {
+                while (running) {
+                    for (TestPod t : to) {
+                        try {
+                            socket.send(new DatagramPacket(msg, msg.length, new InetSocketAddress(InetAddress.ofLiteral(t.ip()), UDP_PORT)));
+                            datagramsSent.incrementAndGet();
+                        } catch (IOException e) {
+                            // EPERM/unreachable while a route is replaced: not a delivery
+                        }
+                    }
+                    Thread.sleep(2);
+                }
+            });
+        }
+
+        interface Loop {
+            void run() throws Exception;
+        }
+
+        private void run(Loop loop) {
+            threads.add(Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    loop.run();
+                } catch (InterruptedException e) {
+                    // stopping
+                } catch (Exception e) {
+                    if (running) problems.add("traffic thread: " + e);
+                }
+            }));
+        }
+
+        void stop() throws Exception {
+            if (!running) return;
+            running = false;
+            for (Thread t : threads) t.join(10_000);
+            for (AutoCloseable s : sockets) s.close();
+        }
+
+        @Override
+        public String toString() {
+            return "%d echoes on the long-lived connections (longest gap %d ms), %d new connections (%d took over 0.9 s, longest %d ms), %d datagrams sent, %d forbidden connection attempts"
+                    .formatted(echoes.get(), maxGapMillis.get(), newOk.get(), newDelayed.get(), maxConnectMillis.get(), datagramsSent.get(),
+                            forbiddenAttempts.get());
+        }
+    }
+}
