@@ -50,7 +50,9 @@ import static org.junit.jupiter.api.Assertions.*;
  * Privileged: agent restarts under continuous traffic open nothing, drop nothing and never flush
  * the policy table. Two nodes (VXLAN; {@code -Dcni4j.policy.restartBackend=host-gw} for the
  * other), node1's agent a JVM of its own ({@code AgentMain run}, stopped with SIGKILL or SIGTERM),
- * node2's an {@link Agent} in this JVM (closed and started again). Pods: x/a (server, node1), x/b
+ * node2's an {@link Agent} in this JVM (closed and started again) with
+ * {@code networkPolicyEstablished=cut}, so each of its starts also sweeps conntrack: the sweep must
+ * not cut an allowed connection either. Pods: x/a (server, node1), x/b
  * (node1) and x/c (node2) its clients, y/d (node1) and y/e (node2), z/s (node2). Policies: x/a
  * takes ingress only from b and c; y's pods may only send to namespace x. So:
  * <ul>
@@ -130,8 +132,8 @@ class AgentRestartUnderTrafficPrivilegedTest {
                 for (TestPod[] pair : new TestPod[][] {{b, a}, {c, a}, {d, b}, {e, b}, {s, a}}) {
                     assertEquals(!pair[0].name().equals("s"), tcpOnce(pair[0], pair[1], NEW_PORT, 2000), pair[0].name() + "->" + pair[1].name());
                 }
-                NftWatch watch1 = new NftWatch(cluster.nodes.get(1), List.of(a.ip() + " : jump", d.ip() + " : jump"));
-                NftWatch watch2 = new NftWatch(cluster.nodes.get(2), List.of(e.ip() + " : jump"));
+                NftWatch watch1 = new NftWatch(cluster.nodes.get(1), List.of(a.ip() + " : jump", d.ip() + " : jump"), 2); // a_in, d_out
+                NftWatch watch2 = new NftWatch(cluster.nodes.get(2), List.of(e.ip() + " : jump"), 1); // e_out
                 closing.add(watch1);
                 closing.add(watch2);
 
@@ -180,22 +182,26 @@ class AgentRestartUnderTrafficPrivilegedTest {
                 assertTrue(tcpOnce(c, b, NEW_PORT, 2000), "c->b still allowed");
                 Thread.sleep(500);
                 traffic.stop();
+                long cut = inProcess.get(2).policy().connectionsCut.get();
 
-                System.out.printf("agent restarts [%s]: %d restarts in %.1f s; %s; tables listed %d and %d times, replaced %s and %s%n",
+                System.out.printf("agent restarts [%s]: %d restarts in %.1f s; %s; tables listed %d and %d times, replaced %s and %s; node2 cut %d connections%n",
                         backend, restarts, (System.nanoTime() - start) / 1e9, traffic, watch1.polls.get(), watch2.polls.get(),
-                        watch1.handles, watch2.handles);
-                assertEquals(List.of(), traffic.problems, "allowed traffic disturbed");
-                for (TestPod from : List.of(d, e)) {
-                    assertEquals(0, sinkA.from(from), "datagrams " + from.name() + "->a delivered");
-                    assertEquals(0, sinkS.from(from), "datagrams " + from.name() + "->s delivered");
-                }
-                assertTrue(sinkA.from(b) > 100 && sinkS.from(c) > 100, "the controls arrive: b->a " + sinkA.from(b) + ", c->s " + sinkS.from(c));
-                assertTrue(traffic.forbiddenAttempts.get() > 10, "forbidden connections attempted");
-                assertEquals(0, traffic.forbiddenConnected.get(), "forbidden connections that succeeded");
-                assertTrue(traffic.newOk.get() > 10, "new connections made");
-                assertEquals(List.of(), watch1.problems, "node1's table while restarting");
-                assertEquals(List.of(), watch2.problems, "node2's table while restarting");
-                assertTrue(watch1.handles.size() > 1 || watch2.handles.size() > 1, "the starts replaced the tables " + watch1.handles + watch2.handles);
+                        watch1.handles, watch2.handles, cut);
+                // all of them reported together: a window usually shows in several
+                Traffic seen = traffic;
+                assertAll(
+                        () -> assertEquals(List.of(), seen.problems, "allowed traffic disturbed"),
+                        () -> assertEquals(0, sinkA.from(d), "datagrams d->a delivered"),
+                        () -> assertEquals(0, sinkA.from(e), "datagrams e->a delivered"),
+                        () -> assertEquals(0, sinkS.from(d), "datagrams d->s delivered"),
+                        () -> assertEquals(0, sinkS.from(e), "datagrams e->s delivered"),
+                        () -> assertTrue(sinkA.from(b) > 100 && sinkS.from(c) > 100, "the controls arrive: b->a " + sinkA.from(b) + ", c->s " + sinkS.from(c)),
+                        () -> assertTrue(seen.forbiddenAttempts.get() > 10, "forbidden connections attempted"),
+                        () -> assertEquals(0, seen.forbiddenConnected.get(), "forbidden connections that succeeded"),
+                        () -> assertTrue(seen.newOk.get() > 10, "new connections made"),
+                        () -> assertEquals(List.of(), watch1.problems.stream().limit(2).toList(), "node1's table while restarting"),
+                        () -> assertEquals(List.of(), watch2.problems.stream().limit(2).toList(), "node2's table while restarting"),
+                        () -> assertTrue(watch1.handles.size() > 1 && watch2.handles.size() > 1, "the starts replaced the tables " + watch1.handles + watch2.handles));
             } finally {
                 if (traffic != null) traffic.stop();
                 for (AutoCloseable x : closing) x.close();
@@ -208,6 +214,7 @@ class AgentRestartUnderTrafficPrivilegedTest {
     private static Map<String, String> settings(String backend, SimulatedCluster cluster, Path dir, int n) {
         Map<String, String> s = MockCluster.agentSettings(backend, n, cluster.nodes.get(n), dir.resolve("node" + n));
         s.put("networkPolicy", "on");
+        if (n == 2) s.put("networkPolicyEstablished", "cut");
         return s;
     }
 
@@ -364,9 +371,11 @@ class AgentRestartUnderTrafficPrivilegedTest {
     }
 
     /**
-     * Lists a node's policy table every 50 ms: a listing that fails, or lacks one of
-     * {@code expected} (map elements of isolated pods), is a problem; the table handles seen
-     * tell how often it was replaced.
+     * Lists a node's policy table every 50 ms: a listing that fails, lacks the forward chain's
+     * verdict map rules or one of {@code expected} (map elements of isolated pods), or has fewer
+     * than {@code dropRules} final drops (its pod chains' rules: {@code flush table} empties chains
+     * and sets, but keeps the maps) is a problem; the table handles seen tell how often it was
+     * replaced.
      */
     static final class NftWatch implements AutoCloseable {
         final AtomicLong polls = new AtomicLong();
@@ -375,7 +384,10 @@ class AgentRestartUnderTrafficPrivilegedTest {
         private volatile boolean running = true;
         private final Thread thread;
 
-        NftWatch(Path node, List<String> expected) {
+        NftWatch(Path node, List<String> expected, int dropRules) {
+            List<String> needed = new ArrayList<>(expected);
+            needed.addAll(List.of("ip saddr vmap @egress_v4", "ip daddr vmap @ingress_v4"));
+            var drop = java.util.regex.Pattern.compile("counter packets \\d+ bytes \\d+ drop comment"); // a pod chain's last rule
             thread = Thread.ofPlatform().daemon().start(() -> {
                 try (NetNs ns = NetNs.open(node)) {
                     while (running) {
@@ -386,9 +398,10 @@ class AgentRestartUnderTrafficPrivilegedTest {
                         } else {
                             var m = java.util.regex.Pattern.compile("table inet cni4j_policy \\{ # handle (\\d+)").matcher(r.stdout());
                             if (m.find()) handles.add(m.group(1));
-                            for (String e : expected) {
+                            for (String e : needed) {
                                 if (!r.stdout().contains(e)) problems.add("no '" + e + "' in\n" + r.stdout());
                             }
+                            if (drop.matcher(r.stdout()).results().count() < dropRules) problems.add("pod chains emptied:\n" + r.stdout());
                         }
                         if (problems.size() > 5) return;
                         try {
