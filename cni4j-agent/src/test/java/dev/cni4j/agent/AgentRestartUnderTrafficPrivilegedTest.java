@@ -75,7 +75,10 @@ import static org.junit.jupiter.api.Assertions.*;
  * there with the pods' isolation in it (never absent, never empty or flushed; replaced in one
  * transaction at each start, which a listing cannot see half-done).</li>
  * </ul>
- * During the last restart (both agents down) a policy changes: x/a also takes ingress from z, and
+ * One restart of node2's agent (the 2nd, 5th, ...) happens while the API server answers 401 to
+ * everything (a control plane down during a rollout): the started agent can apply nothing, and
+ * must not touch the table it finds until it can. During the last restart (both agents down) a
+ * policy changes: x/a also takes ingress from z, and
  * a new policy isolates x/b to ingress from c only; both restarted agents must converge (s→a
  * allowed, new d→b denied; d's and e's long-lived connections to b, established before, stay:
  * the default keeps established connections). {@code -Dcni4j.policy.restarts=N} for a longer
@@ -84,7 +87,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class AgentRestartUnderTrafficPrivilegedTest {
     static final int LONG_PORT = 90, NEW_PORT = 80, UDP_PORT = 7000;
     static final Duration MAX_GAP = Duration.ofSeconds(2);
-    static final Duration DOWN = Duration.ofMillis(1500);
+    static final Duration DOWN = Duration.ofMillis(1500), API_DOWN = Duration.ofSeconds(3);
 
     @BeforeAll
     static void privileged() {
@@ -156,8 +159,10 @@ class AgentRestartUnderTrafficPrivilegedTest {
                     boolean one = last || i % 3 != 2, two = last || i % 3 != 1; // node1, node2, both, ...; the last both
                     long t0 = System.nanoTime();
                     String how = i % 2 == 1 && i > 1 ? "SIGKILL" : "SIGTERM"; // 1 SIGTERM, 3 SIGKILL, 5 SIGKILL, ...
+                    boolean apiDown = !last && i % 3 == 2; // node2 alone comes back while the API server refuses everything
                     if (one) node1.stop(how.equals("SIGKILL"));
                     if (two) inProcess.remove(2).close();
+                    if (apiDown) api.faults.unauthorized(true);
                     Thread.sleep(DOWN.toMillis());
                     if (last) { // a policy change while both agents are down
                         NetworkPolicy wider = onlyFrom("x", "a-from-clients", "a", podsNamed("b", "c"), namespaceNamed("z"));
@@ -168,12 +173,19 @@ class AgentRestartUnderTrafficPrivilegedTest {
                         api.client.resource(onlyFrom("x", "b-from-c", "b", podsNamed("c"))).create();
                     }
                     if (one) node1.start();
-                    if (two) inProcess.put(2, startInProcess(api, settings(backend, cluster, dir, 2)));
+                    if (two) inProcess.put(2, apiDown ? Agent.start(AgentConfig.of(settings(backend, cluster, dir, 2)), api.client)
+                            : startInProcess(api, settings(backend, cluster, dir, 2)));
+                    if (apiDown) { // started, but it cannot list anything: the table it finds stays in force, untouched
+                        Thread.sleep(API_DOWN.toMillis());
+                        assertNull(inProcess.get(2).policy().compiled(), "nothing applied without the API");
+                        api.faults.unauthorized(false);
+                    }
                     if (one) node1.awaitReady();
                     if (two) awaitPolicy(inProcess.get(2));
                     Thread.sleep(500); // the new agents settle under traffic
                     System.out.printf("agent restarts [%s]: restart %d (%s) back in %.1f s%n", backend, i,
-                            (one ? "node1 " + how : "") + (one && two ? ", " : "") + (two ? "node2 close/start" : ""), (System.nanoTime() - t0) / 1e9);
+                            (one ? "node1 " + how : "") + (one && two ? ", " : "") + (two ? "node2 close/start" : "")
+                                    + (apiDown ? " with the API server refusing for " + API_DOWN.toSeconds() + " s" : ""), (System.nanoTime() - t0) / 1e9);
                 }
                 // converged: the change written while both were down
                 assertTrue(await(Duration.ofSeconds(15), () -> tcpOnce(s, a, NEW_PORT, 1000)), "z/s -> x/a allowed after the restart");
