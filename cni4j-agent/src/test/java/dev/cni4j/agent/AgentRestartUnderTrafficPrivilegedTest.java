@@ -48,7 +48,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Privileged: agent restarts under continuous traffic open nothing, drop nothing and never flush
- * the policy table. Two nodes (VXLAN; {@code -Dcni4j.policy.restartBackend=host-gw} for the
+ * the policy table. Two dual-stack nodes (VXLAN; {@code -Dcni4j.policy.restartBackend=host-gw} for the
  * other), node1's agent a JVM of its own ({@code AgentMain run}, stopped with SIGKILL or SIGTERM),
  * node2's an {@link Agent} in this JVM (closed and started again) with
  * {@code networkPolicyEstablished=cut}, so each of its starts also sweeps conntrack: the sweep must
@@ -57,6 +57,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * takes ingress only from b and c; y's pods may only send to namespace x. So:
  * <ul>
  * <li>allowed: b→a (same node), c→a (across), d→b (same), e→b (across);</li>
+ * <li>each over IPv4 and IPv6 (the traffic below too, except where said);</li>
  * <li>denied by a's ingress: d→a (same node), e→a (across); by y's egress: d→s (across), e→s
  * (same node).</li>
  * </ul>
@@ -66,9 +67,10 @@ import static org.junit.jupiter.api.Assertions.*;
  * may be reset, and no echo may take longer than {@link #MAX_GAP} (one lost segment costs TCP
  * one retransmission timeout, 200 ms at least, doubling: a gap this long means several
  * consecutive losses, a dataplane window, not a scheduling hiccup of a busy machine);</li>
- * <li>b→a and c→a open a new TCP connection every 100 ms: each must succeed within 5 s (a SYN
+ * <li>b→a, c→a and c→a over IPv6 open a new TCP connection every 100 ms: each must succeed within 5 s (a SYN
  * dropped once would show as a delay of 1 s, counted and printed);</li>
- * <li>d and e send UDP datagrams to a and s every 2 ms, and try TCP connections to a: receivers
+ * <li>d and e send UDP datagrams to a and s every 2 ms, and try TCP connections to a (e over
+ * IPv6 too): receivers
  * that record every datagram's source must never see one of them, no connection may succeed
  * (controls b→a and c→s through the same receivers must arrive);</li>
  * <li>each node's table {@code inet cni4j_policy} is listed every 50 ms: it must always be
@@ -100,7 +102,11 @@ class AgentRestartUnderTrafficPrivilegedTest {
         String backend = System.getProperty("cni4j.policy.restartBackend", "vxlan");
         long start = System.nanoTime();
         try (SimulatedCluster cluster = new SimulatedCluster(2); MockCluster api = new MockCluster()) {
-            for (int n = 1; n <= 2; n++) api.create(MockCluster.node("node" + n, "10.244." + n + ".0/24", SimulatedCluster.nodeIp(n)));
+            for (int n = 1; n <= 2; n++) {
+                cluster.addIpv6Underlay(n);
+                api.create(MockCluster.dualStackNode("node" + n, "10.244." + n + ".0/24", DualStackPrivilegedTest.podCidrV6(n),
+                        SimulatedCluster.nodeIp(n), SimulatedCluster.nodeIpV6(n)));
+            }
             for (String ns : List.of("x", "y", "z")) namespace(api, ns, Map.of(NamespaceInfo.NAME_LABEL, ns));
             api.client.resource(onlyFrom("x", "a-from-clients", "a", podsNamed("b", "c"))).create();
             NetworkPolicy yEgress = policy("y", "only-to-x", Map.of(), List.of("Egress"));
@@ -116,14 +122,15 @@ class AgentRestartUnderTrafficPrivilegedTest {
                 inProcess.put(2, startInProcess(api, settings(backend, cluster, dir, 2)));
                 node1.awaitReady();
                 Map<Integer, Agent> none = Map.of(); // node1's agent is another JVM: no fast-path hook, the pods are policed from their API objects
-                TestPod a = NetworkPolicyPrivilegedTest.pod(cluster, api, none, dir, "x", "a", 1);
-                TestPod b = NetworkPolicyPrivilegedTest.pod(cluster, api, none, dir, "x", "b", 1);
-                TestPod c = NetworkPolicyPrivilegedTest.pod(cluster, api, inProcess, dir, "x", "c", 2);
-                TestPod d = NetworkPolicyPrivilegedTest.pod(cluster, api, none, dir, "y", "d", 1);
-                TestPod e = NetworkPolicyPrivilegedTest.pod(cluster, api, inProcess, dir, "y", "e", 2);
-                TestPod s = NetworkPolicyPrivilegedTest.pod(cluster, api, inProcess, dir, "z", "s", 2);
+                TestPod a = pod(cluster, api, none, dir, "x", "a", 1), b = pod(cluster, api, none, dir, "x", "b", 1);
+                TestPod c = pod(cluster, api, inProcess, dir, "x", "c", 2), d = pod(cluster, api, none, dir, "y", "d", 1);
+                TestPod e = pod(cluster, api, inProcess, dir, "y", "e", 2), s = pod(cluster, api, inProcess, dir, "z", "s", 2);
+                TestPod a6 = v6(a), b6 = v6(b), c6 = v6(c), d6 = v6(d), e6 = v6(e), s6 = v6(s);
+                for (Path node : cluster.nodes.values()) { // forwarded IPv6 waits for DAD of cni0's link-local address
+                    assertTrue(await(Duration.ofSeconds(10), () -> DualStackPrivilegedTest.noTentativeAddress(node)), "DAD done on " + node);
+                }
                 for (TestPod p : List.of(a, b, s)) {
-                    closing.add(new SimulatedCluster.Echo(p.netns(), NEW_PORT));
+                    closing.add(new SimulatedCluster.Echo(p.netns(), NEW_PORT, "::"));
                     closing.add(new LineEcho(p.netns(), LONG_PORT));
                 }
                 UdpSink sinkA = new UdpSink(a.netns()), sinkS = new UdpSink(s.netns());
@@ -131,25 +138,31 @@ class AgentRestartUnderTrafficPrivilegedTest {
                 closing.add(sinkS);
                 // the policies in force before the traffic starts (node1's pods wait for its agent to see their IPs)
                 assertTrue(await(Duration.ofSeconds(20), () -> !tcpOnce(d, a, NEW_PORT, 500) && !tcpOnce(e, a, NEW_PORT, 500)
-                        && !tcpOnce(d, s, NEW_PORT, 500) && !tcpOnce(e, s, NEW_PORT, 500)), "the denied pairs are denied");
-                for (TestPod[] pair : new TestPod[][] {{b, a}, {c, a}, {d, b}, {e, b}, {s, a}}) {
-                    assertEquals(!pair[0].name().equals("s"), tcpOnce(pair[0], pair[1], NEW_PORT, 2000), pair[0].name() + "->" + pair[1].name());
+                        && !tcpOnce(d, s, NEW_PORT, 500) && !tcpOnce(e, s, NEW_PORT, 500) && !tcpOnce(d6, a6, NEW_PORT, 500)
+                        && !tcpOnce(e6, s6, NEW_PORT, 500)), "the denied pairs are denied");
+                for (TestPod[] pair : new TestPod[][] {{b, a}, {c, a}, {d, b}, {e, b}, {s, a}, {b6, a6}, {c6, a6}, {s6, a6}}) {
+                    assertEquals(!pair[0].name().equals("s"), tcpOnce(pair[0], pair[1], NEW_PORT, 2000), Traffic.pair(pair[0], pair[1]));
                 }
-                NftWatch watch1 = new NftWatch(cluster.nodes.get(1), List.of(a.ip() + " : jump", d.ip() + " : jump"), 2); // a_in, d_out
-                NftWatch watch2 = new NftWatch(cluster.nodes.get(2), List.of(e.ip() + " : jump"), 1); // e_out
+                NftWatch watch1 = new NftWatch(cluster.nodes.get(1), List.of(a.ip() + " : jump", d.ip() + " : jump", a6.ip() + " : jump",
+                        d6.ip() + " : jump"), 2); // chains a_in, d_out
+                NftWatch watch2 = new NftWatch(cluster.nodes.get(2), List.of(e.ip() + " : jump", e6.ip() + " : jump"), 1); // e_out
                 closing.add(watch1);
                 closing.add(watch2);
 
                 traffic = new Traffic();
-                for (TestPod[] pair : new TestPod[][] {{b, a}, {c, a}, {d, b}, {e, b}}) traffic.longLived(pair[0], pair[1]);
-                traffic.newConnections(b, a);
-                traffic.newConnections(c, a);
-                traffic.forbiddenConnections(d, a);
-                traffic.forbiddenConnections(e, a);
+                for (TestPod[] pair : new TestPod[][] {{b, a}, {c, a}, {d, b}, {e, b}, {b6, a6}, {c6, a6}, {d6, b6}, {e6, b6}}) {
+                    traffic.longLived(pair[0], pair[1]);
+                }
+                for (TestPod[] pair : new TestPod[][] {{b, a}, {c, a}, {c6, a6}}) traffic.newConnections(pair[0], pair[1]);
+                for (TestPod[] pair : new TestPod[][] {{d, a}, {e, a}, {e6, a6}}) traffic.forbiddenConnections(pair[0], pair[1]);
                 traffic.datagrams(d, List.of(a, s));
                 traffic.datagrams(e, List.of(a, s));
+                traffic.datagrams(d6, List.of(a6, s6));
+                traffic.datagrams(e6, List.of(a6, s6));
                 traffic.datagrams(b, List.of(a));
                 traffic.datagrams(c, List.of(s));
+                traffic.datagrams(b6, List.of(a6));
+                traffic.datagrams(c6, List.of(s6));
                 Thread.sleep(1000);
                 assertTrue(watch1.polls.get() > 0 && watch2.polls.get() > 0, "the tables are watched");
                 System.out.printf("agent restarts [%s]: cluster and traffic up in %.1f s%n", backend, (System.nanoTime() - start) / 1e9);
@@ -198,8 +211,14 @@ class AgentRestartUnderTrafficPrivilegedTest {
                 // evidence beyond the asserted bounds (printed, not asserted: a loaded machine may drop or resend on its own)
                 long retransmits = 0;
                 for (TestPod p : List.of(b, c, d, e)) retransmits += retransmits(cluster, p);
-                System.out.printf("agent restarts [%s]: allowed datagrams lost: b->a %d of %d, c->s %d of %d; TCP retransmissions on the long-lived connections: %d%n",
-                        backend, traffic.sent(b, a) - sinkA.from(b), traffic.sent(b, a), traffic.sent(c, s) - sinkS.from(c), traffic.sent(c, s), retransmits);
+                StringBuilder lost = new StringBuilder();
+                for (TestPod[] pair : new TestPod[][] {{b, a}, {c, s}, {b6, a6}, {c6, s6}}) {
+                    long received = (pair[1].name().equals("a") ? sinkA : sinkS).from(pair[0]);
+                    lost.append(" ").append(Traffic.pair(pair[0], pair[1])).append(" ").append(traffic.sent(pair[0], pair[1]) - received)
+                            .append(" of ").append(traffic.sent(pair[0], pair[1]));
+                }
+                System.out.printf("agent restarts [%s]: allowed datagrams lost:%s; TCP retransmissions on the long-lived connections: %d%n",
+                        backend, lost, retransmits);
 
                 System.out.printf("agent restarts [%s]: %d restarts in %.1f s; %s; tables listed %d and %d times, replaced %s and %s; node2 cut %d connections%n",
                         backend, restarts, (System.nanoTime() - start) / 1e9, traffic, watch1.polls.get(), watch2.polls.get(),
@@ -212,7 +231,12 @@ class AgentRestartUnderTrafficPrivilegedTest {
                         () -> assertEquals(0, sinkA.from(e), "datagrams e->a delivered"),
                         () -> assertEquals(0, sinkS.from(d), "datagrams d->s delivered"),
                         () -> assertEquals(0, sinkS.from(e), "datagrams e->s delivered"),
-                        () -> assertTrue(sinkA.from(b) > 100 && sinkS.from(c) > 100, "the controls arrive: b->a " + sinkA.from(b) + ", c->s " + sinkS.from(c)),
+                        () -> assertEquals(0, sinkA.from(d6), "datagrams d->a (IPv6) delivered"),
+                        () -> assertEquals(0, sinkA.from(e6), "datagrams e->a (IPv6) delivered"),
+                        () -> assertEquals(0, sinkS.from(d6), "datagrams d->s (IPv6) delivered"),
+                        () -> assertEquals(0, sinkS.from(e6), "datagrams e->s (IPv6) delivered"),
+                        () -> assertTrue(sinkA.from(b) > 100 && sinkS.from(c) > 100 && sinkA.from(b6) > 100 && sinkS.from(c6) > 100,
+                                "the controls arrive: b->a " + sinkA.from(b) + ", c->s " + sinkS.from(c) + ", IPv6 " + sinkA.from(b6) + ", " + sinkS.from(c6)),
                         () -> assertTrue(seen.forbiddenAttempts.get() > 10, "forbidden connections attempted"),
                         () -> assertEquals(0, seen.forbiddenConnected.get(), "forbidden connections that succeeded"),
                         () -> assertTrue(seen.newOk.get() > 10, "new connections made"),
@@ -234,9 +258,21 @@ class AgentRestartUnderTrafficPrivilegedTest {
         return java.util.regex.Pattern.compile("retrans:\\d+/(\\d+)").matcher(out).results().mapToLong(m -> Long.parseLong(m.group(1))).sum();
     }
 
+    /** A dual-stack pod as the kubelet makes it (API object, ADD, status with both IPs); its IPv4 address. */
+    private static TestPod pod(SimulatedCluster cluster, MockCluster api, Map<Integer, Agent> agents, Path dir, String ns, String name, int node)
+            throws IOException {
+        return NetpolKernelConformancePrivilegedTest.pod(cluster, api, agents, dir, ns, name, node, true);
+    }
+
+    /** The same pod by its IPv6 address. */
+    private static TestPod v6(TestPod p) {
+        return new TestPod(p.namespace(), p.name(), p.uid(), p.node(), p.netns(), NetpolKernelConformancePrivilegedTest.ipv6(p.netns()));
+    }
+
     private static Map<String, String> settings(String backend, SimulatedCluster cluster, Path dir, int n) {
         Map<String, String> s = MockCluster.agentSettings(backend, n, cluster.nodes.get(n), dir.resolve("node" + n));
         s.put("networkPolicy", "on");
+        s.put("clusterCidrV6", DualStackPrivilegedTest.CLUSTER_CIDR_V6);
         if (n == 2) s.put("networkPolicyEstablished", "cut");
         return s;
     }
@@ -331,7 +367,7 @@ class AgentRestartUnderTrafficPrivilegedTest {
 
         LineEcho(Path ns, int port) throws IOException {
             try (NetNs n = NetNs.open(ns)) {
-                server = n.run(() -> new ServerSocket(port, 16, InetAddress.ofLiteral("0.0.0.0")));
+                server = n.run(() -> new ServerSocket(port, 16, InetAddress.ofLiteral("::")));
             }
             Thread.ofPlatform().daemon().start(() -> {
                 while (!server.isClosed()) {
@@ -366,7 +402,7 @@ class AgentRestartUnderTrafficPrivilegedTest {
 
         UdpSink(Path ns) throws IOException {
             try (NetNs n = NetNs.open(ns)) {
-                socket = n.run(() -> new DatagramSocket(UDP_PORT, InetAddress.ofLiteral("0.0.0.0")));
+                socket = n.run(() -> new DatagramSocket(UDP_PORT, InetAddress.ofLiteral("::")));
             }
             Thread.ofPlatform().daemon().start(() -> {
                 byte[] buf = new byte[64];
@@ -374,7 +410,7 @@ class AgentRestartUnderTrafficPrivilegedTest {
                     try {
                         DatagramPacket in = new DatagramPacket(buf, buf.length);
                         socket.receive(in);
-                        bySource.computeIfAbsent(in.getAddress().getHostAddress(), k -> new AtomicLong()).incrementAndGet();
+                        bySource.computeIfAbsent(dev.cni4j.net.IpAddress.of(in.getAddress()).toString(), k -> new AtomicLong()).incrementAndGet();
                     } catch (IOException e) {
                         // closed
                     }
@@ -383,7 +419,7 @@ class AgentRestartUnderTrafficPrivilegedTest {
         }
 
         long from(TestPod p) {
-            AtomicLong n = bySource.get(p.ip());
+            AtomicLong n = bySource.get(dev.cni4j.net.IpAddress.parse(p.ip()).toString());
             return n == null ? 0 : n.get();
         }
 
@@ -409,7 +445,7 @@ class AgentRestartUnderTrafficPrivilegedTest {
 
         NftWatch(Path node, List<String> expected, int dropRules) {
             List<String> needed = new ArrayList<>(expected);
-            needed.addAll(List.of("ip saddr vmap @egress_v4", "ip daddr vmap @ingress_v4"));
+            needed.addAll(List.of("ip saddr vmap @egress_v4", "ip daddr vmap @ingress_v4", "ip6 saddr vmap @egress_v6", "ip6 daddr vmap @ingress_v6"));
             var drop = java.util.regex.Pattern.compile("counter packets \\d+ bytes \\d+ drop comment"); // a pod chain's last rule
             thread = Thread.ofPlatform().daemon().start(() -> {
                 try (NetNs ns = NetNs.open(node)) {
@@ -464,7 +500,7 @@ class AgentRestartUnderTrafficPrivilegedTest {
             socket.connect(new InetSocketAddress(InetAddress.ofLiteral(to.ip()), LONG_PORT), 2000);
             socket.setSoTimeout((int) MAX_GAP.toMillis() * 5);
             sockets.add(socket);
-            String pair = from.name() + "->" + to.name();
+            String pair = pair(from, to);
             run(() -> {
                 InputStream in = socket.getInputStream();
                 OutputStream out = socket.getOutputStream();
@@ -494,7 +530,7 @@ class AgentRestartUnderTrafficPrivilegedTest {
 
         /** A new connection every 100 ms; each must succeed within 5 s. */
         void newConnections(TestPod from, TestPod to) {
-            String pair = from.name() + "->" + to.name();
+            String pair = pair(from, to);
             run(() -> {
                 while (running) {
                     long t0 = System.nanoTime();
@@ -534,7 +570,7 @@ class AgentRestartUnderTrafficPrivilegedTest {
                         try {
                             socket.send(new DatagramPacket(msg, msg.length, new InetSocketAddress(InetAddress.ofLiteral(t.ip()), UDP_PORT)));
                             datagramsSent.incrementAndGet();
-                            sent.computeIfAbsent(from.name() + "->" + t.name(), k -> new AtomicLong()).incrementAndGet();
+                            sent.computeIfAbsent(pair(from, t), k -> new AtomicLong()).incrementAndGet();
                         } catch (IOException e) {
                             // EPERM/unreachable while a route is replaced: not a delivery
                         }
@@ -544,8 +580,13 @@ class AgentRestartUnderTrafficPrivilegedTest {
             });
         }
 
+        /** "b->a", "b->a (IPv6)". */
+        static String pair(TestPod from, TestPod to) {
+            return from.name() + "->" + to.name() + (to.ip().contains(":") ? " (IPv6)" : "");
+        }
+
         long sent(TestPod from, TestPod to) {
-            AtomicLong n = sent.get(from.name() + "->" + to.name());
+            AtomicLong n = sent.get(pair(from, to));
             return n == null ? 0 : n.get();
         }
 
