@@ -53,9 +53,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * until both agents' applied states (what their tables hold) give the expected verdicts, then
  * probes the whole matrix from inside the pods, 1 s timeout, and compares it with the case's
  * expected matrix. Matrices a case checks one after the other with no API change between them,
- * and each matrix's IPv4 and IPv6 run, are probed together: all their pairs (72 each) at once. A pair expected allowed that
- * timed out is probed again (twice at most, a slow machine); a pair allowed that should be denied
- * fails at once.
+ * and each matrix's IPv4 and IPv6 run, are probed together: all their pairs (72 each) at once. A
+ * pair expected allowed that timed out is probed again (twice at most, a slow machine); a pair
+ * allowed that should be denied fails at once.
  *
  * <p>What a case costs: set-up (reset to no policies and the model's labels, the case's API
  * writes) and the agents' applies take about 0.1-0.3 s; a matrix in which any pair must be denied
@@ -69,7 +69,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code -Dcni4j.netpol.cases=NAME,...} picks cases, {@code -Dcni4j.netpol.backends=vxlan} a backend.
  */
 class NetpolKernelConformancePrivilegedTest {
-    /** Every case of the upstream file (about 1 s per matrix). */
+    /** Every case of the upstream file (about 1 s per probe round). */
     static final List<String> CASES = NetpolCases.cases().stream().map(NetpolCases.Case::name).toList();
     static final Duration APPLIED = Duration.ofSeconds(10);
     static final int PROBE_TIMEOUT_MILLIS = 1000;
