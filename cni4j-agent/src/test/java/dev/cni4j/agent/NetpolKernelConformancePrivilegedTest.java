@@ -48,8 +48,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * serving TCP and UDP on ports 80 and 81 over both families (container ports named
  * serve-PORT-PROTO in its Pod object), the API objects in fabric8's mock server, an agent with its
  * {@link PolicyController} per node. Every case of {@link NetpolCases} runs on each backend
- * (host-gw and VXLAN, two clusters side by side, each with its own API server, the cases run on
- * both at the same time): its API changes go to the mock server; before each matrix the test waits
+ * (host-gw and VXLAN; per backend the cases are dealt to two clusters, each with its own API
+ * server, and the four clusters run at the same time): its API changes go to the mock server; before each matrix the test waits
  * until both agents' applied states (what their tables hold) give the expected verdicts, then
  * probes the whole matrix from inside the pods, 1 s timeout, and compares it with the case's
  * expected matrix. Matrices a case checks one after the other with no API change between them,
@@ -61,7 +61,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * writes) and the agents' applies take about 0.1-0.3 s; a matrix in which any pair must be denied
  * takes the full 1 s probe timeout (a drop is only proven by waiting), its allowed pairs answer
  * in milliseconds. So the suite's time is about one second per probe round, whatever the number
- * of pairs, matrices and families in it; the two backends run concurrently too.
+ * of pairs, matrices and families in it; the clusters run concurrently too.
  *
  * <p>Not run here: SCTP matrices (this kernel has no SCTP module; the SCTP policies of a case are
  * still applied and its TCP/UDP matrices probed). A case's "CIDR of a namespace" is here the host
@@ -79,17 +79,27 @@ class NetpolKernelConformancePrivilegedTest {
         TestNetworks.assumePrivileged();
     }
 
-    /** All cases on host-gw and on VXLAN, dual-stack, the two clusters at the same time. */
+    /**
+     * All cases on host-gw and on VXLAN, dual-stack; per backend the cases are dealt to
+     * {@code -Dcni4j.netpol.clustersPerBackend} clusters (default 2), all clusters at the same time.
+     */
     @Test
     void upstreamCasesOverBothBackends(@TempDir Path dir) throws Exception {
         List<String> names = selection("cni4j.netpol.cases", CASES);
         List<String> backends = selection("cni4j.netpol.backends", List.of("host-gw", "vxlan"));
+        int clusters = Math.max(1, Integer.getInteger("cni4j.netpol.clustersPerBackend", 2));
         long start = System.nanoTime();
         Map<String, Future<String>> runs = new LinkedHashMap<>();
         try (ExecutorService pool = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().factory())) {
             for (String backend : backends) {
-                Path d = java.nio.file.Files.createDirectories(dir.resolve(backend));
-                runs.put(backend, pool.submit(() -> run(backend, names, d)));
+                for (int k = 0; k < clusters; k++) {
+                    int shard = k;
+                    List<String> dealt = java.util.stream.IntStream.range(0, names.size()).filter(i -> i % clusters == shard).mapToObj(names::get).toList();
+                    if (dealt.isEmpty()) continue;
+                    String label = backend + ", dual-stack" + (clusters == 1 ? "" : ", cluster " + (k + 1));
+                    Path d = java.nio.file.Files.createDirectories(dir.resolve(backend + "-" + k));
+                    runs.put(label, pool.submit(() -> run(backend, label, dealt, d)));
+                }
             }
             StringBuilder failures = new StringBuilder();
             for (var e : runs.entrySet()) {
@@ -100,7 +110,8 @@ class NetpolKernelConformancePrivilegedTest {
                     throw (Error) x.getCause();
                 }
             }
-            System.out.printf("netpol kernel: %s in %.1f s%n", backends, (System.nanoTime() - start) / 1e9);
+            System.out.printf("netpol kernel: %d cases on %s (%d clusters each) in %.1f s%n", names.size(), backends, clusters,
+                    (System.nanoTime() - start) / 1e9);
             if (!failures.isEmpty()) fail(failures.toString());
         }
     }
@@ -119,9 +130,8 @@ class NetpolKernelConformancePrivilegedTest {
     }
 
     /** The cases on one backend's dual-stack cluster; returns the failures' text (empty: all passed). */
-    private static String run(String backend, List<String> names, Path dir) throws Exception {
+    private static String run(String backend, String label, List<String> names, Path dir) throws Exception {
         long start = System.nanoTime();
-        String label = backend + ", dual-stack";
         try (SimulatedCluster cluster = new SimulatedCluster(2); MockCluster api = new MockCluster()) {
             for (int n = 1; n <= 2; n++) {
                 cluster.addIpv6Underlay(n);
