@@ -84,12 +84,21 @@ import static org.junit.jupiter.api.Assertions.*;
  * a new policy isolates x/b to ingress from c only; both restarted agents must converge (s→a
  * allowed, new d→b denied; d's and e's long-lived connections to b, established before, stay:
  * the default keeps established connections). {@code -Dcni4j.policy.restarts=N} for a longer
- * soak (default 3, about 40 s).
+ * soak (default 3, about 40 s). Printed, not asserted: allowed datagrams lost (with the gaps in
+ * their sequence numbers, timed like the restarts), TCP retransmissions, the sinks' receive buffer
+ * errors and the machine's backlog drops: a loaded machine drops the odd packet from a full per-CPU
+ * input queue in any namespace, restart or not.
  */
 class AgentRestartUnderTrafficPrivilegedTest {
     static final int LONG_PORT = 90, NEW_PORT = 80, UDP_PORT = 7000;
     static final Duration MAX_GAP = Duration.ofSeconds(2);
     static final Duration DOWN = Duration.ofMillis(1500), API_DOWN = Duration.ofSeconds(3);
+    private static final long T0 = System.nanoTime();
+
+    /** Milliseconds since the class was loaded: the clock of the printed events. */
+    static long millis() {
+        return (System.nanoTime() - T0) / 1_000_000;
+    }
 
     @BeforeAll
     static void privileged() {
@@ -149,6 +158,7 @@ class AgentRestartUnderTrafficPrivilegedTest {
                 closing.add(watch1);
                 closing.add(watch2);
 
+                long backlogDropsBefore = backlogDrops();
                 traffic = new Traffic();
                 for (TestPod[] pair : new TestPod[][] {{b, a}, {c, a}, {d, b}, {e, b}, {b6, a6}, {c6, a6}, {d6, b6}, {e6, b6}}) {
                     traffic.longLived(pair[0], pair[1]);
@@ -165,12 +175,13 @@ class AgentRestartUnderTrafficPrivilegedTest {
                 traffic.datagrams(c6, List.of(s6));
                 Thread.sleep(1000);
                 assertTrue(watch1.polls.get() > 0 && watch2.polls.get() > 0, "the tables are watched");
-                System.out.printf("agent restarts [%s]: cluster and traffic up in %.1f s%n", backend, (System.nanoTime() - start) / 1e9);
+                System.out.printf("agent restarts [%s]: cluster and traffic up in %.1f s (at %d ms)%n", backend, (System.nanoTime() - start) / 1e9, millis());
 
                 for (int i = 1; i <= restarts; i++) {
                     boolean last = i == restarts;
                     boolean one = last || i % 3 != 2, two = last || i % 3 != 1; // node1, node2, both, ...; the last both
                     long t0 = System.nanoTime();
+                    System.out.printf("agent restarts [%s]: restart %d begins at %d ms%n", backend, i, millis());
                     String how = i % 2 == 1 && i > 1 ? "SIGKILL" : "SIGTERM"; // 1 SIGTERM, 3 SIGKILL, 5 SIGKILL, ...
                     boolean apiDown = !last && i % 3 == 2; // node2 alone comes back while the API server refuses everything
                     if (one) node1.stop(how.equals("SIGKILL"));
@@ -178,6 +189,7 @@ class AgentRestartUnderTrafficPrivilegedTest {
                     if (apiDown) api.faults.unauthorized(true);
                     Thread.sleep(DOWN.toMillis());
                     if (last) { // a policy change while both agents are down
+                        System.out.printf("agent restarts [%s]: policies changed at %d ms%n", backend, millis());
                         NetworkPolicy wider = onlyFrom("x", "a-from-clients", "a", podsNamed("b", "c"), namespaceNamed("z"));
                         api.client.network().v1().networkPolicies().inNamespace("x").withName("a-from-clients").edit(old -> {
                             old.setSpec(wider.getSpec());
@@ -196,9 +208,9 @@ class AgentRestartUnderTrafficPrivilegedTest {
                     if (one) node1.awaitReady();
                     if (two) awaitPolicy(inProcess.get(2));
                     Thread.sleep(500); // the new agents settle under traffic
-                    System.out.printf("agent restarts [%s]: restart %d (%s) back in %.1f s%n", backend, i,
+                    System.out.printf("agent restarts [%s]: restart %d (%s) back in %.1f s (at %d ms)%n", backend, i,
                             (one ? "node1 " + how : "") + (one && two ? ", " : "") + (two ? "node2 close/start" : "")
-                                    + (apiDown ? " with the API server refusing for " + API_DOWN.toSeconds() + " s" : ""), (System.nanoTime() - t0) / 1e9);
+                                    + (apiDown ? " with the API server refusing for " + API_DOWN.toSeconds() + " s" : ""), (System.nanoTime() - t0) / 1e9, millis());
                 }
                 // converged: the change written while both were down
                 assertTrue(await(Duration.ofSeconds(15), () -> tcpOnce(s, a, NEW_PORT, 1000)), "z/s -> x/a allowed after the restart");
@@ -217,8 +229,9 @@ class AgentRestartUnderTrafficPrivilegedTest {
                     lost.append(" ").append(Traffic.pair(pair[0], pair[1])).append(" ").append(traffic.sent(pair[0], pair[1]) - received)
                             .append(" of ").append(traffic.sent(pair[0], pair[1]));
                 }
-                System.out.printf("agent restarts [%s]: allowed datagrams lost:%s; TCP retransmissions on the long-lived connections: %d%n",
-                        backend, lost, retransmits);
+                System.out.printf("agent restarts [%s]: allowed datagrams lost:%s (gaps: %s %s); TCP retransmissions on the long-lived connections: %d;"
+                                + " receive buffer errors in a and s: %d, %d; packets the kernel dropped from full per-CPU backlogs meanwhile (the whole machine): %d%n",
+                        backend, lost, sinkA.gaps, sinkS.gaps, retransmits, rcvbufErrors(cluster, a), rcvbufErrors(cluster, s), backlogDrops() - backlogDropsBefore);
 
                 System.out.printf("agent restarts [%s]: %d restarts in %.1f s; %s; tables listed %d and %d times, replaced %s and %s; node2 cut %d connections%n",
                         backend, restarts, (System.nanoTime() - start) / 1e9, traffic, watch1.polls.get(), watch2.polls.get(),
@@ -250,6 +263,29 @@ class AgentRestartUnderTrafficPrivilegedTest {
                 node1.stop(false);
             }
         }
+    }
+
+    /** Column 2 of /proc/net/softnet_stat summed: packets dropped because a CPU's input backlog was full (any namespace). */
+    private static long backlogDrops() {
+        try {
+            return Files.readAllLines(Path.of("/proc/net/softnet_stat")).stream().mapToLong(l -> Long.parseLong(l.trim().split("\\s+")[1], 16)).sum();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** UDP receive buffer errors (IPv4 and IPv6 sockets) in the pod's namespace. */
+    private static long rcvbufErrors(SimulatedCluster cluster, TestPod p) {
+        long n = 0;
+        List<String> snmp = cluster.net.exec(p.netns(), "cat", "/proc/net/snmp").lines().filter(l -> l.startsWith("Udp:")).toList();
+        if (snmp.size() == 2) {
+            List<String> keys = List.of(snmp.get(0).split("\\s+")), values = List.of(snmp.get(1).split("\\s+"));
+            n += Long.parseLong(values.get(keys.indexOf("RcvbufErrors")));
+        }
+        for (String l : cluster.net.exec(p.netns(), "cat", "/proc/net/snmp6").lines().toList()) {
+            if (l.startsWith("Udp6RcvbufErrors")) n += Long.parseLong(l.split("\\s+")[1]);
+        }
+        return n;
     }
 
     /** Segments the pod's TCP connections to {@link #LONG_PORT} sent again (ss's retrans total). */
@@ -399,6 +435,9 @@ class AgentRestartUnderTrafficPrivilegedTest {
     static final class UdpSink implements AutoCloseable {
         private final DatagramSocket socket;
         private final Map<String, AtomicLong> bySource = new ConcurrentHashMap<>();
+        private final Map<String, Long> lastSeq = new ConcurrentHashMap<>();
+        /** Datagrams missing in a source's sequence: "SOURCE seq N..M before T ms". */
+        final List<String> gaps = new CopyOnWriteArrayList<>();
 
         UdpSink(Path ns) throws IOException {
             try (NetNs n = NetNs.open(ns)) {
@@ -410,7 +449,13 @@ class AgentRestartUnderTrafficPrivilegedTest {
                     try {
                         DatagramPacket in = new DatagramPacket(buf, buf.length);
                         socket.receive(in);
-                        bySource.computeIfAbsent(dev.cni4j.net.IpAddress.of(in.getAddress()).toString(), k -> new AtomicLong()).incrementAndGet();
+                        String source = dev.cni4j.net.IpAddress.of(in.getAddress()).toString();
+                        bySource.computeIfAbsent(source, k -> new AtomicLong()).incrementAndGet();
+                        if (in.getLength() == 8) {
+                            long seq = java.nio.ByteBuffer.wrap(in.getData(), 0, 8).getLong();
+                            Long last = lastSeq.put(source, seq);
+                            if (last != null && seq > last + 1) gaps.add(source + " seq " + (last + 1) + ".." + (seq - 1) + " before " + millis() + " ms");
+                        }
                     } catch (IOException e) {
                         // closed
                     }
@@ -563,12 +608,15 @@ class AgentRestartUnderTrafficPrivilegedTest {
                 socket = n.run(DatagramSocket::new);
             }
             sockets.add(socket);
-            byte[] msg = from.name().getBytes(StandardCharsets.UTF_8);
+            long[] seq = new long[to.size()]; // per target: the receiver tells gaps
             run(() -> {
                 while (running) {
-                    for (TestPod t : to) {
+                    for (int i = 0; i < to.size(); i++) {
+                        TestPod t = to.get(i);
+                        byte[] msg = java.nio.ByteBuffer.allocate(8).putLong(seq[i]).array();
                         try {
                             socket.send(new DatagramPacket(msg, msg.length, new InetSocketAddress(InetAddress.ofLiteral(t.ip()), UDP_PORT)));
+                            seq[i]++;
                             datagramsSent.incrementAndGet();
                             sent.computeIfAbsent(pair(from, t), k -> new AtomicLong()).incrementAndGet();
                         } catch (IOException e) {
