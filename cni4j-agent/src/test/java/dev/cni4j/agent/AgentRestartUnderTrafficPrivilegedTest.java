@@ -48,46 +48,46 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Privileged: agent restarts under continuous traffic open nothing, drop nothing and never flush
- * the policy table. Two dual-stack nodes (VXLAN; {@code -Dcni4j.policy.restartBackend=host-gw} for the
- * other), node1's agent a JVM of its own ({@code AgentMain run}, stopped with SIGKILL or SIGTERM),
- * node2's an {@link Agent} in this JVM (closed and started again) with
- * {@code networkPolicyEstablished=cut}, so each of its starts also sweeps conntrack: the sweep must
- * not cut an allowed connection either. Pods: x/a (server, node1), x/b
- * (node1) and x/c (node2) its clients, y/d (node1) and y/e (node2), z/s (node2). Policies: x/a
- * takes ingress only from b and c; y's pods may only send to namespace x. So:
+ * the policy table. Two dual-stack nodes (VXLAN; {@code -Dcni4j.policy.restartBackend=host-gw}
+ * for the other), node1's agent a JVM of its own ({@code AgentMain run}, stopped with SIGKILL or
+ * SIGTERM), node2's an {@link Agent} in this JVM (closed and started again) with
+ * {@code networkPolicyEstablished=cut}, so each of its starts also sweeps conntrack: the sweep
+ * must not cut an allowed connection either. Pods: x/a (server, node1), x/b (node1) and x/c
+ * (node2) its clients, y/d (node1) and y/e (node2), z/s (node2). Policies: x/a takes ingress only
+ * from b and c; y's pods may only send to namespace x. So, over IPv4 and IPv6:
  * <ul>
  * <li>allowed: b→a (same node), c→a (across), d→b (same), e→b (across);</li>
- * <li>each over IPv4 and IPv6 (the traffic below too, except where said);</li>
  * <li>denied by a's ingress: d→a (same node), e→a (across); by y's egress: d→s (across), e→s
  * (same node).</li>
  * </ul>
  * While the agents restart again and again (one at a time and both at once), without pause:
  * <ul>
- * <li>every allowed pair keeps one long-lived TCP connection echoing a line every 20 ms: none
- * may be reset, and no echo may take longer than {@link #MAX_GAP} (one lost segment costs TCP
- * one retransmission timeout, 200 ms at least, doubling: a gap this long means several
+ * <li>every allowed pair keeps one long-lived TCP connection per family echoing a line every
+ * 20 ms: none may be reset, and no echo may take longer than {@link #MAX_GAP} (one lost segment
+ * costs TCP one retransmission timeout, 200 ms at least, doubling: a gap this long means several
  * consecutive losses, a dataplane window, not a scheduling hiccup of a busy machine);</li>
- * <li>b→a, c→a and c→a over IPv6 open a new TCP connection every 100 ms: each must succeed within 5 s (a SYN
- * dropped once would show as a delay of 1 s, counted and printed);</li>
- * <li>d and e send UDP datagrams to a and s every 2 ms, and try TCP connections to a (e over
- * IPv6 too): receivers
- * that record every datagram's source must never see one of them, no connection may succeed
- * (controls b→a and c→s through the same receivers must arrive);</li>
- * <li>each node's table {@code inet cni4j_policy} is listed every 50 ms: it must always be
- * there with the pods' isolation in it (never absent, never empty or flushed; replaced in one
+ * <li>b→a, c→a and c→a over IPv6 open a new TCP connection every 100 ms: each must succeed
+ * within 5 s (a SYN dropped once would show as a delay of 1 s, counted and printed);</li>
+ * <li>d and e send UDP datagrams to a and s every 2 ms over both families, and try TCP
+ * connections to a (e over IPv6 too): receivers that record every datagram's source must never
+ * see one of them, no connection may succeed (controls b→a and c→s through the same receivers
+ * must arrive);</li>
+ * <li>each node's table {@code inet cni4j_policy} is listed every 50 ms: it must always be there
+ * with the pods' isolation in it (never absent, never empty or flushed; replaced in one
  * transaction at each start, which a listing cannot see half-done).</li>
  * </ul>
  * One restart of node2's agent (the 2nd, 5th, ...) happens while the API server answers 401 to
  * everything (a control plane down during a rollout): the started agent can apply nothing, and
  * must not touch the table it finds until it can. During the last restart (both agents down) a
- * policy changes: x/a also takes ingress from z, and
- * a new policy isolates x/b to ingress from c only; both restarted agents must converge (s→a
- * allowed, new d→b denied; d's and e's long-lived connections to b, established before, stay:
- * the default keeps established connections). {@code -Dcni4j.policy.restarts=N} for a longer
- * soak (default 3, about 40 s). Printed, not asserted: allowed datagrams lost (with the gaps in
- * their sequence numbers, timed like the restarts), TCP retransmissions, the sinks' receive buffer
- * errors and the machine's backlog drops: a loaded machine drops the odd packet from a full per-CPU
- * input queue in any namespace, restart or not.
+ * policy changes: x/a also takes ingress from z, and a new policy isolates x/b to ingress from c
+ * only; both restarted agents must converge (s→a allowed, new d→b denied; d's and e's long-lived
+ * connections to b, established before, stay: node1 keeps established connections, the default).
+ * {@code -Dcni4j.policy.restarts=N} for a longer soak (default 3, about 40 s).
+ *
+ * <p>Printed, not asserted: allowed datagrams lost (with the gaps in their sequence numbers,
+ * timed like the restarts), TCP retransmissions, the sinks' receive buffer errors and the
+ * machine's backlog drops: a loaded machine drops the odd packet from a full per-CPU input queue
+ * in any namespace, restart or not.
  */
 class AgentRestartUnderTrafficPrivilegedTest {
     static final int LONG_PORT = 90, NEW_PORT = 80, UDP_PORT = 7000;
