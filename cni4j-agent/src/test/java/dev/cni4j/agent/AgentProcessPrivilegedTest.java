@@ -97,7 +97,7 @@ class AgentProcessPrivilegedTest {
         }
     }
 
-    private static Process java(MockCluster api, String... args) throws Exception {
+    static Process java(MockCluster api, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 "-Dkubernetes.master=" + api.client.getConfiguration().getMasterUrl(),
@@ -136,7 +136,7 @@ class AgentProcessPrivilegedTest {
         return out;
     }
 
-    private static int readyz(int port) {
+    static int readyz(int port) {
         try (HttpClient http = HttpClient.newHttpClient()) {
             return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz")).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode();

@@ -45,32 +45,33 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Privileged: the upstream conformance model for real. Namespaces x, y, z (label
  * kubernetes.io/metadata.name) with pods a, b, c (label pod=NAME) made by our bridge plugin on two
- * nodes (a and c on node1, b on node2, as {@code NetpolModel} places them), each pod serving TCP
- * and UDP on ports 80 and 81 (container ports named serve-PORT-PROTO in its Pod object), the API
- * objects in fabric8's mock server, an agent with its {@link PolicyController} per node. Each case
- * of {@link NetpolCases} named in {@link #HOST_GW} (or {@link #VXLAN}) runs its API changes
- * against the mock server; before each matrix the test waits until both agents' applied states
- * (what their tables hold) give the expected verdicts, then probes the whole matrix from inside
- * the pods, all 72 pairs at once, 1 s timeout, and compares it with the case's expected matrix.
- * A pair expected allowed that timed out is probed again (twice at most, a slow machine); a pair
+ * dual-stack nodes (a and c on node1, b on node2, as {@code NetpolModel} places them), each pod
+ * serving TCP and UDP on ports 80 and 81 over both families (container ports named
+ * serve-PORT-PROTO in its Pod object), the API objects in fabric8's mock server, an agent with its
+ * {@link PolicyController} per node. Every case of {@link NetpolCases} runs on each backend
+ * (host-gw and VXLAN; per backend the cases are dealt to two clusters, each with its own API
+ * server, and the four clusters run at the same time): its API changes go to the mock server; before each matrix the test waits
+ * until both agents' applied states (what their tables hold) give the expected verdicts, then
+ * probes the whole matrix from inside the pods, 1 s timeout, and compares it with the case's
+ * expected matrix. Matrices a case checks one after the other with no API change between them,
+ * and each matrix's IPv4 and IPv6 run, are probed together: all their pairs (72 each) at once. A
+ * pair expected allowed that timed out is probed again (twice at most, a slow machine); a pair
  * allowed that should be denied fails at once.
  *
+ * <p>What a case costs: set-up (reset to no policies and the model's labels, the case's API
+ * writes) and the agents' applies take about 0.1-0.3 s; a matrix in which any pair must be denied
+ * takes the full 1 s probe timeout (a drop is only proven by waiting), its allowed pairs answer
+ * in milliseconds. So the suite's time is about one second per probe round, whatever the number
+ * of pairs, matrices and families in it; the clusters run concurrently too.
+ *
  * <p>Not run here: SCTP matrices (this kernel has no SCTP module; the SCTP policies of a case are
- * still applied and its TCP/UDP matrices probed), IPv6 matrices except in the dual-stack run
- * ({@link #DUAL_STACK}; the other runs' pods are IPv4 only). A case's "CIDR of a namespace" is here
- * the host prefixes of its pods (addresses come from per-node subnets). Each is printed.
+ * still applied and its TCP/UDP matrices probed). A case's "CIDR of a namespace" is here the host
+ * prefixes of its pods (addresses come from per-node subnets). Each is printed.
+ * {@code -Dcni4j.netpol.cases=NAME,...} picks cases, {@code -Dcni4j.netpol.backends=vxlan} a backend.
  */
 class NetpolKernelConformancePrivilegedTest {
-    /** Cases run over host-gw: every case of the upstream file this setup can run (about 2 s each). */
-    static final List<String> HOST_GW = NetpolCases.cases().stream().map(NetpolCases.Case::name).toList();
-    /** A representative selection over VXLAN. */
-    static final List<String> VXLAN = List.of("defaultDenyIngress", "allowFromPodsWithinServerNamespaceByPodSelector",
-            "allowOnlyFromADifferentNamespaceByNamespaceSelector", "podSelectorAndNamespaceSelector", "podSelectorOrNamespaceSelector",
-            "ingressFromNamespaceOnOneNamedPort", "endPortRange", "exceptClauseOfAnEgressCidrBlock", "egressOnOneNamedPort",
-            "multipleIngressPoliciesWithAllowAllTakingPrecedence", "udpPorts");
-    /** Over dual-stack host-gw, every matrix probed over IPv4 and IPv6 where the case asks for both. */
-    static final List<String> DUAL_STACK = List.of("ipv6IpBlockWithExcept", "defaultDenyAll", "podSelectorAndNamespaceSelector",
-            "ingressFromNamespaceOnOneNamedPort", "endPortRange");
+    /** Every case of the upstream file (about 1 s per probe round). */
+    static final List<String> CASES = NetpolCases.cases().stream().map(NetpolCases.Case::name).toList();
     static final Duration APPLIED = Duration.ofSeconds(10);
     static final int PROBE_TIMEOUT_MILLIS = 1000;
 
@@ -79,22 +80,44 @@ class NetpolKernelConformancePrivilegedTest {
         TestNetworks.assumePrivileged();
     }
 
+    /**
+     * All cases on host-gw and on VXLAN, dual-stack; per backend the cases are dealt to
+     * {@code -Dcni4j.netpol.clustersPerBackend} clusters (default 2), all clusters at the same time.
+     */
     @Test
-    void upstreamCasesOverHostGw(@TempDir Path dir) throws Exception {
-        run("host-gw", selection("cni4j.netpol.cases", HOST_GW), dir);
+    void upstreamCasesOverBothBackends(@TempDir Path dir) throws Exception {
+        List<String> names = selection("cni4j.netpol.cases", CASES);
+        List<String> backends = selection("cni4j.netpol.backends", List.of("host-gw", "vxlan"));
+        int clusters = Math.max(1, Integer.getInteger("cni4j.netpol.clustersPerBackend", 2));
+        long start = System.nanoTime();
+        Map<String, Future<String>> runs = new LinkedHashMap<>();
+        try (ExecutorService pool = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().factory())) {
+            for (String backend : backends) {
+                for (int k = 0; k < clusters; k++) {
+                    int shard = k;
+                    List<String> dealt = java.util.stream.IntStream.range(0, names.size()).filter(i -> i % clusters == shard).mapToObj(names::get).toList();
+                    if (dealt.isEmpty()) continue;
+                    String label = backend + ", dual-stack" + (clusters == 1 ? "" : ", cluster " + (k + 1));
+                    Path d = java.nio.file.Files.createDirectories(dir.resolve(backend + "-" + k));
+                    runs.put(label, pool.submit(() -> run(backend, label, dealt, d)));
+                }
+            }
+            StringBuilder failures = new StringBuilder();
+            for (var e : runs.entrySet()) {
+                try {
+                    failures.append(e.getValue().get());
+                } catch (java.util.concurrent.ExecutionException x) {
+                    if (x.getCause() instanceof Exception c) throw c;
+                    throw (Error) x.getCause();
+                }
+            }
+            System.out.printf("netpol kernel: %d cases on %s (%d clusters each) in %.1f s%n", names.size(), backends, clusters,
+                    (System.nanoTime() - start) / 1e9);
+            if (!failures.isEmpty()) fail(failures.toString());
+        }
     }
 
-    @Test
-    void upstreamCasesOverVxlan(@TempDir Path dir) throws Exception {
-        run("vxlan", selection("cni4j.netpol.vxlanCases", VXLAN), dir);
-    }
-
-    @Test
-    void upstreamCasesOverDualStackHostGw(@TempDir Path dir) throws Exception {
-        run("host-gw", selection("cni4j.netpol.dualStackCases", DUAL_STACK), dir, true);
-    }
-
-    /** A comma-separated list of case names from a system property, or the default. */
+    /** A comma-separated list from a system property, or the default. */
     private static List<String> selection(String property, List<String> defaults) {
         String s = System.getProperty(property, "");
         return s.isBlank() ? defaults : List.of(s.split(","));
@@ -107,22 +130,14 @@ class NetpolKernelConformancePrivilegedTest {
         }
     }
 
-    private void run(String backend, List<String> names, Path dir) throws Exception {
-        run(backend, names, dir, false);
-    }
-
-    private void run(String backend, List<String> names, Path dir, boolean dualStack) throws Exception {
+    /** The cases on one backend's dual-stack cluster; returns the failures' text (empty: all passed). */
+    private static String run(String backend, String label, List<String> names, Path dir) throws Exception {
         long start = System.nanoTime();
-        String label = backend + (dualStack ? ", dual-stack" : "");
         try (SimulatedCluster cluster = new SimulatedCluster(2); MockCluster api = new MockCluster()) {
             for (int n = 1; n <= 2; n++) {
-                if (dualStack) {
-                    cluster.addIpv6Underlay(n);
-                    api.create(MockCluster.dualStackNode("node" + n, "10.244." + n + ".0/24", DualStackPrivilegedTest.podCidrV6(n),
-                            SimulatedCluster.nodeIp(n), SimulatedCluster.nodeIpV6(n)));
-                } else {
-                    api.create(MockCluster.node("node" + n, "10.244." + n + ".0/24", SimulatedCluster.nodeIp(n)));
-                }
+                cluster.addIpv6Underlay(n);
+                api.create(MockCluster.dualStackNode("node" + n, "10.244." + n + ".0/24", DualStackPrivilegedTest.podCidrV6(n),
+                        SimulatedCluster.nodeIp(n), SimulatedCluster.nodeIpV6(n)));
             }
             for (String ns : List.of("x", "y", "z")) {
                 api.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns)
@@ -134,34 +149,33 @@ class NetpolKernelConformancePrivilegedTest {
                 for (int n = 1; n <= 2; n++) {
                     Map<String, String> s = MockCluster.agentSettings(backend, n, cluster.nodes.get(n), dir.resolve("node" + n));
                     s.put("networkPolicy", "on");
-                    if (dualStack) s.put("clusterCidrV6", DualStackPrivilegedTest.CLUSTER_CIDR_V6);
+                    s.put("clusterCidrV6", DualStackPrivilegedTest.CLUSTER_CIDR_V6);
                     agents.put(n, Agent.start(AgentConfig.of(s), api.client));
                 }
                 for (var e : agents.entrySet()) {
                     assertTrue(await(Duration.ofSeconds(30), () -> e.getValue().status().ready() && e.getValue().policy().compiled() != null
-                                    && e.getValue().metrics().routesProgrammed.get() == (dualStack ? 2 : 1)),
+                                    && e.getValue().metrics().routesProgrammed.get() == 2),
                             "node" + e.getKey() + ": " + e.getValue().status().blocking());
                 }
                 Map<String, TestPod> pods = new LinkedHashMap<>();
                 Map<String, TestPod> podsV6 = new LinkedHashMap<>();
                 for (String pod : Reachability.pods()) {
                     String ns = pod.substring(0, 1), name = pod.substring(2);
-                    TestPod p = pod(cluster, api, agents, dir, ns, name, name.equals("b") ? 2 : 1, dualStack);
+                    TestPod p = pod(cluster, api, agents, dir, ns, name, name.equals("b") ? 2 : 1, true);
                     pods.put(pod, p);
-                    if (dualStack) podsV6.put(pod, new TestPod(ns, name, p.uid(), p.node(), p.netns(), ipv6(p.netns())));
+                    podsV6.put(pod, new TestPod(ns, name, p.uid(), p.node(), p.netns(), ipv6(p.netns())));
                     servers.addAll(serve(p));
                 }
-                if (dualStack) {
-                    // forwarded IPv6 waits for DAD of cni0's link-local address on each node
-                    for (Path node : cluster.nodes.values()) {
-                        assertTrue(await(Duration.ofSeconds(10), () -> DualStackPrivilegedTest.noTentativeAddress(node)), "DAD done on " + node);
-                    }
+                // forwarded IPv6 waits for DAD of cni0's link-local address on each node
+                for (Path node : cluster.nodes.values()) {
+                    assertTrue(await(Duration.ofSeconds(10), () -> DualStackPrivilegedTest.noTentativeAddress(node)), "DAD done on " + node);
                 }
                 KernelScenario k8s = new KernelScenario(api, agents, pods, podsV6);
                 servers.add(k8s);
                 System.out.printf("netpol kernel [%s]: cluster ready in %.1f s%n", label, (System.nanoTime() - start) / 1e9);
                 k8s.validate(80, Protocol.TCP, new Reachability(true));
                 k8s.validate(81, Protocol.UDP, new Reachability(true));
+                k8s.flush();
 
                 List<String> ran = new ArrayList<>(), skipped = new ArrayList<>(), failed = new ArrayList<>();
                 StringBuilder failures = new StringBuilder();
@@ -170,11 +184,13 @@ class NetpolKernelConformancePrivilegedTest {
                     k8s.reset();
                     try {
                         NetpolCases.byName(name).run(k8s);
+                        k8s.flush();
                         if (k8s.probed == 0) throw new NotRunnable("no matrix it checks can run here: " + k8s.notRun);
                         ran.add(name);
-                        System.out.printf("netpol kernel [%s] %s: %d matrices probed%s%s in %.1f s%n", label, name, k8s.probed,
-                                k8s.reprobed == 0 ? "" : " (" + k8s.reprobed + " pairs probed again after a timeout)",
-                                k8s.notRun.isEmpty() ? "" : " (not run: " + String.join(", ", k8s.notRun) + ")", (System.nanoTime() - t0) / 1e9);
+                        System.out.printf("netpol kernel [%s] %s: %d matrices probed in %d rounds%s%s in %.1f s (set-up %.1f s, applies %.1f s, probes %.1f s)%n",
+                                label, name, k8s.probed, k8s.rounds, k8s.reprobed == 0 ? "" : " (" + k8s.reprobed + " pairs probed again after a timeout)",
+                                k8s.notRun.isEmpty() ? "" : " (not run: " + String.join(", ", k8s.notRun) + ")", (System.nanoTime() - t0) / 1e9,
+                                (System.nanoTime() - t0 - k8s.applyNanos - k8s.probeNanos) / 1e9, k8s.applyNanos / 1e9, k8s.probeNanos / 1e9);
                     } catch (NotRunnable e) {
                         skipped.add(name + " (" + e.getMessage() + ")");
                         System.out.printf("netpol kernel [%s] %s: SKIPPED, %s%n", label, name, e.getMessage());
@@ -188,8 +204,8 @@ class NetpolKernelConformancePrivilegedTest {
                         skipped.size(), failed.size(),
                         (System.nanoTime() - start) / 1e9, ran);
                 if (!skipped.isEmpty()) System.out.printf("netpol kernel [%s]: skipped %s%n", label, skipped);
-                if (!failures.isEmpty()) fail(failures.toString());
-                assertTrue(!ran.isEmpty() && ran.size() + skipped.size() == names.size(), "cases ran: " + ran);
+                assertTrue(!ran.isEmpty() && ran.size() + skipped.size() + failed.size() == names.size(), "cases ran: " + ran);
+                return failures.isEmpty() ? "" : "[" + label + "]\n" + failures;
             } finally {
                 for (AutoCloseable s : servers) s.close();
                 agents.values().forEach(Agent::close);
@@ -250,10 +266,15 @@ class NetpolKernelConformancePrivilegedTest {
         private final MockCluster api;
         private final Map<Integer, Agent> agents;
         private final Map<String, TestPod> pods;
-        /** The same pods with their IPv6 addresses; empty unless dual-stack. */
+        /** The same pods with their IPv6 addresses. */
         private final Map<String, TestPod> podsV6;
         private final ExecutorService probes = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().factory());
         int probed;
+        /** Probe rounds (each about 1 s when a pair must be denied) in this case. */
+        int rounds;
+        private final List<Matrix> pending = new ArrayList<>();
+        /** Time spent waiting for the agents' applied states, and probing, in this case. */
+        long applyNanos, probeNanos;
         /** Pairs expected allowed that timed out once and were probed again (a busy machine). */
         int reprobed;
         final List<String> notRun = new ArrayList<>();
@@ -273,7 +294,11 @@ class NetpolKernelConformancePrivilegedTest {
         /** Before each case: no policies, the model's labels, and both agents' tables isolating nobody. */
         void reset() throws InterruptedException {
             probed = 0;
+            rounds = 0;
             reprobed = 0;
+            pending.clear();
+            applyNanos = 0;
+            probeNanos = 0;
             notRun.clear();
             for (String ns : List.of("x", "y", "z")) {
                 api.client.network().v1().networkPolicies().inNamespace(ns).delete();
@@ -296,6 +321,7 @@ class NetpolKernelConformancePrivilegedTest {
 
         @Override
         public void create(NetworkPolicy p) {
+            flush();
             NetworkPolicy copy = Serialization.clone(p);
             var resource = api.client.network().v1().networkPolicies().inNamespace(copy.getMetadata().getNamespace())
                     .withName(copy.getMetadata().getName());
@@ -311,11 +337,13 @@ class NetpolKernelConformancePrivilegedTest {
 
         @Override
         public void delete(String ns, String name) {
+            flush();
             api.client.network().v1().networkPolicies().inNamespace(ns).withName(name).delete();
         }
 
         @Override
         public void labelNamespace(String ns, String key, String value) {
+            flush();
             api.client.namespaces().withName(ns).edit(n -> {
                 n.getMetadata().getLabels().put(key, value);
                 return n;
@@ -324,6 +352,7 @@ class NetpolKernelConformancePrivilegedTest {
 
         @Override
         public void labelPod(String pod, String key, String value) {
+            flush();
             api.client.pods().inNamespace(pod.substring(0, 1)).withName(pod.substring(2)).edit(p -> {
                 p.getMetadata().getLabels().put(key, value);
                 return p;
@@ -332,7 +361,6 @@ class NetpolKernelConformancePrivilegedTest {
 
         @Override
         public String ip(String pod, boolean v6) {
-            if (v6 && podsV6.isEmpty()) throw new NotRunnable("the pods are IPv4 only");
             return (v6 ? podsV6 : pods).get(pod).ip();
         }
 
@@ -341,6 +369,14 @@ class NetpolKernelConformancePrivilegedTest {
             return Reachability.pods().stream().filter(p -> p.startsWith(ns + "/")).map(p -> ip(p, v6) + (v6 ? "/128" : "/32")).toList();
         }
 
+        /** One matrix to probe: a port and protocol over one family's pods. */
+        record Matrix(String name, int port, Protocol proto, Reachability expected, Map<String, TestPod> pods) {}
+
+        /**
+         * Queues the matrix (a copy of {@code expected}): consecutive validations with no API
+         * change between them are probed together, at the next change or the case's end
+         * ({@link #flush}).
+         */
         @Override
         public void validate(int port, Protocol proto, Reachability expected, boolean[] families) {
             String matrix = port + "/" + proto;
@@ -348,33 +384,64 @@ class NetpolKernelConformancePrivilegedTest {
                 notRun.add(matrix + " (no SCTP in this kernel)");
                 return;
             }
+            Reachability copy = new Reachability(false);
+            for (String from : Reachability.pods()) {
+                for (String to : Reachability.pods()) copy.expect(from, to, expected.get(from, to));
+            }
             for (boolean v6 : families) {
-                if (v6 && podsV6.isEmpty()) {
-                    notRun.add(matrix + " IPv6");
-                    continue;
-                }
-                validate(port, proto, expected, v6 ? podsV6 : pods, matrix + (v6 ? " IPv6" : " IPv4"));
+                pending.add(new Matrix(matrix + (v6 ? " IPv6" : " IPv4"), port, proto, copy, v6 ? podsV6 : pods));
             }
         }
 
-        private void validate(int port, Protocol proto, Reachability expected, Map<String, TestPod> pods, String matrix) {
+        /**
+         * Probes the queued matrices: once both agents' applied states agree with all of them,
+         * every pair of every matrix at once (the denied pairs' timeouts run concurrently).
+         */
+        void flush() {
+            List<Matrix> matrices = List.copyOf(pending);
+            pending.clear();
+            if (matrices.isEmpty()) return;
             try {
-                boolean applied = await(APPLIED, () -> appliedAgrees(port, proto, expected, pods));
-                Reachability actual = probe(port, proto, null, pods);
+                long t0 = System.nanoTime();
+                boolean applied = await(APPLIED, () -> matrices.stream().allMatch(m -> appliedAgrees(m.port(), m.proto(), m.expected(), m.pods())));
+                long t1 = System.nanoTime();
+                applyNanos += t1 - t0;
+                List<Reachability> actual = probe(matrices, java.util.Collections.nCopies(matrices.size(), null));
                 // a pair expected allowed that timed out on a busy machine: probed again, twice at most
-                for (int i = 0; i < 2 && !expected.differences(actual).isEmpty() && onlyTimeouts(expected, actual); i++) {
-                    actual = probe(port, proto, actual, pods);
+                for (int i = 0; i < 2 && differ(matrices, actual) && onlyTimeouts(matrices, actual); i++) {
+                    actual = probe(matrices, actual);
                 }
-                probed++;
-                String diff = expected.differences(actual);
-                if (!diff.isEmpty()) {
-                    throw new AssertionError(matrix + (applied ? "" : " (the agents' applied state never agreed either)") + ":\n" + diff
-                            + "expected:\n" + expected + "actual:\n" + actual);
+                probeNanos += System.nanoTime() - t1;
+                probed += matrices.size();
+                rounds++;
+                StringBuilder failures = new StringBuilder();
+                for (int i = 0; i < matrices.size(); i++) {
+                    Matrix m = matrices.get(i);
+                    String diff = m.expected().differences(actual.get(i));
+                    if (!diff.isEmpty()) {
+                        failures.append(m.name()).append(applied ? "" : " (the agents' applied state never agreed either)").append(":\n")
+                                .append(diff).append("expected:\n").append(m.expected()).append("actual:\n").append(actual.get(i));
+                    }
                 }
+                if (!failures.isEmpty()) throw new AssertionError(failures.toString());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
             }
+        }
+
+        private static boolean differ(List<Matrix> matrices, List<Reachability> actual) {
+            for (int i = 0; i < matrices.size(); i++) {
+                if (!matrices.get(i).expected().differences(actual.get(i)).isEmpty()) return true;
+            }
+            return false;
+        }
+
+        private static boolean onlyTimeouts(List<Matrix> matrices, List<Reachability> actual) {
+            for (int i = 0; i < matrices.size(); i++) {
+                if (!onlyTimeouts(matrices.get(i).expected(), actual.get(i))) return false;
+            }
+            return true;
         }
 
         private static boolean onlyTimeouts(Reachability expected, Reachability actual) {
@@ -404,35 +471,44 @@ class NetpolKernelConformancePrivilegedTest {
         }
 
         /**
-         * Every pair at once (loopback ignored, as upstream), 1 s timeout; with {@code previous},
-         * only its denied pairs again (the rest copied).
+         * Every pair of every matrix at once (loopback ignored, as upstream), 1 s timeout; with a
+         * previous result for a matrix, only its denied pairs again (the rest copied).
          */
-        private Reachability probe(int port, Protocol proto, Reachability previous, Map<String, TestPod> pods) throws InterruptedException {
-            Reachability r = new Reachability(false);
-            Map<String, Future<Boolean>> running = new LinkedHashMap<>();
-            for (String from : Reachability.pods()) {
-                for (String to : Reachability.pods()) {
-                    if (from.equals(to)) continue;
-                    if (previous != null && previous.get(from, to)) {
-                        r.expect(from, to, true);
-                        continue;
+        private List<Reachability> probe(List<Matrix> matrices, List<Reachability> previous) throws InterruptedException {
+            List<Map<String, Future<Boolean>>> running = new ArrayList<>();
+            List<Reachability> out = new ArrayList<>();
+            for (int i = 0; i < matrices.size(); i++) {
+                Matrix m = matrices.get(i);
+                Reachability before = previous.get(i), r = new Reachability(false);
+                Map<String, Future<Boolean>> futures = new LinkedHashMap<>();
+                for (String from : Reachability.pods()) {
+                    for (String to : Reachability.pods()) {
+                        if (from.equals(to)) continue;
+                        if (before != null && before.get(from, to)) {
+                            r.expect(from, to, true);
+                            continue;
+                        }
+                        if (before != null) reprobed++;
+                        TestPod f = m.pods().get(from), t = m.pods().get(to);
+                        futures.put(from + ">" + to, probes.submit(() -> m.proto() == Protocol.TCP
+                                ? NetworkPolicyPrivilegedTest.tcpOnce(f, t, m.port(), PROBE_TIMEOUT_MILLIS)
+                                : udpOnce(f, t, m.port())));
                     }
-                    if (previous != null) reprobed++;
-                    TestPod f = pods.get(from), t = pods.get(to);
-                    running.put(from + ">" + to, probes.submit(() -> proto == Protocol.TCP
-                            ? NetworkPolicyPrivilegedTest.tcpOnce(f, t, port, PROBE_TIMEOUT_MILLIS)
-                            : udpOnce(f, t, port)));
+                }
+                running.add(futures);
+                out.add(r);
+            }
+            for (int i = 0; i < matrices.size(); i++) {
+                for (var e : running.get(i).entrySet()) {
+                    String[] pair = e.getKey().split(">");
+                    try {
+                        out.get(i).expect(pair[0], pair[1], e.getValue().get());
+                    } catch (java.util.concurrent.ExecutionException x) {
+                        throw new IllegalStateException("probe " + matrices.get(i).name() + " " + e.getKey(), x.getCause());
+                    }
                 }
             }
-            for (var e : running.entrySet()) {
-                String[] pair = e.getKey().split(">");
-                try {
-                    r.expect(pair[0], pair[1], e.getValue().get());
-                } catch (java.util.concurrent.ExecutionException x) {
-                    throw new IllegalStateException("probe " + e.getKey(), x.getCause());
-                }
-            }
-            return r;
+            return out;
         }
 
         /** One datagram from {@code from}, echoed by {@code to} within the timeout. */
