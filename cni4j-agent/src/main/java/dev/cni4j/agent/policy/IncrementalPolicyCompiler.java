@@ -174,35 +174,14 @@ public final class IncrementalPolicyCompiler {
         localPodsChange(ref.namespace());
     }
 
+    /** The pod under {@code key}, or null. */
     public PodInfo pod(String key) {
         return pods.get(key);
     }
 
-    public Set<String> podKeys() {
-        return Set.copyOf(pods.keySet());
-    }
-
-    /** Whether a pod with this UID is known (under any key). */
-    public boolean hasPodUid(String uid) {
-        for (PodInfo p : pods.values()) if (uid.equals(p.uid())) return true;
-        return false;
-    }
-
-    public PolicyInfo policy(PolicyRef ref) {
-        return policies.get(ref);
-    }
-
-    public Set<PolicyRef> policyRefs() {
-        return Set.copyOf(policies.keySet());
-    }
-
-    public Set<String> namespaceNames() {
-        return Set.copyOf(namespaces.keySet());
-    }
-
-    /** Whether any policy lives in this namespace. */
-    public boolean hasPolicies(String namespace) {
-        return policiesByNamespace.containsKey(namespace);
+    /** The refs of the policies of a namespace. */
+    public Set<PolicyRef> policies(String namespace) {
+        return Set.copyOf(policiesByNamespace.getOrDefault(namespace, new TreeMap<>()).keySet());
     }
 
     private void localPodsChange(String namespace) {
