@@ -4,12 +4,14 @@
  *
  * <pre>
  *   fabric8 NetworkPolicy, Namespace, Pod ──ApiObjects──▶ PolicyInfo, NamespaceInfo, PodInfo  (ClusterSnapshot)
- *                                                              │ PolicyCompiler(node, node IPs, IPAM IPs by pod UID)
+ *                                                              │ PolicyCompiler(node, node IPs, IPAM IPs by pod UID):
+ *                                                              │ the whole snapshot (the reference), or
+ *                                                              │ IncrementalPolicyCompiler: change by change, equal result
  *                                                              ▼
  *                                   CompiledPolicy: per local pod and direction, isolated + AllowRules;
  *                                   AddressSets shared by selector (ids = hashes of canonical keys)
  *                                       │                                  │
- *                     explain(src, dst, port, proto)          NftPolicyRenderer ──▶ NftState ──▶ full script
+ *                     explain(src, dst, port, proto)          NftPolicyRenderer(.Incremental) ──▶ NftState ──▶ full script
  *                     (which policy and rule decided)                                  │ NftPolicyDiff
  *                                                                                     ▼
  *                                                                    incremental nft commands
