@@ -54,7 +54,9 @@ import java.util.function.Consumer;
  * them to the compiler, which recomputes only what they touch, renders only what changed
  * ({@link NftPolicyRenderer.Incremental}) and applies the difference to what was applied last
  * ({@link NftPolicyDiff}) as one nft transaction in table {@value NftPolicyRenderer#TABLE}. The
- * first rebuild loads every object of the caches; so does the next one after a rebuild failed.
+ * first rebuild loads every object of the caches; so does the next one after a rebuild threw.
+ * Informer resyncs (an update with an unchanged resourceVersion) note nothing; instead every
+ * resync period a rebuild runs anyway (it also re-reads the node's addresses).
  *
  * <p>The first apply (after all three informers synced, so a partial cache never opens what the
  * table from before a restart closes) replaces the table's whole content in one transaction
@@ -184,13 +186,17 @@ final class PolicyController implements AutoCloseable {
 
     /**
      * Every resync period: if our table is gone (someone ran {@code nft flush ruleset}), the next
-     * rebuild writes it whole again; diffs alone would never notice.
+     * rebuild writes it whole again; diffs alone would never notice. Then a rebuild in any case
+     * (no change noted: it costs a few ms, and picks up a change of the node's addresses).
      */
     private void checkTable() {
         synchronized (lock) {
             if (applied == null) return;
             try {
-                if (Nft.tryRun(ns, "list table " + NftPolicyRenderer.TABLE + "\n", "-j").ok()) return;
+                if (Nft.tryRun(ns, "list table " + NftPolicyRenderer.TABLE + "\n", "-j").ok()) {
+                    trigger();
+                    return;
+                }
             } catch (RuntimeException e) {
                 return; // nft not runnable now: the next apply reports it
             }
