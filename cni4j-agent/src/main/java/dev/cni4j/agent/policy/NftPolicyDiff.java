@@ -32,11 +32,13 @@ public final class NftPolicyDiff {
         return script(NftPolicyRenderer.state(before, o), NftPolicyRenderer.state(after, o));
     }
 
-    static String script(NftState before, NftState after) {
+    /** Between two rendered states; a set that is the same object in both is skipped without a look at its elements. */
+    public static String script(NftState before, NftState after) {
         List<String> out = new ArrayList<>();
         // 1. sets: new ones, then element changes of every set present after
         after.sets().forEach((name, set) -> {
             NftSet old = before.sets().get(name);
+            if (old == set) return;
             if (old != null && !old.type().equals(set.type())) {
                 throw new IllegalStateException("set " + name + " changed type"); // names are hashes of what they hold
             }

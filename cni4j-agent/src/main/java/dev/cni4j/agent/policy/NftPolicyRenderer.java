@@ -9,9 +9,11 @@ import dev.cni4j.net.IpAddress;
 import dev.cni4j.net.IpPrefix;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -83,7 +85,7 @@ public final class NftPolicyRenderer {
         return fullScript(s, Options.DEFAULT);
     }
 
-    static String fullScript(NftState s, Options o) {
+    public static String fullScript(NftState s, Options o) {
         StringBuilder sb = new StringBuilder();
         // "add; delete; add" replaces the table atomically whether or not it existed
         sb.append("add table ").append(TABLE).append('\n');
@@ -158,52 +160,138 @@ public final class NftPolicyRenderer {
         SortedMap<String, NftSet> sets = new TreeMap<>();
         sets.put("node_v4", addressSet(c.nodeAddresses(), false));
         sets.put("node_v6", addressSet(c.nodeAddresses(), true));
-        for (AddressSet s : c.sets().values()) {
-            for (boolean v6 : new boolean[]{false, true}) {
-                String name = s.id() + (v6 ? "_v6" : "_v4");
-                switch (s) {
-                    case AddressSet.PodAddresses p -> sets.put(name, addressSet(p.members(), v6));
-                    case AddressSet.Cidrs cs -> {
-                        TreeSet<String> e = new TreeSet<>();
-                        for (IpPrefix p : cs.prefixes()) if (p.isIPv6() == v6) e.add(p.toString());
-                        if (!e.isEmpty()) sets.put(name, new NftSet(addrType(v6), true, e));
-                    }
-                    case AddressSet.NamedPorts n -> {
-                        TreeSet<String> e = new TreeSet<>();
-                        for (AddressSet.Endpoint ep : n.members()) {
-                            if (ep.address().isIPv6() == v6) e.add(ep.address() + " . " + ep.protocol().number() + " . " + ep.port());
-                        }
-                        sets.put(name, new NftSet(addrType(v6) + " . inet_proto . inet_service", false, e));
-                    }
-                }
-            }
-        }
+        for (AddressSet s : c.sets().values()) sets.putAll(sets(s));
         TreeSet<String> counters = new TreeSet<>();
         SortedMap<String, List<String>> chains = new TreeMap<>();
-        SortedMap<String, SortedMap<String, String>> maps = new TreeMap<>();
-        for (String m : List.of("egress_v4", "egress_v6", "ingress_v4", "ingress_v6")) maps.put(m, new TreeMap<>());
-        for (PodRules p : c.pods()) {
-            for (Direction d : Direction.values()) {
-                DirectionRules dr = p.direction(d);
-                if (!dr.isolated()) continue;
-                String chain = chainName(p, d);
-                chains.put(chain, chainRules(c, p, d, dr, sets, counters, chain, o));
-                for (IpAddress a : p.addresses()) {
-                    maps.get((d == Direction.INGRESS ? "ingress" : "egress") + (a.isIPv6() ? "_v6" : "_v4")).put(a.toString(), "jump " + chain);
-                }
-            }
-        }
-        if (o.strictEstablished()) {
-            TreeSet<IpAddress> isolated = new TreeSet<>();
-            for (PodRules p : c.pods()) if (p.ingress().isolated() || p.egress().isolated()) isolated.addAll(p.addresses());
-            sets.put("isolated_v4", addressSet(isolated, false));
-            sets.put("isolated_v6", addressSet(isolated, true));
-        }
+        SortedMap<String, SortedMap<String, String>> maps = emptyMaps();
+        for (PodRules p : c.pods()) pod(c, p, o).addTo(chains, counters, maps);
+        if (o.strictEstablished()) isolated(c, sets);
         return new NftState(sets, counters, chains, maps);
     }
 
+    private static SortedMap<String, SortedMap<String, String>> emptyMaps() {
+        SortedMap<String, SortedMap<String, String>> maps = new TreeMap<>();
+        for (String m : List.of("egress_v4", "egress_v6", "ingress_v4", "ingress_v6")) maps.put(m, new TreeMap<>());
+        return maps;
+    }
+
+    /** With {@link Options#strictEstablished}: the sets of the addresses of pods isolated in any direction. */
+    private static void isolated(CompiledPolicy c, SortedMap<String, NftSet> sets) {
+        TreeSet<IpAddress> isolated = new TreeSet<>();
+        for (PodRules p : c.pods()) if (p.ingress().isolated() || p.egress().isolated()) isolated.addAll(p.addresses());
+        sets.put("isolated_v4", addressSet(isolated, false));
+        sets.put("isolated_v6", addressSet(isolated, true));
+    }
+
+    /** The nft sets of one address set: both families, but an ipBlock's only where it has prefixes. */
+    private static SortedMap<String, NftSet> sets(AddressSet s) {
+        SortedMap<String, NftSet> sets = new TreeMap<>();
+        for (boolean v6 : new boolean[]{false, true}) {
+            String name = s.id() + (v6 ? "_v6" : "_v4");
+            switch (s) {
+                case AddressSet.PodAddresses p -> sets.put(name, addressSet(p.members(), v6));
+                case AddressSet.Cidrs cs -> {
+                    TreeSet<String> e = new TreeSet<>();
+                    for (IpPrefix p : cs.prefixes()) if (p.isIPv6() == v6) e.add(p.toString());
+                    if (!e.isEmpty()) sets.put(name, new NftSet(addrType(v6), true, e));
+                }
+                case AddressSet.NamedPorts n -> {
+                    TreeSet<String> e = new TreeSet<>();
+                    for (AddressSet.Endpoint ep : n.members()) {
+                        if (ep.address().isIPv6() == v6) e.add(ep.address() + " . " + ep.protocol().number() + " . " + ep.port());
+                    }
+                    sets.put(name, new NftSet(addrType(v6) + " . inet_proto . inet_service", false, e));
+                }
+            }
+        }
+        return sets;
+    }
+
+    /** Whether the nft sets of {@code s} have one for this family ({@link #sets}). */
+    private static boolean hasFamily(AddressSet s, boolean v6) {
+        if (!(s instanceof AddressSet.Cidrs cs)) return true;
+        for (IpPrefix p : cs.prefixes()) if (p.isIPv6() == v6) return true;
+        return false;
+    }
+
+    /** What one local pod adds to the table: its chains, their counters, its dispatch map elements. */
+    private record PodPart(SortedMap<String, List<String>> chains, List<String> counters, List<String[]> mapElements) {
+        void addTo(SortedMap<String, List<String>> allChains, TreeSet<String> allCounters, SortedMap<String, SortedMap<String, String>> maps) {
+            allChains.putAll(chains);
+            allCounters.addAll(counters);
+            for (String[] e : mapElements) maps.get(e[0]).put(e[1], e[2]);
+        }
+    }
+
+    private static PodPart pod(CompiledPolicy c, PodRules p, Options o) {
+        SortedMap<String, List<String>> chains = new TreeMap<>();
+        TreeSet<String> counters = new TreeSet<>();
+        List<String[]> mapElements = new ArrayList<>();
+        for (Direction d : Direction.values()) {
+            DirectionRules dr = p.direction(d);
+            if (!dr.isolated()) continue;
+            String chain = chainName(p, d);
+            chains.put(chain, List.copyOf(chainRules(c, p, d, dr, counters, chain, o)));
+            for (IpAddress a : p.addresses()) {
+                mapElements.add(new String[]{(d == Direction.INGRESS ? "ingress" : "egress") + (a.isIPv6() ? "_v6" : "_v4"),
+                        a.toString(), "jump " + chain});
+            }
+        }
+        return new PodPart(chains, List.copyOf(counters), mapElements);
+    }
+
+    /**
+     * Renders one state after another, rendering again only the address sets and pods that are
+     * not the same objects as in the previous state (what {@link IncrementalPolicyCompiler} keeps);
+     * equal to {@link #state(CompiledPolicy, Options)}, and unchanged sets and chains are the
+     * previous state's objects, which {@link NftPolicyDiff} skips at once.
+     */
+    public static final class Incremental {
+        private final Options options;
+        private IdentityHashMap<AddressSet, SortedMap<String, NftSet>> sets = new IdentityHashMap<>();
+        private IdentityHashMap<PodRules, PodPart> pods = new IdentityHashMap<>();
+        private SortedSet<IpAddress> nodeAddresses;
+        private NftSet nodeV4, nodeV6;
+
+        public Incremental(Options options) {
+            this.options = options;
+        }
+
+        public NftState state(CompiledPolicy c) {
+            if (!c.nodeAddresses().equals(nodeAddresses)) {
+                nodeAddresses = c.nodeAddresses();
+                nodeV4 = addressSet(nodeAddresses, false);
+                nodeV6 = addressSet(nodeAddresses, true);
+            }
+            SortedMap<String, NftSet> all = new TreeMap<>();
+            all.put("node_v4", nodeV4);
+            all.put("node_v6", nodeV6);
+            IdentityHashMap<AddressSet, SortedMap<String, NftSet>> nextSets = new IdentityHashMap<>();
+            for (AddressSet s : c.sets().values()) {
+                SortedMap<String, NftSet> r = sets.get(s);
+                if (r == null) r = NftPolicyRenderer.sets(s);
+                nextSets.put(s, r);
+                all.putAll(r);
+            }
+            TreeSet<String> counters = new TreeSet<>();
+            SortedMap<String, List<String>> chains = new TreeMap<>();
+            SortedMap<String, SortedMap<String, String>> maps = emptyMaps();
+            IdentityHashMap<PodRules, PodPart> nextPods = new IdentityHashMap<>();
+            for (PodRules p : c.pods()) {
+                PodPart part = pods.get(p);
+                if (part == null) part = pod(c, p, options);
+                nextPods.put(p, part);
+                part.addTo(chains, counters, maps);
+            }
+            if (options.strictEstablished()) isolated(c, all);
+            sets = nextSets;
+            pods = nextPods;
+            return new NftState(all, counters, chains, maps);
+        }
+    }
+
     private static List<String> chainRules(CompiledPolicy c, PodRules p, Direction d, DirectionRules dr,
-                                           Map<String, NftSet> sets, TreeSet<String> counters, String chain, Options o) {
+                                           TreeSet<String> counters, String chain, Options o) {
         boolean in = d == Direction.INGRESS;
         String dir = in ? "ingress" : "egress";
         String peerField = in ? "saddr" : "daddr";
@@ -221,7 +309,7 @@ public final class NftPolicyRenderer {
             else {
                 for (boolean v6 : new boolean[]{false, true}) {
                     String name = set.id() + (v6 ? "_v6" : "_v4");
-                    if (!sets.containsKey(name)) continue; // an ipBlock of the other family only
+                    if (!hasFamily(set, v6)) continue; // an ipBlock of the other family only
                     String family = v6 ? "ip6 " : "ip ";
                     peerMatches.add(set instanceof AddressSet.NamedPorts
                             ? family + peerField + " . meta l4proto . th dport @" + name + " "

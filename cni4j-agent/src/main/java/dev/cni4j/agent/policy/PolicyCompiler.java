@@ -67,7 +67,7 @@ public final class PolicyCompiler {
     }
 
     /** One compilation: the memoized sets live as long as it. */
-    private final class Run {
+    private final class Run implements PeerSets {
         private final ClusterSnapshot snapshot;
         private final List<String> problems = new ArrayList<>();
         private final List<Member> members = new ArrayList<>();
@@ -120,7 +120,7 @@ public final class PolicyCompiler {
             for (Member m : local) {
                 PodInfo p = m.pod();
                 rules.add(new PodRules(podId(p), p.namespace(), p.name(), p.uid(), m.addresses(),
-                        direction(p, Direction.INGRESS, policies), direction(p, Direction.EGRESS, policies)));
+                        direction(p, Direction.INGRESS, policies, this), direction(p, Direction.EGRESS, policies, this)));
             }
             problems.sort(null);
             return new CompiledPolicy(node, new TreeSet<>(nodeAddresses), setsById, rules, podNames, problems);
@@ -131,50 +131,8 @@ public final class PolicyCompiler {
             return ns != null ? ns : NamespaceInfo.unknown(name);
         }
 
-        private DirectionRules direction(PodInfo pod, Direction d, List<PolicyInfo> policies) {
-            List<PolicyRef> isolating = new ArrayList<>();
-            List<AllowRule> allow = new ArrayList<>();
-            for (PolicyInfo pol : policies) {
-                if (!pol.ref().namespace().equals(pod.namespace()) || !pol.podSelector().matches(pod.labels())) continue;
-                if (!(d == Direction.INGRESS ? pol.ingress() : pol.egress())) continue;
-                isolating.add(pol.ref());
-                for (Rule r : d == Direction.INGRESS ? pol.ingressRules() : pol.egressRules()) {
-                    compileRule(pol.ref(), r, d, pod, allow);
-                }
-            }
-            return isolating.isEmpty() ? DirectionRules.OPEN : new DirectionRules(true, isolating, allow);
-        }
-
-        private void compileRule(PolicyRef ref, Rule r, Direction d, PodInfo pod, List<AllowRule> out) {
-            List<Peer> peers = r.peers().isEmpty() ? java.util.Collections.singletonList(null) : r.peers();
-            if (r.ports().isEmpty()) {
-                for (Peer peer : peers) out.add(new AllowRule(ref, r.index(), peerSet(peer), List.of()));
-                return;
-            }
-            LinkedHashSet<PortRange> numeric = new LinkedHashSet<>();
-            List<PortSpec> named = new ArrayList<>();
-            for (PortSpec s : r.ports()) {
-                if (!s.isNamed()) numeric.add(new PortRange(s.protocol(), s.port(), s.endPort()));
-                else if (d == Direction.INGRESS) {
-                    // ingress: the destination is this pod; an unknown name matches nothing
-                    for (PodInfo.NamedPort np : pod.ports()) {
-                        if (s.name().equals(np.name()) && s.protocol() == np.protocol()) {
-                            numeric.add(new PortRange(np.protocol(), np.port(), np.port()));
-                        }
-                    }
-                } else named.add(s);
-            }
-            if (!numeric.isEmpty()) {
-                for (Peer peer : peers) out.add(new AllowRule(ref, r.index(), peerSet(peer), List.copyOf(numeric)));
-            }
-            for (PortSpec s : named) {
-                for (Peer peer : peers) out.add(new AllowRule(ref, r.index(), namedPortSet(peer, s), List.of()));
-            }
-        }
-
-        /** The set id of a peer (null peer = everyone: no set). */
-        private String peerSet(Peer peer) {
-            if (peer == null) return null;
+        @Override
+        public String peerSet(Peer peer) {
             String key = peerKey(peer);
             AddressSet known = setsByKey.get(key);
             if (known != null) return known.id();
@@ -189,11 +147,9 @@ public final class PolicyCompiler {
             return register(set);
         }
 
-        private String namedPortSet(Peer peer, PortSpec s) {
-            StringBuilder k = new StringBuilder("named ");
-            LabelSelector.quote(k, s.name());
-            k.append('/').append(s.protocol().nftName()).append(" of ").append(peer == null ? "any pod" : peerKey(peer));
-            String key = k.toString();
+        @Override
+        public String namedPortSet(Peer peer, PortSpec s) {
+            String key = namedPortKey(peer, s);
             AddressSet known = setsByKey.get(key);
             if (known != null) return known.id();
             BiPredicate<Member, IpAddress> inPeer = switch (peer) {
@@ -229,6 +185,73 @@ public final class PolicyCompiler {
                     : pp.namespaceSelector().matches(m.namespace().labels());
             return nsMatch && pp.podSelector().matches(m.pod().labels());
         }
+    }
+
+    /**
+     * Where rules get their peer sets from: the id of the set of a peer, or of a named port
+     * resolved on the pods a peer selects; each call registers the set with its user.
+     */
+    interface PeerSets {
+        /** The set id of {@code peer} (not null). */
+        String peerSet(Peer peer);
+
+        /** The set id of named port {@code s} on the pods {@code peer} selects (null: any pod). */
+        String namedPortSet(Peer peer, PortSpec s);
+    }
+
+    /**
+     * One direction of one local pod: isolated by the policies of its namespace that select it
+     * for {@code d}, allowing the union of their rules.
+     *
+     * @param policies sorted by ref (those of other namespaces are skipped)
+     */
+    static DirectionRules direction(PodInfo pod, Direction d, Iterable<PolicyInfo> policies, PeerSets sets) {
+        List<PolicyRef> isolating = new ArrayList<>();
+        List<AllowRule> allow = new ArrayList<>();
+        for (PolicyInfo pol : policies) {
+            if (!pol.ref().namespace().equals(pod.namespace()) || !pol.podSelector().matches(pod.labels())) continue;
+            if (!(d == Direction.INGRESS ? pol.ingress() : pol.egress())) continue;
+            isolating.add(pol.ref());
+            for (Rule r : d == Direction.INGRESS ? pol.ingressRules() : pol.egressRules()) {
+                compileRule(pol.ref(), r, d, pod, allow, sets);
+            }
+        }
+        return isolating.isEmpty() ? DirectionRules.OPEN : new DirectionRules(true, isolating, allow);
+    }
+
+    private static void compileRule(PolicyRef ref, Rule r, Direction d, PodInfo pod, List<AllowRule> out, PeerSets sets) {
+        List<Peer> peers = r.peers().isEmpty() ? java.util.Collections.singletonList(null) : r.peers();
+        if (r.ports().isEmpty()) {
+            for (Peer peer : peers) out.add(new AllowRule(ref, r.index(), peer == null ? null : sets.peerSet(peer), List.of()));
+            return;
+        }
+        LinkedHashSet<PortRange> numeric = new LinkedHashSet<>();
+        List<PortSpec> named = new ArrayList<>();
+        for (PortSpec s : r.ports()) {
+            if (!s.isNamed()) numeric.add(new PortRange(s.protocol(), s.port(), s.endPort()));
+            else if (d == Direction.INGRESS) {
+                // ingress: the destination is this pod; an unknown name matches nothing
+                for (PodInfo.NamedPort np : pod.ports()) {
+                    if (s.name().equals(np.name()) && s.protocol() == np.protocol()) {
+                        numeric.add(new PortRange(np.protocol(), np.port(), np.port()));
+                    }
+                }
+            } else named.add(s);
+        }
+        if (!numeric.isEmpty()) {
+            for (Peer peer : peers) out.add(new AllowRule(ref, r.index(), peer == null ? null : sets.peerSet(peer), List.copyOf(numeric)));
+        }
+        for (PortSpec s : named) {
+            for (Peer peer : peers) out.add(new AllowRule(ref, r.index(), sets.namedPortSet(peer, s), List.of()));
+        }
+    }
+
+    /** The canonical text of a named port on a peer's pods (null peer: any pod). */
+    static String namedPortKey(Peer peer, PortSpec s) {
+        StringBuilder k = new StringBuilder("named ");
+        LabelSelector.quote(k, s.name());
+        k.append('/').append(s.protocol().nftName()).append(" of ").append(peer == null ? "any pod" : peerKey(peer));
+        return k.toString();
     }
 
     /** The canonical text of a peer: equal for peers that select the same way. */
@@ -269,7 +292,7 @@ public final class PolicyCompiler {
         }
     }
 
-    private static String podId(PodInfo p) {
+    static String podId(PodInfo p) {
         return id('q', p.uid() != null ? "uid " + p.uid() : "pod " + p.fullName());
     }
 }

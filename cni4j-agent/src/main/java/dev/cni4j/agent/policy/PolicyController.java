@@ -11,7 +11,9 @@ import dev.cni4j.net.IpAddress;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import tools.jackson.databind.JsonNode;
@@ -20,8 +22,10 @@ import tools.jackson.databind.json.JsonMapper;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -32,10 +36,16 @@ import java.util.function.Consumer;
 
 /**
  * Enforces Kubernetes NetworkPolicy on this node (setting {@code networkPolicy=on}): informers on
- * NetworkPolicies, Namespaces and Pods (all of them: selectors reach across nodes); on any change
- * a debounced ({@value #DEBOUNCE_MILLIS} ms) rebuild compiles the whole snapshot
- * ({@link PolicyCompiler}) and applies the difference to what was applied last
- * ({@link NftPolicyDiff}) as one nft transaction in table {@value NftPolicyRenderer#TABLE}.
+ * NetworkPolicies, Namespaces and Pods (all of them: selectors reach across nodes). The controller
+ * keeps the cluster in our terms in an {@link IncrementalPolicyCompiler}: an informer event only
+ * notes the object's key; a debounced ({@value #DEBOUNCE_MILLIS} ms) rebuild converts the noted
+ * objects from the informers' caches (the newest version; gone from the cache = deleted), hands
+ * them to the compiler, which recomputes only what they touch, renders only what changed
+ * ({@link NftPolicyRenderer.Incremental}) and applies the difference to what was applied last
+ * ({@link NftPolicyDiff}) as one nft transaction in table {@value NftPolicyRenderer#TABLE}. The
+ * first rebuild loads every object of the caches; so does the next one after a rebuild threw.
+ * Informer resyncs (an update with an unchanged resourceVersion) note nothing; instead every
+ * resync period a rebuild runs anyway (it also re-reads the node's addresses).
  *
  * <p>The first apply (after all three informers synced, so a partial cache never opens what the
  * table from before a restart closes) replaces the table's whole content in one transaction
@@ -78,12 +88,18 @@ public final class PolicyController implements AutoCloseable {
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("cni4j-policy").unstarted(r));
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** The informer keys of the objects changed since the last rebuild. */
+    private final Set<String> changedPods = ConcurrentHashMap.newKeySet(), changedNamespaces = ConcurrentHashMap.newKeySet(),
+            changedPolicies = ConcurrentHashMap.newKeySet();
     /** Addresses our CNI ADDs gave local pods, by pod UID, with the pod's name for placeholders. */
     private final Map<String, LocalPod> localPods = new ConcurrentHashMap<>();
     public final AtomicLong applies = new AtomicLong();
     final AtomicLong applyErrors = new AtomicLong();
     private final Object lock = new Object();
-    private CompiledPolicy applied; // under lock: what the table holds, null before the first apply or after a failure
+    private NftState applied; // under lock: what the table holds, null before the first apply or after a failure
+    private IncrementalPolicyCompiler compiler; // under lock: null until the next rebuild loads the caches
+    private NftPolicyRenderer.Incremental renderer; // under lock, with compiler
+    private final Set<String> placeholders = new HashSet<>(); // under lock: UIDs of the local pods with a placeholder in compiler
     private volatile CompiledPolicy compiled;
     private volatile List<String> reported = List.of();
 
@@ -121,24 +137,31 @@ public final class PolicyController implements AutoCloseable {
                 return true;
             });
         }
-        policies.addEventHandler(changes());
-        namespaces.addEventHandler(changes());
-        pods.addEventHandler(new ResourceEventHandler<>() {
-            @Override public void onAdd(Pod p) { trigger(); }
-            @Override public void onUpdate(Pod old, Pod p) { trigger(); }
-            @Override public void onDelete(Pod p, boolean unknownFinalState) {
-                if (p.getMetadata().getUid() != null) localPods.remove(p.getMetadata().getUid());
-                trigger();
-            }
-        });
+        policies.addEventHandler(changes(changedPolicies, o -> {}));
+        namespaces.addEventHandler(changes(changedNamespaces, o -> {}));
+        pods.addEventHandler(changes(changedPods, p -> {
+            if (p.getMetadata().getUid() != null) localPods.remove(p.getMetadata().getUid());
+        }));
         status.policyProblem("informers not synced yet");
     }
 
-    private <T> ResourceEventHandler<T> changes() {
+    /** Notes the key of each changed object (a resync's update of an unchanged one is none) and triggers a rebuild. */
+    private <T extends HasMetadata> ResourceEventHandler<T> changes(Set<String> changed, Consumer<T> onDelete) {
         return new ResourceEventHandler<>() {
-            @Override public void onAdd(T o) { trigger(); }
-            @Override public void onUpdate(T old, T o) { trigger(); }
-            @Override public void onDelete(T o, boolean unknownFinalState) { trigger(); }
+            @Override public void onAdd(T o) { changed(o); }
+            @Override public void onUpdate(T old, T o) {
+                String v = o.getMetadata().getResourceVersion();
+                if (v == null || !v.equals(old.getMetadata().getResourceVersion())) changed(o);
+            }
+            @Override public void onDelete(T o, boolean unknownFinalState) {
+                onDelete.accept(o);
+                changed(o);
+            }
+
+            private void changed(T o) {
+                changed.add(Cache.metaNamespaceKeyFunc(o));
+                trigger();
+            }
         };
     }
 
@@ -152,13 +175,17 @@ public final class PolicyController implements AutoCloseable {
 
     /**
      * Every resync period: if our table is gone (someone ran {@code nft flush ruleset}), the next
-     * rebuild writes it whole again; diffs alone would never notice.
+     * rebuild writes it whole again; diffs alone would never notice. Then a rebuild in any case
+     * (no change noted: it costs a few ms, and picks up a change of the node's addresses).
      */
     private void checkTable() {
         synchronized (lock) {
             if (applied == null) return;
             try {
-                if (Nft.tryRun(ns, "list table " + NftPolicyRenderer.TABLE + "\n", "-j").ok()) return;
+                if (Nft.tryRun(ns, "list table " + NftPolicyRenderer.TABLE + "\n", "-j").ok()) {
+                    trigger();
+                    return;
+                }
             } catch (RuntimeException e) {
                 return; // nft not runnable now: the next apply reports it
             }
@@ -186,13 +213,18 @@ public final class PolicyController implements AutoCloseable {
         }
     }
 
-    /** Compiles the current snapshot and applies its difference; never throws. */
+    /** Brings the compiled state up to date with the changes noted since the last time and applies its difference; never throws. */
     void rebuild() {
         synchronized (lock) {
             if (!synced()) return;
             try {
-                CompiledPolicy next = new PolicyCompiler(node, nodeAddresses(), localAddresses()).compile(snapshot());
-                String script = applied == null ? NftPolicyRenderer.fullScript(next, options) : NftPolicyDiff.script(applied, next, options);
+                if (compiler == null) load();
+                else drain();
+                compiler.nodeAddresses(nodeAddresses());
+                syncLocalPods();
+                CompiledPolicy next = compiler.compiled();
+                NftState state = renderer.state(next);
+                String script = applied == null ? NftPolicyRenderer.fullScript(state, options) : NftPolicyDiff.script(applied, state);
                 if (!script.isEmpty()) {
                     Nft.Result r = Nft.tryRun(ns, script);
                     if (!r.ok()) {
@@ -202,15 +234,105 @@ public final class PolicyController implements AutoCloseable {
                     applies.incrementAndGet();
                 }
                 if (applied == null) log.info("network policy table programmed", "table", NftPolicyRenderer.TABLE, "pods", next.pods().size());
-                applied = next;
+                applied = state;
                 compiled = next;
                 status.policyProblem(null);
                 report(next.problems());
                 if (cutEstablished && !script.isEmpty()) cutDenied(next);
             } catch (RuntimeException e) {
+                compiler = null; // it may hold half a change: load everything again next time
                 failed("policy rebuild failed: " + e.getMessage(), applied == null ? "full" : "incremental");
             }
         }
+    }
+
+    private static final String POD = "pod ", PLACEHOLDER = "placeholder ";
+
+    /** Under lock: a new compiler holding every object of the informers' caches. */
+    private void load() {
+        changedPods.clear();
+        changedNamespaces.clear();
+        changedPolicies.clear();
+        compiler = new IncrementalPolicyCompiler(node);
+        renderer = new NftPolicyRenderer.Incremental(options);
+        placeholders.clear();
+        for (Namespace n : namespaces.getStore().list()) compiler.putNamespace(ApiObjects.namespace(n));
+        for (NetworkPolicy np : policies.getStore().list()) compiler.putPolicy(ApiObjects.policy(np));
+        for (Pod p : pods.getStore().list()) compiler.putPod(POD + Cache.metaNamespaceKeyFunc(p), ApiObjects.pod(p));
+    }
+
+    /** Under lock: the objects noted as changed, as the caches hold them now, into the compiler. */
+    private void drain() {
+        for (String key : take(changedNamespaces)) {
+            Namespace n = namespaces.getStore().getByKey(key);
+            if (n == null) compiler.removeNamespace(key);
+            else compiler.putNamespace(ApiObjects.namespace(n));
+        }
+        for (String key : take(changedPolicies)) {
+            NetworkPolicy np = policies.getStore().getByKey(key);
+            if (np != null) compiler.putPolicy(ApiObjects.policy(np));
+            else if (key.indexOf('/') > 0) compiler.removePolicy(new PolicyRef(key.substring(0, key.indexOf('/')), key.substring(key.indexOf('/') + 1)));
+        }
+        for (String key : take(changedPods)) refreshPod(key);
+    }
+
+    private void refreshPod(String key) {
+        Pod p = pods.getStore().getByKey(key);
+        if (p == null) compiler.removePod(POD + key);
+        else compiler.putPod(POD + key, ApiObjects.pod(p));
+    }
+
+    private static List<String> take(Set<String> changed) {
+        List<String> out = new ArrayList<>();
+        for (String k : changed) if (changed.remove(k)) out.add(k);
+        return out;
+    }
+
+    /**
+     * Under lock: our IPAM's addresses of local pods into the compiler, and a placeholder for each
+     * local pod the compiler does not know yet while its namespace has policies: a pod isolated
+     * both ways (node traffic still passes) by a policy of its own, until the informer delivers it.
+     */
+    private void syncLocalPods() {
+        Map<String, LocalPod> now = Map.copyOf(localPods);
+        for (String uid : compiler.localAddressUids()) if (!now.containsKey(uid)) compiler.localAddresses(uid, null);
+        Set<String> wanted = new HashSet<>();
+        now.forEach((uid, lp) -> {
+            compiler.localAddresses(uid, lp.addresses());
+            String key = lp.namespace() + "/" + lp.name();
+            if (!known(uid, key)) refreshPod(key); // its event may still be on its way from the cache
+            if (known(uid, key)) return;
+            for (PolicyRef ref : compiler.policies(lp.namespace())) {
+                if (!ref.name().startsWith(PLACEHOLDER_POLICY)) {
+                    wanted.add(uid);
+                    break;
+                }
+            }
+        });
+        for (String uid : List.copyOf(placeholders)) {
+            if (wanted.contains(uid)) continue;
+            PodInfo p = compiler.pod(PLACEHOLDER + uid);
+            compiler.removePod(PLACEHOLDER + uid);
+            if (p != null) compiler.removePolicy(new PolicyRef(p.namespace(), PLACEHOLDER_POLICY + uid));
+            placeholders.remove(uid);
+        }
+        for (String uid : wanted) {
+            if (!placeholders.add(uid)) continue;
+            LocalPod lp = now.get(uid);
+            compiler.putPod(PLACEHOLDER + uid, new PodInfo(uid, lp.namespace(), lp.name(), node, Map.of(PENDING_LABEL, "true"), false,
+                    PodInfo.Phase.PENDING, List.of(), List.of()));
+            compiler.putPolicy(new PolicyInfo(new PolicyRef(lp.namespace(), PLACEHOLDER_POLICY + uid),
+                    LabelSelector.matchLabels(Map.of(PENDING_LABEL, "true")), true, true, List.of(), List.of(), List.of()));
+        }
+    }
+
+    /** The name prefix of a placeholder's policy. */
+    private static final String PLACEHOLDER_POLICY = "cni4j-pod-not-yet-known-";
+
+    /** Under lock: whether the compiler holds the pod of this UID from the informer. */
+    private boolean known(String uid, String key) {
+        PodInfo p = compiler.pod(POD + key);
+        return p != null && uid.equals(p.uid());
     }
 
     /** After an apply: connections the new state denies lose their conntrack entries; a failure is logged, not retried. */
@@ -262,37 +384,6 @@ public final class PolicyController implements AutoCloseable {
         for (String p : problems) log.warn("network policy problem (such rules allow nothing)", "problem", p);
     }
 
-    /** The informers' caches in our terms, plus placeholders for local pods they do not know yet. */
-    private ClusterSnapshot snapshot() {
-        List<PolicyInfo> ps = new ArrayList<>();
-        for (NetworkPolicy np : policies.getStore().list()) ps.add(ApiObjects.policy(np));
-        List<NamespaceInfo> nss = new ArrayList<>();
-        for (Namespace n : namespaces.getStore().list()) nss.add(ApiObjects.namespace(n));
-        List<PodInfo> podInfos = new ArrayList<>();
-        java.util.Set<String> known = new java.util.HashSet<>();
-        for (Pod p : pods.getStore().list()) {
-            podInfos.add(ApiObjects.pod(p));
-            known.add(p.getMetadata().getUid());
-        }
-        java.util.Set<String> policedNamespaces = new java.util.HashSet<>();
-        for (PolicyInfo p : ps) policedNamespaces.add(p.ref().namespace());
-        localPods.forEach((uid, lp) -> {
-            if (known.contains(uid) || !policedNamespaces.contains(lp.namespace())) return;
-            // not in the informer yet: isolated both ways (node traffic still passes) until it is
-            podInfos.add(new PodInfo(uid, lp.namespace(), lp.name(), node, Map.of(PENDING_LABEL, "true"), false,
-                    PodInfo.Phase.PENDING, List.of(), List.of()));
-            ps.add(new PolicyInfo(new PolicyRef(lp.namespace(), "cni4j-pod-not-yet-known-" + uid),
-                    LabelSelector.matchLabels(Map.of(PENDING_LABEL, "true")), true, true, List.of(), List.of(), List.of()));
-        });
-        return new ClusterSnapshot(ps, nss, podInfos);
-    }
-
-    private Map<String, List<IpAddress>> localAddresses() {
-        Map<String, List<IpAddress>> m = new HashMap<>();
-        localPods.forEach((uid, lp) -> m.put(uid, lp.addresses()));
-        return m;
-    }
-
     /** Every address of the node namespace (the bridge's gateway address is where node-to-pod traffic comes from). */
     private List<IpAddress> nodeAddresses() {
         List<IpAddress> out = new ArrayList<>();
@@ -309,7 +400,7 @@ public final class PolicyController implements AutoCloseable {
      * A local pod's addresses from our CNI ADD: registered, and its rules applied before this
      * returns (so before the runtime starts its containers). Waits up to {@value #POD_WAIT_MILLIS}
      * ms for the informers (synced, and knowing the pod); a pod still unknown then is isolated
-     * while its namespace has policies (see {@link #snapshot}).
+     * while its namespace has policies (see {@link #syncLocalPods}).
      */
     void podAdded(String uid, String namespace, String name, List<IpAddress> addresses) {
         localPods.put(uid, new LocalPod(namespace, name, List.copyOf(addresses)));
@@ -322,6 +413,7 @@ public final class PolicyController implements AutoCloseable {
                 break;
             }
         }
+        changedPods.add(namespace + "/" + name); // the cache knows it; its event may come later
         rebuild();
     }
 

@@ -1,15 +1,19 @@
 /**
  * Kubernetes NetworkPolicy (networking.k8s.io/v1) for the node agent: the model, the compiler,
- * explain, and the nftables rendering. Pure Java, no kernel access here.
+ * explain, and the nftables rendering, all pure Java; and the two classes that reach the kernel and
+ * the API with it: {@code PolicyController} (informers in, nft transactions out) and
+ * {@code EstablishedConnections} (conntrack deletion in strict mode).
  *
  * <pre>
  *   fabric8 NetworkPolicy, Namespace, Pod ──ApiObjects──▶ PolicyInfo, NamespaceInfo, PodInfo  (ClusterSnapshot)
- *                                                              │ PolicyCompiler(node, node IPs, IPAM IPs by pod UID)
+ *                                                              │ PolicyCompiler(node, node IPs, IPAM IPs by pod UID):
+ *                                                              │ the whole snapshot (the reference), or
+ *                                                              │ IncrementalPolicyCompiler: change by change, equal result
  *                                                              ▼
  *                                   CompiledPolicy: per local pod and direction, isolated + AllowRules;
  *                                   AddressSets shared by selector (ids = hashes of canonical keys)
  *                                       │                                  │
- *                     explain(src, dst, port, proto)          NftPolicyRenderer ──▶ NftState ──▶ full script
+ *                     explain(src, dst, port, proto)          NftPolicyRenderer(.Incremental) ──▶ NftState ──▶ full script
  *                     (which policy and rule decided)                                  │ NftPolicyDiff
  *                                                                                     ▼
  *                                                                    incremental nft commands
