@@ -136,12 +136,6 @@ final class Native {
         return Ffm.raw(nr, a1, a2, a3, a4, a5, a6);
     }
 
-    /** "jni" or "ffm": which binding the calls of this JVM go through (links it if not yet done). */
-    static String binding() {
-        if (Holder.UNAVAILABLE != null) throw new UnsupportedOperationException(Holder.UNAVAILABLE);
-        return Holder.JNI ? "jni" : "ffm";
-    }
-
     /** Calls and throws {@link LinuxException} on failure; retries on EINTR. */
     static long call(String op, long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
         while (true) {
