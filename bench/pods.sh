@@ -8,6 +8,8 @@
 # module's ContainerdPodBenchmark; skipped when containerd is not installed). Prints the tables and
 # writes them into docs/benchmarks.md. All work happens in throwaway cni4jb-*/cni4jt-* namespaces.
 # Usage: bench/pods.sh [sequential-pods] [concurrent-pods] [scale-levels, e.g. 0,100,300] [containerd-pods, 0 skips]
+#        bench/pods.sh standalone [sequential-pods]   # only standalone vs reference, sequential pods with
+#                                                    # the CPU time per exec; prints, does not touch the docs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -18,6 +20,11 @@ work=$(mktemp -d /tmp/cni4j-bench.XXXXXX)
 trap 'rm -rf "$work"; for ns in $(ip netns list | awk "{print \$1}" | grep "^cni4jb-$$" || true); do ip netns del "$ns"; done' EXIT
 # The launchers look for the daemon here; it exists only while the fast-path column is measured.
 export CNI4J_SOCKET=$work/run/cni.sock
+if [ "${1:-}" = standalone ]; then
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$jar:dist/lib/cli/*" dev.cni4j.bench.PodBenchmark \
+    --impl "cni4j-standalone=$PWD/dist/bin" --impl "reference=/usr/lib/cni" --runs "${2:-20}" --pods 0 --scale ""
+  exit 0
+fi
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$jar:dist/lib/cli/*" dev.cni4j.bench.PodBenchmark \
   --impl "cni4j-standalone=$PWD/dist/bin" --impl "cni4j-fastpath=$PWD/dist/bin" --impl "reference=/usr/lib/cni" \
   --runs "${1:-20}" --pods "${2:-50}" --scale "${3:-0,100,300}" --out docs/benchmarks.md

@@ -4,12 +4,13 @@
 # and in dist/lib the jars, an AOT cache, the standalone plugin launchers (lib/standalone/<type>)
 # that the binary runs when no daemon serves the call, and the Java runtime they all run on
 # (lib/jre, jlinked from the build JDK: a copy of the dist needs no JDK on the node).
-# Usage: make-dist.sh <dir with the module jars> <dist dir> <JDK 25 home> <launcher C source>
+# Usage: make-dist.sh <dir with the module jars> <dist dir> <JDK 25 home> <launcher C source> <JNI syscall C source>
 set -euo pipefail
 jars=$1
 dist=$(realpath -m "$2")
 jdk=$3
 launcher_c=$(realpath "$4")
+syscall_c=$(realpath "$5")
 lib="$dist/lib"
 java="$lib/jre/bin/java" # the bundled runtime; the launchers find it relative to themselves
 
@@ -17,8 +18,11 @@ java="$lib/jre/bin/java" # the bundled runtime; the launchers find it relative t
 # only used when they match. The interpreter alone (-Xint) and SerialGC: a one-shot plugin is over
 # before a JIT compilation pays off; measured here, -Xint is as fast as C1-only or faster and peaks
 # at ~40 MiB instead of ~49 MiB. JVM log lines go to stderr (by default they go to stdout, where
-# only CNI JSON may appear) and only for errors.
-plugin_flags="-Xint -XX:+UseSerialGC -XX:-UsePerfData -Xss1m -Xmx96m -Xlog:disable -Xlog:all=error:stderr --enable-native-access=ALL-UNNAMED"
+# only CNI JSON may appear) and only for errors. ArchiveRelocationMode=0: the AOT cache is mapped at
+# the base address it was built for instead of a random one, so its ~15 MiB need no relocation:
+# ~3 ms CPU less per exec (39 -> 36 ms for VERSION, interleaved runs; docs/benchmarks.md), at the
+# price of the cache's (not the rest of the process's) address being predictable.
+plugin_flags="-Xint -XX:+UseSerialGC -XX:-UsePerfData -Xss1m -Xmx96m -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -Xlog:disable -Xlog:all=error:stderr --enable-native-access=ALL-UNNAMED"
 
 rm -rf "$dist"
 mkdir -p "$dist/bin" "$lib/cli" "$lib/standalone"
@@ -65,8 +69,13 @@ LAUNCHER
 gcc -O2 -Wall -static -DCNI4J_LIB="\"$lib\"" -o "$lib/cni4j-launch" "$launcher_c"
 # Delegate runs our IPAM plugins in-process when it finds the marker near the file's start.
 head -c 1024 "$lib/cni4j-launch" | grep -qa '# cni4j launcher' || { echo "launcher marker not in the first 1 KiB" >&2; exit 1; }
+# The standalone plugins make their system calls through this JNI library instead of an FFM
+# downcall handle (cni4j-linux's Native): linking the handle costs 15-30 ms of each plugin exec,
+# which the AOT cache cannot keep; binding the JNI method is one dlsym.
+gcc -O2 -Wall -shared -fPIC -I"$jdk/include" -I"$jdk/include/linux" -o "$lib/libcni4j-syscall.so" "$syscall_c"
 for type in $("$java" -cp "$lib/cni4j-plugins.jar" dev.cni4j.plugins.Main --list); do
-  launcher "$lib/standalone/$type" "dev.cni4j.plugins.Main $type" '$lib/cni4j-plugins.jar' plugins.aot "$plugin_flags"
+  launcher "$lib/standalone/$type" "dev.cni4j.plugins.Main $type" '$lib/cni4j-plugins.jar' plugins.aot \
+    "-Dcni4j.native.lib=\$lib/libcni4j-syscall.so $plugin_flags"
   ln "$lib/cni4j-launch" "$dist/bin/$type"
 done
 cli_flags="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xlog:disable -Xlog:all=error:stderr --enable-native-access=ALL-UNNAMED"
@@ -84,7 +93,7 @@ launcher "$dist/bin/cni4j-daemon" dev.cni4j.daemon.Daemon '$lib/cni4j-plugins.ja
 # when run as root; VERSION and config parsing otherwise). It runs after the launchers are
 # written, so a delegating plugin finds our IPAM launcher in lib/standalone and runs it in-process.
 "$java" $plugin_flags -XX:AOTCacheOutput="$lib/plugins.aot" -cp "$lib/cni4j-plugins.jar" \
-  -Dcni4j.bin="$lib/standalone" dev.cni4j.plugins.Training >"$dist/training.log" 2>&1 || {
+  -Dcni4j.native.lib="$lib/libcni4j-syscall.so" -Dcni4j.bin="$lib/standalone" dev.cni4j.plugins.Training >"$dist/training.log" 2>&1 || {
   echo "AOT training run failed; see $dist/training.log" >&2
   exit 1
 }

@@ -120,7 +120,19 @@ public final class PodBenchmark {
             }
             rows.put("pod setup (lo + chain ADD)", Stats.ofNanos(setup));
             rows.put("pod teardown (chain DEL + lo DEL)", Stats.ofNanos(teardown));
-            for (int workers : new int[] {2, 8}) {
+            if (!name.endsWith("fastpath")) { // the daemon's CPU is not the exec'd launcher's
+                double setupCpu = 0;
+                double teardownCpu = 0;
+                for (Map.Entry<String, List<Long>> e : new java.util.TreeMap<>(exec.cpuSamples()).entrySet()) {
+                    double mean = e.getValue().stream().mapToLong(Long::longValue).average().orElse(Double.NaN);
+                    rows.put("CPU ms per exec (mean): " + e.getKey(), new Stats(mean, mean, mean, 1));
+                    if (e.getKey().endsWith(" ADD")) setupCpu += mean;
+                    else teardownCpu += mean;
+                }
+                rows.put("CPU ms per pod setup (mean)", new Stats(setupCpu, setupCpu, setupCpu, 1));
+                rows.put("CPU ms per pod teardown (mean)", new Stats(teardownCpu, teardownCpu, teardownCpu, 1));
+            }
+            for (int workers : pods == 0 ? new int[0] : new int[] {2, 8}) {
                 double[] rate = concurrent(nodeNs, runtime, lo, net, workers);
                 rows.put(pods + " pods setup, " + workers + " workers (pods/s)", new Stats(rate[0], rate[0], rate[0], 1));
                 rows.put(pods + " pods teardown, " + workers + " workers (pods/s)", new Stats(rate[1], rate[1], rate[1], 1));

@@ -11,15 +11,21 @@ import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Every native call of cni4j, through ONE downcall handle: glibc's
- * {@code long syscall(long nr, long a1, ..., long a6)} linked with a fixed 7-long signature.
+ * Every native call of cni4j, through ONE entry: glibc's
+ * {@code long syscall(long nr, long a1, ..., long a6)} with a fixed 7-long signature.
  *
- * <p>Why one handle: in a fresh JVM the first downcall stub costs ~35 ms and every further distinct
- * signature 5-9 ms; on x86_64 glibc's {@code syscall()} is assembly that only shuffles registers,
- * so calling it non-variadically with seven longs is exact. Pointers are passed as addresses.
+ * <p>Two bindings of that entry. By default one FFM downcall handle: in a fresh JVM the first
+ * downcall stub costs ~35 ms and every further distinct signature 5-9 ms; on x86_64 glibc's
+ * {@code syscall()} is assembly that only shuffles registers, so calling it non-variadically with
+ * seven longs is exact. Pointers are passed as addresses. When the system property
+ * {@value #JNI_LIBRARY_PROPERTY} names our JNI library ({@code src/main/c/cni4j-syscall.c}; the
+ * standalone plugin launchers set it), the same call goes through JNI instead: binding it is one
+ * {@code dlsym}, where linking the FFM handle spins ~30 hidden classes that the AOT cache cannot
+ * keep (15-30 ms of a ~60 ms plugin exec, docs/benchmarks.md). A library that does not load falls
+ * back to FFM.
  *
- * <p>Nothing happens at class initialisation: the symbol is looked up and the handle linked on
- * the first call ({@link Holder}). Errors come back as {@link LinuxException} with the errno name.
+ * <p>Nothing happens at class initialisation: the binding is chosen and linked on the first call
+ * ({@link Holder}). Errors come back as {@link LinuxException} with the errno name.
  */
 final class Native {
     private Native() {}
@@ -55,11 +61,30 @@ final class Native {
     static final int MNT_DETACH = 2;
     static final int EINTR = 4, ENOENT = 2, EEXIST = 17, EINVAL = 22;
 
-    /** Lazily linked handle; loading this class is the only start-up cost of the layer. */
+    /** System property with the path of libcni4j-syscall.so; unset or empty means FFM. */
+    static final String JNI_LIBRARY_PROPERTY = "cni4j.native.lib";
+
+    /** The binding chosen on first use; loading this class is the only start-up cost of the layer. */
     private static final class Holder {
         static final String UNAVAILABLE = unavailableReason();
-        static final MethodHandle SYSCALL = UNAVAILABLE == null ? link() : null;
-        static final long ERRNO_OFFSET = UNAVAILABLE == null ? errnoOffset() : 0;
+        static final boolean JNI = UNAVAILABLE == null && loadJni();
+
+        private static boolean loadJni() {
+            String lib = System.getProperty(JNI_LIBRARY_PROPERTY, "");
+            if (lib.isEmpty()) return false;
+            try {
+                System.load(new java.io.File(lib).getAbsolutePath()); // launchers may give it relative to $0
+                return true;
+            } catch (UnsatisfiedLinkError | SecurityException e) {
+                return false; // a missing or foreign library: the FFM binding still works
+            }
+        }
+    }
+
+    /** The FFM binding: the downcall handle with errno captured, linked on its first call. */
+    private static final class Ffm {
+        static final MethodHandle SYSCALL = link();
+        static final long ERRNO_OFFSET = errnoOffset();
         static final ThreadLocal<MemorySegment> CALL_STATE = ThreadLocal.withInitial(
                 () -> Arena.ofAuto().allocate(Linker.Option.captureStateLayout()));
 
@@ -78,7 +103,22 @@ final class Native {
             return linker.downcallHandle(symbol, FunctionDescriptor.of(l, l, l, l, l, l, l, l),
                     Linker.Option.captureCallState("errno"));
         }
+
+        static long raw(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
+            MemorySegment state = CALL_STATE.get();
+            long r;
+            try {
+                r = (long) SYSCALL.invokeExact(state, nr, a1, a2, a3, a4, a5, a6);
+            } catch (Throwable t) {
+                throw new IllegalStateException("syscall " + nr + " downcall failed", t);
+            }
+            if (r == -1) return -state.get(ValueLayout.JAVA_INT, ERRNO_OFFSET);
+            return r;
+        }
     }
+
+    /** The JNI binding (cni4j-syscall.c): the kernel's result, or -errno. */
+    private static native long syscallJni(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 
     /** Why this layer cannot run here, or null when it can (x86_64 Linux only for now). */
     static String unavailableReason() {
@@ -92,15 +132,8 @@ final class Native {
     /** Raw call: returns the kernel's result, or -errno (never throws for kernel errors). */
     static long raw(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
         if (Holder.UNAVAILABLE != null) throw new UnsupportedOperationException(Holder.UNAVAILABLE);
-        MemorySegment state = Holder.CALL_STATE.get();
-        long r;
-        try {
-            r = (long) Holder.SYSCALL.invokeExact(state, nr, a1, a2, a3, a4, a5, a6);
-        } catch (Throwable t) {
-            throw new IllegalStateException("syscall " + nr + " downcall failed", t);
-        }
-        if (r == -1) return -state.get(ValueLayout.JAVA_INT, Holder.ERRNO_OFFSET);
-        return r;
+        if (Holder.JNI) return syscallJni(nr, a1, a2, a3, a4, a5, a6);
+        return Ffm.raw(nr, a1, a2, a3, a4, a5, a6);
     }
 
     /** Calls and throws {@link LinuxException} on failure; retries on EINTR. */

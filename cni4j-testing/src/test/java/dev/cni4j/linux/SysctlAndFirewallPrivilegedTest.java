@@ -53,6 +53,29 @@ class SysctlAndFirewallPrivilegedTest extends PodNamespaceTestBase {
         }
     }
 
+    /**
+     * With the nft binary (a standalone plugin), detection asks nf_tables too: no exec of
+     * {@code nft list tables}, ~5 ms of each bridge and portmap call.
+     */
+    @Test
+    void detectWithTheBinaryExecsNothing() {
+        assertFalse(dev.cni4j.linux.firewall.Nft.usingLibrary(), "this test is about the exec path");
+        boolean was = KernelCalls.enabled();
+        KernelCalls.enable(true);
+        try {
+            KernelCalls.reset();
+            assertEquals("nftables", FirewallBackend.detect(podNs).name());
+            assertEquals("nftables", podNs.run(() -> FirewallBackend.detect(null)).name());
+            assertTrue(KernelCalls.snapshot().keySet().stream().noneMatch(k -> k.startsWith("exec ")),
+                    "no exec: " + KernelCalls.snapshot().keySet());
+            assertTrue(KernelCalls.snapshot().keySet().stream().anyMatch(k -> k.contains("NFT_MSG_GETGEN")),
+                    "asked the kernel: " + KernelCalls.snapshot().keySet());
+        } finally {
+            KernelCalls.reset();
+            KernelCalls.enable(was);
+        }
+    }
+
     @Test
     void nftablesBatchListDeleteByComment() {
         NftablesBackend nft = new NftablesBackend(podNs);

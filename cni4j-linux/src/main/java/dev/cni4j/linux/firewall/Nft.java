@@ -64,6 +64,16 @@ public final class Nft {
         library = on;
     }
 
+    /** Whether an executable {@code nft} is on the PATH the exec path would run it from. */
+    static boolean binaryInstalled() {
+        String path = System.getenv("PATH");
+        if (path == null) return false;
+        for (String dir : path.split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "nft"))) return true;
+        }
+        return false;
+    }
+
     /** Whether commands run through libnftables. */
     public static boolean usingLibrary() {
         return library;

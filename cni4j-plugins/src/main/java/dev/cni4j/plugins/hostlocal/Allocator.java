@@ -106,10 +106,10 @@ final class Allocator {
         int ri = 0;
         IpAddress cur = ranges.getFirst().start();
         IpAddress last = store.lastReservedIp(index);
-        IpRange lastRange = last == null ? null : set.rangeFor(last);
-        if (lastRange != null) {
-            ri = ranges.indexOf(lastRange);
-            if (last.equals(lastRange.end())) {
+        int lastIndex = last == null ? -1 : set.indexFor(last);
+        if (lastIndex >= 0) {
+            ri = lastIndex;
+            if (last.equals(ranges.get(ri).end())) {
                 ri = (ri + 1) % ranges.size();
                 cur = ranges.get(ri).start();
             } else {

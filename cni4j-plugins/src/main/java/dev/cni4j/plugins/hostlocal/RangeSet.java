@@ -36,12 +36,22 @@ public record RangeSet(List<IpRange> ranges) {
 
     /** The range holding {@code ip}, or null. */
     public IpRange rangeFor(IpAddress ip) {
-        for (IpRange r : ranges) {
-            if (r.contains(ip)) {
-                return r;
+        int i = indexFor(ip);
+        return i < 0 ? null : ranges.get(i);
+    }
+
+    /**
+     * The index in {@link #ranges()} of the range holding {@code ip}, or -1. (Not
+     * {@code ranges().indexOf(rangeFor(ip))}: a record's equals is bootstrapped at its first call,
+     * ~8 hidden classes that the AOT cache does not keep, a few ms of a standalone plugin exec.)
+     */
+    public int indexFor(IpAddress ip) {
+        for (int i = 0; i < ranges.size(); i++) {
+            if (ranges.get(i).contains(ip)) {
+                return i;
             }
         }
-        return null;
+        return -1;
     }
 
     public boolean contains(IpAddress ip) {
