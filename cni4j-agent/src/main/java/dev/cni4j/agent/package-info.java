@@ -5,9 +5,9 @@
  *   NodeWatcher (informer on Nodes) ──changes──▶ Reconciler (one thread, coalesced, periodic full pass)
  *        │ cache                                     │
  *        ▼                                           ├─ PodCidrFile      /run/cni4j/podcidr (host-local usePodCidr)
- *   Topology (self, peers, skipped + why)            ├─ RouteBackend     HostGwBackend | VxlanBackend (netlink, node netns)
+ *   Topology (self, peers, skipped + why)            ├─ RouteBackend     HostGwBackend | VxlanBackend (node netns)
  *                                                    ├─ NodeAnnotator    cni4j.dev/vtep-mac, cni4j.dev/public-ip
- *                                                    ├─ EgressMasquerade nftables inet cni4j_agent | iptables (+ ip6tables)
+ *                                                    ├─ EgressMasquerade nftables inet cni4j_agent | ip(6)tables
  *                                                    └─ CniInstaller     conflist last ("network ready")
  *   AgentStatus + Metrics ◀── all of the above ──▶ HealthServer /healthz /readyz /metrics; JsonLog on stderr
  * </pre>
