@@ -20,17 +20,29 @@ public final class ImageProbe {
                  "annotations":{"cni4j.dev/vtep-mac":"02:00:00:00:00:01"}},
                  "spec":{"podCIDR":"10.244.1.0/24","podCIDRs":["10.244.1.0/24"]},
                  "status":{"addresses":[{"type":"InternalIP","address":"192.0.2.1"}]}}""", Node.class);
-        if (!"10.244.1.0/24".equals(node.getSpec().getPodCIDR())) throw new AssertionError(node);
+        if (!"10.244.1.0/24".equals(node.getSpec().getPodCIDR())) {
+            throw new AssertionError(node);
+        }
         String back = json.asJson(node);
-        if (!back.contains("cni4j.dev/vtep-mac")) throw new AssertionError(back);
+        if (!back.contains("cni4j.dev/vtep-mac")) {
+            throw new AssertionError(back);
+        }
         try (KubernetesClient client = new KubernetesClientBuilder()
-                .withConfig(new ConfigBuilder().withMasterUrl("https://192.0.2.1:6443").withOauthToken("t")
-                        .withTrustCerts(false).withUserAgent("cni4j-agent").build()).build()) {
-            if (!client.getMasterUrl().toString().startsWith("https://192.0.2.1")) throw new AssertionError(client.getMasterUrl());
+                .withConfig(new ConfigBuilder()
+                        .withMasterUrl("https://192.0.2.1:6443")
+                        .withOauthToken("t")
+                        .withTrustCerts(false)
+                        .withUserAgent("cni4j-agent")
+                        .build())
+                .build()) {
+            if (!client.getMasterUrl().toString().startsWith("https://192.0.2.1")) {
+                throw new AssertionError(client.getMasterUrl());
+            }
         }
         javax.net.ssl.SSLContext.getDefault().createSSLEngine().getSupportedCipherSuites();
         String served = fastPathVersion();
-        System.out.println("probe ok: " + node.getMetadata().getName() + " " + back.length() + " bytes of JSON, client built, fast path: " + served);
+        System.out.println("probe ok: " + node.getMetadata().getName() + " " + back.length()
+                + " bytes of JSON, client built, fast path: " + served);
     }
 
     private static String fastPathVersion() throws Exception {
@@ -45,7 +57,9 @@ public final class ImageProbe {
             p.getOutputStream().close();
             String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            if (p.waitFor() != 0 || !out.contains("\"supportedVersions\"")) throw new AssertionError("fast path VERSION: " + out + err);
+            if (p.waitFor() != 0 || !out.contains("\"supportedVersions\"")) {
+                throw new AssertionError("fast path VERSION: " + out + err);
+            }
             return out;
         }
     }

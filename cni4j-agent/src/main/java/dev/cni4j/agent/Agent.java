@@ -52,8 +52,8 @@ public final class Agent implements AutoCloseable {
     private KubernetesClient given;
     private volatile KubernetesClient client;
     private ScheduledExecutorService checks;
-    private volatile String relistReason;   // why the watcher was restarted, until it has re-listed
-    private volatile long watchDownSince;   // nanoTime the watch was first seen down, 0 while it runs
+    private volatile String relistReason; // why the watcher was restarted, until it has re-listed
+    private volatile long watchDownSince; // nanoTime the watch was first seen down, 0 while it runs
     private NetNs ns;
     private Rtnl rtnl;
     private Rtnl checkRtnl;
@@ -82,14 +82,23 @@ public final class Agent implements AutoCloseable {
         if (config.valid() && config.networkPolicy()) {
             // before the fast path, whose bridge ADDs register new pods with it
             a.policyNs = config.netns() != null ? NetNs.open(config.netns()) : null;
-            a.policy = new PolicyController(client, config.nodeName(), a.policyNs, config.resyncSeconds() * 1000L, log, a.status,
-                    a::onPolicyApiError, config.networkPolicyLogDropsPerSecond(), config.networkPolicyCutEstablished());
+            a.policy = new PolicyController(
+                    client,
+                    config.nodeName(),
+                    a.policyNs,
+                    config.resyncSeconds() * 1000L,
+                    log,
+                    a.status,
+                    a::onPolicyApiError,
+                    config.networkPolicyLogDropsPerSecond(),
+                    config.networkPolicyCutEstablished());
             PolicyEndpoints.serve(a.policy, a.health, a.metrics);
         }
         if (config.valid() && config.fastPathSocket() != null) {
-            var settings = new FastPath.Settings(config.fastPathSocket(), config.netns(),
-                    config.fastPathOtherMountNamespaces());
-            a.fastPath = a.policy == null ? FastPath.start(settings, log, a.metrics)
+            var settings = new FastPath.Settings(
+                    config.fastPathSocket(), config.netns(), config.fastPathOtherMountNamespaces());
+            a.fastPath = a.policy == null
+                    ? FastPath.start(settings, log, a.metrics)
                     : FastPath.start(settings, log, a.metrics, a.policy.fastPathHook(a.metrics.pluginCallObserver()));
         }
         if (!config.valid()) {
@@ -113,13 +122,23 @@ public final class Agent implements AutoCloseable {
         rtnl = Rtnl.open(ns);
         Forwarding forwarding = new Forwarding(ns);
         forwarding.ensureIpv4();
-        RouteBackend backend = config.backend().equals("host-gw") ? new HostGwBackend(rtnl, config.vtepDevice())
+        RouteBackend backend = config.backend().equals("host-gw")
+                ? new HostGwBackend(rtnl, config.vtepDevice())
                 : new VxlanBackend(rtnl, config.vxlan());
-        EgressMasquerade masq = config.firewall().equals("none") ? null : new EgressMasquerade(firewall(config.firewall(), ns),
-                config.clusterCidr(), config.clusterCidrV6());
-        var parts = new Reconciler.Parts(config, backend, masq, forwarding, new PodCidrFile(config.podCidrFile()),
-                new CniInstaller(config.binDir(), config.confDir(), config.conflistName()), new NodeAnnotator(() -> client),
-                status, metrics, log);
+        EgressMasquerade masq = config.firewall().equals("none")
+                ? null
+                : new EgressMasquerade(firewall(config.firewall(), ns), config.clusterCidr(), config.clusterCidrV6());
+        var parts = new Reconciler.Parts(
+                config,
+                backend,
+                masq,
+                forwarding,
+                new PodCidrFile(config.podCidrFile()),
+                new CniInstaller(config.binDir(), config.confDir(), config.conflistName()),
+                new NodeAnnotator(() -> client),
+                status,
+                metrics,
+                log);
         // callbacks only fire after watcher.start(), by which time the reconciler exists
         watcher = new NodeWatcher(() -> client, config.resyncSeconds() * 1000L, this::onNodesChanged, this::onApiError);
         reconciler = new Reconciler(parts, watcher::nodes, watcher::synced);
@@ -129,28 +148,51 @@ public final class Agent implements AutoCloseable {
             log.info("network policy enforced", "table", dev.cni4j.agent.policy.NftPolicyRenderer.TABLE);
         }
         watcher.start().whenComplete((ok, err) -> {
-            if (err == null) onNodesChanged(); // also when the cluster has no Node yet: report "not found"
+            if (err == null) {
+                onNodesChanged(); // also when the cluster has no Node yet: report "not found"
+            }
         });
         checkRtnl = Rtnl.open(ns); // its own socket: the reconciler's is used on the reconciler's thread
-        WatchCheck check = new WatchCheck(watcher, checkRtnl, config.watchSilenceSeconds() * 1_000_000_000L,
-                config.vtepDevice(), this::restartWatch);
-        checks = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("cni4j-watch-check").daemon().unstarted(r));
-        checks.scheduleWithFixedDelay(() -> {
-            try {
-                check.tick(System.nanoTime());
-                refreshApiStatus();
-            } catch (RuntimeException e) {
-                log.warn("watch check failed", "error", e);
-            }
-        }, 1, 1, TimeUnit.SECONDS);
-        log.info("agent started", "backend", backend.name(), "firewall", masq == null ? "none" : masq.backendName(),
-                "netns", ns.path(), "healthPort", health.port());
+        WatchCheck check = new WatchCheck(
+                watcher,
+                checkRtnl,
+                config.watchSilenceSeconds() * 1_000_000_000L,
+                config.vtepDevice(),
+                this::restartWatch);
+        checks = Executors.newSingleThreadScheduledExecutor(
+                r -> Thread.ofPlatform().name("cni4j-watch-check").daemon().unstarted(r));
+        checks.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        check.tick(System.nanoTime());
+                        refreshApiStatus();
+                    } catch (RuntimeException e) {
+                        log.warn("watch check failed", "error", e);
+                    }
+                },
+                1,
+                1,
+                TimeUnit.SECONDS);
+        log.info(
+                "agent started",
+                "backend",
+                backend.name(),
+                "firewall",
+                masq == null ? "none" : masq.backendName(),
+                "netns",
+                ns.path(),
+                "healthPort",
+                health.port());
     }
 
-    /** A client of the given one's configuration with {@link ApiErrors} on every request, with its own connection pool. */
+    /**
+     * A client of the given one's configuration with {@link ApiErrors} on every request, with its own connection pool.
+     */
     private KubernetesClient newClient() {
-        return new KubernetesClientBuilder().withConfig(given.getConfiguration())
-                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("cni4j-api-errors", apiErrors)).build();
+        return new KubernetesClientBuilder()
+                .withConfig(given.getConfiguration())
+                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("cni4j-api-errors", apiErrors))
+                .build();
     }
 
     /** The backend the {@code firewall} setting names ("auto": whichever works), in {@code ns}. */
@@ -165,7 +207,9 @@ public final class Agent implements AutoCloseable {
     private void onNodesChanged() {
         boolean wasSynced = status.apiSynced();
         refreshApiStatus();
-        if (!wasSynced && status.apiSynced()) log.info("node informer synced");
+        if (!wasSynced && status.apiSynced()) {
+            log.info("node informer synced");
+        }
         reconciler.trigger();
     }
 
@@ -182,9 +226,13 @@ public final class Agent implements AutoCloseable {
     /** Restarts the watch (see {@link WatchCheck}), says so until it has re-listed, and redoes set-up then. */
     private void restartWatch(String why, boolean freshConnections) {
         KubernetesClient old = client;
-        if (freshConnections) client = newClient();
+        if (freshConnections) {
+            client = newClient();
+        }
         watcher.restart();
-        if (freshConnections) old.close();
+        if (freshConnections) {
+            old.close();
+        }
         relistReason = why;
         metrics.watchRestarts.incrementAndGet();
         log.warn("restarted the Node watch", "reason", why);
@@ -194,11 +242,15 @@ public final class Agent implements AutoCloseable {
 
     /** /readyz's "api" line: not listed yet (and why), watch down for too long (and why), or nothing. */
     private synchronized void refreshApiStatus() {
-        if (watcher == null) return;
+        if (watcher == null) {
+            return;
+        }
         long now = System.nanoTime();
         String cause = apiErrors.recent(now);
         if (!watcher.synced()) {
-            String what = relistReason != null ? "re-listing Nodes after the watch was restarted (" + relistReason + ")" : "Nodes not listed yet";
+            String what = relistReason != null
+                    ? "re-listing Nodes after the watch was restarted (" + relistReason + ")"
+                    : "Nodes not listed yet";
             status.apiProblem(what + (cause == null ? "" : "; last API error: " + cause));
             return;
         }
@@ -240,16 +292,36 @@ public final class Agent implements AutoCloseable {
     @Override
     public void close() {
         log.info("stopping; routes and pod networking left in place");
-        if (checks != null) checks.shutdownNow();
-        if (watcher != null) watcher.close();
-        if (reconciler != null) reconciler.close();
-        if (fastPath != null) fastPath.close();
-        if (policy != null) policy.close(); // its table stays: pods stay policed while the agent restarts
-        if (policyNs != null) policyNs.close();
+        if (checks != null) {
+            checks.shutdownNow();
+        }
+        if (watcher != null) {
+            watcher.close();
+        }
+        if (reconciler != null) {
+            reconciler.close();
+        }
+        if (fastPath != null) {
+            fastPath.close();
+        }
+        if (policy != null) {
+            policy.close(); // its table stays: pods stay policed while the agent restarts
+        }
+        if (policyNs != null) {
+            policyNs.close();
+        }
         health.close();
-        if (client != null) client.close();
-        if (rtnl != null) rtnl.close();
-        if (checkRtnl != null) checkRtnl.close();
-        if (ns != null) ns.close();
+        if (client != null) {
+            client.close();
+        }
+        if (rtnl != null) {
+            rtnl.close();
+        }
+        if (checkRtnl != null) {
+            checkRtnl.close();
+        }
+        if (ns != null) {
+            ns.close();
+        }
     }
 }

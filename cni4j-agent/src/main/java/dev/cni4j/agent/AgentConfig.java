@@ -19,8 +19,8 @@ import java.util.Properties;
 /**
  * The agent's settings, from a properties file and/or environment variables (the environment
  * wins; {@code clusterCidr} is read from {@code CNI4J_CLUSTER_CIDR}, {@code clusterCidrV6} from
- * {@code CNI4J_CLUSTER_CIDR_V6}, the node name from {@code NODE_NAME}). Invalid values do not throw: they are collected in {@link #problems} so the
- * agent can start its health endpoint and report them instead of crash-looping.
+ * {@code CNI4J_CLUSTER_CIDR_V6}, the node name from {@code NODE_NAME}). Invalid values do not throw: they are
+ * collected in {@link #problems} so the agent can start its health endpoint and report them instead of crash-looping.
  *
  * @param nodeName          this node's Node name
  * @param backend           "vxlan" (default) or "host-gw"
@@ -66,14 +66,35 @@ import java.util.Properties;
  *                          most N a second, under a prefix {@code /policy/drops} resolves to the pod
  * @param problems          what is wrong with the settings; empty when valid
  */
-public record AgentConfig(String nodeName, String backend, Path confDir, Path binDir, String conflistName,
-                          Path conflistFile, String conflistCniVersion, String networkName, IpPrefix clusterCidr, IpPrefix clusterCidrV6,
-                          Path podCidrFile,
-                          String vtepDevice, int vni, int vxlanPort, String underlayInterface, String publicIp,
-                          String healthAddress, int resyncSeconds, int watchSilenceSeconds, String firewall, Path hostLocalDataDir,
-                          Path netns, Path fastPathSocket, boolean fastPathOtherMountNamespaces, boolean networkPolicy,
-                          boolean networkPolicyCutEstablished, int networkPolicyLogDropsPerSecond,
-                          List<String> problems) {
+public record AgentConfig(
+        String nodeName,
+        String backend,
+        Path confDir,
+        Path binDir,
+        String conflistName,
+        Path conflistFile,
+        String conflistCniVersion,
+        String networkName,
+        IpPrefix clusterCidr,
+        IpPrefix clusterCidrV6,
+        Path podCidrFile,
+        String vtepDevice,
+        int vni,
+        int vxlanPort,
+        String underlayInterface,
+        String publicIp,
+        String healthAddress,
+        int resyncSeconds,
+        int watchSilenceSeconds,
+        String firewall,
+        Path hostLocalDataDir,
+        Path netns,
+        Path fastPathSocket,
+        boolean fastPathOtherMountNamespaces,
+        boolean networkPolicy,
+        boolean networkPolicyCutEstablished,
+        int networkPolicyLogDropsPerSecond,
+        List<String> problems) {
     public static final List<String> BACKENDS = List.of("host-gw", "vxlan");
 
     /** What conflistCniVersion takes: the versions a conflist can say. */
@@ -93,34 +114,69 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
         }
         for (String key : KEYS) {
             String v = env.get(envName(key));
-            if (v != null && !v.isBlank()) values.put(key, v.trim());
+            if (v != null && !v.isBlank()) {
+                values.put(key, v.trim());
+            }
         }
         return of(values);
     }
 
-    static final List<String> KEYS = List.of("nodeName", "backend", "confDir", "binDir", "conflistName",
-            "conflistFile", "conflistCniVersion", "networkName", "clusterCidr", "clusterCidrV6", "podCidrFile", "vtepDevice", "vni", "vxlanPort",
-            "underlayInterface", "publicIp", "healthAddress", "resyncSeconds", "watchSilenceSeconds", "firewall", "hostLocalDataDir", "netns",
-            "fastPathSocket", "fastPathOtherMountNamespaces", "networkPolicy",
-            "networkPolicyEstablished", "networkPolicyLogDrops");
+    static final List<String> KEYS = List.of(
+            "nodeName",
+            "backend",
+            "confDir",
+            "binDir",
+            "conflistName",
+            "conflistFile",
+            "conflistCniVersion",
+            "networkName",
+            "clusterCidr",
+            "clusterCidrV6",
+            "podCidrFile",
+            "vtepDevice",
+            "vni",
+            "vxlanPort",
+            "underlayInterface",
+            "publicIp",
+            "healthAddress",
+            "resyncSeconds",
+            "watchSilenceSeconds",
+            "firewall",
+            "hostLocalDataDir",
+            "netns",
+            "fastPathSocket",
+            "fastPathOtherMountNamespaces",
+            "networkPolicy",
+            "networkPolicyEstablished",
+            "networkPolicyLogDrops");
 
     /** The drop log rate {@code networkPolicyLogDrops=on} means. */
     static final int DEFAULT_DROP_LOG_RATE = 10;
 
     /** "clusterCidr" → "CNI4J_CLUSTER_CIDR"; "nodeName" → "NODE_NAME" (the downward API's usual name). */
     static String envName(String key) {
-        if (key.equals("nodeName")) return "NODE_NAME";
+        if (key.equals("nodeName")) {
+            return "NODE_NAME";
+        }
         return "CNI4J_" + key.replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(java.util.Locale.ROOT);
     }
 
     /** Builds a config from key → value (keys as in {@link #KEYS}); defaults for missing keys. */
     public static AgentConfig of(Map<String, String> v) {
         List<String> problems = new ArrayList<>();
-        for (String k : v.keySet()) if (!KEYS.contains(k)) problems.add("unknown setting \"" + k + "\"");
+        for (String k : v.keySet()) {
+            if (!KEYS.contains(k)) {
+                problems.add("unknown setting \"" + k + "\"");
+            }
+        }
         String node = v.get("nodeName");
-        if (node == null || node.isBlank()) problems.add("node name not set (NODE_NAME)");
+        if (node == null || node.isBlank()) {
+            problems.add("node name not set (NODE_NAME)");
+        }
         String backend = v.getOrDefault("backend", "vxlan");
-        if (!BACKENDS.contains(backend)) problems.add("unknown backend \"" + backend + "\" (expected one of " + BACKENDS + ")");
+        if (!BACKENDS.contains(backend)) {
+            problems.add("unknown backend \"" + backend + "\" (expected one of " + BACKENDS + ")");
+        }
         IpPrefix cluster = null;
         try {
             cluster = ClusterNode.parseCidr(v.getOrDefault("clusterCidr", "10.244.0.0/16"));
@@ -138,42 +194,66 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
             cniVersion = null;
         }
         String fastPath = v.getOrDefault("fastPathSocket", "off");
-        if (!fastPath.equals("off") && !fastPath.startsWith("/")) problems.add("fastPathSocket: \"" + fastPath + "\" is not an absolute path or \"off\"");
+        if (!fastPath.equals("off") && !fastPath.startsWith("/")) {
+            problems.add("fastPathSocket: \"" + fastPath + "\" is not an absolute path or \"off\"");
+        }
         String otherMounts = v.getOrDefault("fastPathOtherMountNamespaces", "false");
-        if (!List.of("true", "false").contains(otherMounts)) problems.add("fastPathOtherMountNamespaces: \"" + otherMounts + "\" is not true or false");
+        if (!List.of("true", "false").contains(otherMounts)) {
+            problems.add("fastPathOtherMountNamespaces: \"" + otherMounts + "\" is not true or false");
+        }
         String policy = v.getOrDefault("networkPolicy", "off");
-        if (!List.of("on", "off").contains(policy)) problems.add("networkPolicy: \"" + policy + "\" is not on or off");
+        if (!List.of("on", "off").contains(policy)) {
+            problems.add("networkPolicy: \"" + policy + "\" is not on or off");
+        }
         String established = v.getOrDefault("networkPolicyEstablished", "keep");
         if (!List.of("keep", "cut").contains(established)) {
             problems.add("networkPolicyEstablished: \"" + established + "\" is not keep or cut");
         }
         int logDrops = dropLogRate(v.getOrDefault("networkPolicyLogDrops", "off"), problems);
-        return new AgentConfig(node, backend,
+        return new AgentConfig(
+                node,
+                backend,
                 Path.of(v.getOrDefault("confDir", NodeLayout.CONF_DIR)),
                 Path.of(v.getOrDefault("binDir", NodeLayout.BIN_DIR)),
                 v.getOrDefault("conflistName", "10-cni4j.conflist"),
-                v.containsKey("conflistFile") ? Path.of(v.get("conflistFile")) : null, cniVersion,
-                v.getOrDefault("networkName", "cni4j"), cluster, clusterV6,
+                v.containsKey("conflistFile") ? Path.of(v.get("conflistFile")) : null,
+                cniVersion,
+                v.getOrDefault("networkName", "cni4j"),
+                cluster,
+                clusterV6,
                 Path.of(v.getOrDefault("podCidrFile", NodeLayout.POD_CIDR_FILE)),
                 v.getOrDefault("vtepDevice", "cni4j.1"),
-                number(v, "vni", 1, problems), number(v, "vxlanPort", 8472, problems),
-                v.get("underlayInterface"), v.get("publicIp"),
+                number(v, "vni", 1, problems),
+                number(v, "vxlanPort", 8472, problems),
+                v.get("underlayInterface"),
+                v.get("publicIp"),
                 v.getOrDefault("healthAddress", "0.0.0.0:9876"),
-                number(v, "resyncSeconds", 30, problems), number(v, "watchSilenceSeconds", 150, problems), firewall,
+                number(v, "resyncSeconds", 30, problems),
+                number(v, "watchSilenceSeconds", 150, problems),
+                firewall,
                 Path.of(v.getOrDefault("hostLocalDataDir", NodeLayout.HOST_LOCAL_DATA_DIR)),
                 v.containsKey("netns") ? Path.of(v.get("netns")) : null,
-                fastPath.equals("off") ? null : Path.of(fastPath), otherMounts.equals("true"), policy.equals("on"),
-                established.equals("cut"), logDrops,
+                fastPath.equals("off") ? null : Path.of(fastPath),
+                otherMounts.equals("true"),
+                policy.equals("on"),
+                established.equals("cut"),
+                logDrops,
                 List.copyOf(problems));
     }
 
     /** "off" 0, "on" {@value #DEFAULT_DROP_LOG_RATE}, or a number 1..10000 (per second). */
     private static int dropLogRate(String text, List<String> problems) {
-        if (text.equals("off")) return 0;
-        if (text.equals("on")) return DEFAULT_DROP_LOG_RATE;
+        if (text.equals("off")) {
+            return 0;
+        }
+        if (text.equals("on")) {
+            return DEFAULT_DROP_LOG_RATE;
+        }
         try {
             int n = Integer.parseInt(text);
-            if (n >= 1 && n <= 10_000) return n;
+            if (n >= 1 && n <= 10_000) {
+                return n;
+            }
         } catch (NumberFormatException ignored) {
             // reported below
         }
@@ -183,10 +263,14 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
 
     /** An optional IPv6 CIDR setting (null when unset); anything else is a problem. */
     private static IpPrefix ipv6Cidr(String text, List<String> problems) {
-        if (text == null) return null;
+        if (text == null) {
+            return null;
+        }
         try {
             IpPrefix c = ClusterNode.parseCidr(text);
-            if (!c.isIPv4()) return c;
+            if (!c.isIPv4()) {
+                return c;
+            }
             problems.add("clusterCidrV6: \"" + text + "\" is not an IPv6 CIDR");
         } catch (IllegalArgumentException e) {
             problems.add("clusterCidrV6: " + e.getMessage());
@@ -196,10 +280,14 @@ public record AgentConfig(String nodeName, String backend, Path confDir, Path bi
 
     private static int number(Map<String, String> v, String key, int dflt, List<String> problems) {
         String s = v.get(key);
-        if (s == null) return dflt;
+        if (s == null) {
+            return dflt;
+        }
         try {
             int n = Integer.parseInt(s);
-            if (n > 0) return n;
+            if (n > 0) {
+                return n;
+            }
         } catch (NumberFormatException ignored) {
             // reported below
         }

@@ -13,7 +13,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -42,12 +41,18 @@ public final class AgentMain {
             case "run" -> run(config, log);
             case "install" -> {
                 String source = option(args, "--source", "/opt/cni4j/dist");
-                var written = new CniInstaller(config.binDir(), config.confDir(), config.conflistName()).installPlugins(Path.of(source));
+                var written = new CniInstaller(config.binDir(), config.confDir(), config.conflistName())
+                        .installPlugins(Path.of(source));
                 log.info("plugins installed", "source", source, "binDir", config.binDir(), "files", written.size());
             }
             case "uninstall" -> log.info("uninstalled", "removed", uninstall(config));
             default -> {
-                log.error("unknown command", "command", command, "usage", "cni4j-agent run|install|uninstall [--config FILE] [--source DIR]");
+                log.error(
+                        "unknown command",
+                        "command",
+                        command,
+                        "usage",
+                        "cni4j-agent run|install|uninstall [--config FILE] [--source DIR]");
                 System.exit(2);
             }
         }
@@ -59,14 +64,21 @@ public final class AgentMain {
             log.info("nft for the fast path", "mode", Daemon.useLibNftables());
         }
         KubernetesClient client = new KubernetesClientBuilder()
-                .withConfig(new ConfigBuilder(Config.autoConfigure(null)).withUserAgent("cni4j-agent").build()).build();
+                .withConfig(new ConfigBuilder(Config.autoConfigure(null))
+                        .withUserAgent("cni4j-agent")
+                        .build())
+                .build();
         Agent agent = Agent.start(config, client);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            agent.close(); // SIGTERM: stop watching; routes, device and conflist stay for the running pods
-            client.close();
-            stopped.countDown();
-        }, "cni4j-agent-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            agent.close(); // SIGTERM: stop watching; routes, device and conflist stay for the
+                            // running pods
+                            client.close();
+                            stopped.countDown();
+                        },
+                        "cni4j-agent-shutdown"));
         stopped.await();
     }
 
@@ -76,20 +88,27 @@ public final class AgentMain {
         boolean podCidr = config.podCidrFile().toFile().delete();
         int routes;
         boolean policyTable;
-        try (NetNs ns = config.netns() != null ? NetNs.open(config.netns()) : NetNs.current(); Rtnl rtnl = Rtnl.open(ns)) {
+        try (NetNs ns = config.netns() != null ? NetNs.open(config.netns()) : NetNs.current();
+                Rtnl rtnl = Rtnl.open(ns)) {
             routes = RouteBackend.removeAll(rtnl, config.vtepDevice());
             policyTable = PolicyController.removeTable(ns); // whatever networkPolicy says now: it may have been on
             if (config.clusterCidr() != null && !config.firewall().equals("none")) {
                 // the backend the agent used (iptables rules stay if nft merely works); both families'
                 // rules, IPv6 ones also when clusterCidrV6 was set before and is not now
-                new EgressMasquerade(Agent.firewall(config.firewall(), ns), config.clusterCidr(), config.clusterCidrV6()).remove();
+                new EgressMasquerade(
+                                Agent.firewall(config.firewall(), ns), config.clusterCidr(), config.clusterCidrV6())
+                        .remove();
             }
         }
         return Map.of("files", files, "podCidrFile", podCidr, "routes", routes, "policyTable", policyTable);
     }
 
     private static String option(String[] args, String name, String dflt) {
-        for (int i = 0; i + 1 < args.length; i++) if (args[i].equals(name)) return args[i + 1];
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals(name)) {
+                return args[i + 1];
+            }
+        }
         return dflt;
     }
 }

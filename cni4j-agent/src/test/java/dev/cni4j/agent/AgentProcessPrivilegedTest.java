@@ -1,13 +1,13 @@
 package dev.cni4j.agent;
 
+import static dev.cni4j.agent.SimulatedCluster.await;
+import static dev.cni4j.agent.SimulatedCluster.routes;
+import static org.junit.jupiter.api.Assertions.*;
+
 import dev.cni4j.agent.api.ClusterNode;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.rtnl.Rtnl;
 import dev.cni4j.testing.TestNetworks;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.ServerSocket;
@@ -22,10 +22,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static dev.cni4j.agent.SimulatedCluster.await;
-import static dev.cni4j.agent.SimulatedCluster.routes;
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Privileged: {@code AgentMain run} as its own JVM (config file + NODE_NAME), serving the fast
@@ -41,7 +40,8 @@ class AgentProcessPrivilegedTest {
 
     @Test
     void sigtermLeavesNetworkingUninstallRemovesIt(@TempDir Path dir) throws Exception {
-        try (SimulatedCluster cluster = new SimulatedCluster(2); MockCluster api = new MockCluster()) {
+        try (SimulatedCluster cluster = new SimulatedCluster(2);
+                MockCluster api = new MockCluster()) {
             api.create(MockCluster.node("node1", "10.244.1.0/24", "192.168.50.1"));
             var n2 = MockCluster.node("node2", "10.244.2.0/24", "192.168.50.2");
             n2.getMetadata().setAnnotations(java.util.Map.of(ClusterNode.VTEP_MAC, "0e:00:00:00:00:02"));
@@ -65,18 +65,25 @@ class AgentProcessPrivilegedTest {
             try {
                 assertTrue(await(Duration.ofSeconds(30), () -> readyz(port) == 200), "ready; stderr:\n" + stderr);
                 assertTrue(routes(node).contains("10.244.2.0/24"));
-                assertTrue(await(Duration.ofSeconds(30), () -> Files.exists(socket)), "fast path serving; stderr:\n" + stderr);
+                assertTrue(
+                        await(Duration.ofSeconds(30), () -> Files.exists(socket)),
+                        "fast path serving; stderr:\n" + stderr);
             } finally {
                 agent.toHandle().destroy(); // SIGTERM; Process.destroy() would also close our end of its stderr
                 assertTrue(agent.waitFor(15, TimeUnit.SECONDS), "stops on SIGTERM");
             }
             String log = stderr.toString(StandardCharsets.UTF_8);
             for (String line : log.split("\n")) {
-                if (line.isBlank()) continue;
-                var json = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper().readTree(line);
+                if (line.isBlank()) {
+                    continue;
+                }
+                var json = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper()
+                        .readTree(line);
                 assertEquals("node1", json.get("node").asString(), line);
             }
-            assertTrue(log.contains("\"msg\":\"stopping; routes and pod networking left in place\""), "exit " + agent.exitValue() + "\n" + log);
+            assertTrue(
+                    log.contains("\"msg\":\"stopping; routes and pod networking left in place\""),
+                    "exit " + agent.exitValue() + "\n" + log);
             assertTrue(log.contains("\"msg\":\"fast path serving\"") && log.contains("nft through libnftables"), log);
             assertFalse(Files.exists(socket), "the socket goes with the agent: launchers run standalone");
             assertTrue(routes(node).contains("10.244.2.0/24"), "routes survive the agent");
@@ -91,17 +98,22 @@ class AgentProcessPrivilegedTest {
             assertFalse(Files.exists(dir.resolve("podcidr")));
             assertFalse(routes(node).contains("10.244.2.0/24"));
             assertFalse(cluster.net.exec(node, "nft", "list", "tables").contains("cni4j_agent"));
-            try (NetNs ns = NetNs.open(node); Rtnl rtnl = Rtnl.open(ns)) {
+            try (NetNs ns = NetNs.open(node);
+                    Rtnl rtnl = Rtnl.open(ns)) {
                 assertTrue(rtnl.links().get("cni4j.1").isEmpty());
             }
         }
     }
 
     static Process java(MockCluster api, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
                 "-Dkubernetes.master=" + api.client.getConfiguration().getMasterUrl(),
-                "-Dkubernetes.auth.tryKubeConfig=false", "-Dkubernetes.auth.tryServiceAccount=false",
+                "-Dkubernetes.auth.tryKubeConfig=false",
+                "-Dkubernetes.auth.tryServiceAccount=false",
                 AgentMain.class.getName()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
@@ -138,8 +150,11 @@ class AgentProcessPrivilegedTest {
 
     static int readyz(int port) {
         try (HttpClient http = HttpClient.newHttpClient()) {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz")).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            return http.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
         } catch (Exception e) {
             return -1;
         }

@@ -1,5 +1,11 @@
 package dev.cni4j.agent;
 
+import static dev.cni4j.agent.NetworkPolicyPrivilegedTest.namespace;
+import static dev.cni4j.agent.NetworkPolicyPrivilegedTest.policy;
+import static dev.cni4j.agent.NetworkPolicyPrivilegedTest.tcpOnce;
+import static dev.cni4j.agent.SimulatedCluster.await;
+import static org.junit.jupiter.api.Assertions.*;
+
 import dev.cni4j.agent.NetworkPolicyPrivilegedTest.TestPod;
 import dev.cni4j.agent.policy.NamespaceInfo;
 import dev.cni4j.linux.NetNs;
@@ -11,10 +17,6 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRuleBuil
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRuleBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,12 +41,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static dev.cni4j.agent.NetworkPolicyPrivilegedTest.namespace;
-import static dev.cni4j.agent.NetworkPolicyPrivilegedTest.policy;
-import static dev.cni4j.agent.NetworkPolicyPrivilegedTest.tcpOnce;
-import static dev.cni4j.agent.SimulatedCluster.await;
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Privileged: agent restarts under continuous traffic open nothing, drop nothing and never flush
@@ -110,16 +109,28 @@ class AgentRestartUnderTrafficPrivilegedTest {
         int restarts = Math.max(1, Integer.getInteger("cni4j.policy.restarts", 3));
         String backend = System.getProperty("cni4j.policy.restartBackend", "vxlan");
         long start = System.nanoTime();
-        try (SimulatedCluster cluster = new SimulatedCluster(2); MockCluster api = new MockCluster()) {
+        try (SimulatedCluster cluster = new SimulatedCluster(2);
+                MockCluster api = new MockCluster()) {
             for (int n = 1; n <= 2; n++) {
                 cluster.addIpv6Underlay(n);
-                api.create(MockCluster.dualStackNode("node" + n, "10.244." + n + ".0/24", DualStackPrivilegedTest.podCidrV6(n),
-                        SimulatedCluster.nodeIp(n), SimulatedCluster.nodeIpV6(n)));
+                api.create(MockCluster.dualStackNode(
+                        "node" + n,
+                        "10.244." + n + ".0/24",
+                        DualStackPrivilegedTest.podCidrV6(n),
+                        SimulatedCluster.nodeIp(n),
+                        SimulatedCluster.nodeIpV6(n)));
             }
-            for (String ns : List.of("x", "y", "z")) namespace(api, ns, Map.of(NamespaceInfo.NAME_LABEL, ns));
-            api.client.resource(onlyFrom("x", "a-from-clients", "a", podsNamed("b", "c"))).create();
+            for (String ns : List.of("x", "y", "z")) {
+                namespace(api, ns, Map.of(NamespaceInfo.NAME_LABEL, ns));
+            }
+            api.client
+                    .resource(onlyFrom("x", "a-from-clients", "a", podsNamed("b", "c")))
+                    .create();
             NetworkPolicy yEgress = policy("y", "only-to-x", Map.of(), List.of("Egress"));
-            yEgress.getSpec().setEgress(List.of(new NetworkPolicyEgressRuleBuilder().withTo(namespaceNamed("x")).build()));
+            yEgress.getSpec()
+                    .setEgress(List.of(new NetworkPolicyEgressRuleBuilder()
+                            .withTo(namespaceNamed("x"))
+                            .build()));
             api.client.resource(yEgress).create();
 
             Node1Process node1 = new Node1Process(api, settings(backend, cluster, dir, 1), dir);
@@ -130,13 +141,20 @@ class AgentRestartUnderTrafficPrivilegedTest {
                 node1.start();
                 inProcess.put(2, startInProcess(api, settings(backend, cluster, dir, 2)));
                 node1.awaitReady();
-                Map<Integer, Agent> none = Map.of(); // node1's agent is another JVM: no fast-path hook, the pods are policed from their API objects
+                Map<Integer, Agent> none =
+                        Map.of(); // node1's agent is another JVM: no fast-path hook, the pods are policed from
+                // their API
+                // objects
                 TestPod a = pod(cluster, api, none, dir, "x", "a", 1), b = pod(cluster, api, none, dir, "x", "b", 1);
-                TestPod c = pod(cluster, api, inProcess, dir, "x", "c", 2), d = pod(cluster, api, none, dir, "y", "d", 1);
-                TestPod e = pod(cluster, api, inProcess, dir, "y", "e", 2), s = pod(cluster, api, inProcess, dir, "z", "s", 2);
+                TestPod c = pod(cluster, api, inProcess, dir, "x", "c", 2),
+                        d = pod(cluster, api, none, dir, "y", "d", 1);
+                TestPod e = pod(cluster, api, inProcess, dir, "y", "e", 2),
+                        s = pod(cluster, api, inProcess, dir, "z", "s", 2);
                 TestPod a6 = v6(a), b6 = v6(b), c6 = v6(c), d6 = v6(d), e6 = v6(e), s6 = v6(s);
                 for (Path node : cluster.nodes.values()) { // forwarded IPv6 waits for DAD of cni0's link-local address
-                    assertTrue(await(Duration.ofSeconds(10), () -> DualStackPrivilegedTest.noTentativeAddress(node)), "DAD done on " + node);
+                    assertTrue(
+                            await(Duration.ofSeconds(10), () -> DualStackPrivilegedTest.noTentativeAddress(node)),
+                            "DAD done on " + node);
                 }
                 for (TestPod p : List.of(a, b, s)) {
                     closing.add(new SimulatedCluster.Echo(p.netns(), NEW_PORT, "::"));
@@ -146,25 +164,44 @@ class AgentRestartUnderTrafficPrivilegedTest {
                 closing.add(sinkA);
                 closing.add(sinkS);
                 // the policies in force before the traffic starts (node1's pods wait for its agent to see their IPs)
-                assertTrue(await(Duration.ofSeconds(20), () -> !tcpOnce(d, a, NEW_PORT, 500) && !tcpOnce(e, a, NEW_PORT, 500)
-                        && !tcpOnce(d, s, NEW_PORT, 500) && !tcpOnce(e, s, NEW_PORT, 500) && !tcpOnce(d6, a6, NEW_PORT, 500)
-                        && !tcpOnce(e6, s6, NEW_PORT, 500)), "the denied pairs are denied");
-                for (TestPod[] pair : new TestPod[][] {{b, a}, {c, a}, {d, b}, {e, b}, {s, a}, {b6, a6}, {c6, a6}, {s6, a6}}) {
-                    assertEquals(!pair[0].name().equals("s"), tcpOnce(pair[0], pair[1], NEW_PORT, 2000), Traffic.pair(pair[0], pair[1]));
+                assertTrue(
+                        await(
+                                Duration.ofSeconds(20),
+                                () -> !tcpOnce(d, a, NEW_PORT, 500)
+                                        && !tcpOnce(e, a, NEW_PORT, 500)
+                                        && !tcpOnce(d, s, NEW_PORT, 500)
+                                        && !tcpOnce(e, s, NEW_PORT, 500)
+                                        && !tcpOnce(d6, a6, NEW_PORT, 500)
+                                        && !tcpOnce(e6, s6, NEW_PORT, 500)),
+                        "the denied pairs are denied");
+                for (TestPod[] pair :
+                        new TestPod[][] {{b, a}, {c, a}, {d, b}, {e, b}, {s, a}, {b6, a6}, {c6, a6}, {s6, a6}}) {
+                    assertEquals(
+                            !pair[0].name().equals("s"),
+                            tcpOnce(pair[0], pair[1], NEW_PORT, 2000),
+                            Traffic.pair(pair[0], pair[1]));
                 }
-                NftWatch watch1 = new NftWatch(cluster.nodes.get(1), List.of(a.ip() + " : jump", d.ip() + " : jump", a6.ip() + " : jump",
-                        d6.ip() + " : jump"), 2); // chains a_in, d_out
-                NftWatch watch2 = new NftWatch(cluster.nodes.get(2), List.of(e.ip() + " : jump", e6.ip() + " : jump"), 1); // e_out
+                NftWatch watch1 = new NftWatch(
+                        cluster.nodes.get(1),
+                        List.of(a.ip() + " : jump", d.ip() + " : jump", a6.ip() + " : jump", d6.ip() + " : jump"),
+                        2); // chains a_in, d_out
+                NftWatch watch2 = new NftWatch(
+                        cluster.nodes.get(2), List.of(e.ip() + " : jump", e6.ip() + " : jump"), 1); // e_out
                 closing.add(watch1);
                 closing.add(watch2);
 
                 long backlogDropsBefore = backlogDrops();
                 traffic = new Traffic();
-                for (TestPod[] pair : new TestPod[][] {{b, a}, {c, a}, {d, b}, {e, b}, {b6, a6}, {c6, a6}, {d6, b6}, {e6, b6}}) {
+                for (TestPod[] pair :
+                        new TestPod[][] {{b, a}, {c, a}, {d, b}, {e, b}, {b6, a6}, {c6, a6}, {d6, b6}, {e6, b6}}) {
                     traffic.longLived(pair[0], pair[1]);
                 }
-                for (TestPod[] pair : new TestPod[][] {{b, a}, {c, a}, {c6, a6}}) traffic.newConnections(pair[0], pair[1]);
-                for (TestPod[] pair : new TestPod[][] {{d, a}, {e, a}, {e6, a6}}) traffic.forbiddenConnections(pair[0], pair[1]);
+                for (TestPod[] pair : new TestPod[][] {{b, a}, {c, a}, {c6, a6}}) {
+                    traffic.newConnections(pair[0], pair[1]);
+                }
+                for (TestPod[] pair : new TestPod[][] {{d, a}, {e, a}, {e6, a6}}) {
+                    traffic.forbiddenConnections(pair[0], pair[1]);
+                }
                 traffic.datagrams(d, List.of(a, s));
                 traffic.datagrams(e, List.of(a, s));
                 traffic.datagrams(d6, List.of(a6, s6));
@@ -175,67 +212,134 @@ class AgentRestartUnderTrafficPrivilegedTest {
                 traffic.datagrams(c6, List.of(s6));
                 Thread.sleep(1000);
                 assertTrue(watch1.polls.get() > 0 && watch2.polls.get() > 0, "the tables are watched");
-                System.out.printf("agent restarts [%s]: cluster and traffic up in %.1f s (at %d ms)%n", backend, (System.nanoTime() - start) / 1e9, millis());
+                System.out.printf(
+                        "agent restarts [%s]: cluster and traffic up in %.1f s (at %d ms)%n",
+                        backend, (System.nanoTime() - start) / 1e9, millis());
 
                 for (int i = 1; i <= restarts; i++) {
                     boolean last = i == restarts;
-                    boolean one = last || i % 3 != 2, two = last || i % 3 != 1; // node1, node2, both, ...; the last both
+                    boolean one = last || i % 3 != 2,
+                            two = last || i % 3 != 1; // node1, node2, both, ...; the last both
                     long t0 = System.nanoTime();
                     System.out.printf("agent restarts [%s]: restart %d begins at %d ms%n", backend, i, millis());
                     String how = i % 2 == 1 && i > 1 ? "SIGKILL" : "SIGTERM"; // 1 SIGTERM, 3 SIGKILL, 5 SIGKILL, ...
-                    boolean apiDown = !last && i % 3 == 2; // node2 alone comes back while the API server refuses everything
-                    if (one) node1.stop(how.equals("SIGKILL"));
-                    if (two) inProcess.remove(2).close();
-                    if (apiDown) api.faults.unauthorized(true);
+                    boolean apiDown =
+                            !last && i % 3 == 2; // node2 alone comes back while the API server refuses everything
+                    if (one) {
+                        node1.stop(how.equals("SIGKILL"));
+                    }
+                    if (two) {
+                        inProcess.remove(2).close();
+                    }
+                    if (apiDown) {
+                        api.faults.unauthorized(true);
+                    }
                     Thread.sleep(DOWN.toMillis());
                     if (last) { // a policy change while both agents are down
                         System.out.printf("agent restarts [%s]: policies changed at %d ms%n", backend, millis());
-                        NetworkPolicy wider = onlyFrom("x", "a-from-clients", "a", podsNamed("b", "c"), namespaceNamed("z"));
-                        api.client.network().v1().networkPolicies().inNamespace("x").withName("a-from-clients").edit(old -> {
-                            old.setSpec(wider.getSpec());
-                            return old;
-                        });
-                        api.client.resource(onlyFrom("x", "b-from-c", "b", podsNamed("c"))).create();
+                        NetworkPolicy wider =
+                                onlyFrom("x", "a-from-clients", "a", podsNamed("b", "c"), namespaceNamed("z"));
+                        api.client
+                                .network()
+                                .v1()
+                                .networkPolicies()
+                                .inNamespace("x")
+                                .withName("a-from-clients")
+                                .edit(old -> {
+                                    old.setSpec(wider.getSpec());
+                                    return old;
+                                });
+                        api.client
+                                .resource(onlyFrom("x", "b-from-c", "b", podsNamed("c")))
+                                .create();
                     }
-                    if (one) node1.start();
-                    if (two) inProcess.put(2, apiDown ? Agent.start(AgentConfig.of(settings(backend, cluster, dir, 2)), api.client)
-                            : startInProcess(api, settings(backend, cluster, dir, 2)));
+                    if (one) {
+                        node1.start();
+                    }
+                    if (two) {
+                        inProcess.put(
+                                2,
+                                apiDown
+                                        ? Agent.start(AgentConfig.of(settings(backend, cluster, dir, 2)), api.client)
+                                        : startInProcess(api, settings(backend, cluster, dir, 2)));
+                    }
                     if (apiDown) { // started, but it cannot list anything: the table it finds stays in force, untouched
                         Thread.sleep(API_DOWN.toMillis());
                         assertNull(inProcess.get(2).policy().compiled(), "nothing applied without the API");
                         api.faults.unauthorized(false);
                     }
-                    if (one) node1.awaitReady();
-                    if (two) awaitPolicy(inProcess.get(2));
+                    if (one) {
+                        node1.awaitReady();
+                    }
+                    if (two) {
+                        awaitPolicy(inProcess.get(2));
+                    }
                     Thread.sleep(500); // the new agents settle under traffic
-                    System.out.printf("agent restarts [%s]: restart %d (%s) back in %.1f s (at %d ms)%n", backend, i,
-                            (one ? "node1 " + how : "") + (one && two ? ", " : "") + (two ? "node2 close/start" : "")
-                                    + (apiDown ? " with the API server refusing for " + API_DOWN.toSeconds() + " s" : ""), (System.nanoTime() - t0) / 1e9, millis());
+                    System.out.printf(
+                            "agent restarts [%s]: restart %d (%s) back in %.1f s (at %d ms)%n",
+                            backend,
+                            i,
+                            (one ? "node1 " + how : "")
+                                    + (one && two ? ", " : "")
+                                    + (two ? "node2 close/start" : "")
+                                    + (apiDown
+                                            ? " with the API server refusing for " + API_DOWN.toSeconds() + " s"
+                                            : ""),
+                            (System.nanoTime() - t0) / 1e9,
+                            millis());
                 }
                 // converged: the change written while both were down
-                assertTrue(await(Duration.ofSeconds(15), () -> tcpOnce(s, a, NEW_PORT, 1000)), "z/s -> x/a allowed after the restart");
-                assertTrue(await(Duration.ofSeconds(15), () -> !tcpOnce(d, b, NEW_PORT, 1000) && !tcpOnce(e, b, NEW_PORT, 1000)),
+                assertTrue(
+                        await(Duration.ofSeconds(15), () -> tcpOnce(s, a, NEW_PORT, 1000)),
+                        "z/s -> x/a allowed after the restart");
+                assertTrue(
+                        await(
+                                Duration.ofSeconds(15),
+                                () -> !tcpOnce(d, b, NEW_PORT, 1000) && !tcpOnce(e, b, NEW_PORT, 1000)),
                         "new d->b and e->b denied after the restart");
                 assertTrue(tcpOnce(c, b, NEW_PORT, 2000), "c->b still allowed");
                 Thread.sleep(500);
                 traffic.stop();
                 long cut = inProcess.get(2).policy().connectionsCut.get();
-                // evidence beyond the asserted bounds (printed, not asserted: a loaded machine may drop or resend on its own)
+                // evidence beyond the asserted bounds (printed, not asserted: a loaded machine may drop or resend on
+                // its own)
                 long retransmits = 0;
-                for (TestPod p : List.of(b, c, d, e)) retransmits += retransmits(cluster, p);
+                for (TestPod p : List.of(b, c, d, e)) {
+                    retransmits += retransmits(cluster, p);
+                }
                 StringBuilder lost = new StringBuilder();
                 for (TestPod[] pair : new TestPod[][] {{b, a}, {c, s}, {b6, a6}, {c6, s6}}) {
                     long received = (pair[1].name().equals("a") ? sinkA : sinkS).from(pair[0]);
-                    lost.append(" ").append(Traffic.pair(pair[0], pair[1])).append(" ").append(traffic.sent(pair[0], pair[1]) - received)
-                            .append(" of ").append(traffic.sent(pair[0], pair[1]));
+                    lost.append(" ")
+                            .append(Traffic.pair(pair[0], pair[1]))
+                            .append(" ")
+                            .append(traffic.sent(pair[0], pair[1]) - received)
+                            .append(" of ")
+                            .append(traffic.sent(pair[0], pair[1]));
                 }
-                System.out.printf("agent restarts [%s]: allowed datagrams lost:%s (gaps: %s %s); TCP retransmissions on the long-lived connections: %d;"
+                System.out.printf(
+                        "agent restarts [%s]: allowed datagrams lost:%s (gaps: %s %s); TCP retransmissions on the long-lived connections: %d;"
                                 + " receive buffer errors in a and s: %d, %d; packets the kernel dropped from full per-CPU backlogs meanwhile (the whole machine): %d%n",
-                        backend, lost, sinkA.gaps, sinkS.gaps, retransmits, rcvbufErrors(cluster, a), rcvbufErrors(cluster, s), backlogDrops() - backlogDropsBefore);
+                        backend,
+                        lost,
+                        sinkA.gaps,
+                        sinkS.gaps,
+                        retransmits,
+                        rcvbufErrors(cluster, a),
+                        rcvbufErrors(cluster, s),
+                        backlogDrops() - backlogDropsBefore);
 
-                System.out.printf("agent restarts [%s]: %d restarts in %.1f s; %s; tables listed %d and %d times, replaced %s and %s; node2 cut %d connections%n",
-                        backend, restarts, (System.nanoTime() - start) / 1e9, traffic, watch1.polls.get(), watch2.polls.get(),
-                        watch1.handles, watch2.handles, cut);
+                System.out.printf(
+                        "agent restarts [%s]: %d restarts in %.1f s; %s; tables listed %d and %d times, replaced %s and %s; node2 cut %d connections%n",
+                        backend,
+                        restarts,
+                        (System.nanoTime() - start) / 1e9,
+                        traffic,
+                        watch1.polls.get(),
+                        watch2.polls.get(),
+                        watch1.handles,
+                        watch2.handles,
+                        cut);
                 // all of them reported together: a window usually shows in several
                 Traffic seen = traffic;
                 assertAll(
@@ -248,27 +352,49 @@ class AgentRestartUnderTrafficPrivilegedTest {
                         () -> assertEquals(0, sinkA.from(e6), "datagrams e->a (IPv6) delivered"),
                         () -> assertEquals(0, sinkS.from(d6), "datagrams d->s (IPv6) delivered"),
                         () -> assertEquals(0, sinkS.from(e6), "datagrams e->s (IPv6) delivered"),
-                        () -> assertTrue(sinkA.from(b) > 100 && sinkS.from(c) > 100 && sinkA.from(b6) > 100 && sinkS.from(c6) > 100,
-                                "the controls arrive: b->a " + sinkA.from(b) + ", c->s " + sinkS.from(c) + ", IPv6 " + sinkA.from(b6) + ", " + sinkS.from(c6)),
+                        () -> assertTrue(
+                                sinkA.from(b) > 100
+                                        && sinkS.from(c) > 100
+                                        && sinkA.from(b6) > 100
+                                        && sinkS.from(c6) > 100,
+                                "the controls arrive: b->a " + sinkA.from(b) + ", c->s " + sinkS.from(c) + ", IPv6 "
+                                        + sinkA.from(b6) + ", " + sinkS.from(c6)),
                         () -> assertTrue(seen.forbiddenAttempts.get() > 10, "forbidden connections attempted"),
                         () -> assertEquals(0, seen.forbiddenConnected.get(), "forbidden connections that succeeded"),
                         () -> assertTrue(seen.newOk.get() > 10, "new connections made"),
-                        () -> assertEquals(List.of(), watch1.problems.stream().limit(2).toList(), "node1's table while restarting"),
-                        () -> assertEquals(List.of(), watch2.problems.stream().limit(2).toList(), "node2's table while restarting"),
-                        () -> assertTrue(watch1.handles.size() > 1 && watch2.handles.size() > 1, "the starts replaced the tables " + watch1.handles + watch2.handles));
+                        () -> assertEquals(
+                                List.of(),
+                                watch1.problems.stream().limit(2).toList(),
+                                "node1's table while restarting"),
+                        () -> assertEquals(
+                                List.of(),
+                                watch2.problems.stream().limit(2).toList(),
+                                "node2's table while restarting"),
+                        () -> assertTrue(
+                                watch1.handles.size() > 1 && watch2.handles.size() > 1,
+                                "the starts replaced the tables " + watch1.handles + watch2.handles));
             } finally {
-                if (traffic != null) traffic.stop();
-                for (AutoCloseable x : closing) x.close();
+                if (traffic != null) {
+                    traffic.stop();
+                }
+                for (AutoCloseable x : closing) {
+                    x.close();
+                }
                 inProcess.values().forEach(Agent::close);
                 node1.stop(false);
             }
         }
     }
 
-    /** Column 2 of /proc/net/softnet_stat summed: packets dropped because a CPU's input backlog was full (any namespace). */
+    /**
+     * Column 2 of /proc/net/softnet_stat summed: packets dropped because a CPU's input backlog was full (any
+     * namespace).
+     */
     private static long backlogDrops() {
         try {
-            return Files.readAllLines(Path.of("/proc/net/softnet_stat")).stream().mapToLong(l -> Long.parseLong(l.trim().split("\\s+")[1], 16)).sum();
+            return Files.readAllLines(Path.of("/proc/net/softnet_stat")).stream()
+                    .mapToLong(l -> Long.parseLong(l.trim().split("\\s+")[1], 16))
+                    .sum();
         } catch (IOException | RuntimeException e) {
             return -1;
         }
@@ -277,13 +403,21 @@ class AgentRestartUnderTrafficPrivilegedTest {
     /** UDP receive buffer errors (IPv4 and IPv6 sockets) in the pod's namespace. */
     private static long rcvbufErrors(SimulatedCluster cluster, TestPod p) {
         long n = 0;
-        List<String> snmp = cluster.net.exec(p.netns(), "cat", "/proc/net/snmp").lines().filter(l -> l.startsWith("Udp:")).toList();
+        List<String> snmp = cluster.net
+                .exec(p.netns(), "cat", "/proc/net/snmp")
+                .lines()
+                .filter(l -> l.startsWith("Udp:"))
+                .toList();
         if (snmp.size() == 2) {
-            List<String> keys = List.of(snmp.get(0).split("\\s+")), values = List.of(snmp.get(1).split("\\s+"));
+            List<String> keys = List.of(snmp.get(0).split("\\s+")),
+                    values = List.of(snmp.get(1).split("\\s+"));
             n += Long.parseLong(values.get(keys.indexOf("RcvbufErrors")));
         }
-        for (String l : cluster.net.exec(p.netns(), "cat", "/proc/net/snmp6").lines().toList()) {
-            if (l.startsWith("Udp6RcvbufErrors")) n += Long.parseLong(l.split("\\s+")[1]);
+        for (String l :
+                cluster.net.exec(p.netns(), "cat", "/proc/net/snmp6").lines().toList()) {
+            if (l.startsWith("Udp6RcvbufErrors")) {
+                n += Long.parseLong(l.split("\\s+")[1]);
+            }
         }
         return n;
     }
@@ -291,25 +425,44 @@ class AgentRestartUnderTrafficPrivilegedTest {
     /** Segments the pod's TCP connections to {@link #LONG_PORT} sent again (ss's retrans total). */
     private static long retransmits(SimulatedCluster cluster, TestPod p) {
         String out = cluster.net.exec(p.netns(), "ss", "-tin", "dport", "=", ":" + LONG_PORT);
-        return java.util.regex.Pattern.compile("retrans:\\d+/(\\d+)").matcher(out).results().mapToLong(m -> Long.parseLong(m.group(1))).sum();
+        return java.util.regex.Pattern.compile("retrans:\\d+/(\\d+)")
+                .matcher(out)
+                .results()
+                .mapToLong(m -> Long.parseLong(m.group(1)))
+                .sum();
     }
 
     /** A dual-stack pod as the kubelet makes it (API object, ADD, status with both IPs); its IPv4 address. */
-    private static TestPod pod(SimulatedCluster cluster, MockCluster api, Map<Integer, Agent> agents, Path dir, String ns, String name, int node)
+    private static TestPod pod(
+            SimulatedCluster cluster,
+            MockCluster api,
+            Map<Integer, Agent> agents,
+            Path dir,
+            String ns,
+            String name,
+            int node)
             throws IOException {
         return NetpolKernelConformancePrivilegedTest.pod(cluster, api, agents, dir, ns, name, node, true);
     }
 
     /** The same pod by its IPv6 address. */
     private static TestPod v6(TestPod p) {
-        return new TestPod(p.namespace(), p.name(), p.uid(), p.node(), p.netns(), NetpolKernelConformancePrivilegedTest.ipv6(p.netns()));
+        return new TestPod(
+                p.namespace(),
+                p.name(),
+                p.uid(),
+                p.node(),
+                p.netns(),
+                NetpolKernelConformancePrivilegedTest.ipv6(p.netns()));
     }
 
     private static Map<String, String> settings(String backend, SimulatedCluster cluster, Path dir, int n) {
         Map<String, String> s = MockCluster.agentSettings(backend, n, cluster.nodes.get(n), dir.resolve("node" + n));
         s.put("networkPolicy", "on");
         s.put("clusterCidrV6", DualStackPrivilegedTest.CLUSTER_CIDR_V6);
-        if (n == 2) s.put("networkPolicyEstablished", "cut");
+        if (n == 2) {
+            s.put("networkPolicyEstablished", "cut");
+        }
         return s;
     }
 
@@ -320,27 +473,42 @@ class AgentRestartUnderTrafficPrivilegedTest {
     }
 
     private static void awaitPolicy(Agent agent) throws InterruptedException {
-        assertTrue(await(Duration.ofSeconds(30), () -> agent.status().ready() && agent.policy().compiled() != null),
+        assertTrue(
+                await(
+                        Duration.ofSeconds(30),
+                        () -> agent.status().ready() && agent.policy().compiled() != null),
                 agent.status().blocking().toString());
     }
 
     /** Isolates pod {@code pod} of {@code ns} for ingress, allowing the given peers. */
     private static NetworkPolicy onlyFrom(String ns, String name, String pod, NetworkPolicyPeer... from) {
         NetworkPolicy p = policy(ns, name, Map.of("pod", pod), List.of("Ingress"));
-        p.getSpec().setIngress(List.of(new NetworkPolicyIngressRuleBuilder().withFrom(from).build()));
+        p.getSpec()
+                .setIngress(List.of(
+                        new NetworkPolicyIngressRuleBuilder().withFrom(from).build()));
         return p;
     }
 
     /** Pods named {@code pods} of the policy's namespace. */
     private static NetworkPolicyPeer podsNamed(String... pods) {
-        return new NetworkPolicyPeerBuilder().withPodSelector(new LabelSelectorBuilder().addNewMatchExpression().withKey("pod")
-                .withOperator("In").withValues(pods).endMatchExpression().build()).build();
+        return new NetworkPolicyPeerBuilder()
+                .withPodSelector(new LabelSelectorBuilder()
+                        .addNewMatchExpression()
+                        .withKey("pod")
+                        .withOperator("In")
+                        .withValues(pods)
+                        .endMatchExpression()
+                        .build())
+                .build();
     }
 
     /** Every pod of namespace {@code ns}. */
     private static NetworkPolicyPeer namespaceNamed(String ns) {
-        return new NetworkPolicyPeerBuilder().withNamespaceSelector(new LabelSelectorBuilder()
-                .withMatchLabels(Map.of(NamespaceInfo.NAME_LABEL, ns)).build()).build();
+        return new NetworkPolicyPeerBuilder()
+                .withNamespaceSelector(new LabelSelectorBuilder()
+                        .withMatchLabels(Map.of(NamespaceInfo.NAME_LABEL, ns))
+                        .build())
+                .build();
     }
 
     /** Node1's agent as {@code AgentMain run} in a JVM of its own, its health port for readiness. */
@@ -381,15 +549,25 @@ class AgentRestartUnderTrafficPrivilegedTest {
 
         /** Ready, and its policy table programmed (its log says so). */
         void awaitReady() throws InterruptedException {
-            assertTrue(await(Duration.ofSeconds(60), () -> AgentProcessPrivilegedTest.readyz(port) == 200
-                    && stderr.toString(StandardCharsets.UTF_8).contains("network policy table programmed")), "node1's agent ready; stderr:\n" + stderr);
+            assertTrue(
+                    await(
+                            Duration.ofSeconds(60),
+                            () -> AgentProcessPrivilegedTest.readyz(port) == 200
+                                    && stderr.toString(StandardCharsets.UTF_8)
+                                            .contains("network policy table programmed")),
+                    "node1's agent ready; stderr:\n" + stderr);
         }
 
         /** SIGKILL ({@code kill}) or SIGTERM, and waits for the end. */
         void stop(boolean kill) throws InterruptedException {
-            if (process == null) return;
-            if (kill) process.toHandle().destroyForcibly();
-            else process.toHandle().destroy();
+            if (process == null) {
+                return;
+            }
+            if (kill) {
+                process.toHandle().destroyForcibly();
+            } else {
+                process.toHandle().destroy();
+            }
             assertTrue(process.waitFor(20, TimeUnit.SECONDS), "node1's agent stops");
             logs.append(stderr.toString(StandardCharsets.UTF_8));
             process = null;
@@ -411,7 +589,9 @@ class AgentRestartUnderTrafficPrivilegedTest {
                         Socket s = server.accept();
                         accepted.add(s);
                         Thread.ofPlatform().daemon().start(() -> {
-                            try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+                            try (s;
+                                    InputStream in = s.getInputStream();
+                                    OutputStream out = s.getOutputStream()) {
                                 in.transferTo(out);
                             } catch (IOException e) {
                                 // closed or reset: the client side records it
@@ -427,7 +607,9 @@ class AgentRestartUnderTrafficPrivilegedTest {
         @Override
         public void close() throws IOException {
             server.close();
-            for (Socket s : accepted) s.close();
+            for (Socket s : accepted) {
+                s.close();
+            }
         }
     }
 
@@ -449,12 +631,17 @@ class AgentRestartUnderTrafficPrivilegedTest {
                     try {
                         DatagramPacket in = new DatagramPacket(buf, buf.length);
                         socket.receive(in);
-                        String source = dev.cni4j.net.IpAddress.of(in.getAddress()).toString();
+                        String source =
+                                dev.cni4j.net.IpAddress.of(in.getAddress()).toString();
                         bySource.computeIfAbsent(source, k -> new AtomicLong()).incrementAndGet();
                         if (in.getLength() == 8) {
-                            long seq = java.nio.ByteBuffer.wrap(in.getData(), 0, 8).getLong();
+                            long seq =
+                                    java.nio.ByteBuffer.wrap(in.getData(), 0, 8).getLong();
                             Long last = lastSeq.put(source, seq);
-                            if (last != null && seq > last + 1) gaps.add(source + " seq " + (last + 1) + ".." + (seq - 1) + " before " + millis() + " ms");
+                            if (last != null && seq > last + 1) {
+                                gaps.add(source + " seq " + (last + 1) + ".." + (seq - 1) + " before " + millis()
+                                        + " ms");
+                            }
                         }
                     } catch (IOException e) {
                         // closed
@@ -490,8 +677,13 @@ class AgentRestartUnderTrafficPrivilegedTest {
 
         NftWatch(Path node, List<String> expected, int dropRules) {
             List<String> needed = new ArrayList<>(expected);
-            needed.addAll(List.of("ip saddr vmap @egress_v4", "ip daddr vmap @ingress_v4", "ip6 saddr vmap @egress_v6", "ip6 daddr vmap @ingress_v6"));
-            var drop = java.util.regex.Pattern.compile("counter packets \\d+ bytes \\d+ drop comment"); // a pod chain's last rule
+            needed.addAll(List.of(
+                    "ip saddr vmap @egress_v4",
+                    "ip daddr vmap @ingress_v4",
+                    "ip6 saddr vmap @egress_v6",
+                    "ip6 daddr vmap @ingress_v6"));
+            var drop = java.util.regex.Pattern.compile(
+                    "counter packets \\d+ bytes \\d+ drop comment"); // a pod chain's last rule
             thread = Thread.ofPlatform().daemon().start(() -> {
                 try (NetNs ns = NetNs.open(node)) {
                     while (running) {
@@ -500,14 +692,23 @@ class AgentRestartUnderTrafficPrivilegedTest {
                         if (!r.ok()) {
                             problems.add("table missing: " + r.stderr().trim());
                         } else {
-                            var m = java.util.regex.Pattern.compile("table inet cni4j_policy \\{ # handle (\\d+)").matcher(r.stdout());
-                            if (m.find()) handles.add(m.group(1));
-                            for (String e : needed) {
-                                if (!r.stdout().contains(e)) problems.add("no '" + e + "' in\n" + r.stdout());
+                            var m = java.util.regex.Pattern.compile("table inet cni4j_policy \\{ # handle (\\d+)")
+                                    .matcher(r.stdout());
+                            if (m.find()) {
+                                handles.add(m.group(1));
                             }
-                            if (drop.matcher(r.stdout()).results().count() < dropRules) problems.add("pod chains emptied:\n" + r.stdout());
+                            for (String e : needed) {
+                                if (!r.stdout().contains(e)) {
+                                    problems.add("no '" + e + "' in\n" + r.stdout());
+                                }
+                            }
+                            if (drop.matcher(r.stdout()).results().count() < dropRules) {
+                                problems.add("pod chains emptied:\n" + r.stdout());
+                            }
                         }
-                        if (problems.size() > 5) return;
+                        if (problems.size() > 5) {
+                            return;
+                        }
                         try {
                             Thread.sleep(50);
                         } catch (InterruptedException e) {
@@ -529,7 +730,9 @@ class AgentRestartUnderTrafficPrivilegedTest {
     static final class Traffic {
         final List<String> problems = new CopyOnWriteArrayList<>();
         final AtomicLong echoes = new AtomicLong(), newOk = new AtomicLong(), newDelayed = new AtomicLong();
-        final AtomicLong forbiddenAttempts = new AtomicLong(), forbiddenConnected = new AtomicLong(), datagramsSent = new AtomicLong();
+        final AtomicLong forbiddenAttempts = new AtomicLong(),
+                forbiddenConnected = new AtomicLong(),
+                datagramsSent = new AtomicLong();
         final AtomicLong maxGapMillis = new AtomicLong(), maxConnectMillis = new AtomicLong();
         private final Map<String, AtomicLong> sent = new ConcurrentHashMap<>();
         private final List<Thread> threads = new ArrayList<>();
@@ -556,18 +759,25 @@ class AgentRestartUnderTrafficPrivilegedTest {
                         out.write(line);
                         byte[] back = in.readNBytes(line.length);
                         if (!java.util.Arrays.equals(line, back)) {
-                            if (running) problems.add(pair + ": echo " + new String(back, StandardCharsets.UTF_8).trim() + " for " + seq);
+                            if (running) {
+                                problems.add(pair + ": echo " + new String(back, StandardCharsets.UTF_8).trim()
+                                        + " for " + seq);
+                            }
                             return;
                         }
                     } catch (IOException e) {
-                        if (running) problems.add(pair + ": long-lived connection broken: " + e);
+                        if (running) {
+                            problems.add(pair + ": long-lived connection broken: " + e);
+                        }
                         return;
                     }
                     long now = System.nanoTime(), gap = (now - last) / 1_000_000;
                     last = now;
                     echoes.incrementAndGet();
                     maxGapMillis.accumulateAndGet(gap, Math::max);
-                    if (gap > MAX_GAP.toMillis()) problems.add(pair + ": no echo for " + gap + " ms");
+                    if (gap > MAX_GAP.toMillis()) {
+                        problems.add(pair + ": no echo for " + gap + " ms");
+                    }
                     Thread.sleep(20);
                 }
             });
@@ -581,10 +791,17 @@ class AgentRestartUnderTrafficPrivilegedTest {
                     long t0 = System.nanoTime();
                     boolean ok = tcpOnce(from, to, NEW_PORT, 5000);
                     long ms = (System.nanoTime() - t0) / 1_000_000;
-                    if (!running) return;
-                    if (!ok) problems.add(pair + ": new connection failed after " + ms + " ms");
-                    else newOk.incrementAndGet();
-                    if (ms > 900) newDelayed.incrementAndGet();
+                    if (!running) {
+                        return;
+                    }
+                    if (!ok) {
+                        problems.add(pair + ": new connection failed after " + ms + " ms");
+                    } else {
+                        newOk.incrementAndGet();
+                    }
+                    if (ms > 900) {
+                        newDelayed.incrementAndGet();
+                    }
                     maxConnectMillis.accumulateAndGet(ms, Math::max);
                     Thread.sleep(100);
                 }
@@ -596,7 +813,9 @@ class AgentRestartUnderTrafficPrivilegedTest {
             run(() -> {
                 while (running) {
                     forbiddenAttempts.incrementAndGet();
-                    if (tcpOnce(from, to, NEW_PORT, 300)) forbiddenConnected.incrementAndGet();
+                    if (tcpOnce(from, to, NEW_PORT, 300)) {
+                        forbiddenConnected.incrementAndGet();
+                    }
                 }
             });
         }
@@ -613,12 +832,15 @@ class AgentRestartUnderTrafficPrivilegedTest {
                 while (running) {
                     for (int i = 0; i < to.size(); i++) {
                         TestPod t = to.get(i);
-                        byte[] msg = java.nio.ByteBuffer.allocate(8).putLong(seq[i]).array();
+                        byte[] msg =
+                                java.nio.ByteBuffer.allocate(8).putLong(seq[i]).array();
                         try {
-                            socket.send(new DatagramPacket(msg, msg.length, new InetSocketAddress(InetAddress.ofLiteral(t.ip()), UDP_PORT)));
+                            socket.send(new DatagramPacket(
+                                    msg, msg.length, new InetSocketAddress(InetAddress.ofLiteral(t.ip()), UDP_PORT)));
                             seq[i]++;
                             datagramsSent.incrementAndGet();
-                            sent.computeIfAbsent(pair(from, t), k -> new AtomicLong()).incrementAndGet();
+                            sent.computeIfAbsent(pair(from, t), k -> new AtomicLong())
+                                    .incrementAndGet();
                         } catch (IOException e) {
                             // EPERM/unreachable while a route is replaced: not a delivery
                         }
@@ -649,22 +871,36 @@ class AgentRestartUnderTrafficPrivilegedTest {
                 } catch (InterruptedException e) {
                     // stopping
                 } catch (Exception e) {
-                    if (running) problems.add("traffic thread: " + e);
+                    if (running) {
+                        problems.add("traffic thread: " + e);
+                    }
                 }
             }));
         }
 
         void stop() throws Exception {
-            if (!running) return;
+            if (!running) {
+                return;
+            }
             running = false;
-            for (Thread t : threads) t.join(10_000);
-            for (AutoCloseable s : sockets) s.close();
+            for (Thread t : threads) {
+                t.join(10_000);
+            }
+            for (AutoCloseable s : sockets) {
+                s.close();
+            }
         }
 
         @Override
         public String toString() {
             return "%d echoes on the long-lived connections (longest gap %d ms), %d new connections (%d took over 0.9 s, longest %d ms), %d datagrams sent, %d forbidden connection attempts"
-                    .formatted(echoes.get(), maxGapMillis.get(), newOk.get(), newDelayed.get(), maxConnectMillis.get(), datagramsSent.get(),
+                    .formatted(
+                            echoes.get(),
+                            maxGapMillis.get(),
+                            newOk.get(),
+                            newDelayed.get(),
+                            maxConnectMillis.get(),
+                            datagramsSent.get(),
                             forbiddenAttempts.get());
         }
     }

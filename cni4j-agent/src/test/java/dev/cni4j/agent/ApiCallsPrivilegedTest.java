@@ -1,23 +1,22 @@
 package dev.cni4j.agent;
 
+import static dev.cni4j.agent.SimulatedCluster.await;
+import static org.junit.jupiter.api.Assertions.*;
+
 import dev.cni4j.agent.api.ApiAccess;
 import dev.cni4j.testing.TestNetworks;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-
-import static dev.cni4j.agent.SimulatedCluster.await;
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Privileged: records every request two vxlan agents make to the mock API (their client has its
@@ -32,20 +31,37 @@ class ApiCallsPrivilegedTest {
 
     @Test
     void agentCallsOnlyWhatTheClusterRoleGrants(@TempDir Path dir) throws Exception {
-        try (SimulatedCluster cluster = new SimulatedCluster(2); MockCluster api = new MockCluster();
-             KubernetesClient agentClient = new KubernetesClientBuilder().withConfig(
-                     new ConfigBuilder(api.client.getConfiguration()).withUserAgent("cni4j-agent-under-test").build()).build()) {
+        try (SimulatedCluster cluster = new SimulatedCluster(2);
+                MockCluster api = new MockCluster();
+                KubernetesClient agentClient = new KubernetesClientBuilder()
+                        .withConfig(new ConfigBuilder(api.client.getConfiguration())
+                                .withUserAgent("cni4j-agent-under-test")
+                                .build())
+                        .build()) {
             api.create(MockCluster.node("node1", "10.244.1.0/24", "192.168.50.1"));
             api.create(MockCluster.node("node2", "10.244.2.0/24", "192.168.50.2"));
-            Agent a1 = Agent.start(AgentConfig.of(MockCluster.agentSettings("vxlan", 1, cluster.nodes.get(1), dir.resolve("n1"))), agentClient);
-            Agent a2 = Agent.start(AgentConfig.of(MockCluster.agentSettings("vxlan", 2, cluster.nodes.get(2), dir.resolve("n2"))), agentClient);
+            Agent a1 = Agent.start(
+                    AgentConfig.of(MockCluster.agentSettings("vxlan", 1, cluster.nodes.get(1), dir.resolve("n1"))),
+                    agentClient);
+            Agent a2 = Agent.start(
+                    AgentConfig.of(MockCluster.agentSettings("vxlan", 2, cluster.nodes.get(2), dir.resolve("n2"))),
+                    agentClient);
             try {
-                assertTrue(await(Duration.ofSeconds(15), () -> a1.status().ready() && a2.status().ready()
-                        && a1.metrics().routesProgrammed.get() == 1), a1.status().blocking().toString());
+                assertTrue(
+                        await(
+                                Duration.ofSeconds(15),
+                                () -> a1.status().ready()
+                                        && a2.status().ready()
+                                        && a1.metrics().routesProgrammed.get() == 1),
+                        a1.status().blocking().toString());
                 api.create(MockCluster.node("node4", "10.244.4.0/24", "192.168.50.4"));
-                assertTrue(await(Duration.ofSeconds(5), () -> a1.status().skippedNodes().isEmpty() && a1.metrics().nodesKnown.get() == 3));
+                assertTrue(await(
+                        Duration.ofSeconds(5),
+                        () -> a1.status().skippedNodes().isEmpty()
+                                && a1.metrics().nodesKnown.get() == 3));
                 api.delete("node4");
-                assertTrue(await(Duration.ofSeconds(5), () -> a1.metrics().nodesKnown.get() == 2));
+                assertTrue(await(
+                        Duration.ofSeconds(5), () -> a1.metrics().nodesKnown.get() == 2));
             } finally {
                 a1.close();
                 a2.close();
@@ -54,7 +70,9 @@ class ApiCallsPrivilegedTest {
             int total = api.server.getRequestCount();
             for (int i = 0; i < total; i++) {
                 RecordedRequest r = api.server.takeRequest(1, TimeUnit.SECONDS);
-                if (r == null || !"cni4j-agent-under-test".equals(r.getHeader("User-Agent"))) continue;
+                if (r == null || !"cni4j-agent-under-test".equals(r.getHeader("User-Agent"))) {
+                    continue;
+                }
                 String path = r.getPath();
                 assertTrue(path.startsWith("/api/v1/nodes"), "only Nodes: " + r.getRequestLine());
                 verbs.add(verb(r.getMethod(), path));

@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-
 import java.net.InetAddress;
 import java.util.HashMap;
 import java.util.concurrent.CountDownLatch;
@@ -27,13 +26,15 @@ public final class DemoApiServer {
             System.err.println("usage: DemoApiServer ADDRESS PORT [NAME=POD-CIDR,INTERNAL-IP...]");
             System.exit(2);
         }
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
+        KubernetesMockServer server = new KubernetesMockServer(
+                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         server.init(InetAddress.ofLiteral(args[0]), Integer.parseInt(args[1]));
         try (KubernetesClient client = server.createClient()) {
             for (int i = 2; i < args.length; i++) {
                 String[] nameAndRest = args[i].split("=", 2), cidrAndIp = nameAndRest[1].split(",", 2);
-                client.nodes().resource(MockCluster.node(nameAndRest[0], cidrAndIp[0], cidrAndIp[1])).create();
+                client.nodes()
+                        .resource(MockCluster.node(nameAndRest[0], cidrAndIp[0], cidrAndIp[1]))
+                        .create();
             }
         }
         CountDownLatch stopped = new CountDownLatch(1);

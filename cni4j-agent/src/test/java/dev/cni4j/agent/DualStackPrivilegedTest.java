@@ -1,26 +1,25 @@
 package dev.cni4j.agent;
 
-import dev.cni4j.net.IpAddress;
+import static dev.cni4j.agent.SimulatedCluster.await;
+import static dev.cni4j.agent.SimulatedCluster.ownedIpv6Routes;
+import static dev.cni4j.agent.SimulatedCluster.podIp;
+import static org.junit.jupiter.api.Assertions.*;
+
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.Sysctl;
 import dev.cni4j.linux.rtnl.Address;
 import dev.cni4j.linux.rtnl.Rtnl;
+import dev.cni4j.net.IpAddress;
 import dev.cni4j.testing.TestNetworks;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static dev.cni4j.agent.SimulatedCluster.await;
-import static dev.cni4j.agent.SimulatedCluster.ownedIpv6Routes;
-import static dev.cni4j.agent.SimulatedCluster.podIp;
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Privileged: dual-stack nodes (an IPv4 and an IPv6 pod CIDR each) with an agent each. Pods made
@@ -51,7 +50,8 @@ class DualStackPrivilegedTest {
 
     @Test
     void hostGwRoutesIpv6ViaTheIpv6InternalIp(@TempDir Path dir) throws Exception {
-        try (SimulatedCluster cluster = new SimulatedCluster(2); MockCluster api = new MockCluster()) {
+        try (SimulatedCluster cluster = new SimulatedCluster(2);
+                MockCluster api = new MockCluster()) {
             Map<Integer, Agent> agents = start(cluster, api, "host-gw", "nftables", 2, dir);
             try {
                 assertEquals(List.of("fd00:10:244:2::/64 via fd00:50::2"), ownedIpv6Routes(cluster.nodes.get(1)));
@@ -59,20 +59,34 @@ class DualStackPrivilegedTest {
                 podsTalk(cluster, dir, 2);
                 egressIsMasqueraded(cluster);
                 // an IPv6 pod CIDR outside the IPv6 cluster CIDR: reported, not routed; its IPv4 one is
-                api.create(MockCluster.dualStackNode("node5", "10.244.5.0/24", "fd00:99:244:5::/64", "192.168.50.5", "fd00:50::5"));
+                api.create(MockCluster.dualStackNode(
+                        "node5", "10.244.5.0/24", "fd00:99:244:5::/64", "192.168.50.5", "fd00:50::5"));
                 Agent first = agents.get(1);
-                assertTrue(await(Duration.ofSeconds(5), () -> first.status().warnings().contains(
-                        "node node5 IPv6 skipped: IPv6 podCIDR fd00:99:244:5::/64 lies outside the IPv6 cluster CIDR " + CLUSTER_CIDR_V6)),
+                assertTrue(
+                        await(
+                                Duration.ofSeconds(5),
+                                () -> first.status()
+                                        .warnings()
+                                        .contains(
+                                                "node node5 IPv6 skipped: IPv6 podCIDR fd00:99:244:5::/64 lies outside the IPv6 cluster CIDR "
+                                                        + CLUSTER_CIDR_V6)),
                         first.status().warnings().toString());
-                assertTrue(await(Duration.ofSeconds(5), () -> SimulatedCluster.routes(cluster.nodes.get(1)).contains("10.244.5.0/24")));
+                assertTrue(await(
+                        Duration.ofSeconds(5),
+                        () -> SimulatedCluster.routes(cluster.nodes.get(1)).contains("10.244.5.0/24")));
                 assertEquals(List.of("fd00:10:244:2::/64 via fd00:50::2"), ownedIpv6Routes(cluster.nodes.get(1)));
                 api.delete("node5");
                 dropIpv6PodCidr(api, cluster, 2);
                 // a dual-stack node without an IPv6 InternalIP: its IPv4 range is routed, the IPv6 one reported
                 api.create(MockCluster.dualStackNode("node4", "10.244.4.0/24", podCidrV6(4), "192.168.50.4", null));
                 Agent a1 = agents.get(1);
-                assertTrue(await(Duration.ofSeconds(5), () -> a1.status().warnings().contains(
-                        "node node4 pending: IPv6 podCIDR fd00:10:244:4::/64 not routed: the node has no IPv6 InternalIP")),
+                assertTrue(
+                        await(
+                                Duration.ofSeconds(5),
+                                () -> a1.status()
+                                        .warnings()
+                                        .contains(
+                                                "node node4 pending: IPv6 podCIDR fd00:10:244:4::/64 not routed: the node has no IPv6 InternalIP")),
                         a1.status().warnings().toString());
                 assertTrue(SimulatedCluster.routes(cluster.nodes.get(1)).contains("10.244.4.0/24"));
                 assertTrue(a1.status().ready());
@@ -84,25 +98,35 @@ class DualStackPrivilegedTest {
 
     @Test
     void vxlanCarriesIpv6OverTheIpv4Underlay(@TempDir Path dir) throws Exception {
-        try (SimulatedCluster cluster = new SimulatedCluster(3); MockCluster api = new MockCluster()) {
+        try (SimulatedCluster cluster = new SimulatedCluster(3);
+                MockCluster api = new MockCluster()) {
             Map<Integer, Agent> agents = start(cluster, api, "vxlan", "iptables", 3, dir);
             try {
                 for (int n = 1; n <= 3; n++) {
-                    try (NetNs ns = NetNs.open(cluster.nodes.get(n)); Rtnl rtnl = Rtnl.open(ns)) {
+                    try (NetNs ns = NetNs.open(cluster.nodes.get(n));
+                            Rtnl rtnl = Rtnl.open(ns)) {
                         int vtep = rtnl.links().require("cni4j.1").index();
                         String want = "fd00:10:244:" + n + "::";
-                        assertTrue(rtnl.addresses().list(vtep, Rtnl.AF_INET6).stream()
-                                .anyMatch(a -> a.prefixLength() == 128 && IpAddress.of(a.address()).toString().equals(want)),
+                        assertTrue(
+                                rtnl.addresses().list(vtep, Rtnl.AF_INET6).stream()
+                                        .anyMatch(a -> a.prefixLength() == 128
+                                                && IpAddress.of(a.address())
+                                                        .toString()
+                                                        .equals(want)),
                                 "IPv6 VTEP address " + want + "/128 on node" + n);
-                        assertEquals("1", Sysctl.get(ns, "net/ipv6/conf/all/forwarding"), "IPv6 forwarding on node" + n);
+                        assertEquals(
+                                "1", Sysctl.get(ns, "net/ipv6/conf/all/forwarding"), "IPv6 forwarding on node" + n);
                     }
                 }
-                assertEquals(List.of("fd00:10:244:2::/64 via fd00:10:244:2::", "fd00:10:244:3::/64 via fd00:10:244:3::"),
+                assertEquals(
+                        List.of("fd00:10:244:2::/64 via fd00:10:244:2::", "fd00:10:244:3::/64 via fd00:10:244:3::"),
                         ownedIpv6Routes(cluster.nodes.get(1)).stream().sorted().toList());
                 podsTalk(cluster, dir, 3);
                 egressIsMasqueraded(cluster);
                 dropIpv6PodCidr(api, cluster, 3);
-                assertFalse(hasNdpEntry(cluster.nodes.get(1), "fd00:10:244:3::"), "node3's IPv6 VTEP neighbour gone on node1");
+                assertFalse(
+                        hasNdpEntry(cluster.nodes.get(1), "fd00:10:244:3::"),
+                        "node3's IPv6 VTEP neighbour gone on node1");
                 assertTrue(hasNdpEntry(cluster.nodes.get(1), "fd00:10:244:2::"), "node2's stays");
             } finally {
                 agents.values().forEach(Agent::close);
@@ -114,36 +138,48 @@ class DualStackPrivilegedTest {
      * Dual-stack Node objects (IPv6 InternalIPs on the shared segment), agents with both cluster
      * CIDRs and the given firewall, ready with both families' routes.
      */
-    private static Map<Integer, Agent> start(SimulatedCluster cluster, MockCluster api, String backend, String firewall,
-                                             int nodes, Path dir) throws InterruptedException {
+    private static Map<Integer, Agent> start(
+            SimulatedCluster cluster, MockCluster api, String backend, String firewall, int nodes, Path dir)
+            throws InterruptedException {
         for (int n = 1; n <= nodes; n++) {
             String v6 = n == 3 ? null : SimulatedCluster.nodeIpV6(n);
-            if (v6 != null) cluster.addIpv6Underlay(n);
-            api.create(MockCluster.dualStackNode("node" + n, "10.244." + n + ".0/24", podCidrV6(n), SimulatedCluster.nodeIp(n), v6));
+            if (v6 != null) {
+                cluster.addIpv6Underlay(n);
+            }
+            api.create(MockCluster.dualStackNode(
+                    "node" + n, "10.244." + n + ".0/24", podCidrV6(n), SimulatedCluster.nodeIp(n), v6));
         }
         Map<Integer, Agent> agents = new LinkedHashMap<>();
         for (int n = 1; n <= nodes; n++) {
-            Map<String, String> settings = MockCluster.agentSettings(backend, n, cluster.nodes.get(n), dir.resolve("node" + n));
+            Map<String, String> settings =
+                    MockCluster.agentSettings(backend, n, cluster.nodes.get(n), dir.resolve("node" + n));
             settings.put("clusterCidrV6", CLUSTER_CIDR_V6);
             settings.put("firewall", firewall);
             agents.put(n, Agent.start(AgentConfig.of(settings), api.client));
         }
         for (var e : agents.entrySet()) {
             Agent a = e.getValue();
-            assertTrue(await(Duration.ofSeconds(15), () -> a.status().ready() && a.metrics().routesProgrammed.get() == 2 * (nodes - 1)),
-                    "node" + e.getKey() + " ready with IPv4 and IPv6 routes: " + a.status().blocking() + " " + a.status().warnings());
+            assertTrue(
+                    await(
+                            Duration.ofSeconds(15),
+                            () -> a.status().ready()
+                                    && a.metrics().routesProgrammed.get() == 2 * (nodes - 1)),
+                    "node" + e.getKey() + " ready with IPv4 and IPv6 routes: "
+                            + a.status().blocking() + " " + a.status().warnings());
             assertTrue(a.status().warnings().isEmpty(), a.status().warnings().toString());
         }
         return agents;
     }
 
-    /** A pod per node from the agent's conflist; every pair pings over IPv6; TCP shows the sender's IPv6 pod address. */
+    /**
+     * A pod per node from the agent's conflist; every pair pings over IPv6; TCP shows the sender's IPv6 pod address.
+     */
     private static void podsTalk(SimulatedCluster cluster, Path dir, int nodes) throws Exception {
         for (int n = 1; n <= nodes; n++) {
             Path nodeDir = dir.resolve("node" + n);
             assertEquals("10.244." + n + ".0/24\n" + podCidrV6(n) + "\n", Files.readString(nodeDir.resolve("podcidr")));
-            List<String> ips = cluster.addPodWithPluginsAllIps(n, nodeDir.resolve("net.d/10-cni4j.conflist"),
-                    nodeDir.resolve("networks"), "pod-on-node" + n);
+            List<String> ips = cluster.addPodWithPluginsAllIps(
+                    n, nodeDir.resolve("net.d/10-cni4j.conflist"), nodeDir.resolve("networks"), "pod-on-node" + n);
             assertEquals(List.of(podIp(n), podIpV6(n)), ips, "both families from one usePodCidr range set");
         }
         // a node forwarding to its pods solicits from cni0's link-local address, which stays tentative
@@ -154,11 +190,17 @@ class DualStackPrivilegedTest {
         }
         for (int from = 1; from <= nodes; from++) {
             for (int to = 1; to <= nodes; to++) {
-                if (from != to) assertTrue(cluster.ping(cluster.pods.get(from), podIpV6(to)), "ping -6 pod" + from + " -> pod" + to);
+                if (from != to) {
+                    assertTrue(
+                            cluster.ping(cluster.pods.get(from), podIpV6(to)), "ping -6 pod" + from + " -> pod" + to);
+                }
             }
         }
         try (var echo = new SimulatedCluster.Echo(cluster.pods.get(nodes), 7777, "::")) {
-            assertEquals("from " + podIpV6(1), cluster.nc(cluster.pods.get(1), podIpV6(nodes), 7777), "no NAT between IPv6 pods");
+            assertEquals(
+                    "from " + podIpV6(1),
+                    cluster.nc(cluster.pods.get(1), podIpV6(nodes), 7777),
+                    "no NAT between IPv6 pods");
             assertEquals("from " + podIp(1), cluster.nc(cluster.pods.get(1), podIp(nodes), 7777), "IPv4 still works");
         }
     }
@@ -171,9 +213,13 @@ class DualStackPrivilegedTest {
         try (var echo = new SimulatedCluster.Echo(cluster.outside, 8080, "::")) {
             for (int n = 1; n <= 2; n++) {
                 Path pod = cluster.pods.get(n);
-                assertEquals("from " + SimulatedCluster.nodeIpV6(n), cluster.nc(pod, SimulatedCluster.OUTSIDE_IPV6, 8080),
+                assertEquals(
+                        "from " + SimulatedCluster.nodeIpV6(n),
+                        cluster.nc(pod, SimulatedCluster.OUTSIDE_IPV6, 8080),
                         "IPv6 egress of pod" + n + " masqueraded");
-                assertEquals("from " + SimulatedCluster.nodeIp(n), cluster.nc(pod, SimulatedCluster.OUTSIDE_IP, 8080),
+                assertEquals(
+                        "from " + SimulatedCluster.nodeIp(n),
+                        cluster.nc(pod, SimulatedCluster.OUTSIDE_IP, 8080),
                         "IPv4 egress of pod" + n + " masqueraded");
             }
         }
@@ -186,22 +232,28 @@ class DualStackPrivilegedTest {
             return node;
         });
         Path node1 = cluster.nodes.get(1);
-        assertTrue(await(Duration.ofSeconds(5), () -> ownedIpv6Routes(node1).stream().noneMatch(r -> r.startsWith(podCidrV6(n)))),
+        assertTrue(
+                await(
+                        Duration.ofSeconds(5),
+                        () -> ownedIpv6Routes(node1).stream().noneMatch(r -> r.startsWith(podCidrV6(n)))),
                 ownedIpv6Routes(node1).toString());
         assertTrue(SimulatedCluster.routes(node1).contains("10.244." + n + ".0/24"));
     }
 
     static boolean noTentativeAddress(Path ns) {
-        try (NetNs n = NetNs.open(ns); Rtnl rtnl = Rtnl.open(n)) {
+        try (NetNs n = NetNs.open(ns);
+                Rtnl rtnl = Rtnl.open(n)) {
             return rtnl.addresses().list(0, Rtnl.AF_INET6).stream().noneMatch(Address::isTentative);
         }
     }
 
     private static boolean hasNdpEntry(Path node, String address) {
-        try (NetNs ns = NetNs.open(node); Rtnl rtnl = Rtnl.open(ns)) {
+        try (NetNs ns = NetNs.open(node);
+                Rtnl rtnl = Rtnl.open(ns)) {
             int vtep = rtnl.links().require("cni4j.1").index();
             return rtnl.neighbours().list(Rtnl.AF_INET6, vtep).stream()
-                    .anyMatch(nb -> nb.isPermanent() && IpAddress.of(nb.address()).toString().equals(address));
+                    .anyMatch(nb -> nb.isPermanent()
+                            && IpAddress.of(nb.address()).toString().equals(address));
         }
     }
 }

@@ -1,5 +1,12 @@
 package dev.cni4j.agent;
 
+import static dev.cni4j.agent.DualStackPrivilegedTest.CLUSTER_CIDR_V6;
+import static dev.cni4j.agent.DualStackPrivilegedTest.podCidrV6;
+import static dev.cni4j.agent.DualStackPrivilegedTest.podIpV6;
+import static dev.cni4j.agent.SimulatedCluster.await;
+import static dev.cni4j.agent.SimulatedCluster.ownedIpv6Routes;
+import static org.junit.jupiter.api.Assertions.*;
+
 import dev.cni4j.agent.api.ClusterNode;
 import dev.cni4j.agent.route.VxlanBackend;
 import dev.cni4j.agent.route.VxlanSettings;
@@ -7,23 +14,15 @@ import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.Sysctl;
 import dev.cni4j.linux.rtnl.Rtnl;
 import dev.cni4j.testing.TestNetworks;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static dev.cni4j.agent.DualStackPrivilegedTest.CLUSTER_CIDR_V6;
-import static dev.cni4j.agent.DualStackPrivilegedTest.podCidrV6;
-import static dev.cni4j.agent.DualStackPrivilegedTest.podIpV6;
-import static dev.cni4j.agent.SimulatedCluster.await;
-import static dev.cni4j.agent.SimulatedCluster.ownedIpv6Routes;
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Privileged: an IPv6-only cluster. Nodes 1 and 2 whose Node objects carry only an IPv6 pod
@@ -41,12 +40,14 @@ class Ipv6OnlyPrivilegedTest {
 
     @Test
     void hostGwRoutesAnIpv6OnlyCluster(@TempDir Path dir) throws Exception {
-        try (SimulatedCluster cluster = new SimulatedCluster(2); MockCluster api = new MockCluster()) {
+        try (SimulatedCluster cluster = new SimulatedCluster(2);
+                MockCluster api = new MockCluster()) {
             Map<Integer, Agent> agents = start(cluster, api, "host-gw", "nftables", dir);
             try {
                 assertEquals(List.of("fd00:10:244:2::/64 via fd00:50::2"), ownedIpv6Routes(cluster.nodes.get(1)));
                 assertEquals(List.of("fd00:10:244:1::/64 via fd00:50::1"), ownedIpv6Routes(cluster.nodes.get(2)));
-                assertFalse(SimulatedCluster.routes(cluster.nodes.get(1)).contains("10.244.2.0/24"), "no IPv4 pod routes");
+                assertFalse(
+                        SimulatedCluster.routes(cluster.nodes.get(1)).contains("10.244.2.0/24"), "no IPv4 pod routes");
                 podsTalkAndEgressIsMasqueraded(cluster, dir);
             } finally {
                 agents.values().forEach(Agent::close);
@@ -56,20 +57,33 @@ class Ipv6OnlyPrivilegedTest {
 
     @Test
     void vxlanRunsOverAnIpv6Underlay(@TempDir Path dir) throws Exception {
-        try (SimulatedCluster cluster = new SimulatedCluster(2); MockCluster api = new MockCluster()) {
+        try (SimulatedCluster cluster = new SimulatedCluster(2);
+                MockCluster api = new MockCluster()) {
             Map<Integer, Agent> agents = start(cluster, api, "vxlan", "iptables", dir);
             try {
                 for (int n = 1; n <= 2; n++) {
-                    try (NetNs ns = NetNs.open(cluster.nodes.get(n)); Rtnl rtnl = Rtnl.open(ns)) {
+                    try (NetNs ns = NetNs.open(cluster.nodes.get(n));
+                            Rtnl rtnl = Rtnl.open(ns)) {
                         var dev = rtnl.links().require("cni4j.1");
                         VxlanSettings s = VxlanSettings.read(rtnl, dev.index());
-                        assertEquals(SimulatedCluster.ip(SimulatedCluster.nodeIpV6(n)), s.local(), "the VTEP's underlay is IPv6 on node" + n);
+                        assertEquals(
+                                SimulatedCluster.ip(SimulatedCluster.nodeIpV6(n)),
+                                s.local(),
+                                "the VTEP's underlay is IPv6 on node" + n);
                         assertEquals(1500 - VxlanBackend.VXLAN_OVERHEAD_IPV6, dev.mtu());
-                        assertTrue(rtnl.addresses().list(dev.index(), Rtnl.AF_INET).isEmpty(), "no IPv4 VTEP address");
+                        assertTrue(
+                                rtnl.addresses().list(dev.index(), Rtnl.AF_INET).isEmpty(), "no IPv4 VTEP address");
                         assertEquals("1", Sysctl.get(ns, "net/ipv6/conf/all/forwarding"));
                     }
-                    assertEquals(SimulatedCluster.nodeIpV6(n), api.client.nodes().withName("node" + n).get().getMetadata()
-                            .getAnnotations().get(ClusterNode.PUBLIC_IP));
+                    assertEquals(
+                            SimulatedCluster.nodeIpV6(n),
+                            api.client
+                                    .nodes()
+                                    .withName("node" + n)
+                                    .get()
+                                    .getMetadata()
+                                    .getAnnotations()
+                                    .get(ClusterNode.PUBLIC_IP));
                 }
                 assertEquals(List.of("fd00:10:244:2::/64 via fd00:10:244:2::"), ownedIpv6Routes(cluster.nodes.get(1)));
                 podsTalkAndEgressIsMasqueraded(cluster, dir);
@@ -79,7 +93,8 @@ class Ipv6OnlyPrivilegedTest {
         }
     }
 
-    private static Map<Integer, Agent> start(SimulatedCluster cluster, MockCluster api, String backend, String firewall, Path dir)
+    private static Map<Integer, Agent> start(
+            SimulatedCluster cluster, MockCluster api, String backend, String firewall, Path dir)
             throws InterruptedException {
         for (int n = 1; n <= 2; n++) {
             cluster.addIpv6Underlay(n);
@@ -87,15 +102,21 @@ class Ipv6OnlyPrivilegedTest {
         }
         Map<Integer, Agent> agents = new LinkedHashMap<>();
         for (int n = 1; n <= 2; n++) {
-            Map<String, String> settings = MockCluster.agentSettings(backend, n, cluster.nodes.get(n), dir.resolve("node" + n));
+            Map<String, String> settings =
+                    MockCluster.agentSettings(backend, n, cluster.nodes.get(n), dir.resolve("node" + n));
             settings.put("clusterCidrV6", CLUSTER_CIDR_V6);
             settings.put("firewall", firewall);
             agents.put(n, Agent.start(AgentConfig.of(settings), api.client));
         }
         for (var e : agents.entrySet()) {
             Agent a = e.getValue();
-            assertTrue(await(Duration.ofSeconds(20), () -> a.status().ready() && a.metrics().routesProgrammed.get() == 1),
-                    "node" + e.getKey() + " ready with its IPv6 route: " + a.status().blocking() + " " + a.status().warnings());
+            assertTrue(
+                    await(
+                            Duration.ofSeconds(20),
+                            () -> a.status().ready()
+                                    && a.metrics().routesProgrammed.get() == 1),
+                    "node" + e.getKey() + " ready with its IPv6 route: "
+                            + a.status().blocking() + " " + a.status().warnings());
             assertTrue(a.status().warnings().isEmpty(), a.status().warnings().toString());
         }
         return agents;
@@ -105,22 +126,27 @@ class Ipv6OnlyPrivilegedTest {
         for (int n = 1; n <= 2; n++) {
             Path nodeDir = dir.resolve("node" + n);
             assertEquals(podCidrV6(n) + "\n", Files.readString(nodeDir.resolve("podcidr")));
-            List<String> ips = cluster.addPodWithPluginsAllIps(n, nodeDir.resolve("net.d/10-cni4j.conflist"),
-                    nodeDir.resolve("networks"), "pod-on-node" + n);
+            List<String> ips = cluster.addPodWithPluginsAllIps(
+                    n, nodeDir.resolve("net.d/10-cni4j.conflist"), nodeDir.resolve("networks"), "pod-on-node" + n);
             assertEquals(List.of(podIpV6(n)), ips, "an IPv6 address only");
         }
         for (int n = 1; n <= 2; n++) {
             Path node = cluster.nodes.get(n);
-            assertTrue(await(Duration.ofSeconds(10), () -> DualStackPrivilegedTest.noTentativeAddress(node)), "DAD done on node" + n);
+            assertTrue(
+                    await(Duration.ofSeconds(10), () -> DualStackPrivilegedTest.noTentativeAddress(node)),
+                    "DAD done on node" + n);
         }
         assertTrue(cluster.ping(cluster.pods.get(1), podIpV6(2)), "ping -6 pod1 -> pod2");
         assertTrue(cluster.ping(cluster.pods.get(2), podIpV6(1)), "ping -6 pod2 -> pod1");
         try (var echo = new SimulatedCluster.Echo(cluster.pods.get(2), 7777, "::")) {
-            assertEquals("from " + podIpV6(1), cluster.nc(cluster.pods.get(1), podIpV6(2), 7777), "no NAT between pods");
+            assertEquals(
+                    "from " + podIpV6(1), cluster.nc(cluster.pods.get(1), podIpV6(2), 7777), "no NAT between pods");
         }
         try (var echo = new SimulatedCluster.Echo(cluster.outside, 8080, "::")) {
             for (int n = 1; n <= 2; n++) {
-                assertEquals("from " + SimulatedCluster.nodeIpV6(n), cluster.nc(cluster.pods.get(n), SimulatedCluster.OUTSIDE_IPV6, 8080),
+                assertEquals(
+                        "from " + SimulatedCluster.nodeIpV6(n),
+                        cluster.nc(cluster.pods.get(n), SimulatedCluster.OUTSIDE_IPV6, 8080),
                         "egress of pod" + n + " masqueraded to its node's IPv6 address");
             }
         }

@@ -16,7 +16,6 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.mockwebserver.http.Response;
 import io.fabric8.mockwebserver.http.WebSocket;
 import io.fabric8.mockwebserver.http.WebSocketListener;
-
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,8 +35,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class MockCluster implements AutoCloseable {
     public final Faults faults = new Faults();
-    public final KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-            faults, false);
+    public final KubernetesMockServer server =
+            new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), faults, false);
     public final KubernetesClient client;
 
     public MockCluster() {
@@ -78,7 +77,10 @@ public final class MockCluster implements AutoCloseable {
             silent = on;
         }
 
-        /** Ends every open watch the way a server does when its resource version is too old: an ERROR event with a 410 Status. */
+        /**
+         * Ends every open watch the way a server does when its resource version is too old: an ERROR event with a 410
+         * Status.
+         */
         int endWatchesWithGone() {
             int n = 0;
             for (WebSocket ws : openWatches) {
@@ -96,20 +98,32 @@ public final class MockCluster implements AutoCloseable {
         @Override
         public MockResponse dispatch(RecordedRequest r) {
             boolean watch = r.getPath().contains("watch=true");
-            if (unauthorized) return error(401, "Unauthorized", "Unauthorized");
+            if (unauthorized) {
+                return error(401, "Unauthorized", "Unauthorized");
+            }
             if (watch && System.nanoTime() < forbidWatchesUntil) {
-                return error(403, "Forbidden", "nodes is forbidden: User \"system:serviceaccount:kube-system:cni4j-agent\" cannot watch resource \"nodes\"");
+                return error(
+                        403,
+                        "Forbidden",
+                        "nodes is forbidden: User \"system:serviceaccount:kube-system:cni4j-agent\" cannot watch resource \"nodes\"");
             }
             if (r.getMethod().equals("PATCH") && patchesToForbid.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                return error(403, "Forbidden", "nodes \"x\" is forbidden: User \"system:serviceaccount:kube-system:cni4j-agent\" cannot patch resource \"nodes\"");
+                return error(
+                        403,
+                        "Forbidden",
+                        "nodes \"x\" is forbidden: User \"system:serviceaccount:kube-system:cni4j-agent\" cannot patch resource \"nodes\"");
             }
             MockResponse response = super.dispatch(r);
-            if (watch && response.getWebSocketListener() != null) response.withWebSocketUpgrade(new Tap(response.getWebSocketListener()));
+            if (watch && response.getWebSocketListener() != null) {
+                response.withWebSocketUpgrade(new Tap(response.getWebSocketListener()));
+            }
             return response;
         }
 
         private static MockResponse error(int code, String reason, String message) {
-            return new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json")
+            return new MockResponse()
+                    .setResponseCode(code)
+                    .setHeader("Content-Type", "application/json")
                     .setBody(status(code, reason, message));
         }
 
@@ -118,7 +132,9 @@ public final class MockCluster implements AutoCloseable {
                     + message.replace("\"", "\\\"") + "\",\"reason\":\"" + reason + "\",\"code\":" + code + "}";
         }
 
-        /** The CRUD dispatcher's watch listener, seen through a socket that can be silenced, and remembered while open. */
+        /**
+         * The CRUD dispatcher's watch listener, seen through a socket that can be silenced, and remembered while open.
+         */
         private final class Tap extends WebSocketListener {
             private final WebSocketListener crud;
 
@@ -129,40 +145,103 @@ public final class MockCluster implements AutoCloseable {
             @Override
             public void onOpen(WebSocket ws, Response response) {
                 openWatches.add(ws);
-                crud.onOpen(new WebSocket() {
-                    @Override public RecordedRequest request() { return ws.request(); }
-                    @Override public boolean send(String text) { return silent || ws.send(text); }
-                    @Override public boolean send(byte[] bytes) { return silent || ws.send(bytes); }
-                    @Override public boolean close(int code, String reason) { return ws.close(code, reason); }
-                }, response);
+                crud.onOpen(
+                        new WebSocket() {
+                            @Override
+                            public RecordedRequest request() {
+                                return ws.request();
+                            }
+
+                            @Override
+                            public boolean send(String text) {
+                                return silent || ws.send(text);
+                            }
+
+                            @Override
+                            public boolean send(byte[] bytes) {
+                                return silent || ws.send(bytes);
+                            }
+
+                            @Override
+                            public boolean close(int code, String reason) {
+                                return ws.close(code, reason);
+                            }
+                        },
+                        response);
             }
 
-            @Override public void onBeforeAccept(WebSocket ws, Response response) { crud.onBeforeAccept(ws, response); }
-            @Override public void onMessage(WebSocket ws, String text) { crud.onMessage(ws, text); }
-            @Override public void onMessage(WebSocket ws, ByteString bytes) { crud.onMessage(ws, bytes); }
-            @Override public void onClosing(WebSocket ws, int code, String reason) { openWatches.remove(ws); crud.onClosing(ws, code, reason); }
-            @Override public void onClosed(WebSocket ws, int code, String reason) { openWatches.remove(ws); crud.onClosed(ws, code, reason); }
-            @Override public void onFailure(WebSocket ws, Throwable t, Response response) { openWatches.remove(ws); crud.onFailure(ws, t, response); }
+            @Override
+            public void onBeforeAccept(WebSocket ws, Response response) {
+                crud.onBeforeAccept(ws, response);
+            }
+
+            @Override
+            public void onMessage(WebSocket ws, String text) {
+                crud.onMessage(ws, text);
+            }
+
+            @Override
+            public void onMessage(WebSocket ws, ByteString bytes) {
+                crud.onMessage(ws, bytes);
+            }
+
+            @Override
+            public void onClosing(WebSocket ws, int code, String reason) {
+                openWatches.remove(ws);
+                crud.onClosing(ws, code, reason);
+            }
+
+            @Override
+            public void onClosed(WebSocket ws, int code, String reason) {
+                openWatches.remove(ws);
+                crud.onClosed(ws, code, reason);
+            }
+
+            @Override
+            public void onFailure(WebSocket ws, Throwable t, Response response) {
+                openWatches.remove(ws);
+                crud.onFailure(ws, t, response);
+            }
         }
     }
 
     /** A Node with one pod CIDR (null for none) and an InternalIP. */
     public static Node node(String name, String podCidr, String internalIp) {
         NodeBuilder b = new NodeBuilder().withNewMetadata().withName(name).endMetadata();
-        if (podCidr != null) b.withNewSpec().withPodCIDR(podCidr).withPodCIDRs(podCidr).endSpec();
+        if (podCidr != null) {
+            b.withNewSpec().withPodCIDR(podCidr).withPodCIDRs(podCidr).endSpec();
+        }
         if (internalIp != null) {
-            b.withNewStatus().addNewAddress().withType("InternalIP").withAddress(internalIp).endAddress()
-                    .addNewAddress().withType("Hostname").withAddress(name).endAddress().endStatus();
+            b.withNewStatus()
+                    .addNewAddress()
+                    .withType("InternalIP")
+                    .withAddress(internalIp)
+                    .endAddress()
+                    .addNewAddress()
+                    .withType("Hostname")
+                    .withAddress(name)
+                    .endAddress()
+                    .endStatus();
         }
         return b.build();
     }
 
     /** A dual-stack Node: an IPv4 and an IPv6 pod CIDR and InternalIP of each family (IPv6 ones may be null). */
-    public static Node dualStackNode(String name, String podCidr, String podCidrV6, String internalIp, String internalIpV6) {
+    public static Node dualStackNode(
+            String name, String podCidr, String podCidrV6, String internalIp, String internalIpV6) {
         Node n = node(name, podCidr, internalIp);
-        if (podCidrV6 != null) n.getSpec().setPodCIDRs(List.of(podCidr, podCidrV6));
+        if (podCidrV6 != null) {
+            n.getSpec().setPodCIDRs(List.of(podCidr, podCidrV6));
+        }
         if (internalIpV6 != null) {
-            n.getStatus().getAddresses().add(1, new NodeAddressBuilder().withType("InternalIP").withAddress(internalIpV6).build());
+            n.getStatus()
+                    .getAddresses()
+                    .add(
+                            1,
+                            new NodeAddressBuilder()
+                                    .withType("InternalIP")
+                                    .withAddress(internalIpV6)
+                                    .build());
         }
         return n;
     }
@@ -175,7 +254,9 @@ public final class MockCluster implements AutoCloseable {
         NodeStatus status = n.getStatus();
         n.setStatus(null);
         Node created = client.nodes().resource(n).create();
-        if (status == null) return created;
+        if (status == null) {
+            return created;
+        }
         created.setStatus(status);
         return client.nodes().resource(created).updateStatus();
     }
@@ -184,8 +265,14 @@ public final class MockCluster implements AutoCloseable {
     public Node setInternalIps(String name, String... ips) {
         return client.nodes().withName(name).editStatus(n -> {
             List<NodeAddress> keep = new java.util.ArrayList<>(n.getStatus().getAddresses().stream()
-                    .filter(a -> !a.getType().equals("InternalIP")).toList());
-            for (int i = ips.length - 1; i >= 0; i--) keep.addFirst(new NodeAddressBuilder().withType("InternalIP").withAddress(ips[i]).build());
+                    .filter(a -> !a.getType().equals("InternalIP"))
+                    .toList());
+            for (int i = ips.length - 1; i >= 0; i--) {
+                keep.addFirst(new NodeAddressBuilder()
+                        .withType("InternalIP")
+                        .withAddress(ips[i])
+                        .build());
+            }
             n.getStatus().setAddresses(keep);
             return n;
         });

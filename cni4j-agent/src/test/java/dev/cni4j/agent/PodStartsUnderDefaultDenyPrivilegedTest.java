@@ -1,15 +1,16 @@
 package dev.cni4j.agent;
 
+import static dev.cni4j.agent.FastPathPrivilegedTest.call;
+import static dev.cni4j.agent.FastPathPrivilegedTest.id;
+import static dev.cni4j.agent.SimulatedCluster.await;
+import static org.junit.jupiter.api.Assertions.*;
+
 import dev.cni4j.agent.FastPathPrivilegedTest.Reply;
 import dev.cni4j.agent.policy.PolicyController;
 import dev.cni4j.daemon.FastPathProtocol.NsId;
 import dev.cni4j.daemon.FastPathProtocol.Request;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.testing.TestNetworks;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -25,11 +26,9 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-
-import static dev.cni4j.agent.FastPathPrivilegedTest.call;
-import static dev.cni4j.agent.FastPathPrivilegedTest.id;
-import static dev.cni4j.agent.SimulatedCluster.await;
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Privileged: pod starts under a default-deny policy deliver no forbidden packet, not even the
@@ -56,14 +55,22 @@ class PodStartsUnderDefaultDenyPrivilegedTest {
      * A pod's sockets, all made before its ADD: its own in its namespace (only lo there yet), the
      * peer's (its ingress sender) in the listener's.
      */
-    record Sockets(DatagramChannel udpOut, SocketChannel tcpOut, DatagramChannel udpIn, ServerSocketChannel tcpIn,
-                   DatagramChannel peerUdp, SocketChannel peerTcp) {
+    record Sockets(
+            DatagramChannel udpOut,
+            SocketChannel tcpOut,
+            DatagramChannel udpIn,
+            ServerSocketChannel tcpIn,
+            DatagramChannel peerUdp,
+            SocketChannel peerTcp) {
         static Sockets make(Path pod, Path listener) throws IOException {
-            return new Sockets(udp(pod), tcp(pod), bindUdp(pod, POD_PORT), bindTcp(pod, POD_PORT), udp(listener), tcp(listener));
+            return new Sockets(
+                    udp(pod), tcp(pod), bindUdp(pod, POD_PORT), bindTcp(pod, POD_PORT), udp(listener), tcp(listener));
         }
 
         void close() throws IOException {
-            for (var c : List.of(udpOut, tcpOut, udpIn, tcpIn, peerUdp, peerTcp)) c.close();
+            for (var c : List.of(udpOut, tcpOut, udpIn, tcpIn, peerUdp, peerTcp)) {
+                c.close();
+            }
         }
     }
 
@@ -77,24 +84,34 @@ class PodStartsUnderDefaultDenyPrivilegedTest {
     @Test
     void noForbiddenPacketAtPodStart(@TempDir Path dir) throws Exception {
         int starts = Integer.getInteger("cni4j.policy.podStarts", 100);
-        try (SimulatedCluster cluster = new SimulatedCluster(1); MockCluster api = new MockCluster()) {
+        try (SimulatedCluster cluster = new SimulatedCluster(1);
+                MockCluster api = new MockCluster()) {
             Path node = cluster.nodes.get(1);
             Path socket = dir.resolve("cni4j-run/cni.sock");
             Map<String, String> settings = NetworkPolicyPrivilegedTest.denyAllInXWithFastPath(api, node, dir, socket);
             Deque<Started> alive = new ArrayDeque<>();
             List<AutoCloseable> listener = new ArrayList<>();
             try (Agent a = Agent.start(AgentConfig.of(settings), api.client)) {
-                assertTrue(await(Duration.ofSeconds(30), () -> a.status().ready() && a.policy().compiled() != null
-                        && FastPathPrivilegedTest.metric(a, "cni4j_fastpath_serving").equals("1")), a.status().blocking().toString());
-                byte[] conf = SimulatedCluster.bridgeConf(dir.resolve("net.d/10-cni4j.conflist"), dir.resolve("networks"));
+                assertTrue(
+                        await(
+                                Duration.ofSeconds(30),
+                                () -> a.status().ready()
+                                        && a.policy().compiled() != null
+                                        && FastPathPrivilegedTest.metric(a, "cni4j_fastpath_serving")
+                                                .equals("1")),
+                        a.status().blocking().toString());
+                byte[] conf =
+                        SimulatedCluster.bridgeConf(dir.resolve("net.d/10-cni4j.conflist"), dir.resolve("networks"));
                 NsId nodeNet = id(node), mnt = id(Path.of("/proc/thread-self/ns/mnt"));
                 Pods pods = new Pods(cluster, api, socket, conf, nodeNet, mnt, dir);
 
                 // y/listener: the target of every pod's egress and the source of its ingress
                 Path listenerNs = cluster.net.newPod();
                 String listenerIp = pods.add("y", "listener", listenerNs);
-                DatagramChannel forbiddenUdp = bindUdp(listenerNs, FORBIDDEN_PORT), controlUdp = bindUdp(listenerNs, CONTROL_PORT);
-                ServerSocketChannel forbiddenTcp = bindTcp(listenerNs, FORBIDDEN_PORT), controlTcp = bindTcp(listenerNs, CONTROL_PORT);
+                DatagramChannel forbiddenUdp = bindUdp(listenerNs, FORBIDDEN_PORT),
+                        controlUdp = bindUdp(listenerNs, CONTROL_PORT);
+                ServerSocketChannel forbiddenTcp = bindTcp(listenerNs, FORBIDDEN_PORT),
+                        controlTcp = bindTcp(listenerNs, CONTROL_PORT);
                 listener.addAll(List.of(forbiddenUdp, controlUdp, forbiddenTcp, controlTcp));
                 InetSocketAddress forbidden = new InetSocketAddress(InetAddress.ofLiteral(listenerIp), FORBIDDEN_PORT);
                 InetSocketAddress control = new InetSocketAddress(InetAddress.ofLiteral(listenerIp), CONTROL_PORT);
@@ -141,33 +158,59 @@ class PodStartsUnderDefaultDenyPrivilegedTest {
                     sendMicros[i] = (sent - replied) / 1000;
                     if (isControl) {
                         controls++;
-                        assertTrue(await(Duration.ofSeconds(5), () -> received(controlUdp) && received(s.udpIn())),
+                        assertTrue(
+                                await(Duration.ofSeconds(5), () -> received(controlUdp) && received(s.udpIn())),
                                 "control " + name + ": the datagrams sent right after ADD arrive both ways");
-                        assertTrue(await(Duration.ofSeconds(5), () -> accepted(controlTcp) && accepted(s.tcpIn())),
+                        assertTrue(
+                                await(Duration.ofSeconds(5), () -> accepted(controlTcp) && accepted(s.tcpIn())),
                                 "control " + name + ": the connections made right after ADD arrive both ways");
                     }
-                    if (alive.size() > WINDOW) delivered += retire(alive.removeFirst(), pods, forbiddenUdp, forbiddenTcp, leaks);
+                    if (alive.size() > WINDOW) {
+                        delivered += retire(alive.removeFirst(), pods, forbiddenUdp, forbiddenTcp, leaks);
+                    }
                 }
                 Thread.sleep(1500); // what is still in flight (SYN retransmits after 1 s)
-                while (!alive.isEmpty()) delivered += retire(alive.removeFirst(), pods, forbiddenUdp, forbiddenTcp, leaks);
+                while (!alive.isEmpty()) {
+                    delivered += retire(alive.removeFirst(), pods, forbiddenUdp, forbiddenTcp, leaks);
+                }
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 java.util.Arrays.sort(addMicros);
                 java.util.Arrays.sort(sendMicros);
-                System.out.printf("pod starts under default-deny: %d pods (%d in x under deny-all, %d controls in y) in %.1f s; "
+                System.out.printf(
+                        "pod starts under default-deny: %d pods (%d in x under deny-all, %d controls in y) in %.1f s; "
                                 + "ADD through the fast path p50 %d ms, p99 %d ms; first packet %d us after the reply (p50), %d us (max); "
-                                + "forbidden packets delivered: %d%n", starts, starts - controls, controls, seconds, addMicros[starts / 2] / 1000,
-                        addMicros[Math.min(starts - 1, starts * 99 / 100)] / 1000, sendMicros[starts / 2], sendMicros[starts - 1], delivered);
-                assertEquals(0, delivered, "forbidden packets delivered, the first: " + leaks.subList(0, Math.min(20, leaks.size())));
+                                + "forbidden packets delivered: %d%n",
+                        starts,
+                        starts - controls,
+                        controls,
+                        seconds,
+                        addMicros[starts / 2] / 1000,
+                        addMicros[Math.min(starts - 1, starts * 99 / 100)] / 1000,
+                        sendMicros[starts / 2],
+                        sendMicros[starts - 1],
+                        delivered);
+                assertEquals(
+                        0,
+                        delivered,
+                        "forbidden packets delivered, the first: " + leaks.subList(0, Math.min(20, leaks.size())));
                 assertTrue(controls > 0, "at least one control ran");
             } finally {
-                for (Started s : alive) s.sockets().close();
-                for (AutoCloseable c : listener) c.close();
+                for (Started s : alive) {
+                    s.sockets().close();
+                }
+                for (AutoCloseable c : listener) {
+                    c.close();
+                }
             }
         }
     }
 
-    /** CNI DEL, API delete and netns delete of a pod; returns the forbidden packets that reached it or the listener so far. */
-    private static int retire(Started s, Pods pods, DatagramChannel forbiddenUdp, ServerSocketChannel forbiddenTcp, List<String> leaks)
+    /**
+     * CNI DEL, API delete and netns delete of a pod; returns the forbidden packets that reached it or the listener so
+     * far.
+     */
+    private static int retire(
+            Started s, Pods pods, DatagramChannel forbiddenUdp, ServerSocketChannel forbiddenTcp, List<String> leaks)
             throws Exception {
         int delivered = 0;
         if (s.ns().equals("x")) {
@@ -186,7 +229,8 @@ class PodStartsUnderDefaultDenyPrivilegedTest {
         ByteBuffer b = ByteBuffer.allocate(256);
         for (var from = c.receive(b); from != null; from = c.receive(b.clear())) {
             n++;
-            leaks.add(what + " from " + from + ": " + new String(b.array(), 0, b.flip().limit(), StandardCharsets.UTF_8));
+            leaks.add(what + " from " + from + ": "
+                    + new String(b.array(), 0, b.flip().limit(), StandardCharsets.UTF_8));
         }
         return n;
     }
@@ -260,16 +304,32 @@ class PodStartsUnderDefaultDenyPrivilegedTest {
         }
 
         String add(String ns, String name, String uid, Path netns) throws Exception {
-            Reply r = call(socket, new Request(nodeNet, mnt, "bridge",
-                    FastPathPolicyPrivilegedTest.env("ADD", containerId(ns, name, uid), netns, dir, ns, name, uid), conf));
+            Reply r = call(
+                    socket,
+                    new Request(
+                            nodeNet,
+                            mnt,
+                            "bridge",
+                            FastPathPolicyPrivilegedTest.env(
+                                    "ADD", containerId(ns, name, uid), netns, dir, ns, name, uid),
+                            conf));
             assertEquals(0, r.exit(), ns + "/" + name + ": " + r.stdout() + r.stderr());
-            return PolicyController.resultAddresses(r.stdout().getBytes(StandardCharsets.UTF_8)).get(0).toString();
+            return PolicyController.resultAddresses(r.stdout().getBytes(StandardCharsets.UTF_8))
+                    .get(0)
+                    .toString();
         }
 
         /** The served DEL, the API object deleted, the namespace gone. */
         void delete(Started s) throws Exception {
-            Reply r = call(socket, new Request(nodeNet, mnt, "bridge",
-                    FastPathPolicyPrivilegedTest.env("DEL", s.containerId(), s.netns(), dir, s.ns(), s.name(), s.uid()), conf));
+            Reply r = call(
+                    socket,
+                    new Request(
+                            nodeNet,
+                            mnt,
+                            "bridge",
+                            FastPathPolicyPrivilegedTest.env(
+                                    "DEL", s.containerId(), s.netns(), dir, s.ns(), s.name(), s.uid()),
+                            conf));
             assertEquals(0, r.exit(), s.ns() + "/" + s.name() + " DEL: " + r.stdout() + r.stderr());
             api.client.pods().inNamespace(s.ns()).withName(s.name()).delete();
             NetNs.delete(TestNetworks.nameOf(s.netns()));

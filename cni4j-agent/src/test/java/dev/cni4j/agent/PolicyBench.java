@@ -17,7 +17,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
-
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
@@ -68,13 +67,16 @@ public final class PolicyBench {
         List<PodInfo> pods = new ArrayList<>();
         List<PolicyInfo> policies = new ArrayList<>();
         for (int n = 0; n < nsCount; n++) {
-            namespaces.add(new NamespaceInfo("ns" + n, Map.of(NamespaceInfo.NAME_LABEL, "ns" + n, "team", "t" + n % 10)));
+            namespaces.add(
+                    new NamespaceInfo("ns" + n, Map.of(NamespaceInfo.NAME_LABEL, "ns" + n, "team", "t" + n % 10)));
         }
         int local = 0;
         for (int k = 0; k < podCount; k++) {
             String ns = "ns" + k % nsCount, name = "p" + k;
             boolean isLocal = k % every == 0 && local < LOCAL_PODS;
-            IpAddress ip = isLocal ? IpAddress.ipv4(0x0af40102L + local) : IpAddress.ipv4(0x0a640000L + k); // 10.244.1.2+, 10.100.x.y
+            IpAddress ip = isLocal
+                    ? IpAddress.ipv4(0x0af40102L + local)
+                    : IpAddress.ipv4(0x0a640000L + k); // 10.244.1.2+, 10.100.x.y
             Map<String, String> labels = new HashMap<>(Map.of("app", "a" + k % 20, "tier", "t" + k % 3));
             if (isLocal) { // the same node pods whatever the scale
                 ns = "ns" + local % nsCount;
@@ -86,27 +88,61 @@ public final class PolicyBench {
                 labels.put("pod", name);
             }
             // relabelled: into a peer set the node's pods use (app a1 in a namespace of team t0)
-            if (name.equals(relabelled)) labels.put("app", "a1");
-            pods.add(new PodInfo("uid" + k, ns, name, isLocal ? "local" : "node" + k % 97, labels, false, PodInfo.Phase.RUNNING,
-                    List.of(ip), List.of()));
-            if (isLocal) local++;
+            if (name.equals(relabelled)) {
+                labels.put("app", "a1");
+            }
+            pods.add(new PodInfo(
+                    "uid" + k,
+                    ns,
+                    name,
+                    isLocal ? "local" : "node" + k % 97,
+                    labels,
+                    false,
+                    PodInfo.Phase.RUNNING,
+                    List.of(ip),
+                    List.of()));
+            if (isLocal) {
+                local++;
+            }
         }
         for (int k = 0; k < policyCount; k++) {
             String ns = "ns" + k % nsCount;
-            var from = new PolicyInfo.PodPeer(LabelSelector.matchLabels(Map.of("team", "t" + k % 10)), null,
+            var from = new PolicyInfo.PodPeer(
+                    LabelSelector.matchLabels(Map.of("team", "t" + k % 10)),
+                    null,
                     LabelSelector.matchLabels(Map.of("app", "a" + (k + 1) % 20)));
             var to = new PolicyInfo.PodPeer(null, ns, LabelSelector.matchLabels(Map.of("tier", "t" + k % 3)));
-            policies.add(new PolicyInfo(new PolicyRef(ns, "pol" + k), LabelSelector.matchLabels(Map.of("app", "a" + k % 20)), true, true,
-                    List.of(new PolicyInfo.Rule(0, List.of(from), List.of(PolicyInfo.PortSpec.range(Protocol.TCP, 80 + k % 5, 80 + k % 5)))),
-                    List.of(new PolicyInfo.Rule(0, List.of(to), List.of())), List.of()));
+            policies.add(new PolicyInfo(
+                    new PolicyRef(ns, "pol" + k),
+                    LabelSelector.matchLabels(Map.of("app", "a" + k % 20)),
+                    true,
+                    true,
+                    List.of(new PolicyInfo.Rule(
+                            0,
+                            List.of(from),
+                            List.of(PolicyInfo.PortSpec.range(Protocol.TCP, 80 + k % 5, 80 + k % 5)))),
+                    List.of(new PolicyInfo.Rule(0, List.of(to), List.of())),
+                    List.of()));
         }
         var client = new PolicyInfo.PodPeer(null, "ns0", LabelSelector.matchLabels(Map.of("pod", "client")));
         var server = new PolicyInfo.PodPeer(null, "ns0", LabelSelector.matchLabels(Map.of("pod", "server")));
         var iperf = List.of(PolicyInfo.PortSpec.range(Protocol.TCP, 5201, 5201));
-        policies.add(new PolicyInfo(new PolicyRef("ns0", "zz-iperf-in"), LabelSelector.matchLabels(Map.of("pod", "server")), true, true,
-                List.of(new PolicyInfo.Rule(0, List.of(client), iperf)), List.of(), List.of()));
-        policies.add(new PolicyInfo(new PolicyRef("ns0", "zz-iperf-out"), LabelSelector.matchLabels(Map.of("pod", "client")), true, true,
-                List.of(), List.of(new PolicyInfo.Rule(0, List.of(server), iperf)), List.of()));
+        policies.add(new PolicyInfo(
+                new PolicyRef("ns0", "zz-iperf-in"),
+                LabelSelector.matchLabels(Map.of("pod", "server")),
+                true,
+                true,
+                List.of(new PolicyInfo.Rule(0, List.of(client), iperf)),
+                List.of(),
+                List.of()));
+        policies.add(new PolicyInfo(
+                new PolicyRef("ns0", "zz-iperf-out"),
+                LabelSelector.matchLabels(Map.of("pod", "client")),
+                true,
+                true,
+                List.of(),
+                List.of(new PolicyInfo.Rule(0, List.of(server), iperf)),
+                List.of()));
         return new ClusterSnapshot(policies, namespaces, pods);
     }
 
@@ -121,9 +157,14 @@ public final class PolicyBench {
         String remote = "p" + (podCount / 2 + 10); // on another node, in a namespace of team t0 (ns index 10 mod 100)
         ClusterSnapshot relabelled = synthetic(podCount, policyCount, remote);
         PolicyCompiler compiler = new PolicyCompiler("local", nodeIps, Map.of());
-        for (int i = 0; i < 3; i++) NftPolicyDiff.script(compiler.compile(base), compiler.compile(relabelled)); // warm-up
+        for (int i = 0; i < 3; i++) {
+            NftPolicyDiff.script(compiler.compile(base), compiler.compile(relabelled)); // warm-up
+        }
         int runs = 7;
-        long[] compileWall = new long[runs], compileCpu = new long[runs], diffWall = new long[runs], diffCpu = new long[runs];
+        long[] compileWall = new long[runs],
+                compileCpu = new long[runs],
+                diffWall = new long[runs],
+                diffCpu = new long[runs];
         CompiledPolicy a = null, b = null;
         String diff = "";
         for (int i = 0; i < runs; i++) {
@@ -144,48 +185,81 @@ public final class PolicyBench {
         Files.createDirectories(out);
         Files.writeString(out.resolve("full.nft"), full);
         Files.writeString(out.resolve("relabel.nft"), diff);
-        long isolated = a.pods().stream().filter(p -> p.ingress().isolated() || p.egress().isolated()).count();
-        int allowRules = a.pods().stream().mapToInt(p -> p.ingress().rules().size() + p.egress().rules().size()).sum();
-        System.out.printf("scale: %d pods (%d on the node, %d isolated), %d policies, %d namespaces%n",
+        long isolated = a.pods().stream()
+                .filter(p -> p.ingress().isolated() || p.egress().isolated())
+                .count();
+        int allowRules = a.pods().stream()
+                .mapToInt(p -> p.ingress().rules().size() + p.egress().rules().size())
+                .sum();
+        System.out.printf(
+                "scale: %d pods (%d on the node, %d isolated), %d policies, %d namespaces%n",
                 podCount, a.pods().size(), isolated, policyCount + 2, namespaces(podCount));
-        System.out.printf("compile (whole snapshot): median %.1f ms wall, %.1f ms thread CPU%n", ms(median(compileWall)), ms(median(compileCpu)));
-        System.out.printf("compile + diff for one remote pod relabelled: median %.1f ms wall, %.1f ms thread CPU; diff %d commands%n",
+        System.out.printf(
+                "compile (whole snapshot): median %.1f ms wall, %.1f ms thread CPU%n",
+                ms(median(compileWall)), ms(median(compileCpu)));
+        System.out.printf(
+                "compile + diff for one remote pod relabelled: median %.1f ms wall, %.1f ms thread CPU; diff %d commands%n",
                 ms(median(diffWall)), ms(median(diffCpu)), diff.lines().count());
-        System.out.printf("full script: %d lines, %d kB, rendered in %.1f ms; %d address sets, %d allow rules on the node's pods%n",
-                full.lines().count(), full.length() / 1024, ms(renderWall), a.sets().size(), allowRules);
+        System.out.printf(
+                "full script: %d lines, %d kB, rendered in %.1f ms; %d address sets, %d allow rules on the node's pods%n",
+                full.lines().count(),
+                full.length() / 1024,
+                ms(renderWall),
+                a.sets().size(),
+                allowRules);
     }
 
     // ---- latency: a real agent, a mock API server, the kernel's table ----
 
     static void latency(int runs, int bgPods, int bgPolicies) throws Exception {
-        try (SimulatedCluster cluster = new SimulatedCluster(1); MockCluster api = new MockCluster()) {
+        try (SimulatedCluster cluster = new SimulatedCluster(1);
+                MockCluster api = new MockCluster()) {
             Path dir = Files.createTempDirectory("cni4j-policy-bench");
             Path node = cluster.nodes.get(1);
             api.create(MockCluster.node("node1", "10.244.1.0/24", "192.168.50.1"));
-            api.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("x")
-                    .withLabels(Map.of("kubernetes.io/metadata.name", "x")).endMetadata().build()).create();
+            api.client
+                    .namespaces()
+                    .resource(new NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName("x")
+                            .withLabels(Map.of("kubernetes.io/metadata.name", "x"))
+                            .endMetadata()
+                            .build())
+                    .create();
             long t = System.nanoTime();
             background(api, bgPods, bgPolicies);
-            System.out.printf("latency: background %d pods, %d policies in the API (created in %d s)%n", bgPods, bgPolicies,
-                    (System.nanoTime() - t) / 1_000_000_000);
+            System.out.printf(
+                    "latency: background %d pods, %d policies in the API (created in %d s)%n",
+                    bgPods, bgPolicies, (System.nanoTime() - t) / 1_000_000_000);
             pod(api, "x", "server", "node1", "10.244.1.2", Map.of("pod", "server"));
-            api.client.resource(policy("peers", Map.of("pod", "server"), Map.of("role", "peer"), 7000)).create();
-            for (int i = 0; i < runs; i++) pod(api, "x", "other" + i, "node2", ip(0x0a2d0000L + i), Map.of("role", "none"));
+            api.client
+                    .resource(policy("peers", Map.of("pod", "server"), Map.of("role", "peer"), 7000))
+                    .create();
+            for (int i = 0; i < runs; i++) {
+                pod(api, "x", "other" + i, "node2", ip(0x0a2d0000L + i), Map.of("role", "none"));
+            }
             Map<String, String> settings = NetworkPolicyPrivilegedTest.settings(cluster, dir, 1);
             try (Agent agent = Agent.start(AgentConfig.of(settings), api.client)) {
                 t = System.nanoTime();
-                while (!active(cluster, node, "10.244.1.2 : jump")) Thread.sleep(20);
+                while (!active(cluster, node, "10.244.1.2 : jump")) {
+                    Thread.sleep(20);
+                }
                 System.out.printf("first apply %d ms after the agent's start%n", (System.nanoTime() - t) / 1_000_000);
                 // every "other" pod is known; none is a peer yet
                 ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-                LongSupplier policyCpu = () -> Arrays.stream(mx.getThreadInfo(mx.getAllThreadIds())).filter(i -> i != null
-                        && i.getThreadName().equals("cni4j-policy")).mapToLong(i -> mx.getThreadCpuTime(i.getThreadId())).sum();
-                long cpu0 = policyCpu.getAsLong(), applies0 = agent.policy().applies.get();
+                LongSupplier policyCpu = () -> Arrays.stream(mx.getThreadInfo(mx.getAllThreadIds()))
+                        .filter(i -> i != null && i.getThreadName().equals("cni4j-policy"))
+                        .mapToLong(i -> mx.getThreadCpuTime(i.getThreadId()))
+                        .sum();
+                long cpu0 = policyCpu.getAsLong(),
+                        applies0 = agent.policy().applies.get();
                 long[] policyCreate = new long[runs], podCreate = new long[runs], labelChange = new long[runs];
                 for (int i = 0; i < runs; i++) {
                     int port = 20000 + i;
                     long w = System.nanoTime();
-                    api.client.resource(policy("p" + i, Map.of("pod", "server"), Map.of("pod", "c" + i), port)).create();
+                    api.client
+                            .resource(policy("p" + i, Map.of("pod", "server"), Map.of("pod", "c" + i), port))
+                            .create();
                     policyCreate[i] = until(cluster, node, "dport " + port + " ", w); // nft lists "tcp dport N"
 
                     String peerIp = ip(0x0a2e0000L + i);
@@ -195,16 +269,22 @@ public final class PolicyBench {
 
                     String otherIp = ip(0x0a2d0000L + i);
                     w = System.nanoTime();
-                    Pod o = api.client.pods().inNamespace("x").withName("other" + i).get();
+                    Pod o = api.client
+                            .pods()
+                            .inNamespace("x")
+                            .withName("other" + i)
+                            .get();
                     o.getMetadata().setLabels(Map.of("role", "peer"));
                     api.client.pods().resource(o).update();
                     labelChange[i] = until(cluster, node, otherIp + ",", w, otherIp + " ", otherIp + "\n");
                 }
-                long cpu = policyCpu.getAsLong() - cpu0, applies = agent.policy().applies.get() - applies0;
+                long cpu = policyCpu.getAsLong() - cpu0,
+                        applies = agent.policy().applies.get() - applies0;
                 report("policy create", policyCreate);
                 report("pod create (a peer)", podCreate);
                 report("label change (a peer)", labelChange);
-                System.out.printf("agent CPU (thread cni4j-policy): %.1f ms per applied transaction (%d transactions, %d changes)%n",
+                System.out.printf(
+                        "agent CPU (thread cni4j-policy): %.1f ms per applied transaction (%d transactions, %d changes)%n",
                         ms(cpu) / Math.max(1, applies), applies, 3 * runs);
             }
         }
@@ -214,32 +294,94 @@ public final class PolicyBench {
     static void background(MockCluster api, int podCount, int policyCount) {
         int nsCount = Math.max(1, podCount / 100);
         for (int n = 0; n < nsCount; n++) {
-            api.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("bg" + n)
-                    .withLabels(Map.of("kubernetes.io/metadata.name", "bg" + n, "team", "t" + n % 10)).endMetadata().build()).create();
+            api.client
+                    .namespaces()
+                    .resource(new NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName("bg" + n)
+                            .withLabels(Map.of("kubernetes.io/metadata.name", "bg" + n, "team", "t" + n % 10))
+                            .endMetadata()
+                            .build())
+                    .create();
         }
         for (int k = 0; k < podCount; k++) {
-            pod(api, "bg" + k % nsCount, "p" + k, "node" + (2 + k % 97), ip(0x0a640000L + k), Map.of("app", "a" + k % 20, "tier", "t" + k % 3));
+            pod(
+                    api,
+                    "bg" + k % nsCount,
+                    "p" + k,
+                    "node" + (2 + k % 97),
+                    ip(0x0a640000L + k),
+                    Map.of("app", "a" + k % 20, "tier", "t" + k % 3));
         }
         for (int k = 0; k < policyCount; k++) {
-            api.client.resource(new NetworkPolicyBuilder().withNewMetadata().withNamespace("bg" + k % nsCount).withName("pol" + k).endMetadata()
-                    .withNewSpec().withPodSelector(NetworkPolicyPrivilegedTest.selector(Map.of("app", "a" + k % 20)))
-                    .addNewIngress().addNewFrom().withPodSelector(NetworkPolicyPrivilegedTest.selector(Map.of("app", "a" + (k + 1) % 20)))
-                    .withNamespaceSelector(NetworkPolicyPrivilegedTest.selector(Map.of("team", "t" + k % 10))).endFrom()
-                    .addNewPort().withProtocol("TCP").withNewPort(80 + k % 5).endPort().endIngress().endSpec().build()).create();
+            api.client
+                    .resource(new NetworkPolicyBuilder()
+                            .withNewMetadata()
+                            .withNamespace("bg" + k % nsCount)
+                            .withName("pol" + k)
+                            .endMetadata()
+                            .withNewSpec()
+                            .withPodSelector(NetworkPolicyPrivilegedTest.selector(Map.of("app", "a" + k % 20)))
+                            .addNewIngress()
+                            .addNewFrom()
+                            .withPodSelector(NetworkPolicyPrivilegedTest.selector(Map.of("app", "a" + (k + 1) % 20)))
+                            .withNamespaceSelector(NetworkPolicyPrivilegedTest.selector(Map.of("team", "t" + k % 10)))
+                            .endFrom()
+                            .addNewPort()
+                            .withProtocol("TCP")
+                            .withNewPort(80 + k % 5)
+                            .endPort()
+                            .endIngress()
+                            .endSpec()
+                            .build())
+                    .create();
         }
     }
 
     static NetworkPolicy policy(String name, Map<String, String> selected, Map<String, String> from, int port) {
-        return new NetworkPolicyBuilder().withNewMetadata().withNamespace("x").withName(name).endMetadata()
-                .withNewSpec().withPodSelector(NetworkPolicyPrivilegedTest.selector(selected)).withPolicyTypes("Ingress")
-                .addNewIngress().addNewFrom().withPodSelector(NetworkPolicyPrivilegedTest.selector(from)).endFrom()
-                .addNewPort().withProtocol("TCP").withNewPort(port).endPort().endIngress().endSpec().build();
+        return new NetworkPolicyBuilder()
+                .withNewMetadata()
+                .withNamespace("x")
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                .withPodSelector(NetworkPolicyPrivilegedTest.selector(selected))
+                .withPolicyTypes("Ingress")
+                .addNewIngress()
+                .addNewFrom()
+                .withPodSelector(NetworkPolicyPrivilegedTest.selector(from))
+                .endFrom()
+                .addNewPort()
+                .withProtocol("TCP")
+                .withNewPort(port)
+                .endPort()
+                .endIngress()
+                .endSpec()
+                .build();
     }
 
     static void pod(MockCluster api, String ns, String name, String node, String ip, Map<String, String> labels) {
-        Pod p = new PodBuilder().withNewMetadata().withNamespace(ns).withName(name).withLabels(labels).endMetadata()
-                .withNewSpec().withNodeName(node).addNewContainer().withName("c").withImage("busybox").endContainer().endSpec()
-                .withNewStatus().withPhase("Running").withPodIP(ip).addNewPodIP().withIp(ip).endPodIP().endStatus().build();
+        Pod p = new PodBuilder()
+                .withNewMetadata()
+                .withNamespace(ns)
+                .withName(name)
+                .withLabels(labels)
+                .endMetadata()
+                .withNewSpec()
+                .withNodeName(node)
+                .addNewContainer()
+                .withName("c")
+                .withImage("busybox")
+                .endContainer()
+                .endSpec()
+                .withNewStatus()
+                .withPhase("Running")
+                .withPodIP(ip)
+                .addNewPodIP()
+                .withIp(ip)
+                .endPodIP()
+                .endStatus()
+                .build();
         api.client.pods().resource(p).create();
     }
 
@@ -255,12 +397,17 @@ public final class PolicyBench {
         } catch (RuntimeException notYet) {
             return false;
         }
-        for (String s : texts) if (!table.contains(s)) return false;
+        for (String s : texts) {
+            if (!table.contains(s)) {
+                return false;
+            }
+        }
         return true;
     }
 
     /** Nanoseconds from {@code start} until the table shows any of the texts (polled through nft, up to 30 s). */
-    static long until(SimulatedCluster cluster, Path node, String text, long start, String... alternatives) throws InterruptedException {
+    static long until(SimulatedCluster cluster, Path node, String text, long start, String... alternatives)
+            throws InterruptedException {
         while (System.nanoTime() - start < 30_000_000_000L) {
             String table;
             try {
@@ -268,8 +415,14 @@ public final class PolicyBench {
             } catch (RuntimeException e) {
                 table = "";
             }
-            if (table.contains(text)) return System.nanoTime() - start;
-            for (String a : alternatives) if (table.contains(a)) return System.nanoTime() - start;
+            if (table.contains(text)) {
+                return System.nanoTime() - start;
+            }
+            for (String a : alternatives) {
+                if (table.contains(a)) {
+                    return System.nanoTime() - start;
+                }
+            }
             Thread.sleep(2);
         }
         throw new IllegalStateException("not in the table after 30 s: " + text);
@@ -278,8 +431,13 @@ public final class PolicyBench {
     static void report(String what, long[] nanos) {
         long[] s = nanos.clone();
         Arrays.sort(s);
-        System.out.printf("%-24s p50 %6.0f ms  p99 %6.0f ms  max %6.0f ms  (%d runs)%n", what, ms(s[(s.length - 1) / 2]),
-                ms(s[Math.min(s.length - 1, (int) Math.ceil(s.length * 0.99) - 1)]), ms(s[s.length - 1]), s.length);
+        System.out.printf(
+                "%-24s p50 %6.0f ms  p99 %6.0f ms  max %6.0f ms  (%d runs)%n",
+                what,
+                ms(s[(s.length - 1) / 2]),
+                ms(s[Math.min(s.length - 1, (int) Math.ceil(s.length * 0.99) - 1)]),
+                ms(s[s.length - 1]),
+                s.length);
     }
 
     static long median(long[] v) {

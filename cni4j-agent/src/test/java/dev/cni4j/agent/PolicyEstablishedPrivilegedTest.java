@@ -1,5 +1,9 @@
 package dev.cni4j.agent;
 
+import static dev.cni4j.agent.NetworkPolicyPrivilegedTest.*;
+import static dev.cni4j.agent.SimulatedCluster.await;
+import static org.junit.jupiter.api.Assertions.*;
+
 import dev.cni4j.agent.NetworkPolicyPrivilegedTest.TestPod;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.firewall.Nft;
@@ -7,10 +11,6 @@ import dev.cni4j.testing.TestNetworks;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRuleBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -27,10 +27,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static dev.cni4j.agent.NetworkPolicyPrivilegedTest.*;
-import static dev.cni4j.agent.SimulatedCluster.await;
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Privileged: what a policy change does to connections established before it, against the real
@@ -57,7 +56,10 @@ class PolicyEstablishedPrivilegedTest {
             assertEquals(0, ctx.agent.policy().connectionsCut.get());
             String table = ctx.table();
             assertFalse(table.contains(" log ") || table.contains("isolated_v4"), table);
-            assertEquals("{}", MultiNodePrivilegedTest.get(ctx.agent, "/policy/drops").trim(), "no drop log, no prefixes");
+            assertEquals(
+                    "{}",
+                    MultiNodePrivilegedTest.get(ctx.agent, "/policy/drops").trim(),
+                    "no drop log, no prefixes");
         });
     }
 
@@ -74,12 +76,21 @@ class PolicyEstablishedPrivilegedTest {
             System.out.println("established connection cut " + cutAfter + " ms after the policy was written");
             assertTrue(cutAfter <= 2000, "cut " + cutAfter + " ms after the policy was written (<= 2 s)");
 
-            // the drop log: one rate-limited log rule before each pod chain's drop, its prefix resolved by /policy/drops
+            // the drop log: one rate-limited log rule before each pod chain's drop, its prefix resolved by
+            // /policy/drops
             String table = ctx.table();
-            String chain = table.lines().filter(l -> l.contains("log prefix")).findFirst().orElseThrow(() -> new AssertionError(table));
-            assertTrue(chain.strip().matches("limit rate 3/second burst 3 packets log prefix \"cni4j-drop q[0-9a-f]{16}_in \""), chain);
-            assertEquals(1, table.lines().filter(l -> l.contains("log prefix")).count(), "only x/a is isolated: " + table);
-            String prefix = chain.substring(chain.indexOf('"') + 1, chain.lastIndexOf('"')).strip();
+            String chain = table.lines()
+                    .filter(l -> l.contains("log prefix"))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError(table));
+            assertTrue(
+                    chain.strip()
+                            .matches("limit rate 3/second burst 3 packets log prefix \"cni4j-drop q[0-9a-f]{16}_in \""),
+                    chain);
+            assertEquals(
+                    1, table.lines().filter(l -> l.contains("log prefix")).count(), "only x/a is isolated: " + table);
+            String prefix = chain.substring(chain.indexOf('"') + 1, chain.lastIndexOf('"'))
+                    .strip();
             String drops = MultiNodePrivilegedTest.get(ctx.agent, "/policy/drops");
             assertTrue(drops.contains("\"" + prefix + "\":\"x/a ingress\""), drops);
         });
@@ -91,7 +102,8 @@ class PolicyEstablishedPrivilegedTest {
 
     /** Pods, the server, both clients connected, then the policy written; the scenario decides what must hold. */
     private static void run(Path dir, Map<String, String> extra, Scenario scenario) throws Exception {
-        try (SimulatedCluster cluster = new SimulatedCluster(1); MockCluster api = new MockCluster()) {
+        try (SimulatedCluster cluster = new SimulatedCluster(1);
+                MockCluster api = new MockCluster()) {
             api.create(MockCluster.node("node1", "10.244.1.0/24", SimulatedCluster.nodeIp(1)));
             namespace(api, "x", Map.of());
             Map<String, String> s = new HashMap<>(settings(cluster, dir, 1));
@@ -100,23 +112,35 @@ class PolicyEstablishedPrivilegedTest {
             Agent agent = Agent.start(AgentConfig.of(s), api.client);
             agents.put(1, agent);
             try (agent) {
-                assertTrue(await(Duration.ofSeconds(20), () -> agent.status().ready() && agent.policy().compiled() != null),
+                assertTrue(
+                        await(
+                                Duration.ofSeconds(20),
+                                () -> agent.status().ready() && agent.policy().compiled() != null),
                         agent.status().blocking().toString());
-                TestPod a = pod(cluster, api, agents, dir, "x", "a", 1), b = pod(cluster, api, agents, dir, "x", "b", 1);
+                TestPod a = pod(cluster, api, agents, dir, "x", "a", 1),
+                        b = pod(cluster, api, agents, dir, "x", "b", 1);
                 TestPod c = pod(cluster, api, agents, dir, "x", "c", 1);
                 List<AutoCloseable> probes = serve(a);
-                try (Server server = new Server(a.netns()); Client toB = new Client(b, a); Client toC = new Client(c, a)) {
+                try (Server server = new Server(a.netns());
+                        Client toB = new Client(b, a);
+                        Client toC = new Client(c, a)) {
                     assertTrue(toB.echoes("before") && toC.echoes("before"), "both connections flow before the policy");
                     assertTrue(tcp(b, a, 80), "and new ones");
                     NetworkPolicy onlyC = policy("x", "only-from-c", Map.of("pod", "a"), List.of("Ingress"));
-                    onlyC.getSpec().setIngress(List.of(new NetworkPolicyIngressRuleBuilder()
-                            .withFrom(new NetworkPolicyPeerBuilder().withPodSelector(selector(Map.of("pod", "c"))).build()).build()));
+                    onlyC.getSpec()
+                            .setIngress(List.of(new NetworkPolicyIngressRuleBuilder()
+                                    .withFrom(new NetworkPolicyPeerBuilder()
+                                            .withPodSelector(selector(Map.of("pod", "c")))
+                                            .build())
+                                    .build()));
                     long written = System.nanoTime();
                     AtomicLong firstCut = new AtomicLong();
                     Thread.ofPlatform().daemon().start(() -> {
                         long end = written + Duration.ofSeconds(20).toNanos();
                         while (firstCut.get() == 0 && System.nanoTime() < end) {
-                            if (agent.policy().connectionsCut.get() > 0) firstCut.set(System.nanoTime());
+                            if (agent.policy().connectionsCut.get() > 0) {
+                                firstCut.set(System.nanoTime());
+                            }
                             try {
                                 Thread.sleep(10);
                             } catch (InterruptedException e) {
@@ -129,14 +153,26 @@ class PolicyEstablishedPrivilegedTest {
                     assertTrue(tcp(c, a, 80), "new connections c -> a are allowed");
                     scenario.run(new Context(agent, cluster, server, toB, toC, written, firstCut));
                 } finally {
-                    for (AutoCloseable p : probes) p.close();
+                    for (AutoCloseable p : probes) {
+                        p.close();
+                    }
                 }
             }
         }
     }
 
-    /** @param firstCut System.nanoTime() when the agent had first cut a connection (0: not yet), polled every 10 ms from the write */
-    record Context(Agent agent, SimulatedCluster cluster, Server server, Client b, Client c, long written, AtomicLong firstCut) {
+    /**
+     * @param firstCut System.nanoTime() when the agent had first cut a connection (0: not yet), polled every 10 ms
+     * from the write
+     */
+    record Context(
+            Agent agent,
+            SimulatedCluster cluster,
+            Server server,
+            Client b,
+            Client c,
+            long written,
+            AtomicLong firstCut) {
         /** Milliseconds from the policy write to the agent's first cut (it is counted after the delete). */
         long waitCut() throws InterruptedException {
             assertTrue(await(ENFORCED, () -> firstCut.get() != 0), "no connection cut");
@@ -175,7 +211,9 @@ class PolicyEstablishedPrivilegedTest {
         }
 
         private static void echo(Socket s) {
-            try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+            try (s;
+                    InputStream in = s.getInputStream();
+                    OutputStream out = s.getOutputStream()) {
                 byte[] buf = new byte[256];
                 for (int n; (n = in.read(buf)) > 0; ) {
                     synchronized (s) {
@@ -202,7 +240,9 @@ class PolicyEstablishedPrivilegedTest {
         @Override
         public void close() throws IOException {
             socket.close();
-            for (Socket s : accepted) s.close();
+            for (Socket s : accepted) {
+                s.close();
+            }
         }
     }
 
@@ -235,7 +275,9 @@ class PolicyEstablishedPrivilegedTest {
             try {
                 while (!got.toString().contains(word)) {
                     int n = socket.getInputStream().read(buf);
-                    if (n < 0) return false;
+                    if (n < 0) {
+                        return false;
+                    }
                     got.append(new String(buf, 0, n, StandardCharsets.UTF_8));
                 }
                 return true;

@@ -1,8 +1,6 @@
 package dev.cni4j.agent;
 
 import dev.cni4j.agent.route.RouteBackend;
-import dev.cni4j.net.IpAddress;
-import dev.cni4j.net.IpPrefix;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.Sysctl;
 import dev.cni4j.linux.rtnl.Address;
@@ -10,8 +8,9 @@ import dev.cni4j.linux.rtnl.Bridge;
 import dev.cni4j.linux.rtnl.Route;
 import dev.cni4j.linux.rtnl.Rtnl;
 import dev.cni4j.linux.rtnl.Veth;
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.net.IpPrefix;
 import dev.cni4j.testing.TestNetworks;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -37,8 +36,8 @@ import java.util.function.BooleanSupplier;
  * Nodes 1-2 share an L2 segment (host-gw works between them); node 3 is one routed hop away
  * (vxlan only). Nodes 1-2 get IPv6 (fd00:50::n, default route via the router) only when a test
  * asks ({@link #addIpv6Underlay}). Neither the router nor "outside" knows a route to pod
- * addresses of either family, so only masqueraded traffic gets a reply. A pod per node: a veth from the pod into the node's bridge cni0 (10.244.N.1/24), as the
- * bridge plugin would make it.
+ * addresses of either family, so only masqueraded traffic gets a reply. A pod per node: a veth from the pod into the
+ * node's bridge cni0 (10.244.N.1/24), as the bridge plugin would make it.
  */
 public final class SimulatedCluster implements AutoCloseable {
     public static final String OUTSIDE_IP = "172.31.0.10", OUTSIDE_IPV6 = "fd00:31::10", ROUTER_IPV6 = "fd00:50::fe";
@@ -49,7 +48,9 @@ public final class SimulatedCluster implements AutoCloseable {
 
     public SimulatedCluster(int nodeCount) {
         try {
-            for (Path p : new Path[] {fabric, router, outside}) up(p, "lo");
+            for (Path p : new Path[] {fabric, router, outside}) {
+                up(p, "lo");
+            }
             link(fabric, Bridge.of("br50"));
             up(fabric, "br50");
             try (NetNs r = NetNs.open(router)) {
@@ -63,7 +64,9 @@ public final class SimulatedCluster implements AutoCloseable {
             address(outside, "eth0", OUTSIDE_IPV6 + "/64");
             defaultRoute(outside, "172.31.0.1");
             defaultRoute(outside, "fd00:31::1");
-            for (int n = 1; n <= nodeCount; n++) addNode(n);
+            for (int n = 1; n <= nodeCount; n++) {
+                addNode(n);
+            }
         } catch (RuntimeException e) {
             net.close();
             throw e;
@@ -99,7 +102,8 @@ public final class SimulatedCluster implements AutoCloseable {
         Path node = nodes.get(n), pod = net.newPod();
         pods.put(n, pod);
         up(pod, "lo");
-        try (NetNs ns = NetNs.open(node); Rtnl rtnl = Rtnl.open(ns)) {
+        try (NetNs ns = NetNs.open(node);
+                Rtnl rtnl = Rtnl.open(ns)) {
             if (rtnl.links().get("cni0").isEmpty()) {
                 rtnl.links().create(Bridge.of("cni0"));
                 rtnl.addresses().add(rtnl.links().require("cni0").index(), ip("10.244." + n + ".1"), 24);
@@ -107,8 +111,12 @@ public final class SimulatedCluster implements AutoCloseable {
             }
         }
         wire(node, "vethp" + n, null, pod, "eth0", podIp(n) + "/24");
-        try (NetNs ns = NetNs.open(node); Rtnl rtnl = Rtnl.open(ns)) {
-            rtnl.links().setMaster(rtnl.links().require("vethp" + n).index(), rtnl.links().require("cni0").index());
+        try (NetNs ns = NetNs.open(node);
+                Rtnl rtnl = Rtnl.open(ns)) {
+            rtnl.links()
+                    .setMaster(
+                            rtnl.links().require("vethp" + n).index(),
+                            rtnl.links().require("cni0").index());
         }
         defaultRoute(pod, "10.244." + n + ".1");
         return pod;
@@ -130,19 +138,31 @@ public final class SimulatedCluster implements AutoCloseable {
     }
 
     /** As {@link #addPodWithPlugins}, returning every IP of the CNI result (IPv4 and IPv6 on dual-stack nodes). */
-    public java.util.List<String> addPodWithPluginsAllIps(int n, Path conflist, Path dataDir, String containerId) throws IOException {
+    public java.util.List<String> addPodWithPluginsAllIps(int n, Path conflist, Path dataDir, String containerId)
+            throws IOException {
         Path pod = net.newPod();
         pods.put(n, pod);
         byte[] conf = bridgeConf(conflist, dataDir);
         Map<String, String> env = bridgeEnv("ADD", containerId, pod, n, dataDir);
         var out = new java.io.ByteArrayOutputStream();
         var err = new java.io.ByteArrayOutputStream();
-        int rc = net.runIn(nodes.get(n), () -> dev.cni4j.skel.PluginMain.run(dev.cni4j.plugins.Plugins.byType("bridge"), env,
-                new java.io.ByteArrayInputStream(conf), out, new java.io.PrintStream(err, true), dev.cni4j.plugins.Plugins.IN_PROCESS));
+        int rc = net.runIn(
+                nodes.get(n),
+                () -> dev.cni4j.skel.PluginMain.run(
+                        dev.cni4j.plugins.Plugins.byType("bridge"),
+                        env,
+                        new java.io.ByteArrayInputStream(conf),
+                        out,
+                        new java.io.PrintStream(err, true),
+                        dev.cni4j.plugins.Plugins.IN_PROCESS));
         String result = out.toString(StandardCharsets.UTF_8);
-        if (rc != 0) throw new IllegalStateException("bridge ADD failed: " + result + err);
+        if (rc != 0) {
+            throw new IllegalStateException("bridge ADD failed: " + result + err);
+        }
         java.util.List<String> ips = new java.util.ArrayList<>();
-        for (var ip : io.fabric8.kubernetes.client.utils.Serialization.jsonMapper().readTree(result).get("ips")) {
+        for (var ip : io.fabric8.kubernetes.client.utils.Serialization.jsonMapper()
+                .readTree(result)
+                .get("ips")) {
             String cidr = ip.get("address").asString();
             ips.add(cidr.substring(0, cidr.indexOf('/')));
         }
@@ -160,17 +180,35 @@ public final class SimulatedCluster implements AutoCloseable {
         return mapper.writeValueAsBytes(conf);
     }
 
-    /** A runtime's environment for the bridge plugin; host-local found in CNI_PATH as one of our launchers (in-process). */
-    public static Map<String, String> bridgeEnv(String command, String containerId, Path pod, int n, Path dataDir) throws IOException {
+    /**
+     * A runtime's environment for the bridge plugin; host-local found in CNI_PATH as one of our launchers (in-process).
+     */
+    public static Map<String, String> bridgeEnv(String command, String containerId, Path pod, int n, Path dataDir)
+            throws IOException {
         Path cniPath = Files.createDirectories(dataDir.resolveSibling("cni-path-" + n));
-        Files.writeString(cniPath.resolve("host-local"), "#!/bin/sh\n" + dev.cni4j.skel.Delegate.LAUNCHER_MARKER + "\n");
-        return Map.of("CNI_COMMAND", command, "CNI_CONTAINERID", containerId, "CNI_NETNS", pod.toString(),
-                "CNI_IFNAME", "eth0", "CNI_PATH", cniPath.toString());
+        Files.writeString(
+                cniPath.resolve("host-local"), "#!/bin/sh\n" + dev.cni4j.skel.Delegate.LAUNCHER_MARKER + "\n");
+        return Map.of(
+                "CNI_COMMAND",
+                command,
+                "CNI_CONTAINERID",
+                containerId,
+                "CNI_NETNS",
+                pod.toString(),
+                "CNI_IFNAME",
+                "eth0",
+                "CNI_PATH",
+                cniPath.toString());
     }
 
-    /** Gives node n's eth0 an IPv6 address too (nodes 1-2 on the fabric segment: fd00:50::n/64), default route via the router. */
+    /**
+     * Gives node n's eth0 an IPv6 address too (nodes 1-2 on the fabric segment: fd00:50::n/64), default route via the
+     * router.
+     */
     public void addIpv6Underlay(int n) {
-        if (n == 3) throw new IllegalArgumentException("node3's segment stays IPv4 only");
+        if (n == 3) {
+            throw new IllegalArgumentException("node3's segment stays IPv4 only");
+        }
         address(nodes.get(n), "eth0", nodeIpV6(n) + "/64");
         defaultRoute(nodes.get(n), ROUTER_IPV6);
     }
@@ -193,7 +231,8 @@ public final class SimulatedCluster implements AutoCloseable {
 
     /** Connects with busybox nc from {@code from} to an {@link Echo} and returns what it answered. */
     public String nc(Path from, String to, int port) {
-        return net.exec(from, "busybox", "nc", "-w", "3", to, String.valueOf(port)).trim();
+        return net.exec(from, "busybox", "nc", "-w", "3", to, String.valueOf(port))
+                .trim();
     }
 
     /** A TCP server inside a namespace that answers each connection with "from SOURCE-IP" (IPv6 in short form). */
@@ -213,8 +252,10 @@ public final class SimulatedCluster implements AutoCloseable {
             }
             Thread.ofPlatform().daemon().start(() -> {
                 while (!server.isClosed()) {
-                    try (Socket s = server.accept(); OutputStream out = s.getOutputStream()) {
-                        out.write(("from " + IpAddress.of(s.getInetAddress()).toString() + "\n").getBytes(StandardCharsets.UTF_8));
+                    try (Socket s = server.accept();
+                            OutputStream out = s.getOutputStream()) {
+                        out.write(("from " + IpAddress.of(s.getInetAddress()).toString() + "\n")
+                                .getBytes(StandardCharsets.UTF_8));
                     } catch (IOException e) {
                         // closed
                     }
@@ -235,7 +276,8 @@ public final class SimulatedCluster implements AutoCloseable {
         /** {@code bind} "::" receives IPv6 (and IPv4) too. */
         UdpEcho(Path ns, int port, String bind) {
             try (NetNs n = NetNs.open(ns)) {
-                socket = n.run(() -> new java.net.DatagramSocket(port, InetAddress.ofLiteral(bind))); // bound to ns for life
+                socket = n.run(
+                        () -> new java.net.DatagramSocket(port, InetAddress.ofLiteral(bind))); // bound to ns for life
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
@@ -262,7 +304,9 @@ public final class SimulatedCluster implements AutoCloseable {
     public static boolean await(Duration limit, BooleanSupplier condition) throws InterruptedException {
         long end = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < end) {
-            if (condition.getAsBoolean()) return true;
+            if (condition.getAsBoolean()) {
+                return true;
+            }
             Thread.sleep(100);
         }
         return condition.getAsBoolean();
@@ -270,39 +314,57 @@ public final class SimulatedCluster implements AutoCloseable {
 
     /** Destinations ("10.244.2.0/24") of the routes in a namespace's main table. */
     public static java.util.List<String> routes(Path ns) {
-        try (NetNs n = NetNs.open(ns); Rtnl rtnl = Rtnl.open(n)) {
-            return rtnl.routes().list(Rtnl.AF_INET).stream().map(Route::destinationText).toList();
+        try (NetNs n = NetNs.open(ns);
+                Rtnl rtnl = Rtnl.open(n)) {
+            return rtnl.routes().list(Rtnl.AF_INET).stream()
+                    .map(Route::destinationText)
+                    .toList();
         }
     }
 
     /** The agent's IPv6 routes (protocol 75) in a namespace, as "fd00:10:244:2::/64 via GATEWAY". */
     public static java.util.List<String> ownedIpv6Routes(Path ns) {
-        try (NetNs n = NetNs.open(ns); Rtnl rtnl = Rtnl.open(n)) {
-            return rtnl.routes().list(Rtnl.AF_INET6).stream().filter(r -> r.protocol() == RouteBackend.ROUTE_PROTOCOL)
-                    .map(r -> new IpPrefix(IpAddress.of(r.destination()), r.prefixLength()) + " via " + IpAddress.of(r.gateway()).toString()).toList();
+        try (NetNs n = NetNs.open(ns);
+                Rtnl rtnl = Rtnl.open(n)) {
+            return rtnl.routes().list(Rtnl.AF_INET6).stream()
+                    .filter(r -> r.protocol() == RouteBackend.ROUTE_PROTOCOL)
+                    .map(r -> new IpPrefix(IpAddress.of(r.destination()), r.prefixLength()) + " via "
+                            + IpAddress.of(r.gateway()).toString())
+                    .toList();
         }
     }
 
     // --- plumbing through the kernel layer ---
 
     private static void link(Path ns, dev.cni4j.linux.rtnl.LinkSpec spec) {
-        try (NetNs n = NetNs.open(ns); Rtnl rtnl = Rtnl.open(n)) {
+        try (NetNs n = NetNs.open(ns);
+                Rtnl rtnl = Rtnl.open(n)) {
             rtnl.links().create(spec);
         }
     }
 
     /** A veth from {@code a} into {@code b}, both ends up, addressed if given. */
     private static void wire(Path a, String aName, String aCidr, Path b, String bName, String bCidr) {
-        try (NetNs na = NetNs.open(a); NetNs nb = NetNs.open(b); Rtnl ra = Rtnl.open(na)) {
+        try (NetNs na = NetNs.open(a);
+                NetNs nb = NetNs.open(b);
+                Rtnl ra = Rtnl.open(na)) {
             ra.links().create(Veth.intoNamespace(aName, bName, nb, 0));
         }
-        if (aCidr != null) address(a, aName, aCidr);
-        if (bCidr != null) address(b, bName, bCidr);
+        if (aCidr != null) {
+            address(a, aName, aCidr);
+        }
+        if (bCidr != null) {
+            address(b, bName, bCidr);
+        }
         up(a, aName);
         up(b, bName);
         if (bName.startsWith("p-")) {
-            try (NetNs nb = NetNs.open(b); Rtnl rb = Rtnl.open(nb)) {
-                rb.links().setMaster(rb.links().require(bName).index(), rb.links().require("br50").index());
+            try (NetNs nb = NetNs.open(b);
+                    Rtnl rb = Rtnl.open(nb)) {
+                rb.links()
+                        .setMaster(
+                                rb.links().require(bName).index(),
+                                rb.links().require("br50").index());
             }
         }
     }
@@ -312,19 +374,22 @@ public final class SimulatedCluster implements AutoCloseable {
         String[] p = cidr.split("/");
         InetAddress a = ip(p[0]);
         int flags = a instanceof java.net.Inet6Address ? Address.IFA_F_NODAD : 0;
-        try (NetNs n = NetNs.open(ns); Rtnl rtnl = Rtnl.open(n)) {
+        try (NetNs n = NetNs.open(ns);
+                Rtnl rtnl = Rtnl.open(n)) {
             rtnl.addresses().add(rtnl.links().require(dev).index(), a, Integer.parseInt(p[1]), flags);
         }
     }
 
     private static void up(Path ns, String dev) {
-        try (NetNs n = NetNs.open(ns); Rtnl rtnl = Rtnl.open(n)) {
+        try (NetNs n = NetNs.open(ns);
+                Rtnl rtnl = Rtnl.open(n)) {
             rtnl.links().setUp(dev);
         }
     }
 
     private static void defaultRoute(Path ns, String gw) {
-        try (NetNs n = NetNs.open(ns); Rtnl rtnl = Rtnl.open(n)) {
+        try (NetNs n = NetNs.open(ns);
+                Rtnl rtnl = Rtnl.open(n)) {
             rtnl.routes().add(Route.defaultVia(ip(gw)));
         }
     }

@@ -1,13 +1,12 @@
 package dev.cni4j.agent;
 
+import static dev.cni4j.agent.SimulatedCluster.await;
+import static org.junit.jupiter.api.Assertions.*;
+
 import dev.cni4j.agent.api.ClusterNode;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.rtnl.Rtnl;
 import dev.cni4j.testing.TestNetworks;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,9 +22,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static dev.cni4j.agent.SimulatedCluster.await;
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Privileged: the agent as its own JVM inside node1's namespace, talking to the API server over
@@ -43,8 +42,9 @@ class UnderlayMovePrivilegedTest {
 
     @Test
     void nextNodeChangeIsSeenWithin30sAfterTheUnderlayAddressMoves(@TempDir Path dir) throws Exception {
-        try (SimulatedCluster cluster = new SimulatedCluster(2); MockCluster api = new MockCluster();
-             Relay relay = new Relay(cluster.router, "192.168.50.254", api.server.getPort())) {
+        try (SimulatedCluster cluster = new SimulatedCluster(2);
+                MockCluster api = new MockCluster();
+                Relay relay = new Relay(cluster.router, "192.168.50.254", api.server.getPort())) {
             api.create(MockCluster.node("node1", "10.244.1.0/24", "192.168.50.1"));
             api.create(MockCluster.node("node2", "10.244.2.0/24", "192.168.50.2"));
             Path node = cluster.nodes.get(1);
@@ -58,7 +58,10 @@ class UnderlayMovePrivilegedTest {
             Process agent = cluster.net.runIn(node, () -> java("http://192.168.50.254:" + relay.port(), config));
             ByteArrayOutputStream stderr = drain(agent.getErrorStream());
             try {
-                assertTrue(await(Duration.ofSeconds(60), () -> readyz(cluster, node).startsWith("ok")),
+                assertTrue(
+                        await(
+                                Duration.ofSeconds(60),
+                                () -> readyz(cluster, node).startsWith("ok")),
                         readyz(cluster, node) + "\nstderr:\n" + stderr);
                 assertEquals("192.168.50.1", publicIp(api));
 
@@ -69,25 +72,43 @@ class UnderlayMovePrivilegedTest {
                     dev.cni4j.linux.Sysctl.set(ns, "net/ipv4/conf/eth0/promote_secondaries", "1");
                 }
                 SimulatedCluster.address(node, "eth0", "192.168.50.11/24");
-                try (NetNs ns = NetNs.open(node); Rtnl rtnl = Rtnl.open(ns)) {
-                    rtnl.addresses().delete(rtnl.links().require("eth0").index(), SimulatedCluster.ip("192.168.50.1"), 24);
+                try (NetNs ns = NetNs.open(node);
+                        Rtnl rtnl = Rtnl.open(ns)) {
+                    rtnl.addresses()
+                            .delete(rtnl.links().require("eth0").index(), SimulatedCluster.ip("192.168.50.1"), 24);
                 }
-                assertTrue(await(Duration.ofSeconds(30), () -> readyz(cluster, node).contains("no interface holds the underlay address 192.168.50.1")),
+                assertTrue(
+                        await(
+                                Duration.ofSeconds(30),
+                                () -> readyz(cluster, node)
+                                        .contains("no interface holds the underlay address 192.168.50.1")),
                         "says why on /readyz: " + readyz(cluster, node) + "\nstderr:\n" + stderr);
 
                 long t0 = System.nanoTime();
                 api.setInternalIps("node1", "192.168.50.11");
-                assertTrue(await(Duration.ofSeconds(30), () -> "192.168.50.11".equals(publicIp(api))),
+                assertTrue(
+                        await(Duration.ofSeconds(30), () -> "192.168.50.11".equals(publicIp(api))),
                         "the Node change is seen and acted on within 30 s; stderr:\n" + stderr);
                 System.err.println("new InternalIP acted on after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
-                assertTrue(await(Duration.ofSeconds(30), () -> readyz(cluster, node).startsWith("ok")), readyz(cluster, node));
+                assertTrue(
+                        await(
+                                Duration.ofSeconds(30),
+                                () -> readyz(cluster, node).startsWith("ok")),
+                        readyz(cluster, node));
                 String log = stderr.toString(StandardCharsets.UTF_8);
-                assertTrue(log.contains("\"msg\":\"restarted the Node watch\",\"reason\":\"local address 192.168.50.1 removed\""), log);
-                assertEquals(1, log.split("\"msg\":\"reconcile failed, retrying\"", -1).length - 1,
+                assertTrue(
+                        log.contains(
+                                "\"msg\":\"restarted the Node watch\",\"reason\":\"local address 192.168.50.1 removed\""),
+                        log);
+                assertEquals(
+                        1,
+                        log.split("\"msg\":\"reconcile failed, retrying\"", -1).length - 1,
                         "the underlay error is logged once, not at every retry:\n" + log);
             } finally {
                 agent.toHandle().destroy();
-                if (!agent.waitFor(15, TimeUnit.SECONDS)) agent.destroyForcibly();
+                if (!agent.waitFor(15, TimeUnit.SECONDS)) {
+                    agent.destroyForcibly();
+                }
             }
         }
     }
@@ -107,11 +128,18 @@ class UnderlayMovePrivilegedTest {
     }
 
     private static Process java(String master, Path config) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
                 "-Dkubernetes.master=" + master,
-                "-Dkubernetes.auth.tryKubeConfig=false", "-Dkubernetes.auth.tryServiceAccount=false",
-                AgentMain.class.getName(), "run", "--config", config.toString()));
+                "-Dkubernetes.auth.tryKubeConfig=false",
+                "-Dkubernetes.auth.tryServiceAccount=false",
+                AgentMain.class.getName(),
+                "run",
+                "--config",
+                config.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().put("NODE_NAME", "node1");
         return pb.start();
@@ -156,7 +184,8 @@ class UnderlayMovePrivilegedTest {
                 while (!server.isClosed()) {
                     try {
                         Socket in = server.accept();
-                        Socket out = new Socket(InetAddress.getLoopbackAddress(), targetPort); // from the test's namespace
+                        Socket out =
+                                new Socket(InetAddress.getLoopbackAddress(), targetPort); // from the test's namespace
                         sockets.add(in);
                         sockets.add(out);
                         pipe(in, out);
@@ -174,7 +203,8 @@ class UnderlayMovePrivilegedTest {
 
         private static void pipe(Socket from, Socket to) {
             Thread.ofPlatform().daemon().start(() -> {
-                try (InputStream i = from.getInputStream(); OutputStream o = to.getOutputStream()) {
+                try (InputStream i = from.getInputStream();
+                        OutputStream o = to.getOutputStream()) {
                     i.transferTo(o);
                 } catch (IOException e) {
                     // one side closed
@@ -191,7 +221,9 @@ class UnderlayMovePrivilegedTest {
         @Override
         public void close() throws IOException {
             server.close();
-            for (Socket s : sockets) s.close();
+            for (Socket s : sockets) {
+                s.close();
+            }
         }
     }
 }

@@ -7,8 +7,7 @@ import java.util.concurrent.TimeUnit;
 
 /** Starts and stops the node daemon (dist/bin/cni4j-daemon) inside the benchmark's node namespace. */
 final class FastPathDaemon {
-    private FastPathDaemon() {
-    }
+    private FastPathDaemon() {}
 
     /** The launchers find the daemon through CNI4J_SOCKET, which bench/pods.sh sets for this JVM. */
     static Process start(NetNs node, Path bin) throws Exception {
@@ -16,8 +15,11 @@ final class FastPathDaemon {
         if (socket == null || socket.isEmpty()) {
             throw new IllegalStateException("set CNI4J_SOCKET to measure the fast path");
         }
-        Process p = node.run(() -> new ProcessBuilder(bin.resolve("cni4j-daemon").toString(), "--socket", socket)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start());
+        Process p =
+                node.run(() -> new ProcessBuilder(bin.resolve("cni4j-daemon").toString(), "--socket", socket)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectError(ProcessBuilder.Redirect.DISCARD)
+                        .start());
         for (int i = 0; i < 300 && !Files.exists(Path.of(socket)); i++) {
             Thread.sleep(50);
         }

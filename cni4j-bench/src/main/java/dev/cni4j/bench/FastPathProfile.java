@@ -84,8 +84,10 @@ public final class FastPathProfile {
                 }
                 return null;
             });
-            CniRuntime runtime = new CniRuntime(List.of(bin), new InProcessExec(), new ResultCache(work.resolve("cache")));
-            NetworkConfigList lo = PodBenchmark.parse("{\"cniVersion\":\"1.0.0\",\"name\":\"bench-lo\",\"plugins\":[{\"type\":\"loopback\"}]}");
+            CniRuntime runtime =
+                    new CniRuntime(List.of(bin), new InProcessExec(), new ResultCache(work.resolve("cache")));
+            NetworkConfigList lo = PodBenchmark.parse(
+                    "{\"cniVersion\":\"1.0.0\",\"name\":\"bench-lo\",\"plugins\":[{\"type\":\"loopback\"}]}");
             NetworkConfigList net = PodBenchmark.parse(conflist(work.resolve("ipam")));
             KernelCalls.enable(true);
             for (int i = 0; i < warmUp + runs; i++) {
@@ -107,7 +109,8 @@ public final class FastPathProfile {
         Path pod = NetNs.create(name);
         try {
             RuntimeConf rtLo = new RuntimeConf("prof" + n, pod.toString(), "lo");
-            RuntimeConf rt = new RuntimeConf("prof" + n, pod.toString(), "eth0", List.of(), PodBenchmark.capabilities(n));
+            RuntimeConf rt =
+                    new RuntimeConf("prof" + n, pod.toString(), "eth0", List.of(), PodBenchmark.capabilities(n));
             long[] nanos = PodBenchmark.setupAndTeardown(node, runtime, lo, rtLo, net, rt);
             record("pod setup (lo + chain ADD)", nanos[0], null);
             record("pod teardown (chain DEL + lo DEL)", nanos[1], null);
@@ -123,14 +126,17 @@ public final class FastPathProfile {
             Path podPath = NetNs.create(name);
             try (NetNs pod = NetNs.open(podPath)) {
                 node.run(() -> {
-                    try (Rtnl host = Rtnl.openCurrent(); Rtnl inPod = Rtnl.open(pod)) {
+                    try (Rtnl host = Rtnl.openCurrent();
+                            Rtnl inPod = Rtnl.open(pod)) {
                         String veth = "vethprof" + (name.hashCode() & 0xffff);
                         timed("floor: veth pair into the pod (create, both ends up)", () -> {
                             host.links().create(Veth.intoNamespace(veth, "eth0", pod, 1500));
                             host.links().setUp(veth);
                             inPod.links().setUp("eth0");
                         });
-                        timed("floor: veth pair delete (host end)", () -> host.links().delete(veth));
+                        timed(
+                                "floor: veth pair delete (host end)",
+                                () -> host.links().delete(veth));
                         timed("floor: ifb create + up", () -> {
                             host.links().create(Ifb.of("ifbprof0"));
                             host.links().setUp("ifbprof0");
@@ -172,13 +178,22 @@ public final class FastPathProfile {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             KernelCalls.reset();
             long t0 = System.nanoTime();
-            int exit = PluginMain.run(Plugins.byType(type), env, new ByteArrayInputStream(stdin), out,
-                    new PrintStream(err, true, StandardCharsets.UTF_8), Plugins.IN_PROCESS);
+            int exit = PluginMain.run(
+                    Plugins.byType(type),
+                    env,
+                    new ByteArrayInputStream(stdin),
+                    out,
+                    new PrintStream(err, true, StandardCharsets.UTF_8),
+                    Plugins.IN_PROCESS);
             long n = System.nanoTime() - t0;
             record(type + " " + cniEnv.get("CNI_COMMAND"), n, KernelCalls.snapshot());
             if (exit != 0) {
-                throw new CniException(ErrorCode.INTERNAL.code(), type + " failed: " + out.toString(StandardCharsets.UTF_8)
-                        + err.toString(StandardCharsets.UTF_8), null, null);
+                throw new CniException(
+                        ErrorCode.INTERNAL.code(),
+                        type + " failed: " + out.toString(StandardCharsets.UTF_8)
+                                + err.toString(StandardCharsets.UTF_8),
+                        null,
+                        null);
             }
             return out.toByteArray();
         }
@@ -189,7 +204,8 @@ public final class FastPathProfile {
         Files.createDirectories(dir);
         for (String type : Plugins.TYPES) {
             Path p = dir.resolve(type);
-            Files.writeString(p, "#!/bin/sh\n" + Delegate.LAUNCHER_MARKER + " (profiling stub: runs in-process)\nexit 1\n");
+            Files.writeString(
+                    p, "#!/bin/sh\n" + Delegate.LAUNCHER_MARKER + " (profiling stub: runs in-process)\nexit 1\n");
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         return dir;
@@ -197,9 +213,15 @@ public final class FastPathProfile {
 
     private String report(int runs) {
         StringBuilder b = new StringBuilder();
-        b.append("Machine: ").append(machine()).append("; ").append(runs).append(" pods after warm-up; nft via ")
-                .append(Nft.usingLibrary() ? "libnftables" : "exec").append(".\n\n");
-        b.append("| step | median ms (min-max) | in kernel calls, ms | ours, ms | netlink round trips | other kernel calls |\n");
+        b.append("Machine: ")
+                .append(machine())
+                .append("; ")
+                .append(runs)
+                .append(" pods after warm-up; nft via ")
+                .append(Nft.usingLibrary() ? "libnftables" : "exec")
+                .append(".\n\n");
+        b.append(
+                "| step | median ms (min-max) | in kernel calls, ms | ours, ms | netlink round trips | other kernel calls |\n");
         b.append("|---|---|---|---|---|---|\n");
         List<String> order = new ArrayList<>();
         order.addAll(List.of(SETUP));
@@ -230,7 +252,10 @@ public final class FastPathProfile {
                 for (Map.Entry<String, KernelCalls.Tally> e : c.get(i).entrySet()) {
                     // background calls ran beside the step (a detached deletion's kernel wait, a
                     // detached close), and a probe's total contains calls counted on their own
-                    k += e.getKey().endsWith(KernelCalls.BACKGROUND) || e.getKey().endsWith("(total)") ? 0 : e.getValue().nanos();
+                    k += e.getKey().endsWith(KernelCalls.BACKGROUND)
+                                    || e.getKey().endsWith("(total)")
+                            ? 0
+                            : e.getValue().nanos();
                     long[] a = sum.computeIfAbsent(e.getKey(), x -> new long[2]);
                     a[0] += e.getValue().calls();
                     a[1] += e.getValue().nanos();
@@ -246,8 +271,11 @@ public final class FastPathProfile {
                 double count = (double) a[0] / c.size();
                 double ms = a[1] / 1e6 / c.size();
                 boolean nl = kind.startsWith("RTM_") || kind.startsWith("CTNETLINK") || kind.startsWith("netlink");
-                String item = String.format("%s %s (%.2f ms)", count == Math.rint(count) ? String.valueOf((long) count)
-                        : String.format("%.1f", count), kind, ms);
+                String item = String.format(
+                        "%s %s (%.2f ms)",
+                        count == Math.rint(count) ? String.valueOf((long) count) : String.format("%.1f", count),
+                        kind,
+                        ms);
                 if (nl) {
                     trips += a[0];
                     netlink.append(netlink.isEmpty() ? "" : ", ").append(item);
@@ -255,8 +283,15 @@ public final class FastPathProfile {
                     other.append(other.isEmpty() ? "" : ", ").append(item);
                 }
             }
-            b.append(String.format("| %s | %s | %.2f | %.2f | %s: %s | %s |%n", step, s.text(), Stats.ofNanos(kernel).median(),
-                    Stats.ofNanos(ours).median(), fmt((double) trips / c.size()), netlink, other));
+            b.append(String.format(
+                    "| %s | %s | %.2f | %.2f | %s: %s | %s |%n",
+                    step,
+                    s.text(),
+                    Stats.ofNanos(kernel).median(),
+                    Stats.ofNanos(ours).median(),
+                    fmt((double) trips / c.size()),
+                    netlink,
+                    other));
         }
         return b.toString();
     }
@@ -267,7 +302,8 @@ public final class FastPathProfile {
 
     private static String machine() {
         try {
-            return PodBenchmark.machine() + ", load average " + Files.readString(Path.of("/proc/loadavg")).trim();
+            return PodBenchmark.machine() + ", load average "
+                    + Files.readString(Path.of("/proc/loadavg")).trim();
         } catch (IOException e) {
             return "unknown";
         }
@@ -276,7 +312,8 @@ public final class FastPathProfile {
     private static String conflist(Path dataDir) {
         return "{\"cniVersion\":\"1.0.0\",\"name\":\"benchnet\",\"plugins\":["
                 + "{\"type\":\"bridge\",\"bridge\":\"cni0\",\"isGateway\":true,\"ipMasq\":true,"
-                + "\"ipam\":{\"type\":\"host-local\",\"dataDir\":\"" + dataDir + "\",\"ranges\":[[{\"subnet\":\"10.244.0.0/16\"}]]}},"
+                + "\"ipam\":{\"type\":\"host-local\",\"dataDir\":\"" + dataDir
+                + "\",\"ranges\":[[{\"subnet\":\"10.244.0.0/16\"}]]}},"
                 + "{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}},"
                 + "{\"type\":\"bandwidth\",\"capabilities\":{\"bandwidth\":true}}]}";
     }

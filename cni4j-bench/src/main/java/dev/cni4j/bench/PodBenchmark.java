@@ -44,8 +44,7 @@ public final class PodBenchmark {
     }
 
     /** What one implementation measured: name -> stats, in insertion order. */
-    record Measured(Map<String, Stats> rows) {
-    }
+    record Measured(Map<String, Stats> rows) {}
 
     public static void main(String[] args) throws Exception {
         Map<String, Path> impls = new LinkedHashMap<>();
@@ -62,8 +61,11 @@ public final class PodBenchmark {
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--pods" -> pods = Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
-                case "--scale" -> scale = java.util.Arrays.stream(args[++i].split(",")).filter(x -> !x.isEmpty())
-                        .map(Integer::valueOf).toList();
+                case "--scale" ->
+                    scale = java.util.Arrays.stream(args[++i].split(","))
+                            .filter(x -> !x.isEmpty())
+                            .map(Integer::valueOf)
+                            .toList();
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -100,9 +102,10 @@ public final class PodBenchmark {
             if (name.endsWith("fastpath")) {
                 daemon = FastPathDaemon.start(nodeNs, bin);
             }
-            TimingExec exec = new TimingExec(new ProcessPluginExec(Duration.ofMinutes(2), (p, b) -> { }));
+            TimingExec exec = new TimingExec(new ProcessPluginExec(Duration.ofMinutes(2), (p, b) -> {}));
             CniRuntime runtime = new CniRuntime(List.of(bin), exec, new ResultCache(work.resolve(name + "-cache")));
-            NetworkConfigList lo = parse("{\"cniVersion\":\"1.0.0\",\"name\":\"bench-lo\",\"plugins\":[{\"type\":\"loopback\"}]}");
+            NetworkConfigList lo =
+                    parse("{\"cniVersion\":\"1.0.0\",\"name\":\"bench-lo\",\"plugins\":[{\"type\":\"loopback\"}]}");
             NetworkConfigList net = parse(conflist(work.resolve(name + "-ipam")));
 
             // Warm-up pod: creates the bridge, so every measured pod finds it.
@@ -124,18 +127,28 @@ public final class PodBenchmark {
                 double setupCpu = 0;
                 double teardownCpu = 0;
                 for (Map.Entry<String, List<Long>> e : new java.util.TreeMap<>(exec.cpuSamples()).entrySet()) {
-                    double mean = e.getValue().stream().mapToLong(Long::longValue).average().orElse(Double.NaN);
+                    double mean = e.getValue().stream()
+                            .mapToLong(Long::longValue)
+                            .average()
+                            .orElse(Double.NaN);
                     rows.put("CPU ms per exec (mean): " + e.getKey(), new Stats(mean, mean, mean, 1));
-                    if (e.getKey().endsWith(" ADD")) setupCpu += mean;
-                    else teardownCpu += mean;
+                    if (e.getKey().endsWith(" ADD")) {
+                        setupCpu += mean;
+                    } else {
+                        teardownCpu += mean;
+                    }
                 }
                 rows.put("CPU ms per pod setup (mean)", new Stats(setupCpu, setupCpu, setupCpu, 1));
                 rows.put("CPU ms per pod teardown (mean)", new Stats(teardownCpu, teardownCpu, teardownCpu, 1));
             }
             for (int workers : pods == 0 ? new int[0] : new int[] {2, 8}) {
                 double[] rate = concurrent(nodeNs, runtime, lo, net, workers);
-                rows.put(pods + " pods setup, " + workers + " workers (pods/s)", new Stats(rate[0], rate[0], rate[0], 1));
-                rows.put(pods + " pods teardown, " + workers + " workers (pods/s)", new Stats(rate[1], rate[1], rate[1], 1));
+                rows.put(
+                        pods + " pods setup, " + workers + " workers (pods/s)",
+                        new Stats(rate[0], rate[0], rate[0], 1));
+                rows.put(
+                        pods + " pods teardown, " + workers + " workers (pods/s)",
+                        new Stats(rate[1], rate[1], rate[1], 1));
             }
             if (chain.contains("portmap") && !scaleLevels.isEmpty()) {
                 new PortmapScaling(this, nodeNs, runtime, exec, net, lo).measure(scaleLevels, rows, daemon);
@@ -159,12 +172,14 @@ public final class PodBenchmark {
     }
 
     /** One pod: returns {setup, teardown} nanos; namespace creation is not timed. */
-    private long[] pod(NetNs node, CniRuntime runtime, NetworkConfigList lo, NetworkConfigList net, int i) throws Exception {
+    private long[] pod(NetNs node, CniRuntime runtime, NetworkConfigList lo, NetworkConfigList net, int i)
+            throws Exception {
         String name = tag + "-p" + (++counter);
         Path pod = NetNs.create(name);
         try {
             RuntimeConf rtLo = new RuntimeConf("bench" + counter, pod.toString(), "lo");
-            RuntimeConf rt = new RuntimeConf("bench" + counter, pod.toString(), "eth0", List.of(), capabilities(counter));
+            RuntimeConf rt =
+                    new RuntimeConf("bench" + counter, pod.toString(), "eth0", List.of(), capabilities(counter));
             return setupAndTeardown(node, runtime, lo, rtLo, net, rt);
         } finally {
             NetNs.delete(name);
@@ -172,8 +187,14 @@ public final class PodBenchmark {
     }
 
     /** ADD of lo then the chain, DEL the other way round, in {@code node}: {setup, teardown} nanos. */
-    static long[] setupAndTeardown(NetNs node, CniRuntime runtime, NetworkConfigList lo, RuntimeConf rtLo,
-                                   NetworkConfigList net, RuntimeConf rt) throws Exception {
+    static long[] setupAndTeardown(
+            NetNs node,
+            CniRuntime runtime,
+            NetworkConfigList lo,
+            RuntimeConf rtLo,
+            NetworkConfigList net,
+            RuntimeConf rt)
+            throws Exception {
         return node.run(() -> {
             long t0 = System.nanoTime();
             runtime.add(lo, rtLo);
@@ -187,29 +208,38 @@ public final class PodBenchmark {
     }
 
     /** {setup pods/s, teardown pods/s} for {@code pods} pods at {@code workers} concurrent workers. */
-    private double[] concurrent(NetNs node, CniRuntime runtime, NetworkConfigList lo, NetworkConfigList net, int workers) throws Exception {
+    private double[] concurrent(
+            NetNs node, CniRuntime runtime, NetworkConfigList lo, NetworkConfigList net, int workers) throws Exception {
         List<String> names = new ArrayList<>();
         List<RuntimeConf[]> confs = new ArrayList<>();
         for (int i = 0; i < pods; i++) {
             String name = tag + "-c" + (++counter);
             Path pod = NetNs.create(name);
             names.add(name);
-            confs.add(new RuntimeConf[] {new RuntimeConf("conc" + counter, pod.toString(), "lo"),
-                    new RuntimeConf("conc" + counter, pod.toString(), "eth0", List.of(), capabilities(counter))});
+            confs.add(new RuntimeConf[] {
+                new RuntimeConf("conc" + counter, pod.toString(), "lo"),
+                new RuntimeConf("conc" + counter, pod.toString(), "eth0", List.of(), capabilities(counter))
+            });
         }
         ExecutorService pool = Executors.newFixedThreadPool(workers);
         try {
             long t0 = System.nanoTime();
-            runAll(pool, confs, c -> node.run(() -> {
-                runtime.add(lo, c[0]);
-                return runtime.add(net, c[1]);
-            }));
+            runAll(
+                    pool,
+                    confs,
+                    c -> node.run(() -> {
+                        runtime.add(lo, c[0]);
+                        return runtime.add(net, c[1]);
+                    }));
             long t1 = System.nanoTime();
-            runAll(pool, confs, c -> node.run(() -> {
-                runtime.del(net, c[1]);
-                runtime.del(lo, c[0]);
-                return null;
-            }));
+            runAll(
+                    pool,
+                    confs,
+                    c -> node.run(() -> {
+                        runtime.del(net, c[1]);
+                        runtime.del(lo, c[0]);
+                        return null;
+                    }));
             long t2 = System.nanoTime();
             return new double[] {pods / ((t1 - t0) / 1e9), pods / ((t2 - t1) / 1e9)};
         } finally {
@@ -236,8 +266,17 @@ public final class PodBenchmark {
     static Map<String, Object> capabilities(int n) {
         Map<String, Object> caps = new LinkedHashMap<>();
         caps.put("portMappings", List.of(Map.of("hostPort", 20000 + n, "containerPort", 80, "protocol", "tcp")));
-        caps.put("bandwidth", Map.of("ingressRate", 1_000_000, "ingressBurst", 1_000_000, "egressRate", 1_000_000,
-                "egressBurst", 1_000_000));
+        caps.put(
+                "bandwidth",
+                Map.of(
+                        "ingressRate",
+                        1_000_000,
+                        "ingressBurst",
+                        1_000_000,
+                        "egressRate",
+                        1_000_000,
+                        "egressBurst",
+                        1_000_000));
         return caps;
     }
 
@@ -247,12 +286,15 @@ public final class PodBenchmark {
             if (!plugins.isEmpty()) {
                 plugins.append(',');
             }
-            plugins.append(switch (type) {
-                case "bridge" -> "{\"type\":\"bridge\",\"bridge\":\"cni0\",\"isGateway\":true,\"ipMasq\":true,"
-                        + "\"ipam\":{\"type\":\"host-local\",\"dataDir\":\"" + dataDir + "\",\"ranges\":[[{\"subnet\":\"10.244.0.0/16\"}]]}}";
-                case "portmap" -> "{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}}";
-                default -> "{\"type\":\"bandwidth\",\"capabilities\":{\"bandwidth\":true}}";
-            });
+            plugins.append(
+                    switch (type) {
+                        case "bridge" ->
+                            "{\"type\":\"bridge\",\"bridge\":\"cni0\",\"isGateway\":true,\"ipMasq\":true,"
+                                    + "\"ipam\":{\"type\":\"host-local\",\"dataDir\":\"" + dataDir
+                                    + "\",\"ranges\":[[{\"subnet\":\"10.244.0.0/16\"}]]}}";
+                        case "portmap" -> "{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}}";
+                        default -> "{\"type\":\"bandwidth\",\"capabilities\":{\"bandwidth\":true}}";
+                    });
         }
         return "{\"cniVersion\":\"1.0.0\",\"name\":\"benchnet\",\"plugins\":[" + plugins + "]}";
     }

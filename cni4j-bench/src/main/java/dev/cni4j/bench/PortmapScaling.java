@@ -30,8 +30,13 @@ final class PortmapScaling {
     private final List<Path> namespaces = new ArrayList<>();
     private final List<RuntimeConf> existing = new ArrayList<>();
 
-    PortmapScaling(PodBenchmark bench, NetNs node, CniRuntime runtime, TimingExec exec, NetworkConfigList net,
-                   NetworkConfigList lo) {
+    PortmapScaling(
+            PodBenchmark bench,
+            NetNs node,
+            CniRuntime runtime,
+            TimingExec exec,
+            NetworkConfigList net,
+            NetworkConfigList lo) {
         this.bench = bench;
         this.node = node;
         this.runtime = runtime;

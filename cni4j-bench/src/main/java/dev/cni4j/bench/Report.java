@@ -11,26 +11,38 @@ import java.util.Set;
 
 /** The results table: one column per implementation, ratios of each to the last ("reference"). */
 final class Report {
-    private Report() {
-    }
+    private Report() {}
 
-    static String render(Map<String, PodBenchmark.Measured> results, List<String> chain, int runs, int pods,
-                         List<Integer> scale) throws IOException {
+    static String render(
+            Map<String, PodBenchmark.Measured> results, List<String> chain, int runs, int pods, List<Integer> scale)
+            throws IOException {
         List<String> impls = List.copyOf(results.keySet());
         String base = impls.contains("reference") ? "reference" : impls.get(impls.size() - 1);
         Set<String> rows = new LinkedHashSet<>();
         results.values().forEach(m -> rows.addAll(m.rows().keySet()));
         StringBuilder sb = new StringBuilder();
-        sb.append("Machine: ").append(PodBenchmark.machine()).append(". Date: ").append(LocalDate.now()).append(".\n");
-        sb.append("Chain: loopback (separate network, ifname lo) + ").append(String.join(" -> ", chain))
-                .append(" (host-local IPAM), one hostPort and 1 Mbit/s each way per pod; ").append(runs)
-                .append(" sequential pods, then ").append(pods).append(" pods concurrently, then portmap ADD with ")
-                .append(scale).append(" hostPort pods already on the node.\n");
-        sb.append("Times in ms: median (min-max); rates in pods/s. Ratio = implementation / ").append(base)
+        sb.append("Machine: ")
+                .append(PodBenchmark.machine())
+                .append(". Date: ")
+                .append(LocalDate.now())
+                .append(".\n");
+        sb.append("Chain: loopback (separate network, ifname lo) + ")
+                .append(String.join(" -> ", chain))
+                .append(" (host-local IPAM), one hostPort and 1 Mbit/s each way per pod; ")
+                .append(runs)
+                .append(" sequential pods, then ")
+                .append(pods)
+                .append(" pods concurrently, then portmap ADD with ")
+                .append(scale)
+                .append(" hostPort pods already on the node.\n");
+        sb.append("Times in ms: median (min-max); rates in pods/s. Ratio = implementation / ")
+                .append(base)
                 .append(" (for pods/s, higher is better).\n\n");
         sb.append("| measurement |");
         impls.forEach(i -> sb.append(' ').append(i).append(" |"));
-        impls.stream().filter(i -> !i.equals(base)).forEach(i -> sb.append(' ').append(i).append('/').append(base).append(" |"));
+        impls.stream()
+                .filter(i -> !i.equals(base))
+                .forEach(i -> sb.append(' ').append(i).append('/').append(base).append(" |"));
         sb.append("\n|---|");
         impls.forEach(i -> sb.append("---|"));
         impls.stream().filter(i -> !i.equals(base)).forEach(i -> sb.append("---|"));
@@ -39,7 +51,9 @@ final class Report {
             sb.append("| ").append(row).append(" |");
             for (String impl : impls) {
                 Stats s = results.get(impl).rows().get(row);
-                sb.append(' ').append(s == null ? "-" : s.n() == 1 ? String.format("%.1f", s.median()) : s.text()).append(" |");
+                sb.append(' ')
+                        .append(s == null ? "-" : s.n() == 1 ? String.format("%.1f", s.median()) : s.text())
+                        .append(" |");
             }
             Stats b = results.get(base).rows().get(row);
             for (String impl : impls) {
@@ -47,7 +61,9 @@ final class Report {
                     continue;
                 }
                 Stats s = results.get(impl).rows().get(row);
-                sb.append(' ').append(s == null || b == null ? "-" : String.format("%.2f", s.median() / b.median())).append(" |");
+                sb.append(' ')
+                        .append(s == null || b == null ? "-" : String.format("%.2f", s.median() / b.median()))
+                        .append(" |");
             }
             sb.append('\n');
         }

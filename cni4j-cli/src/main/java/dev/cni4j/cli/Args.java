@@ -18,8 +18,7 @@ final class Args {
     private final List<String> positionals = new ArrayList<>();
     private final List<String> rest = new ArrayList<>();
 
-    private Args() {
-    }
+    private Args() {}
 
     /**
      * @param argv the arguments after the command words
@@ -108,8 +107,8 @@ final class Args {
     List<String> expect(String command, String... names) {
         if (positionals.size() != names.length) {
             String want = names.length == 0 ? "no arguments" : String.join(" ", names);
-            throw CliException.usage(command + " takes " + want + (positionals.isEmpty() ? ""
-                    : ", got " + String.join(" ", positionals)));
+            throw CliException.usage(command + " takes " + want
+                    + (positionals.isEmpty() ? "" : ", got " + String.join(" ", positionals)));
         }
         return positionals;
     }

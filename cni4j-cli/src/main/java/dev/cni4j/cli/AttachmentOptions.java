@@ -23,12 +23,12 @@ import java.util.Map;
  * anything else from {@code --runtime-config}). Everything is validated before a plugin runs.
  */
 final class AttachmentOptions {
-    static final String[] DECLARED = {"--container-id=", "--ifname=", "-p|--publish=", "--annotation=", "--args=",
-            "--runtime-config="};
+    static final String[] DECLARED = {
+        "--container-id=", "--ifname=", "-p|--publish=", "--annotation=", "--args=", "--runtime-config="
+    };
     static final String POD_ANNOTATIONS = "io.kubernetes.cri.pod-annotations";
 
-    private AttachmentOptions() {
-    }
+    private AttachmentOptions() {}
 
     /**
      * @param netns the resolved netns path (the default container ID is derived from it)
@@ -57,7 +57,8 @@ final class AttachmentOptions {
      */
     static String defaultContainerId(Path netns) {
         try {
-            byte[] hash = MessageDigest.getInstance("SHA-512").digest(netns.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] hash =
+                    MessageDigest.getInstance("SHA-512").digest(netns.toString().getBytes(StandardCharsets.UTF_8));
             return "cni4j-" + HexFormat.of().formatHex(hash).substring(0, 20);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

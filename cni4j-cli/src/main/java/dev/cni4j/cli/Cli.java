@@ -84,8 +84,10 @@ public final class Cli {
                 default -> throw CliException.usage("unknown command \"" + argv[0] + "\"");
             };
         } catch (CliException e) {
-            return fail(e.getMessage() + (e.exitStatus() == CliException.USAGE ? helpHint(argv[0]) : ""),
-                    e.exitStatus(), e);
+            return fail(
+                    e.getMessage() + (e.exitStatus() == CliException.USAGE ? helpHint(argv[0]) : ""),
+                    e.exitStatus(),
+                    e);
         } catch (CniException e) {
             return fail(describe(e), 1, e);
         } catch (LinuxException | UncheckedIOException e) {
@@ -118,7 +120,8 @@ public final class Cli {
     }
 
     private static String helpHint(String command) {
-        boolean known = List.of("add", "del", "check", "status", "gc", "netns", "install", "uninstall", "doctor", "policy")
+        boolean known = List.of(
+                        "add", "del", "check", "status", "gc", "netns", "install", "uninstall", "doctor", "policy")
                 .contains(command);
         return known ? " (see cni4j " + command + " --help)" : " (see cni4j help)";
     }

@@ -28,19 +28,19 @@ import java.util.stream.Collectors;
  * plugins that do not support their config's cniVersion.
  */
 final class ConfigChecks {
-    private ConfigChecks() {
-    }
+    private ConfigChecks() {}
 
     static List<Finding> check(Path confDir, List<Path> binDirs) {
         List<Finding> findings = new ArrayList<>();
         ConfigDirectory configs = ConfigDirectory.load(confDir);
         for (ConfigProblem p : configs.problems()) {
-            findings.add(Finding.error("invalid network config " + p.file() + ": " + p.reason(),
+            findings.add(Finding.error(
+                    "invalid network config " + p.file() + ": " + p.reason(),
                     "fix or remove the file; runtimes skip it"));
         }
         if (configs.networks().isEmpty()) {
-            findings.add(Finding.error("no usable network config in " + confDir
-                    + ": the runtime reports the node's network as not ready",
+            findings.add(Finding.error(
+                    "no usable network config in " + confDir + ": the runtime reports the node's network as not ready",
                     "write one, e.g. cni4j install --subnet CIDR"));
         }
         duplicates(configs, findings);
@@ -54,7 +54,9 @@ final class ConfigChecks {
      * answer, or every ADD fails. Runs each installed plugin once with VERSION (harmless).
      */
     private static void unsupportedVersions(ConfigDirectory configs, List<Path> binDirs, List<Finding> findings) {
-        CniRuntime runtime = new CniRuntime(binDirs, new ProcessPluginExec(Duration.ofSeconds(30), (p, b) -> { }),
+        CniRuntime runtime = new CniRuntime(
+                binDirs,
+                new ProcessPluginExec(Duration.ofSeconds(30), (p, b) -> {}),
                 new ResultCache(Path.of("/nonexistent")));
         Map<String, Object> versions = new HashMap<>(); // type -> VersionInfo or the failure text
         for (NetworkConfigList n : configs.networks()) {
@@ -68,15 +70,18 @@ final class ConfigChecks {
                     try {
                         return runtime.version(type);
                     } catch (CniException e) {
-                        findings.add(Finding.warning("plugin \"" + type + "\" does not answer VERSION: "
-                                + e.getMessage(), "check that it runs: CNI_COMMAND=VERSION " + type + " < /dev/null"));
+                        findings.add(Finding.warning(
+                                "plugin \"" + type + "\" does not answer VERSION: " + e.getMessage(),
+                                "check that it runs: CNI_COMMAND=VERSION " + type + " < /dev/null"));
                         return "failed";
                     }
                 });
                 if (v instanceof VersionInfo info && !info.supports(n.cniVersion())) {
-                    findings.add(Finding.error("network " + n.name() + " has cniVersion " + n.cniVersion()
-                            + " but plugin \"" + p.type() + "\" supports only " + info.supportedVersions()
-                            + ": every ADD fails", "lower the config's cniVersion or update the plugin"));
+                    findings.add(Finding.error(
+                            "network " + n.name() + " has cniVersion " + n.cniVersion()
+                                    + " but plugin \"" + p.type() + "\" supports only " + info.supportedVersions()
+                                    + ": every ADD fails",
+                            "lower the config's cniVersion or update the plugin"));
                 }
             }
         }
@@ -90,9 +95,12 @@ final class ConfigChecks {
         byName.forEach((name, files) -> {
             if (files.size() > 1) {
                 Path used = configs.byName(name).orElseThrow().source();
-                findings.add(Finding.warning("network \"" + name + "\" is defined in " + files.size() + " files ("
-                        + files.stream().map(Path::toString).collect(Collectors.joining(", ")) + "); runtimes use "
-                        + used, "remove the other files or give each network its own name"));
+                findings.add(Finding.warning(
+                        "network \"" + name + "\" is defined in " + files.size() + " files ("
+                                + files.stream().map(Path::toString).collect(Collectors.joining(", "))
+                                + "); runtimes use "
+                                + used,
+                        "remove the other files or give each network its own name"));
             }
         });
     }
@@ -105,7 +113,8 @@ final class ConfigChecks {
                 JsonObject ipam = p.json().object("ipam");
                 String ipamType = ipam == null ? null : ipam.string("type");
                 if (ipamType != null && !ipamType.isEmpty()) {
-                    neededBy.computeIfAbsent(ipamType, k -> new LinkedHashSet<>()).add(n.name());
+                    neededBy.computeIfAbsent(ipamType, k -> new LinkedHashSet<>())
+                            .add(n.name());
                 }
             }
         }
@@ -113,10 +122,12 @@ final class ConfigChecks {
             try {
                 PluginLocator.find(type, binDirs);
             } catch (CniException e) {
-                findings.add(Finding.error("plugin \"" + type + "\" (used by network " + String.join(", ", networks)
-                        + ") is missing: " + e.getMessage(), "install it into "
-                        + binDirs.stream().map(Path::toString).collect(Collectors.joining(":"))
-                        + " (cni4j install puts the cni4j plugins there)"));
+                findings.add(Finding.error(
+                        "plugin \"" + type + "\" (used by network " + String.join(", ", networks) + ") is missing: "
+                                + e.getMessage(),
+                        "install it into "
+                                + binDirs.stream().map(Path::toString).collect(Collectors.joining(":"))
+                                + " (cni4j install puts the cni4j plugins there)"));
             }
         });
     }

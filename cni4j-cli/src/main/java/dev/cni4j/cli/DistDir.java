@@ -34,7 +34,11 @@ record DistDir(Path dir) {
     /** The CLI runs with class path dist/lib/cli/*, so its jar tells where the dist is. */
     private static Path running() {
         try {
-            Path jar = Path.of(DistDir.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path jar = Path.of(DistDir.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             Path lib = jar.getParent().getParent();
             if (lib != null && lib.getFileName().toString().equals("lib")) {
                 return lib.getParent();
@@ -46,8 +50,7 @@ record DistDir(Path dir) {
     }
 
     /** A file to install: its bytes and the mode to give it. */
-    record LibFile(byte[] bytes, Set<PosixFilePermission> mode) {
-    }
+    record LibFile(byte[] bytes, Set<PosixFilePermission> mode) {}
 
     /**
      * The files of the lib/ tree, keyed by their place in {@code libDir}: the jars, the AOT cache
@@ -66,8 +69,9 @@ record DistDir(Path dir) {
                 }
                 // Files.isRegularFile follows links: jlink links the runtime's legal notices, copied as files.
                 boolean executable = Files.getPosixFilePermissions(f).contains(PosixFilePermission.OWNER_EXECUTE);
-                files.put(libDir.resolve(rel.toString()), new LibFile(AtomicFiles.read(f),
-                        executable ? AtomicFiles.EXECUTABLE : AtomicFiles.READABLE));
+                files.put(
+                        libDir.resolve(rel.toString()),
+                        new LibFile(AtomicFiles.read(f), executable ? AtomicFiles.EXECUTABLE : AtomicFiles.READABLE));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + lib + ": " + e.getMessage(), e);

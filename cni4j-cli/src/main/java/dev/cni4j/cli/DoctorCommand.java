@@ -46,8 +46,8 @@ final class DoctorCommand {
     }
 
     int run(List<String> argv) {
-        Args args = Args.parse(argv, "--conf-dir=", "--bin-dir=", "--data-dir=", "--cache-dir=", "--node-netns=",
-                "--json");
+        Args args =
+                Args.parse(argv, "--conf-dir=", "--bin-dir=", "--data-dir=", "--cache-dir=", "--node-netns=", "--json");
         if (args.help()) {
             out.print(USAGE);
             return 0;
@@ -55,8 +55,8 @@ final class DoctorCommand {
         args.expect("doctor");
         Path confDir = Path.of(args.value("--conf-dir", NodeLayout.CONF_DIR));
         String binDirs = String.join(":", args.values("--bin-dir"));
-        List<Path> bin = PluginLocator.parsePath(binDirs.isEmpty() ? env.getOrDefault("CNI_PATH", NodeLayout.BIN_DIR)
-                : binDirs);
+        List<Path> bin =
+                PluginLocator.parsePath(binDirs.isEmpty() ? env.getOrDefault("CNI_PATH", NodeLayout.BIN_DIR) : binDirs);
         Path dataDir = Path.of(args.value("--data-dir", NodeLayout.HOST_LOCAL_DATA_DIR));
         Path cacheDir = Path.of(args.value("--cache-dir", NodeLayout.CACHE_DIR));
         String nodeNetns = args.value("--node-netns", null);
@@ -73,8 +73,11 @@ final class DoctorCommand {
 
     private void print(List<Finding> findings, boolean json) {
         if (json) {
-            out.println(PrettyJson.write(Map.of("ok", findings.isEmpty(),
-                    "findings", findings.stream().map(f -> (Object) f.toJson()).toList())));
+            out.println(PrettyJson.write(Map.of(
+                    "ok",
+                    findings.isEmpty(),
+                    "findings",
+                    findings.stream().map(f -> (Object) f.toJson()).toList())));
             return;
         }
         for (Finding f : findings) {

@@ -6,7 +6,10 @@ import java.util.Map;
 /** One thing {@code cni4j doctor} found wrong: how bad, what is wrong, what to do about it. */
 record Finding(Severity severity, String problem, String remedy) {
     /** ERROR: pods will fail or lack connectivity. WARNING: leftovers and ambiguities. */
-    enum Severity { ERROR, WARNING }
+    enum Severity {
+        ERROR,
+        WARNING
+    }
 
     static Finding error(String problem, String remedy) {
         return new Finding(Severity.ERROR, problem, remedy);

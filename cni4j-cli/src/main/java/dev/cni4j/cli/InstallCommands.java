@@ -40,7 +40,8 @@ final class InstallCommands {
             <bin-dir>/cni4j-lib) and a network config into the conf dir (default /etc/cni/net.d),
             the config last. Without --conflist it writes 10-NAME.conflist (NAME default cni4j):
             bridge cni0 with host-local on CIDR, portmap, bandwidth, at cniVersion V (default 1.0.0;
-            1.1.0 adds STATUS and GC but needs libcni 1.2: containerd 2.0+, not 1.6 or 1.7). Files not written by an earlier
+            1.1.0 adds STATUS and GC but needs libcni 1.2: containerd 2.0+, not 1.6 or 1.7). Files not written by an \
+            earlier
             cni4j install are not overwritten unless --force. --dist: the dist dir to install
             from (default: the one this cni4j runs from).
 
@@ -77,15 +78,30 @@ final class InstallCommands {
     }
 
     int install(List<String> argv) {
-        Args args = Args.parse(argv, "--bin-dir=", "--conf-dir=", "--conflist=", "--network-name=", "--subnet=",
-                "--cni-version=", "--systemd-dir=", "--no-systemd", "--daemon-idle-exit=", "--dist=", "--force", "--json");
+        Args args = Args.parse(
+                argv,
+                "--bin-dir=",
+                "--conf-dir=",
+                "--conflist=",
+                "--network-name=",
+                "--subnet=",
+                "--cni-version=",
+                "--systemd-dir=",
+                "--no-systemd",
+                "--daemon-idle-exit=",
+                "--dist=",
+                "--force",
+                "--json");
         if (args.help()) {
             out.print(INSTALL_USAGE);
             return 0;
         }
         args.expect("install");
-        Path binDir = Path.of(args.value("--bin-dir", NodeLayout.BIN_DIR)).toAbsolutePath().normalize();
-        Path confDir = Path.of(args.value("--conf-dir", NodeLayout.CONF_DIR)).toAbsolutePath()
+        Path binDir = Path.of(args.value("--bin-dir", NodeLayout.BIN_DIR))
+                .toAbsolutePath()
+                .normalize();
+        Path confDir = Path.of(args.value("--conf-dir", NodeLayout.CONF_DIR))
+                .toAbsolutePath()
                 .normalize();
         Map<Path, byte[]> conflist = conflist(args, confDir);
         DistDir dist = DistDir.locate(args.value("--dist", null));
@@ -95,7 +111,8 @@ final class InstallCommands {
         Map<Path, DistDir.LibFile> libFiles = dist.libFiles(libDir);
         Map<Path, byte[]> launchers = dist.pluginLaunchers(binDir, libDir);
         Path systemdDir = systemdDir(args);
-        Map<Path, byte[]> units = systemdDir == null ? Map.of()
+        Map<Path, byte[]> units = systemdDir == null
+                ? Map.of()
                 : SystemdUnits.files(systemdDir, daemonLauncher(launchers, binDir), idleExit(args));
         Path manifestFile = InstallManifest.location(libDir);
         InstallManifest previous = InstallManifest.read(manifestFile);
@@ -120,7 +137,8 @@ final class InstallCommands {
         units.forEach((path, bytes) -> write(written, path, bytes, AtomicFiles.READABLE));
         conflist.forEach((path, bytes) -> write(written, path, bytes, AtomicFiles.READABLE));
         // An earlier install's files that this one did not rewrite (e.g. another conflist name).
-        previous.files().keySet().stream().filter(p -> !manifest.contains(p) && previous.unchanged(p))
+        previous.files().keySet().stream()
+                .filter(p -> !manifest.contains(p) && previous.unchanged(p))
                 .forEach(p -> {
                     delete(p);
                     pruneEmptyDirs(p, libDir);
@@ -143,7 +161,9 @@ final class InstallCommands {
             }
             return null;
         }
-        return Path.of(args.value("--systemd-dir", SystemdUnits.DEFAULT_DIR.toString())).toAbsolutePath().normalize();
+        return Path.of(args.value("--systemd-dir", SystemdUnits.DEFAULT_DIR.toString()))
+                .toAbsolutePath()
+                .normalize();
     }
 
     private static int idleExit(Args args) {
@@ -156,13 +176,15 @@ final class InstallCommands {
         } catch (NumberFormatException e) {
             // below
         }
-        throw CliException.usage("--daemon-idle-exit must be a whole number of seconds, at least 1, not \"" + value + "\"");
+        throw CliException.usage(
+                "--daemon-idle-exit must be a whole number of seconds, at least 1, not \"" + value + "\"");
     }
 
     private static Path daemonLauncher(Map<Path, byte[]> launchers, Path binDir) {
         Path daemon = binDir.resolve("cni4j-daemon");
         if (!launchers.containsKey(daemon)) {
-            throw CliException.failed("the dist has no bin/cni4j-daemon for the fast path's systemd units; use --no-systemd");
+            throw CliException.failed(
+                    "the dist has no bin/cni4j-daemon for the fast path's systemd units; use --no-systemd");
         }
         return daemon;
     }
@@ -174,13 +196,17 @@ final class InstallCommands {
             return 0;
         }
         args.expect("uninstall");
-        Path libDir = Path.of(args.value("--bin-dir", NodeLayout.BIN_DIR)).toAbsolutePath().normalize().resolve(LIB_DIR);
+        Path libDir = Path.of(args.value("--bin-dir", NodeLayout.BIN_DIR))
+                .toAbsolutePath()
+                .normalize()
+                .resolve(LIB_DIR);
         Path manifestFile = InstallManifest.location(libDir);
         if (!Files.exists(manifestFile)) {
             throw CliException.failed("nothing to uninstall: no " + manifestFile);
         }
         InstallManifest manifest = InstallManifest.read(manifestFile);
-        List<Path> units = manifest.files().keySet().stream().filter(SystemdUnits::isUnit).toList();
+        List<Path> units =
+                manifest.files().keySet().stream().filter(SystemdUnits::isUnit).toList();
         boolean managed = !units.isEmpty() && systemd.manages(units.get(0).getParent());
         if (managed) {
             systemd.disable(err); // the daemon stops before its files go
@@ -233,12 +259,16 @@ final class InstallCommands {
             throw CliException.usage("install needs --conflist FILE or --subnet CIDR");
         }
         String name = args.value("--network-name", "cni4j");
-        return Map.of(confDir.resolve(DefaultConflist.fileName(name)),
+        return Map.of(
+                confDir.resolve(DefaultConflist.fileName(name)),
                 defaultConflist(name, subnet, args.value("--cni-version", DefaultConflist.CNI_VERSION))
                         .getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The network written when not given a conflist: bridge with masquerade, host-local on one subnet, portmap, bandwidth. */
+    /**
+     * The network written when not given a conflist: bridge with masquerade, host-local on one subnet, portmap,
+     * bandwidth.
+     */
     static String defaultConflist(String networkName, String subnet, String cniVersion) {
         if (!Names.isValidNetworkName(networkName)) {
             throw CliException.usage("invalid --network-name \"" + networkName
@@ -250,7 +280,11 @@ final class InstallCommands {
         if (IpPrefix.tryParse(subnet) == null) {
             throw CliException.usage("invalid --subnet \"" + subnet + "\": expected a CIDR such as 10.22.0.0/16");
         }
-        return DefaultConflist.named(networkName).cniVersion(cniVersion).subnet(subnet).ipamDefaultRoute(true).ipMasq(true)
+        return DefaultConflist.named(networkName)
+                .cniVersion(cniVersion)
+                .subnet(subnet)
+                .ipamDefaultRoute(true)
+                .ipMasq(true)
                 .json();
     }
 
@@ -289,7 +323,8 @@ final class InstallCommands {
 
     private void report(Args args, String verb, List<Path> files) {
         if (args.flag("--json")) {
-            out.println(PrettyJson.write(Map.of(verb, files.stream().map(Path::toString).toList())));
+            out.println(PrettyJson.write(
+                    Map.of(verb, files.stream().map(Path::toString).toList())));
         } else {
             files.forEach(f -> out.println(verb + " " + f));
         }

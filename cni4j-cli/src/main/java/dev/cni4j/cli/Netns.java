@@ -5,8 +5,7 @@ import java.nio.file.Path;
 
 /** Where a NETNS argument points: a path when it contains a '/', else a name under /run/netns. */
 final class Netns {
-    private Netns() {
-    }
+    private Netns() {}
 
     static Path resolve(String arg) {
         if (arg.indexOf('/') >= 0) {

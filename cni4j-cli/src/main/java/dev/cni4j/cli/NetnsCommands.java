@@ -32,8 +32,8 @@ final class NetnsCommands {
             throw CliException.usage("netns needs a command: add, del, list or exec");
         }
         String command = argv.get(0);
-        Args args = Args.parse(argv.subList(1, argv.size()), command.equals("list") ? new String[] {"--json"}
-                : new String[0]);
+        Args args = Args.parse(
+                argv.subList(1, argv.size()), command.equals("list") ? new String[] {"--json"} : new String[0]);
         if (args.help() || command.equals("--help") || command.equals("-h") || command.equals("help")) {
             out.print(USAGE);
             return 0;

@@ -124,8 +124,8 @@ final class NetworkCommands {
                 runtime.del(network, rt);
             } catch (CniException undo) {
                 err.println("cni4j: " + Cli.describe(e));
-                List<? extends CniException> problems = undo instanceof ChainFailedException chain
-                        ? chain.failures() : List.of(undo);
+                List<? extends CniException> problems =
+                        undo instanceof ChainFailedException chain ? chain.failures() : List.of(undo);
                 for (CniException problem : problems) {
                     err.println("cni4j: undoing the failed add: " + Cli.describe(problem));
                 }
@@ -143,14 +143,21 @@ final class NetworkCommands {
      * did not ADD, so neither does the CLI.
      */
     private static RuntimeConf withCachedArgs(CniRuntime runtime, NetworkConfigList network, RuntimeConf rt) {
-        CachedAttachment cached = runtime.cache().load(network.name(), rt.containerId(), rt.ifName())
+        CachedAttachment cached = runtime.cache()
+                .load(network.name(), rt.containerId(), rt.ifName())
                 .orElseThrow(() -> CliException.failed(rt.containerId() + " " + rt.ifName()
                         + " is not attached to network " + network.name() + " (nothing cached in "
-                        + runtime.cache().file(network.name(), rt.containerId(), rt.ifName()).getParent() + ")"));
+                        + runtime.cache()
+                                .file(network.name(), rt.containerId(), rt.ifName())
+                                .getParent() + ")"));
         Map<String, Object> caps = new java.util.LinkedHashMap<>(cached.capabilityArgs());
         caps.putAll(rt.capabilityArgs());
-        return new RuntimeConf(rt.containerId(), rt.netns(), rt.ifName(),
-                rt.cniArgs().isEmpty() ? cached.cniArgs() : rt.cniArgs(), caps);
+        return new RuntimeConf(
+                rt.containerId(),
+                rt.netns(),
+                rt.ifName(),
+                rt.cniArgs().isEmpty() ? cached.cniArgs() : rt.cniArgs(),
+                caps);
     }
 
     int status(List<String> argv) {
@@ -159,22 +166,28 @@ final class NetworkCommands {
             out.print(STATUS_USAGE);
             return 0;
         }
-        NetworkConfigList network = network(args, args.expect("status", "NETWORK").get(0));
+        NetworkConfigList network =
+                network(args, args.expect("status", "NETWORK").get(0));
         try {
             runtime(args).status(network);
         } catch (CniException e) {
             if (!args.flag("--json")) {
                 throw e;
             }
-            out.println(PrettyJson.write(Map.of("network", network.name(), "ready", false, "code", (long) e.code(),
-                    "msg", e.getMessage())));
+            out.println(PrettyJson.write(
+                    Map.of("network", network.name(), "ready", false, "code", (long) e.code(), "msg", e.getMessage())));
             return 1;
         }
         // Below 1.1.0 no plugin is asked (libcni skips STATUS too); say so rather than claim readiness.
         boolean asked = CniVersion.atLeast(network.cniVersion(), CniVersion.V1_1_0);
-        out.println(args.flag("--json") ? PrettyJson.write(Map.of("network", network.name(), "ready", true,
-                "checked", asked)) : "network " + network.name() + " is ready" + (asked ? ""
-                : " (not checked: STATUS needs cniVersion 1.1.0, the config has " + network.cniVersion() + ")"));
+        out.println(
+                args.flag("--json")
+                        ? PrettyJson.write(Map.of("network", network.name(), "ready", true, "checked", asked))
+                        : "network " + network.name() + " is ready"
+                                + (asked
+                                        ? ""
+                                        : " (not checked: STATUS needs cniVersion 1.1.0, the config has "
+                                                + network.cniVersion() + ")"));
         return 0;
     }
 
@@ -233,9 +246,13 @@ final class NetworkCommands {
     private static NetworkConfigList network(Args args, String name) {
         Path dir = Path.of(args.value("--conf-dir", NodeLayout.CONF_DIR));
         ConfigDirectory configs = ConfigDirectory.load(dir);
-        return configs.byName(name).orElseThrow(() -> CliException.failed("no network named \"" + name + "\" in "
-                + dir + (configs.problems().isEmpty() ? "" : " (" + configs.problems().size()
-                + " config file(s) could not be loaded; see cni4j doctor)")));
+        return configs.byName(name)
+                .orElseThrow(() -> CliException.failed("no network named \"" + name + "\" in "
+                        + dir
+                        + (configs.problems().isEmpty()
+                                ? ""
+                                : " (" + configs.problems().size()
+                                        + " config file(s) could not be loaded; see cni4j doctor)")));
     }
 
     private static void requireNetns(Path netns) {
@@ -251,8 +268,8 @@ final class NetworkCommands {
             binDirs = env.getOrDefault("CNI_PATH", NodeLayout.BIN_DIR);
         }
         Path cacheDir = Path.of(args.value("--cache-dir", NodeLayout.CACHE_DIR));
-        ProcessPluginExec exec = new ProcessPluginExec(Duration.ofMinutes(5), (plugin, bytes) -> err.write(bytes, 0,
-                bytes.length));
+        ProcessPluginExec exec =
+                new ProcessPluginExec(Duration.ofMinutes(5), (plugin, bytes) -> err.write(bytes, 0, bytes.length));
         return new CniRuntime(PluginLocator.parsePath(binDirs), exec, new ResultCache(cacheDir));
     }
 

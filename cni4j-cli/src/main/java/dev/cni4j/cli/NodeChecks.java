@@ -18,23 +18,25 @@ import java.util.Set;
  * bridge or pod went away without a DEL) and the bandwidth plugin's {@code bwp*} ifb devices.
  */
 final class NodeChecks {
-    private NodeChecks() {
-    }
+    private NodeChecks() {}
 
     static List<Finding> check(NodeProbe probe, Path cacheDir) {
         List<Finding> findings = new ArrayList<>();
         if (!"1".equals(probe.sysctl("net/ipv4/ip_forward").orElse("0"))) {
-            findings.add(Finding.error("net.ipv4.ip_forward is not 1: pod traffic is not routed off the node",
+            findings.add(Finding.error(
+                    "net.ipv4.ip_forward is not 1: pod traffic is not routed off the node",
                     "sysctl -w net.ipv4.ip_forward=1 and persist it in /etc/sysctl.d/"));
         }
         Optional<String> bridgeNf = probe.sysctl("net/bridge/bridge-nf-call-iptables");
         if (!probe.moduleLoaded("br_netfilter") && bridgeNf.isEmpty()) {
-            findings.add(Finding.error("br_netfilter is not loaded: iptables (kube-proxy, portmap) does not see "
-                    + "bridged pod traffic", "modprobe br_netfilter and add it to /etc/modules-load.d/"));
+            findings.add(Finding.error(
+                    "br_netfilter is not loaded: iptables (kube-proxy, portmap) does not see " + "bridged pod traffic",
+                    "modprobe br_netfilter and add it to /etc/modules-load.d/"));
         } else if (!"1".equals(bridgeNf.orElse("0"))) {
-            findings.add(Finding.error("net.bridge.bridge-nf-call-iptables is not 1: Services do not work for "
-                    + "pods on the same bridge", "sysctl -w net.bridge.bridge-nf-call-iptables=1 and persist it in "
-                    + "/etc/sysctl.d/"));
+            findings.add(Finding.error(
+                    "net.bridge.bridge-nf-call-iptables is not 1: Services do not work for "
+                            + "pods on the same bridge",
+                    "sysctl -w net.bridge.bridge-nf-call-iptables=1 and persist it in " + "/etc/sysctl.d/"));
         }
         Set<String> known = cachedInterfaceNames(cacheDir);
         for (Link link : probe.links()) {
@@ -42,12 +44,15 @@ final class NodeChecks {
                 continue;
             }
             if ("veth".equals(link.kind()) && link.masterIndex() == 0) {
-                findings.add(Finding.warning("veth " + link.name() + " has no master and no cached attachment "
-                        + "names it (left over by a pod torn down without DEL?)", "if no other network plugin "
-                        + "(ptp, Calico, ...) owns it: ip link delete " + link.name()));
+                findings.add(Finding.warning(
+                        "veth " + link.name() + " has no master and no cached attachment "
+                                + "names it (left over by a pod torn down without DEL?)",
+                        "if no other network plugin " + "(ptp, Calico, ...) owns it: ip link delete " + link.name()));
             } else if ("ifb".equals(link.kind()) && link.name().startsWith("bwp")) {
-                findings.add(Finding.warning("ifb " + link.name() + " of the bandwidth plugin belongs to no cached "
-                        + "attachment (its pod is gone)", "ip link delete " + link.name()));
+                findings.add(Finding.warning(
+                        "ifb " + link.name() + " of the bandwidth plugin belongs to no cached "
+                                + "attachment (its pod is gone)",
+                        "ip link delete " + link.name()));
             }
         }
         return findings;

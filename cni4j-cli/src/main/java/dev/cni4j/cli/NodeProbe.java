@@ -69,15 +69,18 @@ interface NodeProbe {
 
             @Override
             public Optional<String> versionOutput(String command) {
-                String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin") + ":/usr/local/bin:/usr/bin";
+                String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+                        + ":/usr/local/bin:/usr/bin";
                 for (String dir : path.split(":")) {
                     Path exe = dir.isEmpty() ? null : Path.of(dir, command);
                     if (exe == null || !Files.isExecutable(exe)) {
                         continue;
                     }
                     try {
-                        Process p = new ProcessBuilder(exe.toString(), "--version").redirectErrorStream(true)
-                                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                        Process p = new ProcessBuilder(exe.toString(), "--version")
+                                .redirectErrorStream(true)
+                                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                                .start();
                         if (!p.waitFor(5, TimeUnit.SECONDS)) {
                             p.destroyForcibly();
                             return Optional.empty();
@@ -100,7 +103,8 @@ interface NodeProbe {
                         return rtnl.links().list();
                     }
                 }
-                try (NetNs ns = NetNs.open(nodeNetns); Rtnl rtnl = Rtnl.open(ns)) {
+                try (NetNs ns = NetNs.open(nodeNetns);
+                        Rtnl rtnl = Rtnl.open(ns)) {
                     return rtnl.links().list();
                 }
             }

@@ -1,7 +1,6 @@
 package dev.cni4j.cli;
 
 import dev.cni4j.json.Json;
-import dev.cni4j.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -38,12 +37,20 @@ final class PolicyCommand {
             return 0;
         }
         List<String> p = args.positionals();
-        if (p.isEmpty() || !p.get(0).equals("explain")) throw CliException.usage("expected: cni4j policy explain SRC DST PORT[/PROTO]");
-        if (p.size() != 4) throw CliException.usage("expected SRC DST PORT[/PROTO] after explain");
+        if (p.isEmpty() || !p.get(0).equals("explain")) {
+            throw CliException.usage("expected: cni4j policy explain SRC DST PORT[/PROTO]");
+        }
+        if (p.size() != 4) {
+            throw CliException.usage("expected SRC DST PORT[/PROTO] after explain");
+        }
         String[] portProto = p.get(3).split("/", 2);
         String proto = portProto.length > 1 ? portProto[1].toLowerCase(Locale.ROOT) : "tcp";
-        if (!List.of("tcp", "udp", "sctp").contains(proto)) throw CliException.usage("protocol \"" + portProto[1] + "\" is not tcp, udp or sctp");
-        if (!portProto[0].matches("[0-9]{1,5}") || Integer.parseInt(portProto[0]) < 1 || Integer.parseInt(portProto[0]) > 65535) {
+        if (!List.of("tcp", "udp", "sctp").contains(proto)) {
+            throw CliException.usage("protocol \"" + portProto[1] + "\" is not tcp, udp or sctp");
+        }
+        if (!portProto[0].matches("[0-9]{1,5}")
+                || Integer.parseInt(portProto[0]) < 1
+                || Integer.parseInt(portProto[0]) > 65535) {
             throw CliException.usage("port \"" + portProto[0] + "\" is not 1..65535");
         }
         String agent = args.value("--agent", "http://127.0.0.1:9876");
@@ -76,7 +83,9 @@ final class PolicyCommand {
             int code = c.getResponseCode();
             try (InputStream in = code < 400 ? c.getInputStream() : c.getErrorStream()) {
                 String body = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                if (code == 200) return body;
+                if (code == 200) {
+                    return body;
+                }
                 String msg = body;
                 try {
                     msg = Json.parseObject(body).string("error", body);
@@ -87,7 +96,8 @@ final class PolicyCommand {
                         + (code == 404 ? " (is networkPolicy on?)" : "") + ": " + msg.trim());
             }
         } catch (IOException e) {
-            throw CliException.failed("cannot reach the agent at " + url.substring(0, url.indexOf("/policy/")) + ": " + e.getMessage());
+            throw CliException.failed(
+                    "cannot reach the agent at " + url.substring(0, url.indexOf("/policy/")) + ": " + e.getMessage());
         } finally {
             c.disconnect();
         }

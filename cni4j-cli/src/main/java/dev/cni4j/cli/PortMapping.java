@@ -70,7 +70,9 @@ record PortMapping(String hostIp, int hostPort, int containerPort, String protoc
         String[] octets = s.split("\\.", -1);
         boolean ok = octets.length == 4;
         for (int i = 0; ok && i < 4; i++) {
-            ok = !octets[i].isEmpty() && octets[i].length() <= 3 && octets[i].chars().allMatch(Character::isDigit)
+            ok = !octets[i].isEmpty()
+                    && octets[i].length() <= 3
+                    && octets[i].chars().allMatch(Character::isDigit)
                     && Integer.parseInt(octets[i]) <= 255;
         }
         if (!ok) {

@@ -17,20 +17,23 @@ import java.util.Map;
  * available in range set".
  */
 final class ReservationChecks {
-    private ReservationChecks() {
-    }
+    private ReservationChecks() {}
 
     static List<Finding> check(Path dataDir, Path cacheDir) {
         List<Finding> findings = new ArrayList<>();
         ResultCache cache = new ResultCache(cacheDir);
-        for (Map.Entry<String, List<Reservation>> network : HostLocalReservations.scan(dataDir).entrySet()) {
+        for (Map.Entry<String, List<Reservation>> network :
+                HostLocalReservations.scan(dataDir).entrySet()) {
             for (Reservation r : network.getValue()) {
                 if (!r.containerId().isEmpty() && !cache.contains(network.getKey(), r.containerId(), r.ifname())) {
-                    findings.add(Finding.warning("IP " + r.fileName() + " of network " + network.getKey()
-                            + " is reserved for container " + r.containerId() + (r.isLegacy() ? "" : " " + r.ifname())
-                            + " but no attachment of it is cached (leaked?)", "if that container is gone, run cni4j gc "
-                            + network.getKey() + " (host-local frees it) or remove "
-                            + dataDir.resolve(network.getKey()).resolve(r.fileName())));
+                    findings.add(Finding.warning(
+                            "IP " + r.fileName() + " of network " + network.getKey()
+                                    + " is reserved for container " + r.containerId()
+                                    + (r.isLegacy() ? "" : " " + r.ifname())
+                                    + " but no attachment of it is cached (leaked?)",
+                            "if that container is gone, run cni4j gc "
+                                    + network.getKey() + " (host-local frees it) or remove "
+                                    + dataDir.resolve(network.getKey()).resolve(r.fileName())));
                 }
             }
         }

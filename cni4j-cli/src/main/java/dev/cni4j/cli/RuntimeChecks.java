@@ -23,12 +23,10 @@ import java.util.regex.Pattern;
  * (libcni 1.2, mid-2024; taken as 1.31, checked in 1.32).
  */
 final class RuntimeChecks {
-    private RuntimeChecks() {
-    }
+    private RuntimeChecks() {}
 
     /** A runtime, the newest cniVersion it reads, and the releases that read more. */
-    record Runtime(String name, String version, String newestCniVersion) {
-    }
+    record Runtime(String name, String version, String newestCniVersion) {}
 
     private static final Pattern VERSION = Pattern.compile("(?<![\\w.])v?(\\d+)\\.(\\d+)\\.(\\d+)");
 
@@ -43,10 +41,11 @@ final class RuntimeChecks {
         for (NetworkConfigList n : ConfigDirectory.load(confDir).networks()) {
             for (Runtime r : runtimes) {
                 if (CniVersion.compare(n.cniVersion(), r.newestCniVersion()) > 0) {
-                    findings.add(Finding.error("network " + n.name() + " (" + n.source() + ") has cniVersion "
-                            + n.cniVersion() + " but " + r.name() + " " + r.version() + " reads results up to "
-                            + r.newestCniVersion() + ": if it runs this node's pods, every ADD fails with"
-                            + " \"unsupported CNI result version\"",
+                    findings.add(Finding.error(
+                            "network " + n.name() + " (" + n.source() + ") has cniVersion "
+                                    + n.cniVersion() + " but " + r.name() + " " + r.version() + " reads results up to "
+                                    + r.newestCniVersion() + ": if it runs this node's pods, every ADD fails with"
+                                    + " \"unsupported CNI result version\"",
                             "set \"cniVersion\": \"" + r.newestCniVersion() + "\" in " + n.source()
                                     + " (the agent: conflistCniVersion, cni4j install: --cni-version), or update "
                                     + r.name()));
@@ -61,16 +60,24 @@ final class RuntimeChecks {
      * 1.6.20~ds1-1" (Debian) or "... containerd/v2 v2.0.0 207ad71...".
      */
     static Optional<Runtime> containerd(String output) {
-        return firstVersion(output).map(v -> new Runtime("containerd", v[0] + "." + v[1] + "." + v[2],
-                v[0] < 1 || v[0] == 1 && v[1] < 6 ? CniVersion.V0_4_0
-                        : v[0] < 2 ? CniVersion.V1_0_0 : CniVersion.V1_1_0));
+        return firstVersion(output)
+                .map(v -> new Runtime(
+                        "containerd",
+                        v[0] + "." + v[1] + "." + v[2],
+                        v[0] < 1 || v[0] == 1 && v[1] < 6
+                                ? CniVersion.V0_4_0
+                                : v[0] < 2 ? CniVersion.V1_0_0 : CniVersion.V1_1_0));
     }
 
     /** {@code crio --version}, e.g. "crio version 1.29.1" or "Version:  1.31.0". */
     static Optional<Runtime> crio(String output) {
-        return firstVersion(output).map(v -> new Runtime("CRI-O", v[0] + "." + v[1] + "." + v[2],
-                v[0] < 1 || v[0] == 1 && v[1] < 24 ? CniVersion.V0_4_0
-                        : v[0] == 1 && v[1] < 31 ? CniVersion.V1_0_0 : CniVersion.V1_1_0));
+        return firstVersion(output)
+                .map(v -> new Runtime(
+                        "CRI-O",
+                        v[0] + "." + v[1] + "." + v[2],
+                        v[0] < 1 || v[0] == 1 && v[1] < 24
+                                ? CniVersion.V0_4_0
+                                : v[0] == 1 && v[1] < 31 ? CniVersion.V1_0_0 : CniVersion.V1_1_0));
     }
 
     private static Optional<int[]> firstVersion(String output) {
@@ -79,8 +86,9 @@ final class RuntimeChecks {
             return Optional.empty();
         }
         try {
-            return Optional.of(new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
-                    Integer.parseInt(m.group(3))});
+            return Optional.of(
+                    new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))
+                    });
         } catch (NumberFormatException e) {
             return Optional.empty(); // digits beyond int: not a version we know
         }

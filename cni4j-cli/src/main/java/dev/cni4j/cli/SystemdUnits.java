@@ -26,8 +26,7 @@ final class SystemdUnits {
     static final String SERVICE_UNIT = "cni4j-daemon.service";
     static final int DEFAULT_IDLE_EXIT = 60;
 
-    private SystemdUnits() {
-    }
+    private SystemdUnits() {}
 
     /** The two unit files, keyed by their place in {@code dir}. */
     static Map<Path, byte[]> files(Path dir, Path daemonLauncher, int idleExitSeconds) {
@@ -47,7 +46,8 @@ final class SystemdUnits {
                 [Install]
                 WantedBy=sockets.target
                 """.formatted(NodeLayout.SOCKET);
-        String service = header + """
+        String service =
+                header + """
                 [Unit]
                 Description=cni4j CNI fast path daemon (socket-activated, exits after %d s without a call)
                 Requires=%s
@@ -79,10 +79,19 @@ final class SystemdUnits {
      * directory {@code running} exists), which unit directories it reads, and systemctl to drive it.
      */
     record Systemd(Path running, List<Path> unitDirs, String systemctl) {
-        static final Systemd NODE = new Systemd(Path.of("/run/systemd/system"), List.of(DEFAULT_DIR,
-                Path.of("/run/systemd/system"), Path.of("/usr/lib/systemd/system"), Path.of("/lib/systemd/system")), "systemctl");
+        static final Systemd NODE = new Systemd(
+                Path.of("/run/systemd/system"),
+                List.of(
+                        DEFAULT_DIR,
+                        Path.of("/run/systemd/system"),
+                        Path.of("/usr/lib/systemd/system"),
+                        Path.of("/lib/systemd/system")),
+                "systemctl");
 
-        /** Whether systemd runs here and reads units from {@code dir}: then install enables them, uninstall disables them. */
+        /**
+         * Whether systemd runs here and reads units from {@code dir}: then install enables them, uninstall disables
+         * them.
+         */
         boolean manages(Path dir) {
             return Files.isDirectory(running) && unitDirs.contains(dir);
         }

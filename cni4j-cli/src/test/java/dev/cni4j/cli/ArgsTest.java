@@ -58,10 +58,11 @@ class ArgsTest {
     @Test
     void expectChecksTheNumberOfPositionals() {
         assertEquals(List.of("a", "b"), Args.parse(List.of("a", "b"), DECLARED).expect("add", "NETWORK", "NETNS"));
-        var e = assertThrows(CliException.class, () -> Args.parse(List.of("a"), DECLARED).expect("add", "NETWORK",
-                "NETNS"));
+        var e = assertThrows(
+                CliException.class, () -> Args.parse(List.of("a"), DECLARED).expect("add", "NETWORK", "NETNS"));
         assertEquals("add takes NETWORK NETNS, got a", e.getMessage());
-        e = assertThrows(CliException.class, () -> Args.parse(List.of("a"), DECLARED).expect("netns list"));
+        e = assertThrows(
+                CliException.class, () -> Args.parse(List.of("a"), DECLARED).expect("netns list"));
         assertEquals("netns list takes no arguments, got a", e.getMessage());
     }
 

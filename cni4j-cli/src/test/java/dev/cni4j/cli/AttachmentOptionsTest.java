@@ -38,9 +38,12 @@ class AttachmentOptionsTest {
     @Test
     void delAndCheckSendNoAnnotationsUnlessGiven() {
         Args none = Args.parse(List.of(), AttachmentOptions.DECLARED);
-        assertEquals(Map.of(), AttachmentOptions.runtimeConf(none, NS, Map.of(), false).capabilityArgs());
+        assertEquals(
+                Map.of(),
+                AttachmentOptions.runtimeConf(none, NS, Map.of(), false).capabilityArgs());
         Args some = Args.parse(List.of("--annotation", "a=b"), AttachmentOptions.DECLARED);
-        assertEquals(Map.of(AttachmentOptions.POD_ANNOTATIONS, Map.of("a", "b")),
+        assertEquals(
+                Map.of(AttachmentOptions.POD_ANNOTATIONS, Map.of("a", "b")),
                 AttachmentOptions.runtimeConf(some, NS, Map.of(), false).capabilityArgs());
     }
 
@@ -55,14 +58,17 @@ class AttachmentOptionsTest {
     void invalidContainerIdOrIfnameAreUsageErrors() {
         assertUsage("invalid --container-id \"-x\"", "--container-id", "-x");
         assertUsage("invalid --container-id \"a/b\"", "--container-id", "a/b");
-        assertUsage("invalid --ifname \"averyveryverylongname\": longer than 15 bytes", "--ifname",
+        assertUsage(
+                "invalid --ifname \"averyveryverylongname\": longer than 15 bytes",
+                "--ifname",
                 "averyveryverylongname");
         assertUsage("invalid --ifname \"a:b\"", "--ifname", "a:b");
     }
 
     @Test
     void cniArgsFromOptionOrEnvironment() {
-        assertEquals(List.of(new RuntimeConf.Arg("IgnoreUnknown", "1"), new RuntimeConf.Arg("K8S_POD_NAME", "web")),
+        assertEquals(
+                List.of(new RuntimeConf.Arg("IgnoreUnknown", "1"), new RuntimeConf.Arg("K8S_POD_NAME", "web")),
                 conf("--args", "IgnoreUnknown=1;K8S_POD_NAME=web").cniArgs());
         assertEquals("A=1", conf(Map.of("CNI_ARGS", "A=1")).cniArgsString());
         assertEquals("B=2", conf(Map.of("CNI_ARGS", "A=1"), "--args", "B=2").cniArgsString());
@@ -73,27 +79,54 @@ class AttachmentOptionsTest {
 
     @Test
     void publishBecomesPortMappings() {
-        Map<String, Object> caps = conf("-p", "8080:80", "--publish", "127.0.0.1:53:53/udp").capabilityArgs();
-        assertEquals(List.of(Map.of("hostPort", 8080L, "containerPort", 80L, "protocol", "tcp"),
-                Map.of("hostPort", 53L, "containerPort", 53L, "protocol", "udp", "hostIP", "127.0.0.1")),
+        Map<String, Object> caps =
+                conf("-p", "8080:80", "--publish", "127.0.0.1:53:53/udp").capabilityArgs();
+        assertEquals(
+                List.of(
+                        Map.of("hostPort", 8080L, "containerPort", 80L, "protocol", "tcp"),
+                        Map.of("hostPort", 53L, "containerPort", 53L, "protocol", "udp", "hostIP", "127.0.0.1")),
                 caps.get("portMappings"));
     }
 
     @Test
     void bandwidthAnnotationsBecomeTheBandwidthCapabilityAndAllGoToPodAnnotations() {
-        Map<String, Object> caps = conf("--annotation", "kubernetes.io/ingress-bandwidth=10M",
-                "--annotation", "kubernetes.io/egress-bandwidth=1Mi", "--annotation", "team=blue=green").capabilityArgs();
-        assertEquals(Map.of("ingressRate", 10_000_000L, "ingressBurst", 4294967295L, "egressRate", 1_048_576L,
-                "egressBurst", 4294967295L), caps.get("bandwidth"));
-        assertEquals(Map.of("kubernetes.io/ingress-bandwidth", "10M", "kubernetes.io/egress-bandwidth", "1Mi",
-                "team", "blue=green"), caps.get(AttachmentOptions.POD_ANNOTATIONS));
+        Map<String, Object> caps = conf(
+                        "--annotation",
+                        "kubernetes.io/ingress-bandwidth=10M",
+                        "--annotation",
+                        "kubernetes.io/egress-bandwidth=1Mi",
+                        "--annotation",
+                        "team=blue=green")
+                .capabilityArgs();
+        assertEquals(
+                Map.of(
+                        "ingressRate",
+                        10_000_000L,
+                        "ingressBurst",
+                        4294967295L,
+                        "egressRate",
+                        1_048_576L,
+                        "egressBurst",
+                        4294967295L),
+                caps.get("bandwidth"));
+        assertEquals(
+                Map.of(
+                        "kubernetes.io/ingress-bandwidth",
+                        "10M",
+                        "kubernetes.io/egress-bandwidth",
+                        "1Mi",
+                        "team",
+                        "blue=green"),
+                caps.get(AttachmentOptions.POD_ANNOTATIONS));
         assertTrue(!conf("--annotation", "team=x").capabilityArgs().containsKey("bandwidth"));
     }
 
     @Test
     void annotationsKubernetesWouldRejectAreUsageErrors() {
-        assertUsage("invalid annotation kubernetes.io/ingress-bandwidth=10: resource is unreasonably small (< 1kbit)",
-                "--annotation", "kubernetes.io/ingress-bandwidth=10");
+        assertUsage(
+                "invalid annotation kubernetes.io/ingress-bandwidth=10: resource is unreasonably small (< 1kbit)",
+                "--annotation",
+                "kubernetes.io/ingress-bandwidth=10");
         assertUsage("unreasonably large (> 1Pbit)", "--annotation", "kubernetes.io/egress-bandwidth=2P");
         assertUsage("kubernetes.io/egress-bandwidth=10mbit", "--annotation", "kubernetes.io/egress-bandwidth=10mbit");
         assertUsage("invalid --annotation \"novalue\": expected KEY=VALUE", "--annotation", "novalue");
@@ -101,8 +134,9 @@ class AttachmentOptionsTest {
 
     @Test
     void runtimeConfigAddsAndOverridesCapabilities() {
-        Map<String, Object> caps = conf("-p", "80:80", "--runtime-config",
-                "{\"mac\":\"c2:11:22:33:44:55\",\"portMappings\":[]}").capabilityArgs();
+        Map<String, Object> caps = conf(
+                        "-p", "80:80", "--runtime-config", "{\"mac\":\"c2:11:22:33:44:55\",\"portMappings\":[]}")
+                .capabilityArgs();
         assertEquals("c2:11:22:33:44:55", caps.get("mac"));
         assertEquals(List.of(), caps.get("portMappings"));
         assertUsage("invalid --runtime-config: not a JSON object", "--runtime-config", "[1]");

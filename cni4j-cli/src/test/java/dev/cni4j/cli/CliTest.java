@@ -55,23 +55,23 @@ class CliTest {
         CliRun.run("check", "net", "ns", "--bogus").assertOneLineError(2, "unknown option --bogus");
         CliRun.run("add", "net", "ns", "--ifname").assertOneLineError(2, "option --ifname needs a value");
         CliRun.run("status").assertOneLineError(2, "status takes NETWORK");
-        CliRun.run("gc", "net", "--valid", "nocolon").assertOneLineError(2,
-                "invalid --valid \"nocolon\": expected CONTAINERID:IFNAME");
+        CliRun.run("gc", "net", "--valid", "nocolon")
+                .assertOneLineError(2, "invalid --valid \"nocolon\": expected CONTAINERID:IFNAME");
         CliRun.run("netns").assertOneLineError(2, "netns needs a command");
         CliRun.run("netns", "frob").assertOneLineError(2, "unknown netns command \"frob\"");
         CliRun.run("netns", "add").assertOneLineError(2, "netns add takes NAME");
         CliRun.run("netns", "add", "a/b").assertOneLineError(2, "takes a NAME, not a path");
         CliRun.run("netns", "exec", "x").assertOneLineError(2, "netns exec needs a command after --");
-        CliRun.run("install", "--bin-dir", dir.toString()).assertOneLineError(2,
-                "install needs --conflist FILE or --subnet CIDR");
+        CliRun.run("install", "--bin-dir", dir.toString())
+                .assertOneLineError(2, "install needs --conflist FILE or --subnet CIDR");
         CliRun.run("doctor", "extra").assertOneLineError(2, "doctor takes no arguments");
     }
 
     @Test
     void malformedPublishIsRejectedBeforeAnythingElse() {
         for (String p : new String[] {"80", "a:b", "70000:80", "80:80/icmp"}) {
-            CliRun.run("add", "nonet", "/nonexistent/ns", "-p", p).assertOneLineError(2,
-                    "invalid port mapping \"" + p + "\"");
+            CliRun.run("add", "nonet", "/nonexistent/ns", "-p", p)
+                    .assertOneLineError(2, "invalid port mapping \"" + p + "\"");
         }
     }
 
@@ -86,16 +86,31 @@ class CliTest {
         Path conf = dir.resolve("net.d");
         Path cache = dir.resolve("cache");
         Files.createDirectories(conf);
-        Files.writeString(conf.resolve("10-lo.conflist"),
+        Files.writeString(
+                conf.resolve("10-lo.conflist"),
                 "{\"cniVersion\":\"1.1.0\",\"name\":\"lo-net\",\"plugins\":[{\"type\":\"loopback\"}]}");
         Files.writeString(conf.resolve("20-bad.conflist"), "{not json");
-        String[] common = {"--conf-dir", conf.toString(), "--cache-dir", cache.toString(), "--bin-dir",
-                dir.resolve("bin").toString()};
-        CliRun.run(concat(new String[] {"add", "other", "/run/netns/x"}, common)).assertOneLineError(1,
-                "no network named \"other\" in " + conf + " (1 config file(s) could not be loaded; see cni4j doctor)");
-        CliRun.run(concat(new String[] {"add", "lo-net", dir.resolve("no-such-ns").toString()}, common))
+        String[] common = {
+            "--conf-dir",
+            conf.toString(),
+            "--cache-dir",
+            cache.toString(),
+            "--bin-dir",
+            dir.resolve("bin").toString()
+        };
+        CliRun.run(concat(new String[] {"add", "other", "/run/netns/x"}, common))
+                .assertOneLineError(
+                        1,
+                        "no network named \"other\" in " + conf
+                                + " (1 config file(s) could not be loaded; see cni4j doctor)");
+        CliRun.run(concat(
+                        new String[] {"add", "lo-net", dir.resolve("no-such-ns").toString()}, common))
                 .assertOneLineError(1, "network namespace " + dir.resolve("no-such-ns") + " does not exist");
-        CliRun.run(concat(new String[] {"check", "lo-net", dir.resolve("no-such-ns").toString()}, common))
+        CliRun.run(concat(
+                        new String[] {
+                            "check", "lo-net", dir.resolve("no-such-ns").toString()
+                        },
+                        common))
                 .assertOneLineError(1, "does not exist");
         CliRun.run(concat(new String[] {"status", "other"}, common)).assertOneLineError(1, "no network named");
         CliRun.run(concat(new String[] {"gc", "other"}, common)).assertOneLineError(1, "no network named");
@@ -105,12 +120,24 @@ class CliTest {
     @Test
     void pluginMissingFromTheBinDirIsAOneLineFailure() throws IOException {
         Path conf = Files.createDirectories(dir.resolve("net.d"));
-        Files.writeString(conf.resolve("10-lo.conflist"),
+        Files.writeString(
+                conf.resolve("10-lo.conflist"),
                 "{\"cniVersion\":\"1.1.0\",\"name\":\"lo-net\",\"plugins\":[{\"type\":\"loopback\"}]}");
-        CliRun r = CliRun.run("status", "lo-net", "--conf-dir", conf.toString(), "--bin-dir",
+        CliRun r = CliRun.run(
+                "status",
+                "lo-net",
+                "--conf-dir",
+                conf.toString(),
+                "--bin-dir",
                 dir.resolve("empty").toString());
         r.assertOneLineError(1, "failed to find plugin \"loopback\" in path [" + dir.resolve("empty") + "]");
-        CliRun j = CliRun.run("status", "lo-net", "--json", "--conf-dir", conf.toString(), "--bin-dir",
+        CliRun j = CliRun.run(
+                "status",
+                "lo-net",
+                "--json",
+                "--conf-dir",
+                conf.toString(),
+                "--bin-dir",
                 dir.resolve("empty").toString());
         assertEquals(1, j.status());
         assertEquals(false, Json.parseObject(j.out()).get("ready"));
@@ -118,8 +145,8 @@ class CliTest {
 
     @Test
     void netnsExecOfAMissingNamespaceFails() {
-        CliRun.run("netns", "exec", dir.resolve("none").toString(), "--", "true").assertOneLineError(1,
-                "network namespace " + dir.resolve("none") + " does not exist");
+        CliRun.run("netns", "exec", dir.resolve("none").toString(), "--", "true")
+                .assertOneLineError(1, "network namespace " + dir.resolve("none") + " does not exist");
     }
 
     static String[] concat(String[] a, String[] b) {

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DoctorCommandTest {
     @TempDir
     Path tmp;
+
     Path conf;
     Path bin;
     Path data;
@@ -35,8 +36,8 @@ class DoctorCommandTest {
     FakeNode node = new FakeNode();
 
     static final class FakeNode implements NodeProbe {
-        final Map<String, String> sysctls = new HashMap<>(Map.of("net/ipv4/ip_forward", "1",
-                "net/bridge/bridge-nf-call-iptables", "1"));
+        final Map<String, String> sysctls =
+                new HashMap<>(Map.of("net/ipv4/ip_forward", "1", "net/bridge/bridge-nf-call-iptables", "1"));
         boolean brNetfilter = true;
         final List<Link> links = new ArrayList<>();
         final Map<String, String> versionOutputs = new HashMap<>(); // command -> its --version output
@@ -83,8 +84,9 @@ class DoctorCommandTest {
 
     /** A script answering VERSION only. */
     private void plugin(String type, String versions) throws IOException {
-        Path p = Files.writeString(bin.resolve(type), "#!/bin/sh\necho '{\"cniVersion\":\"1.1.0\",\"supportedVersions\":"
-                + versions + "}'\n");
+        Path p = Files.writeString(
+                bin.resolve(type),
+                "#!/bin/sh\necho '{\"cniVersion\":\"1.1.0\",\"supportedVersions\":" + versions + "}'\n");
         Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
@@ -95,20 +97,29 @@ class DoctorCommandTest {
         List<String> p = doctor().problems();
         assertEquals(2, p.size(), p.toString());
         assertTrue(p.get(0).startsWith("WARNING plugin \"bridge\" does not answer VERSION: "), p.get(0));
-        assertEquals("ERROR   network podnet has cniVersion 1.1.0 but plugin \"portmap\" supports only [0.3.1, 0.4.0, "
-                + "1.0.0]: every ADD fails", p.get(1));
+        assertEquals(
+                "ERROR   network podnet has cniVersion 1.1.0 but plugin \"portmap\" supports only [0.3.1, 0.4.0, "
+                        + "1.0.0]: every ADD fails",
+                p.get(1));
     }
 
     @Test
     void conflistNewerThanTheRuntimeOnThePathReads() {
-        node.versionOutputs.put("containerd", "containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+b1\n");
+        node.versionOutputs.put(
+                "containerd", "containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+b1\n");
         Outcome o = doctor();
         assertEquals(1, o.status(), o.out());
-        assertEquals(List.of("ERROR   network podnet (" + conf.resolve("10-podnet.conflist") + ") has cniVersion 1.1.0 but "
-                + "containerd 1.6.20 reads results up to 1.0.0: if it runs this node's pods, every ADD fails with "
-                + "\"unsupported CNI result version\""), o.problems());
-        assertTrue(o.out().contains("fix: set \"cniVersion\": \"1.0.0\" in " + conf.resolve("10-podnet.conflist")
-                + " (the agent: conflistCniVersion, cni4j install: --cni-version), or update containerd"), o.out());
+        assertEquals(
+                List.of("ERROR   network podnet (" + conf.resolve("10-podnet.conflist") + ") has cniVersion 1.1.0 but "
+                        + "containerd 1.6.20 reads results up to 1.0.0: if it runs this node's pods, every ADD fails with "
+                        + "\"unsupported CNI result version\""),
+                o.problems());
+        assertTrue(
+                o.out()
+                        .contains(
+                                "fix: set \"cniVersion\": \"1.0.0\" in " + conf.resolve("10-podnet.conflist")
+                                        + " (the agent: conflistCniVersion, cni4j install: --cni-version), or update containerd"),
+                o.out());
 
         node.versionOutputs.put("containerd", "containerd github.com/containerd/containerd/v2 v2.0.0 207ad711eabd\n");
         assertEquals(0, doctor().status(), "containerd 2.0 reads 1.1.0");
@@ -121,12 +132,23 @@ class DoctorCommandTest {
 
     @Test
     void runtimeVersionsParse() {
-        assertEquals("1.0.0", RuntimeChecks.containerd("containerd containerd.io 1.7.19 2bf793ef6d").orElseThrow().newestCniVersion());
-        assertEquals("0.4.0", RuntimeChecks.containerd("containerd github.com/containerd/containerd v1.5.11 3df5").orElseThrow()
-                .newestCniVersion());
-        assertEquals("1.1.0", RuntimeChecks.containerd("containerd github.com/containerd/containerd/v2 v2.1.4 75cb").orElseThrow()
-                .newestCniVersion());
-        assertEquals("0.4.0", RuntimeChecks.crio("crio version 1.23.5").orElseThrow().newestCniVersion());
+        assertEquals(
+                "1.0.0",
+                RuntimeChecks.containerd("containerd containerd.io 1.7.19 2bf793ef6d")
+                        .orElseThrow()
+                        .newestCniVersion());
+        assertEquals(
+                "0.4.0",
+                RuntimeChecks.containerd("containerd github.com/containerd/containerd v1.5.11 3df5")
+                        .orElseThrow()
+                        .newestCniVersion());
+        assertEquals(
+                "1.1.0",
+                RuntimeChecks.containerd("containerd github.com/containerd/containerd/v2 v2.1.4 75cb")
+                        .orElseThrow()
+                        .newestCniVersion());
+        assertEquals(
+                "0.4.0", RuntimeChecks.crio("crio version 1.23.5").orElseThrow().newestCniVersion());
         assertTrue(RuntimeChecks.containerd("containerd: unknown flag").isEmpty(), "no version, no finding");
         assertTrue(RuntimeChecks.crio("GoVersion: go1.21.7").isEmpty(), "go's version is not CRI-O's");
     }
@@ -137,19 +159,29 @@ class DoctorCommandTest {
 
     private record Outcome(int status, String out) {
         List<String> problems() {
-            return out.lines().filter(l -> l.startsWith("ERROR") || l.startsWith("WARNING")).toList();
+            return out.lines()
+                    .filter(l -> l.startsWith("ERROR") || l.startsWith("WARNING"))
+                    .toList();
         }
     }
 
     private Outcome doctor(String... more) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        List<String> argv = new ArrayList<>(List.of("--conf-dir", conf.toString(), "--bin-dir", bin.toString(),
-                "--data-dir", data.toString(), "--cache-dir", cache.toString()));
+        List<String> argv = new ArrayList<>(List.of(
+                "--conf-dir",
+                conf.toString(),
+                "--bin-dir",
+                bin.toString(),
+                "--data-dir",
+                data.toString(),
+                "--cache-dir",
+                cache.toString()));
         argv.addAll(List.of(more));
         int status = new DoctorCommand(new PrintStream(out, true, StandardCharsets.UTF_8), Map.of(), p -> {
-            node.askedFor = p;
-            return node;
-        }).run(argv);
+                    node.askedFor = p;
+                    return node;
+                })
+                .run(argv);
         return new Outcome(status, out.toString(StandardCharsets.UTF_8));
     }
 
@@ -166,8 +198,10 @@ class DoctorCommandTest {
         node.sysctls.put("net/bridge/bridge-nf-call-iptables", "0");
         Outcome o = doctor();
         assertEquals(1, o.status());
-        assertEquals(List.of("ERROR   net.ipv4.ip_forward is not 1: pod traffic is not routed off the node",
-                "ERROR   net.bridge.bridge-nf-call-iptables is not 1: Services do not work for pods on the same bridge"),
+        assertEquals(
+                List.of(
+                        "ERROR   net.ipv4.ip_forward is not 1: pod traffic is not routed off the node",
+                        "ERROR   net.bridge.bridge-nf-call-iptables is not 1: Services do not work for pods on the same bridge"),
                 o.problems());
         assertTrue(o.out().contains("fix: sysctl -w net.ipv4.ip_forward=1"), o.out());
 
@@ -179,24 +213,32 @@ class DoctorCommandTest {
     @Test
     void invalidConfigAndDuplicateNetworkNames() throws IOException {
         Files.writeString(conf.resolve("05-broken.conflist"), "{\"cniVersion\":\"1.1.0\",\"name\":\"x\"");
-        Files.writeString(conf.resolve("20-podnet.conf"), "{\"cniVersion\":\"1.1.0\",\"name\":\"podnet\",\"type\":\"bridge\"}");
-        Files.writeString(conf.resolve("30-podnet.conflist"),
+        Files.writeString(
+                conf.resolve("20-podnet.conf"), "{\"cniVersion\":\"1.1.0\",\"name\":\"podnet\",\"type\":\"bridge\"}");
+        Files.writeString(
+                conf.resolve("30-podnet.conflist"),
                 "{\"cniVersion\":\"1.1.0\",\"name\":\"podnet\",\"plugins\":[{\"type\":\"bridge\"}]}");
         List<String> p = doctor().problems();
         assertEquals(2, p.size(), p.toString());
-        assertTrue(p.get(0).startsWith("ERROR   invalid network config " + conf.resolve("05-broken.conflist") + ": "),
+        assertTrue(
+                p.get(0).startsWith("ERROR   invalid network config " + conf.resolve("05-broken.conflist") + ": "),
                 p.get(0));
         assertTrue(p.get(0).endsWith(" at line 1, column 33"), p.get(0)); // where a person looks, not a char offset
-        assertEquals("WARNING network \"podnet\" is defined in 3 files (" + conf.resolve("10-podnet.conflist") + ", "
-                + conf.resolve("20-podnet.conf") + ", " + conf.resolve("30-podnet.conflist") + "); runtimes use "
-                + conf.resolve("10-podnet.conflist"), p.get(1));
+        assertEquals(
+                "WARNING network \"podnet\" is defined in 3 files (" + conf.resolve("10-podnet.conflist") + ", "
+                        + conf.resolve("20-podnet.conf") + ", " + conf.resolve("30-podnet.conflist")
+                        + "); runtimes use "
+                        + conf.resolve("10-podnet.conflist"),
+                p.get(1));
     }
 
     @Test
     void emptyConfDir() throws IOException {
         Files.delete(conf.resolve("10-podnet.conflist"));
-        assertEquals(List.of("ERROR   no usable network config in " + conf
-                + ": the runtime reports the node's network as not ready"), doctor().problems());
+        assertEquals(
+                List.of("ERROR   no usable network config in " + conf
+                        + ": the runtime reports the node's network as not ready"),
+                doctor().problems());
     }
 
     @Test
@@ -205,8 +247,11 @@ class DoctorCommandTest {
         Files.delete(bin.resolve("host-local"));
         List<String> p = doctor().problems();
         assertEquals(2, p.size(), p.toString());
-        assertTrue(p.get(0).startsWith("ERROR   plugin \"host-local\" (used by network podnet) is missing: "
-                + "failed to find plugin \"host-local\" in path [" + bin + "]"), p.get(0));
+        assertTrue(
+                p.get(0)
+                        .startsWith("ERROR   plugin \"host-local\" (used by network podnet) is missing: "
+                                + "failed to find plugin \"host-local\" in path [" + bin + "]"),
+                p.get(0));
         assertTrue(p.get(1).startsWith("ERROR   plugin \"portmap\""), p.get(1));
     }
 
@@ -224,12 +269,18 @@ class DoctorCommandTest {
 
         Outcome o = doctor();
         assertEquals(1, o.status());
-        assertEquals(List.of("WARNING IP 10.22.0.6 of network podnet is reserved for container dead-container eth0 "
-                        + "but no attachment of it is cached (leaked?)",
-                "WARNING IP 10.22.0.7 of network podnet is reserved for container legacy-dead but no attachment "
-                        + "of it is cached (leaked?)"), o.problems());
-        assertTrue(o.out().contains("fix: if that container is gone, run cni4j gc podnet (host-local frees it) or remove "
-                + net.resolve("10.22.0.6")), o.out());
+        assertEquals(
+                List.of(
+                        "WARNING IP 10.22.0.6 of network podnet is reserved for container dead-container eth0 "
+                                + "but no attachment of it is cached (leaked?)",
+                        "WARNING IP 10.22.0.7 of network podnet is reserved for container legacy-dead but no attachment "
+                                + "of it is cached (leaked?)"),
+                o.problems());
+        assertTrue(
+                o.out()
+                        .contains("fix: if that container is gone, run cni4j gc podnet (host-local frees it) or remove "
+                                + net.resolve("10.22.0.6")),
+                o.out());
     }
 
     @Test
@@ -241,9 +292,11 @@ class DoctorCommandTest {
         node.links.add(link(8, "ifb0", "ifb", 0));
         new ResultCache(cache).save(entry("ptpnet", "c1", "eth0", List.of("vethcached", "bwpcached")));
         List<String> p = doctor().problems();
-        assertEquals(List.of("WARNING veth vethdead has no master and no cached attachment names it (left over by a "
-                        + "pod torn down without DEL?)",
-                "WARNING ifb bwp0123456789ab of the bandwidth plugin belongs to no cached attachment (its pod is gone)"),
+        assertEquals(
+                List.of(
+                        "WARNING veth vethdead has no master and no cached attachment names it (left over by a "
+                                + "pod torn down without DEL?)",
+                        "WARNING ifb bwp0123456789ab of the bandwidth plugin belongs to no cached attachment (its pod is gone)"),
                 p);
     }
 
@@ -270,7 +323,15 @@ class DoctorCommandTest {
     private static CachedAttachment entry(String network, String id, String ifName, List<String> hostIfaces) {
         String ifaces = hostIfaces.stream().map(n -> "{\"name\":\"" + n + "\"}").collect(Collectors.joining(","));
         JsonObject result = Json.parseObject("{\"cniVersion\":\"1.1.0\",\"interfaces\":[" + ifaces + "]}");
-        return new CachedAttachment(network, id, ifName, "/run/netns/x", List.of(), Map.of(),
-                "{}".getBytes(StandardCharsets.UTF_8), result, false);
+        return new CachedAttachment(
+                network,
+                id,
+                ifName,
+                "/run/netns/x",
+                List.of(),
+                Map.of(),
+                "{}".getBytes(StandardCharsets.UTF_8),
+                result,
+                false);
     }
 }

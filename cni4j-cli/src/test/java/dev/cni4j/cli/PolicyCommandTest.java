@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /** {@code cni4j policy explain} against a stand-in for the agent's /policy/explain. */
 class PolicyCommandTest {
-    static final String ANSWER = "{\"allowed\":false,\"text\":\"10.244.2.2 -> 10.244.1.2 81/tcp: denied\\n  egress:  x\\n  ingress: y\"}";
+    static final String ANSWER =
+            "{\"allowed\":false,\"text\":\"10.244.2.2 -> 10.244.1.2 81/tcp: denied\\n  egress:  x\\n  ingress: y\"}";
 
     @Test
     void asksTheAgentAndPrintsItsAnswer() throws IOException {
@@ -30,10 +31,13 @@ class PolicyCommandTest {
         agent.start();
         try {
             String url = "http://127.0.0.1:" + agent.getAddress().getPort();
-            CliRun r = CliRun.run("policy", "explain", "10.244.2.2", "10.244.1.2", "81/TCP", "--agent", url).assertOk();
+            CliRun r = CliRun.run("policy", "explain", "10.244.2.2", "10.244.1.2", "81/TCP", "--agent", url)
+                    .assertOk();
             assertEquals("src=10.244.2.2&dst=10.244.1.2&port=81&proto=tcp", query.get());
             assertTrue(r.out().startsWith("10.244.2.2 -> 10.244.1.2 81/tcp: denied\n  egress:"), r.out());
-            CliRun json = CliRun.run("policy", "explain", "10.244.2.2", "10.244.1.2", "53/udp", "--agent", url + "/", "--json").assertOk();
+            CliRun json = CliRun.run(
+                            "policy", "explain", "10.244.2.2", "10.244.1.2", "53/udp", "--agent", url + "/", "--json")
+                    .assertOk();
             assertEquals(ANSWER + "\n", json.out());
             assertEquals("src=10.244.2.2&dst=10.244.1.2&port=53&proto=udp", query.get());
         } finally {

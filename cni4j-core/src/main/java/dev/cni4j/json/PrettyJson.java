@@ -3,10 +3,12 @@ package dev.cni4j.json;
 import java.util.List;
 import java.util.Map;
 
-/** Indented JSON for people: the CLI's output and the conflists cni4j writes ({@link Json} writes compact JSON for plugins). */
+/**
+ * Indented JSON for people: the CLI's output and the conflists cni4j writes ({@link Json} writes compact JSON for
+ * plugins).
+ */
 public final class PrettyJson {
-    private PrettyJson() {
-    }
+    private PrettyJson() {}
 
     /** {@code value} (maps, lists and what {@link Json#write} takes) indented by two spaces, a member a line. */
     public static String write(Object value) {
@@ -20,7 +22,10 @@ public final class PrettyJson {
             sb.append('{');
             String sep = "\n";
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                sb.append(sep).append("  ".repeat(depth + 1)).append(Json.write(String.valueOf(e.getKey()))).append(": ");
+                sb.append(sep)
+                        .append("  ".repeat(depth + 1))
+                        .append(Json.write(String.valueOf(e.getKey())))
+                        .append(": ");
                 write(sb, e.getValue(), depth + 1);
                 sep = ",\n";
             }

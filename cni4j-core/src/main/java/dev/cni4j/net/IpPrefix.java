@@ -76,7 +76,10 @@ public record IpPrefix(IpAddress address, int length) implements Iterable<IpAddr
         return address.isIPv4Mapped() && length >= 96;
     }
 
-    /** The IPv4 prefix an IPv4-mapped one stands for ({@code ::ffff:10.0.0.0/104}: {@code 10.0.0.0/8}); this prefix otherwise. */
+    /**
+     * The IPv4 prefix an IPv4-mapped one stands for ({@code ::ffff:10.0.0.0/104}: {@code 10.0.0.0/8}); this prefix
+     * otherwise.
+     */
     public IpPrefix unmap() {
         return isIPv4Mapped() ? new IpPrefix(address.unmap(), length - 96) : this;
     }

@@ -30,8 +30,7 @@ public final class AtomicFiles {
     /** A temp file's name keeps this much of the target's, so that it stays within 255 bytes. */
     private static final int NAME_IN_TEMP = 100;
 
-    private AtomicFiles() {
-    }
+    private AtomicFiles() {}
 
     /**
      * Replaces {@code target} with {@code content} and {@code mode}, creating its directory;
@@ -43,8 +42,8 @@ public final class AtomicFiles {
             Files.createDirectories(dir);
             // A dot name: runtimes' conf-dir scans skip it, it never ends in .conflist.
             String name = target.getFileName().toString();
-            Path tmp = Files.createTempFile(dir, "." + name.substring(0, Math.min(name.length(), NAME_IN_TEMP)) + ".",
-                    ".tmp");
+            Path tmp = Files.createTempFile(
+                    dir, "." + name.substring(0, Math.min(name.length(), NAME_IN_TEMP)) + ".", ".tmp");
             try {
                 try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                     ByteBuffer buf = ByteBuffer.wrap(content);
@@ -74,7 +73,8 @@ public final class AtomicFiles {
      */
     public static boolean writeIfChanged(Path target, byte[] content, Set<PosixFilePermission> mode) {
         try {
-            if (Files.isRegularFile(target) && Arrays.equals(Files.readAllBytes(target), content)
+            if (Files.isRegularFile(target)
+                    && Arrays.equals(Files.readAllBytes(target), content)
                     && Files.getPosixFilePermissions(target).equals(mode)) {
                 return false;
             }

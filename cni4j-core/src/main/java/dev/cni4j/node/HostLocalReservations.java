@@ -32,8 +32,7 @@ public final class HostLocalReservations {
     public static final String LOCK_FILE = "lock";
     public static final String LAST_RESERVED_PREFIX = "last_reserved_ip.";
 
-    private HostLocalReservations() {
-    }
+    private HostLocalReservations() {}
 
     /** The address a reservation file of this name holds, or null when the name is no reservation's. */
     public static IpAddress addressOf(String fileName) {

@@ -7,8 +7,7 @@ package dev.cni4j.node;
  * The native launcher ({@code cni4j-dist/src/main/c/cni4j-launch.c}) repeats {@link #SOCKET}.
  */
 public final class NodeLayout {
-    private NodeLayout() {
-    }
+    private NodeLayout() {}
 
     /** The plugin executables ({@code CNI_PATH}'s usual value). */
     public static final String BIN_DIR = "/opt/cni/bin";

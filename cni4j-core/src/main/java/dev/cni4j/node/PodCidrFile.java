@@ -27,8 +27,7 @@ public record PodCidrFile(Path path) {
      * @param comment the first line's text after {@code #} (stripped) when it is a comment, else null
      * @param cidrs   the CIDRs, possibly none
      */
-    public record Contents(String comment, List<IpPrefix> cidrs) {
-    }
+    public record Contents(String comment, List<IpPrefix> cidrs) {}
 
     /**
      * Reads the file: {@link java.nio.file.NoSuchFileException} when it does not exist, another
@@ -46,7 +45,8 @@ public record PodCidrFile(Path path) {
      */
     public static Contents parse(List<String> lines) {
         String comment = !lines.isEmpty() && lines.getFirst().strip().startsWith("#")
-                ? lines.getFirst().strip().substring(1).strip() : null;
+                ? lines.getFirst().strip().substring(1).strip()
+                : null;
         List<IpPrefix> cidrs = new ArrayList<>();
         for (String line : lines) {
             String s = line.strip();
@@ -82,8 +82,8 @@ public record PodCidrFile(Path path) {
      */
     public boolean write(List<IpPrefix> cidrs) {
         requireCidrs(cidrs);
-        return AtomicFiles.writeIfChanged(path, format(null, cidrs).getBytes(StandardCharsets.UTF_8),
-                AtomicFiles.READABLE);
+        return AtomicFiles.writeIfChanged(
+                path, format(null, cidrs).getBytes(StandardCharsets.UTF_8), AtomicFiles.READABLE);
     }
 
     /** Replaces the file (its modification time says when) with a comment line and the CIDRs, in {@code mode}. */

@@ -30,7 +30,9 @@ public final class CniArgs {
         for (String pair : raw.split(";", -1)) {
             String[] kv = pair.split("=", -1);
             if (kv.length != 2) {
-                throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "ARGS: invalid pair \"" + pair + "\"",
+                throw new CniException(
+                        ErrorCode.INVALID_ENVIRONMENT,
+                        "ARGS: invalid pair \"" + pair + "\"",
                         "CNI_ARGS must be K=V pairs separated by ';'");
             }
             values.put(kv[0], kv[1]);
@@ -41,8 +43,8 @@ public final class CniArgs {
             if (ignore.equals("1") || ignore.equalsIgnoreCase("true")) {
                 ignoreUnknown = true;
             } else if (!(ignore.equals("0") || ignore.equalsIgnoreCase("false"))) {
-                throw new CniException(ErrorCode.INVALID_ENVIRONMENT,
-                        "ARGS: invalid value \"" + ignore + "\" for IgnoreUnknown");
+                throw new CniException(
+                        ErrorCode.INVALID_ENVIRONMENT, "ARGS: invalid value \"" + ignore + "\" for IgnoreUnknown");
             }
         }
         if (!ignoreUnknown) {
@@ -53,7 +55,9 @@ public final class CniArgs {
                 }
             }
             if (!unknown.isEmpty()) {
-                throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "ARGS: unknown args " + unknown,
+                throw new CniException(
+                        ErrorCode.INVALID_ENVIRONMENT,
+                        "ARGS: unknown args " + unknown,
                         "set IgnoreUnknown=1 in CNI_ARGS to ignore them");
             }
         }

@@ -2,7 +2,12 @@ package dev.cni4j.skel;
 
 /** The verbs of {@code CNI_COMMAND}. */
 public enum Command {
-    ADD, DEL, CHECK, GC, STATUS, VERSION;
+    ADD,
+    DEL,
+    CHECK,
+    GC,
+    STATUS,
+    VERSION;
 
     /** The command for an env value, or null when it is not a CNI verb. */
     public static Command of(String value) {

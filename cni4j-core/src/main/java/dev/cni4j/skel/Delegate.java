@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 public final class Delegate {
     /** Marker our launchers carry in their first KiB, so an in-process run is only used for our own plugins. */
     public static final String LAUNCHER_MARKER = "# cni4j launcher";
+
     private static final long TIMEOUT_SECONDS = 60;
 
     private final Request request;
@@ -45,7 +46,8 @@ public final class Delegate {
         try {
             return ResultCodec.decode(Json.parseObject(out), request.cniVersion());
         } catch (JsonException e) {
-            throw new CniException(ErrorCode.DECODING_FAILURE, "delegate " + type + " printed a malformed result: " + e.getMessage());
+            throw new CniException(
+                    ErrorCode.DECODING_FAILURE, "delegate " + type + " printed a malformed result: " + e.getMessage());
         }
     }
 
@@ -62,7 +64,8 @@ public final class Delegate {
         int exit;
         Plugin own = isOurLauncher(exe) ? request.invocation().ownPlugins().apply(type) : null;
         if (own != null) {
-            exit = PluginMain.run(own, env, new ByteArrayInputStream(request.stdin()), out, request.log(), request.invocation());
+            exit = PluginMain.run(
+                    own, env, new ByteArrayInputStream(request.stdin()), out, request.log(), request.invocation());
         } else {
             exit = exec(exe, env, out);
         }
@@ -91,7 +94,8 @@ public final class Delegate {
             }
             return p.exitValue();
         } catch (IOException e) {
-            throw new CniException(ErrorCode.IO_FAILURE.code(), "failed to run delegate " + exe + ": " + e.getMessage(), null, e);
+            throw new CniException(
+                    ErrorCode.IO_FAILURE.code(), "failed to run delegate " + exe + ": " + e.getMessage(), null, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CniException(ErrorCode.TRY_AGAIN_LATER, "interrupted while running delegate " + exe);
@@ -106,7 +110,9 @@ public final class Delegate {
         } catch (JsonException e) {
             // fall through: not an error object
         }
-        return new CniException(ErrorCode.INTERNAL, "delegate " + type + " failed with exit code " + exit,
+        return new CniException(
+                ErrorCode.INTERNAL,
+                "delegate " + type + " failed with exit code " + exit,
                 stdout.isBlank() ? null : stdout.strip());
     }
 
@@ -116,7 +122,8 @@ public final class Delegate {
             throw CniException.invalidConfig("invalid plugin type \"" + type + "\"");
         }
         if (dirs.isEmpty()) {
-            throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "CNI_PATH is empty: cannot find plugin \"" + type + "\"");
+            throw new CniException(
+                    ErrorCode.INVALID_ENVIRONMENT, "CNI_PATH is empty: cannot find plugin \"" + type + "\"");
         }
         for (String dir : dirs) {
             Path p = Path.of(dir, type);
@@ -124,7 +131,8 @@ public final class Delegate {
                 return p;
             }
         }
-        throw new CniException(ErrorCode.INVALID_NETWORK_CONFIG, "failed to find plugin \"" + type + "\" in path " + dirs);
+        throw new CniException(
+                ErrorCode.INVALID_NETWORK_CONFIG, "failed to find plugin \"" + type + "\" in path " + dirs);
     }
 
     private static boolean isOurLauncher(Path exe) {

@@ -4,8 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 /** The spec's rules for container IDs, network names and interface names. */
 public final class Names {
-    private Names() {
-    }
+    private Names() {}
 
     /** {@code ^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$}, the spec's container ID rule. */
     public static boolean isValidContainerId(String id) {

@@ -28,10 +28,8 @@ public interface Plugin {
     void check(Request request);
 
     /** GC (1.1.0): removes resources of attachments not in the valid set. */
-    default void gc(Request request) {
-    }
+    default void gc(Request request) {}
 
     /** STATUS (1.1.0): throws code 50/51 when the plugin cannot serve ADDs. */
-    default void status(Request request) {
-    }
+    default void status(Request request) {}
 }

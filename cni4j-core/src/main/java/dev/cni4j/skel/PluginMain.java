@@ -28,18 +28,22 @@ import java.util.Map;
  * code path as the executables. Returns the exit code: 0, or 1 for any CNI error.
  */
 public final class PluginMain {
-    private PluginMain() {
-    }
+    private PluginMain() {}
 
     /** Runs a call standalone ({@link Invocation#STANDALONE}): the way tests drive a single plugin. */
-    public static int run(Plugin plugin, Map<String, String> env, InputStream stdin, OutputStream stdout,
-                          PrintStream stderr) {
+    public static int run(
+            Plugin plugin, Map<String, String> env, InputStream stdin, OutputStream stdout, PrintStream stderr) {
         return run(plugin, env, stdin, stdout, stderr, Invocation.STANDALONE);
     }
 
     /** Runs a call as its host ({@code invocation}) hosts it. */
-    public static int run(Plugin plugin, Map<String, String> env, InputStream stdin, OutputStream stdout,
-                          PrintStream stderr, Invocation invocation) {
+    public static int run(
+            Plugin plugin,
+            Map<String, String> env,
+            InputStream stdin,
+            OutputStream stdout,
+            PrintStream stderr,
+            Invocation invocation) {
         String version = CniVersion.CURRENT;
         try {
             String commandName = env.getOrDefault("CNI_COMMAND", "");
@@ -99,7 +103,9 @@ public final class PluginMain {
         // version we know, else ours.
         String asked = null;
         try {
-            if (input.length > 0 && Json.parse(input) instanceof JsonObject o && o.find("cniVersion") instanceof String s) {
+            if (input.length > 0
+                    && Json.parse(input) instanceof JsonObject o
+                    && o.find("cniVersion") instanceof String s) {
                 asked = s;
             }
         } catch (JsonException e) {
@@ -126,13 +132,16 @@ public final class PluginMain {
             }
         }
         if (!missing.isEmpty()) {
-            throw new CniException(ErrorCode.INVALID_ENVIRONMENT,
+            throw new CniException(
+                    ErrorCode.INVALID_ENVIRONMENT,
                     "required env variables [" + String.join(",", missing) + "] missing");
         }
         if (required.contains("CNI_CONTAINERID")) {
             String id = env.get("CNI_CONTAINERID");
             if (!Names.isValidContainerId(id)) {
-                throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "invalid CNI_CONTAINERID \"" + id + "\"",
+                throw new CniException(
+                        ErrorCode.INVALID_ENVIRONMENT,
+                        "invalid CNI_CONTAINERID \"" + id + "\"",
                         "must start with a letter or digit, followed by letters, digits, '_', '.' or '-'");
             }
             String ifname = env.get("CNI_IFNAME");
@@ -151,7 +160,8 @@ public final class PluginMain {
         try {
             parsed = Json.parse(input);
         } catch (JsonException e) {
-            throw new CniException(ErrorCode.DECODING_FAILURE, "failed to parse network configuration: " + e.getMessage());
+            throw new CniException(
+                    ErrorCode.DECODING_FAILURE, "failed to parse network configuration: " + e.getMessage());
         }
         if (!(parsed instanceof JsonObject config)) {
             throw new CniException(ErrorCode.DECODING_FAILURE, "network configuration must be a JSON object");
@@ -165,7 +175,9 @@ public final class PluginMain {
             return CniVersion.V0_1_0; // a config without cniVersion is 0.1.0, as libcni reads it
         }
         if (!(v instanceof String s) || !CniVersion.isValid(s)) {
-            throw new CniException(ErrorCode.DECODING_FAILURE, "invalid cniVersion " + Json.write(v),
+            throw new CniException(
+                    ErrorCode.DECODING_FAILURE,
+                    "invalid cniVersion " + Json.write(v),
                     "cniVersion must be a version string such as \"1.1.0\"");
         }
         return s;
@@ -173,8 +185,11 @@ public final class PluginMain {
 
     private static void checkVersion(Plugin plugin, Command command, String version) {
         if (!plugin.supportedVersions().contains(version)) {
-            throw new CniException(ErrorCode.INCOMPATIBLE_VERSION, "incompatible CNI versions",
-                    "config is \"" + version + "\", plugin supports " + Json.write(new ArrayList<Object>(plugin.supportedVersions())));
+            throw new CniException(
+                    ErrorCode.INCOMPATIBLE_VERSION,
+                    "incompatible CNI versions",
+                    "config is \"" + version + "\", plugin supports "
+                            + Json.write(new ArrayList<Object>(plugin.supportedVersions())));
         }
         String min = switch (command) {
             case CHECK -> CniVersion.V0_4_0;
@@ -182,19 +197,23 @@ public final class PluginMain {
             default -> null;
         };
         if (min != null && !CniVersion.atLeast(version, min)) {
-            throw new CniException(ErrorCode.INCOMPATIBLE_VERSION,
-                    "config version does not allow " + command, "config is \"" + version + "\", " + command + " needs " + min + " or later");
+            throw new CniException(
+                    ErrorCode.INCOMPATIBLE_VERSION,
+                    "config version does not allow " + command,
+                    "config is \"" + version + "\", " + command + " needs " + min + " or later");
         }
     }
 
     private static void checkName(JsonObject config) {
         Object name = config.find("name");
         if (!(name instanceof String s) || s.isEmpty()) {
-            throw new CniException(ErrorCode.INVALID_NETWORK_CONFIG, "missing network name",
-                    "the config needs a \"name\" string");
+            throw new CniException(
+                    ErrorCode.INVALID_NETWORK_CONFIG, "missing network name", "the config needs a \"name\" string");
         }
         if (!Names.isValidNetworkName(s)) {
-            throw new CniException(ErrorCode.INVALID_NETWORK_CONFIG, "invalid network name \"" + s + "\"",
+            throw new CniException(
+                    ErrorCode.INVALID_NETWORK_CONFIG,
+                    "invalid network name \"" + s + "\"",
                     "must start with a letter or digit, followed by letters, digits, '_', '.' or '-'");
         }
     }
@@ -204,7 +223,8 @@ public final class PluginMain {
             return e;
         }
         if (t instanceof JsonTypeException e) {
-            return new CniException(ErrorCode.INVALID_NETWORK_CONFIG, "invalid network configuration: " + e.getMessage());
+            return new CniException(
+                    ErrorCode.INVALID_NETWORK_CONFIG, "invalid network configuration: " + e.getMessage());
         }
         if (t instanceof JsonException e) {
             return new CniException(ErrorCode.DECODING_FAILURE, "failed to decode: " + e.getMessage());

@@ -19,8 +19,7 @@ import java.util.Map;
  */
 public final class Request {
     /** An attachment named in GC's {@code cni.dev/valid-attachments}. */
-    public record Attachment(String containerId, String ifname) {
-    }
+    public record Attachment(String containerId, String ifname) {}
 
     private final Command command;
     private final Map<String, String> env;
@@ -32,8 +31,14 @@ public final class Request {
     private Result prevResult;
     private boolean prevResultRead;
 
-    Request(Command command, Map<String, String> env, byte[] stdin, JsonObject config, String cniVersion,
-            PrintStream log, Invocation invocation) {
+    Request(
+            Command command,
+            Map<String, String> env,
+            byte[] stdin,
+            JsonObject config,
+            String cniVersion,
+            PrintStream log,
+            Invocation invocation) {
         this.command = command;
         this.env = env;
         this.stdin = stdin;
@@ -144,7 +149,8 @@ public final class Request {
                 try {
                     out.add(new Attachment(a.string("containerID", ""), a.string("ifname", "")));
                 } catch (JsonTypeException e) {
-                    throw new CniException(ErrorCode.INVALID_NETWORK_CONFIG, "invalid cni.dev/valid-attachments: " + e.getMessage());
+                    throw new CniException(
+                            ErrorCode.INVALID_NETWORK_CONFIG, "invalid cni.dev/valid-attachments: " + e.getMessage());
                 }
             }
         }

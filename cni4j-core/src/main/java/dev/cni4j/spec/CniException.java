@@ -52,8 +52,11 @@ public class CniException extends RuntimeException {
     /** Reads an error object printed by another plugin (libcni's form without cniVersion too). */
     public static CniException fromJson(JsonObject o) {
         Long code = o.integer("code");
-        return new CniException(code == null ? ErrorCode.INTERNAL.code() : code.intValue(),
-                o.string("msg", ""), o.string("details"), null);
+        return new CniException(
+                code == null ? ErrorCode.INTERNAL.code() : code.intValue(),
+                o.string("msg", ""),
+                o.string("details"),
+                null);
     }
 
     public static CniException invalidConfig(String msg) {

@@ -19,8 +19,7 @@ public final class CniVersion {
     /** The versions a network config list can say: lists (conflists) began with 0.3.0. */
     public static final List<String> LISTS = List.of(V0_3_0, V0_3_1, V0_4_0, V1_0_0, V1_1_0);
 
-    private CniVersion() {
-    }
+    private CniVersion() {}
 
     /** True for a well-formed {@code major.minor.patch}. */
     public static boolean isValid(String v) {

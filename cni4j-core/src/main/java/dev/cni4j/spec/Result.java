@@ -35,7 +35,8 @@ public final class Result {
     }
 
     /** A route; everything after {@code gw} is 1.1.0 (scope: 0 global, 253 link, 254 host). */
-    public record Route(String dst, String gw, Integer mtu, Integer advmss, Integer priority, Integer table, Integer scope) {
+    public record Route(
+            String dst, String gw, Integer mtu, Integer advmss, Integer priority, Integer table, Integer scope) {
         public Route(String dst, String gw) {
             this(dst, gw, null, null, null, null, null);
         }
@@ -58,7 +59,8 @@ public final class Result {
     private static IpPrefix parsePrefix(String text, String what) {
         IpPrefix p = IpPrefix.tryParse(text);
         if (p == null) {
-            throw CniException.invalidConfig("invalid " + what + " \"" + text + "\" in a result: expected address/prefix");
+            throw CniException.invalidConfig(
+                    "invalid " + what + " \"" + text + "\" in a result: expected address/prefix");
         }
         return p;
     }
@@ -77,8 +79,10 @@ public final class Result {
     /** DNS settings; an empty one is left out of printed results. */
     public record Dns(List<String> nameservers, String domain, List<String> search, List<String> options) {
         public boolean isEmpty() {
-            return (nameservers == null || nameservers.isEmpty()) && (domain == null || domain.isEmpty())
-                    && (search == null || search.isEmpty()) && (options == null || options.isEmpty());
+            return (nameservers == null || nameservers.isEmpty())
+                    && (domain == null || domain.isEmpty())
+                    && (search == null || search.isEmpty())
+                    && (options == null || options.isEmpty());
         }
     }
 

@@ -14,8 +14,7 @@ import java.util.List;
  * {@code interfaces} and {@code ips[].version}; 1.x drops {@code version} and adds 1.1 fields.
  */
 public final class ResultCodec {
-    private ResultCodec() {
-    }
+    private ResultCodec() {}
 
     /** The result as JSON in {@code version}; fails where the old schema cannot hold it. */
     public static JsonObject encode(Result r, String version) {
@@ -78,7 +77,8 @@ public final class ResultCodec {
             }
         }
         if (ip4 == null && ip6 == null) {
-            throw new CniException(ErrorCode.INCOMPATIBLE_VERSION,
+            throw new CniException(
+                    ErrorCode.INCOMPATIBLE_VERSION,
                     "cannot convert result to version " + version + ": no valid IP addresses");
         }
         JsonObject o = new JsonObject();
@@ -114,8 +114,10 @@ public final class ResultCodec {
             JsonObject j = new JsonObject().with("dst", rt.dst());
             putNonEmpty(j, "gw", rt.gw());
             if (full) {
-                j.with("mtu", asLong(rt.mtu())).with("advmss", asLong(rt.advmss()))
-                        .with("priority", asLong(rt.priority())).with("table", asLong(rt.table()))
+                j.with("mtu", asLong(rt.mtu()))
+                        .with("advmss", asLong(rt.advmss()))
+                        .with("priority", asLong(rt.priority()))
+                        .with("table", asLong(rt.table()))
                         .with("scope", asLong(rt.scope()));
             }
             list.add(j);
@@ -173,8 +175,14 @@ public final class ResultCodec {
             List<JsonObject> ifaces = o.objects("interfaces");
             if (ifaces != null) {
                 for (JsonObject j : ifaces) {
-                    r.interfaces().add(new Interface(j.string("name"), j.string("mac"), asInt(j, "mtu"),
-                            j.string("sandbox"), j.string("socketPath"), j.string("pciID")));
+                    r.interfaces()
+                            .add(new Interface(
+                                    j.string("name"),
+                                    j.string("mac"),
+                                    asInt(j, "mtu"),
+                                    j.string("sandbox"),
+                                    j.string("socketPath"),
+                                    j.string("pciID")));
                 }
             }
             List<JsonObject> ips = o.objects("ips");
@@ -196,8 +204,8 @@ public final class ResultCodec {
         }
         JsonObject dns = o.object("dns");
         if (dns != null) {
-            r.dns(new Dns(dns.strings("nameservers"), dns.string("domain"), dns.strings("search"),
-                    dns.strings("options")));
+            r.dns(new Dns(
+                    dns.strings("nameservers"), dns.string("domain"), dns.strings("search"), dns.strings("options")));
         }
         return r;
     }
@@ -225,8 +233,14 @@ public final class ResultCodec {
         if (dst == null || dst.isEmpty()) {
             throw new CniException(ErrorCode.DECODING_FAILURE, "route without \"dst\"");
         }
-        return new Route(dst, j.string("gw"), asInt(j, "mtu"), asInt(j, "advmss"), asInt(j, "priority"),
-                asInt(j, "table"), asInt(j, "scope"));
+        return new Route(
+                dst,
+                j.string("gw"),
+                asInt(j, "mtu"),
+                asInt(j, "advmss"),
+                asInt(j, "priority"),
+                asInt(j, "table"),
+                asInt(j, "scope"));
     }
 
     private static Integer asInt(JsonObject j, String key) {

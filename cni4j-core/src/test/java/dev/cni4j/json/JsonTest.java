@@ -29,7 +29,9 @@ class JsonTest {
         assertTrue(bridge.containsKey("n"));
         assertNull(bridge.find("n"));
         assertEquals("a\"b\\c\né", bridge.string("s"));
-        assertEquals("10.1.0.0/16", ((JsonObject) ((List<?>) bridge.object("ipam").list("ranges").get(0)).get(0)).string("subnet"));
+        assertEquals(
+                "10.1.0.0/16",
+                ((JsonObject) ((List<?>) bridge.object("ipam").list("ranges").get(0)).get(0)).string("subnet"));
     }
 
     @Test
@@ -40,7 +42,8 @@ class JsonTest {
 
     @Test
     void keepsBigNumbers() {
-        JsonObject o = Json.parseObject("{\"burst\":4294967295,\"huge\":18446744073709551616,\"max\":9223372036854775807}");
+        JsonObject o =
+                Json.parseObject("{\"burst\":4294967295,\"huge\":18446744073709551616,\"max\":9223372036854775807}");
         assertEquals(4294967295L, o.integer("burst"));
         assertEquals(Long.MAX_VALUE, o.integer("max"));
         assertInstanceOf(BigInteger.class, o.find("huge"));
@@ -67,12 +70,31 @@ class JsonTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "{", "{\"a\"}", "{\"a\":}", "[1,]", "{\"a\":1,}", "tru", "01", "1.", "\"abc",
-            "{\"a\":1} x", "{'a':1}", "\"\t\"", "-", "[1 2]",
-            // found by the fuzz suite: an exponent beyond 32 bits was a NumberFormatException
-            "1e392233720368547758", "[-1.5E+99999999999]",
-            // unicode escapes take ASCII hex digits only (Character.digit also takes Arabic-Indic and fullwidth ones)
-            "\"\\u\u0664\u0661\u0664\u0661\"", "\"\\u\uFF21\uFF21\uFF21\uFF21\""})
+    @ValueSource(
+            strings = {
+                "",
+                "{",
+                "{\"a\"}",
+                "{\"a\":}",
+                "[1,]",
+                "{\"a\":1,}",
+                "tru",
+                "01",
+                "1.",
+                "\"abc",
+                "{\"a\":1} x",
+                "{'a':1}",
+                "\"\t\"",
+                "-",
+                "[1 2]",
+                // found by the fuzz suite: an exponent beyond 32 bits was a NumberFormatException
+                "1e392233720368547758",
+                "[-1.5E+99999999999]",
+                // unicode escapes take ASCII hex digits only (Character.digit also takes Arabic-Indic and fullwidth
+                // ones)
+                "\"\\u\u0664\u0661\u0664\u0661\"",
+                "\"\\u\uFF21\uFF21\uFF21\uFF21\""
+            })
     void rejectsMalformedJson(String text) {
         assertThrows(JsonException.class, () -> Json.parse(text));
     }
@@ -91,7 +113,8 @@ class JsonTest {
         JsonException first = assertThrows(JsonException.class, () -> Json.parse("x"));
         assertEquals(1, first.line());
         assertEquals(1, first.column());
-        assertEquals("expected a JSON object at the top level at line 1, column 1",
+        assertEquals(
+                "expected a JSON object at the top level at line 1, column 1",
                 assertThrows(JsonException.class, () -> Json.parseObject("[1]")).getMessage());
     }
 

@@ -12,10 +12,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class IpAddressTest {
 
@@ -49,11 +49,44 @@ class IpAddressTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1.2.3.256", "1.2.3.4 ", " 1.2.3.4", "1..2.3",
-        "10.1", "0x1.2.3.4", "1.2.3.-4", "1234.1.1.1", ":", ":::", "1:::2", "1::2::3", ":1::", "1:2:3:4:5:6:7:8:9",
-        "1:2:3:4:5:6:7", "12345::", "::g", "fe80::1%eth0", "[::1]", "::1.2.3", "::1.2.3.4.5", "1:2:3:4:5:6:7:1.2.3.4",
-        "1:", "localhost", "::ffff:01.2.3.4",
-        "256.1.1.1", "10..1.1", "10.1.1.1.", "a.b.c.d", "example.com", "1"})
+    @ValueSource(
+            strings = {
+                "",
+                "1.2.3",
+                "1.2.3.4.5",
+                "01.2.3.4",
+                "1.2.3.256",
+                "1.2.3.4 ",
+                " 1.2.3.4",
+                "1..2.3",
+                "10.1",
+                "0x1.2.3.4",
+                "1.2.3.-4",
+                "1234.1.1.1",
+                ":",
+                ":::",
+                "1:::2",
+                "1::2::3",
+                ":1::",
+                "1:2:3:4:5:6:7:8:9",
+                "1:2:3:4:5:6:7",
+                "12345::",
+                "::g",
+                "fe80::1%eth0",
+                "[::1]",
+                "::1.2.3",
+                "::1.2.3.4.5",
+                "1:2:3:4:5:6:7:1.2.3.4",
+                "1:",
+                "localhost",
+                "::ffff:01.2.3.4",
+                "256.1.1.1",
+                "10..1.1",
+                "10.1.1.1.",
+                "a.b.c.d",
+                "example.com",
+                "1"
+            })
     void rejectsWhatIsNotALiteral(String text) {
         assertNull(IpAddress.tryParse(text));
         assertThrows(IllegalArgumentException.class, () -> IpAddress.parse(text));
@@ -100,17 +133,25 @@ class IpAddressTest {
         assertEquals(IpAddress.parse("10.0.0.250"), IpAddress.parse("10.0.1.4").plus(-10));
         assertEquals(10, IpAddress.parse("10.0.0.250").distanceTo(IpAddress.parse("10.0.1.4")));
         assertEquals(-1, a.next().distanceTo(a));
-        assertThrows(ArithmeticException.class, () -> IpAddress.parse("255.255.255.255").next());
+        assertThrows(
+                ArithmeticException.class,
+                () -> IpAddress.parse("255.255.255.255").next());
         assertThrows(ArithmeticException.class, () -> IpAddress.parse("0.0.0.0").previous());
-        assertThrows(ArithmeticException.class, () -> IpAddress.parse("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff").next());
+        assertThrows(
+                ArithmeticException.class,
+                () -> IpAddress.parse("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff").next());
         assertThrows(ArithmeticException.class, () -> IpAddress.parse("::").previous());
         assertThrows(ArithmeticException.class, () -> IpAddress.parse("::").distanceTo(IpAddress.parse("8000::")));
     }
 
     @Test
     void ordersIpv4BeforeIpv6AndUnsigned() {
-        List<IpAddress> list = new ArrayList<>(List.of(IpAddress.parse("ff00::"), IpAddress.parse("::1"),
-                IpAddress.parse("200.0.0.1"), IpAddress.parse("10.0.0.1"), IpAddress.parse("8000::")));
+        List<IpAddress> list = new ArrayList<>(List.of(
+                IpAddress.parse("ff00::"),
+                IpAddress.parse("::1"),
+                IpAddress.parse("200.0.0.1"),
+                IpAddress.parse("10.0.0.1"),
+                IpAddress.parse("8000::")));
         Collections.sort(list);
         assertEquals("[10.0.0.1, 200.0.0.1, ::1, 8000::, ff00::]", list.toString());
     }

@@ -38,9 +38,23 @@ class IpPrefixTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"10.0.0.0", "10.0.0.0/", "10.0.0.0/33", "10.0.0.0/-1", "10.0.0.0/08", "10.0.0.0/1000",
-        "::/129", "10.0.0/8", "/8", "10.0.0.0/8/8", "10.0.0.0/ 8", "fe80::%eth0/64",
-        "10.1.2.0/2a", "10.1.2.0/+8"})
+    @ValueSource(
+            strings = {
+                "10.0.0.0",
+                "10.0.0.0/",
+                "10.0.0.0/33",
+                "10.0.0.0/-1",
+                "10.0.0.0/08",
+                "10.0.0.0/1000",
+                "::/129",
+                "10.0.0/8",
+                "/8",
+                "10.0.0.0/8/8",
+                "10.0.0.0/ 8",
+                "fe80::%eth0/64",
+                "10.1.2.0/2a",
+                "10.1.2.0/+8"
+            })
     void rejectsMalformed(String text) {
         assertNull(IpPrefix.tryParse(text));
         assertThrows(IllegalArgumentException.class, () -> IpPrefix.parse(text));
@@ -69,11 +83,15 @@ class IpPrefixTest {
         assertTrue(mapped.isIPv6());
         assertTrue(mapped.isIPv4Mapped());
         assertEquals(IpPrefix.parse("10.0.0.0/8"), mapped.unmap());
-        assertEquals(IpPrefix.parse("10.1.2.3/32"), IpPrefix.parse("::ffff:10.1.2.3/128").unmap());
-        assertEquals(IpPrefix.parse("0.0.0.0/0"), IpPrefix.parse("::ffff:0:0/96").unmap());
+        assertEquals(
+                IpPrefix.parse("10.1.2.3/32"),
+                IpPrefix.parse("::ffff:10.1.2.3/128").unmap());
+        assertEquals(
+                IpPrefix.parse("0.0.0.0/0"), IpPrefix.parse("::ffff:0:0/96").unmap());
         // shorter than the mapping: an IPv6 network that merely starts at a mapped address
         assertFalse(IpPrefix.parse("::ffff:0:0/95").isIPv4Mapped());
-        assertEquals(IpPrefix.parse("::ffff:0:0/95"), IpPrefix.parse("::ffff:0:0/95").unmap());
+        assertEquals(
+                IpPrefix.parse("::ffff:0:0/95"), IpPrefix.parse("::ffff:0:0/95").unmap());
         IpPrefix v4 = IpPrefix.parse("10.0.0.0/8");
         assertFalse(v4.isIPv4Mapped());
         assertEquals(v4, v4.unmap());

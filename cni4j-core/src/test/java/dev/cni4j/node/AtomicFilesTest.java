@@ -40,12 +40,15 @@ class AtomicFilesTest {
         AtomicFiles.write(target, "new".getBytes(), AtomicFiles.READABLE);
         assertEquals("new", Files.readString(target));
         Path blocked = Files.writeString(tmp.resolve("file-not-dir"), "x");
-        UncheckedIOException e = assertThrows(UncheckedIOException.class,
+        UncheckedIOException e = assertThrows(
+                UncheckedIOException.class,
                 () -> AtomicFiles.write(blocked.resolve("child"), "y".getBytes(), AtomicFiles.READABLE));
         assertTrue(e.getMessage().startsWith("cannot write " + blocked.resolve("child") + ": "), e.getMessage());
         Files.createDirectory(tmp.resolve("dir"));
-        assertThrows(UncheckedIOException.class, () -> AtomicFiles.write(tmp.resolve("dir"), "z".getBytes(),
-                AtomicFiles.READABLE), "a directory is not replaced");
+        assertThrows(
+                UncheckedIOException.class,
+                () -> AtomicFiles.write(tmp.resolve("dir"), "z".getBytes(), AtomicFiles.READABLE),
+                "a directory is not replaced");
         assertEquals("new", Files.readString(target));
         assertEquals(List.of(target, blocked), files());
     }

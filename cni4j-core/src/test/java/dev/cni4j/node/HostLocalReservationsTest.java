@@ -37,11 +37,13 @@ class HostLocalReservationsTest {
         Map<String, List<Reservation>> all = HostLocalReservations.scan(data);
         assertEquals(List.of("empty", "podnet"), List.copyOf(all.keySet()));
         assertEquals(List.of(), all.get("empty"));
-        assertEquals(List.of(
-                new Reservation("10.22.0.7", IpAddress.parse("10.22.0.7"), "legacy-id", null),
-                new Reservation("10.22.0.9", IpAddress.parse("10.22.0.9"), "c1", "eth1"),
-                new Reservation("10.22.0.10", IpAddress.parse("10.22.0.10"), "c2", "eth0"),
-                new Reservation("2001:db8::2", IpAddress.parse("2001:db8::2"), "", null)), all.get("podnet"));
+        assertEquals(
+                List.of(
+                        new Reservation("10.22.0.7", IpAddress.parse("10.22.0.7"), "legacy-id", null),
+                        new Reservation("10.22.0.9", IpAddress.parse("10.22.0.9"), "c1", "eth1"),
+                        new Reservation("10.22.0.10", IpAddress.parse("10.22.0.10"), "c2", "eth0"),
+                        new Reservation("2001:db8::2", IpAddress.parse("2001:db8::2"), "", null)),
+                all.get("podnet"));
         assertTrue(all.get("podnet").get(1).ownedBy("c1", "eth1"));
         assertTrue(all.get("podnet").getFirst().legacyOf("legacy-id"));
     }

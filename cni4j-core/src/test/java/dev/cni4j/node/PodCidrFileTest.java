@@ -44,7 +44,8 @@ class PodCidrFileTest {
     void aCommentLineAndAMode() throws IOException {
         PodCidrFile f = new PodCidrFile(dir.resolve("podcidr.d/n1"));
         f.write("pod CIDRs from the Kubernetes API: node=n1 uid=u", DUAL, AtomicFiles.PRIVATE);
-        assertEquals("# pod CIDRs from the Kubernetes API: node=n1 uid=u\n10.244.1.0/24\nfd00:1::/64\n",
+        assertEquals(
+                "# pod CIDRs from the Kubernetes API: node=n1 uid=u\n10.244.1.0/24\nfd00:1::/64\n",
                 Files.readString(f.path()));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f.path())));
         assertEquals(new PodCidrFile.Contents("pod CIDRs from the Kubernetes API: node=n1 uid=u", DUAL), f.read());
@@ -56,11 +57,14 @@ class PodCidrFileTest {
         assertNull(c.comment());
         assertEquals(List.of(IpPrefix.parse("10.244.1.0/24"), IpPrefix.parse("2001:db8::/64")), c.cidrs());
         assertEquals(List.of(), PodCidrFile.parse(List.of("# nothing yet", "")).cidrs());
-        assertEquals("invalid CIDR \"10.244.1.0/2x\"",
-                assertThrows(IllegalArgumentException.class, () -> PodCidrFile.parse(List.of("10.244.1.0/2x"))).getMessage());
-        assertEquals("invalid CIDR \"::ffff:10.244.1.0/120\" (IPv4-mapped IPv6 text: write 10.244.1.0/24 itself)",
-                assertThrows(IllegalArgumentException.class,
-                        () -> PodCidrFile.parse(List.of("::ffff:10.244.1.0/120"))).getMessage());
+        assertEquals(
+                "invalid CIDR \"10.244.1.0/2x\"",
+                assertThrows(IllegalArgumentException.class, () -> PodCidrFile.parse(List.of("10.244.1.0/2x")))
+                        .getMessage());
+        assertEquals(
+                "invalid CIDR \"::ffff:10.244.1.0/120\" (IPv4-mapped IPv6 text: write 10.244.1.0/24 itself)",
+                assertThrows(IllegalArgumentException.class, () -> PodCidrFile.parse(List.of("::ffff:10.244.1.0/120")))
+                        .getMessage());
         assertThrows(NoSuchFileException.class, () -> new PodCidrFile(dir.resolve("none")).read());
     }
 }

@@ -96,7 +96,11 @@ class PluginMainTest {
     static Outcome run(Plugin p, Map<String, String> env, String stdin) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = PluginMain.run(p, env, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), out,
+        int exit = PluginMain.run(
+                p,
+                env,
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                out,
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Outcome(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
@@ -164,8 +168,13 @@ class PluginMainTest {
         Invocation how = Invocation.withOwnPlugins(t -> t.equals("recorder") ? relocated : null)
                 .relocatingNetns(java.nio.file.Path.of("/proc/42/fd/7"));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int exit = PluginMain.run(relocated, env("ADD"), new ByteArrayInputStream(conf("1.1.0").getBytes(StandardCharsets.UTF_8)),
-                out, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), how);
+        int exit = PluginMain.run(
+                relocated,
+                env("ADD"),
+                new ByteArrayInputStream(conf("1.1.0").getBytes(StandardCharsets.UTF_8)),
+                out,
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                how);
         assertEquals(0, exit, out.toString(StandardCharsets.UTF_8));
         assertEquals(java.nio.file.Path.of("/proc/42/fd/7"), relocated.last.netnsPath());
         assertEquals("/var/run/netns/p1", relocated.last.netns());
@@ -174,8 +183,12 @@ class PluginMainTest {
 
         // A caller that could not open its namespace: nothing to open.
         RecordingPlugin absent = new RecordingPlugin();
-        PluginMain.run(absent, env("DEL"), new ByteArrayInputStream(conf("1.1.0").getBytes(StandardCharsets.UTF_8)),
-                new ByteArrayOutputStream(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+        PluginMain.run(
+                absent,
+                env("DEL"),
+                new ByteArrayInputStream(conf("1.1.0").getBytes(StandardCharsets.UTF_8)),
+                new ByteArrayOutputStream(),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
                 Invocation.STANDALONE.relocatingNetns(null));
         assertNull(absent.last.netnsPath());
         Map<String, String> noNetns = env("DEL");
@@ -234,7 +247,10 @@ class PluginMainTest {
         assertError(run(new RecordingPlugin(), env, conf("1.1.0")), ErrorCode.INVALID_ENVIRONMENT);
         env.put("CNI_PATH", "/opt/cni/bin");
         RecordingPlugin p = new RecordingPlugin();
-        Outcome o = run(p, env, "{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"cni.dev/valid-attachments\":[{\"containerID\":\"a\",\"ifname\":\"eth0\"}]}");
+        Outcome o = run(
+                p,
+                env,
+                "{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"cni.dev/valid-attachments\":[{\"containerID\":\"a\",\"ifname\":\"eth0\"}]}");
         assertEquals(0, o.exit(), o.stdout());
         assertEquals(List.of(new Request.Attachment("a", "eth0")), p.last.validAttachments());
     }
@@ -267,7 +283,9 @@ class PluginMainTest {
         assertError(run(new RecordingPlugin(), env("ADD"), "{\"cniVersion\":"), ErrorCode.DECODING_FAILURE);
         assertError(run(new RecordingPlugin(), env("ADD"), "[1]"), ErrorCode.DECODING_FAILURE);
         assertError(run(new RecordingPlugin(), env("ADD"), ""), ErrorCode.DECODING_FAILURE);
-        assertError(run(new RecordingPlugin(), env("ADD"), "{\"cniVersion\":\"one\",\"name\":\"n\"}"), ErrorCode.DECODING_FAILURE);
+        assertError(
+                run(new RecordingPlugin(), env("ADD"), "{\"cniVersion\":\"one\",\"name\":\"n\"}"),
+                ErrorCode.DECODING_FAILURE);
     }
 
     @Test
@@ -279,8 +297,11 @@ class PluginMainTest {
 
     @Test
     void missingOrBadNameIsCode7() {
-        assertError(run(new RecordingPlugin(), env("ADD"), "{\"cniVersion\":\"1.0.0\"}"), ErrorCode.INVALID_NETWORK_CONFIG);
-        assertError(run(new RecordingPlugin(), env("ADD"), "{\"cniVersion\":\"1.0.0\",\"name\":\"a/b\"}"), ErrorCode.INVALID_NETWORK_CONFIG);
+        assertError(
+                run(new RecordingPlugin(), env("ADD"), "{\"cniVersion\":\"1.0.0\"}"), ErrorCode.INVALID_NETWORK_CONFIG);
+        assertError(
+                run(new RecordingPlugin(), env("ADD"), "{\"cniVersion\":\"1.0.0\",\"name\":\"a/b\"}"),
+                ErrorCode.INVALID_NETWORK_CONFIG);
     }
 
     @Test
@@ -307,21 +328,26 @@ class PluginMainTest {
     @Test
     void prevResultOfAnyVersionIsReadAndRuntimeConfigKeysAreCaseInsensitive() {
         RecordingPlugin p = new RecordingPlugin();
-        String stdin = "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"runtimeConfig\":{\"portMappings\":[{\"HostPort\":8080}]},"
-                + "\"prevResult\":{\"cniVersion\":\"0.2.0\",\"ip4\":{\"ip\":\"10.0.0.9/24\"}}}";
+        String stdin =
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"runtimeConfig\":{\"portMappings\":[{\"HostPort\":8080}]},"
+                        + "\"prevResult\":{\"cniVersion\":\"0.2.0\",\"ip4\":{\"ip\":\"10.0.0.9/24\"}}}";
         assertEquals(0, run(p, env("ADD"), stdin).exit());
         assertEquals("10.0.0.9/24", p.last.prevResult().ips().get(0).address());
-        assertEquals(8080L, p.last.runtimeConfig().objects("PortMappings").get(0).integer("hostPort"));
+        assertEquals(
+                8080L, p.last.runtimeConfig().objects("PortMappings").get(0).integer("hostPort"));
         assertNull(p.last.runtimeConfig().find("bandwidth"));
     }
 
     @Test
     void cniArgsFollowTheSkelRules() {
         List<String> known = List.of("K8S_POD_NAME", "IP");
-        assertEquals("a", CniArgs.parse("IgnoreUnknown=1;K8S_POD_NAME=a;FOO=b", known).get("K8S_POD_NAME"));
+        assertEquals(
+                "a",
+                CniArgs.parse("IgnoreUnknown=1;K8S_POD_NAME=a;FOO=b", known).get("K8S_POD_NAME"));
         assertEquals("10.0.0.5", CniArgs.parse("IP=10.0.0.5", known).get("IP"));
         for (String bad : List.of("FOO=a", "K8S_POD_NAME=a=b", "novalue", "IgnoreUnknown=maybe;FOO=a")) {
-            CniException e = org.junit.jupiter.api.Assertions.assertThrows(CniException.class, () -> CniArgs.parse(bad, known));
+            CniException e =
+                    org.junit.jupiter.api.Assertions.assertThrows(CniException.class, () -> CniArgs.parse(bad, known));
             assertEquals(ErrorCode.INVALID_ENVIRONMENT.code(), e.code(), bad);
         }
     }

@@ -18,7 +18,11 @@ class CniVersionTest {
         assertTrue(CniVersion.atLeast("1.1.0", "1.1.0"));
         assertFalse(CniVersion.atLeast("1.0.0", "1.1.0"));
         assertEquals(7, CniVersion.ALL.size());
-        assertEquals(CniVersion.ALL.stream().filter(v -> CniVersion.atLeast(v, "0.3.0")).toList(), CniVersion.LISTS,
+        assertEquals(
+                CniVersion.ALL.stream()
+                        .filter(v -> CniVersion.atLeast(v, "0.3.0"))
+                        .toList(),
+                CniVersion.LISTS,
                 "conflists began with 0.3.0");
     }
 

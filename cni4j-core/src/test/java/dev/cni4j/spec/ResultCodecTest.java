@@ -25,7 +25,8 @@ class ResultCodecTest {
         Result r = new Result();
         r.addInterface(new Interface("cni0", "0a:58:0a:01:00:01", 1500, null, null, null));
         r.addInterface(new Interface("veth1234abcd", "0a:58:0a:01:00:02", null));
-        int eth0 = r.addInterface(new Interface("eth0", "0a:58:0a:01:00:05", 1450, "/var/run/netns/p1", "/s", "0000:00:01.0"));
+        int eth0 = r.addInterface(
+                new Interface("eth0", "0a:58:0a:01:00:05", 1450, "/var/run/netns/p1", "/s", "0000:00:01.0"));
         r.ips().add(new IpConfig("10.1.0.5/16", "10.1.0.1", eth0));
         r.ips().add(new IpConfig("2001:db8::5/64", "2001:db8::1", eth0));
         r.ips().add(new IpConfig("10.2.0.5/16", null, eth0));
@@ -46,13 +47,17 @@ class ResultCodecTest {
         JsonObject converted = ResultCodec.convert(Json.parseObject(source.toString()), null, to);
         assertEquals(to, converted.string("cniVersion"));
         Result back = ResultCodec.decode(converted, null);
-        boolean lossy = CniVersion.schemaOf(from) == CniVersion.Schema.V02 || CniVersion.schemaOf(to) == CniVersion.Schema.V02;
+        boolean lossy =
+                CniVersion.schemaOf(from) == CniVersion.Schema.V02 || CniVersion.schemaOf(to) == CniVersion.Schema.V02;
         if (CniVersion.schemaOf(to) == CniVersion.Schema.V02) {
             assertEquals("10.1.0.5/16", converted.object("ip4").string("ip"));
             assertEquals("10.1.0.1", converted.object("ip4").string("gateway"));
             assertEquals("2001:db8::5/64", converted.object("ip6").string("ip"));
-            assertEquals("0.0.0.0/0", converted.object("ip4").objects("routes").get(0).string("dst"));
-            assertEquals("::/0", converted.object("ip6").objects("routes").get(0).string("dst"));
+            assertEquals(
+                    "0.0.0.0/0",
+                    converted.object("ip4").objects("routes").get(0).string("dst"));
+            assertEquals(
+                    "::/0", converted.object("ip6").objects("routes").get(0).string("dst"));
             assertFalse(converted.containsKey("interfaces"));
             assertEquals(2, back.ips().size(), "one address per family");
         } else if (lossy) {
@@ -65,7 +70,9 @@ class ResultCodecTest {
             assertEquals(3, back.ips().size());
             assertEquals(2, back.ips().get(0).interfaceIndex());
             assertEquals("/var/run/netns/p1", back.interfaces().get(2).sandbox());
-            assertEquals(new Route("0.0.0.0/0", "10.1.0.1", 1400, 1300, 10, 100, 0), back.routes().get(0),
+            assertEquals(
+                    new Route("0.0.0.0/0", "10.1.0.1", 1400, 1300, 10, 100, 0),
+                    back.routes().get(0),
                     "route fields survive in 0.4.0 JSON too, as in libcni");
         }
         for (JsonObject ip : converted.objects("ips") == null ? List.<JsonObject>of() : converted.objects("ips")) {
@@ -89,7 +96,8 @@ class ResultCodecTest {
     /** Found by the fuzz suite: an index beyond 32 bits was an ArithmeticException (code 999). */
     @Test
     void anIntegerBeyond32BitsIsADecodingFailure() {
-        for (String field : List.of("\"ips\":[{\"address\":\"10.0.0.2/24\",\"interface\":4294967295}]",
+        for (String field : List.of(
+                "\"ips\":[{\"address\":\"10.0.0.2/24\",\"interface\":4294967295}]",
                 "\"interfaces\":[{\"name\":\"eth0\",\"mtu\":-4708955770537664533}]",
                 "\"routes\":[{\"dst\":\"0.0.0.0/0\",\"table\":2147483648}]")) {
             JsonObject o = Json.parseObject("{\"cniVersion\":\"1.1.0\"," + field + "}");
@@ -124,8 +132,10 @@ class ResultCodecTest {
 
     @Test
     void malformedIpEntryIsADecodingError() {
-        CniException e = assertThrows(CniException.class,
-                () -> ResultCodec.decode(Json.parseObject("{\"cniVersion\":\"1.0.0\",\"ips\":[{\"gateway\":\"10.0.0.1\"}]}"), null));
+        CniException e = assertThrows(
+                CniException.class,
+                () -> ResultCodec.decode(
+                        Json.parseObject("{\"cniVersion\":\"1.0.0\",\"ips\":[{\"gateway\":\"10.0.0.1\"}]}"), null));
         assertEquals(ErrorCode.DECODING_FAILURE.code(), e.code());
     }
 }

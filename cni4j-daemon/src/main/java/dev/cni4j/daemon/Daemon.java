@@ -94,15 +94,21 @@ public final class Daemon implements AutoCloseable {
      * @param otherMountNamespaces serve clients in other mount namespaces (see the class comment)
      * @param observer             told of every request, for metrics
      */
-    public record Options(Path socket, int maxRequests, PrintStream log, Path nodeNetns, boolean otherMountNamespaces,
-                          RequestObserver observer) {
+    public record Options(
+            Path socket,
+            int maxRequests,
+            PrintStream log,
+            Path nodeNetns,
+            boolean otherMountNamespaces,
+            RequestObserver observer) {
         /** Defaults: 64 requests at once, log to stderr, this thread's namespaces, no observer. */
         public static Options of(Path socket) {
             return new Options(socket, 64, System.err, null, false, RequestObserver.NONE);
         }
     }
 
-    private Daemon(Path socket, boolean ownsSocket, Options o, ServerSocketChannel server, NetNs nodeNetns) throws IOException {
+    private Daemon(Path socket, boolean ownsSocket, Options o, ServerSocketChannel server, NetNs nodeNetns)
+            throws IOException {
         this.socket = socket;
         this.ownsSocket = ownsSocket;
         this.server = server;
@@ -110,18 +116,22 @@ public final class Daemon implements AutoCloseable {
         this.slots = new Semaphore(maxRequests);
         this.log = o.log();
         this.nodeNetns = nodeNetns;
-        this.timeouts = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("cni4j-timeouts").unstarted(r));
+        this.timeouts = Executors.newSingleThreadScheduledExecutor(
+                r -> Thread.ofPlatform().daemon().name("cni4j-timeouts").unstarted(r));
         Namespaces served = nodeNetns == null ? Namespaces.ofCurrentThread() : Namespaces.of(nodeNetns.path());
-        this.runner = new RequestRunner(served, nodeNetns, o.otherMountNamespaces(), rootUser(), slots, timeouts, log, o.observer());
+        this.runner = new RequestRunner(
+                served, nodeNetns, o.otherMountNamespaces(), rootUser(), slots, timeouts, log, o.observer());
         this.reader = new RequestReader(IO_TIMEOUT, this::serveOnItsThread, runner::decline, log);
         this.acceptor = Thread.ofPlatform().name("cni4j-accept").unstarted(this::acceptLoop);
     }
 
-    static final String USAGE = "usage: cni4j-daemon [--socket PATH] [--max-requests N] [--idle-exit SECONDS] [--no-warm-up]"
-            + " [--warm-up-in-namespaces] [--exec-nft] [--other-mount-namespaces]";
+    static final String USAGE =
+            "usage: cni4j-daemon [--socket PATH] [--max-requests N] [--idle-exit SECONDS] [--no-warm-up]"
+                    + " [--warm-up-in-namespaces] [--exec-nft] [--other-mount-namespaces]";
 
     public static void main(String[] args) throws InterruptedException {
-        System.exit(run(args, System.getenv().getOrDefault("CNI4J_SOCKET", ""), System.getenv(Killpoint.ENV), System.err));
+        System.exit(
+                run(args, System.getenv().getOrDefault("CNI4J_SOCKET", ""), System.getenv(Killpoint.ENV), System.err));
     }
 
     static int run(String[] args, String socketFromEnv, PrintStream err) throws InterruptedException {
@@ -162,8 +172,9 @@ public final class Daemon implements AutoCloseable {
                 throw new IllegalArgumentException("--max-requests must be at least 1");
             }
         } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
-            err.println("cni4j-daemon: " + (e instanceof ArrayIndexOutOfBoundsException ? "an option lacks its value"
-                    : e.getMessage()) + "\n" + USAGE);
+            err.println("cni4j-daemon: "
+                    + (e instanceof ArrayIndexOutOfBoundsException ? "an option lacks its value" : e.getMessage())
+                    + "\n" + USAGE);
             return 2;
         }
         if (path.isEmpty()) {
@@ -176,9 +187,13 @@ public final class Daemon implements AutoCloseable {
         try {
             inherited = inheritedSocket();
             // Refused before the seconds of warm-up, not after.
-            prepareDirectory(inherited != null ? inheritedPath(inherited).getParent() : Path.of(path).toAbsolutePath().getParent());
+            prepareDirectory(
+                    inherited != null
+                            ? inheritedPath(inherited).getParent()
+                            : Path.of(path).toAbsolutePath().getParent());
             if (warmUp) {
-                WarmUp.run(); // before the socket exists (launchers run standalone), or, socket-activated, the first call waits
+                WarmUp.run(); // before the socket exists (launchers run standalone), or, socket-activated, the first
+                // call waits
             }
             if (warmUpInNamespaces) {
                 WarmUp.inNamespaces();
@@ -203,8 +218,13 @@ public final class Daemon implements AutoCloseable {
             daemon.stopWhenIdle(Duration.ofSeconds(idleExit));
             idle = "; exits after " + idleExit + " s idle";
         }
-        err.printf("cni4j-daemon: serving %s (%sready in %d ms; %s%s)%n", daemon.socket,
-                inherited != null ? "socket-activated, " : "", (System.nanoTime() - t0) / 1_000_000, nft, idle);
+        err.printf(
+                "cni4j-daemon: serving %s (%sready in %d ms; %s%s)%n",
+                daemon.socket,
+                inherited != null ? "socket-activated, " : "",
+                (System.nanoTime() - t0) / 1_000_000,
+                nft,
+                idle);
         daemon.acceptor.join();
         return 0;
     }
@@ -218,7 +238,9 @@ public final class Daemon implements AutoCloseable {
         try {
             Nft.useLibrary(true);
             Nft.Result r = Nft.tryRun("list tables", "-j");
-            return r.ok() ? "nft through libnftables" : "nft through libnftables (first call: " + r.stderr().trim() + ")";
+            return r.ok()
+                    ? "nft through libnftables"
+                    : "nft through libnftables (first call: " + r.stderr().trim() + ")";
         } catch (RuntimeException e) {
             Nft.useLibrary(false);
             return "nft exec'd: " + e.getMessage();
@@ -251,7 +273,9 @@ public final class Daemon implements AutoCloseable {
     }
 
     private static Path inheritedPath(ServerSocketChannel listening) throws IOException {
-        Path socket = ((UnixDomainSocketAddress) listening.getLocalAddress()).getPath().toAbsolutePath();
+        Path socket = ((UnixDomainSocketAddress) listening.getLocalAddress())
+                .getPath()
+                .toAbsolutePath();
         if (socket.getParent() == null || !Files.exists(socket.getParent(), LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException("inherited socket " + socket + " is not in a directory (unbound or abstract?)");
         }
@@ -291,8 +315,9 @@ public final class Daemon implements AutoCloseable {
         return begin(socket, true, options, server, nodeNetns);
     }
 
-    private static Daemon begin(Path socket, boolean ownsSocket, Options options, ServerSocketChannel server,
-                                NetNs nodeNetns) throws IOException {
+    private static Daemon begin(
+            Path socket, boolean ownsSocket, Options options, ServerSocketChannel server, NetNs nodeNetns)
+            throws IOException {
         Daemon d;
         try {
             d = new Daemon(socket, ownsSocket, options, server, nodeNetns);
@@ -310,8 +335,12 @@ public final class Daemon implements AutoCloseable {
 
     private void callItself() throws IOException {
         Namespaces ns = Namespaces.ofCurrentThread();
-        FastPathProtocol.Request version = new FastPathProtocol.Request(ns.net(), ns.mnt(), "loopback",
-                Map.of("CNI_COMMAND", "VERSION", "CNI_CONTAINERID", "self-check"), "{\"cniVersion\":\"1.1.0\"}".getBytes(StandardCharsets.UTF_8));
+        FastPathProtocol.Request version = new FastPathProtocol.Request(
+                ns.net(),
+                ns.mnt(),
+                "loopback",
+                Map.of("CNI_COMMAND", "VERSION", "CNI_CONTAINERID", "self-check"),
+                "{\"cniVersion\":\"1.1.0\"}".getBytes(StandardCharsets.UTF_8));
         for (int i = 0; i < 20; i++) {
             try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
                 ch.write(FastPathProtocol.encode(version));
@@ -333,16 +362,22 @@ public final class Daemon implements AutoCloseable {
      * checked every second); new connections then wait in the socket's queue for the next daemon.
      */
     public void stopWhenIdle(Duration idle) {
-        timeouts.scheduleWithFixedDelay(() -> {
-            if (requestsInProgress.get() == 0 && System.nanoTime() - lastActivity >= idle.toNanos() && server.isOpen()) {
-                log.printf("cni4j-daemon: no connection for %d s, exiting%n", idle.toSeconds());
-                try {
-                    server.close(); // the accept loop ends, and with it main
-                } catch (IOException e) {
-                    log.println("cni4j-daemon: close: " + e.getMessage());
-                }
-            }
-        }, 1, 1, TimeUnit.SECONDS);
+        timeouts.scheduleWithFixedDelay(
+                () -> {
+                    if (requestsInProgress.get() == 0
+                            && System.nanoTime() - lastActivity >= idle.toNanos()
+                            && server.isOpen()) {
+                        log.printf("cni4j-daemon: no connection for %d s, exiting%n", idle.toSeconds());
+                        try {
+                            server.close(); // the accept loop ends, and with it main
+                        } catch (IOException e) {
+                            log.println("cni4j-daemon: close: " + e.getMessage());
+                        }
+                    }
+                },
+                1,
+                1,
+                TimeUnit.SECONDS);
     }
 
     private void acceptLoop() {

@@ -38,27 +38,27 @@ public final class FastPathProtocol {
     public static final int MAGIC_V1 = 0x434e4a31; // "CNJ1"
     /** Requests above this are declined (the launcher falls back): bounds the daemon's memory per request. */
     public static final int MAX_BODY = 1 << 20;
+
     public static final int HEADER = 8;
     public static final byte ACCEPTED = 'A';
     public static final byte DECLINED = 'D';
 
     /** A namespace's identity: the device and inode of its nsfs file. */
-    public record NsId(long dev, long ino) {
-    }
+    public record NsId(long dev, long ino) {}
 
     /**
      * One decoded request. {@code env} keeps the client's order; {@code pid} is 0 and
      * {@code netnsFd} -1 when the launcher did not send them.
      */
-    public record Request(NsId netns, NsId mntns, int pid, int netnsFd, String type, Map<String, String> env, byte[] stdin) {
+    public record Request(
+            NsId netns, NsId mntns, int pid, int netnsFd, String type, Map<String, String> env, byte[] stdin) {
         /** A request without the launcher's pid and netns fd, as Java clients in the daemon's namespaces send. */
         public Request(NsId netns, NsId mntns, String type, Map<String, String> env, byte[] stdin) {
             this(netns, mntns, 0, -1, type, env, stdin);
         }
     }
 
-    private FastPathProtocol() {
-    }
+    private FastPathProtocol() {}
 
     /** Reads the body length from an 8-byte header; throws if the magic is wrong or the body too large. */
     public static int bodyLength(ByteBuffer header) {
@@ -68,7 +68,8 @@ public final class FastPathProtocol {
         }
         int length = header.getInt(4);
         if (length < 0 || length > MAX_BODY) {
-            throw new ProtocolException("request of " + Integer.toUnsignedString(length) + " bytes exceeds " + MAX_BODY);
+            throw new ProtocolException(
+                    "request of " + Integer.toUnsignedString(length) + " bytes exceeds " + MAX_BODY);
         }
         return length;
     }
@@ -112,14 +113,18 @@ public final class FastPathProtocol {
     public static ByteBuffer encode(Request r) {
         byte[] type = r.type().getBytes(StandardCharsets.UTF_8);
         byte[][] env = r.env().entrySet().stream()
-                .map(e -> (e.getKey() + "=" + e.getValue()).getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
+                .map(e -> (e.getKey() + "=" + e.getValue()).getBytes(StandardCharsets.UTF_8))
+                .toArray(byte[][]::new);
         int size = 40 + 4 + type.length + 4 + 4 + r.stdin().length;
         for (byte[] e : env) {
             size += 4 + e.length;
         }
         ByteBuffer b = ByteBuffer.allocate(HEADER + size);
         b.putInt(MAGIC).putInt(size);
-        b.putLong(r.netns().dev()).putLong(r.netns().ino()).putLong(r.mntns().dev()).putLong(r.mntns().ino());
+        b.putLong(r.netns().dev())
+                .putLong(r.netns().ino())
+                .putLong(r.mntns().dev())
+                .putLong(r.mntns().ino());
         b.putInt(r.pid()).putInt(r.netnsFd());
         b.putInt(type.length).put(type).putInt(env.length);
         for (byte[] e : env) {
@@ -132,7 +137,12 @@ public final class FastPathProtocol {
     /** The reply after {@link #ACCEPTED}: exit code, stdout, stderr. */
     public static ByteBuffer result(int exit, byte[] stdout, byte[] stderr) {
         return ByteBuffer.allocate(12 + stdout.length + stderr.length)
-                .putInt(exit).putInt(stdout.length).put(stdout).putInt(stderr.length).put(stderr).flip();
+                .putInt(exit)
+                .putInt(stdout.length)
+                .put(stdout)
+                .putInt(stderr.length)
+                .put(stderr)
+                .flip();
     }
 
     private static byte[] blob(ByteBuffer b) {
@@ -148,6 +158,7 @@ public final class FastPathProtocol {
     /** A malformed or oversize request. */
     public static final class ProtocolException extends RuntimeException {
         private static final long serialVersionUID = 1L;
+
         public ProtocolException(String message) {
             super(message);
         }

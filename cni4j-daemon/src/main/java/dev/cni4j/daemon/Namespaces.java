@@ -38,7 +38,8 @@ record Namespaces(NsId net, NsId mnt) {
             return false;
         }
         try {
-            return clientNet.equals(id(Path.of("/proc/" + pid + "/ns/net"))) && clientMnt.equals(id(Path.of("/proc/" + pid + "/ns/mnt")));
+            return clientNet.equals(id(Path.of("/proc/" + pid + "/ns/net")))
+                    && clientMnt.equals(id(Path.of("/proc/" + pid + "/ns/mnt")));
         } catch (UncheckedIOException gone) {
             return false;
         }

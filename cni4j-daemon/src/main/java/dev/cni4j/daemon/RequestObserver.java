@@ -8,17 +8,19 @@ package dev.cni4j.daemon;
 public interface RequestObserver {
     RequestObserver NONE = new RequestObserver() {
         @Override
-        public void served(String type, String command, int exitCode, long nanos) {
-        }
+        public void served(String type, String command, int exitCode, long nanos) {}
 
         @Override
-        public void declined(Decline reason) {
-        }
+        public void declined(Decline reason) {}
     };
 
     /** Why a request was declined (its launcher ran the standalone plugin instead). */
     enum Decline {
-        NOT_ROOT, BAD_REQUEST, OTHER_NAMESPACE, UNKNOWN_TYPE, BUSY;
+        NOT_ROOT,
+        BAD_REQUEST,
+        OTHER_NAMESPACE,
+        UNKNOWN_TYPE,
+        BUSY;
 
         /** The metric label: "not_root", "other_namespace", ... */
         public String label() {
@@ -32,8 +34,7 @@ public interface RequestObserver {
      * The runtime waits for what this does (the node agent programs a new pod's NetworkPolicy
      * here, so the pod is policed before its containers start); it must not throw.
      */
-    default void beforeReply(String type, java.util.Map<String, String> env, byte[] stdout, int exitCode) {
-    }
+    default void beforeReply(String type, java.util.Map<String, String> env, byte[] stdout, int exitCode) {}
 
     /** A plugin ran: its type, CNI_COMMAND, exit code (0 success, 1 a CNI error) and wall time. */
     void served(String type, String command, int exitCode, long nanos);

@@ -115,7 +115,7 @@ final class RequestReader implements AutoCloseable {
         if (complete.isEmpty()) {
             return;
         }
-        selector.selectNow(key -> { }); // deregisters the cancelled keys; readiness is reported again later
+        selector.selectNow(key -> {}); // deregisters the cancelled keys; readiness is reported again later
         for (Pending p : complete) {
             try {
                 p.channel.configureBlocking(true);

@@ -41,8 +41,15 @@ final class RequestRunner {
     private final PrintStream log;
     private final RequestObserver observer;
 
-    RequestRunner(Namespaces own, NetNs nodeNetns, boolean otherMountNamespaces, UserPrincipal root, Semaphore slots,
-                  ScheduledExecutorService timeouts, PrintStream log, RequestObserver observer) {
+    RequestRunner(
+            Namespaces own,
+            NetNs nodeNetns,
+            boolean otherMountNamespaces,
+            UserPrincipal root,
+            Semaphore slots,
+            ScheduledExecutorService timeouts,
+            PrintStream log,
+            RequestObserver observer) {
         this.own = own;
         this.nodeNetns = nodeNetns;
         this.otherMountNamespaces = otherMountNamespaces;
@@ -137,8 +144,8 @@ final class RequestRunner {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exit;
         try (PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            Supplier<Integer> call = () -> PluginMain.run(plugin, request.env(), new ByteArrayInputStream(request.stdin()),
-                    out, errStream, invocation);
+            Supplier<Integer> call = () -> PluginMain.run(
+                    plugin, request.env(), new ByteArrayInputStream(request.stdin()), out, errStream, invocation);
             exit = nodeNetns == null ? call.get() : nodeNetns.run(call::get);
         }
         observer.beforeReply(request.type(), request.env(), out.toByteArray(), exit);
@@ -160,13 +167,16 @@ final class RequestRunner {
 
     /** Blocking channels have no timeouts: a timer closes the channel, which fails a blocked read or write. */
     private ScheduledFuture<?> closeAfter(SocketChannel client, Duration timeout) {
-        return timeouts.schedule(() -> {
-            try {
-                client.close();
-            } catch (IOException ignored) {
-                // closing is all we can do
-            }
-        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return timeouts.schedule(
+                () -> {
+                    try {
+                        client.close();
+                    } catch (IOException ignored) {
+                        // closing is all we can do
+                    }
+                },
+                timeout.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     void decline(SocketChannel client, Decline reason, String why) {

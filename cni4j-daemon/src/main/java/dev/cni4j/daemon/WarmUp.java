@@ -18,8 +18,7 @@ import java.util.Map;
 final class WarmUp {
     private static final String CONF = "{\"cniVersion\":\"1.1.0\",\"name\":\"warm-up\",\"type\":\"loopback\"}";
 
-    private WarmUp() {
-    }
+    private WarmUp() {}
 
     static void run() {
         PrintStream discard = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
@@ -51,12 +50,26 @@ final class WarmUp {
 
     private static Map<String, String> addEnv() {
         // A netns that does not exist: the plugins open it (FFM) and fail before touching anything.
-        return Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", "warm-up", "CNI_NETNS", "/nonexistent",
-                "CNI_IFNAME", "eth0", "CNI_PATH", "/nonexistent");
+        return Map.of(
+                "CNI_COMMAND",
+                "ADD",
+                "CNI_CONTAINERID",
+                "warm-up",
+                "CNI_NETNS",
+                "/nonexistent",
+                "CNI_IFNAME",
+                "eth0",
+                "CNI_PATH",
+                "/nonexistent");
     }
 
     private static void call(String type, Map<String, String> env, String stdin, PrintStream err) {
-        PluginMain.run(Plugins.byType(type), env, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-                new ByteArrayOutputStream(), err, Plugins.IN_PROCESS);
+        PluginMain.run(
+                Plugins.byType(type),
+                env,
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new ByteArrayOutputStream(),
+                err,
+                Plugins.IN_PROCESS);
     }
 }

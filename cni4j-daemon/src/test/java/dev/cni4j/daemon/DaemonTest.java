@@ -29,13 +29,15 @@ import org.junit.jupiter.api.io.TempDir;
 class DaemonTest {
     @TempDir
     Path tmp;
+
     Path socket;
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     Daemon daemon;
 
     @BeforeEach
     void start() throws IOException {
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root: the daemon serves root peers only");
+        Assumptions.assumeTrue(
+                "root".equals(System.getProperty("user.name")), "needs root: the daemon serves root peers only");
         socket = tmp.resolve("run/cni.sock");
         daemon = Daemon.start(socket, 4, new PrintStream(log, true, StandardCharsets.UTF_8));
     }
@@ -52,13 +54,18 @@ class DaemonTest {
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
         Namespaces own = Namespaces.ofCurrentThread();
-        ByteBuffer reply = call(new Request(own.net(), own.mnt(), "loopback", Map.of("CNI_COMMAND", "VERSION"),
+        ByteBuffer reply = call(new Request(
+                own.net(),
+                own.mnt(),
+                "loopback",
+                Map.of("CNI_COMMAND", "VERSION"),
                 "{\"cniVersion\":\"0.4.0\"}".getBytes(StandardCharsets.UTF_8)));
         assertEquals(FastPathProtocol.ACCEPTED, reply.get());
         assertEquals(0, reply.getInt());
         byte[] out = new byte[reply.getInt()];
         reply.get(out);
-        assertTrue(new String(out, StandardCharsets.UTF_8).startsWith("{\"cniVersion\":\"0.4.0\",\"supportedVersions\""));
+        assertTrue(
+                new String(out, StandardCharsets.UTF_8).startsWith("{\"cniVersion\":\"0.4.0\",\"supportedVersions\""));
         assertEquals(0, reply.getInt(), "no stderr");
     }
 
@@ -66,9 +73,17 @@ class DaemonTest {
     void clientsElsewhereAndUnknownTypesAreDeclined() throws IOException {
         Namespaces own = Namespaces.ofCurrentThread();
         byte[] in = "{}".getBytes(StandardCharsets.UTF_8);
-        assertEquals(FastPathProtocol.DECLINED, call(new Request(new NsId(1, 2), own.mnt(), "loopback", Map.of(), in)).get());
-        assertEquals(FastPathProtocol.DECLINED, call(new Request(own.net(), new NsId(1, 2), "loopback", Map.of(), in)).get());
-        assertEquals(FastPathProtocol.DECLINED, call(new Request(own.net(), own.mnt(), "frob", Map.of(), in)).get());
+        assertEquals(
+                FastPathProtocol.DECLINED,
+                call(new Request(new NsId(1, 2), own.mnt(), "loopback", Map.of(), in))
+                        .get());
+        assertEquals(
+                FastPathProtocol.DECLINED,
+                call(new Request(own.net(), new NsId(1, 2), "loopback", Map.of(), in))
+                        .get());
+        assertEquals(
+                FastPathProtocol.DECLINED,
+                call(new Request(own.net(), own.mnt(), "frob", Map.of(), in)).get());
         String text = log.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("another network or mount namespace") && text.contains("unknown plugin type"), text);
     }
@@ -88,7 +103,8 @@ class DaemonTest {
             }
         };
         Path observed = tmp.resolve("observed/cni.sock");
-        try (Daemon d = Daemon.start(new Daemon.Options(observed, 4, new PrintStream(log, true, StandardCharsets.UTF_8), null, false, observer))) {
+        try (Daemon d = Daemon.start(new Daemon.Options(
+                observed, 4, new PrintStream(log, true, StandardCharsets.UTF_8), null, false, observer))) {
             Namespaces own = Namespaces.ofCurrentThread();
             byte[] in = "{\"cniVersion\":\"1.1.0\"}".getBytes(StandardCharsets.UTF_8);
             call(observed, new Request(own.net(), own.mnt(), "loopback", Map.of("CNI_COMMAND", "VERSION"), in));
@@ -96,16 +112,26 @@ class DaemonTest {
             call(observed, new Request(new NsId(1, 2), own.mnt(), "loopback", Map.of(), in));
             call(observed, new Request(own.net(), own.mnt(), "frob", Map.of(), in));
         }
-        assertEquals(java.util.List.of("loopback VERSION 0", "bridge ADD 1", "declined other_namespace", "declined unknown_type"), heard);
+        assertEquals(
+                java.util.List.of(
+                        "loopback VERSION 0", "bridge ADD 1", "declined other_namespace", "declined unknown_type"),
+                heard);
     }
 
     @Test
     void aStalledClientDoesNotHoldUpOthers() throws IOException {
         Namespaces own = Namespaces.ofCurrentThread();
         try (SocketChannel stalled = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-            stalled.write(ByteBuffer.allocate(8).putInt(FastPathProtocol.MAGIC).putInt(1000).flip()); // and no body
+            stalled.write(ByteBuffer.allocate(8)
+                    .putInt(FastPathProtocol.MAGIC)
+                    .putInt(1000)
+                    .flip()); // and no body
             long t0 = System.nanoTime();
-            ByteBuffer reply = call(new Request(own.net(), own.mnt(), "loopback", Map.of("CNI_COMMAND", "VERSION"),
+            ByteBuffer reply = call(new Request(
+                    own.net(),
+                    own.mnt(),
+                    "loopback",
+                    Map.of("CNI_COMMAND", "VERSION"),
                     "{}".getBytes(StandardCharsets.UTF_8)));
             assertEquals(FastPathProtocol.ACCEPTED, reply.get());
             assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "served while the other stalls");
@@ -126,7 +152,8 @@ class DaemonTest {
     void aSecondDaemonIsRefusedAStaleSocketReplacedALooseDirectoryRefused() throws IOException {
         assertThrows(IOException.class, () -> Daemon.start(socket, 1, System.err));
         Path stale = tmp.resolve("stale/cni.sock");
-        Files.createDirectories(stale.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.createDirectories(
+                stale.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Files.setPosixFilePermissions(stale.getParent(), PosixFilePermissions.fromString("rwx------"));
         try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             dead.bind(UnixDomainSocketAddress.of(stale)); // closing leaves the file behind
@@ -148,10 +175,15 @@ class DaemonTest {
             }
             Thread.sleep(300);
             long requestThreads = Thread.getAllStackTraces().keySet().stream()
-                    .filter(t -> t.getName().startsWith("cni4j-request")).count();
+                    .filter(t -> t.getName().startsWith("cni4j-request"))
+                    .count();
             assertTrue(requestThreads < 50, requestThreads + " request threads for 1000 idle connections");
             Namespaces own = Namespaces.ofCurrentThread();
-            ByteBuffer reply = call(new Request(own.net(), own.mnt(), "loopback", Map.of("CNI_COMMAND", "VERSION"),
+            ByteBuffer reply = call(new Request(
+                    own.net(),
+                    own.mnt(),
+                    "loopback",
+                    Map.of("CNI_COMMAND", "VERSION"),
                     "{\"cniVersion\":\"1.1.0\"}".getBytes(StandardCharsets.UTF_8)));
             assertEquals(FastPathProtocol.ACCEPTED, reply.get(), "served while 1000 connections idle");
             assertEquals(0, reply.getInt());
@@ -181,22 +213,32 @@ class DaemonTest {
         Files.setPosixFilePermissions(loose, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path foreign = Files.createDirectories(tmp.resolve("foreign"));
         Files.setPosixFilePermissions(foreign, PosixFilePermissions.fromString("rwx------"));
-        Files.setOwner(foreign, foreign.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        Files.setOwner(
+                foreign, foreign.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
         for (Path dir : new Path[] {loose, foreign}) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int status = Daemon.run(new String[] {"--socket", dir.resolve("cni.sock").toString(), "--no-warm-up"}, "",
+            int status = Daemon.run(
+                    new String[] {"--socket", dir.resolve("cni.sock").toString(), "--no-warm-up"},
+                    "",
                     new PrintStream(err, true, StandardCharsets.UTF_8));
             String text = err.toString(StandardCharsets.UTF_8);
             assertEquals(1, status, text);
             assertEquals(1, text.lines().count(), text);
-            assertTrue(text.startsWith("cni4j-daemon: socket directory " + dir + " must be a directory owned by root"
-                    + " with mode 0700 (it is owned by "), text);
+            assertTrue(
+                    text.startsWith("cni4j-daemon: socket directory " + dir + " must be a directory owned by root"
+                            + " with mode 0700 (it is owned by "),
+                    text);
             assertTrue(!text.contains("Exception") && !text.contains("\tat "), text);
             assertTrue(!Files.exists(dir.resolve("cni.sock")));
         }
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        assertEquals(2, Daemon.run(new String[] {"--max-requests", "x"}, "", new PrintStream(err, true, StandardCharsets.UTF_8)));
-        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("cni4j-daemon: "), err.toString(StandardCharsets.UTF_8));
+        assertEquals(
+                2,
+                Daemon.run(
+                        new String[] {"--max-requests", "x"}, "", new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertTrue(
+                err.toString(StandardCharsets.UTF_8).startsWith("cni4j-daemon: "),
+                err.toString(StandardCharsets.UTF_8));
     }
 
     private ByteBuffer call(Request request) throws IOException {

@@ -18,7 +18,11 @@ class FastPathProtocolTest {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("CNI_COMMAND", "ADD");
         env.put("CNI_ARGS", "K=V;A=b=c");
-        return new Request(new NsId(4, 4026531840L), new NsId(4, 4026531841L), "bridge", env,
+        return new Request(
+                new NsId(4, 4026531840L),
+                new NsId(4, 4026531841L),
+                "bridge",
+                env,
                 "{\"cniVersion\":\"1.1.0\"}".getBytes(StandardCharsets.UTF_8));
     }
 
@@ -27,7 +31,8 @@ class FastPathProtocolTest {
         ByteBuffer wire = FastPathProtocol.encode(sample());
         int length = FastPathProtocol.bodyLength(wire.slice(0, FastPathProtocol.HEADER));
         assertEquals(wire.remaining() - FastPathProtocol.HEADER, length);
-        Request back = FastPathProtocol.decode(wire.position(FastPathProtocol.HEADER).slice());
+        Request back =
+                FastPathProtocol.decode(wire.position(FastPathProtocol.HEADER).slice());
         assertEquals(sample().netns(), back.netns());
         assertEquals(sample().mntns(), back.mntns());
         assertEquals("bridge", back.type());
@@ -41,7 +46,9 @@ class FastPathProtocolTest {
     void theLaunchersPidAndNetnsFdTravel() {
         Request r = sample();
         Request withFd = new Request(r.netns(), r.mntns(), 4242, 7, r.type(), r.env(), r.stdin());
-        Request back = FastPathProtocol.decode(FastPathProtocol.encode(withFd).position(FastPathProtocol.HEADER).slice());
+        Request back = FastPathProtocol.decode(FastPathProtocol.encode(withFd)
+                .position(FastPathProtocol.HEADER)
+                .slice());
         assertEquals(4242, back.pid());
         assertEquals(7, back.netnsFd());
     }
@@ -52,9 +59,21 @@ class FastPathProtocolTest {
         byte[] type = "loopback".getBytes(StandardCharsets.UTF_8);
         byte[] env = "CNI_COMMAND=VERSION".getBytes(StandardCharsets.UTF_8);
         ByteBuffer body = ByteBuffer.allocate(32 + 4 + type.length + 4 + 4 + env.length + 4)
-                .putLong(4).putLong(1).putLong(4).putLong(2)
-                .putInt(type.length).put(type).putInt(1).putInt(env.length).put(env).putInt(0).flip();
-        ByteBuffer header = ByteBuffer.allocate(8).putInt(FastPathProtocol.MAGIC_V1).putInt(body.remaining()).flip();
+                .putLong(4)
+                .putLong(1)
+                .putLong(4)
+                .putLong(2)
+                .putInt(type.length)
+                .put(type)
+                .putInt(1)
+                .putInt(env.length)
+                .put(env)
+                .putInt(0)
+                .flip();
+        ByteBuffer header = ByteBuffer.allocate(8)
+                .putInt(FastPathProtocol.MAGIC_V1)
+                .putInt(body.remaining())
+                .flip();
         assertEquals(body.remaining(), FastPathProtocol.bodyLength(header));
         Request back = FastPathProtocol.decode(FastPathProtocol.MAGIC_V1, body);
         assertEquals("loopback", back.type());
@@ -66,20 +85,43 @@ class FastPathProtocolTest {
 
     @Test
     void oversizeAndForeignHeadersAreRejected() {
-        assertThrows(ProtocolException.class, () -> FastPathProtocol.bodyLength(
-                ByteBuffer.allocate(8).putInt(FastPathProtocol.MAGIC).putInt(FastPathProtocol.MAX_BODY + 1).flip()));
-        assertThrows(ProtocolException.class, () -> FastPathProtocol.bodyLength(
-                ByteBuffer.allocate(8).putInt(FastPathProtocol.MAGIC).putInt(-1).flip()));
-        assertThrows(ProtocolException.class, () -> FastPathProtocol.bodyLength(ByteBuffer.allocate(8).putInt(0x47455420).putInt(1).flip()));
+        assertThrows(
+                ProtocolException.class,
+                () -> FastPathProtocol.bodyLength(ByteBuffer.allocate(8)
+                        .putInt(FastPathProtocol.MAGIC)
+                        .putInt(FastPathProtocol.MAX_BODY + 1)
+                        .flip()));
+        assertThrows(
+                ProtocolException.class,
+                () -> FastPathProtocol.bodyLength(ByteBuffer.allocate(8)
+                        .putInt(FastPathProtocol.MAGIC)
+                        .putInt(-1)
+                        .flip()));
+        assertThrows(
+                ProtocolException.class,
+                () -> FastPathProtocol.bodyLength(
+                        ByteBuffer.allocate(8).putInt(0x47455420).putInt(1).flip()));
     }
 
     @Test
     void truncatedOrTrailingBytesAreRejected() {
-        ByteBuffer wire = FastPathProtocol.encode(sample()).position(FastPathProtocol.HEADER).slice();
+        ByteBuffer wire = FastPathProtocol.encode(sample())
+                .position(FastPathProtocol.HEADER)
+                .slice();
         assertThrows(ProtocolException.class, () -> FastPathProtocol.decode(wire.slice(0, wire.remaining() - 1)));
-        ByteBuffer longer = ByteBuffer.allocate(wire.remaining() + 1).put(wire.duplicate()).put((byte) 0).flip();
+        ByteBuffer longer = ByteBuffer.allocate(wire.remaining() + 1)
+                .put(wire.duplicate())
+                .put((byte) 0)
+                .flip();
         assertThrows(ProtocolException.class, () -> FastPathProtocol.decode(longer));
-        ByteBuffer hugeLength = ByteBuffer.allocate(40).putLong(0).putLong(0).putLong(0).putLong(0).putInt(Integer.MAX_VALUE).putInt(0).flip();
+        ByteBuffer hugeLength = ByteBuffer.allocate(40)
+                .putLong(0)
+                .putLong(0)
+                .putLong(0)
+                .putLong(0)
+                .putInt(Integer.MAX_VALUE)
+                .putInt(0)
+                .flip();
         assertThrows(ProtocolException.class, () -> FastPathProtocol.decode(hugeLength));
     }
 }

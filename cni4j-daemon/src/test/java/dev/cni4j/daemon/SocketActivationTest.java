@@ -34,11 +34,13 @@ import org.junit.jupiter.api.io.TempDir;
 class SocketActivationTest {
     @TempDir
     Path tmp;
+
     ByteArrayOutputStream log = new ByteArrayOutputStream();
 
     @BeforeEach
     void needsRoot() {
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root: the daemon serves root peers only");
+        Assumptions.assumeTrue(
+                "root".equals(System.getProperty("user.name")), "needs root: the daemon serves root peers only");
     }
 
     @Test
@@ -86,7 +88,12 @@ class SocketActivationTest {
     }
 
     private Daemon.Options options() {
-        return new Daemon.Options(Path.of("/unused"), 4, new PrintStream(log, true, StandardCharsets.UTF_8), null, false,
+        return new Daemon.Options(
+                Path.of("/unused"),
+                4,
+                new PrintStream(log, true, StandardCharsets.UTF_8),
+                null,
+                false,
                 RequestObserver.NONE);
     }
 
@@ -99,7 +106,11 @@ class SocketActivationTest {
 
     private static Request versionRequest() {
         Namespaces own = Namespaces.ofCurrentThread();
-        return new Request(own.net(), own.mnt(), "loopback", Map.of("CNI_COMMAND", "VERSION"),
+        return new Request(
+                own.net(),
+                own.mnt(),
+                "loopback",
+                Map.of("CNI_COMMAND", "VERSION"),
                 "{\"cniVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
     }
 

@@ -41,15 +41,30 @@ class AgentFastPathExecTest {
     @Test
     void theLaunchersCallsRunInTheAgentAndItsMetricsCountThem() throws Exception {
         TestNetworks.assumePrivileged();
-        KubernetesMockServer api = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
+        KubernetesMockServer api = new KubernetesMockServer(
+                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         api.init();
-        Path socketDir = Path.of("/tmp/cni4j-agent-e2e-" + ProcessHandle.current().pid());
-        try (KubernetesClient client = api.createClient(); TestNetworks net = TestNetworks.create()) {
-            client.nodes().resource(new NodeBuilder().withNewMetadata().withName("node1").endMetadata()
-                    .withNewSpec().withPodCIDR("10.244.9.0/24").withPodCIDRs("10.244.9.0/24").endSpec()
-                    .withNewStatus().addNewAddress().withType("InternalIP").withAddress("192.168.50.1").endAddress().endStatus()
-                    .build()).create();
+        Path socketDir =
+                Path.of("/tmp/cni4j-agent-e2e-" + ProcessHandle.current().pid());
+        try (KubernetesClient client = api.createClient();
+                TestNetworks net = TestNetworks.create()) {
+            client.nodes()
+                    .resource(new NodeBuilder()
+                            .withNewMetadata()
+                            .withName("node1")
+                            .endMetadata()
+                            .withNewSpec()
+                            .withPodCIDR("10.244.9.0/24")
+                            .withPodCIDRs("10.244.9.0/24")
+                            .endSpec()
+                            .withNewStatus()
+                            .addNewAddress()
+                            .withType("InternalIP")
+                            .withAddress("192.168.50.1")
+                            .endAddress()
+                            .endStatus()
+                            .build())
+                    .create();
             Map<String, String> settings = new HashMap<>();
             settings.put("nodeName", "node1");
             settings.put("backend", "host-gw");
@@ -81,12 +96,15 @@ class AgentFastPathExecTest {
                 assertTrue(net.exec(pod, "ip", "-o", "addr", "show", "eth0").contains(ip));
 
                 env.put("CNI_COMMAND", "CHECK");
-                Outcome check = net.runInNode(() -> Exec.run("bridge", env, BridgeInteropExecTest.withPrev(conf, add.json())));
+                Outcome check =
+                        net.runInNode(() -> Exec.run("bridge", env, BridgeInteropExecTest.withPrev(conf, add.json())));
                 assertEquals(0, check.exit(), check.stdout() + check.stderr());
-                assertTrue(metrics(agent).contains("\ncni4j_ipam_allocated_ips{network=\"cni4j\"} 1\n"), metrics(agent));
+                assertTrue(
+                        metrics(agent).contains("\ncni4j_ipam_allocated_ips{network=\"cni4j\"} 1\n"), metrics(agent));
 
                 env.put("CNI_COMMAND", "DEL");
-                Outcome del = net.runInNode(() -> Exec.run("bridge", env, BridgeInteropExecTest.withPrev(conf, add.json())));
+                Outcome del =
+                        net.runInNode(() -> Exec.run("bridge", env, BridgeInteropExecTest.withPrev(conf, add.json())));
                 assertEquals(0, del.exit(), del.stdout() + del.stderr());
                 assertFalse(net.execInNode("ip", "-o", "link").contains("veth"), "no veth left");
 
@@ -97,12 +115,13 @@ class AgentFastPathExecTest {
 
                 String m = metrics(agent);
                 for (String line : new String[] {
-                        "cni4j_cni_requests_total{plugin=\"bridge\",command=\"ADD\",result=\"success\"} 1",
-                        "cni4j_cni_requests_total{plugin=\"bridge\",command=\"ADD\",result=\"error\"} 1",
-                        "cni4j_cni_requests_total{plugin=\"bridge\",command=\"CHECK\",result=\"success\"} 1",
-                        "cni4j_cni_requests_total{plugin=\"bridge\",command=\"DEL\",result=\"success\"} 1",
-                        "cni4j_cni_request_duration_seconds_count{plugin=\"bridge\",command=\"ADD\"} 2",
-                        "cni4j_ipam_allocated_ips{network=\"cni4j\"} 0"}) {
+                    "cni4j_cni_requests_total{plugin=\"bridge\",command=\"ADD\",result=\"success\"} 1",
+                    "cni4j_cni_requests_total{plugin=\"bridge\",command=\"ADD\",result=\"error\"} 1",
+                    "cni4j_cni_requests_total{plugin=\"bridge\",command=\"CHECK\",result=\"success\"} 1",
+                    "cni4j_cni_requests_total{plugin=\"bridge\",command=\"DEL\",result=\"success\"} 1",
+                    "cni4j_cni_request_duration_seconds_count{plugin=\"bridge\",command=\"ADD\"} 2",
+                    "cni4j_ipam_allocated_ips{network=\"cni4j\"} 0"
+                }) {
                     assertTrue(m.contains("\n" + line + "\n"), line + " in\n" + m);
                 }
             }
@@ -126,8 +145,11 @@ class AgentFastPathExecTest {
 
     private static String metrics(Agent agent) throws Exception {
         try (HttpClient http = HttpClient.newHttpClient()) {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.healthPort() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            return http.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.healthPort() + "/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
         }
     }
 }

@@ -2,7 +2,6 @@ package dev.cni4j.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cni4j.e2e.Exec.Outcome;
 import dev.cni4j.json.JsonObject;
@@ -32,15 +31,17 @@ class BridgeInteropExecTest {
     void podsGetAddressesPingAndLeaveNothing(String bridgeFrom, String ipamFrom) throws IOException {
         TestNetworks.assumePrivileged();
         if (bridgeFrom.equals("reference") || ipamFrom.equals("reference")) {
-            org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(REFERENCE.resolve("bridge")),
-                    "reference plugins not installed");
+            org.junit.jupiter.api.Assumptions.assumeTrue(
+                    Files.isExecutable(REFERENCE.resolve("bridge")), "reference plugins not installed");
         }
         Path bridge = (bridgeFrom.equals("ours") ? Exec.DIST.resolve("bin") : REFERENCE).resolve("bridge");
         String cniPath = (ipamFrom.equals("ours") ? Exec.DIST.resolve("bin") : REFERENCE).toString();
         Path data = tmp.resolve("ipam");
-        String conf = "{\"cniVersion\":\"1.0.0\",\"name\":\"interop\",\"type\":\"bridge\",\"bridge\":\"cni0\",\"isGateway\":true,"
-                + "\"isDefaultGateway\":true,\"ipMasq\":true,\"hairpinMode\":true,\"ipam\":{\"type\":\"host-local\",\"dataDir\":\""
-                + data + "\",\"ranges\":[[{\"subnet\":\"10.244.3.0/24\"}],[{\"subnet\":\"fd00:10:244:3::/64\"}]]}}";
+        String conf =
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"interop\",\"type\":\"bridge\",\"bridge\":\"cni0\",\"isGateway\":true,"
+                        + "\"isDefaultGateway\":true,\"ipMasq\":true,\"hairpinMode\":true,\"ipam\":{\"type\":\"host-local\",\"dataDir\":\""
+                        + data
+                        + "\",\"ranges\":[[{\"subnet\":\"10.244.3.0/24\"}],[{\"subnet\":\"fd00:10:244:3::/64\"}]]}}";
         try (TestNetworks net = TestNetworks.create()) {
             Path a = net.newPod();
             Path b = net.newPod();
@@ -78,7 +79,8 @@ class BridgeInteropExecTest {
         return o.json();
     }
 
-    private static Outcome run(TestNetworks net, Path bridge, String cniPath, String cmd, String id, Path ns, String conf) {
+    private static Outcome run(
+            TestNetworks net, Path bridge, String cniPath, String cmd, String id, Path ns, String conf) {
         Map<String, String> env = Exec.env(cmd, id, ns.toString(), "eth0");
         env.put("CNI_PATH", cniPath);
         return net.runInNode(() -> Exec.runFile(bridge, env, conf));
@@ -93,7 +95,9 @@ class BridgeInteropExecTest {
             return 0;
         }
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals("lock") && !n.startsWith("last_reserved_ip")).count();
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> !n.equals("lock") && !n.startsWith("last_reserved_ip"))
+                    .count();
         }
     }
 }

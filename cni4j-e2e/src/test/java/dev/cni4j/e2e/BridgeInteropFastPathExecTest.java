@@ -7,5 +7,4 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * called by the reference bridge and by ours: the same addresses, checks and clean-up.
  */
 @ExtendWith(FastPathMode.class)
-class BridgeInteropFastPathExecTest extends BridgeInteropExecTest {
-}
+class BridgeInteropFastPathExecTest extends BridgeInteropExecTest {}

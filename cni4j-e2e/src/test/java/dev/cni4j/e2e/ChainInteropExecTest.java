@@ -53,27 +53,44 @@ class ChainInteropExecTest {
         }
         String conflist = """
                 {"cniVersion":"1.0.0","name":"matrix","plugins":[
-                 {"type":"bridge","bridge":"cni0","isGateway":true,"isDefaultGateway":true,"ipMasq":true,"hairpinMode":true,
+                 {"type":"bridge","bridge":"cni0","isGateway":true,"isDefaultGateway":true,"ipMasq":true,\
+                "hairpinMode":true,
                   "ipam":{"type":"host-local","dataDir":"%s","ranges":[[{"subnet":"10.244.9.0/24"}]]}},
                  {"type":"portmap","capabilities":{"portMappings":true}},
                  {"type":"bandwidth","capabilities":{"bandwidth":true}}]}""".formatted(tmp.resolve("ipam"));
         NetworkConfigList list = NetworkConfigParser.parseList(conflist.getBytes(StandardCharsets.UTF_8));
-        CniRuntime runtime = new CniRuntime(List.of(bin), new ProcessPluginExec(Duration.ofMinutes(1), ProcessPluginExec.SYSTEM_ERR),
+        CniRuntime runtime = new CniRuntime(
+                List.of(bin),
+                new ProcessPluginExec(Duration.ofMinutes(1), ProcessPluginExec.SYSTEM_ERR),
                 new ResultCache(tmp.resolve("cache")));
         Map<String, Object> caps = new LinkedHashMap<>();
         caps.put("portMappings", List.of(Map.of("hostPort", 18080, "containerPort", 80, "protocol", "tcp")));
-        caps.put("bandwidth", Map.of("ingressRate", 10_000_000, "ingressBurst", 4_294_967_295L, "egressRate", 10_000_000,
-                "egressBurst", 4_294_967_295L));
+        caps.put(
+                "bandwidth",
+                Map.of(
+                        "ingressRate",
+                        10_000_000,
+                        "ingressBurst",
+                        4_294_967_295L,
+                        "egressRate",
+                        10_000_000,
+                        "egressBurst",
+                        4_294_967_295L));
         try (TestNetworks net = TestNetworks.create()) {
             Path pod = net.newPod();
             RuntimeConf rt = new RuntimeConf("matrix-pod", pod.toString(), "eth0", List.of(), caps);
             JsonObject result = net.runInNode(() -> runtime.add(list, rt));
             String ip = result.objects("ips").get(0).string("address").split("/")[0];
-            assertTrue(result.objects("interfaces").stream().anyMatch(i -> i.string("name").startsWith("bwp")),
+            assertTrue(
+                    result.objects("interfaces").stream()
+                            .anyMatch(i -> i.string("name").startsWith("bwp")),
                     "the bandwidth ifb is in the result: " + result);
 
-            Process server = net.runIn(pod, () -> new ProcessBuilder("busybox", "nc", "-ll", "-p", "80", "-e", "/bin/echo", "matrix-ok")
-                    .redirectErrorStream(true).start());
+            Process server = net.runIn(
+                    pod,
+                    () -> new ProcessBuilder("busybox", "nc", "-ll", "-p", "80", "-e", "/bin/echo", "matrix-ok")
+                            .redirectErrorStream(true)
+                            .start());
             try {
                 net.execInNode("ip", "addr", "add", "192.168.88.1/32", "dev", "lo");
                 String answer = "";
@@ -104,8 +121,12 @@ class ChainInteropExecTest {
             assertFalse(net.execInNode("ip", "-o", "link").contains("veth"), "no veth left");
             assertFalse(net.execInNode("ip", "-o", "link").contains("bwp"), "no ifb left");
             String rules = net.execInNode("iptables-save") + net.execInNode("nft", "list", "ruleset");
-            assertFalse(rules.contains(ip + "/32") || rules.contains("dport 18080") || rules.contains("--dport 18080")
-                    || rules.contains(ip + " . "), "no rule of the pod left: " + rules);
+            assertFalse(
+                    rules.contains(ip + "/32")
+                            || rules.contains("dport 18080")
+                            || rules.contains("--dport 18080")
+                            || rules.contains(ip + " . "),
+                    "no rule of the pod left: " + rules);
             assertEquals(0, Files.list(tmp.resolve("cache/results")).count(), "no cache entry left");
         }
     }

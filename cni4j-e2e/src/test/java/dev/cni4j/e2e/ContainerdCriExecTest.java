@@ -31,10 +31,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ContainerdCriExecTest {
     private static final Pattern PID = Pattern.compile("\"pid\":\\s*(\\d+)");
-    private static final Map<String, String> TEN_MBIT = Map.of(
-            "kubernetes.io/ingress-bandwidth", "10M", "kubernetes.io/egress-bandwidth", "10M");
+    private static final Map<String, String> TEN_MBIT =
+            Map.of("kubernetes.io/ingress-bandwidth", "10M", "kubernetes.io/egress-bandwidth", "10M");
     private static final long RATE = 10_000_000;
-    /** Per pod: loopback (containerd's own network), bridge, portmap, bandwidth ADD; every DEL at stop and again at remove. */
+    /**
+     * Per pod: loopback (containerd's own network), bridge, portmap, bandwidth ADD; every DEL at stop and again at
+     * remove.
+     */
     private static final int CALLS_PER_POD = 4 + 8;
 
     @TempDir
@@ -65,31 +68,46 @@ class ContainerdCriExecTest {
 
             Path www = Files.createDirectories(tmp.resolve("www"));
             Files.writeString(www.resolve("index.html"), "hello from the sandbox\n");
-            Process httpd = new ProcessBuilder("nsenter", "--net=" + podNetns, "busybox", "httpd", "-f", "-p", "80", "-h", www.toString())
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Process httpd = new ProcessBuilder(
+                            "nsenter", "--net=" + podNetns, "busybox", "httpd", "-f", "-p", "80", "-h", www.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             try {
                 awaitListening(podNetns, 80);
-                assertEquals("hello from the sandbox\n", wget(net, outside, "http://192.168.77.1:8080/"), "hostPort from outside");
-                assertEquals("hello from the sandbox\n", wget(net, net.node(), "http://192.168.77.1:8080/"), "hostPort from the node");
+                assertEquals(
+                        "hello from the sandbox\n",
+                        wget(net, outside, "http://192.168.77.1:8080/"),
+                        "hostPort from outside");
+                assertEquals(
+                        "hello from the sandbox\n",
+                        wget(net, net.node(), "http://192.168.77.1:8080/"),
+                        "hostPort from the node");
             } finally {
                 httpd.destroy();
                 httpd.waitFor(10, TimeUnit.SECONDS);
             }
 
-            Matcher vethName = Pattern.compile("\\d+: (veth[0-9a-f]+)@").matcher(net.execInNode("ip", "-o", "link", "show", "type", "veth"));
+            Matcher vethName = Pattern.compile("\\d+: (veth[0-9a-f]+)@")
+                    .matcher(net.execInNode("ip", "-o", "link", "show", "type", "veth"));
             assertTrue(vethName.find(), "the pod's host veth");
             String veth = vethName.group(1);
             String ifbs = net.execInNode("ip", "-o", "link", "show", "type", "ifb");
             String ifb = ifbs.replaceAll("(?s)^\\d+: ([^:@]+)[:@].*", "$1");
             assertTrue(!ifbs.isBlank() && !ifb.contains(" "), "one ifb for the egress limit: " + ifbs);
-            assertTrue(net.execInNode("tc", "qdisc", "show", "dev", veth).matches("(?s).*qdisc tbf .* rate 10Mbit .*"), "ingress tbf on " + veth);
-            assertTrue(net.execInNode("tc", "qdisc", "show", "dev", ifb).matches("(?s).*qdisc tbf .* rate 10Mbit .*"), "egress tbf on " + ifb);
+            assertTrue(
+                    net.execInNode("tc", "qdisc", "show", "dev", veth).matches("(?s).*qdisc tbf .* rate 10Mbit .*"),
+                    "ingress tbf on " + veth);
+            assertTrue(
+                    net.execInNode("tc", "qdisc", "show", "dev", ifb).matches("(?s).*qdisc tbf .* rate 10Mbit .*"),
+                    "egress tbf on " + ifb);
             double ingress = goodput(net, podNetns, ip, false);
             assertTrue(ingress >= 0.9 * RATE && ingress <= 1.1 * RATE, "ingress goodput " + ingress + " bit/s for 10M");
             double egress = goodput(net, podNetns, ip, true);
             assertTrue(egress >= 0.9 * RATE && egress <= 1.1 * RATE, "egress goodput " + egress + " bit/s for 10M");
 
-            System.out.printf("containerd (%s): goodput into the pod %.2f Mbit/s, out of it %.2f Mbit/s (limits 10M)%n",
+            System.out.printf(
+                    "containerd (%s): goodput into the pod %.2f Mbit/s, out of it %.2f Mbit/s (limits 10M)%n",
                     mode, ingress / 1e6, egress / 1e6);
 
             String whileRunning = leftovers(net, node); // what the check below must find gone
@@ -97,7 +115,9 @@ class ContainerdCriExecTest {
                 assertTrue(whileRunning.contains(kind), kind + " of a running pod not seen: " + whileRunning);
             }
             cri.stopPodSandbox(id);
-            assertEquals(Cri.PodSandboxState.SANDBOX_NOTREADY, cri.status(id).getStatus().getState());
+            assertEquals(
+                    Cri.PodSandboxState.SANDBOX_NOTREADY,
+                    cri.status(id).getStatus().getState());
             cri.removePodSandbox(id);
             StatusRuntimeException gone = assertThrows(StatusRuntimeException.class, () -> cri.status(id));
             assertEquals(Status.Code.NOT_FOUND, gone.getStatus().getCode());
@@ -138,8 +158,18 @@ class ContainerdCriExecTest {
         assertEquals(CALLS_PER_POD * pods, served.size(), log);
         assertTrue(served.stream().allMatch(l -> l.contains("exit=0")), log);
         for (String plugin : new String[] {"loopback", "bridge", "portmap", "bandwidth"}) {
-            assertEquals(pods, served.stream().filter(l -> l.contains("served " + plugin + " ADD ")).count(), plugin + " ADD\n" + log);
-            assertEquals(2L * pods, served.stream().filter(l -> l.contains("served " + plugin + " DEL ")).count(), plugin + " DEL\n" + log);
+            assertEquals(
+                    pods,
+                    served.stream()
+                            .filter(l -> l.contains("served " + plugin + " ADD "))
+                            .count(),
+                    plugin + " ADD\n" + log);
+            assertEquals(
+                    2L * pods,
+                    served.stream()
+                            .filter(l -> l.contains("served " + plugin + " DEL "))
+                            .count(),
+                    plugin + " DEL\n" + log);
         }
         assertTrue(!log.contains("declined"), log);
     }
@@ -159,8 +189,8 @@ class ContainerdCriExecTest {
         if (rules.contains("10.88.9.") || rules.contains("8080")) {
             found.add("rules: " + rules);
         }
-        String reservations = node.inContainerdNamespaces("sh", "-c",
-                "ls /var/lib/cni/networks/" + ContainerdNode.NETWORK + " | grep '^[0-9]' || true");
+        String reservations = node.inContainerdNamespaces(
+                "sh", "-c", "ls /var/lib/cni/networks/" + ContainerdNode.NETWORK + " | grep '^[0-9]' || true");
         if (!reservations.isBlank()) {
             found.add("reservations: " + reservations);
         }
@@ -179,7 +209,8 @@ class ContainerdCriExecTest {
     private static Path outsideHost(TestNetworks net) {
         Path outside = net.newPod();
         String uplink = "cni4jup" + (ProcessHandle.current().pid() % 100000);
-        net.execInNode("ip", "link", "add", uplink, "type", "veth", "peer", "name", "eth0", "netns", outside.toString());
+        net.execInNode(
+                "ip", "link", "add", uplink, "type", "veth", "peer", "name", "eth0", "netns", outside.toString());
         net.execInNode("ip", "addr", "add", "192.168.77.1/24", "dev", uplink);
         net.execInNode("ip", "link", "set", uplink, "up");
         net.exec(outside, "ip", "addr", "add", "192.168.77.2/24", "dev", "eth0");
@@ -211,11 +242,13 @@ class ContainerdCriExecTest {
         double bps = 0;
         for (int attempt = 1; attempt <= 2; attempt++) {
             Process server = new ProcessBuilder("nsenter", "--net=" + podNetns, "iperf3", "-s", "-1", "-p", "5201")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             try {
                 awaitListening(podNetns, 5201);
-                List<String> client = new ArrayList<>(List.of("iperf3", "-c", podIp, "-p", "5201", "-t", "4", "-O", "1", "-J",
-                        "--connect-timeout", "3000"));
+                List<String> client = new ArrayList<>(List.of(
+                        "iperf3", "-c", podIp, "-p", "5201", "-t", "4", "-O", "1", "-J", "--connect-timeout", "3000"));
                 if (fromPod) {
                     client.add("-R");
                 }
@@ -228,7 +261,11 @@ class ContainerdCriExecTest {
                     }
                     continue; // the server was not listening yet, or the run broke off
                 }
-                bps = ((Number) Json.parseObject(json).object("end").object("sum_received").find("bits_per_second")).doubleValue();
+                bps = ((Number) Json.parseObject(json)
+                                .object("end")
+                                .object("sum_received")
+                                .find("bits_per_second"))
+                        .doubleValue();
                 if (bps >= 0.9 * RATE && bps <= 1.1 * RATE) {
                     return bps;
                 }
@@ -243,7 +280,8 @@ class ContainerdCriExecTest {
     /** Waits (up to 20 s) until a TCP socket listens on {@code port} in the pod. */
     private static void awaitListening(String podNetns, int port) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (ContainerdNode.run("nsenter", "--net=" + podNetns, "ss", "-Hltn", "sport = :" + port).isBlank()) {
+        while (ContainerdNode.run("nsenter", "--net=" + podNetns, "ss", "-Hltn", "sport = :" + port)
+                .isBlank()) {
             assertTrue(System.nanoTime() < deadline, "nothing listens on port " + port + " in the pod");
             Thread.sleep(50);
         }

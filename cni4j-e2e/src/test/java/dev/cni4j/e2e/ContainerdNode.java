@@ -58,8 +58,11 @@ final class ContainerdNode implements AutoCloseable {
         for (String exe : new String[] {"/usr/bin/containerd", "/usr/bin/ctr", "/usr/bin/containerd-shim-runc-v2"}) {
             Assumptions.assumeTrue(Files.isExecutable(Path.of(exe)), exe + " not installed");
         }
-        Assumptions.assumeTrue(PauseImage.isStatic(PauseImage.BUSYBOX), PauseImage.BUSYBOX + " missing or not static (busybox-static)");
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")) || Files.isExecutable(Path.of("/usr/bin/runc")),
+        Assumptions.assumeTrue(
+                PauseImage.isStatic(PauseImage.BUSYBOX),
+                PauseImage.BUSYBOX + " missing or not static (busybox-static)");
+        Assumptions.assumeTrue(
+                Files.isExecutable(Path.of("/usr/sbin/runc")) || Files.isExecutable(Path.of("/usr/bin/runc")),
                 "runc not installed");
     }
 
@@ -73,7 +76,10 @@ final class ContainerdNode implements AutoCloseable {
         this.fastPath = fastPath;
     }
 
-    /** Starts containerd on our plugins and the agent's conflist in {@code net}'s node namespace, with its files under {@code dir}. */
+    /**
+     * Starts containerd on our plugins and the agent's conflist in {@code net}'s node namespace, with its files under
+     * {@code dir}.
+     */
     static ContainerdNode start(TestNetworks net, Path dir, boolean fastPath) throws IOException, InterruptedException {
         return start(net, dir, Exec.DIST.resolve("bin"), conflist(), fastPath);
     }
@@ -97,8 +103,15 @@ final class ContainerdNode implements AutoCloseable {
         Files.writeString(dir.resolve("net.d/10-cni4j.conflist"), conflist);
         Files.writeString(dir.resolve("config.toml"), config());
         Files.writeString(dir.resolve("start.sh"), startScript());
-        ProcessBuilder pb = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "bash", dir.resolve("start.sh").toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder pb = new ProcessBuilder(
+                        "unshare",
+                        "--mount",
+                        "--propagation",
+                        "private",
+                        "bash",
+                        dir.resolve("start.sh").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
         pb.environment().remove("CNI4J_SOCKET"); // the launchers must find the daemon on their default socket
         if (fastPath) {
             pb.environment().put("CNI4J_FALLBACK", "never");
@@ -115,7 +128,17 @@ final class ContainerdNode implements AutoCloseable {
         }
         cri = new CriRuntime(socket, cgroupParent);
         cri.version();
-        run("ctr", "--address", socket.toString(), "-n", "k8s.io", "images", "import", "--snapshotter", "native", image.toString());
+        run(
+                "ctr",
+                "--address",
+                socket.toString(),
+                "-n",
+                "k8s.io",
+                "images",
+                "import",
+                "--snapshotter",
+                "native",
+                image.toString());
         if (fastPath) {
             while (!daemonLogText().contains("cni4j-daemon: serving")) {
                 if (System.nanoTime() > deadline) {
@@ -129,7 +152,8 @@ final class ContainerdNode implements AutoCloseable {
     /** The agent's default conflist, as the agent writes it. */
     static String conflist() {
         // exactly what the agent writes by default (cniVersion 1.0.0: containerd 1.6 cannot read 1.1.0 results)
-        return CniInstaller.defaultConflist(NETWORK, null, 0, NodeLayout.POD_CIDR_FILE, NodeLayout.HOST_LOCAL_DATA_DIR, false);
+        return CniInstaller.defaultConflist(
+                NETWORK, null, 0, NodeLayout.POD_CIDR_FILE, NodeLayout.HOST_LOCAL_DATA_DIR, false);
     }
 
     private String config() {
@@ -217,12 +241,17 @@ final class ContainerdNode implements AutoCloseable {
 
     /** The daemon's served plugin calls (self-checks aside). */
     List<String> served() {
-        return daemonLogText().lines().filter(l -> l.contains(" served ") && !l.contains("self-check")).toList();
+        return daemonLogText()
+                .lines()
+                .filter(l -> l.contains(" served ") && !l.contains("self-check"))
+                .toList();
     }
 
     /** Runs {@code command} in containerd's mount namespace (its /run and /var/lib/cni) and node netns. */
     String inContainerdNamespaces(String... command) throws IOException, InterruptedException {
-        List<String> c = new ArrayList<>(List.of("nsenter", "--mount=/proc/" + containerd.pid() + "/ns/mnt",
+        List<String> c = new ArrayList<>(List.of(
+                "nsenter",
+                "--mount=/proc/" + containerd.pid() + "/ns/mnt",
                 "--net=/proc/" + containerd.pid() + "/ns/net"));
         c.addAll(List.of(command));
         return run(c.toArray(String[]::new));
@@ -237,7 +266,10 @@ final class ContainerdNode implements AutoCloseable {
     }
 
     static String run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        Process p = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
@@ -261,7 +293,8 @@ final class ContainerdNode implements AutoCloseable {
         List<ProcessHandle> shims;
         try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
             shims = all.filter(h -> commandLine(h).contains("containerd-shim")
-                    && (commandLine(h) + " ").contains(" -address " + socket + " ")).toList();
+                            && (commandLine(h) + " ").contains(" -address " + socket + " "))
+                    .toList();
         }
         List<ProcessHandle> pods = new ArrayList<>();
         for (ProcessHandle shim : shims) {
@@ -281,7 +314,10 @@ final class ContainerdNode implements AutoCloseable {
         // and the pods' parent are ours to remove
         Path cgroupRoot = Path.of("/sys/fs/cgroup");
         try (Stream<Path> hierarchies = Stream.concat(Stream.of(cgroupRoot), Files.list(cgroupRoot))) { // v2, v1
-            for (Path parent : hierarchies.map(h -> h.resolve(cgroupParent.substring(1))).filter(Files::isDirectory).toList()) {
+            for (Path parent : hierarchies
+                    .map(h -> h.resolve(cgroupParent.substring(1)))
+                    .filter(Files::isDirectory)
+                    .toList()) {
                 try (Stream<Path> children = Files.list(parent)) {
                     children.filter(Files::isDirectory).forEach(c -> c.toFile().delete());
                 }
@@ -305,7 +341,9 @@ final class ContainerdNode implements AutoCloseable {
 
     private static String commandLine(ProcessHandle h) {
         try {
-            return new String(Files.readAllBytes(Path.of("/proc/" + h.pid() + "/cmdline")), StandardCharsets.UTF_8).replace('\0', ' ').trim();
+            return new String(Files.readAllBytes(Path.of("/proc/" + h.pid() + "/cmdline")), StandardCharsets.UTF_8)
+                    .replace('\0', ' ')
+                    .trim();
         } catch (IOException | RuntimeException e) {
             return "";
         }
@@ -326,23 +364,34 @@ final class ContainerdNode implements AutoCloseable {
             Path blobs = Files.createDirectories(layout.resolve("blobs/sha256"));
             Files.copy(BUSYBOX, rootfs.resolve("busybox"));
             Path layerTar = dir.resolve("layer.tar");
-            run("tar", "--owner=0", "--group=0", "-C", rootfs.getParent().toString(), "-cf", layerTar.toString(), "bin");
+            run(
+                    "tar",
+                    "--owner=0",
+                    "--group=0",
+                    "-C",
+                    rootfs.getParent().toString(),
+                    "-cf",
+                    layerTar.toString(),
+                    "bin");
             byte[] layer = Files.readAllBytes(layerTar);
             String layerDigest = blob(blobs, layer);
             byte[] config = """
                     {"architecture":"amd64","os":"linux","config":{"Entrypoint":["/bin/busybox","sleep","2147483647"]},\
-                    "rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}""".formatted(layerDigest).getBytes(StandardCharsets.UTF_8);
+                    "rootfs":{"type":"layers",\
+                    "diff_ids":["sha256:%s"]}}""".formatted(layerDigest).getBytes(StandardCharsets.UTF_8);
             String configDigest = blob(blobs, config);
             byte[] manifest = """
                     {"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",\
                     "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%d},\
-                    "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%d}]}"""
-                    .formatted(configDigest, config.length, layerDigest, layer.length).getBytes(StandardCharsets.UTF_8);
+                    "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s",\
+                    "size":%d}]}""".formatted(configDigest, config.length, layerDigest, layer.length)
+                    .getBytes(StandardCharsets.UTF_8);
             String manifestDigest = blob(blobs, manifest);
-            Files.writeString(layout.resolve("index.json"), """
+            Files.writeString(
+                    layout.resolve("index.json"), """
                     {"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",\
-                    "digest":"sha256:%s","size":%d,"annotations":{"io.containerd.image.name":"%s"}}]}"""
-                    .formatted(manifestDigest, manifest.length, SANDBOX_IMAGE));
+                    "digest":"sha256:%s","size":%d,\
+                    "annotations":{"io.containerd.image.name":"%s"}}]}""".formatted(manifestDigest, manifest.length, SANDBOX_IMAGE));
             Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
             Path archive = dir.resolve("pause-image.tar");
             run("tar", "-C", layout.toString(), "-cf", archive.toString(), ".");
@@ -352,7 +401,8 @@ final class ContainerdNode implements AutoCloseable {
         /** An ELF64 executable without a PT_INTERP program header: it needs no loader or libc in the image. */
         static boolean isStatic(Path exe) {
             try {
-                java.nio.ByteBuffer elf = java.nio.ByteBuffer.wrap(Files.readAllBytes(exe)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                java.nio.ByteBuffer elf =
+                        java.nio.ByteBuffer.wrap(Files.readAllBytes(exe)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
                 if (elf.getInt(0) != 0x464c457f || elf.get(4) != 2) {
                     return false;
                 }
@@ -372,7 +422,8 @@ final class ContainerdNode implements AutoCloseable {
 
         private static String blob(Path blobs, byte[] content) throws IOException {
             try {
-                String digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+                String digest = HexFormat.of()
+                        .formatHex(MessageDigest.getInstance("SHA-256").digest(content));
                 Files.write(blobs.resolve(digest), content);
                 return digest;
             } catch (NoSuchAlgorithmException e) {

@@ -35,8 +35,8 @@ class ContainerdPodBenchmark {
              {"type":"portmap","capabilities":{"portMappings":true},"snat":true},
              {"type":"bandwidth","capabilities":{"bandwidth":true}}]}
             """.formatted(ContainerdNode.NETWORK, ContainerdNode.POD_CIDR);
-    private static final Map<String, String> ONE_MBIT = Map.of(
-            "kubernetes.io/ingress-bandwidth", "1M", "kubernetes.io/egress-bandwidth", "1M");
+    private static final Map<String, String> ONE_MBIT =
+            Map.of("kubernetes.io/ingress-bandwidth", "1M", "kubernetes.io/egress-bandwidth", "1M");
 
     @TempDir
     Path tmp;
@@ -77,7 +77,10 @@ class ContainerdPodBenchmark {
                 }
             }
             ContainerdNode fastPath = nodes.get("cni4j-fastpath");
-            assertEquals(12L * (pods + 1), fastPath.served().size(), "the fast path served every call: " + fastPath.daemonLogText());
+            assertEquals(
+                    12L * (pods + 1),
+                    fastPath.served().size(),
+                    "the fast path served every call: " + fastPath.daemonLogText());
             String table = table(pods, run, remove);
             System.out.println(table);
             Files.writeString(Path.of("target/containerd-bench.md"), table);
@@ -89,11 +92,15 @@ class ContainerdPodBenchmark {
 
     private static String table(int pods, Map<String, List<Long>> run, Map<String, List<Long>> remove) {
         StringBuilder sb = new StringBuilder();
-        sb.append("containerd ").append(ContainerdNode.version()).append(" CRI, driven over runtime.v1 gRPC as kubelet does; ")
-                .append(pods).append(" pods per column, interleaved, after one warm-up pod each. Chain: containerd's loopback + ")
+        sb.append("containerd ")
+                .append(ContainerdNode.version())
+                .append(" CRI, driven over runtime.v1 gRPC as kubelet does; ")
+                .append(pods)
+                .append(" pods per column, interleaved, after one warm-up pod each. Chain: containerd's loopback + ")
                 .append("bridge/host-local -> portmap -> bandwidth, one hostPort and 1M each way per pod. ")
                 .append("Times in ms: median (min-max); ratio = implementation / reference.\n\n");
-        sb.append("| containerd | reference | cni4j-standalone | cni4j-fastpath | cni4j-standalone/reference | cni4j-fastpath/reference |\n");
+        sb.append(
+                "| containerd | reference | cni4j-standalone | cni4j-fastpath | cni4j-standalone/reference | cni4j-fastpath/reference |\n");
         sb.append("|---|---|---|---|---|---|\n");
         row(sb, "RunPodSandbox", run);
         row(sb, "StopPodSandbox + RemovePodSandbox", remove);
@@ -104,9 +111,12 @@ class ContainerdPodBenchmark {
         double ref = median(samples.get("reference"));
         sb.append("| ").append(name).append(" |");
         for (List<Long> s : samples.values()) {
-            sb.append(String.format(" %.1f (%.1f-%.1f) |", median(s) / 1e6, Collections.min(s) / 1e6, Collections.max(s) / 1e6));
+            sb.append(String.format(
+                    " %.1f (%.1f-%.1f) |", median(s) / 1e6, Collections.min(s) / 1e6, Collections.max(s) / 1e6));
         }
-        sb.append(String.format(" %.2f | %.2f |%n", median(samples.get("cni4j-standalone")) / ref, median(samples.get("cni4j-fastpath")) / ref));
+        sb.append(String.format(
+                " %.2f | %.2f |%n",
+                median(samples.get("cni4j-standalone")) / ref, median(samples.get("cni4j-fastpath")) / ref));
     }
 
     private static double median(List<Long> values) {

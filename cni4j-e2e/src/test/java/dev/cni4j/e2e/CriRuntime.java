@@ -22,8 +22,7 @@ import java.util.logging.Logger;
  */
 final class CriRuntime implements AutoCloseable {
     /** A hostPort of the pod: {@code hostPort} on the node to {@code containerPort} in the pod. */
-    record HostPort(int hostPort, int containerPort) {
-    }
+    record HostPort(int hostPort, int containerPort) {}
 
     /** netty warns once per channel that a Unix socket has no SO_KEEPALIVE (gRPC asks for it everywhere). */
     private static final Logger NETTY_BOOTSTRAP = Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
@@ -37,7 +36,10 @@ final class CriRuntime implements AutoCloseable {
     private final RuntimeServiceGrpc.RuntimeServiceBlockingStub stub;
     private final String cgroupParent;
 
-    /** A client of the runtime on {@code socket}; pods get {@code cgroupParent} (cgroupfs syntax), as kubelet's pod cgroups. */
+    /**
+     * A client of the runtime on {@code socket}; pods get {@code cgroupParent} (cgroupfs syntax), as kubelet's pod
+     * cgroups.
+     */
     CriRuntime(Path socket, String cgroupParent) {
         this.cgroupParent = cgroupParent;
         channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
@@ -53,13 +55,16 @@ final class CriRuntime implements AutoCloseable {
     }
 
     Cri.VersionResponse version() {
-        return stub.withDeadlineAfter(5, TimeUnit.SECONDS).version(Cri.VersionRequest.newBuilder().setVersion("v1").build());
+        return stub.withDeadlineAfter(5, TimeUnit.SECONDS)
+                .version(Cri.VersionRequest.newBuilder().setVersion("v1").build());
     }
 
     /** The runtime's conditions by type (RuntimeReady, NetworkReady), as kubelet reads them for the node's Ready. */
     Map<String, Cri.RuntimeCondition> conditions() {
         Map<String, Cri.RuntimeCondition> byType = new java.util.TreeMap<>();
-        for (Cri.RuntimeCondition c : call().status(Cri.StatusRequest.getDefaultInstance()).getStatus().getConditionsList()) {
+        for (Cri.RuntimeCondition c : call().status(Cri.StatusRequest.getDefaultInstance())
+                .getStatus()
+                .getConditionsList()) {
             byType.put(c.getType(), c);
         }
         return byType;
@@ -68,8 +73,11 @@ final class CriRuntime implements AutoCloseable {
     /** RunPodSandbox for pod {@code name} in namespace "default", as kubelet sends it; returns the sandbox id. */
     String runPodSandbox(String name, List<HostPort> hostPorts, Map<String, String> annotations) {
         Cri.PodSandboxConfig.Builder config = Cri.PodSandboxConfig.newBuilder()
-                .setMetadata(Cri.PodSandboxMetadata.newBuilder().setName(name).setNamespace("default")
-                        .setUid("uid-" + name).setAttempt(0))
+                .setMetadata(Cri.PodSandboxMetadata.newBuilder()
+                        .setName(name)
+                        .setNamespace("default")
+                        .setUid("uid-" + name)
+                        .setAttempt(0))
                 .setHostname(name)
                 .putLabels("io.kubernetes.pod.name", name)
                 .putLabels("io.kubernetes.pod.namespace", "default")
@@ -82,23 +90,34 @@ final class CriRuntime implements AutoCloseable {
                                         .setPid(Cri.NamespaceMode.CONTAINER)
                                         .setIpc(Cri.NamespaceMode.POD))));
         for (HostPort p : hostPorts) {
-            config.addPortMappings(Cri.PortMapping.newBuilder().setProtocol(Cri.Protocol.TCP)
-                    .setContainerPort(p.containerPort()).setHostPort(p.hostPort()));
+            config.addPortMappings(Cri.PortMapping.newBuilder()
+                    .setProtocol(Cri.Protocol.TCP)
+                    .setContainerPort(p.containerPort())
+                    .setHostPort(p.hostPort()));
         }
-        return call().runPodSandbox(Cri.RunPodSandboxRequest.newBuilder().setConfig(config).build()).getPodSandboxId();
+        return call().runPodSandbox(
+                        Cri.RunPodSandboxRequest.newBuilder().setConfig(config).build())
+                .getPodSandboxId();
     }
 
     /** PodSandboxStatus, verbose: {@code info} holds the runtime's JSON (with the sandbox's pid). */
     Cri.PodSandboxStatusResponse status(String id) {
-        return call().podSandboxStatus(Cri.PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).setVerbose(true).build());
+        return call().podSandboxStatus(Cri.PodSandboxStatusRequest.newBuilder()
+                .setPodSandboxId(id)
+                .setVerbose(true)
+                .build());
     }
 
     void stopPodSandbox(String id) {
-        call().stopPodSandbox(Cri.StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+        call().stopPodSandbox(Cri.StopPodSandboxRequest.newBuilder()
+                .setPodSandboxId(id)
+                .build());
     }
 
     void removePodSandbox(String id) {
-        call().removePodSandbox(Cri.RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+        call().removePodSandbox(Cri.RemovePodSandboxRequest.newBuilder()
+                .setPodSandboxId(id)
+                .build());
     }
 
     @Override

@@ -12,14 +12,15 @@ import org.junit.jupiter.api.Test;
 
 /** The demo's checks (scripts/demo-checks.sh): a failed check makes the verdict, and the demo, fail. */
 class DemoChecksTest {
-    static final Path CHECKS = Path.of("../scripts/demo-checks.sh").toAbsolutePath().normalize();
+    static final Path CHECKS =
+            Path.of("../scripts/demo-checks.sh").toAbsolutePath().normalize();
 
-    record Run(int status, String out) {
-    }
+    record Run(int status, String out) {}
 
     static Run bash(String script) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("bash", "-c", "set -euo pipefail; . '" + CHECKS + "'; " + script)
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         return new Run(p.exitValue(), out);

@@ -15,7 +15,9 @@ import java.util.concurrent.TimeUnit;
  * Standalone by default (no daemon socket); through the daemon when {@link FastPathMode} is on.
  */
 final class Exec {
-    static final Path DIST = Path.of(System.getProperty("cni4j.dist", "../dist")).toAbsolutePath().normalize();
+    static final Path DIST = Path.of(System.getProperty("cni4j.dist", "../dist"))
+            .toAbsolutePath()
+            .normalize();
     /** Where no daemon listens: the launchers run the standalone plugin. */
     static final String NO_DAEMON = "/nonexistent/cni4j/cni.sock";
 
@@ -60,7 +62,8 @@ final class Exec {
         FastPathDaemons daemons = fastPath;
         if (daemons != null) {
             // Set for every executable: a reference plugin passes them on to our IPAM launcher.
-            pb.environment().put("CNI4J_SOCKET", daemons.socketForCurrentThread().toString());
+            pb.environment()
+                    .put("CNI4J_SOCKET", daemons.socketForCurrentThread().toString());
             pb.environment().put("CNI4J_FALLBACK", "never");
         } else {
             pb.environment().put("CNI4J_SOCKET", NO_DAEMON);
@@ -76,7 +79,8 @@ final class Exec {
                 p.destroyForcibly();
                 throw new AssertionError(type + " timed out");
             }
-            return new Outcome(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+            return new Outcome(
+                    p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new AssertionError(e);
         } catch (InterruptedException e) {
@@ -85,6 +89,5 @@ final class Exec {
         }
     }
 
-    private Exec() {
-    }
+    private Exec() {}
 }

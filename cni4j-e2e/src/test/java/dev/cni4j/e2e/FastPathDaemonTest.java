@@ -39,10 +39,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FastPathDaemonTest {
     static final String VERSION_IN = "{\"cniVersion\":\"1.0.0\"}";
-    static final String VERSION_OUT = "{\"cniVersion\":\"1.0.0\",\"supportedVersions\":[\"0.1.0\",\"0.2.0\",\"0.3.0\",\"0.3.1\",\"0.4.0\",\"1.0.0\",\"1.1.0\"]}";
+    static final String VERSION_OUT =
+            "{\"cniVersion\":\"1.0.0\",\"supportedVersions\":[\"0.1.0\",\"0.2.0\",\"0.3.0\",\"0.3.1\",\"0.4.0\",\"1.0.0\",\"1.1.0\"]}";
 
     @TempDir
     Path tmp;
+
     FastPathDaemons daemons;
 
     @BeforeEach
@@ -60,11 +62,13 @@ class FastPathDaemonTest {
 
     @Test
     void concurrentPodsGetDistinctAddressesAndLeaveNothing() throws Exception {
-        String conf = "{\"cniVersion\":\"1.0.0\",\"name\":\"fastpath\",\"type\":\"bridge\",\"bridge\":\"cni0\",\"isGateway\":true,"
-                + "\"ipMasq\":true,\"ipam\":{\"type\":\"host-local\",\"dataDir\":\"" + tmp.resolve("ipam")
-                + "\",\"ranges\":[[{\"subnet\":\"10.244.7.0/24\"}]]}}";
+        String conf =
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"fastpath\",\"type\":\"bridge\",\"bridge\":\"cni0\",\"isGateway\":true,"
+                        + "\"ipMasq\":true,\"ipam\":{\"type\":\"host-local\",\"dataDir\":\"" + tmp.resolve("ipam")
+                        + "\",\"ranges\":[[{\"subnet\":\"10.244.7.0/24\"}]]}}";
         int pods = 6;
-        try (TestNetworks net = TestNetworks.create(); ExecutorService pool = Executors.newFixedThreadPool(pods)) {
+        try (TestNetworks net = TestNetworks.create();
+                ExecutorService pool = Executors.newFixedThreadPool(pods)) {
             Path socket = net.runInNode(() -> daemons.socketForCurrentThread());
             List<Path> ns = new ArrayList<>();
             for (int i = 0; i < pods; i++) {
@@ -73,7 +77,8 @@ class FastPathDaemonTest {
             List<Future<Outcome>> adds = new ArrayList<>();
             for (int i = 0; i < pods; i++) {
                 int n = i;
-                adds.add(pool.submit(() -> net.runInNode(() -> call("bridge", socket, "ADD", "pod" + n, ns.get(n), conf, true))));
+                adds.add(pool.submit(
+                        () -> net.runInNode(() -> call("bridge", socket, "ADD", "pod" + n, ns.get(n), conf, true))));
             }
             Set<String> ips = new HashSet<>();
             List<JsonObject> results = new ArrayList<>();
@@ -88,7 +93,8 @@ class FastPathDaemonTest {
             for (int i = 0; i < pods; i++) {
                 int n = i;
                 String withPrev = BridgeInteropExecTest.withPrev(conf, results.get(n));
-                dels.add(pool.submit(() -> net.runInNode(() -> call("bridge", socket, "DEL", "pod" + n, ns.get(n), withPrev, true))));
+                dels.add(pool.submit(() ->
+                        net.runInNode(() -> call("bridge", socket, "DEL", "pod" + n, ns.get(n), withPrev, true))));
             }
             for (Future<Outcome> f : dels) {
                 assertEquals(0, f.get().exit(), f.get().stdout());
@@ -131,8 +137,10 @@ class FastPathDaemonTest {
         Files.setPosixFilePermissions(daemon.socket().getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(daemon.socket(), PosixFilePermissions.fromString("rw-rw-rw-"));
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path launcher = Files.copy(Exec.plugin("loopback"), tmp.resolve("loopback"), StandardCopyOption.COPY_ATTRIBUTES);
-        ProcessBuilder pb = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", launcher.toString());
+        Path launcher =
+                Files.copy(Exec.plugin("loopback"), tmp.resolve("loopback"), StandardCopyOption.COPY_ATTRIBUTES);
+        ProcessBuilder pb =
+                new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", launcher.toString());
         pb.environment().put("CNI_COMMAND", "VERSION");
         pb.environment().put("CNI4J_SOCKET", daemon.socket().toString());
         pb.environment().put("CNI4J_FALLBACK", "never");
@@ -142,14 +150,19 @@ class FastPathDaemonTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(1, p.waitFor(), out);
         assertTrue(out.contains("did not serve"), out);
-        assertTrue(daemon.logText().contains("declined: peer") && daemon.logText().contains("is not root"), daemon.logText());
+        assertTrue(
+                daemon.logText().contains("declined: peer") && daemon.logText().contains("is not root"),
+                daemon.logText());
     }
 
     @Test
     void anOversizeRequestIsDeclinedAndTheLauncherFallsBack() throws Exception {
         Path socket = daemons.socketForCurrentThread();
         try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-            ch.write(ByteBuffer.allocate(8).putInt(FastPathProtocol.MAGIC).putInt(FastPathProtocol.MAX_BODY + 1).flip());
+            ch.write(ByteBuffer.allocate(8)
+                    .putInt(FastPathProtocol.MAGIC)
+                    .putInt(FastPathProtocol.MAX_BODY + 1)
+                    .flip());
             ByteBuffer status = ByteBuffer.allocate(1);
             ch.read(status);
             assertEquals(FastPathProtocol.DECLINED, status.get(0));
@@ -160,7 +173,10 @@ class FastPathDaemonTest {
         Outcome fallback = call("loopback", socket, "VERSION", "", Path.of("/"), big, false);
         assertEquals(0, fallback.exit(), fallback.stderr());
         assertEquals(VERSION_OUT, fallback.stdout());
-        assertEquals(VERSION_OUT, call("loopback", socket, "VERSION", "", Path.of("/"), VERSION_IN, true).stdout(),
+        assertEquals(
+                VERSION_OUT,
+                call("loopback", socket, "VERSION", "", Path.of("/"), VERSION_IN, true)
+                        .stdout(),
                 "the daemon still serves");
     }
 
@@ -176,9 +192,11 @@ class FastPathDaemonTest {
             // A launcher in the pod's namespace must not be served by the node's daemon.
             Outcome declined = net.runIn(pod, () -> call("loopback", socket, "VERSION", "", pod, VERSION_IN, true));
             assertEquals(1, declined.exit());
-            Outcome standalone = net.runIn(pod, () -> call("loopback", socket, "ADD", "ctr1", pod, LoopbackExecTest.conf("1.0.0"), false));
+            Outcome standalone = net.runIn(
+                    pod, () -> call("loopback", socket, "ADD", "ctr1", pod, LoopbackExecTest.conf("1.0.0"), false));
             assertEquals(0, standalone.exit(), standalone.stdout() + standalone.stderr());
-            Outcome served = net.runInNode(() -> call("loopback", socket, "ADD", "ctr1", pod, LoopbackExecTest.conf("1.0.0"), true));
+            Outcome served = net.runInNode(
+                    () -> call("loopback", socket, "ADD", "ctr1", pod, LoopbackExecTest.conf("1.0.0"), true));
             assertEquals(standalone.stdout(), served.stdout(), "the same result both ways");
             assertTrue(daemons.running().get(0).logText().contains("declined: client in another network"));
         }
@@ -202,19 +220,24 @@ class FastPathDaemonTest {
 
             Outcome added = net.runInNode(() -> inPrivateMounts(serving.socket(), "ADD", pod, hidden, "ns", conf));
             assertEquals(0, added.exit(), added.stdout() + added.stderr());
-            assertEquals(hidden.resolve("ns").toString(), added.json().objects("interfaces").get(0).string("sandbox"),
+            assertEquals(
+                    hidden.resolve("ns").toString(),
+                    added.json().objects("interfaces").get(0).string("sandbox"),
                     "the result names the caller's path");
             assertTrue(net.exec(pod, "ip", "-o", "link", "show", "lo").contains(",UP"), "lo is up in the pod");
             assertTrue(serving.logText().contains("served loopback ADD"), serving.logText());
             assertTrue(!Files.exists(hidden.resolve("ns")), "the path exists only in the launcher's mount namespace");
 
-            Outcome gone = net.runInNode(() -> inPrivateMounts(serving.socket(), "DEL", pod, hidden, "no-such-ns", conf));
+            Outcome gone =
+                    net.runInNode(() -> inPrivateMounts(serving.socket(), "DEL", pod, hidden, "no-such-ns", conf));
             assertEquals(0, gone.exit(), "DEL of a namespace the launcher cannot open succeeds: " + gone.stdout());
             assertEquals(2, serving.served(), serving.logText());
 
-            Outcome declined = net.runInNode(() -> inPrivateMounts(sameMountsOnly.socket(), "ADD", pod, hidden, "ns", conf));
+            Outcome declined =
+                    net.runInNode(() -> inPrivateMounts(sameMountsOnly.socket(), "ADD", pod, hidden, "ns", conf));
             assertEquals(1, declined.exit(), "CNI4J_FALLBACK=never: " + declined.stdout());
-            assertTrue(sameMountsOnly.logText().contains("declined: client in another network or mount namespace"),
+            assertTrue(
+                    sameMountsOnly.logText().contains("declined: client in another network or mount namespace"),
                     sameMountsOnly.logText());
         }
     }
@@ -224,9 +247,18 @@ class FastPathDaemonTest {
      * the pod's namespace is bind-mounted at {@code dir/ns}; CNI_NETNS is {@code dir/name}.
      */
     private static Outcome inPrivateMounts(Path socket, String command, Path pod, Path dir, String name, String stdin) {
-        ProcessBuilder pb = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c",
+        ProcessBuilder pb = new ProcessBuilder(
+                "unshare",
+                "--mount",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
                 "mount -t tmpfs cni4jt \"$2\" && touch \"$2/ns\" && mount --bind \"$1\" \"$2/ns\" && exec \"$3\"",
-                "sh", pod.toString(), dir.toString(), Exec.plugin("loopback").toString());
+                "sh",
+                pod.toString(),
+                dir.toString(),
+                Exec.plugin("loopback").toString());
         pb.environment().clear();
         pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
         pb.environment().putAll(Exec.env(command, "ctr-mnt", dir.resolve(name).toString(), "lo"));
@@ -267,7 +299,8 @@ class FastPathDaemonTest {
             // The launcher's own error names the request's cniVersion (the top-level one).
             Map<String, String> stdinToVersion = new java.util.LinkedHashMap<>();
             stdinToVersion.put(VERSION_IN, "1.0.0");
-            stdinToVersion.put("{\"prevResult\":{\"cniVersion\":\"1.1.0\",\"x\":[\"cniVersion\"]},\n \"cniVersion\" : \"0.4.0\"}",
+            stdinToVersion.put(
+                    "{\"prevResult\":{\"cniVersion\":\"1.1.0\",\"x\":[\"cniVersion\"]},\n \"cniVersion\" : \"0.4.0\"}",
                     "0.4.0");
             stdinToVersion.put("{\"cniVersion\":\"1.0.0\\\",\\\"code\\\":0}", "1.1.0"); // not a version: the default
             Thread fake = Thread.ofPlatform().start(() -> {
@@ -300,13 +333,20 @@ class FastPathDaemonTest {
     void aNetnsThatIsNotANamespaceIsRefusedWithCode4() {
         Path socket = daemons.socketForCurrentThread();
         for (boolean viaDaemon : new boolean[] {true, false}) {
-            Outcome o = call("loopback", viaDaemon ? socket : Path.of(Exec.NO_DAEMON), "ADD", "ctr1", Path.of("/etc/hostname"),
-                    LoopbackExecTest.conf("1.0.0"), viaDaemon);
+            Outcome o = call(
+                    "loopback",
+                    viaDaemon ? socket : Path.of(Exec.NO_DAEMON),
+                    "ADD",
+                    "ctr1",
+                    Path.of("/etc/hostname"),
+                    LoopbackExecTest.conf("1.0.0"),
+                    viaDaemon);
             LoopbackExecTest.assertError(o, 4);
         }
     }
 
-    private static Outcome call(String type, Path socket, String command, String id, Path netns, String stdin, boolean strict) {
+    private static Outcome call(
+            String type, Path socket, String command, String id, Path netns, String stdin, boolean strict) {
         Map<String, String> env = new HashMap<>(Exec.env(command, id, netns.toString(), "eth0"));
         env.put("CNI4J_SOCKET", socket.toString());
         env.put("CNI4J_FALLBACK", strict ? "never" : "");
@@ -316,7 +356,8 @@ class FastPathDaemonTest {
     private static ByteBuffer request(String type, Map<String, String> env, String stdin) {
         NsId net = id("/proc/thread-self/ns/net");
         NsId mnt = id("/proc/thread-self/ns/mnt");
-        return FastPathProtocol.encode(new FastPathProtocol.Request(net, mnt, type, env, stdin.getBytes(StandardCharsets.UTF_8)));
+        return FastPathProtocol.encode(
+                new FastPathProtocol.Request(net, mnt, type, env, stdin.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static NsId id(String path) {

@@ -35,7 +35,10 @@ final class FastPathDaemons implements AutoCloseable {
         }
 
         long served() {
-            return logText().lines().filter(l -> l.contains(" served ") && !l.contains("self-check")).count();
+            return logText()
+                    .lines()
+                    .filter(l -> l.contains(" served ") && !l.contains("self-check"))
+                    .count();
         }
     }
 
@@ -67,7 +70,8 @@ final class FastPathDaemons implements AutoCloseable {
         Path dir = Path.of("/tmp/cni4j-fp-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet());
         try {
             // The daemon accepts an existing socket directory only if it is root's and 0700.
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(
+                    dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         } catch (IOException e) {
             throw new AssertionError(e);
@@ -83,9 +87,11 @@ final class FastPathDaemons implements AutoCloseable {
     synchronized Running start(Path socket, Map<String, String> env, String... options) {
         try {
             Path log = socket.resolveSibling("daemon-" + COUNTER.incrementAndGet() + ".log");
-            List<String> command = new ArrayList<>(List.of(Exec.DIST.resolve("bin/cni4j-daemon").toString(), "--socket", socket.toString()));
+            List<String> command = new ArrayList<>(
+                    List.of(Exec.DIST.resolve("bin/cni4j-daemon").toString(), "--socket", socket.toString()));
             command.addAll(List.of(options));
-            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            ProcessBuilder pb =
+                    new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().putAll(env);
             Process p = pb.start();
             Running r = new Running(p, socket, log);

@@ -56,14 +56,28 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FaultExecTest {
     /** Every kill point of the chain's ADD, in the order ADD reaches them. */
-    static final List<String> CHAIN_POINTS = List.of("host-local:reserved", "host-local:allocated", "ipam", "bridge",
-            "veth", "attach", "macspoofchk", "container", "gateway", "masquerade", "result", "portmap:rules",
-            "bandwidth:ingress", "bandwidth:egress");
+    static final List<String> CHAIN_POINTS = List.of(
+            "host-local:reserved",
+            "host-local:allocated",
+            "ipam",
+            "bridge",
+            "veth",
+            "attach",
+            "macspoofchk",
+            "container",
+            "gateway",
+            "masquerade",
+            "result",
+            "portmap:rules",
+            "bandwidth:ingress",
+            "bandwidth:egress");
     /** The normal build's spread: one or two per plugin. */
-    static final List<String> QUICK_POINTS = List.of("host-local:reserved", "veth", "macspoofchk", "masquerade",
-            "portmap:rules", "bandwidth:egress");
+    static final List<String> QUICK_POINTS =
+            List.of("host-local:reserved", "veth", "macspoofchk", "masquerade", "portmap:rules", "bandwidth:egress");
     /** Where the normal build kills the daemon: in host-local, in bridge, in portmap, in bandwidth. */
-    static final List<String> DAEMON_POINTS = List.of("host-local:reserved", "veth", "portmap:rules", "bandwidth:ingress");
+    static final List<String> DAEMON_POINTS =
+            List.of("host-local:reserved", "veth", "portmap:rules", "bandwidth:ingress");
+
     static final String SUBNET = "10.244.77.";
     static final int HOST_PORT = 18081;
 
@@ -78,12 +92,15 @@ class FaultExecTest {
         try (TestNetworks net = TestNetworks.create()) {
             for (String point : points) {
                 String id = "kill-" + point.replace(':', '-');
-                RuntimeConf rt = new RuntimeConf(id, net.newPod().toString(), "eth0", List.of(), capabilities(HOST_PORT));
+                RuntimeConf rt =
+                        new RuntimeConf(id, net.newPod().toString(), "eth0", List.of(), capabilities(HOST_PORT));
                 KillingExec exec = new KillingExec();
                 CniRuntime runtime = runtime(exec, tmp.resolve("cache"));
 
                 exec.killAt(point);
-                CniException killed = assertThrows(CniException.class, () -> net.runInNode(() -> runtime.add(list, rt)),
+                CniException killed = assertThrows(
+                        CniException.class,
+                        () -> net.runInNode(() -> runtime.add(list, rt)),
                         "ADD must die at " + point);
                 assertTrue(killed.getMessage().contains("137"), point + ": killed by SIGKILL: " + killed.getMessage());
                 assertSomethingLeft(net, rt, point);
@@ -104,8 +121,8 @@ class FaultExecTest {
                 {"cniVersion":"1.0.0","name":"lo","plugins":[{"type":"loopback"}]}"""));
         NetworkConfigList ipam = NetworkConfigParser.parseList(utf8("""
                 {"cniVersion":"1.0.0","name":"ipam-only","plugins":[{"type":"host-local","ipam":{"type":"host-local",
-                 "dataDir":"%s","ranges":[[{"subnet":"10.244.78.0/24"}],[{"subnet":"fd00:78::/64"}]]}}]}"""
-                .formatted(dataDir)));
+                 "dataDir":"%s","ranges":[[{"subnet":"10.244.78.0/24"}],\
+                [{"subnet":"fd00:78::/64"}]]}}]}""".formatted(dataDir)));
         try (TestNetworks net = TestNetworks.create()) {
             KillingExec exec = new KillingExec();
             CniRuntime runtime = runtime(exec, tmp.resolve("cache"));
@@ -124,7 +141,8 @@ class FaultExecTest {
                 RuntimeConf a = new RuntimeConf("kill-" + point.replace(':', '-'), pod.toString(), "eth0");
                 exec.killAt(point);
                 assertThrows(CniException.class, () -> net.runInNode(() -> runtime.add(ipam, a)), point);
-                assertFalse(reservations(dataDir.resolve("ipam-only")).isEmpty(), point + ": the kill left a reservation");
+                assertFalse(
+                        reservations(dataDir.resolve("ipam-only")).isEmpty(), point + ": the kill left a reservation");
                 exec.killAt(null);
                 del(net, runtime, ipam, a);
                 assertEquals(List.of(), reservations(dataDir.resolve("ipam-only")), point + ": after DEL");
@@ -132,7 +150,8 @@ class FaultExecTest {
                 assertEquals(2, again.objects("ips").size(), point + ": " + again);
                 assertEquals(2, reservations(dataDir.resolve("ipam-only")).size(), point + ": no stale reservation");
                 del(net, runtime, ipam, a);
-                assertEquals(List.of(), reservations(dataDir.resolve("ipam-only")), point + ": after ADD again and DEL");
+                assertEquals(
+                        List.of(), reservations(dataDir.resolve("ipam-only")), point + ": after ADD again and DEL");
                 assertCacheEmpty();
             }
         }
@@ -148,7 +167,8 @@ class FaultExecTest {
             Path dataDir = Files.createDirectories(disk.resolve("ipam"));
             NetworkConfigList list = chain(dataDir);
             CniRuntime runtime = runtime(new KillingExec(), tmp.resolve("cache"));
-            RuntimeConf rt = new RuntimeConf("disk-full", net.newPod().toString(), "eth0", List.of(), capabilities(HOST_PORT));
+            RuntimeConf rt =
+                    new RuntimeConf("disk-full", net.newPod().toString(), "eth0", List.of(), capabilities(HOST_PORT));
             Path filler = fill(disk);
             CniException e = assertThrows(CniException.class, () -> net.runInNode(() -> runtime.add(list, rt)));
             assertTrue(e.getMessage().contains("No space left on device"), "the disk is why: " + e.getMessage());
@@ -164,9 +184,11 @@ class FaultExecTest {
             // the result cache on a full disk: ADD fails; the runtime's DEL then removes everything
             CniRuntime fullCache = runtime(new KillingExec(), Files.createDirectories(disk.resolve("cache")));
             NetworkConfigList list2 = chain(tmp.resolve("ipam2"));
-            RuntimeConf rt2 = new RuntimeConf("cache-full", net.newPod().toString(), "eth0", List.of(), capabilities(HOST_PORT));
+            RuntimeConf rt2 =
+                    new RuntimeConf("cache-full", net.newPod().toString(), "eth0", List.of(), capabilities(HOST_PORT));
             filler = fill(disk);
-            CniException noCache = assertThrows(CniException.class, () -> net.runInNode(() -> fullCache.add(list2, rt2)));
+            CniException noCache =
+                    assertThrows(CniException.class, () -> net.runInNode(() -> fullCache.add(list2, rt2)));
             assertTrue(noCache.getMessage().contains("cached result"), noCache.getMessage());
             Files.delete(filler);
             del(net, fullCache, list2, rt2);
@@ -189,7 +211,8 @@ class FaultExecTest {
             List<RuntimeConf> rts = new ArrayList<>();
             for (int i = 0; i < pods; i++) {
                 // one hostPort per pod: two pods on one hostPort is issue 12 item 4, not what this storms
-                rts.add(new RuntimeConf("storm-" + i, net.newPod().toString(), "eth0", List.of(), capabilities(HOST_PORT + i)));
+                rts.add(new RuntimeConf(
+                        "storm-" + i, net.newPod().toString(), "eth0", List.of(), capabilities(HOST_PORT + i)));
             }
             // DELs of one ID never overlap here: two racing DELs is issue 12 item 5 (racingDelsOnOneAttachment)
             Map<String, Semaphore> delLocks = new ConcurrentHashMap<>();
@@ -263,17 +286,25 @@ class FaultExecTest {
         TestNetworks.assumePrivileged();
         List<String> points = Boolean.getBoolean("cni4j.fault.all") ? CHAIN_POINTS : DAEMON_POINTS;
         NetworkConfigList list = chain(tmp.resolve("ipam"));
-        try (TestNetworks net = TestNetworks.create(); FastPathDaemons daemons = new FastPathDaemons()) {
+        try (TestNetworks net = TestNetworks.create();
+                FastPathDaemons daemons = new FastPathDaemons()) {
             Path socket = daemons.newSocket();
             FastPathExec exec = new FastPathExec(socket);
             CniRuntime runtime = runtime(exec, tmp.resolve("cache"));
             for (String point : points) {
-                RuntimeConf rt = new RuntimeConf("daemon-kill-" + point.replace(':', '-'), net.newPod().toString(), "eth0",
-                        List.of(), capabilities(HOST_PORT));
-                FastPathDaemons.Running armed = net.runInNode(() -> daemons.start(socket, Map.of(Killpoint.ENV, point), "--no-warm-up"));
+                RuntimeConf rt = new RuntimeConf(
+                        "daemon-kill-" + point.replace(':', '-'),
+                        net.newPod().toString(),
+                        "eth0",
+                        List.of(),
+                        capabilities(HOST_PORT));
+                FastPathDaemons.Running armed =
+                        net.runInNode(() -> daemons.start(socket, Map.of(Killpoint.ENV, point), "--no-warm-up"));
 
                 exec.fallBack(true, null);
-                CniException lost = assertThrows(CniException.class, () -> net.runInNode(() -> runtime.add(list, rt)),
+                CniException lost = assertThrows(
+                        CniException.class,
+                        () -> net.runInNode(() -> runtime.add(list, rt)),
                         point + ": the daemon must die mid-ADD");
                 assertTrue(armed.process().waitFor(30, TimeUnit.SECONDS), point + ": the daemon is gone");
                 assertEquals(137, armed.process().exitValue(), point + ": SIGKILL: " + armed.logText());
@@ -285,12 +316,15 @@ class FaultExecTest {
                 del(net, runtime, list, rt);
                 assertNothingLeft(net, rt, point + ", after a standalone DEL");
 
-                FastPathDaemons.Running restarted = net.runInNode(() -> daemons.start(socket, Map.of(), "--no-warm-up"));
+                FastPathDaemons.Running restarted =
+                        net.runInNode(() -> daemons.start(socket, Map.of(), "--no-warm-up"));
                 exec.fallBack(false, point);
                 addAgainAndDel(net, runtime, list, rt, point + " (restarted daemon)");
                 assertTrue(restarted.process().isAlive(), point + ": a request's CNI4J_KILLPOINT armed the daemon");
-                assertEquals(6, restarted.served(), point + ": the restarted daemon served the 3 ADDs and 3 DELs: "
-                        + restarted.logText());
+                assertEquals(
+                        6,
+                        restarted.served(),
+                        point + ": the restarted daemon served the 3 ADDs and 3 DELs: " + restarted.logText());
                 FastPathDaemons.stop(restarted);
             }
         }
@@ -306,12 +340,15 @@ class FaultExecTest {
         TestNetworks.assumePrivileged();
         NetworkConfigList list = chain(tmp.resolve("ipam"));
         ExecutorService pool = Executors.newSingleThreadExecutor();
-        try (TestNetworks net = TestNetworks.create(); FastPathDaemons daemons = new FastPathDaemons()) {
+        try (TestNetworks net = TestNetworks.create();
+                FastPathDaemons daemons = new FastPathDaemons()) {
             Path socket = daemons.newSocket();
             FastPathExec exec = new FastPathExec(socket);
             CniRuntime runtime = runtime(exec, tmp.resolve("cache"));
-            RuntimeConf a = new RuntimeConf("idle-kill-a", net.newPod().toString(), "eth0", List.of(), capabilities(HOST_PORT));
-            RuntimeConf b = new RuntimeConf("idle-kill-b", net.newPod().toString(), "eth0", List.of(), capabilities(HOST_PORT + 1));
+            RuntimeConf a =
+                    new RuntimeConf("idle-kill-a", net.newPod().toString(), "eth0", List.of(), capabilities(HOST_PORT));
+            RuntimeConf b = new RuntimeConf(
+                    "idle-kill-b", net.newPod().toString(), "eth0", List.of(), capabilities(HOST_PORT + 1));
 
             FastPathDaemons.Running first = net.runInNode(() -> daemons.start(socket, Map.of(), "--no-warm-up"));
             exec.fallBack(false, null);
@@ -322,9 +359,10 @@ class FaultExecTest {
             assertEquals(137, first.process().exitValue());
 
             exec.fallBack(true, null);
-            Future<FastPathDaemons.Running> second = pool.submit(
-                    () -> net.runInNode(() -> daemons.start(socket, Map.of(), "--no-warm-up")));
-            JsonObject added = net.runInNode(() -> runtime.add(list, b)); // standalone or the new daemon, whichever is there
+            Future<FastPathDaemons.Running> second =
+                    pool.submit(() -> net.runInNode(() -> daemons.start(socket, Map.of(), "--no-warm-up")));
+            JsonObject added =
+                    net.runInNode(() -> runtime.add(list, b)); // standalone or the new daemon, whichever is there
             assertEquals(1, added.objects("ips").size(), added.toString());
             FastPathDaemons.Running restarted = second.get(60, TimeUnit.SECONDS);
 
@@ -334,7 +372,8 @@ class FaultExecTest {
             for (RuntimeConf rt : List.of(a, b)) {
                 assertNothingLeft(net, rt, rt.containerId() + ": after DEL through the restarted daemon");
             }
-            assertEquals(before + 6, restarted.served(), "the restarted daemon served both DELs: " + restarted.logText());
+            assertEquals(
+                    before + 6, restarted.served(), "the restarted daemon served both DELs: " + restarted.logText());
             addAgainAndDel(net, runtime, list, a, "restarted daemon");
         } finally {
             pool.shutdownNow();
@@ -356,7 +395,8 @@ class FaultExecTest {
     }
 
     /** ADD of {@code rt} again: one address and one reservation (no stale one); then DEL leaves nothing. */
-    private void addAgainAndDel(TestNetworks net, CniRuntime runtime, NetworkConfigList list, RuntimeConf rt, String what)
+    private void addAgainAndDel(
+            TestNetworks net, CniRuntime runtime, NetworkConfigList list, RuntimeConf rt, String what)
             throws IOException {
         JsonObject again = net.runInNode(() -> runtime.add(list, rt));
         assertEquals(1, again.objects("ips").size(), what + ": ADD again: " + again);
@@ -367,7 +407,9 @@ class FaultExecTest {
 
     /** The kill at {@code point} left something for DEL to clean, so the checks after DEL see it go. */
     private void assertSomethingLeft(TestNetworks net, RuntimeConf rt, String point) {
-        assertThrows(AssertionError.class, () -> assertNothingLeft(net, rt, point),
+        assertThrows(
+                AssertionError.class,
+                () -> assertNothingLeft(net, rt, point),
                 "the kill at " + point + " left something for DEL to clean (so the checks see it)");
     }
 
@@ -379,7 +421,8 @@ class FaultExecTest {
         CniRuntime runtime = runtime(new KillingExec(), tmp.resolve("cache"));
         try (TestNetworks net = TestNetworks.create()) {
             for (int round = 0; round < 3; round++) {
-                RuntimeConf rt = new RuntimeConf("race-" + round, net.newPod().toString(), "eth0", List.of(), capabilities(HOST_PORT));
+                RuntimeConf rt = new RuntimeConf(
+                        "race-" + round, net.newPod().toString(), "eth0", List.of(), capabilities(HOST_PORT));
                 net.runInNode(() -> runtime.add(list, rt));
                 ExecutorService pool = Executors.newFixedThreadPool(3);
                 try {
@@ -406,7 +449,8 @@ class FaultExecTest {
     private static NetworkConfigList chain(Path dataDir) {
         return NetworkConfigParser.parseList(utf8("""
                 {"cniVersion":"1.0.0","name":"chain","plugins":[
-                 {"type":"bridge","bridge":"cni0","isGateway":true,"isDefaultGateway":true,"ipMasq":true,"macspoofchk":true,
+                 {"type":"bridge","bridge":"cni0","isGateway":true,"isDefaultGateway":true,"ipMasq":true,\
+                "macspoofchk":true,
                   "ipam":{"type":"host-local","dataDir":"%s","ranges":[[{"subnet":"%s0/24"}]]}},
                  {"type":"portmap","capabilities":{"portMappings":true}},
                  {"type":"bandwidth","capabilities":{"bandwidth":true}}]}""".formatted(dataDir, SUBNET)));
@@ -415,8 +459,17 @@ class FaultExecTest {
     private static Map<String, Object> capabilities(int hostPort) {
         Map<String, Object> caps = new LinkedHashMap<>();
         caps.put("portMappings", List.of(Map.of("hostPort", hostPort, "containerPort", 80, "protocol", "tcp")));
-        caps.put("bandwidth", Map.of("ingressRate", 10_000_000, "ingressBurst", 1_000_000, "egressRate", 10_000_000,
-                "egressBurst", 1_000_000));
+        caps.put(
+                "bandwidth",
+                Map.of(
+                        "ingressRate",
+                        10_000_000,
+                        "ingressBurst",
+                        1_000_000,
+                        "egressRate",
+                        10_000_000,
+                        "egressBurst",
+                        1_000_000));
         return caps;
     }
 
@@ -494,11 +547,14 @@ class FaultExecTest {
         assertFalse(links.contains("veth"), when + ": a veth is left: " + links);
         assertFalse(links.contains("bwp"), when + ": an ifb is left: " + links);
         String podLinks = net.exec(Path.of(rt.netns()), "ip", "-o", "link");
-        assertFalse(podLinks.contains(rt.ifName() + ":") || podLinks.contains(rt.ifName() + "@"),
+        assertFalse(
+                podLinks.contains(rt.ifName() + ":") || podLinks.contains(rt.ifName() + "@"),
                 when + ": the pod interface is left: " + podLinks);
         for (String address : net.execInNode("ip", "-o", "addr").split("\n")) {
             // the bridge keeps its gateway address, as with the reference plugin; nothing else of the subnet
-            assertFalse(address.contains(SUBNET) && !address.contains(SUBNET + "1/24"), when + ": an address is left: " + address);
+            assertFalse(
+                    address.contains(SUBNET) && !address.contains(SUBNET + "1/24"),
+                    when + ": an address is left: " + address);
         }
         String qdiscs = net.execInNode("tc", "qdisc", "show");
         assertFalse(qdiscs.contains("tbf") || qdiscs.contains("ingress"), when + ": a qdisc is left: " + qdiscs);
@@ -506,7 +562,8 @@ class FaultExecTest {
         for (String trace : List.of(SUBNET, rt.containerId(), "dport " + HOST_PORT, "--dport " + HOST_PORT)) {
             assertFalse(rules.contains(trace), when + ": a rule with " + trace + " is left:\n" + rules);
         }
-        for (Path dir : List.of(tmp.resolve("ipam/chain"), tmp.resolve("ipam2/chain"), tmp.resolve("disk/ipam/chain"))) {
+        for (Path dir :
+                List.of(tmp.resolve("ipam/chain"), tmp.resolve("ipam2/chain"), tmp.resolve("disk/ipam/chain"))) {
             List<String> left = new ArrayList<>();
             for (String file : reservations(dir)) {
                 if (Files.readString(dir.resolve(file)).startsWith(rt.containerId())) {
@@ -534,7 +591,8 @@ class FaultExecTest {
         Path results = cache.resolve("results");
         if (Files.isDirectory(results)) {
             try (Stream<Path> files = Files.list(results)) {
-                assertEquals(List.of(), files.map(p -> p.getFileName().toString()).toList(), "no cache entry left");
+                assertEquals(
+                        List.of(), files.map(p -> p.getFileName().toString()).toList(), "no cache entry left");
             }
         }
     }
@@ -548,7 +606,8 @@ class FaultExecTest {
         try (Stream<Path> files = Files.list(dir)) {
             return files.map(p -> p.getFileName().toString())
                     .filter(n -> !skip.contains(n) && !n.startsWith("last_reserved_ip.") && !n.startsWith("."))
-                    .sorted().toList();
+                    .sorted()
+                    .toList();
         }
     }
 

@@ -52,12 +52,14 @@ class LoopbackExecTest {
         TestNetworks.assumePrivileged();
         try (TestNetworks net = TestNetworks.create()) {
             Path pod = net.newPod();
-            Outcome add = net.runInNode(() -> Exec.run("loopback", Exec.env("ADD", "ctr1", pod.toString(), "lo"), conf(version)));
+            Outcome add = net.runInNode(
+                    () -> Exec.run("loopback", Exec.env("ADD", "ctr1", pod.toString(), "lo"), conf(version)));
             assertEquals(0, add.exit(), add.stdout() + add.stderr());
             assertEquals(version, onlyJson(add).string("cniVersion"));
             assertEquals("", add.stderr());
             assertTrue(net.exec(pod, "ip", "-o", "link", "show", "lo").contains("UP"));
-            Outcome check = net.runInNode(() -> Exec.run("loopback", Exec.env("CHECK", "ctr1", pod.toString(), "lo"), conf(version)));
+            Outcome check = net.runInNode(
+                    () -> Exec.run("loopback", Exec.env("CHECK", "ctr1", pod.toString(), "lo"), conf(version)));
             if (CniVersion.atLeast(version, "0.4.0")) {
                 assertEquals(0, check.exit(), check.stdout());
                 assertEquals("", check.stdout());
@@ -74,7 +76,8 @@ class LoopbackExecTest {
                 }
             }
             for (int i = 0; i < 2; i++) {
-                Outcome del = net.runInNode(() -> Exec.run("loopback", Exec.env("DEL", "ctr1", pod.toString(), "lo"), conf(version)));
+                Outcome del = net.runInNode(
+                        () -> Exec.run("loopback", Exec.env("DEL", "ctr1", pod.toString(), "lo"), conf(version)));
                 assertEquals(0, del.exit(), del.stdout());
                 assertEquals("", del.stdout());
             }
@@ -85,14 +88,17 @@ class LoopbackExecTest {
     @Test
     void badInputGetsTheRightCode() {
         assertError(Exec.run("loopback", Exec.env("ADD", "ctr1", "/run/netns/x", "lo"), "{not json"), 6);
-        assertError(Exec.run("loopback", Exec.env("ADD", "ctr1", "/run/netns/x", "lo"), "{\"cniVersion\":\"1.0.0\"}"), 7);
+        assertError(
+                Exec.run("loopback", Exec.env("ADD", "ctr1", "/run/netns/x", "lo"), "{\"cniVersion\":\"1.0.0\"}"), 7);
         assertError(Exec.run("loopback", Exec.env("ADD", "ctr1", "/run/netns/x", "lo"), conf("2.0.0")), 1);
         assertError(Exec.run("loopback", Exec.env("ADD", "", "/run/netns/x", "lo"), conf("1.0.0")), 4);
         assertError(Exec.run("loopback", Exec.env("ADD", "ctr/1", "/run/netns/x", "lo"), conf("1.0.0")), 4);
         assertError(Exec.run("loopback", Exec.env("ADD", "ctr1", "/run/netns/x", "a:b"), conf("1.0.0")), 4);
         assertError(Exec.run("loopback", Exec.env("ADD", "ctr1", "", "lo"), conf("1.0.0")), 4);
         assertError(Exec.run("loopback", Exec.env("FROB", "ctr1", "/x", "lo"), conf("1.0.0")), 4);
-        assertError(Exec.run("loopback", Exec.env("ADD", "ctr1", "/run/netns/cni4jt-does-not-exist", "lo"), conf("1.0.0")), 4);
+        assertError(
+                Exec.run("loopback", Exec.env("ADD", "ctr1", "/run/netns/cni4jt-does-not-exist", "lo"), conf("1.0.0")),
+                4);
     }
 
     @Test

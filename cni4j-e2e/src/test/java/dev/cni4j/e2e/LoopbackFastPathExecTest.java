@@ -4,5 +4,4 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@link LoopbackExecTest} with every launcher call served by the daemon: the same results and errors. */
 @ExtendWith(FastPathMode.class)
-class LoopbackFastPathExecTest extends LoopbackExecTest {
-}
+class LoopbackFastPathExecTest extends LoopbackExecTest {}

@@ -40,13 +40,15 @@ class SocketActivationExecTest {
 
     @TempDir
     Path tmp;
+
     Path dir;
     Process activator;
 
     @BeforeEach
     void needs() {
         TestNetworks.assumePrivileged();
-        Assumptions.assumeTrue(onPath("systemd-socket-activate"), "needs systemd-socket-activate (Debian package systemd)");
+        Assumptions.assumeTrue(
+                onPath("systemd-socket-activate"), "needs systemd-socket-activate (Debian package systemd)");
     }
 
     @AfterEach
@@ -65,27 +67,51 @@ class SocketActivationExecTest {
     void firstCallStartsTheDaemonLaterOnesAreWarmItExitsWhenIdleAndTheNextCallStartsItAgain() throws Exception {
         Path bin = tmp.resolve("opt/cni/bin");
         Path systemd = tmp.resolve("etc/systemd/system");
-        Outcome install = cli("install", "--bin-dir", bin.toString(), "--conf-dir", tmp.resolve("etc/cni/net.d").toString(),
-                "--systemd-dir", systemd.toString(), "--subnet", "10.244.9.0/24", "--daemon-idle-exit", String.valueOf(IDLE_EXIT));
+        Outcome install = cli(
+                "install",
+                "--bin-dir",
+                bin.toString(),
+                "--conf-dir",
+                tmp.resolve("etc/cni/net.d").toString(),
+                "--systemd-dir",
+                systemd.toString(),
+                "--subnet",
+                "10.244.9.0/24",
+                "--daemon-idle-exit",
+                String.valueOf(IDLE_EXIT));
         assertEquals(0, install.exit(), install.stderr());
         List<String> service = Files.readAllLines(systemd.resolve("cni4j-daemon.service"));
         assertTrue(service.contains("StandardInput=socket"), "what --inetd stands in for: " + service);
-        List<String> execStart = service.stream().filter(l -> l.startsWith("ExecStart=")).findFirst()
-                .map(l -> Arrays.asList(l.substring("ExecStart=".length()).split(" "))).orElseThrow();
+        List<String> execStart = service.stream()
+                .filter(l -> l.startsWith("ExecStart="))
+                .findFirst()
+                .map(l -> Arrays.asList(l.substring("ExecStart=".length()).split(" ")))
+                .orElseThrow();
         assertEquals(bin.resolve("cni4j-daemon").toString(), execStart.get(0));
 
         dir = Path.of("/tmp/cni4j-sa-" + ProcessHandle.current().pid());
-        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.createDirectories(
+                dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------")); // as DirectoryMode=0700
         Path socket = dir.resolve("cni.sock");
         Path log = dir.resolve("daemon.log");
         try (TestNetworks net = TestNetworks.create()) {
-            List<String> command = new ArrayList<>(List.of("systemd-socket-activate", "--inetd", "-l", socket.toString(), "--",
-                    ProcessHandle.current().info().command().orElseThrow(), "-cp", testClasses(), Supervisor.class.getName(),
+            List<String> command = new ArrayList<>(List.of(
+                    "systemd-socket-activate",
+                    "--inetd",
+                    "-l",
+                    socket.toString(),
+                    "--",
+                    ProcessHandle.current().info().command().orElseThrow(),
+                    "-cp",
+                    testClasses(),
+                    Supervisor.class.getName(),
                     log.toString()));
             command.addAll(execStart);
-            activator = net.runInNode(() -> new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("activator.log").toFile()).start());
+            activator = net.runInNode(() -> new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("activator.log").toFile())
+                    .start());
             await("the socket", () -> Files.exists(socket));
             assertEquals(0, starts(log), "nothing runs before the first call");
 
@@ -101,8 +127,10 @@ class SocketActivationExecTest {
                 assertEquals(1, served(log, "ADD warm" + i), "the later calls are the daemon's: " + text(log));
             }
 
-            await("the idle exit", () -> text(log).contains("no connection for " + IDLE_EXIT + " s, exiting")
-                    && activator.children().findAny().isEmpty());
+            await(
+                    "the idle exit",
+                    () -> text(log).contains("no connection for " + IDLE_EXIT + " s, exiting")
+                            && activator.children().findAny().isEmpty());
             assertTrue(activator.isAlive() && Files.exists(socket), "the socket stays, as systemd keeps it");
 
             Outcome again = call(net, bin, socket, "ADD", "again", pod, false);
@@ -133,15 +161,19 @@ class SocketActivationExecTest {
                     selector.select(); // a connection waits; it is not accepted here
                 }
                 listening.configureBlocking(true); // as systemd hands it over
-                Process service = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.INHERIT)
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start();
+                Process service = new ProcessBuilder(command)
+                        .redirectInput(ProcessBuilder.Redirect.INHERIT)
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
+                        .start();
                 Runtime.getRuntime().addShutdownHook(new Thread(service::destroyForcibly));
                 service.waitFor();
             }
         }
     }
 
-    private static Outcome call(TestNetworks net, Path bin, Path socket, String command, String id, Path pod, boolean strict) {
+    private static Outcome call(
+            TestNetworks net, Path bin, Path socket, String command, String id, Path pod, boolean strict) {
         Map<String, String> env = new java.util.HashMap<>(Exec.env(command, id, pod.toString(), "lo"));
         env.put("CNI_PATH", bin.toString());
         env.put("CNI4J_SOCKET", socket.toString());
@@ -150,7 +182,8 @@ class SocketActivationExecTest {
     }
 
     private static Outcome cli(String... args) {
-        List<String> command = new ArrayList<>(List.of(Exec.DIST.resolve("bin/cni4j").toString()));
+        List<String> command =
+                new ArrayList<>(List.of(Exec.DIST.resolve("bin/cni4j").toString()));
         command.addAll(List.of(args));
         try {
             Process p = new ProcessBuilder(command).start();
@@ -166,11 +199,17 @@ class SocketActivationExecTest {
     }
 
     private static long starts(Path log) {
-        return text(log).lines().filter(l -> l.startsWith("cni4j-daemon: serving ") && l.contains("socket-activated")).count();
+        return text(log)
+                .lines()
+                .filter(l -> l.startsWith("cni4j-daemon: serving ") && l.contains("socket-activated"))
+                .count();
     }
 
     private static long served(Path log, String what) {
-        return text(log).lines().filter(l -> l.startsWith("cni4j-daemon: served loopback ") && l.contains(" " + what + " ")).count();
+        return text(log)
+                .lines()
+                .filter(l -> l.startsWith("cni4j-daemon: served loopback ") && l.contains(" " + what + " "))
+                .count();
     }
 
     private static String text(Path log) {
@@ -193,14 +232,20 @@ class SocketActivationExecTest {
 
     private static String testClasses() {
         try {
-            return Path.of(Supervisor.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+            return Path.of(Supervisor.class
+                            .getProtectionDomain()
+                            .getCodeSource()
+                            .getLocation()
+                            .toURI())
+                    .toString();
         } catch (java.net.URISyntaxException e) {
             throw new AssertionError(e);
         }
     }
 
     private static boolean onPath(String tool) {
-        return Arrays.stream(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
+        return Arrays.stream(
+                        System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
                 .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, tool)));
     }
 }

@@ -34,8 +34,7 @@ public final class KernelCalls {
     private static volatile boolean enabled;
     private static final Map<String, Tally> TALLIES = new TreeMap<>(); // under its own lock
 
-    private KernelCalls() {
-    }
+    private KernelCalls() {}
 
     /** Starts or stops counting. */
     public static void enable(boolean on) {

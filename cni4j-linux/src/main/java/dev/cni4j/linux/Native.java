@@ -54,8 +54,13 @@ final class Native {
     static final long SYS_SETNS = 308;
 
     static final long AT_FDCWD = -100;
-    static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200,
-            O_TRUNC = 01000, O_CLOEXEC = 02000000;
+    static final int O_RDONLY = 0,
+            O_WRONLY = 1,
+            O_RDWR = 2,
+            O_CREAT = 0100,
+            O_EXCL = 0200,
+            O_TRUNC = 01000,
+            O_CLOEXEC = 02000000;
     static final int CLONE_NEWNET = 0x40000000;
     static final int MS_BIND = 4096, MS_REC = 16384, MS_SHARED = 1 << 20;
     static final int MNT_DETACH = 2;
@@ -71,7 +76,9 @@ final class Native {
 
         private static boolean loadJni() {
             String lib = System.getProperty(JNI_LIBRARY_PROPERTY, "");
-            if (lib.isEmpty()) return false;
+            if (lib.isEmpty()) {
+                return false;
+            }
             try {
                 System.load(new java.io.File(lib).getAbsolutePath()); // launchers may give it relative to $0
                 return true;
@@ -85,23 +92,26 @@ final class Native {
     private static final class Ffm {
         static final MethodHandle SYSCALL = link();
         static final long ERRNO_OFFSET = errnoOffset();
-        static final ThreadLocal<MemorySegment> CALL_STATE = ThreadLocal.withInitial(
-                () -> Arena.ofAuto().allocate(Linker.Option.captureStateLayout()));
+        static final ThreadLocal<MemorySegment> CALL_STATE =
+                ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Linker.Option.captureStateLayout()));
 
         /** Linux captures only errno, first; resolving a layout path costs ms in a fresh JVM. */
         private static long errnoOffset() {
             StructLayout state = Linker.Option.captureStateLayout();
-            if (state.memberLayouts().get(0).name().orElse("").equals("errno")) return 0;
+            if (state.memberLayouts().get(0).name().orElse("").equals("errno")) {
+                return 0;
+            }
             return state.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
         }
 
         private static MethodHandle link() {
             Linker linker = Linker.nativeLinker();
-            MemorySegment symbol = linker.defaultLookup().find("syscall")
+            MemorySegment symbol = linker.defaultLookup()
+                    .find("syscall")
                     .orElseThrow(() -> new UnsupportedOperationException("libc has no syscall()"));
             ValueLayout.OfLong l = ValueLayout.JAVA_LONG;
-            return linker.downcallHandle(symbol, FunctionDescriptor.of(l, l, l, l, l, l, l, l),
-                    Linker.Option.captureCallState("errno"));
+            return linker.downcallHandle(
+                    symbol, FunctionDescriptor.of(l, l, l, l, l, l, l, l), Linker.Option.captureCallState("errno"));
         }
 
         static long raw(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
@@ -112,7 +122,9 @@ final class Native {
             } catch (Throwable t) {
                 throw new IllegalStateException("syscall " + nr + " downcall failed", t);
             }
-            if (r == -1) return -state.get(ValueLayout.JAVA_INT, ERRNO_OFFSET);
+            if (r == -1) {
+                return -state.get(ValueLayout.JAVA_INT, ERRNO_OFFSET);
+            }
             return r;
         }
     }
@@ -124,15 +136,23 @@ final class Native {
     static String unavailableReason() {
         String os = System.getProperty("os.name", "");
         String arch = System.getProperty("os.arch", "");
-        if (!os.startsWith("Linux")) return "not Linux: " + os;
-        if (!arch.equals("amd64") && !arch.equals("x86_64")) return "syscall numbers only known for x86_64, not " + arch;
+        if (!os.startsWith("Linux")) {
+            return "not Linux: " + os;
+        }
+        if (!arch.equals("amd64") && !arch.equals("x86_64")) {
+            return "syscall numbers only known for x86_64, not " + arch;
+        }
         return null;
     }
 
     /** Raw call: returns the kernel's result, or -errno (never throws for kernel errors). */
     static long raw(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
-        if (Holder.UNAVAILABLE != null) throw new UnsupportedOperationException(Holder.UNAVAILABLE);
-        if (Holder.JNI) return syscallJni(nr, a1, a2, a3, a4, a5, a6);
+        if (Holder.UNAVAILABLE != null) {
+            throw new UnsupportedOperationException(Holder.UNAVAILABLE);
+        }
+        if (Holder.JNI) {
+            return syscallJni(nr, a1, a2, a3, a4, a5, a6);
+        }
         return Ffm.raw(nr, a1, a2, a3, a4, a5, a6);
     }
 
@@ -140,8 +160,12 @@ final class Native {
     static long call(String op, long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
         while (true) {
             long r = raw(nr, a1, a2, a3, a4, a5, a6);
-            if (r >= 0) return r;
-            if (r != -EINTR) throw LinuxException.of((int) -r, op);
+            if (r >= 0) {
+                return r;
+            }
+            if (r != -EINTR) {
+                throw LinuxException.of((int) -r, op);
+            }
         }
     }
 
@@ -152,7 +176,9 @@ final class Native {
     // ---- small typed wrappers used across the package ----
 
     static void close(int fd) {
-        if (fd >= 0) raw(SYS_CLOSE, fd, 0, 0, 0, 0, 0); // close errors are not actionable
+        if (fd >= 0) {
+            raw(SYS_CLOSE, fd, 0, 0, 0, 0, 0); // close errors are not actionable
+        }
     }
 
     /** openat(AT_FDCWD, path, flags, mode); returns -errno instead of throwing, callers map ENOENT. */

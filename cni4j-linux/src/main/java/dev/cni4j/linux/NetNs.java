@@ -28,7 +28,7 @@ public final class NetNs implements AutoCloseable {
     private static final long NSFS_MAGIC = 0x6e736673L, PROC_SUPER_MAGIC = 0x9fa0L, SYSFS_MAGIC = 0x62656572L;
     private static final long NS_GET_NSTYPE = 0xb703;
     private static final int STATFS_SIZE = 120; // struct statfs on x86_64, f_type is the first long
-    private static final int STAT_SIZE = 144;   // struct stat on x86_64: st_dev @0, st_ino @8, st_mode @24, st_size @48
+    private static final int STAT_SIZE = 144; // struct stat on x86_64: st_dev @0, st_ino @8, st_mode @24, st_size @48
 
     private final Path path;
     private volatile int fd;
@@ -47,8 +47,12 @@ public final class NetNs implements AutoCloseable {
     public static NetNs open(Path path) {
         String p = path.toString();
         int fd = Native.openRaw(p, Native.O_RDONLY | Native.O_CLOEXEC, 0);
-        if (fd == -Native.ENOENT) throw new NetNsNotFoundException("open netns " + p);
-        if (fd < 0) throw LinuxException.of(-fd, "open netns " + p);
+        if (fd == -Native.ENOENT) {
+            throw new NetNsNotFoundException("open netns " + p);
+        }
+        if (fd < 0) {
+            throw LinuxException.of(-fd, "open netns " + p);
+        }
         try {
             verifyNetNs(fd, p);
         } catch (RuntimeException e) {
@@ -75,15 +79,24 @@ public final class NetNs implements AutoCloseable {
             long magic = st.get(ValueLayout.JAVA_LONG, 0);
             if (magic != NSFS_MAGIC) {
                 boolean stale = isEmptyRegularFile(fd, p) && magic != PROC_SUPER_MAGIC && magic != SYSFS_MAGIC;
-                throw new NotANetNsException("open netns " + p, "open netns " + p
-                        + ": not a namespace file (filesystem magic 0x" + Long.toHexString(magic) + ", want nsfs"
-                        + (stale ? "; an empty file: its namespace was unmounted)" : ")"), magic, stale);
+                throw new NotANetNsException(
+                        "open netns " + p,
+                        "open netns " + p
+                                + ": not a namespace file (filesystem magic 0x" + Long.toHexString(magic)
+                                + ", want nsfs"
+                                + (stale ? "; an empty file: its namespace was unmounted)" : ")"),
+                        magic,
+                        stale);
             }
         }
         long type = Native.raw(Native.SYS_IOCTL, fd, NS_GET_NSTYPE, 0, 0, 0, 0);
         if (type >= 0 && type != Native.CLONE_NEWNET) {
-            throw new NotANetNsException("open netns " + p, "open netns " + p
-                    + ": a namespace, but not a network namespace (type 0x" + Long.toHexString(type) + ")", NSFS_MAGIC, false);
+            throw new NotANetNsException(
+                    "open netns " + p,
+                    "open netns " + p + ": a namespace, but not a network namespace (type 0x" + Long.toHexString(type)
+                            + ")",
+                    NSFS_MAGIC,
+                    false);
         }
     }
 
@@ -105,7 +118,9 @@ public final class NetNs implements AutoCloseable {
     /** The open file descriptor (for IFLA_NET_NS_FD and friends); valid until {@link #close}. */
     public int fd() {
         int f = fd;
-        if (f < 0) throw new IllegalStateException("netns " + path + " is closed");
+        if (f < 0) {
+            throw new IllegalStateException("netns " + path + " is closed");
+        }
         return f;
     }
 
@@ -142,7 +157,9 @@ public final class NetNs implements AutoCloseable {
         return onNewThread("netns " + path, () -> {
             // the thread exits afterwards anyway; switching back keeps it honest if that ever changes
             int home = Native.openRaw("/proc/thread-self/ns/net", Native.O_RDONLY | Native.O_CLOEXEC, 0);
-            if (home < 0) throw LinuxException.of(-home, "open /proc/thread-self/ns/net");
+            if (home < 0) {
+                throw LinuxException.of(-home, "open /proc/thread-self/ns/net");
+            }
             try {
                 Native.call("setns " + path, Native.SYS_SETNS, nsFd, Native.CLONE_NEWNET, 0);
                 try {
@@ -177,11 +194,19 @@ public final class NetNs implements AutoCloseable {
                 interrupted = true; // the work must finish: it may hold kernel state half-done
             }
         }
-        if (interrupted) Thread.currentThread().interrupt();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
         Throwable f = failure[0];
-        if (f == null) return (T) result[0];
-        if (f instanceof RuntimeException r) throw r;
-        if (f instanceof Error e) throw e;
+        if (f == null) {
+            return (T) result[0];
+        }
+        if (f instanceof RuntimeException r) {
+            throw r;
+        }
+        if (f instanceof Error e) {
+            throw e;
+        }
         throw (X) f;
     }
 
@@ -219,7 +244,9 @@ public final class NetNs implements AutoCloseable {
         String p = path.toString();
         prepareRunNetns();
         int fd = Native.openRaw(p, Native.O_RDONLY | Native.O_CREAT | Native.O_EXCL | Native.O_CLOEXEC, 0);
-        if (fd < 0) throw LinuxException.of(-fd, "create netns " + name);
+        if (fd < 0) {
+            throw LinuxException.of(-fd, "create netns " + name);
+        }
         Native.close(fd);
         try {
             // unshare on a throwaway thread: the new namespace lives on through the bind mount
@@ -245,8 +272,12 @@ public final class NetNs implements AutoCloseable {
         String p = namedPath(name).toString();
         try (Arena a = Arena.ofConfined()) {
             long r = Native.raw(Native.SYS_UMOUNT2, Native.cString(a, p).address(), Native.MNT_DETACH, 0, 0, 0, 0);
-            if (r == -Native.ENOENT) return false;
-            if (r < 0 && r != -Native.EINVAL) throw LinuxException.of((int) -r, "umount netns " + p);
+            if (r == -Native.ENOENT) {
+                return false;
+            }
+            if (r < 0 && r != -Native.EINVAL) {
+                throw LinuxException.of((int) -r, "umount netns " + p);
+            }
         }
         return unlink(p);
     }
@@ -254,7 +285,9 @@ public final class NetNs implements AutoCloseable {
     /** Names under {@link #RUN_NETNS}, like {@code ip netns list} (unsorted). */
     public static List<String> list() {
         List<String> names = new ArrayList<>();
-        if (!Files.isDirectory(RUN_NETNS)) return names;
+        if (!Files.isDirectory(RUN_NETNS)) {
+            return names;
+        }
         try (Stream<Path> s = Files.list(RUN_NETNS)) {
             s.forEach(f -> names.add(f.getFileName().toString()));
         } catch (IOException e) {
@@ -265,9 +298,14 @@ public final class NetNs implements AutoCloseable {
 
     private static boolean unlink(String p) {
         try (Arena a = Arena.ofConfined()) {
-            long r = Native.raw(Native.SYS_UNLINKAT, Native.AT_FDCWD, Native.cString(a, p).address(), 0, 0, 0, 0);
-            if (r == -Native.ENOENT) return false;
-            if (r < 0) throw LinuxException.of((int) -r, "unlink " + p);
+            long r = Native.raw(
+                    Native.SYS_UNLINKAT, Native.AT_FDCWD, Native.cString(a, p).address(), 0, 0, 0, 0);
+            if (r == -Native.ENOENT) {
+                return false;
+            }
+            if (r < 0) {
+                throw LinuxException.of((int) -r, "unlink " + p);
+            }
             return true;
         }
     }
@@ -276,26 +314,41 @@ public final class NetNs implements AutoCloseable {
     private static void prepareRunNetns() {
         String dir = RUN_NETNS.toString();
         try (Arena a = Arena.ofConfined()) {
-            long r = Native.raw(Native.SYS_MKDIRAT, Native.AT_FDCWD, Native.cString(a, dir).address(), 0755, 0, 0, 0);
-            if (r < 0 && r != -Native.EEXIST) throw LinuxException.of((int) -r, "mkdir " + dir);
+            long r = Native.raw(
+                    Native.SYS_MKDIRAT, Native.AT_FDCWD, Native.cString(a, dir).address(), 0755, 0, 0, 0);
+            if (r < 0 && r != -Native.EEXIST) {
+                throw LinuxException.of((int) -r, "mkdir " + dir);
+            }
         }
         for (int attempt = 0; ; attempt++) {
             long r = mountRaw("", dir, "none", Native.MS_SHARED | Native.MS_REC);
-            if (r == 0) return;
-            if (r != -Native.EINVAL || attempt > 0) throw LinuxException.of((int) -r, "mount --make-rshared " + dir);
+            if (r == 0) {
+                return;
+            }
+            if (r != -Native.EINVAL || attempt > 0) {
+                throw LinuxException.of((int) -r, "mount --make-rshared " + dir);
+            }
             mount(dir, dir, "none", Native.MS_BIND | Native.MS_REC); // not a mount point yet
         }
     }
 
     private static void mount(String source, String target, String type, long flags) {
         long r = mountRaw(source, target, type, flags);
-        if (r < 0) throw LinuxException.of((int) -r, "mount " + source + " on " + target);
+        if (r < 0) {
+            throw LinuxException.of((int) -r, "mount " + source + " on " + target);
+        }
     }
 
     private static long mountRaw(String source, String target, String type, long flags) {
         try (Arena a = Arena.ofConfined()) {
-            return Native.raw(Native.SYS_MOUNT, Native.cString(a, source).address(), Native.cString(a, target).address(),
-                    Native.cString(a, type).address(), flags, 0, 0);
+            return Native.raw(
+                    Native.SYS_MOUNT,
+                    Native.cString(a, source).address(),
+                    Native.cString(a, target).address(),
+                    Native.cString(a, type).address(),
+                    flags,
+                    0,
+                    0);
         }
     }
 }

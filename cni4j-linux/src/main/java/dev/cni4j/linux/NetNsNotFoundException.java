@@ -6,6 +6,7 @@ package dev.cni4j.linux;
  */
 public final class NetNsNotFoundException extends LinuxException {
     private static final long serialVersionUID = 1L;
+
     public NetNsNotFoundException(String operation) {
         super(ENOENT, operation);
     }

@@ -26,6 +26,7 @@ public final class NetlinkChannel implements NetlinkTransport {
     public static final int NETLINK_ROUTE = 0;
     /** nfnetlink: conntrack (NFNL_SUBSYS_CTNETLINK), nftables, ... */
     public static final int NETLINK_NETFILTER = 12;
+
     public static final int SOL_NETLINK = 270;
     public static final int NETLINK_CAP_ACK = 10;
     public static final int NETLINK_EXT_ACK = 11;
@@ -48,6 +49,7 @@ public final class NetlinkChannel implements NetlinkTransport {
      * daemon), and an automatic one would leave 68 KiB per socket to the garbage collector.
      */
     private static final long SEND_BUFFER = 4096, SCRATCH = 64;
+
     private static final long SLAB = RECEIVE_BUFFER + SEND_BUFFER + SCRATCH;
     private static final ConcurrentLinkedQueue<MemorySegment> SLABS = new ConcurrentLinkedQueue<>();
 
@@ -83,12 +85,15 @@ public final class NetlinkChannel implements NetlinkTransport {
         try {
             return openHere(protocol);
         } finally {
-            if (t0 != 0) KernelCalls.record("netlink socket open", System.nanoTime() - t0);
+            if (t0 != 0) {
+                KernelCalls.record("netlink socket open", System.nanoTime() - t0);
+            }
         }
     }
 
     private static NetlinkChannel openHere(int protocol) {
-        int fd = (int) Native.call("socket(AF_NETLINK)", Native.SYS_SOCKET, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
+        int fd = (int)
+                Native.call("socket(AF_NETLINK)", Native.SYS_SOCKET, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
         NetlinkChannel c = new NetlinkChannel(fd);
         try {
             c.setReceiveTimeout(DEFAULT_RECEIVE_TIMEOUT_MILLIS);
@@ -107,7 +112,8 @@ public final class NetlinkChannel implements NetlinkTransport {
         MemorySegment tv = scratch.asSlice(16, 16); // struct timeval { long tv_sec; long tv_usec; }
         tv.set(ValueLayout.JAVA_LONG, 0, millis / 1000);
         tv.set(ValueLayout.JAVA_LONG, 8, (millis % 1000) * 1000);
-        Native.call("setsockopt SO_RCVTIMEO", Native.SYS_SETSOCKOPT, fd(), SOL_SOCKET, SO_RCVTIMEO, tv.address(), 16, 0);
+        Native.call(
+                "setsockopt SO_RCVTIMEO", Native.SYS_SETSOCKOPT, fd(), SOL_SOCKET, SO_RCVTIMEO, tv.address(), 16, 0);
     }
 
     /** Opens a netlink socket bound to {@code ns} (created on a thread inside it). */
@@ -138,7 +144,8 @@ public final class NetlinkChannel implements NetlinkTransport {
     public void setOption(int level, int option, int value) {
         MemorySegment v = scratch.asSlice(32, 4);
         v.set(ValueLayout.JAVA_INT, 0, value);
-        Native.call("setsockopt " + level + "/" + option, Native.SYS_SETSOCKOPT, fd(), level, option, v.address(), 4, 0);
+        Native.call(
+                "setsockopt " + level + "/" + option, Native.SYS_SETSOCKOPT, fd(), level, option, v.address(), 4, 0);
     }
 
     /** Sends one datagram of {@code length} bytes to the kernel. */
@@ -148,9 +155,18 @@ public final class NetlinkChannel implements NetlinkTransport {
             sendBuffer = Arena.ofAuto().allocate(Math.max(length, sendBuffer.byteSize() * 2), 8);
         }
         MemorySegment.copy(message, 0, sendBuffer, ValueLayout.JAVA_BYTE, 0, length);
-        long n = Native.call("sendto netlink", Native.SYS_SENDTO, fd(), sendBuffer.address(), length, 0,
-                kernelAddress.address(), SOCKADDR_NL_SIZE);
-        if (n != length) throw new LinuxException(LinuxException.EIO, "sendto netlink: short write " + n + " of " + length);
+        long n = Native.call(
+                "sendto netlink",
+                Native.SYS_SENDTO,
+                fd(),
+                sendBuffer.address(),
+                length,
+                0,
+                kernelAddress.address(),
+                SOCKADDR_NL_SIZE);
+        if (n != length) {
+            throw new LinuxException(LinuxException.EIO, "sendto netlink: short write " + n + " of " + length);
+        }
     }
 
     /**
@@ -159,8 +175,15 @@ public final class NetlinkChannel implements NetlinkTransport {
      */
     @Override
     public int receive(byte[] into) {
-        long n = Native.call("recvfrom netlink (EAGAIN: no answer from the kernel within the receive timeout)",
-                Native.SYS_RECVFROM, fd(), receiveBuffer.address(), RECEIVE_BUFFER, MSG_TRUNC, 0, 0);
+        long n = Native.call(
+                "recvfrom netlink (EAGAIN: no answer from the kernel within the receive timeout)",
+                Native.SYS_RECVFROM,
+                fd(),
+                receiveBuffer.address(),
+                RECEIVE_BUFFER,
+                MSG_TRUNC,
+                0,
+                0);
         if (n > RECEIVE_BUFFER || n > into.length) {
             throw new LinuxException(90 /* EMSGSIZE */, "recvfrom netlink: datagram of " + n + " bytes truncated");
         }
@@ -174,7 +197,9 @@ public final class NetlinkChannel implements NetlinkTransport {
     }
 
     private int fd() {
-        if (fd < 0) throw new IllegalStateException("netlink channel is closed");
+        if (fd < 0) {
+            throw new IllegalStateException("netlink channel is closed");
+        }
         return fd;
     }
 

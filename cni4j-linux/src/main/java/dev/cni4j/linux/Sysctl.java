@@ -24,20 +24,26 @@ public final class Sysctl {
         try {
             return read(key);
         } finally {
-            if (t0 != 0) KernelCalls.record("sysctl read", System.nanoTime() - t0);
+            if (t0 != 0) {
+                KernelCalls.record("sysctl read", System.nanoTime() - t0);
+            }
         }
     }
 
     private static String read(String key) {
         String path = path(key);
         int fd = Native.openRaw(path, Native.O_RDONLY | Native.O_CLOEXEC, 0);
-        if (fd < 0) throw LinuxException.of(-fd, "sysctl read " + path);
+        if (fd < 0) {
+            throw LinuxException.of(-fd, "sysctl read " + path);
+        }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(MAX_VALUE);
             long n = Native.call("sysctl read " + path, Native.SYS_READ, fd, buf.address(), MAX_VALUE);
             byte[] b = buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
             int len = b.length;
-            while (len > 0 && (b[len - 1] == '\n')) len--;
+            while (len > 0 && (b[len - 1] == '\n')) {
+                len--;
+            }
             return new String(b, 0, len, StandardCharsets.UTF_8);
         } finally {
             Native.close(fd);
@@ -50,14 +56,18 @@ public final class Sysctl {
         try {
             write(key, value);
         } finally {
-            if (t0 != 0) KernelCalls.record("sysctl write", System.nanoTime() - t0);
+            if (t0 != 0) {
+                KernelCalls.record("sysctl write", System.nanoTime() - t0);
+            }
         }
     }
 
     private static void write(String key, String value) {
         String path = path(key);
         int fd = Native.openRaw(path, Native.O_WRONLY | Native.O_CLOEXEC, 0);
-        if (fd < 0) throw LinuxException.of(-fd, "sysctl write " + path);
+        if (fd < 0) {
+            throw LinuxException.of(-fd, "sysctl write " + path);
+        }
         try (Arena a = Arena.ofConfined()) {
             byte[] b = value.getBytes(StandardCharsets.UTF_8);
             MemorySegment buf = a.allocate(Math.max(1, b.length));
@@ -84,8 +94,12 @@ public final class Sysctl {
     /** "/proc/sys/net/ipv4/ip_forward" for "net/ipv4/ip_forward" or "net.ipv4.ip_forward". */
     static String path(String key) {
         String k = key.startsWith("/proc/sys/") ? key.substring(10) : key;
-        if (k.indexOf('/') < 0) k = k.replace('.', '/');
-        if (k.isEmpty() || k.startsWith("/") || k.contains("..")) throw new IllegalArgumentException("invalid sysctl key: " + key);
+        if (k.indexOf('/') < 0) {
+            k = k.replace('.', '/');
+        }
+        if (k.isEmpty() || k.startsWith("/") || k.contains("..")) {
+            throw new IllegalArgumentException("invalid sysctl key: " + key);
+        }
         return "/proc/sys/" + k;
     }
 }

@@ -9,8 +9,7 @@ import dev.cni4j.skel.PluginMain;
  * plugin type name as the first argument.
  */
 public final class Main {
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) {
         if (args.length == 1 && args[0].equals("--list")) {

@@ -21,8 +21,7 @@ public final class Plugins {
     /** A call hosted with our plugins available in-process, {@code CNI_NETNS} opened as given. */
     public static final Invocation IN_PROCESS = Invocation.withOwnPlugins(Plugins::byType);
 
-    private Plugins() {
-    }
+    private Plugins() {}
 
     /** A new instance of the plugin with this type name, or null. */
     public static Plugin byType(String type) {

@@ -16,14 +16,13 @@ import java.util.Map;
  * paths a runtime exercises. With root it works in a throwaway namespace, never the host's.
  */
 public final class Training {
-    private Training() {
-    }
+    private Training() {}
 
     public static void main(String[] args) {
         // What a standalone exec loads before and around PluginMain.run: the launchers' main class
         // (else read from the jar at every exec) and the real environment's entry classes.
         Main.main(new String[] {"--list"});
-        System.getenv().forEach((k, v) -> { });
+        System.getenv().forEach((k, v) -> {});
         String conf = "{\"cniVersion\":\"1.1.0\",\"name\":\"aot-training\",\"type\":\"loopback\"}";
         for (String type : Plugins.TYPES) {
             run(type, Map.of("CNI_COMMAND", "VERSION"), "{\"cniVersion\":\"1.1.0\"}");
@@ -50,7 +49,8 @@ public final class Training {
         }
         String bridge = "{\"cniVersion\":\"1.1.0\",\"name\":\"aot-training\",\"type\":\"bridge\",\"bridge\":\"aot0\","
                 + "\"isGateway\":true,\"isDefaultGateway\":true,\"ipMasq\":true,\"ipam\":{\"type\":\"host-local\","
-                + "\"dataDir\":\"/run/" + prefix + "\",\"ranges\":[[{\"subnet\":\"10.99.0.0/24\"}],[{\"subnet\":\"fd99::/64\"}]]}}";
+                + "\"dataDir\":\"/run/" + prefix
+                + "\",\"ranges\":[[{\"subnet\":\"10.99.0.0/24\"}],[{\"subnet\":\"fd99::/64\"}]]}}";
         try (NetNs nodeNs = NetNs.open(node)) {
             nodeNs.run(() -> {
                 for (int i = 0; i < 3; i++) {
@@ -75,16 +75,21 @@ public final class Training {
         Map<String, String> env = env("ADD", pod.toString(), "eth0");
         env.put("CNI_PATH", bin);
         String base = "\"cniVersion\":\"1.1.0\",\"name\":\"aot-training\"";
-        String portmap = "{" + base + ",\"type\":\"portmap\",\"backend\":\"" + (round % 2 == 0 ? "nftables" : "iptables")
-                + "\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":18080,\"containerPort\":80,\"protocol\":\"tcp\"},"
-                + "{\"hostPort\":18053,\"containerPort\":53,\"protocol\":\"udp\"}]}";
-        String bandwidth = "{" + base + ",\"type\":\"bandwidth\",\"runtimeConfig\":{\"bandwidth\":{\"ingressRate\":10000000,"
-                + "\"ingressBurst\":4294967295,\"egressRate\":10000000,\"egressBurst\":4294967295}}";
+        String portmap =
+                "{" + base + ",\"type\":\"portmap\",\"backend\":\"" + (round % 2 == 0 ? "nftables" : "iptables")
+                        + "\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":18080,\"containerPort\":80,\"protocol\":\"tcp\"},"
+                        + "{\"hostPort\":18053,\"containerPort\":53,\"protocol\":\"udp\"}]}";
+        String bandwidth =
+                "{" + base + ",\"type\":\"bandwidth\",\"runtimeConfig\":{\"bandwidth\":{\"ingressRate\":10000000,"
+                        + "\"ingressBurst\":4294967295,\"egressRate\":10000000,\"egressBurst\":4294967295}}";
         String result = run("bridge", env, bridge);
         result = run("portmap", env, portmap + ",\"prevResult\":" + result + "}");
         result = run("bandwidth", env, bandwidth + ",\"prevResult\":" + result + "}");
-        String[][] chain = {{"bridge", bridge.substring(1, bridge.length() - 1)}, {"portmap", portmap.substring(1)},
-                {"bandwidth", bandwidth.substring(1)}};
+        String[][] chain = {
+            {"bridge", bridge.substring(1, bridge.length() - 1)},
+            {"portmap", portmap.substring(1)},
+            {"bandwidth", bandwidth.substring(1)}
+        };
         for (String command : new String[] {"CHECK", "DEL"}) {
             env.put("CNI_COMMAND", command);
             for (int k = 0; k < chain.length; k++) {
@@ -96,7 +101,8 @@ public final class Training {
 
     private static void deleteTree(Path dir) {
         try (var files = java.nio.file.Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         } catch (java.io.IOException e) {
             // nothing to clean
         }
@@ -114,8 +120,13 @@ public final class Training {
 
     private static String run(String type, Map<String, String> env, String stdin) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int exit = PluginMain.run(Plugins.byType(type), env, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-                out, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), Plugins.IN_PROCESS);
+        int exit = PluginMain.run(
+                Plugins.byType(type),
+                env,
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                out,
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                Plugins.IN_PROCESS);
         String text = out.toString(StandardCharsets.UTF_8);
         System.out.println(type + " " + env.get("CNI_COMMAND") + " -> " + exit + " " + text);
         return text;

@@ -42,10 +42,12 @@ class NftLibraryPrivilegedTest {
             add table inet cni4j_hostport
             add map inet cni4j_hostport dnat4 { type inet_proto . inet_service : ipv4_addr . inet_service; }
             add set inet cni4j_hostport owned { type ipv4_addr; }
-            add element inet cni4j_hostport dnat4 { tcp . 8080 comment "podnet/abc" : 10.244.1.2 . 80, udp . 53 comment "podnet/abc" : 10.244.1.2 . 53 }
+            add element inet cni4j_hostport dnat4 { tcp . 8080 comment "podnet/abc" : 10.244.1.2 . 80, udp . 53 \
+            comment "podnet/abc" : 10.244.1.2 . 53 }
             add element inet cni4j_hostport owned { 10.244.1.2 comment "podnet/abc" }
             add chain inet cni4j_hostport prerouting { type nat hook prerouting priority dstnat - 1; }
-            add rule inet cni4j_hostport prerouting fib daddr type local meta nfproto ipv4 dnat ip to meta l4proto . th dport map @dnat4
+            add rule inet cni4j_hostport prerouting fib daddr type local meta nfproto ipv4 dnat ip to meta l4proto . \
+            th dport map @dnat4
             """,
             """
             add table bridge nat
@@ -69,8 +71,12 @@ class NftLibraryPrivilegedTest {
     void tearDown() {
         Nft.useLibrary(false);
         Nft.closeContexts(); // the contexts' sockets hold the namespaces
-        if (a != null) a.close();
-        if (b != null) b.close();
+        if (a != null) {
+            a.close();
+        }
+        if (b != null) {
+            b.close();
+        }
     }
 
     String runIn(TestNetworks n, boolean library, String script, String... options) {
@@ -94,14 +100,21 @@ class NftLibraryPrivilegedTest {
         // a rule deleted by the handle a -a listing shows
         String listed = runIn(a, true, "list chain bridge nat cni-br-abc", "-a");
         assertEquals(runIn(a, false, "list chain bridge nat cni-br-abc", "-a"), listed);
-        String handle = listed.lines().filter(l -> l.contains("drop")).findFirst().orElseThrow().replaceAll(".*# handle ", "");
+        String handle = listed.lines()
+                .filter(l -> l.contains("drop"))
+                .findFirst()
+                .orElseThrow()
+                .replaceAll(".*# handle ", "");
         runIn(a, true, "delete rule bridge nat cni-br-abc handle " + handle + "\n");
         runIn(b, false, "delete rule bridge nat cni-br-abc handle " + handle + "\n");
         assertEquals(b.execInNode("nft", "list", "ruleset"), a.execInNode("nft", "list", "ruleset"));
         // every listing form, both paths, same namespace
-        for (String[] options : List.of(new String[0], new String[] {"-a"}, new String[] {"-j"}, new String[] {"-a", "-j"})) {
-            for (String list : List.of("list ruleset", "list table inet cni4j_hostport", "list table bridge nat", "list tables")) {
-                assertEquals(runIn(a, false, list, options), runIn(a, true, list, options), list + " " + List.of(options));
+        for (String[] options :
+                List.of(new String[0], new String[] {"-a"}, new String[] {"-j"}, new String[] {"-a", "-j"})) {
+            for (String list :
+                    List.of("list ruleset", "list table inet cni4j_hostport", "list table bridge nat", "list tables")) {
+                assertEquals(
+                        runIn(a, false, list, options), runIn(a, true, list, options), list + " " + List.of(options));
             }
         }
         assertTrue(runIn(a, true, "list table inet cni4j_hostport", "-j").startsWith("{\"nftables\": [{\"metainfo\""));
@@ -140,7 +153,10 @@ class NftLibraryPrivilegedTest {
         runIn(a, true, "add table inet x\nadd chain inet x c\nadd set inet x s { type ipv4_addr; }\n");
         a.execInNode("nft", "add chain inet x outside"); // another process changes the ruleset
         a.execInNode("nft", "add element inet x s { 10.0.0.1 }");
-        runIn(a, true, "add rule inet x outside ip saddr @s accept comment \"lib\"\nadd element inet x s { 10.0.0.2 }\n");
+        runIn(
+                a,
+                true,
+                "add rule inet x outside ip saddr @s accept comment \"lib\"\nadd element inet x s { 10.0.0.2 }\n");
         assertEquals(runIn(a, false, "list table inet x", "-a"), runIn(a, true, "list table inet x", "-a"));
         a.execInNode("nft", "delete table inet x");
         assertTrue(tryIn(a, true, "list table inet x").stderr().contains("No such file or directory"));
@@ -182,14 +198,18 @@ class NftLibraryPrivilegedTest {
                     return null;
                 }));
             }
-            for (Future<?> f : done) f.get();
+            for (Future<?> f : done) {
+                f.get();
+            }
         } finally {
             pool.shutdown();
         }
         String rules = a.execInNode("nft", "list", "chain", "inet", "c", "ch");
-        assertEquals(200, rules.lines().filter(l -> l.contains("accept comment")).count());
+        assertEquals(
+                200, rules.lines().filter(l -> l.contains("accept comment")).count());
         String set = a.execInNode("nft", "list", "set", "inet", "c", "s");
-        String elements = set.substring(set.indexOf("elements = {") + 12, set.lastIndexOf('}', set.lastIndexOf('}') - 1));
+        String elements =
+                set.substring(set.indexOf("elements = {") + 12, set.lastIndexOf('}', set.lastIndexOf('}') - 1));
         assertEquals(200, elements.split(",").length, set);
     }
 }

@@ -12,14 +12,15 @@ import java.nio.file.Path;
  * dist/bin is the CNI bin dir. Running one of them directly fails loudly.
  */
 public final class OwnPluginDir {
-    private OwnPluginDir() {
-    }
+    private OwnPluginDir() {}
 
     public static Path create(Path dir, String... types) {
         try {
             for (String type : types) {
                 Path p = dir.resolve(type);
-                Files.writeString(p, "#!/bin/sh\n" + Delegate.LAUNCHER_MARKER + " stand-in for tests\necho stand-in >&2\nexit 1\n");
+                Files.writeString(
+                        p,
+                        "#!/bin/sh\n" + Delegate.LAUNCHER_MARKER + " stand-in for tests\necho stand-in >&2\nexit 1\n");
                 p.toFile().setExecutable(true);
             }
             return dir;

@@ -53,8 +53,13 @@ public final class PluginInvocation {
     public Outcome run(String stdin) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = PluginMain.run(Plugins.byType(type), env, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-                out, new PrintStream(err, true, StandardCharsets.UTF_8), Plugins.IN_PROCESS);
+        int exit = PluginMain.run(
+                Plugins.byType(type),
+                env,
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                out,
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                Plugins.IN_PROCESS);
         return new Outcome(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 }

@@ -24,13 +24,13 @@ public final class BandwidthAnnotations {
     public static final long BURST = 4294967295L;
     /** Kubernetes' accepted range, in bits per second: 1k to 1P. */
     public static final long MIN_RATE = 1_000L;
+
     public static final long MAX_RATE = 1_000_000_000_000_000L;
 
-    private static final String FORMAT = "quantities must match the regular expression "
-            + "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+    private static final String FORMAT =
+            "quantities must match the regular expression " + "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
-    private BandwidthAnnotations() {
-    }
+    private BandwidthAnnotations() {}
 
     /**
      * The {@code bandwidth} capability for these annotations: keys {@code ingressRate},
@@ -47,8 +47,8 @@ public final class BandwidthAnnotations {
         return bandwidth.isEmpty() ? Optional.empty() : Optional.of(bandwidth);
     }
 
-    private static void put(Map<String, Object> bandwidth, Map<String, String> annotations, String key,
-            String direction) {
+    private static void put(
+            Map<String, Object> bandwidth, Map<String, String> annotations, String key, String direction) {
         String value = annotations.get(key);
         if (value == null) {
             return;
@@ -137,7 +137,8 @@ public final class BandwidthAnnotations {
         if (suffix.length() >= 2 && (suffix.charAt(0) == 'e' || suffix.charAt(0) == 'E')) {
             String exp = suffix.substring(1);
             int start = exp.charAt(0) == '+' || exp.charAt(0) == '-' ? 1 : 0;
-            if (exp.length() > start && exp.length() <= start + 3
+            if (exp.length() > start
+                    && exp.length() <= start + 3
                     && exp.substring(start).chars().allMatch(Character::isDigit)) {
                 return BigDecimal.ONE.scaleByPowerOfTen(Integer.parseInt(exp));
             }

@@ -20,8 +20,15 @@ import java.util.Objects;
  * (except map key order inside capabilityArgs and result). A legacy entry (a bare result, before
  * cniCacheV1) has only {@link #result()}; {@link #legacy()} is true for it.
  */
-public record CachedAttachment(String networkName, String containerId, String ifName, String netns,
-        List<RuntimeConf.Arg> cniArgs, Map<String, Object> capabilityArgs, byte[] config, JsonObject result,
+public record CachedAttachment(
+        String networkName,
+        String containerId,
+        String ifName,
+        String netns,
+        List<RuntimeConf.Arg> cniArgs,
+        Map<String, Object> capabilityArgs,
+        byte[] config,
+        JsonObject result,
         boolean legacy) {
 
     public static final String KIND = "cniCacheV1";
@@ -41,10 +48,16 @@ public record CachedAttachment(String networkName, String containerId, String if
     // Records compare arrays by identity; an entry is a value, so compare the config bytes.
     @Override
     public boolean equals(Object o) {
-        return o instanceof CachedAttachment c && Objects.equals(networkName, c.networkName)
-                && Objects.equals(containerId, c.containerId) && Objects.equals(ifName, c.ifName)
-                && netns.equals(c.netns) && cniArgs.equals(c.cniArgs) && capabilityArgs.equals(c.capabilityArgs)
-                && Arrays.equals(config, c.config) && Objects.equals(result, c.result) && legacy == c.legacy;
+        return o instanceof CachedAttachment c
+                && Objects.equals(networkName, c.networkName)
+                && Objects.equals(containerId, c.containerId)
+                && Objects.equals(ifName, c.ifName)
+                && netns.equals(c.netns)
+                && cniArgs.equals(c.cniArgs)
+                && capabilityArgs.equals(c.capabilityArgs)
+                && Arrays.equals(config, c.config)
+                && Objects.equals(result, c.result)
+                && legacy == c.legacy;
     }
 
     @Override
@@ -106,9 +119,16 @@ public record CachedAttachment(String networkName, String containerId, String if
             return new CachedAttachment(networkName, containerId, ifName, "", List.of(), Map.of(), null, o, true);
         }
         try {
-            return new CachedAttachment(o.string("networkName", ""), o.string("containerId", ""),
-                    o.string("ifName", ""), o.string("netns", ""), args(o), capabilityArgs(o), config(o),
-                    o.object("result"), false);
+            return new CachedAttachment(
+                    o.string("networkName", ""),
+                    o.string("containerId", ""),
+                    o.string("ifName", ""),
+                    o.string("netns", ""),
+                    args(o),
+                    capabilityArgs(o),
+                    config(o),
+                    o.object("result"),
+                    false);
         } catch (RuntimeException e) {
             throw new CniException(ErrorCode.DECODING_FAILURE, "invalid cached result: " + e.getMessage());
         }
@@ -121,7 +141,9 @@ public record CachedAttachment(String networkName, String containerId, String if
             return out;
         }
         for (Object pair : raw) {
-            if (!(pair instanceof List<?> l) || l.size() != 2 || !(l.get(0) instanceof String k)
+            if (!(pair instanceof List<?> l)
+                    || l.size() != 2
+                    || !(l.get(0) instanceof String k)
                     || !(l.get(1) instanceof String v)) {
                 throw new IllegalArgumentException("cniArgs entry is not a [key, value] pair: " + Json.write(pair));
             }

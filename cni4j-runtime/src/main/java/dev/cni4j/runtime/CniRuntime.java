@@ -54,8 +54,16 @@ public final class CniRuntime {
             result = parseResult(out, list, plugin);
         }
         // Only a complete chain is cached: DEL of a half-done ADD gets no prevResult, like libcni.
-        cache.save(new CachedAttachment(list.name(), rt.containerId(), rt.ifName(), rt.netns(), rt.cniArgs(),
-                rt.capabilityArgs(), list.bytes(), result, false));
+        cache.save(new CachedAttachment(
+                list.name(),
+                rt.containerId(),
+                rt.ifName(),
+                rt.netns(),
+                rt.cniArgs(),
+                rt.capabilityArgs(),
+                list.bytes(),
+                result,
+                false));
         return result;
     }
 
@@ -102,13 +110,15 @@ public final class CniRuntime {
      */
     public void check(NetworkConfigList list, RuntimeConf rt) {
         if (!CniVersion.atLeast(list.cniVersion(), CniVersion.V0_4_0)) {
-            throw new CniException(ErrorCode.INCOMPATIBLE_VERSION,
+            throw new CniException(
+                    ErrorCode.INCOMPATIBLE_VERSION,
                     "configuration version \"" + list.cniVersion() + "\" does not support the CHECK command");
         }
         if (list.disableCheck()) {
             return;
         }
-        CachedAttachment cached = cache.load(list.name(), rt.containerId(), rt.ifName()).orElse(null);
+        CachedAttachment cached =
+                cache.load(list.name(), rt.containerId(), rt.ifName()).orElse(null);
         RuntimeConf effective = cached == null ? rt : withCachedArgs(rt, cached);
         JsonObject prevResult = cachedResultIn(list, cached);
         for (PluginConfig plugin : list.plugins()) {
@@ -128,7 +138,10 @@ public final class CniRuntime {
             return;
         }
         for (PluginConfig plugin : list.plugins()) {
-            run("STATUS", plugin, RequestConfig.forNetwork(list, plugin),
+            run(
+                    "STATUS",
+                    plugin,
+                    RequestConfig.forNetwork(list, plugin),
                     PluginEnvironment.forNetwork("STATUS", pluginPath));
         }
     }
@@ -148,8 +161,8 @@ public final class CniRuntime {
 
     /** The cached ADD result of an attachment in the list's version; empty when none is cached. */
     public Optional<JsonObject> cachedResult(NetworkConfigList list, RuntimeConf rt) {
-        return Optional.ofNullable(cachedResultIn(list, cache.load(list.name(), rt.containerId(), rt.ifName())
-                .orElse(null)));
+        return Optional.ofNullable(cachedResultIn(
+                list, cache.load(list.name(), rt.containerId(), rt.ifName()).orElse(null)));
     }
 
     /** Runs one plugin; its failure becomes a {@link PluginFailedException} naming it. */
@@ -172,8 +185,10 @@ public final class CniRuntime {
             // A result without cniVersion is read as the list's version, as libcni does.
             return ResultCodec.convert(raw, list.cniVersion(), list.cniVersion());
         } catch (RuntimeException e) {
-            throw new PluginFailedException("ADD", plugin.type(), new CniException(ErrorCode.DECODING_FAILURE,
-                    "invalid result from plugin: " + e.getMessage()));
+            throw new PluginFailedException(
+                    "ADD",
+                    plugin.type(),
+                    new CniException(ErrorCode.DECODING_FAILURE, "invalid result from plugin: " + e.getMessage()));
         }
     }
 
@@ -184,16 +199,22 @@ public final class CniRuntime {
         try {
             return ResultCodec.convert(cached.result(), list.cniVersion(), list.cniVersion());
         } catch (RuntimeException e) {
-            throw new CniException(ErrorCode.DECODING_FAILURE, "failed to convert cached result to config version \""
-                    + list.cniVersion() + "\": " + e.getMessage());
+            throw new CniException(
+                    ErrorCode.DECODING_FAILURE,
+                    "failed to convert cached result to config version \"" + list.cniVersion() + "\": "
+                            + e.getMessage());
         }
     }
 
     private static RuntimeConf withCachedArgs(RuntimeConf rt, CachedAttachment cached) {
         Map<String, Object> caps = new java.util.LinkedHashMap<>(cached.capabilityArgs());
         caps.putAll(rt.capabilityArgs());
-        return new RuntimeConf(rt.containerId(), rt.netns(), rt.ifName(),
-                rt.cniArgs().isEmpty() ? cached.cniArgs() : rt.cniArgs(), caps);
+        return new RuntimeConf(
+                rt.containerId(),
+                rt.netns(),
+                rt.ifName(),
+                rt.cniArgs().isEmpty() ? cached.cniArgs() : rt.cniArgs(),
+                caps);
     }
 
     private static void validateAttachment(NetworkConfigList list, RuntimeConf rt) {
@@ -205,7 +226,8 @@ public final class CniRuntime {
         }
         String problem = Names.interfaceNameProblem(rt.ifName());
         if (problem != null) {
-            throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "invalid interface name \"" + rt.ifName() + "\": " + problem);
+            throw new CniException(
+                    ErrorCode.INVALID_ENVIRONMENT, "invalid interface name \"" + rt.ifName() + "\": " + problem);
         }
     }
 }

@@ -82,7 +82,8 @@ public final class ConfigDirectory {
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> !Files.isDirectory(p))
                     .filter(p -> hasExtension(p, extensions))
-                    .sorted((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()))
+                    .sorted((a, b) ->
+                            a.getFileName().toString().compareTo(b.getFileName().toString()))
                     .toList();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot list " + dir, e);
@@ -124,8 +125,11 @@ public final class ConfigDirectory {
      */
     public Optional<NetworkConfigList> byName(String name) {
         Optional<NetworkConfigList> list = networks.stream()
-                .filter(n -> n.name().equals(name) && isConflist(n)).findFirst();
-        return list.isPresent() ? list : networks.stream().filter(n -> n.name().equals(name)).findFirst();
+                .filter(n -> n.name().equals(name) && isConflist(n))
+                .findFirst();
+        return list.isPresent()
+                ? list
+                : networks.stream().filter(n -> n.name().equals(name)).findFirst();
     }
 
     private static boolean isConflist(NetworkConfigList n) {

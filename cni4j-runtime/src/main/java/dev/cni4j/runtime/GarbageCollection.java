@@ -38,8 +38,12 @@ final class GarbageCollection {
             try {
                 runtime.del(list, stale.runtimeConf());
             } catch (CniException e) {
-                errors.add(new CniException(e.code(), "failed to delete stale attachment " + stale.containerId()
-                        + " " + stale.ifName() + ": " + e.getMessage(), e.details(), e));
+                errors.add(new CniException(
+                        e.code(),
+                        "failed to delete stale attachment " + stale.containerId() + " " + stale.ifName() + ": "
+                                + e.getMessage(),
+                        e.details(),
+                        e));
             }
         }
         if (CniVersion.atLeast(list.cniVersion(), CniVersion.V1_1_0)) {

@@ -35,10 +35,15 @@ public record NetworkConfigList(
     // Records compare arrays by identity; a list is a value, so compare the bytes.
     @Override
     public boolean equals(Object o) {
-        return o instanceof NetworkConfigList l && name.equals(l.name) && cniVersion.equals(l.cniVersion)
-                && disableCheck == l.disableCheck && disableGC == l.disableGC
-                && loadOnlyInlinedPlugins == l.loadOnlyInlinedPlugins && plugins.equals(l.plugins)
-                && Arrays.equals(bytes, l.bytes) && Objects.equals(source, l.source);
+        return o instanceof NetworkConfigList l
+                && name.equals(l.name)
+                && cniVersion.equals(l.cniVersion)
+                && disableCheck == l.disableCheck
+                && disableGC == l.disableGC
+                && loadOnlyInlinedPlugins == l.loadOnlyInlinedPlugins
+                && plugins.equals(l.plugins)
+                && Arrays.equals(bytes, l.bytes)
+                && Objects.equals(source, l.source);
     }
 
     @Override
@@ -50,14 +55,14 @@ public record NetworkConfigList(
     public NetworkConfigList withAppendedPlugins(List<PluginConfig> extra) {
         List<PluginConfig> all = new ArrayList<>(plugins);
         all.addAll(extra);
-        return new NetworkConfigList(name, cniVersion, disableCheck, disableGC, loadOnlyInlinedPlugins, all,
-                bytes, source);
+        return new NetworkConfigList(
+                name, cniVersion, disableCheck, disableGC, loadOnlyInlinedPlugins, all, bytes, source);
     }
 
     /** The same list remembered as loaded from {@code file}. */
     public NetworkConfigList withSource(Path file) {
-        return new NetworkConfigList(name, cniVersion, disableCheck, disableGC, loadOnlyInlinedPlugins, plugins,
-                bytes, file);
+        return new NetworkConfigList(
+                name, cniVersion, disableCheck, disableGC, loadOnlyInlinedPlugins, plugins, bytes, file);
     }
 
     @Override

@@ -19,10 +19,12 @@ import java.util.Map;
  * whose message says what is wrong; the conf dir loader turns it into a {@link ConfigProblem}.
  */
 public final class NetworkConfigParser {
-    private NetworkConfigParser() {
-    }
+    private NetworkConfigParser() {}
 
-    /** Parses a {@code .conflist}. A list without {@code plugins} is returned empty (plugins may come from the conf dir). */
+    /**
+     * Parses a {@code .conflist}. A list without {@code plugins} is returned empty (plugins may come from the conf
+     * dir).
+     */
     public static NetworkConfigList parseList(byte[] bytes) {
         JsonObject raw = parseObject(bytes);
         try {
@@ -44,8 +46,15 @@ public final class NetworkConfigParser {
                     plugins.add(plugin(objects.get(i), "plugins[" + i + "]"));
                 }
             }
-            return new NetworkConfigList(name, version, flag(raw, "disableCheck"), flag(raw, "disableGC"),
-                    loadOnlyInlined, plugins, bytes, null);
+            return new NetworkConfigList(
+                    name,
+                    version,
+                    flag(raw, "disableCheck"),
+                    flag(raw, "disableGC"),
+                    loadOnlyInlined,
+                    plugins,
+                    bytes,
+                    null);
         } catch (JsonTypeException e) {
             throw invalid(e.getMessage());
         }

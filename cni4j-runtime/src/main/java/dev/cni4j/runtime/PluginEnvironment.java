@@ -10,11 +10,15 @@ import java.util.Map;
  * where they do not apply) so nothing leaks in from the runtime's own environment.
  */
 final class PluginEnvironment {
-    private PluginEnvironment() {
-    }
+    private PluginEnvironment() {}
 
     static Map<String, String> forAttachment(String command, RuntimeConf rt, List<Path> pluginPath) {
-        return env(command, rt.containerId(), rt.netns(), rt.ifName(), rt.cniArgsString(),
+        return env(
+                command,
+                rt.containerId(),
+                rt.netns(),
+                rt.ifName(),
+                rt.cniArgsString(),
                 PluginLocator.joinPath(pluginPath));
     }
 
@@ -28,8 +32,8 @@ final class PluginEnvironment {
         return env("VERSION", "", "dummy", "dummy", "", "dummy");
     }
 
-    private static Map<String, String> env(String command, String containerId, String netns, String ifName,
-            String args, String path) {
+    private static Map<String, String> env(
+            String command, String containerId, String netns, String ifName, String args, String path) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("CNI_COMMAND", command);
         env.put("CNI_CONTAINERID", containerId == null ? "" : containerId);

@@ -8,8 +8,7 @@ import java.nio.charset.StandardCharsets;
 
 /** Turns a failed plugin run into a {@link CniException}, with libcni's rules and wording. */
 final class PluginErrors {
-    private PluginErrors() {
-    }
+    private PluginErrors() {}
 
     /**
      * The plugin's error JSON from stdout; when stdout is empty, its stderr text (plugins that
@@ -20,8 +19,8 @@ final class PluginErrors {
         if (out.isBlank()) {
             String err = new String(stderr, StandardCharsets.UTF_8);
             if (err.isBlank()) {
-                return new CniException(ErrorCode.INTERNAL,
-                        "netplugin failed with no error message: exit status " + exit);
+                return new CniException(
+                        ErrorCode.INTERNAL, "netplugin failed with no error message: exit status " + exit);
             }
             return new CniException(ErrorCode.INTERNAL, "netplugin failed: " + Json.write(err));
         }
@@ -33,7 +32,7 @@ final class PluginErrors {
         } catch (RuntimeException e) {
             // fall through to the generic message
         }
-        return new CniException(ErrorCode.INTERNAL,
-                "netplugin failed but error parsing its diagnostic message " + Json.write(out));
+        return new CniException(
+                ErrorCode.INTERNAL, "netplugin failed but error parsing its diagnostic message " + Json.write(out));
     }
 }

@@ -28,7 +28,7 @@ public final class PluginFailedException extends CniException {
 
     @Override
     public String toString() {
-        return "plugin type=\"" + pluginType + "\" failed (" + command.toLowerCase() + "): " + msg()
-                + " (code " + code() + (details() == null ? "" : ", " + details()) + ")";
+        return "plugin type=\"" + pluginType + "\" failed (" + command.toLowerCase() + "): " + msg() + " (code "
+                + code() + (details() == null ? "" : ", " + details()) + ")";
     }
 }

@@ -14,8 +14,7 @@ import java.util.stream.Collectors;
  * directories, in order. The exec bit is not checked here; exec reports that.
  */
 public final class PluginLocator {
-    private PluginLocator() {
-    }
+    private PluginLocator() {}
 
     public static Path find(String type, List<Path> searchPath) {
         if (type == null || type.isEmpty()) {

@@ -11,8 +11,7 @@ import java.util.TreeSet;
 
 /** VERSION probing and libcni's ValidateNetworkList. */
 final class PluginVersions {
-    private PluginVersions() {
-    }
+    private PluginVersions() {}
 
     /** Runs VERSION as libcni does: stdin {@code {"cniVersion":"1.1.0"}}, dummy container variables. */
     static VersionInfo probe(PluginExec exec, Path plugin) {
@@ -35,8 +34,8 @@ final class PluginVersions {
         for (PluginConfig plugin : list.plugins()) {
             try {
                 if (!runtime.version(plugin.type()).supports(list.cniVersion())) {
-                    errors.add("plugin " + plugin.type() + " does not support config version \""
-                            + list.cniVersion() + "\"");
+                    errors.add("plugin " + plugin.type() + " does not support config version \"" + list.cniVersion()
+                            + "\"");
                 }
             } catch (CniException e) {
                 errors.add(e.getMessage());

@@ -66,8 +66,8 @@ public final class ProcessPluginExec implements PluginExec {
         try {
             if (!process.waitFor(remaining(deadline), TimeUnit.NANOSECONDS)) {
                 kill(process);
-                throw new CniException(ErrorCode.INTERNAL,
-                        "plugin " + plugin + " timed out after " + timeout.toMillis() + " ms");
+                throw new CniException(
+                        ErrorCode.INTERNAL, "plugin " + plugin + " timed out after " + timeout.toMillis() + " ms");
             }
             exit = process.exitValue();
         } catch (InterruptedException e) {
@@ -94,8 +94,11 @@ public final class ProcessPluginExec implements PluginExec {
                 return pb.start();
             } catch (IOException e) {
                 if (!isTextFileBusy(e) || attempt >= TEXT_FILE_BUSY_RETRIES) {
-                    throw new CniException(ErrorCode.INTERNAL.code(), "failed to exec plugin " + plugin + ": "
-                            + e.getMessage(), null, e);
+                    throw new CniException(
+                            ErrorCode.INTERNAL.code(),
+                            "failed to exec plugin " + plugin + ": " + e.getMessage(),
+                            null,
+                            e);
                 }
                 sleep(busyRetryDelay);
             }
@@ -148,7 +151,8 @@ public final class ProcessPluginExec implements PluginExec {
             Thread.currentThread().interrupt();
             throw new CniException(ErrorCode.INTERNAL.code(), "interrupted reading output of " + plugin, null, e);
         } catch (ExecutionException | TimeoutException e) {
-            throw new CniException(ErrorCode.IO_FAILURE.code(), "cannot read output of plugin " + plugin + ": " + e, null, e);
+            throw new CniException(
+                    ErrorCode.IO_FAILURE.code(), "cannot read output of plugin " + plugin + ": " + e, null, e);
         }
     }
 

@@ -11,12 +11,11 @@ import java.util.Map;
  * else passes through unchanged, {@code capabilities} included (libcni keeps it too).
  */
 final class RequestConfig {
-    private RequestConfig() {
-    }
+    private RequestConfig() {}
 
     /** For ADD, DEL and CHECK; {@code prevResult} may be null (first ADD, nothing cached). */
-    static JsonObject forAttachment(NetworkConfigList list, PluginConfig plugin, JsonObject prevResult,
-            RuntimeConf rt) {
+    static JsonObject forAttachment(
+            NetworkConfigList list, PluginConfig plugin, JsonObject prevResult, RuntimeConf rt) {
         JsonObject conf = forNetwork(list, plugin);
         if (prevResult != null) {
             conf.put("prevResult", prevResult);

@@ -45,14 +45,18 @@ public final class ResultCache {
     public void save(CachedAttachment entry) {
         Path target = file(entry.networkName(), entry.containerId(), entry.ifName());
         try {
-            Files.createDirectories(resultsDir, PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(
+                    resultsDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             AtomicFiles.write(target, entry.encode(), AtomicFiles.PRIVATE);
         } catch (IOException e) {
-            throw new CniException(ErrorCode.IO_FAILURE.code(), "failed to write cached result " + target + ": " + e, null, e);
+            throw new CniException(
+                    ErrorCode.IO_FAILURE.code(), "failed to write cached result " + target + ": " + e, null, e);
         } catch (UncheckedIOException e) {
-            throw new CniException(ErrorCode.IO_FAILURE.code(), "failed to write cached result " + target + ": "
-                    + e.getCause(), null, e.getCause());
+            throw new CniException(
+                    ErrorCode.IO_FAILURE.code(),
+                    "failed to write cached result " + target + ": " + e.getCause(),
+                    null,
+                    e.getCause());
         }
     }
 
@@ -68,7 +72,8 @@ public final class ResultCache {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw new CniException(ErrorCode.IO_FAILURE.code(), "failed to read cached result " + f + ": " + e, null, e);
+            throw new CniException(
+                    ErrorCode.IO_FAILURE.code(), "failed to read cached result " + f + ": " + e, null, e);
         }
         return Optional.of(CachedAttachment.decode(bytes, networkName, containerId, ifName));
     }
@@ -79,7 +84,8 @@ public final class ResultCache {
         try {
             Files.deleteIfExists(f);
         } catch (IOException e) {
-            throw new CniException(ErrorCode.IO_FAILURE.code(), "failed to remove cached result " + f + ": " + e, null, e);
+            throw new CniException(
+                    ErrorCode.IO_FAILURE.code(), "failed to remove cached result " + f + ": " + e, null, e);
         }
     }
 
@@ -105,7 +111,9 @@ public final class ResultCache {
     public List<CachedAttachment> attachments(String networkName) {
         List<CachedAttachment> out = new ArrayList<>();
         for (CachedAttachment a : entries()) {
-            if (!a.legacy() && networkName.equals(a.networkName()) && !a.ifName().isEmpty()
+            if (!a.legacy()
+                    && networkName.equals(a.networkName())
+                    && !a.ifName().isEmpty()
                     && !a.containerId().isEmpty()) {
                 out.add(a);
             }
@@ -132,7 +140,9 @@ public final class ResultCache {
             return List.of();
         }
         try (Stream<Path> s = Files.list(resultsDir)) {
-            return s.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
+            return s.filter(p -> !p.getFileName().toString().startsWith("."))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + resultsDir, e);
         }
@@ -144,7 +154,8 @@ public final class ResultCache {
 
     private static void requirePart(String value, String what) {
         if (!validPart(value)) {
-            throw new CniException(ErrorCode.INVALID_ENVIRONMENT,
+            throw new CniException(
+                    ErrorCode.INVALID_ENVIRONMENT,
                     "cache file path requires a valid " + what + ", got \"" + value + "\"");
         }
     }

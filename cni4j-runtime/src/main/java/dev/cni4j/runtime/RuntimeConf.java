@@ -11,19 +11,18 @@ import java.util.Map;
  * a plugin may receive in {@code runtimeConfig}). Capability values are JSON-ready Java values
  * (maps, lists, strings, numbers, booleans).
  */
-public record RuntimeConf(String containerId, String netns, String ifName, List<Arg> cniArgs,
-        Map<String, Object> capabilityArgs) {
+public record RuntimeConf(
+        String containerId, String netns, String ifName, List<Arg> cniArgs, Map<String, Object> capabilityArgs) {
 
     /** One {@code K=V} pair of {@code CNI_ARGS}. */
-    public record Arg(String key, String value) {
-    }
+    public record Arg(String key, String value) {}
 
     public RuntimeConf {
         netns = netns == null ? "" : netns;
         cniArgs = cniArgs == null ? List.of() : List.copyOf(cniArgs);
         // LinkedHashMap keeps the caller's order in the cache file; null values are allowed in JSON.
-        capabilityArgs = capabilityArgs == null ? Map.of()
-                : Collections.unmodifiableMap(new LinkedHashMap<>(capabilityArgs));
+        capabilityArgs =
+                capabilityArgs == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(capabilityArgs));
     }
 
     public RuntimeConf(String containerId, String netns, String ifName) {

@@ -41,8 +41,8 @@ public record VersionInfo(String cniVersion, List<String> supportedVersions) {
             if (version.equals(CniVersion.V0_2_0)) {
                 return new VersionInfo(version, List.of(CniVersion.V0_1_0, CniVersion.V0_2_0));
             }
-            throw new CniException(ErrorCode.DECODING_FAILURE,
-                    "decoding version info: missing field supportedVersions");
+            throw new CniException(
+                    ErrorCode.DECODING_FAILURE, "decoding version info: missing field supportedVersions");
         }
         return new VersionInfo(version, supported);
     }

@@ -11,8 +11,7 @@ import java.util.List;
  * not consulted. A missing {@code cniVersion} means 0.1.0.
  */
 public final class VersionSelection {
-    private VersionSelection() {
-    }
+    private VersionSelection() {}
 
     /**
      * @param cniVersion  the {@code cniVersion} field, or null when absent

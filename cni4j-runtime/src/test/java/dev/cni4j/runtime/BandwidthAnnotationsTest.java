@@ -15,32 +15,32 @@ class BandwidthAnnotationsTest {
 
     @ParameterizedTest(name = "{0} = {1} bit/s")
     @CsvSource({
-            "1k, 1000",
-            "500k, 500000",
-            "1M, 1000000",
-            "10M, 10000000",
-            "1Mi, 1048576",
-            "10Mi, 10485760",
-            "1Ki, 1024",
-            "1G, 1000000000",
-            "1Gi, 1073741824",
-            "1T, 1000000000000",
-            "1P, 1000000000000000",
-            "1.5M, 1500000",
-            "0.5Gi, 536870912",
-            "2.5k, 2500",
-            "1000, 1000",
-            "123456, 123456",
-            "+1M, 1000000",
-            "1e3, 1000",
-            "1E6, 1000000",
-            "1e+6, 1000000",
-            "1.k, 1000",
-            "1000000000m, 1000000",
-            "1500500m, 1501",
-            "999999m, 1000",
-            "1000000001u, 1001",
-            ".5M, 500000",
+        "1k, 1000",
+        "500k, 500000",
+        "1M, 1000000",
+        "10M, 10000000",
+        "1Mi, 1048576",
+        "10Mi, 10485760",
+        "1Ki, 1024",
+        "1G, 1000000000",
+        "1Gi, 1073741824",
+        "1T, 1000000000000",
+        "1P, 1000000000000000",
+        "1.5M, 1500000",
+        "0.5Gi, 536870912",
+        "2.5k, 2500",
+        "1000, 1000",
+        "123456, 123456",
+        "+1M, 1000000",
+        "1e3, 1000",
+        "1E6, 1000000",
+        "1e+6, 1000000",
+        "1.k, 1000",
+        "1000000000m, 1000000",
+        "1500500m, 1501",
+        "999999m, 1000",
+        "1000000001u, 1001",
+        ".5M, 500000",
     })
     void ratesInBitsPerSecond(String quantity, long expected) {
         assertEquals(expected, BandwidthAnnotations.rate(quantity));
@@ -61,8 +61,11 @@ class BandwidthAnnotationsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "M", "abc", "1K", "1kb", "1mb", "10 M", "1..5M", "1.2.3", "1Mbit", "ten", "1MiB",
-            "1x", "--1", "1e", "1e1000", "1ki", "0x10"})
+    @ValueSource(
+            strings = {
+                "", "M", "abc", "1K", "1kb", "1mb", "10 M", "1..5M", "1.2.3", "1Mbit", "ten", "1MiB", "1x", "--1", "1e",
+                "1e1000", "1ki", "0x10"
+            })
     void malformedQuantitiesAreRejected(String quantity) {
         var e = assertThrows(IllegalArgumentException.class, () -> BandwidthAnnotations.rate(quantity));
         assertTrue(e.getMessage().contains("quantit"), e.getMessage());
@@ -70,15 +73,26 @@ class BandwidthAnnotationsTest {
 
     @Test
     void bothDirectionsBecomeTheBandwidthCapability() {
-        var cap = BandwidthAnnotations.capability(Map.of(
-                BandwidthAnnotations.INGRESS, "10M", BandwidthAnnotations.EGRESS, "1Mi")).orElseThrow();
-        assertEquals(Map.of("ingressRate", 10_000_000L, "ingressBurst", 4294967295L,
-                "egressRate", 1_048_576L, "egressBurst", 4294967295L), cap);
+        var cap = BandwidthAnnotations.capability(
+                        Map.of(BandwidthAnnotations.INGRESS, "10M", BandwidthAnnotations.EGRESS, "1Mi"))
+                .orElseThrow();
+        assertEquals(
+                Map.of(
+                        "ingressRate",
+                        10_000_000L,
+                        "ingressBurst",
+                        4294967295L,
+                        "egressRate",
+                        1_048_576L,
+                        "egressBurst",
+                        4294967295L),
+                cap);
     }
 
     @Test
     void onlyTheAnnotatedDirectionIsSet() {
-        var cap = BandwidthAnnotations.capability(Map.of(BandwidthAnnotations.EGRESS, "1G")).orElseThrow();
+        var cap = BandwidthAnnotations.capability(Map.of(BandwidthAnnotations.EGRESS, "1G"))
+                .orElseThrow();
         assertEquals(Map.of("egressRate", 1_000_000_000L, "egressBurst", 4294967295L), cap);
     }
 

@@ -29,29 +29,40 @@ class CniRuntimeTest {
     CniRuntime runtime;
     ResultCache cache;
 
-    static final String BRIDGE_RESULT = "{\"cniVersion\":\"0.4.0\",\"interfaces\":[{\"name\":\"eth0\",\"sandbox\":\"/run/netns/x\"}],"
-            + "\"ips\":[{\"version\":\"4\",\"address\":\"10.1.0.5/16\",\"gateway\":\"10.1.0.1\",\"interface\":0}]}";
-    static final String TUNING_RESULT = "{\"cniVersion\":\"1.0.0\",\"interfaces\":[{\"name\":\"eth0\",\"mac\":\"aa:bb:cc:dd:ee:ff\","
-            + "\"sandbox\":\"/run/netns/x\"}],\"ips\":[{\"address\":\"10.1.0.5/16\",\"gateway\":\"10.1.0.1\",\"interface\":0}]}";
+    static final String BRIDGE_RESULT =
+            "{\"cniVersion\":\"0.4.0\",\"interfaces\":[{\"name\":\"eth0\",\"sandbox\":\"/run/netns/x\"}],"
+                    + "\"ips\":[{\"version\":\"4\",\"address\":\"10.1.0.5/16\",\"gateway\":\"10.1.0.1\",\"interface\":0}]}";
+    static final String TUNING_RESULT =
+            "{\"cniVersion\":\"1.0.0\",\"interfaces\":[{\"name\":\"eth0\",\"mac\":\"aa:bb:cc:dd:ee:ff\","
+                    + "\"sandbox\":\"/run/netns/x\"}],\"ips\":[{\"address\":\"10.1.0.5/16\",\"gateway\":\"10.1.0.1\",\"interface\":0}]}";
     static final String PORTMAP_RESULT = TUNING_RESULT; // chained plugins echo prevResult
 
     @BeforeEach
     void setUp() throws IOException {
         fakes = new FakePlugins(tmp);
-        fakes.recording("bridge", BRIDGE_RESULT).recording("tuning", TUNING_RESULT).recording("portmap", PORTMAP_RESULT);
+        fakes.recording("bridge", BRIDGE_RESULT)
+                .recording("tuning", TUNING_RESULT)
+                .recording("portmap", PORTMAP_RESULT);
         cache = new ResultCache(tmp.resolve("cache"));
-        runtime = new CniRuntime(List.of(tmp.resolve("empty"), fakes.binDir),
-                new ProcessPluginExec(Duration.ofSeconds(10), (p, b) -> { }), cache);
+        runtime = new CniRuntime(
+                List.of(tmp.resolve("empty"), fakes.binDir),
+                new ProcessPluginExec(Duration.ofSeconds(10), (p, b) -> {}),
+                cache);
     }
 
     static NetworkConfigList list(String version, String extra) {
-        return NetworkConfigParser.parseList(("{\"cniVersion\":\"" + version + "\",\"name\":\"net\"" + extra + ",\"plugins\":["
-                + "{\"type\":\"bridge\",\"cniVersion\":\"0.3.1\",\"name\":\"other\"},"
-                + "{\"type\":\"tuning\"},"
-                + "{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}}]}").getBytes(StandardCharsets.UTF_8));
+        return NetworkConfigParser.parseList(
+                ("{\"cniVersion\":\"" + version + "\",\"name\":\"net\"" + extra + ",\"plugins\":["
+                                + "{\"type\":\"bridge\",\"cniVersion\":\"0.3.1\",\"name\":\"other\"},"
+                                + "{\"type\":\"tuning\"},"
+                                + "{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}}]}")
+                        .getBytes(StandardCharsets.UTF_8));
     }
 
-    static final RuntimeConf RT = new RuntimeConf("c1", "/run/netns/x", "eth0",
+    static final RuntimeConf RT = new RuntimeConf(
+            "c1",
+            "/run/netns/x",
+            "eth0",
             List.of(new RuntimeConf.Arg("IgnoreUnknown", "1"), new RuntimeConf.Arg("K8S_POD_NAME", "web")),
             Map.of("PortMappings", List.of(Map.of("HostPort", 8080L, "ContainerPort", 80L, "Protocol", "tcp"))));
 
@@ -72,7 +83,14 @@ class CniRuntimeTest {
         JsonObject prev1 = calls.get(1).stdin().object("prevResult");
         assertEquals("1.0.0", prev1.string("cniVersion"));
         assertFalse(prev1.objects("ips").get(0).containsKey("version"));
-        assertEquals("aa:bb:cc:dd:ee:ff", calls.get(2).stdin().object("prevResult").objects("interfaces").get(0).string("mac"));
+        assertEquals(
+                "aa:bb:cc:dd:ee:ff",
+                calls.get(2)
+                        .stdin()
+                        .object("prevResult")
+                        .objects("interfaces")
+                        .get(0)
+                        .string("mac"));
         for (FakePlugins.Call c : calls) {
             assertEquals("net", c.stdin().string("name"));
             assertEquals("1.0.0", c.stdin().string("cniVersion"));
@@ -83,21 +101,37 @@ class CniRuntimeTest {
             assertEquals(tmp.resolve("empty") + ":" + fakes.binDir, c.env().get("CNI_PATH"));
         }
         assertFalse(calls.get(0).stdin().containsKey("runtimeConfig"));
-        assertEquals(8080L, calls.get(2).stdin().object("runtimeConfig").objects("portMappings").get(0).integer("hostPort"));
+        assertEquals(
+                8080L,
+                calls.get(2)
+                        .stdin()
+                        .object("runtimeConfig")
+                        .objects("portMappings")
+                        .get(0)
+                        .integer("hostPort"));
 
         assertEquals(Json.parseObject(TUNING_RESULT), result);
         CachedAttachment cached = cache.load("net", "c1", "eth0").orElseThrow();
         assertEquals(result, cached.result());
         assertEquals(RT.cniArgs(), cached.cniArgs());
         assertTrue(cached.capabilityArgs().containsKey("PortMappings"));
-        assertEquals(new String(l.bytes(), StandardCharsets.UTF_8), new String(cached.config(), StandardCharsets.UTF_8));
+        assertEquals(
+                new String(l.bytes(), StandardCharsets.UTF_8), new String(cached.config(), StandardCharsets.UTF_8));
     }
 
     @Test
     void resultWithoutCniVersionIsReadAsTheListVersion() throws IOException {
         fakes.recording("bridge", "{\"ips\":[{\"address\":\"10.1.0.9/16\"}]}");
         JsonObject result = runtime.add(list("1.1.0", ""), RT);
-        assertEquals("10.1.0.9/16", fakes.calls().get(1).stdin().object("prevResult").objects("ips").get(0).string("address"));
+        assertEquals(
+                "10.1.0.9/16",
+                fakes.calls()
+                        .get(1)
+                        .stdin()
+                        .object("prevResult")
+                        .objects("ips")
+                        .get(0)
+                        .string("address"));
         assertEquals("1.1.0", result.string("cniVersion"));
     }
 
@@ -128,9 +162,11 @@ class CniRuntimeTest {
     @Test
     void missingPluginIsReportedWithThePath() {
         NetworkConfigList l = NetworkConfigParser.parseList(
-                "{\"cniVersion\":\"1.0.0\",\"name\":\"net\",\"plugins\":[{\"type\":\"nope\"}]}".getBytes(StandardCharsets.UTF_8));
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"net\",\"plugins\":[{\"type\":\"nope\"}]}"
+                        .getBytes(StandardCharsets.UTF_8));
         CniException e = assertThrows(CniException.class, () -> runtime.add(l, RT));
-        assertEquals("failed to find plugin \"nope\" in path [" + tmp.resolve("empty") + " " + fakes.binDir + "]", e.msg());
+        assertEquals(
+                "failed to find plugin \"nope\" in path [" + tmp.resolve("empty") + " " + fakes.binDir + "]", e.msg());
     }
 
     @Test
@@ -156,14 +192,21 @@ class CniRuntimeTest {
             assertEquals(added, c.stdin().object("prevResult"), c.plugin());
             assertEquals("IgnoreUnknown=1;K8S_POD_NAME=web", c.env().get("CNI_ARGS"));
         }
-        assertEquals(8080L, calls.get(0).stdin().object("runtimeConfig").objects("portMappings").get(0).integer("hostPort"));
+        assertEquals(
+                8080L,
+                calls.get(0)
+                        .stdin()
+                        .object("runtimeConfig")
+                        .objects("portMappings")
+                        .get(0)
+                        .integer("hostPort"));
         assertTrue(cache.load("net", "c1", "eth0").isEmpty(), "cache entry removed after DEL");
     }
 
     @Test
     void delConvertsTheCachedResultToTheListVersion() throws IOException {
-        cache.save(new CachedAttachment("net", "c1", "eth0", "", List.of(), Map.of(), null,
-                Json.parseObject(BRIDGE_RESULT), false));
+        cache.save(new CachedAttachment(
+                "net", "c1", "eth0", "", List.of(), Map.of(), null, Json.parseObject(BRIDGE_RESULT), false));
         runtime.del(list("1.1.0", ""), RT);
         JsonObject prev = fakes.calls().get(0).stdin().object("prevResult");
         assertEquals("1.1.0", prev.string("cniVersion"));
@@ -199,7 +242,9 @@ class CniRuntimeTest {
         PluginFailedException e = assertThrows(PluginFailedException.class, () -> runtime.del(list("1.0.0", ""), RT));
         assertEquals("DEL", e.command());
         assertEquals("tuning", e.pluginType());
-        assertEquals(List.of("portmap:DEL", "tuning:DEL", "bridge:DEL"), order(fakes.calls()),
+        assertEquals(
+                List.of("portmap:DEL", "tuning:DEL", "bridge:DEL"),
+                order(fakes.calls()),
                 "the plugins after the failing one still release what they hold");
         assertTrue(cache.load("net", "c1", "eth0").isPresent(), "kept for a retry");
     }
@@ -212,7 +257,9 @@ class CniRuntimeTest {
         clearLog();
         ChainFailedException e = assertThrows(ChainFailedException.class, () -> runtime.del(list("1.0.0", ""), RT));
         assertEquals(List.of("portmap:DEL", "tuning:DEL", "bridge:DEL"), order(fakes.calls()));
-        assertEquals(List.of("portmap", "tuning"), e.failures().stream().map(PluginFailedException::pluginType).toList());
+        assertEquals(
+                List.of("portmap", "tuning"),
+                e.failures().stream().map(PluginFailedException::pluginType).toList());
         assertEquals(7, e.code(), "the first failure's code");
         assertTrue(e.msg().contains("portmap broke") && e.msg().contains("stuck"), e.msg());
         assertTrue(cache.load("net", "c1", "eth0").isPresent());
@@ -221,7 +268,8 @@ class CniRuntimeTest {
     @Test
     void delOfAChainNamingAMissingPluginStillRunsTheOthers() throws IOException {
         NetworkConfigList l = NetworkConfigParser.parseList(("{\"cniVersion\":\"1.0.0\",\"name\":\"net\",\"plugins\":["
-                + "{\"type\":\"bridge\"},{\"type\":\"tuning\"},{\"type\":\"nope\"}]}").getBytes(StandardCharsets.UTF_8));
+                        + "{\"type\":\"bridge\"},{\"type\":\"tuning\"},{\"type\":\"nope\"}]}")
+                .getBytes(StandardCharsets.UTF_8));
         PluginFailedException add = assertThrows(PluginFailedException.class, () -> runtime.add(l, RT));
         assertEquals("nope", add.pluginType());
         clearLog();
@@ -249,8 +297,15 @@ class CniRuntimeTest {
         runtime.check(list("1.0.0", ""), new RuntimeConf("c1", "/run/netns/x", "eth0"));
         List<FakePlugins.Call> calls = fakes.calls();
         FakePlugins.Call portmap = calls.get(2);
-        assertEquals(8080L, portmap.stdin().object("runtimeConfig").objects("portMappings").get(0).integer("hostPort"));
-        calls.forEach(c -> assertEquals("IgnoreUnknown=1;K8S_POD_NAME=web", c.env().get("CNI_ARGS")));
+        assertEquals(
+                8080L,
+                portmap.stdin()
+                        .object("runtimeConfig")
+                        .objects("portMappings")
+                        .get(0)
+                        .integer("hostPort"));
+        calls.forEach(
+                c -> assertEquals("IgnoreUnknown=1;K8S_POD_NAME=web", c.env().get("CNI_ARGS")));
     }
 
     @Test
@@ -279,11 +334,13 @@ class CniRuntimeTest {
 
     @Test
     void versionDecodesLikeLibcni() throws IOException {
-        fakes.script("modern", "echo '{\"cniVersion\":\"1.1.0\",\"supportedVersions\":[\"0.4.0\",\"1.0.0\",\"1.1.0\"]}'\n");
+        fakes.script(
+                "modern", "echo '{\"cniVersion\":\"1.1.0\",\"supportedVersions\":[\"0.4.0\",\"1.0.0\",\"1.1.0\"]}'\n");
         fakes.script("old", "echo '{\"cniVersion\":\"0.2.0\"}'\n");
         fakes.failing("ancient", "{\"code\":4,\"msg\":\"unknown CNI_COMMAND: VERSION\"}", "", 1);
 
-        assertEquals(List.of("0.4.0", "1.0.0", "1.1.0"), runtime.version("modern").supportedVersions());
+        assertEquals(
+                List.of("0.4.0", "1.0.0", "1.1.0"), runtime.version("modern").supportedVersions());
         assertEquals(List.of("0.1.0", "0.2.0"), runtime.version("old").supportedVersions());
         assertEquals(List.of("0.1.0"), runtime.version("ancient").supportedVersions());
         FakePlugins.Call call = fakes.calls().get(0);
@@ -317,7 +374,8 @@ class CniRuntimeTest {
             @Override
             public byte[] exec(Path plugin, byte[] stdin, Map<String, String> env) {
                 seen.add(plugin.getFileName() + ":" + env.get("CNI_COMMAND"));
-                return "{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.9.0.2/24\"}]}".getBytes(StandardCharsets.UTF_8);
+                return "{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.9.0.2/24\"}]}"
+                        .getBytes(StandardCharsets.UTF_8);
             }
         };
         CniRuntime inMemory = new CniRuntime(List.of(), inProcess, cache);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cni4j.json.JsonObject;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,15 +24,21 @@ class ConcurrentChainsTest {
     void parallelAddAndDelForDifferentContainersDoNotInterfere() throws Exception {
         FakePlugins fakes = new FakePlugins(tmp);
         // Each answer names the container, so crossed wires would show.
-        fakes.plain("bridge", "if [ \"$CNI_COMMAND\" = ADD ]; then echo \"{\\\"cniVersion\\\":\\\"1.0.0\\\","
-                + "\\\"interfaces\\\":[{\\\"name\\\":\\\"$CNI_IFNAME\\\",\\\"sandbox\\\":\\\"$CNI_CONTAINERID\\\"}]}\"; fi\n");
-        fakes.plain("portmap", "if [ \"$CNI_COMMAND\" = ADD ]; then echo '{\"cniVersion\":\"1.0.0\",\"interfaces\":"
-                + "[{\"name\":\"x\"}]}'; fi\n");
+        fakes.plain(
+                "bridge",
+                "if [ \"$CNI_COMMAND\" = ADD ]; then echo \"{\\\"cniVersion\\\":\\\"1.0.0\\\","
+                        + "\\\"interfaces\\\":[{\\\"name\\\":\\\"$CNI_IFNAME\\\",\\\"sandbox\\\":\\\"$CNI_CONTAINERID\\\"}]}\"; fi\n");
+        fakes.plain(
+                "portmap",
+                "if [ \"$CNI_COMMAND\" = ADD ]; then echo '{\"cniVersion\":\"1.0.0\",\"interfaces\":"
+                        + "[{\"name\":\"x\"}]}'; fi\n");
         ResultCache cache = new ResultCache(tmp.resolve("cache"));
-        CniRuntime runtime = new CniRuntime(List.of(fakes.binDir),
-                new ProcessPluginExec(Duration.ofSeconds(30), (p, b) -> { }), cache);
-        NetworkConfigList list = NetworkConfigParser.parseList(("{\"cniVersion\":\"1.0.0\",\"name\":\"net\",\"plugins\":"
-                + "[{\"type\":\"portmap\"},{\"type\":\"bridge\"}]}").getBytes(StandardCharsets.UTF_8));
+        CniRuntime runtime = new CniRuntime(
+                List.of(fakes.binDir), new ProcessPluginExec(Duration.ofSeconds(30), (p, b) -> {}), cache);
+        NetworkConfigList list =
+                NetworkConfigParser.parseList(("{\"cniVersion\":\"1.0.0\",\"name\":\"net\",\"plugins\":"
+                                + "[{\"type\":\"portmap\"},{\"type\":\"bridge\"}]}")
+                        .getBytes(StandardCharsets.UTF_8));
 
         int n = 24;
         try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
@@ -43,7 +48,8 @@ class ConcurrentChainsTest {
                 adds.add(pool.submit(() -> runtime.add(list, rt)));
             }
             for (int i = 0; i < n; i++) {
-                assertEquals("c" + i, adds.get(i).get().objects("interfaces").get(0).string("sandbox"));
+                assertEquals(
+                        "c" + i, adds.get(i).get().objects("interfaces").get(0).string("sandbox"));
             }
             for (int i = 0; i < n; i++) {
                 CachedAttachment a = cache.load("net", "c" + i, "eth0").orElseThrow();

@@ -29,8 +29,11 @@ class ConfigDirectoryTest {
     }
 
     private String reasonFor(String file) {
-        return ConfigDirectory.load(dir).problems().stream().filter(p -> p.file().endsWith(file)).findFirst()
-                .orElseThrow(() -> new AssertionError("no problem reported for " + file)).reason();
+        return ConfigDirectory.load(dir).problems().stream()
+                .filter(p -> p.file().endsWith(file))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no problem reported for " + file))
+                .reason();
     }
 
     @Test
@@ -43,7 +46,9 @@ class ConfigDirectoryTest {
 
         ConfigDirectory d = ConfigDirectory.load(dir);
 
-        assertEquals(List.of("a", "b", "c"), d.networks().stream().map(NetworkConfigList::name).toList());
+        assertEquals(
+                List.of("a", "b", "c"),
+                d.networks().stream().map(NetworkConfigList::name).toList());
         assertEquals(List.of(), d.problems());
         assertEquals("a", d.firstValid().orElseThrow().name());
     }
@@ -88,7 +93,9 @@ class ConfigDirectoryTest {
         write("f.conflist", list("f", "{\"type\":\"x\",\"cni.dev/valid-attachments\":[]}"));
         write("g.conflist", "{\"cniVersion\":\"1.0.0\",\"name\":\"g\",\"plugins\":[]}");
         write("h.conflist", "{\"cniVersion\":\"1.1.0\",\"name\":\"h\",\"loadOnlyInlinedPlugins\":true}");
-        write("i.conflist", "{\"cniVersion\":\"1.0.0\",\"name\":\"i\",\"disableCheck\":\"maybe\",\"plugins\":[{\"type\":\"x\"}]}");
+        write(
+                "i.conflist",
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"i\",\"disableCheck\":\"maybe\",\"plugins\":[{\"type\":\"x\"}]}");
         write("j.conflist", "{\"cniVersion\":\"1.0\",\"name\":\"j\",\"plugins\":[{\"type\":\"x\"}]}");
         write("k.conflist", "{\"cniVersion\":\"1.0.0\",\"name\":\"k\"}");
         write("l.conf", "{\"cniVersion\":\"1.0.0\",\"name\":\"l\"}");
@@ -114,10 +121,14 @@ class ConfigDirectoryTest {
 
     @Test
     void flagsAcceptBooleansAndTrueFalseStringsInAnyCase() throws IOException {
-        write("a.conflist", "{\"cniVersion\":\"1.1.0\",\"name\":\"a\",\"disableCheck\":true,\"disableGC\":\"TRUE\","
-                + "\"loadOnlyInlinedPlugins\":\"True\",\"plugins\":[{\"type\":\"x\"}]}");
-        write("b.conflist", "{\"cniVersion\":\"1.1.0\",\"name\":\"b\",\"disableCheck\":\"false\",\"disableGC\":false,"
-                + "\"plugins\":[{\"type\":\"x\"}]}");
+        write(
+                "a.conflist",
+                "{\"cniVersion\":\"1.1.0\",\"name\":\"a\",\"disableCheck\":true,\"disableGC\":\"TRUE\","
+                        + "\"loadOnlyInlinedPlugins\":\"True\",\"plugins\":[{\"type\":\"x\"}]}");
+        write(
+                "b.conflist",
+                "{\"cniVersion\":\"1.1.0\",\"name\":\"b\",\"disableCheck\":\"false\",\"disableGC\":false,"
+                        + "\"plugins\":[{\"type\":\"x\"}]}");
 
         ConfigDirectory d = ConfigDirectory.load(dir);
         NetworkConfigList a = d.byName("a").orElseThrow();
@@ -133,15 +144,18 @@ class ConfigDirectoryTest {
         write("net/20-b.conf", "{\"type\":\"portmap\"}");
         write("net/10-a.conf", "{\"type\":\"tuning\"}");
         write("net/30-c.json", "{\"type\":\"not-a-conf-extension\"}");
-        write("20-inl.conflist", "{\"cniVersion\":\"1.1.0\",\"name\":\"inl\",\"loadOnlyInlinedPlugins\":true,"
-                + "\"plugins\":[{\"type\":\"bridge\"}]}");
+        write(
+                "20-inl.conflist",
+                "{\"cniVersion\":\"1.1.0\",\"name\":\"inl\",\"loadOnlyInlinedPlugins\":true,"
+                        + "\"plugins\":[{\"type\":\"bridge\"}]}");
         write("inl/10-a.conf", "{\"type\":\"tuning\"}");
         write("30-empty.conflist", "{\"cniVersion\":\"1.1.0\",\"name\":\"empty\"}");
         write("empty/a.conf", "{\"type\":\"loopback\"}");
 
         ConfigDirectory d = ConfigDirectory.load(dir);
 
-        assertEquals(List.of("bridge", "tuning", "portmap"), types(d.byName("net").orElseThrow()));
+        assertEquals(
+                List.of("bridge", "tuning", "portmap"), types(d.byName("net").orElseThrow()));
         assertEquals(List.of("bridge"), types(d.byName("inl").orElseThrow()));
         assertEquals(List.of("loopback"), types(d.byName("empty").orElseThrow()));
     }
@@ -169,7 +183,9 @@ class ConfigDirectoryTest {
     @Test
     void missingDirIsEmpty() {
         ConfigDirectory d = ConfigDirectory.load(dir.resolve("nope"));
-        assertTrue(d.networks().isEmpty() && d.problems().isEmpty() && d.firstValid().isEmpty());
+        assertTrue(d.networks().isEmpty()
+                && d.problems().isEmpty()
+                && d.firstValid().isEmpty());
     }
 
     @Test

@@ -18,8 +18,7 @@ import java.util.Map;
  */
 final class FakePlugins {
     /** One recorded call, in call order. */
-    record Call(String plugin, String command, JsonObject stdin, Map<String, String> env) {
-    }
+    record Call(String plugin, String command, JsonObject stdin, Map<String, String> env) {}
 
     final Path binDir;
     final Path logDir;
@@ -39,8 +38,10 @@ final class FakePlugins {
     FakePlugins failing(String name, String stdout, String stderr, int exit) throws IOException {
         Files.writeString(binDir.resolve(name + ".out"), stdout);
         Files.writeString(binDir.resolve(name + ".err"), stderr);
-        return script(name, "cat '" + binDir.resolve(name + ".out") + "'\ncat '" + binDir.resolve(name + ".err")
-                + "' >&2\nexit " + exit + "\n");
+        return script(
+                name,
+                "cat '" + binDir.resolve(name + ".out") + "'\ncat '" + binDir.resolve(name + ".err") + "' >&2\nexit "
+                        + exit + "\n");
     }
 
     /** A plugin with a custom shell body run after the call is recorded. */
@@ -77,8 +78,11 @@ final class FakePlugins {
                 }
             }
             String stdin = Files.readString(logDir.resolve(n + ".stdin"), StandardCharsets.UTF_8);
-            calls.add(new Call(Files.readString(logDir.resolve(n + ".plugin")).trim(), env.get("CNI_COMMAND"),
-                    stdin.isBlank() ? null : Json.parseObject(stdin), env));
+            calls.add(new Call(
+                    Files.readString(logDir.resolve(n + ".plugin")).trim(),
+                    env.get("CNI_COMMAND"),
+                    stdin.isBlank() ? null : Json.parseObject(stdin),
+                    env));
         }
         return calls;
     }

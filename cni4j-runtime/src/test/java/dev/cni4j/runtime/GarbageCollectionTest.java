@@ -30,11 +30,12 @@ class GarbageCollectionTest {
     @BeforeEach
     void setUp() throws IOException {
         fakes = new FakePlugins(tmp);
-        fakes.recording("bridge", CniRuntimeTest.BRIDGE_RESULT).recording("tuning", CniRuntimeTest.TUNING_RESULT)
+        fakes.recording("bridge", CniRuntimeTest.BRIDGE_RESULT)
+                .recording("tuning", CniRuntimeTest.TUNING_RESULT)
                 .recording("portmap", CniRuntimeTest.PORTMAP_RESULT);
         cache = new ResultCache(tmp.resolve("cache"));
-        runtime = new CniRuntime(List.of(fakes.binDir), new ProcessPluginExec(Duration.ofSeconds(10), (p, b) -> { }),
-                cache);
+        runtime = new CniRuntime(
+                List.of(fakes.binDir), new ProcessPluginExec(Duration.ofSeconds(10), (p, b) -> {}), cache);
         cached("net", "c1", "eth0");
         cached("net", "c2", "eth0");
         cached("net", "c3", "eth1");
@@ -42,19 +43,28 @@ class GarbageCollectionTest {
     }
 
     private void cached(String network, String container, String ifName) {
-        cache.save(new CachedAttachment(network, container, ifName, "/run/netns/" + container,
-                List.of(new RuntimeConf.Arg("K8S_POD_NAME", container)), Map.of("portMappings", List.of()),
-                new byte[0], RESULT, false));
+        cache.save(new CachedAttachment(
+                network,
+                container,
+                ifName,
+                "/run/netns/" + container,
+                List.of(new RuntimeConf.Arg("K8S_POD_NAME", container)),
+                Map.of("portMappings", List.of()),
+                new byte[0],
+                RESULT,
+                false));
     }
 
     private static NetworkConfigList list(String version, String extra) {
         return NetworkConfigParser.parseList(("{\"cniVersion\":\"" + version + "\",\"name\":\"net\"" + extra
-                + ",\"plugins\":[{\"type\":\"bridge\"},{\"type\":\"tuning\"},{\"type\":\"portmap\"}]}")
+                        + ",\"plugins\":[{\"type\":\"bridge\"},{\"type\":\"tuning\"},{\"type\":\"portmap\"}]}")
                 .getBytes(StandardCharsets.UTF_8));
     }
 
     private static List<String> order(List<FakePlugins.Call> calls) {
-        return calls.stream().map(c -> c.plugin() + ":" + c.command() + ":" + c.env().get("CNI_CONTAINERID")).toList();
+        return calls.stream()
+                .map(c -> c.plugin() + ":" + c.command() + ":" + c.env().get("CNI_CONTAINERID"))
+                .toList();
     }
 
     @Test
@@ -62,10 +72,18 @@ class GarbageCollectionTest {
         runtime.gc(list("1.1.0", ""), List.of(new GcAttachment("c1", "eth0")));
 
         List<FakePlugins.Call> calls = fakes.calls();
-        assertEquals(List.of(
-                "portmap:DEL:c2", "tuning:DEL:c2", "bridge:DEL:c2",
-                "portmap:DEL:c3", "tuning:DEL:c3", "bridge:DEL:c3",
-                "bridge:GC:", "tuning:GC:", "portmap:GC:"), order(calls));
+        assertEquals(
+                List.of(
+                        "portmap:DEL:c2",
+                        "tuning:DEL:c2",
+                        "bridge:DEL:c2",
+                        "portmap:DEL:c3",
+                        "tuning:DEL:c3",
+                        "bridge:DEL:c3",
+                        "bridge:GC:",
+                        "tuning:GC:",
+                        "portmap:GC:"),
+                order(calls));
         // Stale attachments are deleted with their cached parameters.
         assertEquals("/run/netns/c3", calls.get(3).env().get("CNI_NETNS"));
         assertEquals("eth1", calls.get(3).env().get("CNI_IFNAME"));
@@ -87,22 +105,35 @@ class GarbageCollectionTest {
 
     @Test
     void staleSelectionMatchesContainerAndInterface() {
-        GarbageCollection gc = new GarbageCollection(runtime, list("1.1.0", ""),
-                List.of(new GcAttachment("c1", "eth0"), new GcAttachment("c3", "eth0")));
-        assertEquals(List.of("c2/eth0", "c3/eth1"), gc.staleAttachments().stream()
-                .map(a -> a.containerId() + "/" + a.ifName()).toList());
+        GarbageCollection gc = new GarbageCollection(
+                runtime, list("1.1.0", ""), List.of(new GcAttachment("c1", "eth0"), new GcAttachment("c3", "eth0")));
+        assertEquals(
+                List.of("c2/eth0", "c3/eth1"),
+                gc.staleAttachments().stream()
+                        .map(a -> a.containerId() + "/" + a.ifName())
+                        .toList());
     }
 
     @Test
     void continuesOnErrorsAndReportsThemAll() throws IOException {
         fakes.failing("tuning", "{\"code\":999,\"msg\":\"tuning broke\"}", "", 1);
 
-        CniException e = assertThrows(CniException.class,
-                () -> runtime.gc(list("1.1.0", ""), List.of(new GcAttachment("c1", "eth0"))));
+        CniException e = assertThrows(
+                CniException.class, () -> runtime.gc(list("1.1.0", ""), List.of(new GcAttachment("c1", "eth0"))));
 
         // A DEL goes on through the chain past the failing plugin (bridge still releases).
-        assertEquals(List.of("portmap:DEL:c2", "tuning:DEL:c2", "bridge:DEL:c2", "portmap:DEL:c3", "tuning:DEL:c3",
-                "bridge:DEL:c3", "bridge:GC:", "tuning:GC:", "portmap:GC:"), order(fakes.calls()));
+        assertEquals(
+                List.of(
+                        "portmap:DEL:c2",
+                        "tuning:DEL:c2",
+                        "bridge:DEL:c2",
+                        "portmap:DEL:c3",
+                        "tuning:DEL:c3",
+                        "bridge:DEL:c3",
+                        "bridge:GC:",
+                        "tuning:GC:",
+                        "portmap:GC:"),
+                order(fakes.calls()));
         assertEquals(3, e.getSuppressed().length);
         assertTrue(e.getMessage().contains("failed to delete stale attachment c2 eth0: tuning broke"), e.getMessage());
         assertTrue(cache.load("net", "c2", "eth0").isPresent(), "a failed DEL keeps its cache entry");

@@ -23,12 +23,24 @@ class ProcessPluginExecTest {
     Path tmp;
 
     private final Map<Path, String> stderrSeen = new ConcurrentHashMap<>();
-    private final ProcessPluginExec exec = new ProcessPluginExec(Duration.ofSeconds(10),
+    private final ProcessPluginExec exec = new ProcessPluginExec(
+            Duration.ofSeconds(10),
             (plugin, bytes) -> stderrSeen.merge(plugin, new String(bytes, StandardCharsets.UTF_8), String::concat),
             Duration.ofMillis(50));
 
-    private static final Map<String, String> ENV = Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", "c1",
-            "CNI_NETNS", "/run/netns/x", "CNI_IFNAME", "eth0", "CNI_ARGS", "A=1;B=2", "CNI_PATH", "/opt/cni/bin");
+    private static final Map<String, String> ENV = Map.of(
+            "CNI_COMMAND",
+            "ADD",
+            "CNI_CONTAINERID",
+            "c1",
+            "CNI_NETNS",
+            "/run/netns/x",
+            "CNI_IFNAME",
+            "eth0",
+            "CNI_ARGS",
+            "A=1;B=2",
+            "CNI_PATH",
+            "/opt/cni/bin");
 
     @Test
     void passesStdinAndEnvironmentAndInheritsTheRest() throws IOException {
@@ -46,11 +58,14 @@ class ProcessPluginExecTest {
 
     @Test
     void pluginErrorJsonBecomesAnExceptionWithItsCodeMsgAndDetails() throws IOException {
-        FakePlugins fakes = new FakePlugins(tmp).failing("p",
-                "{\"cniVersion\":\"1.0.0\",\"code\":11,\"msg\":\"busy\",\"details\":\"try later\"}", "stderr too", 1);
+        FakePlugins fakes = new FakePlugins(tmp)
+                .failing(
+                        "p",
+                        "{\"cniVersion\":\"1.0.0\",\"code\":11,\"msg\":\"busy\",\"details\":\"try later\"}",
+                        "stderr too",
+                        1);
 
-        CniException e = assertThrows(CniException.class,
-                () -> exec.exec(fakes.binDir.resolve("p"), new byte[0], ENV));
+        CniException e = assertThrows(CniException.class, () -> exec.exec(fakes.binDir.resolve("p"), new byte[0], ENV));
 
         assertEquals(11, e.code());
         assertEquals("busy", e.msg());
@@ -62,8 +77,7 @@ class ProcessPluginExecTest {
     void emptyStdoutOnFailureUsesStderrText() throws IOException {
         FakePlugins fakes = new FakePlugins(tmp).failing("p", "", "panic: boom", 2);
 
-        CniException e = assertThrows(CniException.class,
-                () -> exec.exec(fakes.binDir.resolve("p"), new byte[0], ENV));
+        CniException e = assertThrows(CniException.class, () -> exec.exec(fakes.binDir.resolve("p"), new byte[0], ENV));
 
         assertEquals("netplugin failed: \"panic: boom\"", e.msg());
     }
@@ -71,16 +85,14 @@ class ProcessPluginExecTest {
     @Test
     void silentFailureReportsTheExitStatus() throws IOException {
         FakePlugins fakes = new FakePlugins(tmp).failing("p", "", "", 3);
-        CniException e = assertThrows(CniException.class,
-                () -> exec.exec(fakes.binDir.resolve("p"), new byte[0], ENV));
+        CniException e = assertThrows(CniException.class, () -> exec.exec(fakes.binDir.resolve("p"), new byte[0], ENV));
         assertEquals("netplugin failed with no error message: exit status 3", e.msg());
     }
 
     @Test
     void nonJsonStdoutOnFailureIsReported() throws IOException {
         FakePlugins fakes = new FakePlugins(tmp).failing("p", "oops", "", 1);
-        CniException e = assertThrows(CniException.class,
-                () -> exec.exec(fakes.binDir.resolve("p"), new byte[0], ENV));
+        CniException e = assertThrows(CniException.class, () -> exec.exec(fakes.binDir.resolve("p"), new byte[0], ENV));
         assertTrue(e.msg().contains("error parsing its diagnostic message \"oops\""), e.msg());
     }
 
@@ -88,11 +100,11 @@ class ProcessPluginExecTest {
     void aHangingPluginIsKilledAtTheTimeout() throws IOException {
         // The shell forks sleep: the child must die too, or it would hold the stdout pipe open.
         FakePlugins fakes = new FakePlugins(tmp).script("p", "sleep 30\necho done\n");
-        ProcessPluginExec quick = new ProcessPluginExec(Duration.ofMillis(300), (p, b) -> { });
+        ProcessPluginExec quick = new ProcessPluginExec(Duration.ofMillis(300), (p, b) -> {});
 
         long start = System.nanoTime();
-        CniException e = assertThrows(CniException.class,
-                () -> quick.exec(fakes.binDir.resolve("p"), new byte[0], ENV));
+        CniException e =
+                assertThrows(CniException.class, () -> quick.exec(fakes.binDir.resolve("p"), new byte[0], ENV));
 
         assertTrue(e.msg().contains("timed out after 300 ms"), e.msg());
         assertTrue(Duration.ofNanos(System.nanoTime() - start).toSeconds() < 5);

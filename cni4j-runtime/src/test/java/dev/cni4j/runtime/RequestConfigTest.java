@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
 
 class RequestConfigTest {
     private static NetworkConfigList list(String plugin) {
-        return NetworkConfigParser.parseList(("{\"cniVersion\":\"1.0.0\",\"name\":\"net\",\"plugins\":[" + plugin + "]}")
-                .getBytes(StandardCharsets.UTF_8));
+        return NetworkConfigParser.parseList(
+                ("{\"cniVersion\":\"1.0.0\",\"name\":\"net\",\"plugins\":[" + plugin + "]}")
+                        .getBytes(StandardCharsets.UTF_8));
     }
 
     private static RuntimeConf rt(Map<String, Object> caps) {
@@ -25,7 +26,8 @@ class RequestConfigTest {
 
     @Test
     void injectsOnlyDeclaredTrueCapabilitiesTheCallerSupplied() {
-        NetworkConfigList l = list("{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true,\"bandwidth\":false,\"ipRanges\":true}}");
+        NetworkConfigList l = list(
+                "{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true,\"bandwidth\":false,\"ipRanges\":true}}");
         Map<String, Object> caps = new LinkedHashMap<>();
         caps.put("portMappings", List.of(Map.of("hostPort", 8080L, "containerPort", 80L, "protocol", "tcp")));
         caps.put("bandwidth", Map.of("ingressRate", 1000L));
@@ -42,12 +44,15 @@ class RequestConfigTest {
     @Test
     void capabilityNamesMatchCaseInsensitivelyUnderThePluginsSpelling() {
         // containerd's go-cni sends Go field names for the keys and the values.
-        NetworkConfigList l = list("{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true,\"bandwidth\":true}}");
+        NetworkConfigList l =
+                list("{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true,\"bandwidth\":true}}");
         Map<String, Object> caps = Map.of(
-                "PortMappings", List.of(Map.of("HostPort", 8080L, "ContainerPort", 80L, "Protocol", "tcp", "HostIP", "")),
+                "PortMappings",
+                        List.of(Map.of("HostPort", 8080L, "ContainerPort", 80L, "Protocol", "tcp", "HostIP", "")),
                 "Bandwidth", Map.of("IngressRate", 1000L));
 
-        JsonObject rc = RequestConfig.forAttachment(l, l.plugins().get(0), null, rt(caps)).object("runtimeConfig");
+        JsonObject rc = RequestConfig.forAttachment(l, l.plugins().get(0), null, rt(caps))
+                .object("runtimeConfig");
 
         assertTrue(rc.containsKey("portMappings"));
         assertTrue(rc.containsKey("bandwidth"));
@@ -57,14 +62,16 @@ class RequestConfigTest {
     @Test
     void noRuntimeConfigWhenNothingMatches() {
         NetworkConfigList l = list("{\"type\":\"bridge\"}");
-        JsonObject conf = RequestConfig.forAttachment(l, l.plugins().get(0), null, rt(Map.of("portMappings", List.of())));
+        JsonObject conf =
+                RequestConfig.forAttachment(l, l.plugins().get(0), null, rt(Map.of("portMappings", List.of())));
         assertFalse(conf.containsKey("runtimeConfig"));
     }
 
     @Test
     void nameAndVersionAreOverwrittenAndEverythingElsePassesThrough() {
-        NetworkConfigList l = list("{\"type\":\"bridge\",\"name\":\"mine\",\"cniVersion\":\"0.3.1\",\"bridge\":\"cni0\","
-                + "\"ipam\":{\"type\":\"host-local\",\"subnet\":\"10.1.0.0/16\"},\"capabilities\":{\"mac\":true}}");
+        NetworkConfigList l = list(
+                "{\"type\":\"bridge\",\"name\":\"mine\",\"cniVersion\":\"0.3.1\",\"bridge\":\"cni0\","
+                        + "\"ipam\":{\"type\":\"host-local\",\"subnet\":\"10.1.0.0/16\"},\"capabilities\":{\"mac\":true}}");
         JsonObject prev = Json.parseObject("{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.1.0.5/16\"}]}");
 
         JsonObject conf = RequestConfig.forAttachment(l, l.plugins().get(0), prev, rt(Map.of()));

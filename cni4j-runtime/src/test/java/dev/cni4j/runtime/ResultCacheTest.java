@@ -26,15 +26,23 @@ class ResultCacheTest {
     @TempDir
     Path dir;
 
-    private static final String CONFLIST = "{\"cniVersion\":\"1.0.0\",\"name\":\"mynet\",\"plugins\":[{\"type\":\"bridge\"}]}";
-    private static final String RESULT = "{\"cniVersion\":\"1.0.0\",\"interfaces\":[{\"name\":\"eth0\",\"sandbox\":\"/run/netns/x\"}],"
-            + "\"ips\":[{\"address\":\"10.1.0.5/16\",\"gateway\":\"10.1.0.1\",\"interface\":0}]}";
+    private static final String CONFLIST =
+            "{\"cniVersion\":\"1.0.0\",\"name\":\"mynet\",\"plugins\":[{\"type\":\"bridge\"}]}";
+    private static final String RESULT =
+            "{\"cniVersion\":\"1.0.0\",\"interfaces\":[{\"name\":\"eth0\",\"sandbox\":\"/run/netns/x\"}],"
+                    + "\"ips\":[{\"address\":\"10.1.0.5/16\",\"gateway\":\"10.1.0.1\",\"interface\":0}]}";
 
     private CachedAttachment entry(String network, String container, String ifName) {
-        return new CachedAttachment(network, container, ifName, "/run/netns/x",
+        return new CachedAttachment(
+                network,
+                container,
+                ifName,
+                "/run/netns/x",
                 List.of(new RuntimeConf.Arg("IgnoreUnknown", "1"), new RuntimeConf.Arg("K8S_POD_NAME", "web")),
                 Map.of("portMappings", List.of(Map.of("hostPort", 8080L))),
-                CONFLIST.getBytes(StandardCharsets.UTF_8), Json.parseObject(RESULT), false);
+                CONFLIST.getBytes(StandardCharsets.UTF_8),
+                Json.parseObject(RESULT),
+                false);
     }
 
     @Test
@@ -49,8 +57,18 @@ class ResultCacheTest {
             assertEquals(List.of(file), s.toList(), "no temp files left behind");
         }
         JsonObject raw = Json.parseObject(Files.readString(file));
-        assertEquals(List.of("kind", "containerId", "config", "ifName", "networkName", "netns", "cniArgs",
-                "capabilityArgs", "result"), List.copyOf(raw.keySet()));
+        assertEquals(
+                List.of(
+                        "kind",
+                        "containerId",
+                        "config",
+                        "ifName",
+                        "networkName",
+                        "netns",
+                        "cniArgs",
+                        "capabilityArgs",
+                        "result"),
+                List.copyOf(raw.keySet()));
         assertEquals("cniCacheV1", raw.string("kind"));
         assertEquals(CONFLIST, new String(Base64.getDecoder().decode(raw.string("config")), StandardCharsets.UTF_8));
         assertEquals(List.of(List.of("IgnoreUnknown", "1"), List.of("K8S_POD_NAME", "web")), raw.list("cniArgs"));
@@ -61,7 +79,8 @@ class ResultCacheTest {
         assertEquals("eth0", back.ifName());
         assertEquals("/run/netns/x", back.netns());
         assertEquals(entry("mynet", "abc123", "eth0").cniArgs(), back.cniArgs());
-        assertEquals(8080L, ((JsonObject) ((List<?>) back.capabilityArgs().get("portMappings")).get(0)).integer("hostPort"));
+        assertEquals(
+                8080L, ((JsonObject) ((List<?>) back.capabilityArgs().get("portMappings")).get(0)).integer("hostPort"));
         assertArrayEquals(CONFLIST.getBytes(StandardCharsets.UTF_8), back.config());
         assertEquals(Json.parseObject(RESULT), back.result());
         assertFalse(back.legacy());
@@ -86,7 +105,8 @@ class ResultCacheTest {
         CachedAttachment a = cache.load("mynet", "d41d8cd98f00", "eth0").orElseThrow();
 
         assertEquals("/var/run/netns/cni-1234", a.netns());
-        assertEquals(new RuntimeConf.Arg("K8S_POD_NAMESPACE", "default"), a.cniArgs().get(1));
+        assertEquals(
+                new RuntimeConf.Arg("K8S_POD_NAMESPACE", "default"), a.cniArgs().get(1));
         assertTrue(a.capabilityArgs().containsKey("portMappings"));
         assertEquals(CONFLIST, new String(a.config(), StandardCharsets.UTF_8));
         assertEquals("10.88.0.7/16", a.result().objects("ips").get(0).string("address"));
@@ -133,7 +153,9 @@ class ResultCacheTest {
 
         List<CachedAttachment> list = cache.attachments("mynet");
 
-        assertEquals(List.of("a/eth1", "b/eth0"), list.stream().map(x -> x.containerId() + "/" + x.ifName()).toList());
+        assertEquals(
+                List.of("a/eth1", "b/eth0"),
+                list.stream().map(x -> x.containerId() + "/" + x.ifName()).toList());
     }
 
     @Test
@@ -151,16 +173,19 @@ class ResultCacheTest {
         assertFalse(cache.contains("mynet", "../../etc", null), "a name no cache file can have");
         assertFalse(cache.contains("mynet", "", "eth0"));
         Files.writeString(dir.resolve("results/mynet-junk-eth0"), "{{{");
-        assertEquals(List.of("a/eth1", "b/eth0"),
-                cache.entries().stream().map(x -> x.containerId() + "/" + x.ifName()).toList());
+        assertEquals(
+                List.of("a/eth1", "b/eth0"),
+                cache.entries().stream()
+                        .map(x -> x.containerId() + "/" + x.ifName())
+                        .toList());
     }
 
     @Test
     void saveReplacesAndRemoveDeletes() {
         ResultCache cache = new ResultCache(dir);
         cache.save(entry("n", "c", "eth0"));
-        CachedAttachment other = new CachedAttachment("n", "c", "eth0", "", List.of(), Map.of(), null,
-                Json.parseObject("{\"cniVersion\":\"1.0.0\"}"), false);
+        CachedAttachment other = new CachedAttachment(
+                "n", "c", "eth0", "", List.of(), Map.of(), null, Json.parseObject("{\"cniVersion\":\"1.0.0\"}"), false);
         cache.save(other);
         CachedAttachment back = cache.load("n", "c", "eth0").orElseThrow();
         assertEquals("", back.netns());

@@ -3,8 +3,6 @@ package dev.cni4j.testing;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.Sysctl;
 import dev.cni4j.linux.rtnl.Rtnl;
-import org.junit.jupiter.api.Assumptions;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * Throwaway network namespaces for privileged tests: one "node" namespace playing the host, and
@@ -66,7 +65,9 @@ public final class TestNetworks implements AutoCloseable {
     }
 
     private static synchronized String probe() {
-        if (privilegeProblem != null) return privilegeProblem;
+        if (privilegeProblem != null) {
+            return privilegeProblem;
+        }
         String problem;
         try {
             sweepLeftovers();
@@ -86,7 +87,8 @@ public final class TestNetworks implements AutoCloseable {
     public static TestNetworks create() {
         assumePrivileged();
         TestNetworks t = new TestNetworks();
-        try (NetNs ns = NetNs.open(t.node); Rtnl rtnl = Rtnl.open(ns)) {
+        try (NetNs ns = NetNs.open(t.node);
+                Rtnl rtnl = Rtnl.open(ns)) {
             rtnl.links().setUp("lo");
         } catch (RuntimeException e) {
             t.close();
@@ -148,10 +150,13 @@ public final class TestNetworks implements AutoCloseable {
     }
 
     private static String run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        Process p = new ProcessBuilder(command)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
         byte[] out;
         byte[] err;
-        try (InputStream o = p.getInputStream(); InputStream e = p.getErrorStream()) {
+        try (InputStream o = p.getInputStream();
+                InputStream e = p.getErrorStream()) {
             out = o.readAllBytes();
             err = e.readAllBytes();
         }
@@ -191,9 +196,12 @@ public final class TestNetworks implements AutoCloseable {
      * Kubernetes node (ip_forward 1), a systemd distribution (rp_filter 2, promote_secondaries 1) and
      * a bare machine.
      */
-    private static final List<String> KERNEL_DEFAULTS = List.of("net/ipv4/ip_forward",
-            "net/ipv4/conf/all/rp_filter", "net/ipv4/conf/default/rp_filter",
-            "net/ipv4/conf/all/promote_secondaries", "net/ipv4/conf/default/promote_secondaries");
+    private static final List<String> KERNEL_DEFAULTS = List.of(
+            "net/ipv4/ip_forward",
+            "net/ipv4/conf/all/rp_filter",
+            "net/ipv4/conf/default/rp_filter",
+            "net/ipv4/conf/all/promote_secondaries",
+            "net/ipv4/conf/default/promote_secondaries");
 
     /** Deletes every namespace this instance made. */
     @Override
@@ -212,17 +220,22 @@ public final class TestNetworks implements AutoCloseable {
     }
 
     private static synchronized void installHook() {
-        if (hookInstalled) return;
+        if (hookInstalled) {
+            return;
+        }
         hookInstalled = true;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            for (String name : LIVE) {
-                try {
-                    NetNs.delete(name);
-                } catch (RuntimeException ignored) {
-                    // best effort at exit
-                }
-            }
-        }, "cni4j-testnetworks-cleanup"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            for (String name : LIVE) {
+                                try {
+                                    NetNs.delete(name);
+                                } catch (RuntimeException ignored) {
+                                    // best effort at exit
+                                }
+                            }
+                        },
+                        "cni4j-testnetworks-cleanup"));
     }
 
     /**
@@ -232,17 +245,25 @@ public final class TestNetworks implements AutoCloseable {
     public static int sweepLeftovers() {
         int removed = 0;
         for (String name : NetNs.list()) {
-            if (!name.startsWith(PREFIX)) continue;
+            if (!name.startsWith(PREFIX)) {
+                continue;
+            }
             int dash = name.indexOf('-', PREFIX.length());
-            if (dash < 0) continue;
+            if (dash < 0) {
+                continue;
+            }
             long pid;
             try {
                 pid = Long.parseLong(name.substring(PREFIX.length(), dash));
             } catch (NumberFormatException e) {
                 continue;
             }
-            if (pid == PID || Files.exists(Path.of("/proc/" + pid))) continue;
-            if (NetNs.delete(name)) removed++;
+            if (pid == PID || Files.exists(Path.of("/proc/" + pid))) {
+                continue;
+            }
+            if (NetNs.delete(name)) {
+                removed++;
+            }
         }
         return removed;
     }

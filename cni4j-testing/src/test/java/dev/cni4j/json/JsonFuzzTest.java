@@ -27,17 +27,24 @@ class JsonFuzzTest {
     @Test
     void parseAnswersWithJsonExceptionOnly() {
         Fuzzer.of("json-parse", input -> {
-            Object value;
-            try {
-                value = Json.parse(input);
-            } catch (JsonException expected) {
-                return;
-            }
-            assertEquals(normal(value), normal(Json.parse(Json.write(value))), "write then parse gives the value back");
-            if (value instanceof JsonObject o) {
-                readEveryKeyEveryWay(o);
-            }
-        }).seeds(SEEDS).json().allow(JsonException.class).run();
+                    Object value;
+                    try {
+                        value = Json.parse(input);
+                    } catch (JsonException expected) {
+                        return;
+                    }
+                    assertEquals(
+                            normal(value),
+                            normal(Json.parse(Json.write(value))),
+                            "write then parse gives the value back");
+                    if (value instanceof JsonObject o) {
+                        readEveryKeyEveryWay(o);
+                    }
+                })
+                .seeds(SEEDS)
+                .json()
+                .allow(JsonException.class)
+                .run();
     }
 
     /** The typed accessors on whatever came in: a wrong type is a JsonTypeException naming the key. */
@@ -46,8 +53,14 @@ class JsonFuzzTest {
             for (String k : List.of(key, key.toUpperCase(java.util.Locale.ROOT))) {
                 o.find(k);
                 o.actualKey(k);
-                List<Runnable> reads = List.of(() -> o.string(k), () -> o.bool(k, false), () -> o.integer(k),
-                        () -> o.object(k), () -> o.list(k), () -> o.objects(k), () -> o.strings(k));
+                List<Runnable> reads = List.of(
+                        () -> o.string(k),
+                        () -> o.bool(k, false),
+                        () -> o.integer(k),
+                        () -> o.object(k),
+                        () -> o.list(k),
+                        () -> o.objects(k),
+                        () -> o.strings(k));
                 for (Runnable read : reads) {
                     try {
                         read.run();

@@ -1,17 +1,16 @@
 package dev.cni4j.linux;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import dev.cni4j.linux.netlink.MessageBuilder;
 import dev.cni4j.linux.netlink.NetlinkException;
 import dev.cni4j.linux.rtnl.*;
 import dev.cni4j.testing.TestNetworks;
+import java.net.InetAddress;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import java.net.InetAddress;
-import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.*;
 
 /** Creating, inspecting (cross-checked with ip/bridge) and deleting every link kind. */
 class LinkKindsPrivilegedTest {
@@ -29,17 +28,25 @@ class LinkKindsPrivilegedTest {
 
     @AfterEach
     void tearDown() {
-        if (node != null) node.close();
-        if (nodeNs != null) nodeNs.close();
-        if (net != null) net.close();
+        if (node != null) {
+            node.close();
+        }
+        if (nodeNs != null) {
+            nodeNs.close();
+        }
+        if (net != null) {
+            net.close();
+        }
     }
 
     @Test
     void vethIntoPodNamespaceWithRandomHostName() throws Exception {
         Path podPath = net.newPod();
-        try (NetNs pod = NetNs.open(podPath); Rtnl podRtnl = Rtnl.open(pod)) {
-            String host = node.links().createVethWithRandomName(
-                    Veth.intoNamespace(null, "eth0", pod, 1400).withPeerMac("0a:58:0a:f4:00:05"));
+        try (NetNs pod = NetNs.open(podPath);
+                Rtnl podRtnl = Rtnl.open(pod)) {
+            String host = node.links()
+                    .createVethWithRandomName(
+                            Veth.intoNamespace(null, "eth0", pod, 1400).withPeerMac("0a:58:0a:f4:00:05"));
             assertTrue(host.matches("veth[0-9a-f]{8}"), host);
             Link h = node.links().require(host);
             assertEquals("veth", h.kind());
@@ -50,17 +57,26 @@ class LinkKindsPrivilegedTest {
             assertEquals(h.index(), eth0.parentIndex(), "veth peers point at each other");
             assertEquals(eth0.index(), h.parentIndex());
             String ip = net.exec(podPath, "ip", "-d", "link", "show", "eth0");
-            assertTrue(ip.contains("link/ether 0a:58:0a:f4:00:05") && ip.contains("veth") && ip.contains("mtu 1400"), ip);
+            assertTrue(
+                    ip.contains("link/ether 0a:58:0a:f4:00:05") && ip.contains("veth") && ip.contains("mtu 1400"), ip);
 
-            NetlinkException dup = assertThrows(NetlinkException.class,
-                    () -> node.links().create(Veth.intoNamespace(host, "eth1", pod, 0)));
+            NetlinkException dup = assertThrows(
+                    NetlinkException.class, () -> node.links().create(Veth.intoNamespace(host, "eth1", pod, 0)));
             assertEquals("EEXIST", dup.errnoName());
-            assertTrue(dup.getMessage().startsWith("create veth link " + host + ": EEXIST (File exists)"), dup.getMessage());
+            assertTrue(
+                    dup.getMessage().startsWith("create veth link " + host + ": EEXIST (File exists)"),
+                    dup.getMessage());
             // the peer's name taken in the pod: no new host name helps, so no retry and nothing left
-            NetlinkException peerTaken = assertThrows(NetlinkException.class,
+            NetlinkException peerTaken = assertThrows(
+                    NetlinkException.class,
                     () -> node.links().createVethWithRandomName(Veth.intoNamespace(null, "eth0", pod, 0)));
             assertEquals("EEXIST", peerTaken.errnoName());
-            assertEquals(1, net.execInNode("ip", "-o", "link", "show", "type", "veth").lines().count(), "only the first pair");
+            assertEquals(
+                    1,
+                    net.execInNode("ip", "-o", "link", "show", "type", "veth")
+                            .lines()
+                            .count(),
+                    "only the first pair");
 
             node.links().delete(host);
             assertTrue(podRtnl.links().get("eth0").isEmpty(), "deleting one end deletes the peer");
@@ -101,7 +117,8 @@ class LinkKindsPrivilegedTest {
     void bridgeVlansOrTheKernelsReasonWhyNot() {
         node.links().create(Bridge.of("br0"));
         node.links().create(Veth.of("p0", "p1"));
-        int br = node.links().require("br0").index(), p0 = node.links().require("p0").index();
+        int br = node.links().require("br0").index(),
+                p0 = node.links().require("p0").index();
         node.links().setMaster(p0, br);
         try {
             node.bridgePorts().addVlan(p0, 10, true, true, false);
@@ -111,7 +128,10 @@ class LinkKindsPrivilegedTest {
             assertTrue(e.getMessage().startsWith("add vlan 10 to link #" + p0 + ": EOPNOTSUPP"), e.getMessage());
             return;
         }
-        BridgeVlan v = node.bridgePorts().listVlans(p0).stream().filter(x -> x.vid() == 10).findFirst().orElseThrow();
+        BridgeVlan v = node.bridgePorts().listVlans(p0).stream()
+                .filter(x -> x.vid() == 10)
+                .findFirst()
+                .orElseThrow();
         assertTrue(v.isPvid() && v.isUntagged());
         assertTrue(net.execInNode("bridge", "vlan", "show", "dev", "p0").contains("10 PVID"));
         node.bridgePorts().deleteVlan(p0, 10, false);
@@ -130,7 +150,11 @@ class LinkKindsPrivilegedTest {
         Link vx = node.links().require("vx0");
         assertEquals("vxlan", vx.kind());
         String d = net.execInNode("ip", "-d", "link", "show", "vx0");
-        assertTrue(d.contains("vxlan id 42 local 192.0.2.1 dev u0") && d.contains("dstport 4789") && d.contains("nolearning"), d);
+        assertTrue(
+                d.contains("vxlan id 42 local 192.0.2.1 dev u0")
+                        && d.contains("dstport 4789")
+                        && d.contains("nolearning"),
+                d);
         node.links().delete("vx0");
         node.links().delete("ifb0");
         assertTrue(node.links().get("vx0").isEmpty() && node.links().get("ifb0").isEmpty());
@@ -156,7 +180,8 @@ class LinkKindsPrivilegedTest {
         node.links().setUp(m0);
         assertTrue(node.links().get(m0).orElseThrow().isUp());
         Path podPath = net.newPod();
-        try (NetNs pod = NetNs.open(podPath); Rtnl podRtnl = Rtnl.open(pod)) {
+        try (NetNs pod = NetNs.open(podPath);
+                Rtnl podRtnl = Rtnl.open(pod)) {
             node.links().moveTo(m0, pod);
             assertTrue(node.links().get("renamed0").isEmpty());
             assertEquals(1280, podRtnl.links().require("renamed0").mtu());
@@ -167,8 +192,14 @@ class LinkKindsPrivilegedTest {
     @Test
     void unknownKindCarriesTheKernelsExtendedAck() {
         LinkSpec bogus = new LinkSpec() {
-            public String name() { return "x0"; }
-            public String kind() { return "nosuchkind"; }
+            public String name() {
+                return "x0";
+            }
+
+            public String kind() {
+                return "nosuchkind";
+            }
+
             public void encode(MessageBuilder m) {
                 m.attrString(3, "x0");
                 int info = m.beginNested(18);
@@ -176,15 +207,18 @@ class LinkKindsPrivilegedTest {
                 m.endNested(info);
             }
         };
-        NetlinkException e = assertThrows(NetlinkException.class, () -> node.links().create(bogus));
+        NetlinkException e =
+                assertThrows(NetlinkException.class, () -> node.links().create(bogus));
         assertEquals("EOPNOTSUPP", e.errnoName());
         assertEquals("Unknown device type", e.extAck());
-        assertEquals("create nosuchkind link x0: EOPNOTSUPP (Operation not supported): Unknown device type", e.getMessage());
+        assertEquals(
+                "create nosuchkind link x0: EOPNOTSUPP (Operation not supported): Unknown device type", e.getMessage());
     }
 
     @Test
     void deletingAMissingLinkIsEnodev() {
-        NetlinkException e = assertThrows(NetlinkException.class, () -> node.links().delete("nosuch0"));
+        NetlinkException e =
+                assertThrows(NetlinkException.class, () -> node.links().delete("nosuch0"));
         assertEquals("ENODEV", e.errnoName());
         assertTrue(e.isNotFound());
     }

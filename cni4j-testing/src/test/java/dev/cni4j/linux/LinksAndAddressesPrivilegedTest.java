@@ -1,19 +1,18 @@
 package dev.cni4j.linux;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import dev.cni4j.linux.netlink.NetlinkException;
 import dev.cni4j.linux.rtnl.Address;
 import dev.cni4j.linux.rtnl.Link;
 import dev.cni4j.linux.rtnl.Rtnl;
 import dev.cni4j.testing.TestNetworks;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** What the loopback plugin needs, against the real kernel in a pod namespace. */
 class LinksAndAddressesPrivilegedTest {
@@ -27,13 +26,16 @@ class LinksAndAddressesPrivilegedTest {
 
     @AfterAll
     static void tearDown() {
-        if (net != null) net.close();
+        if (net != null) {
+            net.close();
+        }
     }
 
     @Test
     void loopbackUpDownAndAddresses() throws Exception {
         Path pod = net.newPod();
-        try (NetNs ns = NetNs.open(pod); Rtnl rtnl = Rtnl.open(ns)) {
+        try (NetNs ns = NetNs.open(pod);
+                Rtnl rtnl = Rtnl.open(ns)) {
             Link lo = rtnl.links().get("lo").orElseThrow();
             assertEquals(1, lo.index());
             assertFalse(lo.isUp());
@@ -55,27 +57,32 @@ class LinksAndAddressesPrivilegedTest {
             assertFalse(rtnl.links().get(1).orElseThrow().isUp());
             assertTrue(net.exec(pod, "ip", "link", "show", "lo").contains("state DOWN"));
             rtnl.links().setUp("lo");
-            assertEquals(List.of("lo"), rtnl.links().list().stream().map(Link::name).toList());
+            assertEquals(
+                    List.of("lo"), rtnl.links().list().stream().map(Link::name).toList());
         }
     }
 
     @Test
     void addressesAddListDelete() throws Exception {
         Path pod = net.newPod();
-        try (NetNs ns = NetNs.open(pod); Rtnl rtnl = Rtnl.open(ns)) {
+        try (NetNs ns = NetNs.open(pod);
+                Rtnl rtnl = Rtnl.open(ns)) {
             rtnl.links().setUp("lo");
             InetAddress a = InetAddress.getByName("192.0.2.10");
             rtnl.addresses().add(1, a, 24);
             String ip = net.exec(pod, "ip", "-4", "addr", "show", "dev", "lo");
             assertTrue(ip.contains("inet 192.0.2.10/24 brd 192.0.2.255"), ip);
-            NetlinkException dup = assertThrows(NetlinkException.class, () -> rtnl.addresses().add(1, a, 24));
+            NetlinkException dup =
+                    assertThrows(NetlinkException.class, () -> rtnl.addresses().add(1, a, 24));
             assertEquals("EEXIST", dup.errnoName());
             assertTrue(dup.getMessage().startsWith("add address 192.0.2.10/24 to link #1: EEXIST"), dup.getMessage());
 
             InetAddress v6 = InetAddress.getByName("2001:db8::10");
             rtnl.addresses().add(1, v6, 64, Address.IFA_F_NODAD);
             Address got = rtnl.addresses().list(1, Rtnl.AF_INET6).stream()
-                    .filter(x -> x.address().equals(v6)).findFirst().orElseThrow();
+                    .filter(x -> x.address().equals(v6))
+                    .findFirst()
+                    .orElseThrow();
             assertEquals(64, got.prefixLength());
             assertTrue((got.flags() & Address.IFA_F_NODAD) != 0);
             assertFalse(got.isTentative());
@@ -83,7 +90,8 @@ class LinksAndAddressesPrivilegedTest {
 
             rtnl.addresses().delete(1, a, 24);
             assertFalse(net.exec(pod, "ip", "-4", "addr", "show", "dev", "lo").contains("192.0.2.10"));
-            NetlinkException gone = assertThrows(NetlinkException.class, () -> rtnl.addresses().delete(1, a, 24));
+            NetlinkException gone =
+                    assertThrows(NetlinkException.class, () -> rtnl.addresses().delete(1, a, 24));
             assertEquals("EADDRNOTAVAIL", gone.errnoName());
         }
     }
@@ -91,10 +99,12 @@ class LinksAndAddressesPrivilegedTest {
     @Test
     void missingLinksAreAbsentOrEnodev() throws Exception {
         Path pod = net.newPod();
-        try (NetNs ns = NetNs.open(pod); Rtnl rtnl = Rtnl.open(ns)) {
+        try (NetNs ns = NetNs.open(pod);
+                Rtnl rtnl = Rtnl.open(ns)) {
             assertTrue(rtnl.links().get("nosuch0").isEmpty());
             assertTrue(rtnl.links().get(4242).isEmpty());
-            NetlinkException e = assertThrows(NetlinkException.class, () -> rtnl.links().setUp(4242));
+            NetlinkException e =
+                    assertThrows(NetlinkException.class, () -> rtnl.links().setUp(4242));
             assertEquals("ENODEV", e.errnoName());
             assertTrue(e.isNotFound());
             assertTrue(e.getMessage().startsWith("set link #4242 up: ENODEV (No such device)"), e.getMessage());
@@ -103,7 +113,8 @@ class LinksAndAddressesPrivilegedTest {
 
     @Test
     void receiveTimesOutInsteadOfHanging() {
-        try (NetNs node = net.openNode(); NetlinkChannel ch = NetlinkChannel.open(NetlinkChannel.NETLINK_ROUTE, node)) {
+        try (NetNs node = net.openNode();
+                NetlinkChannel ch = NetlinkChannel.open(NetlinkChannel.NETLINK_ROUTE, node)) {
             ch.setReceiveTimeout(50);
             LinuxException e = assertThrows(LinuxException.class, () -> ch.receive(new byte[65536]));
             assertEquals("EAGAIN", e.errnoName());
@@ -114,17 +125,25 @@ class LinksAndAddressesPrivilegedTest {
     @Test
     void largeDumpsSpanManyDatagrams() throws Exception {
         Path pod = net.newPod();
-        try (NetNs ns = NetNs.open(pod); Rtnl rtnl = Rtnl.open(ns)) {
+        try (NetNs ns = NetNs.open(pod);
+                Rtnl rtnl = Rtnl.open(ns)) {
             for (int i = 0; i < 100; i++) {
                 rtnl.links().create(dev.cni4j.linux.rtnl.Veth.of("a" + i, "b" + i));
-                rtnl.addresses().add(rtnl.links().require("a" + i).index(), InetAddress.getByName("2001:db8::" + (i + 1)), 64,
-                        Address.IFA_F_NODAD);
+                rtnl.addresses()
+                        .add(
+                                rtnl.links().require("a" + i).index(),
+                                InetAddress.getByName("2001:db8::" + (i + 1)),
+                                64,
+                                Address.IFA_F_NODAD);
             }
             List<Link> links = rtnl.links().list(); // ~1.5 KB per link: several 32 KB datagrams
             assertEquals(201, links.size());
             assertEquals(201, links.stream().map(Link::index).distinct().count());
-            assertEquals(100, rtnl.addresses().list(0, Rtnl.AF_INET6).stream()
-                    .filter(a -> a.address().getHostAddress().startsWith("2001:db8:")).count());
+            assertEquals(
+                    100,
+                    rtnl.addresses().list(0, Rtnl.AF_INET6).stream()
+                            .filter(a -> a.address().getHostAddress().startsWith("2001:db8:"))
+                            .count());
             long fromIp = net.exec(pod, "ip", "-o", "link", "show").lines().count();
             assertEquals(201, fromIp);
         }
@@ -133,12 +152,15 @@ class LinksAndAddressesPrivilegedTest {
     @Test
     void socketStaysInItsNamespace() throws Exception {
         Path a = net.newPod();
-        try (NetNs ns = NetNs.open(a); Rtnl pod = Rtnl.open(ns); Rtnl node = Rtnl.open(net.openNode())) {
+        try (NetNs ns = NetNs.open(a);
+                Rtnl pod = Rtnl.open(ns);
+                Rtnl node = Rtnl.open(net.openNode())) {
             pod.links().setUp("lo");
             assertTrue(pod.links().get("lo").orElseThrow().isUp());
             // same from another thread: still the pod
-            assertTrue(Thread.ofVirtual().start(() -> assertTrue(pod.links().get(1).orElseThrow().isUp())).join(
-                    java.time.Duration.ofSeconds(5)));
+            assertTrue(Thread.ofVirtual()
+                    .start(() -> assertTrue(pod.links().get(1).orElseThrow().isUp()))
+                    .join(java.time.Duration.ofSeconds(5)));
             assertTrue(node.links().get("lo").orElseThrow().isUp());
         }
     }
@@ -151,8 +173,10 @@ class LinksAndAddressesPrivilegedTest {
     void deleteDetachedFreesTheNamesAtOnce() {
         Path node = net.newPod();
         Path pod = net.newPod();
-        try (NetNs nodeNs = NetNs.open(node); NetNs podNs = NetNs.open(pod);
-             Rtnl host = Rtnl.open(nodeNs); Rtnl inPod = Rtnl.open(podNs)) {
+        try (NetNs nodeNs = NetNs.open(node);
+                NetNs podNs = NetNs.open(pod);
+                Rtnl host = Rtnl.open(nodeNs);
+                Rtnl inPod = Rtnl.open(podNs)) {
             for (int i = 0; i < 20; i++) {
                 host.links().create(dev.cni4j.linux.rtnl.Veth.intoNamespace("vethdt0", "eth0", podNs, 1500));
                 host.links().create(dev.cni4j.linux.rtnl.Ifb.of("ifbdt0"));

@@ -1,14 +1,13 @@
 package dev.cni4j.linux;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import dev.cni4j.linux.firewall.FirewallBackend;
 import dev.cni4j.linux.firewall.FirewallException;
 import dev.cni4j.linux.firewall.IptablesBackend;
 import dev.cni4j.linux.firewall.NftablesBackend;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
 
 class SysctlAndFirewallPrivilegedTest extends PodNamespaceTestBase {
     @Test
@@ -20,7 +19,8 @@ class SysctlAndFirewallPrivilegedTest extends PodNamespaceTestBase {
             assertEquals("0", Sysctl.get(podNs, "net/ipv4/ip_forward"));
             Sysctl.set(podNs, "net.ipv4.ip_forward", "1");
             assertEquals("1", Sysctl.get(podNs, "net.ipv4.ip_forward"));
-            assertEquals("1", net.exec(pod, "cat", "/proc/sys/net/ipv4/ip_forward").trim());
+            assertEquals(
+                    "1", net.exec(pod, "cat", "/proc/sys/net/ipv4/ip_forward").trim());
             assertEquals("0", Sysctl.get(node, "net/ipv4/ip_forward"), "the node namespace is untouched");
         }
         LinuxException e = assertThrows(LinuxException.class, () -> Sysctl.get(podNs, "net/ipv4/no_such_key"));
@@ -46,7 +46,8 @@ class SysctlAndFirewallPrivilegedTest extends PodNamespaceTestBase {
         try {
             long before = dev.cni4j.linux.firewall.Nft.libraryRuns();
             assertEquals("nftables", FirewallBackend.detect(podNs).name());
-            assertEquals("nftables", podNs.run(() -> FirewallBackend.detect(null)).name());
+            assertEquals(
+                    "nftables", podNs.run(() -> FirewallBackend.detect(null)).name());
             assertEquals(before, dev.cni4j.linux.firewall.Nft.libraryRuns(), "no libnftables transaction");
         } finally {
             dev.cni4j.linux.firewall.Nft.useLibrary(was);
@@ -65,10 +66,13 @@ class SysctlAndFirewallPrivilegedTest extends PodNamespaceTestBase {
         try {
             KernelCalls.reset();
             assertEquals("nftables", FirewallBackend.detect(podNs).name());
-            assertEquals("nftables", podNs.run(() -> FirewallBackend.detect(null)).name());
-            assertTrue(KernelCalls.snapshot().keySet().stream().noneMatch(k -> k.startsWith("exec ")),
+            assertEquals(
+                    "nftables", podNs.run(() -> FirewallBackend.detect(null)).name());
+            assertTrue(
+                    KernelCalls.snapshot().keySet().stream().noneMatch(k -> k.startsWith("exec ")),
                     "no exec: " + KernelCalls.snapshot().keySet());
-            assertTrue(KernelCalls.snapshot().keySet().stream().anyMatch(k -> k.contains("NFT_MSG_GETGEN")),
+            assertTrue(
+                    KernelCalls.snapshot().keySet().stream().anyMatch(k -> k.contains("NFT_MSG_GETGEN")),
                     "asked the kernel: " + KernelCalls.snapshot().keySet());
         } finally {
             KernelCalls.reset();
@@ -125,7 +129,8 @@ class SysctlAndFirewallPrivilegedTest extends PodNamespaceTestBase {
         ipt.deleteChain("nat", "CNI4JT"); // absent: nothing happens
 
         IptablesBackend ip6 = IptablesBackend.ipv6(podNs);
-        ip6.apply("*filter\n:CNI4JT6 - [0:0]\n-A CNI4JT6 -s 2001:db8::/32 -m comment --comment pod-a -j ACCEPT\nCOMMIT\n");
+        ip6.apply(
+                "*filter\n:CNI4JT6 - [0:0]\n-A CNI4JT6 -s 2001:db8::/32 -m comment --comment pod-a -j ACCEPT\nCOMMIT\n");
         assertTrue(ip6.chainExists("filter", "CNI4JT6"));
         assertEquals(1, ip6.deleteRulesWithComment("filter", "CNI4JT6", "pod-a"));
         ip6.deleteChain("filter", "CNI4JT6");

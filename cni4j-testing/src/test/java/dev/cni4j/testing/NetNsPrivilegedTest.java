@@ -1,16 +1,15 @@
 package dev.cni4j.testing;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.NetNsNotFoundException;
 import dev.cni4j.linux.NotANetNsException;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** NetNs against the real kernel, in throwaway namespaces. */
 class NetNsPrivilegedTest {
@@ -33,7 +32,9 @@ class NetNsPrivilegedTest {
             LinuxException e = assertThrows(LinuxException.class, () -> NetNs.create(name));
             assertEquals("EEXIST", e.errnoName());
             String outside = inode(Path.of("/proc/thread-self/ns/net"));
-            try (NetNs ns = NetNs.open(p); NetNs again = NetNs.open(p); NetNs here = NetNs.current()) {
+            try (NetNs ns = NetNs.open(p);
+                    NetNs again = NetNs.open(p);
+                    NetNs here = NetNs.current()) {
                 assertTrue(ns.isSameNamespace(again));
                 assertFalse(ns.isSameNamespace(here));
                 assertEquals("net:[" + ns.inode() + "]", ns.run(() -> inode(Path.of("/proc/thread-self/ns/net"))));
@@ -42,11 +43,17 @@ class NetNsPrivilegedTest {
                 // the caller's thread never moved
                 assertEquals(outside, inode(Path.of("/proc/thread-self/ns/net")));
                 // ip sees the same namespace as the bind mount
-                assertTrue(new String(new ProcessBuilder("ip", "netns", "list").start().getInputStream().readAllBytes())
+                assertTrue(new String(new ProcessBuilder("ip", "netns", "list")
+                                .start()
+                                .getInputStream()
+                                .readAllBytes())
                         .contains(name));
                 // a thrown exception crosses back unchanged
-                IllegalStateException thrown = assertThrows(IllegalStateException.class,
-                        () -> ns.run(() -> { throw new IllegalStateException("boom"); }));
+                IllegalStateException thrown = assertThrows(
+                        IllegalStateException.class,
+                        () -> ns.run(() -> {
+                            throw new IllegalStateException("boom");
+                        }));
                 assertEquals("boom", thrown.getMessage());
             }
         } finally {
@@ -72,7 +79,8 @@ class NetNsPrivilegedTest {
         assertEquals("EINVAL", e.errnoName());
         assertTrue(e.getMessage().contains("not a namespace file"), e.getMessage());
         assertFalse(e.isStaleMountPoint());
-        NotANetNsException mnt = assertThrows(NotANetNsException.class, () -> NetNs.open(Path.of("/proc/thread-self/ns/mnt")));
+        NotANetNsException mnt =
+                assertThrows(NotANetNsException.class, () -> NetNs.open(Path.of("/proc/thread-self/ns/mnt")));
         assertTrue(mnt.getMessage().contains("not a network namespace"), mnt.getMessage());
 
         // a /run/netns entry whose bind mount is gone: an empty tmpfs file

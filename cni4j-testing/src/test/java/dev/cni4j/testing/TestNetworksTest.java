@@ -1,13 +1,12 @@
 package dev.cni4j.testing;
 
-import dev.cni4j.linux.NetNs;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.*;
 
+import dev.cni4j.linux.NetNs;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 class TestNetworksTest {
     @BeforeAll
@@ -22,11 +21,16 @@ class TestNetworksTest {
         try (TestNetworks net = TestNetworks.create()) {
             node = net.node();
             pod = net.newPod();
-            assertTrue(TestNetworks.nameOf(pod).startsWith("cni4jt-" + ProcessHandle.current().pid() + "-"));
+            assertTrue(TestNetworks.nameOf(pod)
+                    .startsWith("cni4jt-" + ProcessHandle.current().pid() + "-"));
             assertTrue(net.execInNode("ip", "link", "show", "lo").contains("UP"), "lo is up in the node");
             assertTrue(net.exec(pod, "ip", "link", "show", "lo").contains("state DOWN"), "lo is down in a new pod");
-            String nodeIno = net.runInNode(() -> Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString());
-            String podIno = net.runIn(pod, () -> Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString());
+            String nodeIno = net.runInNode(() ->
+                    Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString());
+            String podIno = net.runIn(
+                    pod,
+                    () -> Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net"))
+                            .toString());
             assertNotEquals(nodeIno, podIno);
         }
         assertFalse(Files.exists(pod));
@@ -37,9 +41,17 @@ class TestNetworksTest {
     void namespacesStartWithTheKernelDefaultsWhateverTheMachineHas() {
         try (TestNetworks net = TestNetworks.create()) {
             for (Path ns : new Path[] {net.node(), net.newPod()}) {
-                for (String key : new String[] {"ip_forward", "conf/all/rp_filter", "conf/default/rp_filter",
-                        "conf/all/promote_secondaries", "conf/default/promote_secondaries"}) {
-                    assertEquals("0", net.exec(ns, "cat", "/proc/sys/net/ipv4/" + key).trim(), key);
+                for (String key : new String[] {
+                    "ip_forward",
+                    "conf/all/rp_filter",
+                    "conf/default/rp_filter",
+                    "conf/all/promote_secondaries",
+                    "conf/default/promote_secondaries"
+                }) {
+                    assertEquals(
+                            "0",
+                            net.exec(ns, "cat", "/proc/sys/net/ipv4/" + key).trim(),
+                            key);
                 }
             }
         }

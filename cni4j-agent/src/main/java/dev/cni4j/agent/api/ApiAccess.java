@@ -13,8 +13,13 @@ import java.util.Set;
  * mock API makes no other call.
  */
 public final class ApiAccess {
-    public static final Map<String, Set<String>> CORE_VERBS = Map.of("nodes", Set.of("get", "list", "watch", "patch"),
-            "pods", Set.of("list", "watch"), "namespaces", Set.of("list", "watch"));
+    public static final Map<String, Set<String>> CORE_VERBS = Map.of(
+            "nodes",
+            Set.of("get", "list", "watch", "patch"),
+            "pods",
+            Set.of("list", "watch"),
+            "namespaces",
+            Set.of("list", "watch"));
     /** The same for API group {@code networking.k8s.io}. */
     public static final Map<String, Set<String>> NETWORKING_VERBS = Map.of("networkpolicies", Set.of("list", "watch"));
 

@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.client.http.BasicBuilder;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.http.Interceptor;
-
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -49,24 +48,36 @@ public final class ApiErrors implements Interceptor {
      * already; one it gave up on at once (no retries configured) did not: counted here, once.
      */
     public void informerError(String what, Throwable t) {
-        if (t instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() > 0) return; // an HTTP status: seen above
-        if (System.nanoTime() - lastNanos < 2_000_000_000L && last != null) return; // the interceptor just counted it
+        if (t instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() > 0) {
+            return; // an HTTP status: seen above
+        }
+        if (System.nanoTime() - lastNanos < 2_000_000_000L && last != null) {
+            return; // the interceptor just counted it
+        }
         failed(what + ": " + cause(t));
     }
 
     /** The informative exception of a chain: wrappers (CompletionException...) skipped. */
     static String cause(Throwable t) {
         Throwable c = t;
-        while (c.getCause() != null && c.getCause() != c
-                && (c instanceof java.util.concurrent.CompletionException || c instanceof java.util.concurrent.ExecutionException
-                    || c instanceof io.fabric8.kubernetes.client.KubernetesClientException && !(c instanceof io.fabric8.kubernetes.client.WatcherException))) {
+        while (c.getCause() != null
+                && c.getCause() != c
+                && (c instanceof java.util.concurrent.CompletionException
+                        || c instanceof java.util.concurrent.ExecutionException
+                        || c instanceof io.fabric8.kubernetes.client.KubernetesClientException
+                                && !(c instanceof io.fabric8.kubernetes.client.WatcherException))) {
             c = c.getCause();
         }
-        if (c instanceof java.net.ConnectException && c.getMessage() == null) return "ConnectException (refused or unreachable)";
+        if (c instanceof java.net.ConnectException && c.getMessage() == null) {
+            return "ConnectException (refused or unreachable)";
+        }
         return c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + c.getMessage());
     }
 
-    /** The last failed request and why, e.g. "list nodes (https://...): HTTP 401 Unauthorized (...)", if it failed in the last five minutes; else null. */
+    /**
+     * The last failed request and why, e.g. "list nodes (https://...): HTTP 401 Unauthorized (...)", if it failed in
+     * the last five minutes; else null.
+     */
     public String recent(long nowNanos) {
         String l = last;
         return l != null && nowNanos - lastNanos < RECENT_NANOS ? l : null;
@@ -78,7 +89,9 @@ public final class ApiErrors implements Interceptor {
         lastNanos = now;
         last = problem;
         synchronized (this) {
-            if (problem.equals(lastLogged) && now - lastLoggedNanos < RELOG_NANOS) return;
+            if (problem.equals(lastLogged) && now - lastLoggedNanos < RELOG_NANOS) {
+                return;
+            }
             lastLogged = problem;
             lastLoggedNanos = now;
         }
@@ -98,7 +111,8 @@ public final class ApiErrors implements Interceptor {
             case "DELETE" -> "delete";
             default -> r.method();
         };
-        return verb + " " + resource + " (" + r.uri().getScheme() + "://" + r.uri().getAuthority() + ")";
+        return verb + " " + resource + " (" + r.uri().getScheme() + "://"
+                + r.uri().getAuthority() + ")";
     }
 
     private static String hint(int code) {

@@ -4,7 +4,6 @@ import dev.cni4j.net.IpAddress;
 import dev.cni4j.net.IpPrefix;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
-
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +22,14 @@ import java.util.Map;
  * @param publicIp   annotation {@value #PUBLIC_IP}, or null: the underlay address its VTEP uses
  * @param problems   what is wrong with the object ("podCIDR \"x\" is not a CIDR")
  */
-public record ClusterNode(String name, List<IpPrefix> podCidrs, InetAddress internalIp, InetAddress internalIpV6, String vtepMac,
-                          InetAddress publicIp, List<String> problems) {
+public record ClusterNode(
+        String name,
+        List<IpPrefix> podCidrs,
+        InetAddress internalIp,
+        InetAddress internalIpV6,
+        String vtepMac,
+        InetAddress publicIp,
+        List<String> problems) {
     public static final String VTEP_MAC = "cni4j.dev/vtep-mac";
     public static final String PUBLIC_IP = "cni4j.dev/public-ip";
 
@@ -50,7 +55,9 @@ public record ClusterNode(String name, List<IpPrefix> podCidrs, InetAddress inte
         String name = node.getMetadata().getName();
         List<String> problems = new ArrayList<>();
         List<String> texts = new ArrayList<>();
-        if (node.getSpec() != null && node.getSpec().getPodCIDRs() != null) texts.addAll(node.getSpec().getPodCIDRs());
+        if (node.getSpec() != null && node.getSpec().getPodCIDRs() != null) {
+            texts.addAll(node.getSpec().getPodCIDRs());
+        }
         if (texts.isEmpty() && node.getSpec() != null && node.getSpec().getPodCIDR() != null) {
             texts.add(node.getSpec().getPodCIDR());
         }
@@ -65,11 +72,17 @@ public record ClusterNode(String name, List<IpPrefix> podCidrs, InetAddress inte
         InetAddress internal = null, internalV6 = null;
         if (node.getStatus() != null && node.getStatus().getAddresses() != null) {
             for (NodeAddress a : node.getStatus().getAddresses()) {
-                if (!"InternalIP".equals(a.getType()) || a.getAddress() == null) continue;
+                if (!"InternalIP".equals(a.getType()) || a.getAddress() == null) {
+                    continue;
+                }
                 try {
                     InetAddress ip = parseAddress(a.getAddress());
-                    if (ip.getAddress().length == 4 && internal == null) internal = ip;
-                    if (ip.getAddress().length == 16 && internalV6 == null) internalV6 = ip;
+                    if (ip.getAddress().length == 4 && internal == null) {
+                        internal = ip;
+                    }
+                    if (ip.getAddress().length == 16 && internalV6 == null) {
+                        internalV6 = ip;
+                    }
                 } catch (IllegalArgumentException e) {
                     problems.add("InternalIP \"" + a.getAddress() + "\" is invalid");
                 }
@@ -95,20 +108,34 @@ public record ClusterNode(String name, List<IpPrefix> podCidrs, InetAddress inte
 
     /** The first IPv4 pod CIDR, or null: a node without one gets no routes at all. */
     public IpPrefix podCidrV4() {
-        for (IpPrefix c : podCidrs) if (c.isIPv4()) return c;
+        for (IpPrefix c : podCidrs) {
+            if (c.isIPv4()) {
+                return c;
+            }
+        }
         return null;
     }
 
     /** The first IPv6 pod CIDR of a dual-stack node, or null. */
     public IpPrefix podCidrV6() {
-        for (IpPrefix c : podCidrs) if (!c.isIPv4()) return c;
+        for (IpPrefix c : podCidrs) {
+            if (!c.isIPv4()) {
+                return c;
+            }
+        }
         return null;
     }
 
     /** This node without its IPv6 pod CIDR(s), for a peer whose IPv6 range cannot be routed. */
     ClusterNode withoutIpv6PodCidr() {
-        return new ClusterNode(name, podCidrs.stream().filter(IpPrefix::isIPv4).toList(), internalIp, internalIpV6, vtepMac,
-                publicIp, problems);
+        return new ClusterNode(
+                name,
+                podCidrs.stream().filter(IpPrefix::isIPv4).toList(),
+                internalIp,
+                internalIpV6,
+                vtepMac,
+                publicIp,
+                problems);
     }
 
     /** An IPv6-only node: an IPv6 pod CIDR and no IPv4 one. */

@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -28,9 +27,13 @@ public final class NodeAnnotator {
         Map<String, String> have = cached.getMetadata().getAnnotations();
         boolean same = true;
         for (var e : wanted.entrySet()) {
-            if (have == null || !e.getValue().equals(have.get(e.getKey()))) same = false;
+            if (have == null || !e.getValue().equals(have.get(e.getKey()))) {
+                same = false;
+            }
         }
-        if (same) return false;
+        if (same) {
+            return false;
+        }
         StringBuilder json = new StringBuilder("{\"metadata\":{\"annotations\":{");
         String sep = "";
         for (var e : wanted.entrySet()) {
@@ -40,7 +43,9 @@ public final class NodeAnnotator {
             sep = ",";
         }
         json.append("}}}");
-        client.get().nodes().withName(cached.getMetadata().getName())
+        client.get()
+                .nodes()
+                .withName(cached.getMetadata().getName())
                 .patch(PatchContext.of(PatchType.JSON_MERGE), json.toString());
         return true;
     }

@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
@@ -39,7 +38,8 @@ public final class NodeWatcher implements AutoCloseable {
      * @param onChange called (on the informer's thread) after any add, update, delete or resync
      * @param onError  called with each API error the informer sees; it keeps retrying
      */
-    public NodeWatcher(Supplier<KubernetesClient> client, long resyncMillis, Runnable onChange, Consumer<Throwable> onError) {
+    public NodeWatcher(
+            Supplier<KubernetesClient> client, long resyncMillis, Runnable onChange, Consumer<Throwable> onError) {
         this.client = client;
         this.resyncMillis = resyncMillis;
         this.onChange = onChange;
@@ -50,9 +50,20 @@ public final class NodeWatcher implements AutoCloseable {
     private SharedIndexInformer<Node> newInformer() {
         SharedIndexInformer<Node> i = client.get().nodes().runnableInformer(resyncMillis);
         i.addEventHandler(new ResourceEventHandler<>() {
-            @Override public void onAdd(Node n) { onChange.run(); }
-            @Override public void onUpdate(Node old, Node n) { onChange.run(); }
-            @Override public void onDelete(Node n, boolean unknownFinalState) { onChange.run(); }
+            @Override
+            public void onAdd(Node n) {
+                onChange.run();
+            }
+
+            @Override
+            public void onUpdate(Node old, Node n) {
+                onChange.run();
+            }
+
+            @Override
+            public void onDelete(Node n, boolean unknownFinalState) {
+                onChange.run();
+            }
         });
         i.exceptionHandler((started, t) -> {
             onError.accept(t);

@@ -30,8 +30,13 @@ import java.util.Map;
  * @param ipv6Skipped peer name → reason its IPv6 pod CIDR gets no route (its IPv4 one still does)
  * @param selfWarning what is wrong with this node that does not stop it serving pods, or null
  */
-public record Topology(ClusterNode self, List<ClusterNode> peers, Map<String, String> skipped, String selfProblem,
-                       Map<String, String> ipv6Skipped, String selfWarning) {
+public record Topology(
+        ClusterNode self,
+        List<ClusterNode> peers,
+        Map<String, String> skipped,
+        String selfProblem,
+        Map<String, String> ipv6Skipped,
+        String selfWarning) {
 
     /** Builds the view of {@code selfName} from all known nodes, without an IPv6 cluster CIDR. */
     public static Topology of(String selfName, Collection<ClusterNode> nodes, IpPrefix clusterCidr) {
@@ -39,19 +44,27 @@ public record Topology(ClusterNode self, List<ClusterNode> peers, Map<String, St
     }
 
     /** Builds the view of {@code selfName} from all known nodes; {@code clusterCidrV6} may be null. */
-    public static Topology of(String selfName, Collection<ClusterNode> nodes, IpPrefix clusterCidr, IpPrefix clusterCidrV6) {
+    public static Topology of(
+            String selfName, Collection<ClusterNode> nodes, IpPrefix clusterCidr, IpPrefix clusterCidrV6) {
         List<ClusterNode> sorted = new ArrayList<>(nodes);
         sorted.sort(Comparator.comparing(ClusterNode::name));
         ClusterNode self = null;
-        for (ClusterNode n : sorted) if (n.name().equals(selfName)) self = n;
+        for (ClusterNode n : sorted) {
+            if (n.name().equals(selfName)) {
+                self = n;
+            }
+        }
         String selfProblem = null;
-        if (self == null) selfProblem = "Node \"" + selfName + "\" not found in the API";
-        else if (self.podCidrV4() == null && self.podCidrV6() == null) selfProblem = "Node \"" + selfName + "\" has no podCIDR assigned"
-                + (self.problems().isEmpty() ? "" : " (" + String.join("; ", self.problems()) + ")");
-        else if (self.ipv6Only() && outside(self.podCidrV6(), clusterCidrV6))
+        if (self == null) {
+            selfProblem = "Node \"" + selfName + "\" not found in the API";
+        } else if (self.podCidrV4() == null && self.podCidrV6() == null) {
+            selfProblem = "Node \"" + selfName + "\" has no podCIDR assigned"
+                    + (self.problems().isEmpty() ? "" : " (" + String.join("; ", self.problems()) + ")");
+        } else if (self.ipv6Only() && outside(self.podCidrV6(), clusterCidrV6)) {
             selfProblem = "IPv6 podCIDR " + self.podCidrV6() + " lies outside the IPv6 cluster CIDR " + clusterCidrV6;
-        else if (!self.ipv6Only() && clusterCidr != null && !clusterCidr.overlaps(self.podCidrV4()))
+        } else if (!self.ipv6Only() && clusterCidr != null && !clusterCidr.overlaps(self.podCidrV4())) {
             selfProblem = "podCIDR " + self.podCidrV4() + " lies outside the cluster CIDR " + clusterCidr;
+        }
         String selfWarning = null;
         if (self != null && !self.ipv6Only() && outside(self.podCidrV6(), clusterCidrV6)) {
             selfWarning = "IPv6 podCIDR " + self.podCidrV6() + " lies outside the IPv6 cluster CIDR " + clusterCidrV6
@@ -61,15 +74,23 @@ public record Topology(ClusterNode self, List<ClusterNode> peers, Map<String, St
         Map<String, String> skipped = new LinkedHashMap<>();
         List<ClusterNode> peers = new ArrayList<>();
         List<ClusterNode> claimed = new ArrayList<>();
-        if (self != null && self.podCidrV4() != null) claimed.add(self);
+        if (self != null && self.podCidrV4() != null) {
+            claimed.add(self);
+        }
         Map<String, String> ipv6Skipped = new LinkedHashMap<>();
         List<ClusterNode> claimedV6 = new ArrayList<>();
-        if (self != null && self.podCidrV6() != null && (self.podCidrV4() != null || selfProblem == null)) claimedV6.add(self);
+        if (self != null && self.podCidrV6() != null && (self.podCidrV4() != null || selfProblem == null)) {
+            claimedV6.add(self);
+        }
         for (ClusterNode n : sorted) {
-            if (n == self) continue;
+            if (n == self) {
+                continue;
+            }
             IpPrefix c = n.podCidrV4();
             if (c == null && n.podCidrV6() == null) {
-                skipped.put(n.name(), "no podCIDR" + (n.problems().isEmpty() ? "" : ": " + String.join("; ", n.problems())));
+                skipped.put(
+                        n.name(),
+                        "no podCIDR" + (n.problems().isEmpty() ? "" : ": " + String.join("; ", n.problems())));
                 continue;
             }
             if (n.underlayAddress() == null) {
@@ -87,7 +108,11 @@ public record Topology(ClusterNode self, List<ClusterNode> peers, Map<String, St
                 continue;
             }
             ClusterNode clash = null;
-            for (ClusterNode o : claimed) if (o.podCidrV4().overlaps(c)) clash = o;
+            for (ClusterNode o : claimed) {
+                if (o.podCidrV4().overlaps(c)) {
+                    clash = o;
+                }
+            }
             if (clash != null) {
                 // first claim wins (self, then by name) so routes do not flap between two nodes
                 skipped.put(n.name(), "podCIDR " + c + " overlaps " + clash.podCidrV4() + " of node " + clash.name());
@@ -96,27 +121,41 @@ public record Topology(ClusterNode self, List<ClusterNode> peers, Map<String, St
             claimed.add(n);
             IpPrefix v6 = n.podCidrV6();
             ClusterNode v6Clash = null;
-            if (v6 != null) for (ClusterNode o : claimedV6) if (o.podCidrV6().overlaps(v6)) v6Clash = o;
+            if (v6 != null) {
+                for (ClusterNode o : claimedV6) {
+                    if (o.podCidrV6().overlaps(v6)) {
+                        v6Clash = o;
+                    }
+                }
+            }
             if (outside(v6, clusterCidrV6)) {
-                ipv6Skipped.put(n.name(), "IPv6 podCIDR " + v6 + " lies outside the IPv6 cluster CIDR " + clusterCidrV6);
+                ipv6Skipped.put(
+                        n.name(), "IPv6 podCIDR " + v6 + " lies outside the IPv6 cluster CIDR " + clusterCidrV6);
                 n = n.withoutIpv6PodCidr();
             } else if (v6Clash != null) {
-                ipv6Skipped.put(n.name(), "IPv6 podCIDR " + v6 + " overlaps " + v6Clash.podCidrV6() + " of node " + v6Clash.name());
+                ipv6Skipped.put(
+                        n.name(),
+                        "IPv6 podCIDR " + v6 + " overlaps " + v6Clash.podCidrV6() + " of node " + v6Clash.name());
                 n = n.withoutIpv6PodCidr();
             } else if (v6 != null) {
                 claimedV6.add(n);
             }
             peers.add(n);
         }
-        return new Topology(self, List.copyOf(peers), Map.copyOf(skipped), selfProblem, Map.copyOf(ipv6Skipped), selfWarning);
+        return new Topology(
+                self, List.copyOf(peers), Map.copyOf(skipped), selfProblem, Map.copyOf(ipv6Skipped), selfWarning);
     }
 
     /** Why an IPv6-only peer gets no route (its only range overlaps or lies outside), or null. */
     private static String ipv6OnlyPeerProblem(ClusterNode n, List<ClusterNode> claimedV6, IpPrefix clusterCidrV6) {
         IpPrefix v6 = n.podCidrV6();
-        if (outside(v6, clusterCidrV6)) return "IPv6 podCIDR " + v6 + " lies outside the IPv6 cluster CIDR " + clusterCidrV6;
+        if (outside(v6, clusterCidrV6)) {
+            return "IPv6 podCIDR " + v6 + " lies outside the IPv6 cluster CIDR " + clusterCidrV6;
+        }
         for (ClusterNode o : claimedV6) {
-            if (o.podCidrV6().overlaps(v6)) return "IPv6 podCIDR " + v6 + " overlaps " + o.podCidrV6() + " of node " + o.name();
+            if (o.podCidrV6().overlaps(v6)) {
+                return "IPv6 podCIDR " + v6 + " overlaps " + o.podCidrV6() + " of node " + o.name();
+            }
         }
         return null;
     }

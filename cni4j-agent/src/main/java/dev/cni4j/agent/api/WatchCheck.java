@@ -1,10 +1,9 @@
 package dev.cni4j.agent.api;
 
-import dev.cni4j.net.IpAddress;
 import dev.cni4j.linux.rtnl.Address;
 import dev.cni4j.linux.rtnl.Link;
 import dev.cni4j.linux.rtnl.Rtnl;
-
+import dev.cni4j.net.IpAddress;
 import java.net.InetAddress;
 import java.util.HashSet;
 import java.util.List;
@@ -49,12 +48,17 @@ public final class WatchCheck {
     }
 
     private Set<InetAddress> addresses() {
-        return globalAddresses(rtnl.addresses().list(), ignoredLinks(rtnl.links().list(), vtepDevice));
+        return globalAddresses(
+                rtnl.addresses().list(), ignoredLinks(rtnl.links().list(), vtepDevice));
     }
 
     public void tick(long nowNanos) {
         Set<InetAddress> now = addresses();
-        List<String> removed = known.stream().filter(a -> !now.contains(a)).map((java.net.InetAddress a) -> IpAddress.of(a).toString()).sorted().toList();
+        List<String> removed = known.stream()
+                .filter(a -> !now.contains(a))
+                .map((java.net.InetAddress a) -> IpAddress.of(a).toString())
+                .sorted()
+                .toList();
         known = now;
         if (!removed.isEmpty()) {
             restart.restart("local address " + String.join(", ", removed) + " removed", true);
@@ -70,8 +74,12 @@ public final class WatchCheck {
         Set<InetAddress> out = new HashSet<>();
         for (Address a : all) {
             InetAddress ip = a.address();
-            if (ignoredLinks.contains(a.index())) continue;
-            if (a.scope() == Address.SCOPE_UNIVERSE && !ip.isLinkLocalAddress() && !ip.isLoopbackAddress()) out.add(ip);
+            if (ignoredLinks.contains(a.index())) {
+                continue;
+            }
+            if (a.scope() == Address.SCOPE_UNIVERSE && !ip.isLinkLocalAddress() && !ip.isLoopbackAddress()) {
+                out.add(ip);
+            }
         }
         return out;
     }
@@ -80,7 +88,11 @@ public final class WatchCheck {
     static Set<Integer> ignoredLinks(List<Link> links, String vtepDevice) {
         Set<Integer> out = new HashSet<>();
         for (Link l : links) {
-            if ((l.flags() & Link.IFF_LOOPBACK) != 0 || "dummy".equals(l.kind()) || l.name().equals(vtepDevice)) out.add(l.index());
+            if ((l.flags() & Link.IFF_LOOPBACK) != 0
+                    || "dummy".equals(l.kind())
+                    || l.name().equals(vtepDevice)) {
+                out.add(l.index());
+            }
         }
         return out;
     }

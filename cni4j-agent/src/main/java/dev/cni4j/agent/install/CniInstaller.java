@@ -34,10 +34,17 @@ public final class CniInstaller {
      * {@code cniVersion} null: {@link DefaultConflist#CNI_VERSION}; {@code mtu} 0: the bridge's
      * default; {@code podCidrFile} and {@code dataDir} are named only when not the defaults.
      */
-    public static String defaultConflist(String name, String cniVersion, int mtu, String podCidrFile, String dataDir,
-                                         boolean networkPolicy) {
-        return DefaultConflist.named(name).cniVersion(cniVersion).defaultGateway(true).mtu(mtu).podCidrFile(podCidrFile)
-                .dataDir(dataDir).portmapSnat(true).networkPolicy(networkPolicy).json();
+    public static String defaultConflist(
+            String name, String cniVersion, int mtu, String podCidrFile, String dataDir, boolean networkPolicy) {
+        return DefaultConflist.named(name)
+                .cniVersion(cniVersion)
+                .defaultGateway(true)
+                .mtu(mtu)
+                .podCidrFile(podCidrFile)
+                .dataDir(dataDir)
+                .portmapSnat(true)
+                .networkPolicy(networkPolicy)
+                .json();
     }
 
     public CniInstaller(Path binDir, Path confDir, String conflistName) {
@@ -57,9 +64,14 @@ public final class CniInstaller {
         try {
             try (Stream<Path> files = Files.list(bin)) {
                 for (Path f : files.sorted().toList()) {
-                    if (!Files.isRegularFile(f)) continue;
+                    if (!Files.isRegularFile(f)) {
+                        continue;
+                    }
                     Path target = binDir.resolve(f.getFileName().toString());
-                    AtomicFiles.writeIfChanged(target, Files.readAllBytes(f), AtomicFiles.EXECUTABLE); // a running plugin keeps its old inode
+                    AtomicFiles.writeIfChanged(
+                            target,
+                            Files.readAllBytes(f),
+                            AtomicFiles.EXECUTABLE); // a running plugin keeps its old inode
                     written.add(target);
                 }
             }
@@ -71,14 +83,22 @@ public final class CniInstaller {
                         Path target = libTarget.resolve(lib.relativize(f).toString());
                         // lib/standalone/* and the runtime's lib/jre/bin/java must stay executable.
                         boolean exec = Files.getPosixFilePermissions(f).contains(PosixFilePermission.OWNER_EXECUTE);
-                        AtomicFiles.writeIfChanged(target, Files.readAllBytes(f), exec ? AtomicFiles.EXECUTABLE : AtomicFiles.READABLE);
+                        AtomicFiles.writeIfChanged(
+                                target, Files.readAllBytes(f), exec ? AtomicFiles.EXECUTABLE : AtomicFiles.READABLE);
                         written.add(target);
                     }
                 }
             }
             List<String> lines = new ArrayList<>(readManifest());
-            for (Path p : written) if (!lines.contains(p.toString())) lines.add(p.toString());
-            AtomicFiles.writeIfChanged(binDir.resolve(MANIFEST), (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8), AtomicFiles.READABLE);
+            for (Path p : written) {
+                if (!lines.contains(p.toString())) {
+                    lines.add(p.toString());
+                }
+            }
+            AtomicFiles.writeIfChanged(
+                    binDir.resolve(MANIFEST),
+                    (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8),
+                    AtomicFiles.READABLE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot install plugins from " + source, e);
         }
@@ -98,9 +118,13 @@ public final class CniInstaller {
     public int uninstall() {
         int removed = 0;
         try {
-            if (Files.deleteIfExists(conflistPath())) removed++;
+            if (Files.deleteIfExists(conflistPath())) {
+                removed++;
+            }
             for (String line : readManifest()) {
-                if (!line.isBlank() && Files.deleteIfExists(Path.of(line))) removed++;
+                if (!line.isBlank() && Files.deleteIfExists(Path.of(line))) {
+                    removed++;
+                }
             }
             Files.deleteIfExists(binDir.resolve(MANIFEST));
         } catch (IOException e) {

@@ -2,7 +2,6 @@ package dev.cni4j.agent.policy;
 
 import dev.cni4j.net.IpAddress;
 import dev.cni4j.net.IpPrefix;
-
 import java.util.Collections;
 import java.util.List;
 import java.util.SortedSet;
@@ -47,7 +46,9 @@ public sealed interface AddressSet permits AddressSet.PodAddresses, AddressSet.C
         @Override
         public boolean contains(IpAddress a, Protocol protocol, int port) {
             for (IpPrefix p : prefixes) {
-                if (p.contains(a)) return true;
+                if (p.contains(a)) {
+                    return true;
+                }
             }
             return false;
         }
@@ -73,7 +74,9 @@ public sealed interface AddressSet permits AddressSet.PodAddresses, AddressSet.C
         @Override
         public int compareTo(Endpoint o) {
             int c = address.compareTo(o.address);
-            if (c == 0) c = protocol.compareTo(o.protocol);
+            if (c == 0) {
+                c = protocol.compareTo(o.protocol);
+            }
             return c != 0 ? c : Integer.compare(port, o.port);
         }
     }

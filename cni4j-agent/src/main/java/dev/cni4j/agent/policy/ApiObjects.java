@@ -16,7 +16,6 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicySpec;
-
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -30,19 +29,24 @@ import java.util.TreeSet;
  * out (it allows nothing; the policy still isolates), so bad input never opens traffic.
  */
 public final class ApiObjects {
-    private ApiObjects() {
-    }
+    private ApiObjects() {}
 
     /** The informers' caches as one snapshot for {@link PolicyCompiler#compile}. */
-    public static ClusterSnapshot snapshot(java.util.Collection<NetworkPolicy> policies, java.util.Collection<Namespace> namespaces,
-                                           java.util.Collection<Pod> pods) {
-        return new ClusterSnapshot(policies.stream().map(ApiObjects::policy).toList(),
-                namespaces.stream().map(ApiObjects::namespace).toList(), pods.stream().map(ApiObjects::pod).toList());
+    public static ClusterSnapshot snapshot(
+            java.util.Collection<NetworkPolicy> policies,
+            java.util.Collection<Namespace> namespaces,
+            java.util.Collection<Pod> pods) {
+        return new ClusterSnapshot(
+                policies.stream().map(ApiObjects::policy).toList(),
+                namespaces.stream().map(ApiObjects::namespace).toList(),
+                pods.stream().map(ApiObjects::pod).toList());
     }
 
     public static NamespaceInfo namespace(Namespace ns) {
         String name = ns.getMetadata().getName();
-        Map<String, String> labels = ns.getMetadata().getLabels() == null ? Map.of() : ns.getMetadata().getLabels();
+        Map<String, String> labels = ns.getMetadata().getLabels() == null
+                ? Map.of()
+                : ns.getMetadata().getLabels();
         if (!labels.containsKey(NamespaceInfo.NAME_LABEL)) {
             // the API server sets it on every namespace; an object without it (a test, an old server) gets it here
             labels = new java.util.HashMap<>(labels);
@@ -58,30 +62,44 @@ public final class ApiObjects {
         var status = pod.getStatus();
         List<IpAddress> ips = new ArrayList<>();
         if (status != null && status.getPodIPs() != null && !status.getPodIPs().isEmpty()) {
-            for (PodIP ip : status.getPodIPs()) addIp(ips, ip.getIp());
+            for (PodIP ip : status.getPodIPs()) {
+                addIp(ips, ip.getIp());
+            }
         } else if (status != null) {
             addIp(ips, status.getPodIP());
         }
         List<PodInfo.NamedPort> ports = new ArrayList<>();
         if (spec != null && spec.getContainers() != null) {
             for (Container c : spec.getContainers()) {
-                if (c.getPorts() == null) continue;
+                if (c.getPorts() == null) {
+                    continue;
+                }
                 for (ContainerPort p : c.getPorts()) {
                     Protocol proto = Protocol.fromApi(p.getProtocol());
                     Integer n = p.getContainerPort();
-                    if (proto != null && n != null && n >= 1 && n <= 65535) ports.add(new PodInfo.NamedPort(p.getName(), proto, n));
+                    if (proto != null && n != null && n >= 1 && n <= 65535) {
+                        ports.add(new PodInfo.NamedPort(p.getName(), proto, n));
+                    }
                 }
             }
         }
-        return new PodInfo(meta.getUid(), meta.getNamespace(), meta.getName(), spec == null ? null : spec.getNodeName(),
+        return new PodInfo(
+                meta.getUid(),
+                meta.getNamespace(),
+                meta.getName(),
+                spec == null ? null : spec.getNodeName(),
                 meta.getLabels() == null ? Map.of() : meta.getLabels(),
                 spec != null && Boolean.TRUE.equals(spec.getHostNetwork()),
-                PodInfo.Phase.fromApi(status == null ? null : status.getPhase()), ips, ports);
+                PodInfo.Phase.fromApi(status == null ? null : status.getPhase()),
+                ips,
+                ports);
     }
 
     private static void addIp(List<IpAddress> ips, String text) {
         IpAddress a = IpAddress.tryParse(text);
-        if (a != null && !ips.contains(a)) ips.add(a);
+        if (a != null && !ips.contains(a)) {
+            ips.add(a);
+        }
     }
 
     /**
@@ -89,7 +107,8 @@ public final class ApiObjects {
      * egress section) when the object has none.
      */
     public static PolicyInfo policy(NetworkPolicy np) {
-        PolicyRef ref = new PolicyRef(np.getMetadata().getNamespace(), np.getMetadata().getName());
+        PolicyRef ref =
+                new PolicyRef(np.getMetadata().getNamespace(), np.getMetadata().getName());
         NetworkPolicySpec spec = np.getSpec() == null ? new NetworkPolicySpec() : np.getSpec();
         List<String> problems = new ArrayList<>();
         LabelSelector target = selector(spec.getPodSelector(), "podSelector", problems);
@@ -102,7 +121,11 @@ public final class ApiObjects {
         } else {
             ingress = types.contains("Ingress");
             egress = types.contains("Egress");
-            for (String t : types) if (!t.equals("Ingress") && !t.equals("Egress")) problems.add("unknown policyType \"" + t + "\"");
+            for (String t : types) {
+                if (!t.equals("Ingress") && !t.equals("Egress")) {
+                    problems.add("unknown policyType \"" + t + "\"");
+                }
+            }
         }
         if (target == null) {
             // the API refuses such a selector; should one come, the policy is reported and applies to no pod
@@ -114,35 +137,50 @@ public final class ApiObjects {
         for (int i = 0; i < ingressRules.size(); i++) {
             NetworkPolicyIngressRule r = ingressRules.get(i);
             PolicyInfo.Rule rule = rule(ref, i, "ingress", r.getFrom(), r.getPorts(), problems);
-            if (rule != null) in.add(rule);
+            if (rule != null) {
+                in.add(rule);
+            }
         }
         List<PolicyInfo.Rule> out = new ArrayList<>();
         List<NetworkPolicyEgressRule> egressRules = spec.getEgress() == null ? List.of() : spec.getEgress();
         for (int i = 0; i < egressRules.size(); i++) {
             NetworkPolicyEgressRule r = egressRules.get(i);
             PolicyInfo.Rule rule = rule(ref, i, "egress", r.getTo(), r.getPorts(), problems);
-            if (rule != null) out.add(rule);
+            if (rule != null) {
+                out.add(rule);
+            }
         }
         return new PolicyInfo(ref, target, ingress, egress, in, out, problems);
     }
 
-    private static PolicyInfo.Rule rule(PolicyRef ref, int index, String dir, List<NetworkPolicyPeer> peers,
-                                        List<NetworkPolicyPort> ports, List<String> problems) {
+    private static PolicyInfo.Rule rule(
+            PolicyRef ref,
+            int index,
+            String dir,
+            List<NetworkPolicyPeer> peers,
+            List<NetworkPolicyPort> ports,
+            List<String> problems) {
         String where = dir + " rule " + index;
         List<String> mine = new ArrayList<>();
         List<PolicyInfo.Peer> ps = new ArrayList<>();
         for (NetworkPolicyPeer p : peers == null ? List.<NetworkPolicyPeer>of() : peers) {
             PolicyInfo.Peer peer = peer(ref, p, mine);
-            if (peer != null) ps.add(peer);
+            if (peer != null) {
+                ps.add(peer);
+            }
         }
         List<PolicyInfo.PortSpec> specs = new ArrayList<>();
         for (NetworkPolicyPort p : ports == null ? List.<NetworkPolicyPort>of() : ports) {
             PolicyInfo.PortSpec s = port(p, mine);
-            if (s != null) specs.add(s);
+            if (s != null) {
+                specs.add(s);
+            }
         }
         if (!mine.isEmpty()) {
             // leaving out one peer or port could widen the rule (an empty list means "all"): the whole rule goes
-            for (String m : mine) problems.add(where + " left out: " + m);
+            for (String m : mine) {
+                problems.add(where + " left out: " + m);
+            }
             return null;
         }
         return new PolicyInfo.Rule(index, ps, List.copyOf(new LinkedHashSet<>(specs)));
@@ -175,9 +213,14 @@ public final class ApiObjects {
             problems.add("a peer with neither ipBlock nor selectors");
             return null;
         }
-        LabelSelector pods = p.getPodSelector() == null ? LabelSelector.ALL : selector(p.getPodSelector(), "podSelector", problems);
-        if (pods == null) return null;
-        if (p.getNamespaceSelector() == null) return new PolicyInfo.PodPeer(null, ref.namespace(), pods);
+        LabelSelector pods =
+                p.getPodSelector() == null ? LabelSelector.ALL : selector(p.getPodSelector(), "podSelector", problems);
+        if (pods == null) {
+            return null;
+        }
+        if (p.getNamespaceSelector() == null) {
+            return new PolicyInfo.PodPeer(null, ref.namespace(), pods);
+        }
         LabelSelector nss = selector(p.getNamespaceSelector(), "namespaceSelector", problems);
         return nss == null ? null : new PolicyInfo.PodPeer(nss, null, pods);
     }
@@ -218,9 +261,12 @@ public final class ApiObjects {
 
     /** Null when the selector is one the API would have refused (reported in {@code problems}). */
     static LabelSelector selector(io.fabric8.kubernetes.api.model.LabelSelector s, String what, List<String> problems) {
-        if (s == null) return LabelSelector.ALL;
+        if (s == null) {
+            return LabelSelector.ALL;
+        }
         List<LabelSelector.Requirement> reqs = new ArrayList<>();
-        for (LabelSelectorRequirement r : s.getMatchExpressions() == null ? List.<LabelSelectorRequirement>of() : s.getMatchExpressions()) {
+        for (LabelSelectorRequirement r :
+                s.getMatchExpressions() == null ? List.<LabelSelectorRequirement>of() : s.getMatchExpressions()) {
             LabelSelector.Operator op = switch (String.valueOf(r.getOperator())) {
                 case "In" -> LabelSelector.Operator.IN;
                 case "NotIn" -> LabelSelector.Operator.NOT_IN;
@@ -233,7 +279,8 @@ public final class ApiObjects {
                 return null;
             }
             try {
-                reqs.add(new LabelSelector.Requirement(r.getKey(), op, new TreeSet<>(r.getValues() == null ? List.of() : r.getValues())));
+                reqs.add(new LabelSelector.Requirement(
+                        r.getKey(), op, new TreeSet<>(r.getValues() == null ? List.of() : r.getValues())));
             } catch (IllegalArgumentException e) {
                 problems.add(what + ": " + e.getMessage());
                 return null;

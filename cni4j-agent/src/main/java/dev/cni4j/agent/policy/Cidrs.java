@@ -1,14 +1,12 @@
 package dev.cni4j.agent.policy;
 
 import dev.cni4j.net.IpPrefix;
-
 import java.util.ArrayList;
 import java.util.List;
 
 /** Prefix arithmetic for ipBlocks: a CIDR minus its excepts, as disjoint prefixes. */
 final class Cidrs {
-    private Cidrs() {
-    }
+    private Cidrs() {}
 
     /**
      * {@code cidr} minus every prefix of {@code except}, as disjoint prefixes sorted by address.
@@ -24,8 +22,12 @@ final class Cidrs {
     private static void subtract(IpPrefix p, List<IpPrefix> except, List<IpPrefix> out) {
         boolean overlaps = false;
         for (IpPrefix e : except) {
-            if (e.contains(p)) return;
-            if (p.overlaps(e)) overlaps = true;
+            if (e.contains(p)) {
+                return;
+            }
+            if (p.overlaps(e)) {
+                overlaps = true;
+            }
         }
         if (!overlaps) {
             out.add(p);

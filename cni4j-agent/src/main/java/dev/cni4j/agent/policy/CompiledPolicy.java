@@ -4,7 +4,6 @@ import dev.cni4j.agent.policy.Explanation.Reason;
 import dev.cni4j.agent.policy.Explanation.Side;
 import dev.cni4j.agent.policy.Explanation.Verdict;
 import dev.cni4j.net.IpAddress;
-
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -28,8 +27,13 @@ import java.util.TreeSet;
  * @param podNames      every known pod address (all nodes) to its pod's "namespace/name", for explanations
  * @param problems      what the compiler could not use (bad API objects, address conflicts), sorted
  */
-public record CompiledPolicy(String node, SortedSet<IpAddress> nodeAddresses, SortedMap<String, AddressSet> sets,
-                             List<PodRules> pods, SortedMap<IpAddress, String> podNames, List<String> problems) {
+public record CompiledPolicy(
+        String node,
+        SortedSet<IpAddress> nodeAddresses,
+        SortedMap<String, AddressSet> sets,
+        List<PodRules> pods,
+        SortedMap<IpAddress, String> podNames,
+        List<String> problems) {
 
     public CompiledPolicy {
         nodeAddresses = Collections.unmodifiableSortedSet(new TreeSet<>(nodeAddresses));
@@ -45,8 +49,14 @@ public record CompiledPolicy(String node, SortedSet<IpAddress> nodeAddresses, So
      * @param id        a stable name for its chains ({@code q} and 16 hex digits of its UID's hash)
      * @param addresses its addresses (status.podIPs when Running, and our IPAM's), possibly none yet
      */
-    public record PodRules(String id, String namespace, String name, String uid, List<IpAddress> addresses,
-                           DirectionRules ingress, DirectionRules egress) {
+    public record PodRules(
+            String id,
+            String namespace,
+            String name,
+            String uid,
+            List<IpAddress> addresses,
+            DirectionRules ingress,
+            DirectionRules egress) {
         public PodRules {
             addresses = List.copyOf(addresses);
         }
@@ -94,7 +104,9 @@ public record CompiledPolicy(String node, SortedSet<IpAddress> nodeAddresses, So
     /** A protocol and an inclusive port range (0-65535 for every port of the protocol). */
     public record PortRange(Protocol protocol, int from, int to) {
         public PortRange {
-            if (from < 0 || to > 65535 || from > to) throw new IllegalArgumentException("bad port range " + from + "-" + to);
+            if (from < 0 || to > 65535 || from > to) {
+                throw new IllegalArgumentException("bad port range " + from + "-" + to);
+            }
         }
 
         public boolean matches(Protocol p, int port) {
@@ -114,17 +126,25 @@ public record CompiledPolicy(String node, SortedSet<IpAddress> nodeAddresses, So
     private Map<IpAddress, PodRules> localByAddress() {
         Map<IpAddress, PodRules> m = new HashMap<>();
         for (PodRules p : pods) {
-            for (IpAddress a : p.addresses()) m.putIfAbsent(a, p);
+            for (IpAddress a : p.addresses()) {
+                m.putIfAbsent(a, p);
+            }
         }
         return m;
     }
 
     /** Whether {@code rule} lets traffic from/to {@code peer} on this protocol and port through. */
     public boolean matches(AllowRule rule, IpAddress peer, Protocol protocol, int port) {
-        if (rule.peerSetId() != null && !sets.get(rule.peerSetId()).contains(peer, protocol, port)) return false;
-        if (rule.ports().isEmpty()) return true;
+        if (rule.peerSetId() != null && !sets.get(rule.peerSetId()).contains(peer, protocol, port)) {
+            return false;
+        }
+        if (rule.ports().isEmpty()) {
+            return true;
+        }
         for (PortRange r : rule.ports()) {
-            if (r.matches(protocol, port)) return true;
+            if (r.matches(protocol, port)) {
+                return true;
+            }
         }
         return false;
     }
@@ -137,7 +157,11 @@ public record CompiledPolicy(String node, SortedSet<IpAddress> nodeAddresses, So
      */
     public Explanation explain(IpAddress src, IpAddress dst, int port, Protocol protocol) {
         Map<IpAddress, PodRules> local = localByAddress();
-        return new Explanation(src, dst, port, protocol,
+        return new Explanation(
+                src,
+                dst,
+                port,
+                protocol,
                 side(Direction.EGRESS, local.get(src), src, dst, port, protocol),
                 side(Direction.INGRESS, local.get(dst), dst, src, port, protocol));
     }
@@ -145,27 +169,53 @@ public record CompiledPolicy(String node, SortedSet<IpAddress> nodeAddresses, So
     private Side side(Direction d, PodRules pod, IpAddress self, IpAddress peer, int port, Protocol protocol) {
         if (pod == null) {
             String who = podNames.containsKey(self) ? "pod " + podNames.get(self) : "address " + self;
-            String text = nodeAddresses.contains(self) ? "this node (" + self + ") is not policed"
+            String text = nodeAddresses.contains(self)
+                    ? "this node (" + self + ") is not policed"
                     : who + " is not a pod on node " + node;
             return new Side(Verdict.NOT_EVALUATED, Reason.NOT_LOCAL, null, null, -1, List.of(), text);
         }
         DirectionRules rules = pod.direction(d);
         String dir = d == Direction.INGRESS ? "ingress" : "egress";
         if (nodeAddresses.contains(peer)) {
-            return new Side(Verdict.ALLOWED, Reason.NODE_TRAFFIC, pod.fullName(), null, -1, rules.policies(),
+            return new Side(
+                    Verdict.ALLOWED,
+                    Reason.NODE_TRAFFIC,
+                    pod.fullName(),
+                    null,
+                    -1,
+                    rules.policies(),
                     "traffic between " + pod.fullName() + " and its own node " + node + " is always allowed");
         }
         if (!rules.isolated()) {
-            return new Side(Verdict.ALLOWED, Reason.NOT_ISOLATED, pod.fullName(), null, -1, List.of(),
+            return new Side(
+                    Verdict.ALLOWED,
+                    Reason.NOT_ISOLATED,
+                    pod.fullName(),
+                    null,
+                    -1,
+                    List.of(),
                     "no policy selects " + pod.fullName() + " for " + dir);
         }
         for (AllowRule r : rules.rules()) {
             if (matches(r, peer, protocol, port)) {
-                return new Side(Verdict.ALLOWED, Reason.ALLOWED_BY_RULE, pod.fullName(), r.policy(), r.rule(), rules.policies(),
+                return new Side(
+                        Verdict.ALLOWED,
+                        Reason.ALLOWED_BY_RULE,
+                        pod.fullName(),
+                        r.policy(),
+                        r.rule(),
+                        rules.policies(),
                         dir + " rule " + r.rule() + " of policy " + r.policy() + " allows it");
             }
         }
-        return new Side(Verdict.DENIED, Reason.NO_RULE_ALLOWS, pod.fullName(), null, -1, rules.policies(),
-                pod.fullName() + " is isolated for " + dir + " by " + rules.policies() + " and no rule of them allows it");
+        return new Side(
+                Verdict.DENIED,
+                Reason.NO_RULE_ALLOWS,
+                pod.fullName(),
+                null,
+                -1,
+                rules.policies(),
+                pod.fullName() + " is isolated for " + dir + " by " + rules.policies()
+                        + " and no rule of them allows it");
     }
 }

@@ -4,7 +4,6 @@ import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.netfilter.Conntrack;
 import dev.cni4j.linux.netfilter.ConntrackEntry;
 import dev.cni4j.net.IpAddress;
-
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -21,31 +20,39 @@ import java.util.Set;
  * is no pod: such connections are kept.
  */
 final class EstablishedConnections {
-    private EstablishedConnections() {
-    }
+    private EstablishedConnections() {}
 
     /** What one sweep saw and did. */
-    record Sweep(int examined, int cut) {
-    }
+    record Sweep(int examined, int cut) {}
 
     /** Deletes the entries {@code c} denies in {@code ns} (null: the calling thread's namespace). */
     static Sweep cut(NetNs ns, CompiledPolicy c) {
         Set<IpAddress> local = new HashSet<>();
         for (CompiledPolicy.PodRules p : c.pods()) {
-            if (p.ingress().isolated() || p.egress().isolated()) local.addAll(p.addresses());
+            if (p.ingress().isolated() || p.egress().isolated()) {
+                local.addAll(p.addresses());
+            }
         }
-        if (local.isEmpty()) return new Sweep(0, 0);
+        if (local.isEmpty()) {
+            return new Sweep(0, 0);
+        }
         int examined = 0, cut = 0;
         try (Conntrack ct = ns == null ? Conntrack.openCurrent() : Conntrack.open(ns)) {
             for (int family : new int[] {Conntrack.AF_INET, Conntrack.AF_INET6}) {
                 List<ConntrackEntry> entries = ct.list(family);
                 for (ConntrackEntry e : entries) {
                     Protocol proto = protocol(e.protocol());
-                    if (proto == null) continue;
+                    if (proto == null) {
+                        continue;
+                    }
                     IpAddress src = IpAddress.of(e.source()), dst = IpAddress.of(e.destination());
-                    if (!local.contains(src) && !local.contains(dst)) continue;
+                    if (!local.contains(src) && !local.contains(dst)) {
+                        continue;
+                    }
                     examined++;
-                    if (!c.explain(src, dst, e.destinationPort(), proto).allowed() && ct.delete(e)) cut++;
+                    if (!c.explain(src, dst, e.destinationPort(), proto).allowed() && ct.delete(e)) {
+                        cut++;
+                    }
                 }
             }
         }
@@ -53,7 +60,11 @@ final class EstablishedConnections {
     }
 
     private static Protocol protocol(int number) {
-        for (Protocol p : Protocol.values()) if (p.number() == number) return p;
+        for (Protocol p : Protocol.values()) {
+            if (p.number() == number) {
+                return p;
+            }
+        }
         return null;
     }
 }

@@ -1,16 +1,20 @@
 package dev.cni4j.agent.policy;
 
 import dev.cni4j.net.IpAddress;
-
 import java.util.List;
 
 /**
  * Why a connection is allowed or denied: the egress side of its source and the ingress side of
  * its destination, as {@link CompiledPolicy#explain} found them.
  */
-public record Explanation(IpAddress source, IpAddress destination, int port, Protocol protocol, Side egress, Side ingress) {
+public record Explanation(
+        IpAddress source, IpAddress destination, int port, Protocol protocol, Side egress, Side ingress) {
 
-    public enum Verdict { ALLOWED, DENIED, NOT_EVALUATED }
+    public enum Verdict {
+        ALLOWED,
+        DENIED,
+        NOT_EVALUATED
+    }
 
     public enum Reason {
         /** The pod of this side is not on this node (or the address is no pod): that node decides. */
@@ -34,8 +38,14 @@ public record Explanation(IpAddress source, IpAddress destination, int port, Pro
      * @param isolating the policies isolating the pod for this direction
      * @param text      the same in words
      */
-    public record Side(Verdict verdict, Reason reason, String pod, PolicyRef policy, int rule, List<PolicyRef> isolating,
-                       String text) {
+    public record Side(
+            Verdict verdict,
+            Reason reason,
+            String pod,
+            PolicyRef policy,
+            int rule,
+            List<PolicyRef> isolating,
+            String text) {
         public Side {
             isolating = List.copyOf(isolating);
         }
@@ -48,7 +58,8 @@ public record Explanation(IpAddress source, IpAddress destination, int port, Pro
 
     @Override
     public String toString() {
-        return source + " -> " + destination + " " + port + "/" + protocol.nftName() + ": " + (allowed() ? "allowed" : "denied")
-                + "\n  egress:  " + egress.text() + "\n  ingress: " + ingress.text();
+        return source + " -> " + destination + " " + port + "/" + protocol.nftName() + ": "
+                + (allowed() ? "allowed" : "denied") + "\n  egress:  " + egress.text() + "\n  ingress: "
+                + ingress.text();
     }
 }

@@ -9,7 +9,6 @@ import dev.cni4j.agent.policy.PolicyInfo.PodPeer;
 import dev.cni4j.agent.policy.PolicyInfo.PortSpec;
 import dev.cni4j.net.IpAddress;
 import dev.cni4j.net.IpPrefix;
-
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -55,10 +54,12 @@ public final class IncrementalPolicyCompiler {
     private final Map<String, SortedMap<PolicyRef, PolicyInfo>> policiesByNamespace = new HashMap<>();
     /** Keys of the pods that can be peers (not hostNetwork, not terminated), by namespace and by UID. */
     private final Map<String, Set<String>> podsByNamespace = new HashMap<>();
+
     private final Map<String, Set<String>> podsByUid = new HashMap<>();
 
     /** Who claims an address, first claim first: it is the owner. */
     private final Map<IpAddress, TreeSet<Claim>> claims = new HashMap<>();
+
     private final Map<String, List<Claim>> claimsByPod = new HashMap<>();
     private final Map<IpAddress, String> owners = new HashMap<>();
     private final TreeMap<IpAddress, String> podNames = new TreeMap<>();
@@ -80,13 +81,14 @@ public final class IncrementalPolicyCompiler {
     }
 
     /** A pod that can be a peer, with the addresses it owns. */
-    private record Member(PodInfo pod, NamespaceInfo namespace, List<IpAddress> addresses) {
-    }
+    private record Member(PodInfo pod, NamespaceInfo namespace, List<IpAddress> addresses) {}
 
     /** The compiler's order of pods (namespace, name, UID), then the key for pods alike in all three. */
     private record PodOrder(String namespace, String name, String uid, String key) implements Comparable<PodOrder> {
-        static final Comparator<PodOrder> ORDER = Comparator.comparing(PodOrder::namespace).thenComparing(PodOrder::name)
-                .thenComparing(PodOrder::uid).thenComparing(PodOrder::key);
+        static final Comparator<PodOrder> ORDER = Comparator.comparing(PodOrder::namespace)
+                .thenComparing(PodOrder::name)
+                .thenComparing(PodOrder::uid)
+                .thenComparing(PodOrder::key);
 
         static PodOrder of(String key, PodInfo p) {
             return new PodOrder(p.namespace(), p.name(), String.valueOf(p.uid()), key);
@@ -99,17 +101,19 @@ public final class IncrementalPolicyCompiler {
     }
 
     /** One claim on an address: our IPAM's (first) or status.podIPs', by pod order, then position in the pod's list. */
-    private record Claim(boolean ipam, PodOrder pod, int index, String fullName, IpAddress address) implements Comparable<Claim> {
+    private record Claim(boolean ipam, PodOrder pod, int index, String fullName, IpAddress address)
+            implements Comparable<Claim> {
         @Override
         public int compareTo(Claim o) {
-            if (ipam != o.ipam) return ipam ? -1 : 1;
+            if (ipam != o.ipam) {
+                return ipam ? -1 : 1;
+            }
             int c = pod.compareTo(o.pod);
             return c != 0 ? c : Integer.compare(index, o.index);
         }
     }
 
-    private record LocalPod(PodRules rules, List<String> setKeys) {
-    }
+    private record LocalPod(PodRules rules, List<String> setKeys) {}
 
     // ---- changes ----
 
@@ -123,7 +127,9 @@ public final class IncrementalPolicyCompiler {
     public void localAddresses(String uid, List<IpAddress> addresses) {
         List<IpAddress> next = addresses == null || addresses.isEmpty() ? null : List.copyOf(addresses);
         List<IpAddress> old = next == null ? localAddresses.remove(uid) : localAddresses.put(uid, next);
-        if (Objects.equals(old, next)) return;
+        if (Objects.equals(old, next)) {
+            return;
+        }
         for (String key : podsByUid.getOrDefault(uid, Set.of())) {
             unclaim(key);
             claim(key, pods.get(key));
@@ -139,38 +145,56 @@ public final class IncrementalPolicyCompiler {
     /** Adds or replaces the pod under {@code key}. */
     public void putPod(String key, PodInfo pod) {
         PodInfo old = pods.put(key, pod);
-        if (pod.equals(old)) return;
-        if (old != null) detach(key, old);
+        if (pod.equals(old)) {
+            return;
+        }
+        if (old != null) {
+            detach(key, old);
+        }
         attach(key, pod);
     }
 
     public void removePod(String key) {
         PodInfo old = pods.remove(key);
-        if (old != null) detach(key, old);
+        if (old != null) {
+            detach(key, old);
+        }
     }
 
     public void putNamespace(NamespaceInfo ns) {
-        if (ns.equals(namespaces.put(ns.name(), ns))) return;
+        if (ns.equals(namespaces.put(ns.name(), ns))) {
+            return;
+        }
         dirtyMembers.addAll(podsByNamespace.getOrDefault(ns.name(), Set.of()));
     }
 
     public void removeNamespace(String name) {
-        if (namespaces.remove(name) != null) dirtyMembers.addAll(podsByNamespace.getOrDefault(name, Set.of()));
+        if (namespaces.remove(name) != null) {
+            dirtyMembers.addAll(podsByNamespace.getOrDefault(name, Set.of()));
+        }
     }
 
     /** Adds or replaces the policy of its ref. */
     public void putPolicy(PolicyInfo p) {
         PolicyInfo old = policies.put(p.ref(), p);
-        if (p.equals(old)) return;
-        policiesByNamespace.computeIfAbsent(p.ref().namespace(), k -> new TreeMap<>()).put(p.ref(), p);
+        if (p.equals(old)) {
+            return;
+        }
+        policiesByNamespace
+                .computeIfAbsent(p.ref().namespace(), k -> new TreeMap<>())
+                .put(p.ref(), p);
         localPodsChange(p.ref().namespace());
     }
 
     public void removePolicy(PolicyRef ref) {
-        if (policies.remove(ref) == null) return;
+        if (policies.remove(ref) == null) {
+            return;
+        }
         SortedMap<PolicyRef, PolicyInfo> ns = policiesByNamespace.get(ref.namespace());
         ns.remove(ref);
-        if (ns.isEmpty()) policiesByNamespace.remove(ref.namespace());
+        if (ns.isEmpty()) {
+            policiesByNamespace.remove(ref.namespace());
+        }
         localPodsChange(ref.namespace());
     }
 
@@ -181,12 +205,15 @@ public final class IncrementalPolicyCompiler {
 
     /** The refs of the policies of a namespace. */
     public Set<PolicyRef> policies(String namespace) {
-        return Set.copyOf(policiesByNamespace.getOrDefault(namespace, new TreeMap<>()).keySet());
+        return Set.copyOf(
+                policiesByNamespace.getOrDefault(namespace, new TreeMap<>()).keySet());
     }
 
     private void localPodsChange(String namespace) {
         for (String key : podsByNamespace.getOrDefault(namespace, Set.of())) {
-            if (node.equals(pods.get(key).nodeName())) dirtyRules.add(key);
+            if (node.equals(pods.get(key).nodeName())) {
+                dirtyRules.add(key);
+            }
         }
     }
 
@@ -195,9 +222,13 @@ public final class IncrementalPolicyCompiler {
     }
 
     private void attach(String key, PodInfo p) {
-        if (!eligible(p)) return;
+        if (!eligible(p)) {
+            return;
+        }
         podsByNamespace.computeIfAbsent(p.namespace(), k -> new HashSet<>()).add(key);
-        if (p.uid() != null) podsByUid.computeIfAbsent(p.uid(), k -> new HashSet<>()).add(key);
+        if (p.uid() != null) {
+            podsByUid.computeIfAbsent(p.uid(), k -> new HashSet<>()).add(key);
+        }
         claim(key, p);
         dirtyMembers.add(key);
         dirtyRules.add(key);
@@ -206,26 +237,36 @@ public final class IncrementalPolicyCompiler {
     private void detach(String key, PodInfo p) {
         dirtyMembers.add(key);
         dirtyRules.add(key);
-        if (!eligible(p)) return;
+        if (!eligible(p)) {
+            return;
+        }
         removeIndex(podsByNamespace, p.namespace(), key);
-        if (p.uid() != null) removeIndex(podsByUid, p.uid(), key);
+        if (p.uid() != null) {
+            removeIndex(podsByUid, p.uid(), key);
+        }
         unclaim(key);
     }
 
     private static void removeIndex(Map<String, Set<String>> index, String k, String key) {
         Set<String> s = index.get(k);
-        if (s == null) return;
+        if (s == null) {
+            return;
+        }
         s.remove(key);
-        if (s.isEmpty()) index.remove(k);
+        if (s.isEmpty()) {
+            index.remove(k);
+        }
     }
 
     /** The pod's claims: our IPAM's addresses if it is local, then status.podIPs while Running. */
     private void claim(String key, PodInfo p) {
         PodOrder order = PodOrder.of(key, p);
         List<Claim> mine = new ArrayList<>();
-        List<IpAddress> ipam = node.equals(p.nodeName()) && p.uid() != null ? localAddresses.getOrDefault(p.uid(), List.of()) : List.of();
+        List<IpAddress> ipam = node.equals(p.nodeName()) && p.uid() != null
+                ? localAddresses.getOrDefault(p.uid(), List.of())
+                : List.of();
         List<IpAddress> status = p.phase() == PodInfo.Phase.RUNNING ? p.podIps() : List.of();
-        for (boolean isIpam : new boolean[]{true, false}) {
+        for (boolean isIpam : new boolean[] {true, false}) {
             List<IpAddress> addrs = isIpam ? ipam : status;
             for (int i = 0; i < addrs.size(); i++) {
                 IpAddress a = addrs.get(i);
@@ -240,11 +281,15 @@ public final class IncrementalPolicyCompiler {
 
     private void unclaim(String key) {
         List<Claim> mine = claimsByPod.remove(key);
-        if (mine == null) return;
+        if (mine == null) {
+            return;
+        }
         for (Claim c : mine) {
             TreeSet<Claim> s = claims.get(c.address());
             s.remove(c);
-            if (s.isEmpty()) claims.remove(c.address());
+            if (s.isEmpty()) {
+                claims.remove(c.address());
+            }
             dirtyAddresses.add(c.address());
         }
     }
@@ -255,10 +300,18 @@ public final class IncrementalPolicyCompiler {
     public CompiledPolicy compiled() {
         flush();
         List<PodRules> rules = new ArrayList<>(local.size());
-        for (LocalPod lp : local.values()) rules.add(lp.rules());
+        for (LocalPod lp : local.values()) {
+            rules.add(lp.rules());
+        }
         List<String> problems = new ArrayList<>();
-        for (List<String> l : addressProblems.values()) problems.addAll(l);
-        for (PolicyInfo pol : policies.values()) for (String s : pol.problems()) problems.add("policy " + pol.ref() + ": " + s);
+        for (List<String> l : addressProblems.values()) {
+            problems.addAll(l);
+        }
+        for (PolicyInfo pol : policies.values()) {
+            for (String s : pol.problems()) {
+                problems.add("policy " + pol.ref() + ": " + s);
+            }
+        }
         problems.sort(null);
         return new CompiledPolicy(node, nodeAddresses, setsById, rules, podNames, problems);
     }
@@ -280,15 +333,23 @@ public final class IncrementalPolicyCompiler {
                 List<String> problems = new ArrayList<>();
                 for (Claim c : cs) {
                     if (c != first && !c.fullName().equals(first.fullName())) {
-                        problems.add("address " + a + " of pod " + c.fullName() + " is already pod " + first.fullName() + "'s: ignored");
+                        problems.add("address " + a + " of pod " + c.fullName() + " is already pod " + first.fullName()
+                                + "'s: ignored");
                     }
                 }
-                if (problems.isEmpty()) addressProblems.remove(a);
-                else addressProblems.put(a, problems);
+                if (problems.isEmpty()) {
+                    addressProblems.remove(a);
+                } else {
+                    addressProblems.put(a, problems);
+                }
             }
             if (!Objects.equals(before, after)) {
-                if (before != null) dirtyMembers.add(before);
-                if (after != null) dirtyMembers.add(after);
+                if (before != null) {
+                    dirtyMembers.add(before);
+                }
+                if (after != null) {
+                    dirtyMembers.add(after);
+                }
             }
         }
         dirtyAddresses.clear();
@@ -296,17 +357,38 @@ public final class IncrementalPolicyCompiler {
         List<Member[]> changed = new ArrayList<>();
         for (String key : dirtyMembers) {
             Member before = members.get(key), after = member(key);
-            if (Objects.equals(before, after)) continue;
-            changed.add(new Member[]{before, after});
-            if (after == null) members.remove(key);
-            else members.put(key, after);
-            if (isLocal(before) || isLocal(after)) dirtyRules.add(key);
+            if (Objects.equals(before, after)) {
+                continue;
+            }
+            changed.add(new Member[] {before, after});
+            if (after == null) {
+                members.remove(key);
+            } else {
+                members.put(key, after);
+            }
+            if (isLocal(before) || isLocal(after)) {
+                dirtyRules.add(key);
+            }
         }
         dirtyMembers.clear();
-        for (Member[] c : changed) if (c[0] != null) for (ActiveSet s : sets.values()) s.remove(c[0]);
-        for (Member[] c : changed) if (c[1] != null) for (ActiveSet s : sets.values()) s.add(c[1]);
+        for (Member[] c : changed) {
+            if (c[0] != null) {
+                for (ActiveSet s : sets.values()) {
+                    s.remove(c[0]);
+                }
+            }
+        }
+        for (Member[] c : changed) {
+            if (c[1] != null) {
+                for (ActiveSet s : sets.values()) {
+                    s.add(c[1]);
+                }
+            }
+        }
         // 3. the rules of local pods, and with them which sets are in use
-        for (String key : dirtyRules) rules(key);
+        for (String key : dirtyRules) {
+            rules(key);
+        }
         dirtyRules.clear();
         for (ActiveSet s : sets.values()) {
             if (s.changed) {
@@ -322,9 +404,15 @@ public final class IncrementalPolicyCompiler {
 
     private Member member(String key) {
         PodInfo p = pods.get(key);
-        if (p == null || !eligible(p)) return null;
+        if (p == null || !eligible(p)) {
+            return null;
+        }
         TreeSet<IpAddress> mine = new TreeSet<>();
-        for (Claim c : claimsByPod.getOrDefault(key, List.of())) if (key.equals(owners.get(c.address()))) mine.add(c.address());
+        for (Claim c : claimsByPod.getOrDefault(key, List.of())) {
+            if (key.equals(owners.get(c.address()))) {
+                mine.add(c.address());
+            }
+        }
         NamespaceInfo ns = namespaces.get(p.namespace());
         return new Member(p, ns != null ? ns : NamespaceInfo.unknown(p.namespace()), List.copyOf(mine));
     }
@@ -354,20 +442,31 @@ public final class IncrementalPolicyCompiler {
                 return use(PolicyCompiler.namedPortKey(peer, s), peer, s, used);
             }
         };
-        Collection<PolicyInfo> mine = policiesByNamespace.getOrDefault(p.namespace(), new TreeMap<>()).values();
+        Collection<PolicyInfo> mine =
+                policiesByNamespace.getOrDefault(p.namespace(), new TreeMap<>()).values();
         DirectionRules in = PolicyCompiler.direction(p, Direction.INGRESS, mine, registry);
         DirectionRules out = PolicyCompiler.direction(p, Direction.EGRESS, mine, registry);
         if (old != null) { // keep the previous objects where nothing changed
-            if (in.equals(old.rules().ingress())) in = old.rules().ingress();
-            if (out.equals(old.rules().egress())) out = old.rules().egress();
+            if (in.equals(old.rules().ingress())) {
+                in = old.rules().ingress();
+            }
+            if (out.equals(old.rules().egress())) {
+                out = old.rules().egress();
+            }
         }
         PodRules r = new PodRules(PolicyCompiler.podId(p), p.namespace(), p.name(), p.uid(), m.addresses(), in, out);
-        if (old != null && r.equals(old.rules())) r = old.rules();
+        if (old != null && r.equals(old.rules())) {
+            r = old.rules();
+        }
         PodOrder order = PodOrder.of(key, p);
-        if (oldOrder != null) local.remove(oldOrder);
+        if (oldOrder != null) {
+            local.remove(oldOrder);
+        }
         local.put(order, new LocalPod(r, used));
         localOrder.put(key, order);
-        if (old != null) release(old.setKeys());
+        if (old != null) {
+            release(old.setKeys());
+        }
     }
 
     /** A set a rule uses: counted, and filled from every member when it comes into use. */
@@ -376,8 +475,12 @@ public final class IncrementalPolicyCompiler {
         if (s == null) {
             s = new ActiveSet(key, peer, named);
             AddressSet clash = setsById.get(s.id);
-            if (clash != null) throw new IllegalStateException("set id collision: " + clash.key() + " / " + key);
-            for (Member m : members.values()) s.add(m);
+            if (clash != null) {
+                throw new IllegalStateException("set id collision: " + clash.key() + " / " + key);
+            }
+            for (Member m : members.values()) {
+                s.add(m);
+            }
             sets.put(key, s);
             setsById.put(s.id, s.build());
             s.changed = false;
@@ -400,8 +503,8 @@ public final class IncrementalPolicyCompiler {
     /** An address set some local pod's rule uses, with its members kept current. */
     private static final class ActiveSet {
         final String key, id;
-        final PodPeer pods;          // a pod peer's set, or the pods of a named-port set (null: any pod)
-        final List<IpPrefix> block;  // an ipBlock's set, or the block of a named-port set
+        final PodPeer pods; // a pod peer's set, or the pods of a named-port set (null: any pod)
+        final List<IpPrefix> block; // an ipBlock's set, or the block of a named-port set
         final PortSpec named;
         final TreeSet<IpAddress> addresses = new TreeSet<>();
         final TreeSet<Endpoint> endpoints = new TreeSet<>();
@@ -427,15 +530,25 @@ public final class IncrementalPolicyCompiler {
 
         private void change(Member m, boolean add) {
             if (named == null) {
-                if (pods == null || !selects(pods, m)) return; // an ipBlock's set does not follow pods
-                for (IpAddress a : m.addresses()) changed |= add ? addresses.add(a) : addresses.remove(a);
+                if (pods == null || !selects(pods, m)) {
+                    return; // an ipBlock's set does not follow pods
+                }
+                for (IpAddress a : m.addresses()) {
+                    changed |= add ? addresses.add(a) : addresses.remove(a);
+                }
                 return;
             }
-            if (pods != null && !selects(pods, m)) return;
+            if (pods != null && !selects(pods, m)) {
+                return;
+            }
             for (PodInfo.NamedPort np : m.pod().ports()) {
-                if (!named.name().equals(np.name()) || np.protocol() != named.protocol()) continue;
+                if (!named.name().equals(np.name()) || np.protocol() != named.protocol()) {
+                    continue;
+                }
                 for (IpAddress a : m.addresses()) {
-                    if (block != null && block.stream().noneMatch(p -> p.contains(a))) continue;
+                    if (block != null && block.stream().noneMatch(p -> p.contains(a))) {
+                        continue;
+                    }
                     Endpoint e = new Endpoint(a, np.protocol(), np.port());
                     changed |= add ? endpoints.add(e) : endpoints.remove(e);
                 }
@@ -443,8 +556,12 @@ public final class IncrementalPolicyCompiler {
         }
 
         AddressSet build() {
-            if (named != null) return new AddressSet.NamedPorts(id, key, endpoints);
-            if (pods != null) return new AddressSet.PodAddresses(id, key, addresses);
+            if (named != null) {
+                return new AddressSet.NamedPorts(id, key, endpoints);
+            }
+            if (pods != null) {
+                return new AddressSet.PodAddresses(id, key, addresses);
+            }
             return new AddressSet.Cidrs(id, key, block);
         }
 

@@ -19,7 +19,12 @@ public record LabelSelector(List<Requirement> requirements) {
     /** The selector that selects everything ({@code {}}). */
     public static final LabelSelector ALL = new LabelSelector(List.of());
 
-    public enum Operator { IN, NOT_IN, EXISTS, DOES_NOT_EXIST }
+    public enum Operator {
+        IN,
+        NOT_IN,
+        EXISTS,
+        DOES_NOT_EXIST
+    }
 
     /**
      * One requirement on one label.
@@ -30,7 +35,9 @@ public record LabelSelector(List<Requirement> requirements) {
         public Requirement {
             values = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(values));
             boolean needsValues = operator == Operator.IN || operator == Operator.NOT_IN;
-            if (key == null || key.isEmpty()) throw new IllegalArgumentException("a label requirement needs a key");
+            if (key == null || key.isEmpty()) {
+                throw new IllegalArgumentException("a label requirement needs a key");
+            }
             if (needsValues == values.isEmpty()) {
                 throw new IllegalArgumentException("operator " + operator + " on \"" + key + "\" "
                         + (needsValues ? "needs values" : "takes no values"));
@@ -72,7 +79,9 @@ public record LabelSelector(List<Requirement> requirements) {
 
     public boolean matches(Map<String, String> labels) {
         for (Requirement r : requirements) {
-            if (!r.matches(labels)) return false;
+            if (!r.matches(labels)) {
+                return false;
+            }
         }
         return true;
     }
@@ -89,18 +98,23 @@ public record LabelSelector(List<Requirement> requirements) {
     public String canonical() {
         StringBuilder sb = new StringBuilder("{");
         for (Requirement r : requirements) {
-            if (sb.length() > 1) sb.append(',');
+            if (sb.length() > 1) {
+                sb.append(',');
+            }
             quote(sb, r.key());
-            sb.append(switch (r.operator()) {
-                case IN -> " in (";
-                case NOT_IN -> " notin (";
-                case EXISTS -> " exists";
-                case DOES_NOT_EXIST -> " !exists";
-            });
+            sb.append(
+                    switch (r.operator()) {
+                        case IN -> " in (";
+                        case NOT_IN -> " notin (";
+                        case EXISTS -> " exists";
+                        case DOES_NOT_EXIST -> " !exists";
+                    });
             if (!r.values().isEmpty()) {
                 boolean first = true;
                 for (String v : r.values()) {
-                    if (!first) sb.append(',');
+                    if (!first) {
+                        sb.append(',');
+                    }
                     first = false;
                     quote(sb, v);
                 }
@@ -114,7 +128,9 @@ public record LabelSelector(List<Requirement> requirements) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c == '"' || c == '\\') sb.append('\\');
+            if (c == '"' || c == '\\') {
+                sb.append('\\');
+            }
             sb.append(c);
         }
         sb.append('"');

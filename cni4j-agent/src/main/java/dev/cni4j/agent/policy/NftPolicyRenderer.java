@@ -7,7 +7,6 @@ import dev.cni4j.agent.policy.CompiledPolicy.PortRange;
 import dev.cni4j.agent.policy.NftState.NftSet;
 import dev.cni4j.net.IpAddress;
 import dev.cni4j.net.IpPrefix;
-
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -65,12 +64,13 @@ public final class NftPolicyRenderer {
         public static final Options DEFAULT = new Options(0, false);
 
         public Options {
-            if (logDropsPerSecond < 0) throw new IllegalArgumentException("logDropsPerSecond < 0: " + logDropsPerSecond);
+            if (logDropsPerSecond < 0) {
+                throw new IllegalArgumentException("logDropsPerSecond < 0: " + logDropsPerSecond);
+            }
         }
     }
 
-    private NftPolicyRenderer() {
-    }
+    private NftPolicyRenderer() {}
 
     /** The whole table, replaced in one transaction (counters start from zero). */
     public static String fullScript(CompiledPolicy c) {
@@ -91,21 +91,38 @@ public final class NftPolicyRenderer {
         sb.append("add table ").append(TABLE).append('\n');
         sb.append("delete table ").append(TABLE).append('\n');
         sb.append("add table ").append(TABLE).append('\n');
-        for (String k : s.counters()) sb.append("add counter ").append(TABLE).append(' ').append(k).append('\n');
+        for (String k : s.counters()) {
+            sb.append("add counter ").append(TABLE).append(' ').append(k).append('\n');
+        }
         sb.append("table ").append(TABLE).append(" {\n");
         s.sets().forEach((name, set) -> {
-            sb.append("  set ").append(name).append(" {\n    type ").append(set.type()).append(";\n");
-            if (set.interval()) sb.append("    flags interval;\n");
-            if (!set.elements().isEmpty()) sb.append("    elements = { ").append(String.join(", ", set.elements())).append(" }\n");
+            sb.append("  set ")
+                    .append(name)
+                    .append(" {\n    type ")
+                    .append(set.type())
+                    .append(";\n");
+            if (set.interval()) {
+                sb.append("    flags interval;\n");
+            }
+            if (!set.elements().isEmpty()) {
+                sb.append("    elements = { ")
+                        .append(String.join(", ", set.elements()))
+                        .append(" }\n");
+            }
             sb.append("  }\n");
         });
         s.chains().forEach((name, rules) -> {
             sb.append("  chain ").append(name).append(" {\n");
-            for (String r : rules) sb.append("    ").append(r).append('\n');
+            for (String r : rules) {
+                sb.append("    ").append(r).append('\n');
+            }
             sb.append("  }\n");
         });
         s.maps().forEach((name, elements) -> {
-            sb.append("  map ").append(name).append(" {\n    type ").append(name.endsWith("_v4") ? "ipv4_addr" : "ipv6_addr")
+            sb.append("  map ")
+                    .append(name)
+                    .append(" {\n    type ")
+                    .append(name.endsWith("_v4") ? "ipv4_addr" : "ipv6_addr")
                     .append(" : verdict;\n");
             if (!elements.isEmpty()) {
                 List<String> es = new ArrayList<>();
@@ -118,7 +135,8 @@ public final class NftPolicyRenderer {
                   chain forward {
                     type filter hook forward priority filter; policy accept;
                     ct state established,related accept
-                %s    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept
+                %s    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } \
+                accept
                     ip saddr vmap @egress_v4
                     ip6 saddr vmap @egress_v6
                     ip daddr vmap @ingress_v4
@@ -147,7 +165,9 @@ public final class NftPolicyRenderer {
      * name ({@code q} and 16 hex digits, {@code _in} or {@code _out}), never an API string.
      */
     public static String dropLogPrefix(String chain) {
-        if (!chain.matches("q[0-9a-f]{16}_(in|out)")) throw new IllegalArgumentException("not a pod chain name: " + chain);
+        if (!chain.matches("q[0-9a-f]{16}_(in|out)")) {
+            throw new IllegalArgumentException("not a pod chain name: " + chain);
+        }
         return DROP_LOG_PREFIX + chain + " ";
     }
 
@@ -160,25 +180,37 @@ public final class NftPolicyRenderer {
         SortedMap<String, NftSet> sets = new TreeMap<>();
         sets.put("node_v4", addressSet(c.nodeAddresses(), false));
         sets.put("node_v6", addressSet(c.nodeAddresses(), true));
-        for (AddressSet s : c.sets().values()) sets.putAll(sets(s));
+        for (AddressSet s : c.sets().values()) {
+            sets.putAll(sets(s));
+        }
         TreeSet<String> counters = new TreeSet<>();
         SortedMap<String, List<String>> chains = new TreeMap<>();
         SortedMap<String, SortedMap<String, String>> maps = emptyMaps();
-        for (PodRules p : c.pods()) pod(c, p, o).addTo(chains, counters, maps);
-        if (o.strictEstablished()) isolated(c, sets);
+        for (PodRules p : c.pods()) {
+            pod(c, p, o).addTo(chains, counters, maps);
+        }
+        if (o.strictEstablished()) {
+            isolated(c, sets);
+        }
         return new NftState(sets, counters, chains, maps);
     }
 
     private static SortedMap<String, SortedMap<String, String>> emptyMaps() {
         SortedMap<String, SortedMap<String, String>> maps = new TreeMap<>();
-        for (String m : List.of("egress_v4", "egress_v6", "ingress_v4", "ingress_v6")) maps.put(m, new TreeMap<>());
+        for (String m : List.of("egress_v4", "egress_v6", "ingress_v4", "ingress_v6")) {
+            maps.put(m, new TreeMap<>());
+        }
         return maps;
     }
 
     /** With {@link Options#strictEstablished}: the sets of the addresses of pods isolated in any direction. */
     private static void isolated(CompiledPolicy c, SortedMap<String, NftSet> sets) {
         TreeSet<IpAddress> isolated = new TreeSet<>();
-        for (PodRules p : c.pods()) if (p.ingress().isolated() || p.egress().isolated()) isolated.addAll(p.addresses());
+        for (PodRules p : c.pods()) {
+            if (p.ingress().isolated() || p.egress().isolated()) {
+                isolated.addAll(p.addresses());
+            }
+        }
         sets.put("isolated_v4", addressSet(isolated, false));
         sets.put("isolated_v6", addressSet(isolated, true));
     }
@@ -186,19 +218,27 @@ public final class NftPolicyRenderer {
     /** The nft sets of one address set: both families, but an ipBlock's only where it has prefixes. */
     private static SortedMap<String, NftSet> sets(AddressSet s) {
         SortedMap<String, NftSet> sets = new TreeMap<>();
-        for (boolean v6 : new boolean[]{false, true}) {
+        for (boolean v6 : new boolean[] {false, true}) {
             String name = s.id() + (v6 ? "_v6" : "_v4");
             switch (s) {
                 case AddressSet.PodAddresses p -> sets.put(name, addressSet(p.members(), v6));
                 case AddressSet.Cidrs cs -> {
                     TreeSet<String> e = new TreeSet<>();
-                    for (IpPrefix p : cs.prefixes()) if (p.isIPv6() == v6) e.add(p.toString());
-                    if (!e.isEmpty()) sets.put(name, new NftSet(addrType(v6), true, e));
+                    for (IpPrefix p : cs.prefixes()) {
+                        if (p.isIPv6() == v6) {
+                            e.add(p.toString());
+                        }
+                    }
+                    if (!e.isEmpty()) {
+                        sets.put(name, new NftSet(addrType(v6), true, e));
+                    }
                 }
                 case AddressSet.NamedPorts n -> {
                     TreeSet<String> e = new TreeSet<>();
                     for (AddressSet.Endpoint ep : n.members()) {
-                        if (ep.address().isIPv6() == v6) e.add(ep.address() + " . " + ep.protocol().number() + " . " + ep.port());
+                        if (ep.address().isIPv6() == v6) {
+                            e.add(ep.address() + " . " + ep.protocol().number() + " . " + ep.port());
+                        }
                     }
                     sets.put(name, new NftSet(addrType(v6) + " . inet_proto . inet_service", false, e));
                 }
@@ -209,17 +249,28 @@ public final class NftPolicyRenderer {
 
     /** Whether the nft sets of {@code s} have one for this family ({@link #sets}). */
     private static boolean hasFamily(AddressSet s, boolean v6) {
-        if (!(s instanceof AddressSet.Cidrs cs)) return true;
-        for (IpPrefix p : cs.prefixes()) if (p.isIPv6() == v6) return true;
+        if (!(s instanceof AddressSet.Cidrs cs)) {
+            return true;
+        }
+        for (IpPrefix p : cs.prefixes()) {
+            if (p.isIPv6() == v6) {
+                return true;
+            }
+        }
         return false;
     }
 
     /** What one local pod adds to the table: its chains, their counters, its dispatch map elements. */
     private record PodPart(SortedMap<String, List<String>> chains, List<String> counters, List<String[]> mapElements) {
-        void addTo(SortedMap<String, List<String>> allChains, TreeSet<String> allCounters, SortedMap<String, SortedMap<String, String>> maps) {
+        void addTo(
+                SortedMap<String, List<String>> allChains,
+                TreeSet<String> allCounters,
+                SortedMap<String, SortedMap<String, String>> maps) {
             allChains.putAll(chains);
             allCounters.addAll(counters);
-            for (String[] e : mapElements) maps.get(e[0]).put(e[1], e[2]);
+            for (String[] e : mapElements) {
+                maps.get(e[0]).put(e[1], e[2]);
+            }
         }
     }
 
@@ -229,12 +280,17 @@ public final class NftPolicyRenderer {
         List<String[]> mapElements = new ArrayList<>();
         for (Direction d : Direction.values()) {
             DirectionRules dr = p.direction(d);
-            if (!dr.isolated()) continue;
+            if (!dr.isolated()) {
+                continue;
+            }
             String chain = chainName(p, d);
             chains.put(chain, List.copyOf(chainRules(c, p, d, dr, counters, chain, o)));
             for (IpAddress a : p.addresses()) {
-                mapElements.add(new String[]{(d == Direction.INGRESS ? "ingress" : "egress") + (a.isIPv6() ? "_v6" : "_v4"),
-                        a.toString(), "jump " + chain});
+                mapElements.add(new String[] {
+                    (d == Direction.INGRESS ? "ingress" : "egress") + (a.isIPv6() ? "_v6" : "_v4"),
+                    a.toString(),
+                    "jump " + chain
+                });
             }
         }
         return new PodPart(chains, List.copyOf(counters), mapElements);
@@ -269,7 +325,9 @@ public final class NftPolicyRenderer {
             IdentityHashMap<AddressSet, SortedMap<String, NftSet>> nextSets = new IdentityHashMap<>();
             for (AddressSet s : c.sets().values()) {
                 SortedMap<String, NftSet> r = sets.get(s);
-                if (r == null) r = NftPolicyRenderer.sets(s);
+                if (r == null) {
+                    r = NftPolicyRenderer.sets(s);
+                }
                 nextSets.put(s, r);
                 all.putAll(r);
             }
@@ -279,19 +337,29 @@ public final class NftPolicyRenderer {
             IdentityHashMap<PodRules, PodPart> nextPods = new IdentityHashMap<>();
             for (PodRules p : c.pods()) {
                 PodPart part = pods.get(p);
-                if (part == null) part = pod(c, p, options);
+                if (part == null) {
+                    part = pod(c, p, options);
+                }
                 nextPods.put(p, part);
                 part.addTo(chains, counters, maps);
             }
-            if (options.strictEstablished()) isolated(c, all);
+            if (options.strictEstablished()) {
+                isolated(c, all);
+            }
             sets = nextSets;
             pods = nextPods;
             return new NftState(all, counters, chains, maps);
         }
     }
 
-    private static List<String> chainRules(CompiledPolicy c, PodRules p, Direction d, DirectionRules dr,
-                                           TreeSet<String> counters, String chain, Options o) {
+    private static List<String> chainRules(
+            CompiledPolicy c,
+            PodRules p,
+            Direction d,
+            DirectionRules dr,
+            TreeSet<String> counters,
+            String chain,
+            Options o) {
         boolean in = d == Direction.INGRESS;
         String dir = in ? "ingress" : "egress";
         String peerField = in ? "saddr" : "daddr";
@@ -300,30 +368,43 @@ public final class NftPolicyRenderer {
         rules.add("ip " + peerField + " @node_v4 " + allow);
         rules.add("ip6 " + peerField + " @node_v6 " + allow);
         for (AllowRule r : dr.rules()) {
-            String counter = PolicyCompiler.id('k', "counter " + r.policy().namespace() + "/" + r.policy().name() + " " + dir + " " + r.rule());
+            String counter = PolicyCompiler.id(
+                    'k', "counter " + r.policy().namespace() + "/" + r.policy().name() + " " + dir + " " + r.rule());
             counters.add(counter);
-            String tail = "counter name " + counter + " " + allow + " comment \"" + comment(r.policy() + " " + dir + " rule " + r.rule()) + "\"";
+            String tail = "counter name " + counter + " " + allow + " comment \""
+                    + comment(r.policy() + " " + dir + " rule " + r.rule()) + "\"";
             List<String> peerMatches = new ArrayList<>();
             AddressSet set = r.peerSetId() == null ? null : c.sets().get(r.peerSetId());
-            if (set == null) peerMatches.add("");
-            else {
-                for (boolean v6 : new boolean[]{false, true}) {
+            if (set == null) {
+                peerMatches.add("");
+            } else {
+                for (boolean v6 : new boolean[] {false, true}) {
                     String name = set.id() + (v6 ? "_v6" : "_v4");
-                    if (!hasFamily(set, v6)) continue; // an ipBlock of the other family only
+                    if (!hasFamily(set, v6)) {
+                        continue; // an ipBlock of the other family only
+                    }
                     String family = v6 ? "ip6 " : "ip ";
-                    peerMatches.add(set instanceof AddressSet.NamedPorts
-                            ? family + peerField + " . meta l4proto . th dport @" + name + " "
-                            : family + peerField + " @" + name + " ");
+                    peerMatches.add(
+                            set instanceof AddressSet.NamedPorts
+                                    ? family + peerField + " . meta l4proto . th dport @" + name + " "
+                                    : family + peerField + " @" + name + " ");
                 }
             }
             List<String> portMatches = portMatches(r.ports());
-            for (String pm : peerMatches) for (String port : portMatches) rules.add(pm + port + tail);
+            for (String pm : peerMatches) {
+                for (String port : portMatches) {
+                    rules.add(pm + port + tail);
+                }
+            }
         }
         if (o.logDropsPerSecond() > 0) {
             int n = o.logDropsPerSecond();
-            rules.add("limit rate " + n + "/second burst " + n + " packets log prefix \"" + dropLogPrefix(chain) + "\"");
+            rules.add(
+                    "limit rate " + n + "/second burst " + n + " packets log prefix \"" + dropLogPrefix(chain) + "\"");
         }
-        rules.add("counter drop comment \"" + comment(p.fullName() + " " + dir + " isolated by " + dr.policies().size() + " policies") + "\"");
+        rules.add("counter drop comment \""
+                + comment(p.fullName() + " " + dir + " isolated by "
+                        + dr.policies().size() + " policies") + "\"");
         return rules;
     }
 
@@ -333,9 +414,13 @@ public final class NftPolicyRenderer {
      * when the rule has no ports (every protocol and port).
      */
     private static List<String> portMatches(List<PortRange> ports) {
-        if (ports.isEmpty()) return List.of("");
+        if (ports.isEmpty()) {
+            return List.of("");
+        }
         Map<Protocol, List<int[]>> byProtocol = new java.util.EnumMap<>(Protocol.class);
-        for (PortRange pr : ports) byProtocol.computeIfAbsent(pr.protocol(), k -> new ArrayList<>()).add(new int[]{pr.from(), pr.to()});
+        for (PortRange pr : ports) {
+            byProtocol.computeIfAbsent(pr.protocol(), k -> new ArrayList<>()).add(new int[] {pr.from(), pr.to()});
+        }
         List<String> out = new ArrayList<>();
         byProtocol.forEach((proto, ranges) -> {
             // merged, so the anonymous set never holds overlapping or duplicate intervals
@@ -343,12 +428,17 @@ public final class NftPolicyRenderer {
             List<int[]> merged = new ArrayList<>();
             for (int[] r : ranges) {
                 int[] last = merged.isEmpty() ? null : merged.getLast();
-                if (last != null && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
-                else merged.add(new int[]{r[0], r[1]});
+                if (last != null && r[0] <= last[1] + 1) {
+                    last[1] = Math.max(last[1], r[1]);
+                } else {
+                    merged.add(new int[] {r[0], r[1]});
+                }
             }
             String m = "meta l4proto " + proto.number() + " ";
             if (!(merged.size() == 1 && merged.getFirst()[0] == 0 && merged.getFirst()[1] == 65535)) {
-                List<String> l = merged.stream().map(r -> r[0] == r[1] ? String.valueOf(r[0]) : r[0] + "-" + r[1]).toList();
+                List<String> l = merged.stream()
+                        .map(r -> r[0] == r[1] ? String.valueOf(r[0]) : r[0] + "-" + r[1])
+                        .toList();
                 m += "th dport " + (l.size() == 1 ? l.getFirst() : "{ " + String.join(", ", l) + " }") + " ";
             }
             out.add(m);
@@ -358,7 +448,11 @@ public final class NftPolicyRenderer {
 
     private static NftSet addressSet(java.util.Collection<IpAddress> addresses, boolean v6) {
         TreeSet<String> e = new TreeSet<>();
-        for (IpAddress a : addresses) if (a.isIPv6() == v6) e.add(a.toString());
+        for (IpAddress a : addresses) {
+            if (a.isIPv6() == v6) {
+                e.add(a.toString());
+            }
+        }
         return new NftSet(addrType(v6), false, e);
     }
 
@@ -375,8 +469,16 @@ public final class NftPolicyRenderer {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < text.length() && sb.length() < COMMENT_MAX; i++) {
             char ch = text.charAt(i);
-            boolean ok = ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9'
-                    || ch == '.' || ch == '_' || ch == '/' || ch == ':' || ch == '=' || ch == '-' || ch == ' ';
+            boolean ok = ch >= 'a' && ch <= 'z'
+                    || ch >= 'A' && ch <= 'Z'
+                    || ch >= '0' && ch <= '9'
+                    || ch == '.'
+                    || ch == '_'
+                    || ch == '/'
+                    || ch == ':'
+                    || ch == '='
+                    || ch == '-'
+                    || ch == ' ';
             sb.append(ok ? ch : '_');
         }
         return sb.toString();

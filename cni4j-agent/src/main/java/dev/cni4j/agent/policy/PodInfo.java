@@ -1,7 +1,6 @@
 package dev.cni4j.agent.policy;
 
 import dev.cni4j.net.IpAddress;
-
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -16,15 +15,29 @@ import java.util.TreeMap;
  * @param podIps      status.podIPs (both families on a dual-stack pod), in the API's order
  * @param ports       the containers' ports ({@code spec.containers[*].ports}), for named ports
  */
-public record PodInfo(String uid, String namespace, String name, String nodeName, Map<String, String> labels,
-                      boolean hostNetwork, Phase phase, List<IpAddress> podIps, List<NamedPort> ports) {
+public record PodInfo(
+        String uid,
+        String namespace,
+        String name,
+        String nodeName,
+        Map<String, String> labels,
+        boolean hostNetwork,
+        Phase phase,
+        List<IpAddress> podIps,
+        List<NamedPort> ports) {
 
     public enum Phase {
-        PENDING, RUNNING, SUCCEEDED, FAILED, UNKNOWN;
+        PENDING,
+        RUNNING,
+        SUCCEEDED,
+        FAILED,
+        UNKNOWN;
 
         /** The API's spelling; UNKNOWN for anything else (or null). */
         public static Phase fromApi(String text) {
-            if (text == null) return UNKNOWN;
+            if (text == null) {
+                return UNKNOWN;
+            }
             return switch (text) {
                 case "Pending" -> PENDING;
                 case "Running" -> RUNNING;
@@ -40,8 +53,7 @@ public record PodInfo(String uid, String namespace, String name, String nodeName
     }
 
     /** A container port; {@code name} null when it has none. */
-    public record NamedPort(String name, Protocol protocol, int port) {
-    }
+    public record NamedPort(String name, Protocol protocol, int port) {}
 
     public PodInfo {
         labels = java.util.Collections.unmodifiableMap(new TreeMap<>(labels));

@@ -12,7 +12,6 @@ import dev.cni4j.agent.policy.PolicyInfo.PortSpec;
 import dev.cni4j.agent.policy.PolicyInfo.Rule;
 import dev.cni4j.net.IpAddress;
 import dev.cni4j.net.IpPrefix;
-
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -52,7 +51,8 @@ public final class PolicyCompiler {
      * @param nodeAddresses  this node's addresses (traffic between them and local pods is always allowed)
      * @param localAddresses our IPAM's addresses of local pods, by pod UID
      */
-    public PolicyCompiler(String node, Collection<IpAddress> nodeAddresses, Map<String, List<IpAddress>> localAddresses) {
+    public PolicyCompiler(
+            String node, Collection<IpAddress> nodeAddresses, Map<String, List<IpAddress>> localAddresses) {
         this.node = node;
         this.nodeAddresses = List.copyOf(nodeAddresses);
         this.localAddresses = Map.copyOf(localAddresses);
@@ -63,8 +63,7 @@ public final class PolicyCompiler {
     }
 
     /** A pod that can be a peer: not hostNetwork, not terminated, with its addresses. */
-    private record Member(PodInfo pod, NamespaceInfo namespace, List<IpAddress> addresses) {
-    }
+    private record Member(PodInfo pod, NamespaceInfo namespace, List<IpAddress> addresses) {}
 
     /** One compilation: the memoized sets live as long as it. */
     private final class Run implements PeerSets {
@@ -80,15 +79,23 @@ public final class PolicyCompiler {
         }
 
         CompiledPolicy compile() {
-            for (NamespaceInfo ns : snapshot.namespaces()) namespaces.put(ns.name(), ns);
+            for (NamespaceInfo ns : snapshot.namespaces()) {
+                namespaces.put(ns.name(), ns);
+            }
             List<PodInfo> pods = new ArrayList<>();
-            for (PodInfo p : snapshot.pods()) if (!p.hostNetwork() && !p.phase().terminal()) pods.add(p);
-            pods.sort(Comparator.comparing(PodInfo::namespace).thenComparing(PodInfo::name).thenComparing(p -> String.valueOf(p.uid())));
+            for (PodInfo p : snapshot.pods()) {
+                if (!p.hostNetwork() && !p.phase().terminal()) {
+                    pods.add(p);
+                }
+            }
+            pods.sort(Comparator.comparing(PodInfo::namespace)
+                    .thenComparing(PodInfo::name)
+                    .thenComparing(p -> String.valueOf(p.uid())));
             // who has an address: first what our IPAM gave local pods (it is current), then status.podIPs
             // of Running pods (a stale pod object may still name an address already reused here)
             SortedMap<IpAddress, String> podNames = new TreeMap<>();
             Map<PodInfo, List<IpAddress>> kept = new java.util.IdentityHashMap<>();
-            for (boolean ipam : new boolean[]{true, false}) {
+            for (boolean ipam : new boolean[] {true, false}) {
                 for (PodInfo p : pods) {
                     boolean isLocal = node.equals(p.nodeName());
                     List<IpAddress> claims = ipam
@@ -97,9 +104,11 @@ public final class PolicyCompiler {
                     List<IpAddress> mine = kept.computeIfAbsent(p, k -> new ArrayList<>());
                     for (IpAddress a : claims) {
                         String other = podNames.putIfAbsent(a, p.fullName());
-                        if (other == null) mine.add(a);
-                        else if (!other.equals(p.fullName())) {
-                            problems.add("address " + a + " of pod " + p.fullName() + " is already pod " + other + "'s: ignored");
+                        if (other == null) {
+                            mine.add(a);
+                        } else if (!other.equals(p.fullName())) {
+                            problems.add("address " + a + " of pod " + p.fullName() + " is already pod " + other
+                                    + "'s: ignored");
                         }
                     }
                 }
@@ -109,18 +118,28 @@ public final class PolicyCompiler {
                 List<IpAddress> addrs = new ArrayList<>(new TreeSet<>(kept.get(p)));
                 Member m = new Member(p, namespace(p.namespace()), addrs);
                 members.add(m);
-                if (node.equals(p.nodeName())) local.add(m);
+                if (node.equals(p.nodeName())) {
+                    local.add(m);
+                }
             }
             List<PolicyInfo> policies = new ArrayList<>(snapshot.policies());
             policies.sort(Comparator.comparing(PolicyInfo::ref));
             for (PolicyInfo pol : policies) {
-                for (String s : pol.problems()) problems.add("policy " + pol.ref() + ": " + s);
+                for (String s : pol.problems()) {
+                    problems.add("policy " + pol.ref() + ": " + s);
+                }
             }
             List<PodRules> rules = new ArrayList<>();
             for (Member m : local) {
                 PodInfo p = m.pod();
-                rules.add(new PodRules(podId(p), p.namespace(), p.name(), p.uid(), m.addresses(),
-                        direction(p, Direction.INGRESS, policies, this), direction(p, Direction.EGRESS, policies, this)));
+                rules.add(new PodRules(
+                        podId(p),
+                        p.namespace(),
+                        p.name(),
+                        p.uid(),
+                        m.addresses(),
+                        direction(p, Direction.INGRESS, policies, this),
+                        direction(p, Direction.EGRESS, policies, this)));
             }
             problems.sort(null);
             return new CompiledPolicy(node, new TreeSet<>(nodeAddresses), setsById, rules, podNames, problems);
@@ -135,11 +154,17 @@ public final class PolicyCompiler {
         public String peerSet(Peer peer) {
             String key = peerKey(peer);
             AddressSet known = setsByKey.get(key);
-            if (known != null) return known.id();
+            if (known != null) {
+                return known.id();
+            }
             AddressSet set = switch (peer) {
                 case PodPeer pp -> {
                     TreeSet<IpAddress> ips = new TreeSet<>();
-                    for (Member m : members) if (selects(pp, m)) ips.addAll(m.addresses());
+                    for (Member m : members) {
+                        if (selects(pp, m)) {
+                            ips.addAll(m.addresses());
+                        }
+                    }
                     yield new AddressSet.PodAddresses(id('p', key), key, ips);
                 }
                 case IpBlockPeer ib -> new AddressSet.Cidrs(id('c', key), key, Cidrs.subtract(ib.cidr(), ib.except()));
@@ -151,7 +176,9 @@ public final class PolicyCompiler {
         public String namedPortSet(Peer peer, PortSpec s) {
             String key = namedPortKey(peer, s);
             AddressSet known = setsByKey.get(key);
-            if (known != null) return known.id();
+            if (known != null) {
+                return known.id();
+            }
             BiPredicate<Member, IpAddress> inPeer = switch (peer) {
                 case null -> (m, a) -> true;
                 case PodPeer pp -> (m, a) -> selects(pp, m);
@@ -163,9 +190,13 @@ public final class PolicyCompiler {
             TreeSet<Endpoint> endpoints = new TreeSet<>();
             for (Member m : members) {
                 for (PodInfo.NamedPort np : m.pod().ports()) {
-                    if (!s.name().equals(np.name()) || np.protocol() != s.protocol()) continue;
+                    if (!s.name().equals(np.name()) || np.protocol() != s.protocol()) {
+                        continue;
+                    }
                     for (IpAddress a : m.addresses()) {
-                        if (inPeer.test(m, a)) endpoints.add(new Endpoint(a, np.protocol(), np.port()));
+                        if (inPeer.test(m, a)) {
+                            endpoints.add(new Endpoint(a, np.protocol(), np.port()));
+                        }
                     }
                 }
             }
@@ -174,7 +205,9 @@ public final class PolicyCompiler {
 
         private String register(AddressSet set) {
             AddressSet clash = setsById.putIfAbsent(set.id(), set);
-            if (clash != null) throw new IllegalStateException("set id collision: " + clash.key() + " / " + set.key());
+            if (clash != null) {
+                throw new IllegalStateException("set id collision: " + clash.key() + " / " + set.key());
+            }
             setsByKey.put(set.key(), set);
             return set.id();
         }
@@ -209,8 +242,13 @@ public final class PolicyCompiler {
         List<PolicyRef> isolating = new ArrayList<>();
         List<AllowRule> allow = new ArrayList<>();
         for (PolicyInfo pol : policies) {
-            if (!pol.ref().namespace().equals(pod.namespace()) || !pol.podSelector().matches(pod.labels())) continue;
-            if (!(d == Direction.INGRESS ? pol.ingress() : pol.egress())) continue;
+            if (!pol.ref().namespace().equals(pod.namespace())
+                    || !pol.podSelector().matches(pod.labels())) {
+                continue;
+            }
+            if (!(d == Direction.INGRESS ? pol.ingress() : pol.egress())) {
+                continue;
+            }
             isolating.add(pol.ref());
             for (Rule r : d == Direction.INGRESS ? pol.ingressRules() : pol.egressRules()) {
                 compileRule(pol.ref(), r, d, pod, allow, sets);
@@ -219,30 +257,40 @@ public final class PolicyCompiler {
         return isolating.isEmpty() ? DirectionRules.OPEN : new DirectionRules(true, isolating, allow);
     }
 
-    private static void compileRule(PolicyRef ref, Rule r, Direction d, PodInfo pod, List<AllowRule> out, PeerSets sets) {
+    private static void compileRule(
+            PolicyRef ref, Rule r, Direction d, PodInfo pod, List<AllowRule> out, PeerSets sets) {
         List<Peer> peers = r.peers().isEmpty() ? java.util.Collections.singletonList(null) : r.peers();
         if (r.ports().isEmpty()) {
-            for (Peer peer : peers) out.add(new AllowRule(ref, r.index(), peer == null ? null : sets.peerSet(peer), List.of()));
+            for (Peer peer : peers) {
+                out.add(new AllowRule(ref, r.index(), peer == null ? null : sets.peerSet(peer), List.of()));
+            }
             return;
         }
         LinkedHashSet<PortRange> numeric = new LinkedHashSet<>();
         List<PortSpec> named = new ArrayList<>();
         for (PortSpec s : r.ports()) {
-            if (!s.isNamed()) numeric.add(new PortRange(s.protocol(), s.port(), s.endPort()));
-            else if (d == Direction.INGRESS) {
+            if (!s.isNamed()) {
+                numeric.add(new PortRange(s.protocol(), s.port(), s.endPort()));
+            } else if (d == Direction.INGRESS) {
                 // ingress: the destination is this pod; an unknown name matches nothing
                 for (PodInfo.NamedPort np : pod.ports()) {
                     if (s.name().equals(np.name()) && s.protocol() == np.protocol()) {
                         numeric.add(new PortRange(np.protocol(), np.port(), np.port()));
                     }
                 }
-            } else named.add(s);
+            } else {
+                named.add(s);
+            }
         }
         if (!numeric.isEmpty()) {
-            for (Peer peer : peers) out.add(new AllowRule(ref, r.index(), peer == null ? null : sets.peerSet(peer), List.copyOf(numeric)));
+            for (Peer peer : peers) {
+                out.add(new AllowRule(ref, r.index(), peer == null ? null : sets.peerSet(peer), List.copyOf(numeric)));
+            }
         }
         for (PortSpec s : named) {
-            for (Peer peer : peers) out.add(new AllowRule(ref, r.index(), sets.namedPortSet(peer, s), List.of()));
+            for (Peer peer : peers) {
+                out.add(new AllowRule(ref, r.index(), sets.namedPortSet(peer, s), List.of()));
+            }
         }
     }
 
@@ -263,7 +311,9 @@ public final class PolicyCompiler {
                 if (pp.namespaceSelector() == null) {
                     sb.append("namespace ");
                     LabelSelector.quote(sb, pp.namespace());
-                } else sb.append("namespaces ").append(pp.namespaceSelector().canonical());
+                } else {
+                    sb.append("namespaces ").append(pp.namespaceSelector().canonical());
+                }
                 sb.append(" pods ").append(pp.podSelector().canonical());
             }
             case IpBlockPeer ib -> {
@@ -273,7 +323,9 @@ public final class PolicyCompiler {
                 String last = null;
                 for (IpPrefix e : except) {
                     String t = e.toString();
-                    if (t.equals(last)) continue;
+                    if (t.equals(last)) {
+                        continue;
+                    }
                     sb.append(" except ").append(t);
                     last = t;
                 }

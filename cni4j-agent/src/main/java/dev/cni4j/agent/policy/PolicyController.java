@@ -8,17 +8,14 @@ import dev.cni4j.linux.firewall.Nft;
 import dev.cni4j.linux.rtnl.Address;
 import dev.cni4j.linux.rtnl.Rtnl;
 import dev.cni4j.net.IpAddress;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
-
+import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,6 +30,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Enforces Kubernetes NetworkPolicy on this node (setting {@code networkPolicy=on}): informers on
@@ -71,7 +70,10 @@ public final class PolicyController implements AutoCloseable {
     static final long DEBOUNCE_MILLIS = 50;
     /** How long a bridge ADD waits for the informer to know its pod (the kubelet created it well before). */
     static final long POD_WAIT_MILLIS = 2000;
-    /** The label the placeholder of a pod not yet in the informer carries (a key no API object can hold: it has our own prefix). */
+    /**
+     * The label the placeholder of a pod not yet in the informer carries (a key no API object can hold: it has our own
+     * prefix).
+     */
     static final String PENDING_LABEL = "cni4j.dev/pending-pod";
 
     private final String node;
@@ -89,29 +91,37 @@ public final class PolicyController implements AutoCloseable {
             r -> Thread.ofPlatform().daemon().name("cni4j-policy").unstarted(r));
     private final AtomicBoolean scheduled = new AtomicBoolean();
     /** The informer keys of the objects changed since the last rebuild. */
-    private final Set<String> changedPods = ConcurrentHashMap.newKeySet(), changedNamespaces = ConcurrentHashMap.newKeySet(),
+    private final Set<String> changedPods = ConcurrentHashMap.newKeySet(),
+            changedNamespaces = ConcurrentHashMap.newKeySet(),
             changedPolicies = ConcurrentHashMap.newKeySet();
     /** Addresses our CNI ADDs gave local pods, by pod UID, with the pod's name for placeholders. */
     private final Map<String, LocalPod> localPods = new ConcurrentHashMap<>();
+
     public final AtomicLong applies = new AtomicLong();
     final AtomicLong applyErrors = new AtomicLong();
     private final Object lock = new Object();
     private NftState applied; // under lock: what the table holds, null before the first apply or after a failure
     private IncrementalPolicyCompiler compiler; // under lock: null until the next rebuild loads the caches
     private NftPolicyRenderer.Incremental renderer; // under lock, with compiler
-    private final Set<String> placeholders = new HashSet<>(); // under lock: UIDs of the local pods with a placeholder in compiler
+    private final Set<String> placeholders =
+            new HashSet<>(); // under lock: UIDs of the local pods with a placeholder in compiler
     private volatile CompiledPolicy compiled;
     private volatile List<String> reported = List.of();
 
-    private record LocalPod(String namespace, String name, List<IpAddress> addresses) {
-    }
+    private record LocalPod(String namespace, String name, List<IpAddress> addresses) {}
 
     /**
      * @param ns   the node network namespace the table lives in (null: the agent's own)
      * @param onApiError each API error of the informers (they retry)
      */
-    public PolicyController(KubernetesClient client, String node, NetNs ns, long resyncMillis, JsonLog log, AgentStatus status,
-                     Consumer<Throwable> onApiError) {
+    public PolicyController(
+            KubernetesClient client,
+            String node,
+            NetNs ns,
+            long resyncMillis,
+            JsonLog log,
+            AgentStatus status,
+            Consumer<Throwable> onApiError) {
         this(client, node, ns, resyncMillis, log, status, onApiError, 0, false);
     }
 
@@ -119,8 +129,16 @@ public final class PolicyController implements AutoCloseable {
      * @param logDropsPerSecond 0: no drop log; else the rate each pod chain logs its drops at
      * @param cutEstablished    delete the conntrack entries of connections a change denies
      */
-    public PolicyController(KubernetesClient client, String node, NetNs ns, long resyncMillis, JsonLog log, AgentStatus status,
-                     Consumer<Throwable> onApiError, int logDropsPerSecond, boolean cutEstablished) {
+    public PolicyController(
+            KubernetesClient client,
+            String node,
+            NetNs ns,
+            long resyncMillis,
+            JsonLog log,
+            AgentStatus status,
+            Consumer<Throwable> onApiError,
+            int logDropsPerSecond,
+            boolean cutEstablished) {
         this.options = new NftPolicyRenderer.Options(logDropsPerSecond, cutEstablished);
         this.cutEstablished = cutEstablished;
         this.node = node;
@@ -140,7 +158,9 @@ public final class PolicyController implements AutoCloseable {
         policies.addEventHandler(changes(changedPolicies, o -> {}));
         namespaces.addEventHandler(changes(changedNamespaces, o -> {}));
         pods.addEventHandler(changes(changedPods, p -> {
-            if (p.getMetadata().getUid() != null) localPods.remove(p.getMetadata().getUid());
+            if (p.getMetadata().getUid() != null) {
+                localPods.remove(p.getMetadata().getUid());
+            }
         }));
         status.policyProblem("informers not synced yet");
     }
@@ -148,12 +168,21 @@ public final class PolicyController implements AutoCloseable {
     /** Notes the key of each changed object (a resync's update of an unchanged one is none) and triggers a rebuild. */
     private <T extends HasMetadata> ResourceEventHandler<T> changes(Set<String> changed, Consumer<T> onDelete) {
         return new ResourceEventHandler<>() {
-            @Override public void onAdd(T o) { changed(o); }
-            @Override public void onUpdate(T old, T o) {
-                String v = o.getMetadata().getResourceVersion();
-                if (v == null || !v.equals(old.getMetadata().getResourceVersion())) changed(o);
+            @Override
+            public void onAdd(T o) {
+                changed(o);
             }
-            @Override public void onDelete(T o, boolean unknownFinalState) {
+
+            @Override
+            public void onUpdate(T old, T o) {
+                String v = o.getMetadata().getResourceVersion();
+                if (v == null || !v.equals(old.getMetadata().getResourceVersion())) {
+                    changed(o);
+                }
+            }
+
+            @Override
+            public void onDelete(T o, boolean unknownFinalState) {
                 onDelete.accept(o);
                 changed(o);
             }
@@ -168,8 +197,11 @@ public final class PolicyController implements AutoCloseable {
     /** Starts the informers in the background; the first apply follows their sync. */
     public void start() {
         // the first apply once all three have listed (their events may all come before the last sync)
-        java.util.concurrent.CompletableFuture.allOf(policies.start().toCompletableFuture(), namespaces.start().toCompletableFuture(),
-                pods.start().toCompletableFuture()).thenRun(this::trigger);
+        java.util.concurrent.CompletableFuture.allOf(
+                        policies.start().toCompletableFuture(),
+                        namespaces.start().toCompletableFuture(),
+                        pods.start().toCompletableFuture())
+                .thenRun(this::trigger);
         worker.scheduleWithFixedDelay(this::checkTable, resyncMillis, resyncMillis, TimeUnit.MILLISECONDS);
     }
 
@@ -180,9 +212,12 @@ public final class PolicyController implements AutoCloseable {
      */
     private void checkTable() {
         synchronized (lock) {
-            if (applied == null) return;
+            if (applied == null) {
+                return;
+            }
             try {
-                if (Nft.tryRun(ns, "list table " + NftPolicyRenderer.TABLE + "\n", "-j").ok()) {
+                if (Nft.tryRun(ns, "list table " + NftPolicyRenderer.TABLE + "\n", "-j")
+                        .ok()) {
                     trigger();
                     return;
                 }
@@ -203,42 +238,67 @@ public final class PolicyController implements AutoCloseable {
     void trigger() {
         if (scheduled.compareAndSet(false, true)) {
             try {
-                worker.schedule(() -> {
-                    scheduled.set(false);
-                    rebuild();
-                }, DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS);
+                worker.schedule(
+                        () -> {
+                            scheduled.set(false);
+                            rebuild();
+                        },
+                        DEBOUNCE_MILLIS,
+                        TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.RejectedExecutionException closed) {
                 scheduled.set(false);
             }
         }
     }
 
-    /** Brings the compiled state up to date with the changes noted since the last time and applies its difference; never throws. */
+    /**
+     * Brings the compiled state up to date with the changes noted since the last time and applies its difference;
+     * never throws.
+     */
     void rebuild() {
         synchronized (lock) {
-            if (!synced()) return;
+            if (!synced()) {
+                return;
+            }
             try {
-                if (compiler == null) load();
-                else drain();
+                if (compiler == null) {
+                    load();
+                } else {
+                    drain();
+                }
                 compiler.nodeAddresses(nodeAddresses());
                 syncLocalPods();
                 CompiledPolicy next = compiler.compiled();
                 NftState state = renderer.state(next);
-                String script = applied == null ? NftPolicyRenderer.fullScript(state, options) : NftPolicyDiff.script(applied, state);
+                String script = applied == null
+                        ? NftPolicyRenderer.fullScript(state, options)
+                        : NftPolicyDiff.script(applied, state);
                 if (!script.isEmpty()) {
                     Nft.Result r = Nft.tryRun(ns, script);
                     if (!r.ok()) {
-                        failed("nft refused the policy transaction: " + r.stderr().trim(), applied == null ? "full" : "incremental");
+                        failed(
+                                "nft refused the policy transaction: "
+                                        + r.stderr().trim(),
+                                applied == null ? "full" : "incremental");
                         return;
                     }
                     applies.incrementAndGet();
                 }
-                if (applied == null) log.info("network policy table programmed", "table", NftPolicyRenderer.TABLE, "pods", next.pods().size());
+                if (applied == null) {
+                    log.info(
+                            "network policy table programmed",
+                            "table",
+                            NftPolicyRenderer.TABLE,
+                            "pods",
+                            next.pods().size());
+                }
                 applied = state;
                 compiled = next;
                 status.policyProblem(null);
                 report(next.problems());
-                if (cutEstablished && !script.isEmpty()) cutDenied(next);
+                if (cutEstablished && !script.isEmpty()) {
+                    cutDenied(next);
+                }
             } catch (RuntimeException e) {
                 compiler = null; // it may hold half a change: load everything again next time
                 failed("policy rebuild failed: " + e.getMessage(), applied == null ? "full" : "incremental");
@@ -256,35 +316,57 @@ public final class PolicyController implements AutoCloseable {
         compiler = new IncrementalPolicyCompiler(node);
         renderer = new NftPolicyRenderer.Incremental(options);
         placeholders.clear();
-        for (Namespace n : namespaces.getStore().list()) compiler.putNamespace(ApiObjects.namespace(n));
-        for (NetworkPolicy np : policies.getStore().list()) compiler.putPolicy(ApiObjects.policy(np));
-        for (Pod p : pods.getStore().list()) compiler.putPod(POD + Cache.metaNamespaceKeyFunc(p), ApiObjects.pod(p));
+        for (Namespace n : namespaces.getStore().list()) {
+            compiler.putNamespace(ApiObjects.namespace(n));
+        }
+        for (NetworkPolicy np : policies.getStore().list()) {
+            compiler.putPolicy(ApiObjects.policy(np));
+        }
+        for (Pod p : pods.getStore().list()) {
+            compiler.putPod(POD + Cache.metaNamespaceKeyFunc(p), ApiObjects.pod(p));
+        }
     }
 
     /** Under lock: the objects noted as changed, as the caches hold them now, into the compiler. */
     private void drain() {
         for (String key : take(changedNamespaces)) {
             Namespace n = namespaces.getStore().getByKey(key);
-            if (n == null) compiler.removeNamespace(key);
-            else compiler.putNamespace(ApiObjects.namespace(n));
+            if (n == null) {
+                compiler.removeNamespace(key);
+            } else {
+                compiler.putNamespace(ApiObjects.namespace(n));
+            }
         }
         for (String key : take(changedPolicies)) {
             NetworkPolicy np = policies.getStore().getByKey(key);
-            if (np != null) compiler.putPolicy(ApiObjects.policy(np));
-            else if (key.indexOf('/') > 0) compiler.removePolicy(new PolicyRef(key.substring(0, key.indexOf('/')), key.substring(key.indexOf('/') + 1)));
+            if (np != null) {
+                compiler.putPolicy(ApiObjects.policy(np));
+            } else if (key.indexOf('/') > 0) {
+                compiler.removePolicy(
+                        new PolicyRef(key.substring(0, key.indexOf('/')), key.substring(key.indexOf('/') + 1)));
+            }
         }
-        for (String key : take(changedPods)) refreshPod(key);
+        for (String key : take(changedPods)) {
+            refreshPod(key);
+        }
     }
 
     private void refreshPod(String key) {
         Pod p = pods.getStore().getByKey(key);
-        if (p == null) compiler.removePod(POD + key);
-        else compiler.putPod(POD + key, ApiObjects.pod(p));
+        if (p == null) {
+            compiler.removePod(POD + key);
+        } else {
+            compiler.putPod(POD + key, ApiObjects.pod(p));
+        }
     }
 
     private static List<String> take(Set<String> changed) {
         List<String> out = new ArrayList<>();
-        for (String k : changed) if (changed.remove(k)) out.add(k);
+        for (String k : changed) {
+            if (changed.remove(k)) {
+                out.add(k);
+            }
+        }
         return out;
     }
 
@@ -295,13 +377,21 @@ public final class PolicyController implements AutoCloseable {
      */
     private void syncLocalPods() {
         Map<String, LocalPod> now = Map.copyOf(localPods);
-        for (String uid : compiler.localAddressUids()) if (!now.containsKey(uid)) compiler.localAddresses(uid, null);
+        for (String uid : compiler.localAddressUids()) {
+            if (!now.containsKey(uid)) {
+                compiler.localAddresses(uid, null);
+            }
+        }
         Set<String> wanted = new HashSet<>();
         now.forEach((uid, lp) -> {
             compiler.localAddresses(uid, lp.addresses());
             String key = lp.namespace() + "/" + lp.name();
-            if (!known(uid, key)) refreshPod(key); // its event may still be on its way from the cache
-            if (known(uid, key)) return;
+            if (!known(uid, key)) {
+                refreshPod(key); // its event may still be on its way from the cache
+            }
+            if (known(uid, key)) {
+                return;
+            }
             for (PolicyRef ref : compiler.policies(lp.namespace())) {
                 if (!ref.name().startsWith(PLACEHOLDER_POLICY)) {
                     wanted.add(uid);
@@ -310,19 +400,41 @@ public final class PolicyController implements AutoCloseable {
             }
         });
         for (String uid : List.copyOf(placeholders)) {
-            if (wanted.contains(uid)) continue;
+            if (wanted.contains(uid)) {
+                continue;
+            }
             PodInfo p = compiler.pod(PLACEHOLDER + uid);
             compiler.removePod(PLACEHOLDER + uid);
-            if (p != null) compiler.removePolicy(new PolicyRef(p.namespace(), PLACEHOLDER_POLICY + uid));
+            if (p != null) {
+                compiler.removePolicy(new PolicyRef(p.namespace(), PLACEHOLDER_POLICY + uid));
+            }
             placeholders.remove(uid);
         }
         for (String uid : wanted) {
-            if (!placeholders.add(uid)) continue;
+            if (!placeholders.add(uid)) {
+                continue;
+            }
             LocalPod lp = now.get(uid);
-            compiler.putPod(PLACEHOLDER + uid, new PodInfo(uid, lp.namespace(), lp.name(), node, Map.of(PENDING_LABEL, "true"), false,
-                    PodInfo.Phase.PENDING, List.of(), List.of()));
-            compiler.putPolicy(new PolicyInfo(new PolicyRef(lp.namespace(), PLACEHOLDER_POLICY + uid),
-                    LabelSelector.matchLabels(Map.of(PENDING_LABEL, "true")), true, true, List.of(), List.of(), List.of()));
+            compiler.putPod(
+                    PLACEHOLDER + uid,
+                    new PodInfo(
+                            uid,
+                            lp.namespace(),
+                            lp.name(),
+                            node,
+                            Map.of(PENDING_LABEL, "true"),
+                            false,
+                            PodInfo.Phase.PENDING,
+                            List.of(),
+                            List.of()));
+            compiler.putPolicy(new PolicyInfo(
+                    new PolicyRef(lp.namespace(), PLACEHOLDER_POLICY + uid),
+                    LabelSelector.matchLabels(Map.of(PENDING_LABEL, "true")),
+                    true,
+                    true,
+                    List.of(),
+                    List.of(),
+                    List.of()));
         }
     }
 
@@ -335,12 +447,16 @@ public final class PolicyController implements AutoCloseable {
         return p != null && uid.equals(p.uid());
     }
 
-    /** After an apply: connections the new state denies lose their conntrack entries; a failure is logged, not retried. */
+    /**
+     * After an apply: connections the new state denies lose their conntrack entries; a failure is logged, not retried.
+     */
     private void cutDenied(CompiledPolicy next) {
         try {
             EstablishedConnections.Sweep s = EstablishedConnections.cut(ns, next);
             connectionsCut.addAndGet(s.cut());
-            if (s.cut() > 0) log.info("network policy: established connections cut", "cut", s.cut(), "examined", s.examined());
+            if (s.cut() > 0) {
+                log.info("network policy: established connections cut", "cut", s.cut(), "examined", s.examined());
+            }
         } catch (RuntimeException e) {
             log.error("network policy: cannot cut established connections", "error", e);
         }
@@ -353,11 +469,17 @@ public final class PolicyController implements AutoCloseable {
     Map<String, String> dropLogPrefixes() {
         Map<String, String> m = new java.util.TreeMap<>();
         CompiledPolicy c = compiled;
-        if (c == null || options.logDropsPerSecond() == 0) return m;
+        if (c == null || options.logDropsPerSecond() == 0) {
+            return m;
+        }
         for (CompiledPolicy.PodRules p : c.pods()) {
             for (dev.cni4j.agent.policy.Direction d : dev.cni4j.agent.policy.Direction.values()) {
-                if (!p.direction(d).isolated()) continue;
-                m.put(NftPolicyRenderer.dropLogPrefix(NftPolicyRenderer.chainName(p, d)).trim(),
+                if (!p.direction(d).isolated()) {
+                    continue;
+                }
+                m.put(
+                        NftPolicyRenderer.dropLogPrefix(NftPolicyRenderer.chainName(p, d))
+                                .trim(),
                         p.fullName() + " " + (d == dev.cni4j.agent.policy.Direction.INGRESS ? "ingress" : "egress"));
             }
         }
@@ -369,7 +491,12 @@ public final class PolicyController implements AutoCloseable {
         applyErrors.incrementAndGet();
         applied = null;
         status.policyProblem(problem);
-        log.error("network policy not applied; the table keeps its previous rules", "transaction", kind, "error", problem);
+        log.error(
+                "network policy not applied; the table keeps its previous rules",
+                "transaction",
+                kind,
+                "error",
+                problem);
         try {
             worker.schedule(this::trigger, 2, TimeUnit.SECONDS);
         } catch (java.util.concurrent.RejectedExecutionException closed) {
@@ -378,19 +505,26 @@ public final class PolicyController implements AutoCloseable {
     }
 
     private void report(List<String> problems) {
-        if (problems.equals(reported)) return;
+        if (problems.equals(reported)) {
+            return;
+        }
         reported = problems;
         status.policyWarnings(problems);
-        for (String p : problems) log.warn("network policy problem (such rules allow nothing)", "problem", p);
+        for (String p : problems) {
+            log.warn("network policy problem (such rules allow nothing)", "problem", p);
+        }
     }
 
     /** Every address of the node namespace (the bridge's gateway address is where node-to-pod traffic comes from). */
     private List<IpAddress> nodeAddresses() {
         List<IpAddress> out = new ArrayList<>();
-        try (NetNs here = ns == null ? NetNs.current() : null; Rtnl rtnl = Rtnl.open(ns == null ? here : ns)) {
+        try (NetNs here = ns == null ? NetNs.current() : null;
+                Rtnl rtnl = Rtnl.open(ns == null ? here : ns)) {
             for (Address a : rtnl.addresses().list()) {
                 IpAddress ip = IpAddress.of(a.address());
-                if (!ip.isLoopback() && !ip.isLinkLocalUnicast()) out.add(ip);
+                if (!ip.isLoopback() && !ip.isLinkLocalUnicast()) {
+                    out.add(ip);
+                }
             }
         }
         return out;
@@ -424,7 +558,9 @@ public final class PolicyController implements AutoCloseable {
 
     /** A local pod's CNI DEL: its addresses are no longer its own. */
     void podDeleted(String uid) {
-        if (localPods.remove(uid) != null) trigger();
+        if (localPods.remove(uid) != null) {
+            trigger();
+        }
     }
 
     /**
@@ -438,7 +574,9 @@ public final class PolicyController implements AutoCloseable {
             @Override
             public void beforeReply(String type, Map<String, String> env, byte[] stdout, int exitCode) {
                 metrics.beforeReply(type, env, stdout, exitCode);
-                if (!"bridge".equals(type)) return;
+                if (!"bridge".equals(type)) {
+                    return;
+                }
                 try {
                     onBridge(env, stdout, exitCode);
                 } catch (RuntimeException e) {
@@ -462,10 +600,14 @@ public final class PolicyController implements AutoCloseable {
         Map<String, String> args = cniArgs(env.getOrDefault("CNI_ARGS", ""));
         String namespace = args.get("K8S_POD_NAMESPACE"), name = args.get("K8S_POD_NAME");
         String uid = args.get("K8S_POD_UID");
-        if (namespace == null || name == null) return; // not a Kubernetes pod
+        if (namespace == null || name == null) {
+            return; // not a Kubernetes pod
+        }
         if (uid == null) {
             Pod p = pods.getStore().getByKey(namespace + "/" + name);
-            if (p == null) return;
+            if (p == null) {
+                return;
+            }
             uid = p.getMetadata().getUid();
         }
         String command = env.getOrDefault("CNI_COMMAND", "");
@@ -473,7 +615,9 @@ public final class PolicyController implements AutoCloseable {
             podDeleted(uid);
         } else if (command.equals("ADD") && exitCode == 0) {
             List<IpAddress> ips = resultAddresses(stdout);
-            if (!ips.isEmpty()) podAdded(uid, namespace, name, ips);
+            if (!ips.isEmpty()) {
+                podAdded(uid, namespace, name, ips);
+            }
         }
     }
 
@@ -482,7 +626,9 @@ public final class PolicyController implements AutoCloseable {
         Map<String, String> m = new HashMap<>();
         for (String kv : text.split(";")) {
             int eq = kv.indexOf('=');
-            if (eq > 0) m.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+            if (eq > 0) {
+                m.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+            }
         }
         return m;
     }
@@ -492,11 +638,23 @@ public final class PolicyController implements AutoCloseable {
         List<IpAddress> out = new ArrayList<>();
         JsonNode r = JSON.readTree(new String(stdout, StandardCharsets.UTF_8));
         List<String> cidrs = new ArrayList<>();
-        if (r.has("ips")) for (JsonNode ip : r.get("ips")) if (ip.has("address")) cidrs.add(ip.get("address").asString());
-        for (String f : List.of("ip4", "ip6")) if (r.has(f) && r.get(f).has("ip")) cidrs.add(r.get(f).get("ip").asString());
+        if (r.has("ips")) {
+            for (JsonNode ip : r.get("ips")) {
+                if (ip.has("address")) {
+                    cidrs.add(ip.get("address").asString());
+                }
+            }
+        }
+        for (String f : List.of("ip4", "ip6")) {
+            if (r.has(f) && r.get(f).has("ip")) {
+                cidrs.add(r.get(f).get("ip").asString());
+            }
+        }
         for (String c : cidrs) {
             IpAddress a = IpAddress.tryParse(c.contains("/") ? c.substring(0, c.indexOf('/')) : c);
-            if (a != null) out.add(a);
+            if (a != null) {
+                out.add(a);
+            }
         }
         return out;
     }
@@ -506,7 +664,9 @@ public final class PolicyController implements AutoCloseable {
         return compiled;
     }
 
-    /** Why a connection is allowed or denied on this node, from the state the table holds; null before the first apply. */
+    /**
+     * Why a connection is allowed or denied on this node, from the state the table holds; null before the first apply.
+     */
     public Explanation explain(IpAddress src, IpAddress dst, int port, Protocol protocol) {
         CompiledPolicy c = compiled;
         return c == null ? null : c.explain(src, dst, port, protocol);
@@ -526,7 +686,9 @@ public final class PolicyController implements AutoCloseable {
         } catch (java.io.UncheckedIOException noNft) {
             return false; // no nft on the node: no table of ours either
         }
-        if (!r.ok()) return false;
+        if (!r.ok()) {
+            return false;
+        }
         Nft.run(ns, "delete table " + NftPolicyRenderer.TABLE + "\n");
         return true;
     }

@@ -2,7 +2,6 @@ package dev.cni4j.agent.policy;
 
 import dev.cni4j.agent.policy.CompiledPolicy.AllowRule;
 import dev.cni4j.agent.policy.CompiledPolicy.PodRules;
-
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -12,27 +11,30 @@ import java.util.TreeMap;
  * pod that rule applies to), each per-pod chain ends in an anonymous drop counter.
  */
 public final class PolicyCounters {
-    private PolicyCounters() {
-    }
+    private PolicyCounters() {}
 
     /** The policy rule a named counter counts. */
-    public record RuleKey(PolicyRef policy, Direction direction, int rule) {
-    }
+    public record RuleKey(PolicyRef policy, Direction direction, int rule) {}
 
     /** The pod and direction a per-pod chain polices. */
-    public record ChainKey(String namespace, String pod, Direction direction) {
-    }
+    public record ChainKey(String namespace, String pod, Direction direction) {}
 
     /** Named counter → its policy rule, for every counter the rendered table holds. */
     public static Map<String, RuleKey> counters(CompiledPolicy c) {
         Map<String, RuleKey> out = new TreeMap<>();
         for (PodRules p : c.pods()) {
             for (Direction d : Direction.values()) {
-                if (!p.direction(d).isolated()) continue;
+                if (!p.direction(d).isolated()) {
+                    continue;
+                }
                 String dir = d == Direction.INGRESS ? "ingress" : "egress";
                 for (AllowRule r : p.direction(d).rules()) {
                     // the name NftPolicyRenderer gives it
-                    out.put(PolicyCompiler.id('k', "counter " + r.policy().namespace() + "/" + r.policy().name() + " " + dir + " " + r.rule()),
+                    out.put(
+                            PolicyCompiler.id(
+                                    'k',
+                                    "counter " + r.policy().namespace() + "/"
+                                            + r.policy().name() + " " + dir + " " + r.rule()),
                             new RuleKey(r.policy(), d, r.rule()));
                 }
             }
@@ -46,7 +48,9 @@ public final class PolicyCounters {
         for (PodRules p : c.pods()) {
             for (Direction d : Direction.values()) {
                 if (p.direction(d).isolated()) {
-                    out.put(p.id() + (d == Direction.INGRESS ? "_in" : "_out"), new ChainKey(p.namespace(), p.name(), d));
+                    out.put(
+                            p.id() + (d == Direction.INGRESS ? "_in" : "_out"),
+                            new ChainKey(p.namespace(), p.name(), d));
                 }
             }
         }

@@ -2,7 +2,6 @@ package dev.cni4j.agent.policy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +26,8 @@ final class PolicyDropsEndpoint implements HttpHandler {
     @Override
     public void handle(HttpExchange ex) throws IOException {
         Map<String, String> prefixes = controller.dropLogPrefixes();
-        byte[] b = (io.fabric8.kubernetes.client.utils.Serialization.asJson(prefixes) + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] b = (io.fabric8.kubernetes.client.utils.Serialization.asJson(prefixes) + "\n")
+                .getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
         ex.sendResponseHeaders(200, b.length);
         try (OutputStream out = ex.getResponseBody()) {

@@ -9,8 +9,7 @@ import dev.cni4j.agent.serve.Metrics;
  * policy series of {@code /metrics} ({@link PolicyMetrics}).
  */
 public final class PolicyEndpoints {
-    private PolicyEndpoints() {
-    }
+    private PolicyEndpoints() {}
 
     /** Serves {@code controller}'s endpoints on {@code health} and adds its series to {@code metrics}. */
     public static void serve(PolicyController controller, HealthServer health, Metrics metrics) {

@@ -3,7 +3,6 @@ package dev.cni4j.agent.policy;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.cni4j.net.IpAddress;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URLDecoder;
@@ -82,10 +81,16 @@ final class PolicyExplainEndpoint implements HttpHandler {
 
     static Map<String, String> query(String raw) {
         Map<String, String> m = new HashMap<>();
-        if (raw == null) return m;
+        if (raw == null) {
+            return m;
+        }
         for (String kv : raw.split("&")) {
             int eq = kv.indexOf('=');
-            if (eq > 0) m.put(URLDecoder.decode(kv.substring(0, eq), StandardCharsets.UTF_8), URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
+            if (eq > 0) {
+                m.put(
+                        URLDecoder.decode(kv.substring(0, eq), StandardCharsets.UTF_8),
+                        URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
+            }
         }
         return m;
     }

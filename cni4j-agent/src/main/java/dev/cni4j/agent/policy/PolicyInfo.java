@@ -1,7 +1,6 @@
 package dev.cni4j.agent.policy;
 
 import dev.cni4j.net.IpPrefix;
-
 import java.util.List;
 
 /**
@@ -14,8 +13,14 @@ import java.util.List;
  * @param problems    what could not be taken over from the API object (such rules are left out:
  *                    they allow nothing, the policy still isolates)
  */
-public record PolicyInfo(PolicyRef ref, LabelSelector podSelector, boolean ingress, boolean egress,
-                         List<Rule> ingressRules, List<Rule> egressRules, List<String> problems) {
+public record PolicyInfo(
+        PolicyRef ref,
+        LabelSelector podSelector,
+        boolean ingress,
+        boolean egress,
+        List<Rule> ingressRules,
+        List<Rule> egressRules,
+        List<String> problems) {
 
     public PolicyInfo {
         ingressRules = List.copyOf(ingressRules);
@@ -38,8 +43,7 @@ public record PolicyInfo(PolicyRef ref, LabelSelector podSelector, boolean ingre
     }
 
     /** A {@code from}/{@code to} entry. */
-    public sealed interface Peer permits PodPeer, IpBlockPeer {
-    }
+    public sealed interface Peer permits PodPeer, IpBlockPeer {}
 
     /**
      * Pods selected by namespace and pod selector.
@@ -48,7 +52,8 @@ public record PolicyInfo(PolicyRef ref, LabelSelector podSelector, boolean ingre
      * @param namespace         the policy's namespace when {@code namespaceSelector} is null, else null
      * @param podSelector       {@link LabelSelector#ALL} when the peer has none
      */
-    public record PodPeer(LabelSelector namespaceSelector, String namespace, LabelSelector podSelector) implements Peer {
+    public record PodPeer(LabelSelector namespaceSelector, String namespace, LabelSelector podSelector)
+            implements Peer {
         public PodPeer {
             if ((namespaceSelector == null) == (namespace == null)) {
                 throw new IllegalArgumentException("a pod peer has a namespace selector or a fixed namespace");

@@ -26,7 +26,9 @@ public enum Protocol {
 
     /** The API's spelling ("TCP", "UDP", "SCTP"; null means TCP), or null when it is none of them. */
     public static Protocol fromApi(String text) {
-        if (text == null) return TCP;
+        if (text == null) {
+            return TCP;
+        }
         return switch (text) {
             case "TCP" -> TCP;
             case "UDP" -> UDP;

@@ -5,15 +5,15 @@
  * {@code EstablishedConnections} (conntrack deletion in strict mode).
  *
  * <pre>
- *   fabric8 NetworkPolicy, Namespace, Pod ──ApiObjects──▶ PolicyInfo, NamespaceInfo, PodInfo  (ClusterSnapshot)
+ *   fabric8 NetworkPolicy, Namespace, Pod ──ApiObjects──▶ PolicyInfo, NamespaceInfo, PodInfo (ClusterSnapshot)
  *                                                              │ PolicyCompiler(node, node IPs, IPAM IPs by pod UID):
  *                                                              │ the whole snapshot (the reference), or
- *                                                              │ IncrementalPolicyCompiler: change by change, equal result
+ *                                                              │ IncrementalPolicyCompiler: per change, same result
  *                                                              ▼
  *                                   CompiledPolicy: per local pod and direction, isolated + AllowRules;
  *                                   AddressSets shared by selector (ids = hashes of canonical keys)
  *                                       │                                  │
- *                     explain(src, dst, port, proto)          NftPolicyRenderer(.Incremental) ──▶ NftState ──▶ full script
+ *                     explain(src, dst, port, proto)       NftPolicyRenderer(.Incremental) ──▶ NftState ──▶ full script
  *                     (which policy and rule decided)                                  │ NftPolicyDiff
  *                                                                                     ▼
  *                                                                    incremental nft commands

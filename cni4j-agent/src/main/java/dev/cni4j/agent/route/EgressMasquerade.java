@@ -1,9 +1,9 @@
 package dev.cni4j.agent.route;
 
-import dev.cni4j.net.IpPrefix;
 import dev.cni4j.linux.firewall.FirewallBackend;
 import dev.cni4j.linux.firewall.IptablesBackend;
 import dev.cni4j.linux.firewall.NftablesBackend;
+import dev.cni4j.net.IpPrefix;
 
 /**
  * Masquerades traffic from pods that leaves the cluster, never pod-to-pod traffic (the
@@ -38,8 +38,11 @@ public final class EgressMasquerade {
     public void apply() {
         if (firewall instanceof IptablesBackend ipt) {
             applyIptables(ipt, cluster);
-            if (clusterV6 != null) applyIptables(ipt.ipv6Counterpart(), clusterV6);
-            else removeIpv6Leftovers(ipt.ipv6Counterpart());
+            if (clusterV6 != null) {
+                applyIptables(ipt.ipv6Counterpart(), clusterV6);
+            } else {
+                removeIpv6Leftovers(ipt.ipv6Counterpart());
+            }
         } else {
             firewall.apply(nftScript(cluster, clusterV6));
         }
@@ -47,11 +50,15 @@ public final class EgressMasquerade {
 
     /** Removes the rules of both families (uninstall only: a stopping agent leaves pods' networking as it is). */
     public void remove() {
-        if (firewall instanceof NftablesBackend nft) nft.deleteTable(NFT_TABLE);
-        else if (firewall instanceof IptablesBackend ipt) {
+        if (firewall instanceof NftablesBackend nft) {
+            nft.deleteTable(NFT_TABLE);
+        } else if (firewall instanceof IptablesBackend ipt) {
             removeIptables(ipt);
-            if (clusterV6 != null) removeIptables(ipt.ipv6Counterpart());
-            else removeIpv6Leftovers(ipt.ipv6Counterpart());
+            if (clusterV6 != null) {
+                removeIptables(ipt.ipv6Counterpart());
+            } else {
+                removeIpv6Leftovers(ipt.ipv6Counterpart());
+            }
         }
     }
 
@@ -68,8 +75,10 @@ public final class EgressMasquerade {
                 + "  chain postrouting {\n"
                 + "    type nat hook postrouting priority srcnat; policy accept;\n"
                 + "    ip saddr " + c + " ip daddr != " + c + " masquerade comment \"cni4j-agent egress\"\n"
-                + (clusterV6 == null ? "" : "    ip6 saddr " + clusterV6 + " ip6 daddr != " + clusterV6
-                        + " masquerade comment \"cni4j-agent egress\"\n")
+                + (clusterV6 == null
+                        ? ""
+                        : "    ip6 saddr " + clusterV6 + " ip6 daddr != " + clusterV6
+                                + " masquerade comment \"cni4j-agent egress\"\n")
                 + "  }\n"
                 + "}\n";
     }
@@ -88,7 +97,9 @@ public final class EgressMasquerade {
     private static void applyIptables(IptablesBackend ipt, IpPrefix cluster) {
         boolean hasJump = false;
         for (String line : ipt.list("nat").split("\n")) {
-            if (line.startsWith("-A POSTROUTING ") && line.contains("-j " + IPT_CHAIN)) hasJump = true;
+            if (line.startsWith("-A POSTROUTING ") && line.contains("-j " + IPT_CHAIN)) {
+                hasJump = true;
+            }
         }
         ipt.apply(iptablesScript(cluster, !hasJump));
     }

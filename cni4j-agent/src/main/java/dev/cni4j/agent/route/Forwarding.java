@@ -29,12 +29,16 @@ public final class Forwarding {
     }
 
     private void ensure(String key, String name) {
-        if ("1".equals(Sysctl.get(ns, key))) return;
+        if ("1".equals(Sysctl.get(ns, key))) {
+            return;
+        }
         try {
             Sysctl.set(ns, key, "1");
         } catch (RuntimeException e) {
-            throw new IllegalStateException(name + " is 0 and cannot be set (" + e.getMessage()
-                    + "); enable it on the node or run the agent privileged", e);
+            throw new IllegalStateException(
+                    name + " is 0 and cannot be set (" + e.getMessage()
+                            + "); enable it on the node or run the agent privileged",
+                    e);
         }
     }
 }

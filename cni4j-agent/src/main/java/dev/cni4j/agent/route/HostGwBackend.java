@@ -1,12 +1,11 @@
 package dev.cni4j.agent.route;
 
 import dev.cni4j.agent.api.ClusterNode;
-import dev.cni4j.net.IpAddress;
-import dev.cni4j.net.IpPrefix;
 import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.rtnl.Route;
 import dev.cni4j.linux.rtnl.Rtnl;
-
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.net.IpPrefix;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -66,7 +65,9 @@ public final class HostGwBackend implements RouteBackend {
                 routes++;
             }
             IpPrefix v6 = peer.podCidrV6();
-            if (v6 == null) continue;
+            if (v6 == null) {
+                continue;
+            }
             if (peer.internalIpV6() == null) {
                 // the IPv6 next hop must be the node's own IPv6 address on the shared segment
                 pending.put(peer.name(), "IPv6 podCIDR " + v6 + " not routed: the node has no IPv6 InternalIP");
@@ -78,14 +79,19 @@ public final class HostGwBackend implements RouteBackend {
     }
 
     /** {@code ip route replace CIDR via NEXTHOP proto 75}; false (and an error line) when the kernel refuses. */
-    private boolean route(IpPrefix cidr, InetAddress nextHop, ClusterNode peer, Set<String> wanted, List<String> errors) {
+    private boolean route(
+            IpPrefix cidr, InetAddress nextHop, ClusterNode peer, Set<String> wanted, List<String> errors) {
         wanted.add(cidr.toString());
         try {
-            rtnl.routes().replace(Route.to(cidr.address().toInetAddress(), cidr.length()).via(nextHop).withProtocol(ROUTE_PROTOCOL));
+            rtnl.routes()
+                    .replace(Route.to(cidr.address().toInetAddress(), cidr.length())
+                            .via(nextHop)
+                            .withProtocol(ROUTE_PROTOCOL));
             return true;
         } catch (LinuxException e) {
             // ENETUNREACH: the InternalIP is not on a directly connected network (host-gw needs one L2)
-            errors.add("route " + cidr + " via " + IpAddress.of(nextHop).toString() + " (node " + peer.name() + "): " + e.getMessage());
+            errors.add("route " + cidr + " via " + IpAddress.of(nextHop).toString() + " (node " + peer.name() + "): "
+                    + e.getMessage());
             return false;
         }
     }

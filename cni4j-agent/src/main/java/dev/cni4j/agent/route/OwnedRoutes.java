@@ -1,13 +1,12 @@
 package dev.cni4j.agent.route;
 
-import dev.cni4j.net.IpAddress;
-import dev.cni4j.net.IpPrefix;
 import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.netlink.MessageBuilder;
 import dev.cni4j.linux.netlink.NetlinkMessage;
 import dev.cni4j.linux.rtnl.Route;
 import dev.cni4j.linux.rtnl.Rtnl;
-
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.net.IpPrefix;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Set;
@@ -29,7 +28,8 @@ final class OwnedRoutes {
     /** {@code ip route replace DST via GW dev OIF onlink proto 75}, IPv4 or IPv6 (as {@code dst}). */
     static void replaceOnlink(Rtnl rtnl, IpPrefix dst, InetAddress gateway, int oif) {
         if (dst.isIPv4() != gateway instanceof java.net.Inet4Address) {
-            throw new IllegalArgumentException("route " + dst + " via " + gateway.getHostAddress() + ": families differ");
+            throw new IllegalArgumentException(
+                    "route " + dst + " via " + gateway.getHostAddress() + ": families differ");
         }
         try {
             sendOnlink(rtnl, dst, gateway, oif);
@@ -37,7 +37,9 @@ final class OwnedRoutes {
             // IPv6 checks an onlink gateway against the routes in place: the peer's own host-gw route (an
             // earlier backend) covers it through another device, "Nexthop has invalid gateway or device
             // mismatch". That route is being replaced anyway: delete it and try once more.
-            if (dst.isIPv4() || e.errno() != LinuxException.EINVAL || !deleteOwnedElsewhere(rtnl, dst, oif)) throw e;
+            if (dst.isIPv4() || e.errno() != LinuxException.EINVAL || !deleteOwnedElsewhere(rtnl, dst, oif)) {
+                throw e;
+            }
             sendOnlink(rtnl, dst, gateway, oif);
         }
     }
@@ -46,7 +48,9 @@ final class OwnedRoutes {
     private static boolean deleteOwnedElsewhere(Rtnl rtnl, IpPrefix dst, int oif) {
         boolean any = false;
         for (Route r : rtnl.routes().list(dst.isIPv4() ? Rtnl.AF_INET : Rtnl.AF_INET6)) {
-            if (r.protocol() == RouteBackend.ROUTE_PROTOCOL && r.outputIndex() != oif && destination(r).equals(dst.toString())) {
+            if (r.protocol() == RouteBackend.ROUTE_PROTOCOL
+                    && r.outputIndex() != oif
+                    && destination(r).equals(dst.toString())) {
                 rtnl.routes().delete(r);
                 any = true;
             }
@@ -56,11 +60,20 @@ final class OwnedRoutes {
 
     private static void sendOnlink(Rtnl rtnl, IpPrefix dst, InetAddress gateway, int oif) {
         MessageBuilder m = new MessageBuilder(RTM_NEWROUTE, NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_REPLACE)
-                .u8(dst.isIPv4() ? Rtnl.AF_INET : Rtnl.AF_INET6).u8(dst.length()).u8(0).u8(0)
-                .u8(Route.TABLE_MAIN).u8(RouteBackend.ROUTE_PROTOCOL).u8(Route.SCOPE_UNIVERSE).u8(Route.TYPE_UNICAST)
+                .u8(dst.isIPv4() ? Rtnl.AF_INET : Rtnl.AF_INET6)
+                .u8(dst.length())
+                .u8(0)
+                .u8(0)
+                .u8(Route.TABLE_MAIN)
+                .u8(RouteBackend.ROUTE_PROTOCOL)
+                .u8(Route.SCOPE_UNIVERSE)
+                .u8(Route.TYPE_UNICAST)
                 .u32(RTNH_F_ONLINK);
-        m.attrAddress(RTA_DST, dst.address().toInetAddress()).attrAddress(RTA_GATEWAY, gateway).attrU32(RTA_OIF, oif);
-        rtnl.socket().execute(m, "replace route " + dst + " via " + gateway.getHostAddress() + " dev #" + oif + " onlink");
+        m.attrAddress(RTA_DST, dst.address().toInetAddress())
+                .attrAddress(RTA_GATEWAY, gateway)
+                .attrU32(RTA_OIF, oif);
+        rtnl.socket()
+                .execute(m, "replace route " + dst + " via " + gateway.getHostAddress() + " dev #" + oif + " onlink");
     }
 
     /**
@@ -78,12 +91,16 @@ final class OwnedRoutes {
                 continue;
             }
             for (Route r : all) {
-                if (r.protocol() != RouteBackend.ROUTE_PROTOCOL || wanted.contains(destination(r))) continue;
+                if (r.protocol() != RouteBackend.ROUTE_PROTOCOL || wanted.contains(destination(r))) {
+                    continue;
+                }
                 try {
                     rtnl.routes().delete(r);
                     removed++;
                 } catch (LinuxException e) {
-                    if (!e.isNotFound()) errors.add("delete route " + destination(r) + ": " + e.getMessage());
+                    if (!e.isNotFound()) {
+                        errors.add("delete route " + destination(r) + ": " + e.getMessage());
+                    }
                 }
             }
         }

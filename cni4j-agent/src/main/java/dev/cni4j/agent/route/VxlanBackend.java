@@ -1,15 +1,14 @@
 package dev.cni4j.agent.route;
 
 import dev.cni4j.agent.api.ClusterNode;
-import dev.cni4j.net.IpAddress;
-import dev.cni4j.net.IpPrefix;
 import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.rtnl.Address;
 import dev.cni4j.linux.rtnl.Link;
 import dev.cni4j.linux.rtnl.Neighbour;
 import dev.cni4j.linux.rtnl.Rtnl;
 import dev.cni4j.linux.rtnl.Vxlan;
-
+import dev.cni4j.net.IpAddress;
+import dev.cni4j.net.IpPrefix;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -65,21 +64,27 @@ public final class VxlanBackend implements RouteBackend {
      */
     static void removeDevice(Rtnl rtnl, String name) {
         Link dev = rtnl.links().get(name).orElse(null);
-        if (dev == null || !"vxlan".equals(dev.kind())) return;
+        if (dev == null || !"vxlan".equals(dev.kind())) {
+            return;
+        }
         try {
             rtnl.links().delete(dev.index());
         } catch (LinuxException e) {
-            if (!e.isNotFound()) throw e;
+            if (!e.isNotFound()) {
+                throw e;
+            }
         }
     }
 
     @Override
     public Map<String, String> setUp(ClusterNode self) {
-        Underlay underlay = Underlay.find(rtnl, config.underlayInterface(), config.publicIp(), self.internalUnderlayIp());
+        Underlay underlay =
+                Underlay.find(rtnl, config.underlayInterface(), config.publicIp(), self.internalUnderlayIp());
         String mac = macFor(self.name());
         Link dev = rtnl.links().get(config.vtepDevice()).orElse(null);
         if (dev != null && !"vxlan".equals(dev.kind())) {
-            throw new IllegalStateException(config.vtepDevice() + " exists and is a " + dev.kind() + " link, not vxlan");
+            throw new IllegalStateException(
+                    config.vtepDevice() + " exists and is a " + dev.kind() + " link, not vxlan");
         }
         if (dev != null) {
             VxlanSettings have = VxlanSettings.read(rtnl, dev.index());
@@ -91,14 +96,26 @@ public final class VxlanBackend implements RouteBackend {
         }
         if (dev == null) {
             // kept across agent restarts: recreating it would briefly cut every cross-node flow
-            rtnl.links().create(new Vxlan(config.vtepDevice(), config.vni(), underlay.address(), underlay.linkIndex(),
-                    config.vxlanPort(), false, underlay.mtu() - (underlay.address().getAddress().length == 4 ? VXLAN_OVERHEAD : VXLAN_OVERHEAD_IPV6)));
+            rtnl.links()
+                    .create(new Vxlan(
+                            config.vtepDevice(),
+                            config.vni(),
+                            underlay.address(),
+                            underlay.linkIndex(),
+                            config.vxlanPort(),
+                            false,
+                            underlay.mtu()
+                                    - (underlay.address().getAddress().length == 4
+                                            ? VXLAN_OVERHEAD
+                                            : VXLAN_OVERHEAD_IPV6)));
             dev = rtnl.links().require(config.vtepDevice());
         }
         deviceIndex = dev.index();
         mtu = dev.mtu();
         // a MAC derived from the node name stays the same if the device is recreated, so peers' entries stay valid
-        if (!mac.equalsIgnoreCase(dev.mac())) rtnl.links().setMac(deviceIndex, mac);
+        if (!mac.equalsIgnoreCase(dev.mac())) {
+            rtnl.links().setMac(deviceIndex, mac);
+        }
         setVtepAddress(Rtnl.AF_INET, self.podCidrV4());
         setVtepAddress(Rtnl.AF_INET6, self.podCidrV6());
         rtnl.links().setUp(deviceIndex);
@@ -121,9 +138,14 @@ public final class VxlanBackend implements RouteBackend {
                 rtnl.addresses().delete(deviceIndex, a.address(), a.prefixLength());
             }
         }
-        if (vtep == null) return;
-        if (family == Rtnl.AF_INET) rtnl.addresses().replace(deviceIndex, vtep, 32, 0);
-        else rtnl.addresses().replace(deviceIndex, vtep, 128, Address.IFA_F_NODAD);
+        if (vtep == null) {
+            return;
+        }
+        if (family == Rtnl.AF_INET) {
+            rtnl.addresses().replace(deviceIndex, vtep, 32, 0);
+        } else {
+            rtnl.addresses().replace(deviceIndex, vtep, 128, Address.IFA_F_NODAD);
+        }
     }
 
     @Override
@@ -133,7 +155,9 @@ public final class VxlanBackend implements RouteBackend {
 
     @Override
     public SyncResult sync(List<ClusterNode> peers) {
-        if (deviceIndex == 0) throw new IllegalStateException("vxlan device not set up");
+        if (deviceIndex == 0) {
+            throw new IllegalStateException("vxlan device not set up");
+        }
         List<String> errors = new ArrayList<>();
         Map<String, String> pending = new LinkedHashMap<>();
         Set<String> routes = new HashSet<>(), macs = new HashSet<>(), vteps = new HashSet<>();
@@ -152,7 +176,9 @@ public final class VxlanBackend implements RouteBackend {
             }
             // IPv6 pods ride the same (IPv4 underlay) tunnel: only the inner packet differs
             for (IpPrefix cidr : new IpPrefix[] {peer.podCidrV4(), peer.podCidrV6()}) {
-                if (cidr == null) continue;
+                if (cidr == null) {
+                    continue;
+                }
                 InetAddress vtep = cidr.nth(0).toInetAddress();
                 try {
                     rtnl.neighbours().replace(Neighbour.permanent(deviceIndex, vtep, mac));
@@ -175,18 +201,28 @@ public final class VxlanBackend implements RouteBackend {
         try {
             for (int family : new int[] {Rtnl.AF_INET, Rtnl.AF_INET6}) {
                 for (Neighbour n : rtnl.neighbours().list(family, deviceIndex)) {
-                    if (!n.isPermanent() || n.address() == null || vteps.contains(n.address().getHostAddress())) continue;
+                    if (!n.isPermanent()
+                            || n.address() == null
+                            || vteps.contains(n.address().getHostAddress())) {
+                        continue;
+                    }
                     rtnl.neighbours().delete(n);
                     removed++;
                 }
             }
             for (Neighbour n : rtnl.neighbours().list(Rtnl.AF_BRIDGE, deviceIndex)) {
-                if (n.address() == null || n.mac() == null || macs.contains(n.mac().toLowerCase(java.util.Locale.ROOT))) continue;
+                if (n.address() == null
+                        || n.mac() == null
+                        || macs.contains(n.mac().toLowerCase(java.util.Locale.ROOT))) {
+                    continue;
+                }
                 rtnl.neighbours().delete(Neighbour.fdbSelf(deviceIndex, n.mac(), n.address()));
                 removed++;
             }
         } catch (LinuxException e) {
-            if (!e.isNotFound()) errors.add("remove stale neighbours: " + e.getMessage());
+            if (!e.isNotFound()) {
+                errors.add("remove stale neighbours: " + e.getMessage());
+            }
         }
         return removed;
     }

@@ -2,7 +2,6 @@ package dev.cni4j.agent.serve;
 
 import dev.cni4j.daemon.Daemon;
 import dev.cni4j.daemon.RequestObserver;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -56,8 +55,13 @@ public final class FastPath implements AutoCloseable {
             long t0 = System.nanoTime();
             prepareSocketDirectory(config.fastPathSocket());
             Daemon.warmUp();
-            Daemon d = Daemon.start(new Daemon.Options(config.fastPathSocket(), 64, new PrintStream(new LineLog(log), true,
-                    StandardCharsets.UTF_8), config.netns(), config.fastPathOtherMountNamespaces(), observer));
+            Daemon d = Daemon.start(new Daemon.Options(
+                    config.fastPathSocket(),
+                    64,
+                    new PrintStream(new LineLog(log), true, StandardCharsets.UTF_8),
+                    config.netns(),
+                    config.fastPathOtherMountNamespaces(),
+                    observer));
             synchronized (this) {
                 if (closed) {
                     d.close();
@@ -66,10 +70,17 @@ public final class FastPath implements AutoCloseable {
                 daemon = d;
                 metrics.serving = true;
             }
-            log.info("fast path serving", "socket", config.fastPathSocket(), "otherMountNamespaces",
-                    config.fastPathOtherMountNamespaces(), "readyMillis", (System.nanoTime() - t0) / 1_000_000);
+            log.info(
+                    "fast path serving",
+                    "socket",
+                    config.fastPathSocket(),
+                    "otherMountNamespaces",
+                    config.fastPathOtherMountNamespaces(),
+                    "readyMillis",
+                    (System.nanoTime() - t0) / 1_000_000);
         } catch (Exception | Error e) {
-            log.error("fast path not started; the plugins run standalone", "socket", config.fastPathSocket(), "error", e);
+            log.error(
+                    "fast path not started; the plugins run standalone", "socket", config.fastPathSocket(), "error", e);
         }
     }
 
@@ -98,7 +109,9 @@ public final class FastPath implements AutoCloseable {
             d = daemon;
             metrics.serving = false;
         }
-        if (d != null) d.close();
+        if (d != null) {
+            d.close();
+        }
     }
 
     /** The daemon's one-line reports as structured log records. */

@@ -2,7 +2,6 @@ package dev.cni4j.agent.serve;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -12,8 +11,8 @@ import java.util.List;
 import java.util.concurrent.Executors;
 
 /**
- * {@code /healthz} (the process serves and no reconcile pass hangs), {@code /readyz} (routes and conflist in place; 503 with
- * the reasons otherwise) and {@code /metrics} (Prometheus text) on the JDK's HTTP server.
+ * {@code /healthz} (the process serves and no reconcile pass hangs), {@code /readyz} (routes and conflist in place;
+ * 503 with the reasons otherwise) and {@code /metrics} (Prometheus text) on the JDK's HTTP server.
  */
 public final class HealthServer implements AutoCloseable {
     private final HttpServer server;
@@ -22,8 +21,9 @@ public final class HealthServer implements AutoCloseable {
     public HealthServer(String address, AgentStatus status, Metrics metrics) {
         int colon = address.lastIndexOf(':');
         try {
-            server = HttpServer.create(new InetSocketAddress(address.substring(0, colon),
-                    Integer.parseInt(address.substring(colon + 1))), 16);
+            server = HttpServer.create(
+                    new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))),
+                    16);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + address, e);
         }
@@ -34,8 +34,12 @@ public final class HealthServer implements AutoCloseable {
         server.createContext("/readyz", ex -> {
             List<String> blocking = status.blocking();
             StringBuilder body = new StringBuilder(blocking.isEmpty() ? "ok\n" : "not ready\n");
-            for (String b : blocking) body.append("- ").append(b).append('\n');
-            for (String w : status.warnings()) body.append("warning: ").append(w).append('\n');
+            for (String b : blocking) {
+                body.append("- ").append(b).append('\n');
+            }
+            for (String w : status.warnings()) {
+                body.append("warning: ").append(w).append('\n');
+            }
             send(ex, blocking.isEmpty() ? 200 : 503, body.toString(), "text/plain");
         });
         server.createContext("/metrics", ex -> send(ex, 200, metrics.render(), "text/plain; version=0.0.4"));

@@ -42,7 +42,9 @@ public final class JsonLog {
         StringBuilder b = new StringBuilder(128).append('{');
         field(b, "ts", Instant.now().toString()).append(',');
         field(b, "level", level).append(',');
-        if (node != null) field(b, "node", node).append(',');
+        if (node != null) {
+            field(b, "node", node).append(',');
+        }
         field(b, "msg", msg);
         for (int i = 0; i + 1 < fields.length; i += 2) {
             b.append(',');
@@ -58,7 +60,9 @@ public final class JsonLog {
 
     /** Numbers and booleans as such, maps as objects, collections as arrays, anything else as a string. */
     private static StringBuilder value(StringBuilder b, Object value) {
-        if (value instanceof Number || value instanceof Boolean) return b.append(value);
+        if (value instanceof Number || value instanceof Boolean) {
+            return b.append(value);
+        }
         if (value instanceof java.util.Map<?, ?> m) {
             b.append('{');
             String sep = "";
@@ -79,7 +83,9 @@ public final class JsonLog {
             }
             return b.append(']');
         }
-        if (value instanceof Throwable t) value = t.getClass().getSimpleName() + ": " + t.getMessage();
+        if (value instanceof Throwable t) {
+            value = t.getClass().getSimpleName() + ": " + t.getMessage();
+        }
         return quote(b, String.valueOf(value));
     }
 
@@ -95,8 +101,11 @@ public final class JsonLog {
                 case '\r' -> b.append("\\r");
                 case '\t' -> b.append("\\t");
                 default -> {
-                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-                    else b.append(c);
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
                 }
             }
         }

@@ -1,5 +1,6 @@
 package dev.cni4j.agent.serve;
 
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.IMarkerFactory;
 import org.slf4j.Logger;
@@ -11,8 +12,6 @@ import org.slf4j.helpers.MessageFormatter;
 import org.slf4j.helpers.NOPMDCAdapter;
 import org.slf4j.spi.MDCAdapter;
 import org.slf4j.spi.SLF4JServiceProvider;
-
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The SLF4J binding of the agent's process (found through {@code META-INF/services}): what
@@ -33,24 +32,61 @@ public final class LibraryLog implements SLF4JServiceProvider {
         sink = log;
     }
 
-    @Override public ILoggerFactory getLoggerFactory() { return factory; }
-    @Override public IMarkerFactory getMarkerFactory() { return markers; }
-    @Override public MDCAdapter getMDCAdapter() { return mdc; }
-    @Override public String getRequestedApiVersion() { return "2.0.99"; }
-    @Override public void initialize() {}
+    @Override
+    public ILoggerFactory getLoggerFactory() {
+        return factory;
+    }
+
+    @Override
+    public IMarkerFactory getMarkerFactory() {
+        return markers;
+    }
+
+    @Override
+    public MDCAdapter getMDCAdapter() {
+        return mdc;
+    }
+
+    @Override
+    public String getRequestedApiVersion() {
+        return "2.0.99";
+    }
+
+    @Override
+    public void initialize() {}
 
     /** WARN and ERROR only, into {@link #sink}. */
     static final class JsonLogger extends LegacyAbstractLogger {
         private static final long serialVersionUID = 1L;
+
         JsonLogger(String name) {
             this.name = name;
         }
 
-        @Override public boolean isTraceEnabled() { return false; }
-        @Override public boolean isDebugEnabled() { return false; }
-        @Override public boolean isInfoEnabled() { return false; }
-        @Override public boolean isWarnEnabled() { return true; }
-        @Override public boolean isErrorEnabled() { return true; }
+        @Override
+        public boolean isTraceEnabled() {
+            return false;
+        }
+
+        @Override
+        public boolean isDebugEnabled() {
+            return false;
+        }
+
+        @Override
+        public boolean isInfoEnabled() {
+            return false;
+        }
+
+        @Override
+        public boolean isWarnEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isErrorEnabled() {
+            return true;
+        }
 
         @Override
         protected String getFullyQualifiedCallerName() {
@@ -58,17 +94,25 @@ public final class LibraryLog implements SLF4JServiceProvider {
         }
 
         @Override
-        protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] args, Throwable t) {
-            if (level.toInt() < Level.WARN.toInt()) return;
+        protected void handleNormalizedLoggingCall(
+                Level level, Marker marker, String pattern, Object[] args, Throwable t) {
+            if (level.toInt() < Level.WARN.toInt()) {
+                return;
+            }
             String msg = MessageFormatter.basicArrayFormat(pattern, args);
             String lvl = level == Level.ERROR ? "error" : "warn";
-            if (t == null) sink.write(lvl, msg, "logger", name);
-            else sink.write(lvl, msg, "logger", name, "error", t, "cause", rootCause(t));
+            if (t == null) {
+                sink.write(lvl, msg, "logger", name);
+            } else {
+                sink.write(lvl, msg, "logger", name, "error", t, "cause", rootCause(t));
+            }
         }
 
         private static String rootCause(Throwable t) {
             Throwable c = t;
-            while (c.getCause() != null && c.getCause() != c) c = c.getCause();
+            while (c.getCause() != null && c.getCause() != c) {
+                c = c.getCause();
+            }
             return c.getClass().getSimpleName() + ": " + c.getMessage();
         }
     }

@@ -50,27 +50,72 @@ public final class Metrics {
     public String render() {
         StringBuilder b = new StringBuilder(2048);
         counter(b, "cni4j_agent_reconcile_runs_total", "Reconcile runs.", reconcileRuns.get());
-        counter(b, "cni4j_agent_reconcile_errors_total", "Reconcile runs that ended with an error.", reconcileErrors.get());
-        counter(b, "cni4j_agent_api_errors_total", "Failed Kubernetes API requests (list, watch, get, patch; an HTTP error or no response) and watches ended by an error; all retried.", apiErrors.get());
-        counter(b, "cni4j_agent_watch_restarts_total", "Node watches the agent dropped and re-listed: a local address went away, or the API server sent nothing for watchSilenceSeconds.", watchRestarts.get());
-        counter(b, "cni4j_agent_stale_entries_removed_total", "Routes, fdb and neighbour entries removed for nodes that left.", entriesRemoved.get());
+        counter(
+                b,
+                "cni4j_agent_reconcile_errors_total",
+                "Reconcile runs that ended with an error.",
+                reconcileErrors.get());
+        counter(
+                b,
+                "cni4j_agent_api_errors_total",
+                "Failed Kubernetes API requests (list, watch, get, patch; an HTTP error or no response) and watches ended by an error; all retried.",
+                apiErrors.get());
+        counter(
+                b,
+                "cni4j_agent_watch_restarts_total",
+                "Node watches the agent dropped and re-listed: a local address went away, or the API server sent nothing for watchSilenceSeconds.",
+                watchRestarts.get());
+        counter(
+                b,
+                "cni4j_agent_stale_entries_removed_total",
+                "Routes, fdb and neighbour entries removed for nodes that left.",
+                entriesRemoved.get());
         gauge(b, "cni4j_agent_routes_programmed", "Routes to other nodes' pod CIDRs in place.", routesProgrammed.get());
         gauge(b, "cni4j_agent_nodes_known", "Nodes in the informer cache.", nodesKnown.get());
-        gauge(b, "cni4j_agent_nodes_skipped", "Nodes that get no route (no podCIDR, overlap, no address).", nodesSkipped.get());
-        gauge(b, "cni4j_agent_last_reconcile_duration_seconds", "Duration of the last reconcile.", lastReconcileSeconds);
-        gauge(b, "cni4j_agent_last_reconcile_timestamp_seconds", "When the last reconcile ended (Unix time).", lastReconcileTimestamp);
+        gauge(
+                b,
+                "cni4j_agent_nodes_skipped",
+                "Nodes that get no route (no podCIDR, overlap, no address).",
+                nodesSkipped.get());
+        gauge(
+                b,
+                "cni4j_agent_last_reconcile_duration_seconds",
+                "Duration of the last reconcile.",
+                lastReconcileSeconds);
+        gauge(
+                b,
+                "cni4j_agent_last_reconcile_timestamp_seconds",
+                "When the last reconcile ended (Unix time).",
+                lastReconcileTimestamp);
         gauge(b, "cni4j_agent_ready", "1 when routes and the conflist are in place.", status.ready() ? 1 : 0);
-        gauge(b, "cni4j_agent_config_valid", "0 when the configuration has problems (see /readyz).", status.configValid() ? 1 : 0);
-        gauge(b, "cni4j_agent_api_synced", "1 once the Node informer has synced with the API server.", status.apiSynced() ? 1 : 0);
+        gauge(
+                b,
+                "cni4j_agent_config_valid",
+                "0 when the configuration has problems (see /readyz).",
+                status.configValid() ? 1 : 0);
+        gauge(
+                b,
+                "cni4j_agent_api_synced",
+                "1 once the Node informer has synced with the API server.",
+                status.apiSynced() ? 1 : 0);
         header(b, "cni4j_agent_node_skipped", "gauge", "1 per node that gets no route, labelled with the node.");
-        status.skippedNodes().keySet().stream().sorted().forEach(n ->
-                b.append("cni4j_agent_node_skipped{node=\"").append(escape(n)).append("\"} 1\n"));
+        status.skippedNodes().keySet().stream()
+                .sorted()
+                .forEach(n -> b.append("cni4j_agent_node_skipped{node=\"")
+                        .append(escape(n))
+                        .append("\"} 1\n"));
         header(b, "cni4j_ipam_allocated_ips", "gauge", "host-local reservations per network (files in its data dir).");
-        ipamUsage().forEach((net, n) ->
-                b.append("cni4j_ipam_allocated_ips{network=\"").append(escape(net)).append("\"} ").append(n).append('\n'));
+        ipamUsage()
+                .forEach((net, n) -> b.append("cni4j_ipam_allocated_ips{network=\"")
+                        .append(escape(net))
+                        .append("\"} ")
+                        .append(n)
+                        .append('\n'));
         pluginCalls.render(b);
         Consumer<StringBuilder> pc = policy;
-        if (pc != null) pc.accept(b);
+        if (pc != null) {
+            pc.accept(b);
+        }
         return b.toString();
     }
 
@@ -78,7 +123,8 @@ public final class Metrics {
     Map<String, Long> ipamUsage() {
         Map<String, Long> out = new TreeMap<>();
         try {
-            HostLocalReservations.scan(hostLocalDataDir).forEach((net, reservations) -> out.put(net, (long) reservations.size()));
+            HostLocalReservations.scan(hostLocalDataDir)
+                    .forEach((net, reservations) -> out.put(net, (long) reservations.size()));
         } catch (UncheckedIOException e) {
             // a data dir that vanishes mid-scan just reports fewer networks
         }
@@ -92,7 +138,10 @@ public final class Metrics {
 
     private static void gauge(StringBuilder b, String name, String help, double v) {
         header(b, name, "gauge", help);
-        b.append(name).append(' ').append(v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v)).append('\n');
+        b.append(name)
+                .append(' ')
+                .append(v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v))
+                .append('\n');
     }
 
     /** Appends the {@code # HELP} and {@code # TYPE} lines of a series. */

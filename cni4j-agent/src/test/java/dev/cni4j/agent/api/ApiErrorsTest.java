@@ -1,18 +1,17 @@
 package dev.cni4j.agent.api;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import dev.cni4j.agent.SimulatedCluster;
 import dev.cni4j.agent.serve.AgentStatus;
 import dev.cni4j.agent.serve.JsonLog;
 import dev.cni4j.agent.serve.Metrics;
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
 
 /** How API failures are counted and reported, and which addresses the watch check follows (no root needed). */
 class ApiErrorsTest {
@@ -28,18 +27,24 @@ class ApiErrorsTest {
         assertEquals(1, bytes.toString(StandardCharsets.UTF_8).lines().count(), "the same problem is logged once");
         assertEquals("watch nodes (https://10.0.0.1:6443): HTTP 403 Forbidden", e.recent(System.nanoTime()));
         assertNull(e.recent(System.nanoTime() + ApiErrors.RECENT_NANOS + 1), "an old error is no cause");
-        e.informerError("list nodes (https://10.0.0.1:6443)", new io.fabric8.kubernetes.client.KubernetesClientException("Forbidden", 403, null));
+        e.informerError(
+                "list nodes (https://10.0.0.1:6443)",
+                new io.fabric8.kubernetes.client.KubernetesClientException("Forbidden", 403, null));
         assertEquals(2, m.apiErrors.get(), "an HTTP status was counted by the interceptor already");
-        assertEquals("ConnectException (refused or unreachable)",
+        assertEquals(
+                "ConnectException (refused or unreachable)",
                 ApiErrors.cause(new java.util.concurrent.CompletionException(new java.net.ConnectException())));
-        assertEquals("HttpTimeoutException: request timed out", ApiErrors.cause(new io.fabric8.kubernetes.client.KubernetesClientException(
-                "x", new java.net.http.HttpTimeoutException("request timed out"))));
+        assertEquals(
+                "HttpTimeoutException: request timed out",
+                ApiErrors.cause(new io.fabric8.kubernetes.client.KubernetesClientException(
+                        "x", new java.net.http.HttpTimeoutException("request timed out"))));
     }
 
     @Test
     void onlyGlobalAddressesOfLinksThatCanCarryTheApiConnectionCountForTheWatchCheck() {
         var links = List.of(
-                new dev.cni4j.linux.rtnl.Link(1, "lo", 772, dev.cni4j.linux.rtnl.Link.IFF_LOOPBACK, 65536, null, null, 0, 0, -1, 0, 0),
+                new dev.cni4j.linux.rtnl.Link(
+                        1, "lo", 772, dev.cni4j.linux.rtnl.Link.IFF_LOOPBACK, 65536, null, null, 0, 0, -1, 0, 0),
                 new dev.cni4j.linux.rtnl.Link(2, "eth0", 1, 0, 1500, null, null, 0, 0, -1, 0, 0),
                 new dev.cni4j.linux.rtnl.Link(3, "kube-ipvs0", 1, 0, 1500, null, "dummy", 0, 0, -1, 0, 0),
                 new dev.cni4j.linux.rtnl.Link(4, "cni4j.1", 1, 0, 1450, null, "vxlan", 0, 0, -1, 0, 0));
@@ -52,7 +57,9 @@ class ApiErrorsTest {
                 new dev.cni4j.linux.rtnl.Address(3, SimulatedCluster.ip("10.96.0.10"), 32, 0, 0, null, null),
                 new dev.cni4j.linux.rtnl.Address(4, SimulatedCluster.ip("10.244.1.0"), 32, 0, 0, null, null),
                 new dev.cni4j.linux.rtnl.Address(2, SimulatedCluster.ip("fd00:50::1"), 64, 0, 0, null, null));
-        assertEquals(java.util.Set.of(SimulatedCluster.ip("192.168.50.1"), SimulatedCluster.ip("fd00:50::1")),
-                WatchCheck.globalAddresses(all, ignored), "a Service's ClusterIP on kube-ipvs0 or a VTEP address coming and going is no reason");
+        assertEquals(
+                java.util.Set.of(SimulatedCluster.ip("192.168.50.1"), SimulatedCluster.ip("fd00:50::1")),
+                WatchCheck.globalAddresses(all, ignored),
+                "a Service's ClusterIP on kube-ipvs0 or a VTEP address coming and going is no reason");
     }
 }

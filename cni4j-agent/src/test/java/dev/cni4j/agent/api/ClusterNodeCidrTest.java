@@ -13,7 +13,9 @@ class ClusterNodeCidrTest {
         assertEquals("10.244.1.0/24", ClusterNode.parseCidr("10.244.1.7/24").toString());
         assertEquals("fd00::/64", ClusterNode.parseCidr("fd00::1/64").toString());
         assertEquals("::/0", ClusterNode.parseCidr("::1/0").toString());
-        assertEquals("fd00::1:0:0:1/128", ClusterNode.parseCidr("fd00:0:0:0:1:0:0:1/128").toString());
+        assertEquals(
+                "fd00::1:0:0:1/128",
+                ClusterNode.parseCidr("fd00:0:0:0:1:0:0:1/128").toString());
         assertEquals("10.244.0.0/16", ClusterNode.parseCidr(" 10.244.0.0/16\n").toString());
     }
 

@@ -1,22 +1,22 @@
 package dev.cni4j.agent.install;
 
-import dev.cni4j.agent.serve.FastPath;
-import tools.jackson.databind.JsonNode;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.*;
 
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
 
 /** The conflist and install/uninstall, on temp dirs (the pod CIDR file: cni4j-core's PodCidrFileTest). */
 class FilesTest {
     @Test
     void defaultConflistIsValidJsonWithThePlugins() throws Exception {
-        JsonNode c = Serialization.jsonMapper().readTree(CniInstaller.defaultConflist("cni4j", null, 1450, "/run/cni4j/podcidr", "/var/lib/cni/networks", false));
+        JsonNode c = Serialization.jsonMapper()
+                .readTree(CniInstaller.defaultConflist(
+                        "cni4j", null, 1450, "/run/cni4j/podcidr", "/var/lib/cni/networks", false));
         assertEquals("1.0.0", c.get("cniVersion").asString(), "containerd 1.6/1.7 reject 1.1.0 results");
         assertEquals("cni4j", c.get("name").asString());
         JsonNode bridge = c.get("plugins").get(0);
@@ -28,19 +28,28 @@ class FilesTest {
         assertTrue(bridge.get("hairpinMode").asBoolean());
         assertEquals(1450, bridge.get("mtu").asInt());
         assertEquals("host-local", bridge.get("ipam").get("type").asString());
-        assertEquals("usePodCidr", bridge.get("ipam").get("ranges").get(0).get(0).get("subnet").asString());
+        assertEquals(
+                "usePodCidr",
+                bridge.get("ipam").get("ranges").get(0).get(0).get("subnet").asString());
         assertNull(bridge.get("ipam").get("podCidrFile"));
         assertNull(bridge.get("ipam").get("dataDir"));
         assertEquals("portmap", c.get("plugins").get(1).get("type").asString());
-        assertTrue(c.get("plugins").get(1).get("capabilities").get("portMappings").asBoolean());
+        assertTrue(
+                c.get("plugins").get(1).get("capabilities").get("portMappings").asBoolean());
         assertTrue(c.get("plugins").get(1).get("snat").asBoolean());
         assertEquals("bandwidth", c.get("plugins").get(2).get("type").asString());
         assertTrue(c.get("plugins").get(2).get("capabilities").get("bandwidth").asBoolean());
 
-        JsonNode other = Serialization.jsonMapper().readTree(CniInstaller.defaultConflist("cni4j", "1.1.0", 0, "/var/run/x \"y\"", "/tmp/node1/networks", false));
+        JsonNode other = Serialization.jsonMapper()
+                .readTree(CniInstaller.defaultConflist(
+                        "cni4j", "1.1.0", 0, "/var/run/x \"y\"", "/tmp/node1/networks", false));
         assertEquals("1.1.0", other.get("cniVersion").asString(), "conflistCniVersion");
-        assertEquals("/var/run/x \"y\"", other.get("plugins").get(0).get("ipam").get("podCidrFile").asString());
-        assertEquals("/tmp/node1/networks", other.get("plugins").get(0).get("ipam").get("dataDir").asString());
+        assertEquals(
+                "/var/run/x \"y\"",
+                other.get("plugins").get(0).get("ipam").get("podCidrFile").asString());
+        assertEquals(
+                "/tmp/node1/networks",
+                other.get("plugins").get(0).get("ipam").get("dataDir").asString());
         assertNull(other.get("plugins").get(0).get("mtu"));
     }
 
@@ -62,14 +71,21 @@ class FilesTest {
 
         CniInstaller installer = new CniInstaller(bin, dir.resolve("etc/cni/net.d"), "10-cni4j.conflist");
         assertEquals(5, installer.installPlugins(dist).size());
-        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("opt/cni/lib/jre/bin/java"))),
+        assertEquals(
+                "rwxr-xr-x",
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("opt/cni/lib/jre/bin/java"))),
                 "the bundled runtime stays executable");
-        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("opt/cni/lib/cni4j-plugins.jar"))));
+        assertEquals(
+                "rw-r--r--",
+                PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(dir.resolve("opt/cni/lib/cni4j-plugins.jar"))));
         assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(bin.resolve("bridge"))));
-        assertTrue(Files.exists(dir.resolve("opt/cni/lib/cni4j-plugins.jar")), "lib beside bin, where the launchers look");
+        assertTrue(
+                Files.exists(dir.resolve("opt/cni/lib/cni4j-plugins.jar")), "lib beside bin, where the launchers look");
         assertTrue(Files.exists(dir.resolve("opt/cni/lib/cli/cni4j-cli.jar")));
         assertFalse(installer.conflistPresent(), "install does not declare the network ready");
-        assertTrue(installer.writeConflist(CniInstaller.defaultConflist("cni4j", null, 0, "/run/cni4j/podcidr", "/var/lib/cni/networks", false)));
+        assertTrue(installer.writeConflist(
+                CniInstaller.defaultConflist("cni4j", null, 0, "/run/cni4j/podcidr", "/var/lib/cni/networks", false)));
         assertTrue(installer.conflistPresent());
 
         assertEquals(6, installer.uninstall());

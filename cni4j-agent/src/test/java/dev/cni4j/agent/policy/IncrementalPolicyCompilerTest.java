@@ -1,5 +1,7 @@
 package dev.cni4j.agent.policy;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import dev.cni4j.agent.policy.PolicyInfo.IpBlockPeer;
 import dev.cni4j.agent.policy.PolicyInfo.Peer;
 import dev.cni4j.agent.policy.PolicyInfo.PodPeer;
@@ -7,8 +9,6 @@ import dev.cni4j.agent.policy.PolicyInfo.PortSpec;
 import dev.cni4j.agent.policy.PolicyInfo.Rule;
 import dev.cni4j.net.IpAddress;
 import dev.cni4j.net.IpPrefix;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -18,8 +18,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.TreeSet;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
 
 /**
  * The incremental compiler against the full one, its reference: random sequences of changes over
@@ -37,6 +36,7 @@ class IncrementalPolicyCompilerTest {
 
     /** The cluster as the caller of both compilers sees it. */
     private final Map<String, PodInfo> pods = new LinkedHashMap<>();
+
     private final Map<String, NamespaceInfo> namespaces = new LinkedHashMap<>();
     private final Map<PolicyRef, PolicyInfo> policies = new LinkedHashMap<>();
     private final Map<String, List<IpAddress>> ipam = new HashMap<>();
@@ -45,7 +45,9 @@ class IncrementalPolicyCompilerTest {
 
     @Test
     void randomChangesGiveWhatAFullCompileGives() {
-        for (long seed = 1; seed <= 10; seed++) run(new Random(seed), 200);
+        for (long seed = 1; seed <= 10; seed++) {
+            run(new Random(seed), 200);
+        }
     }
 
     @Test
@@ -53,21 +55,39 @@ class IncrementalPolicyCompilerTest {
         Random r = new Random(99);
         IncrementalPolicyCompiler inc = new IncrementalPolicyCompiler(NODE);
         inc.nodeAddresses(nodeAddresses);
-        for (String ns : NAMESPACES) inc.putNamespace(namespace(r, ns));
+        for (String ns : NAMESPACES) {
+            inc.putNamespace(namespace(r, ns));
+        }
         for (int i = 0; i < 60; i++) {
             PodInfo p = pod(r, "p" + i);
             inc.putPod("k" + i, p);
         }
-        for (int i = 0; i < 15; i++) inc.putPolicy(policy(r, new PolicyRef(NAMESPACES.get(i % 4), "pol" + i)));
+        for (int i = 0; i < 15; i++) {
+            inc.putPolicy(policy(r, new PolicyRef(NAMESPACES.get(i % 4), "pol" + i)));
+        }
         CompiledPolicy before = inc.compiled();
         // a remote pod comes: only sets it joins are new objects, no pod's rules change
-        inc.putPod("remote", new PodInfo("uid-remote", "ns1", "remote", "node-2", Map.of("app", "a1"), false, PodInfo.Phase.RUNNING,
-                List.of(IpAddress.parse("10.9.9.9")), List.of()));
+        inc.putPod(
+                "remote",
+                new PodInfo(
+                        "uid-remote",
+                        "ns1",
+                        "remote",
+                        "node-2",
+                        Map.of("app", "a1"),
+                        false,
+                        PodInfo.Phase.RUNNING,
+                        List.of(IpAddress.parse("10.9.9.9")),
+                        List.of()));
         CompiledPolicy after = inc.compiled();
-        for (int i = 0; i < before.pods().size(); i++) assertSame(before.pods().get(i), after.pods().get(i));
+        for (int i = 0; i < before.pods().size(); i++) {
+            assertSame(before.pods().get(i), after.pods().get(i));
+        }
         after.sets().forEach((id, s) -> {
             boolean joined = s.contains(IpAddress.parse("10.9.9.9"), Protocol.TCP, 0);
-            if (!joined && before.sets().containsKey(id) && s instanceof AddressSet.PodAddresses) assertSame(before.sets().get(id), s, id);
+            if (!joined && before.sets().containsKey(id) && s instanceof AddressSet.PodAddresses) {
+                assertSame(before.sets().get(id), s, id);
+            }
         });
         NftPolicyRenderer.Incremental renderer = new NftPolicyRenderer.Incremental(NftPolicyRenderer.Options.DEFAULT);
         NftState a = renderer.state(before), b = renderer.state(after);
@@ -83,9 +103,17 @@ class IncrementalPolicyCompilerTest {
         IncrementalPolicyCompiler inc = new IncrementalPolicyCompiler(NODE);
         inc.nodeAddresses(nodeAddresses);
         // a generated cluster: most namespaces, some pods, a few policies
-        for (String ns : NAMESPACES) if (r.nextInt(4) > 0) putNamespace(inc, namespace(r, ns));
-        for (int i = 0; i < 25; i++) putPod(inc, "k" + serial++, pod(r, "p" + i));
-        for (int i = 0; i < 6; i++) putPolicy(inc, policy(r, new PolicyRef(NAMESPACES.get(r.nextInt(4)), "pol" + i)));
+        for (String ns : NAMESPACES) {
+            if (r.nextInt(4) > 0) {
+                putNamespace(inc, namespace(r, ns));
+            }
+        }
+        for (int i = 0; i < 25; i++) {
+            putPod(inc, "k" + serial++, pod(r, "p" + i));
+        }
+        for (int i = 0; i < 6; i++) {
+            putPolicy(inc, policy(r, new PolicyRef(NAMESPACES.get(r.nextInt(4)), "pol" + i)));
+        }
         NftPolicyRenderer.Incremental plain = new NftPolicyRenderer.Incremental(NftPolicyRenderer.Options.DEFAULT);
         NftPolicyRenderer.Incremental options = new NftPolicyRenderer.Incremental(LOGGED_STRICT);
         NftState last = null;
@@ -128,23 +156,31 @@ class IncrementalPolicyCompilerTest {
                 return "pod add " + k;
             }
             case 2 -> {
-                if (key == null) return "nothing";
+                if (key == null) {
+                    return "nothing";
+                }
                 pods.remove(key);
                 inc.removePod(key);
                 return "pod delete " + key;
             }
             case 3, 4 -> {
-                if (key == null) return "nothing";
+                if (key == null) {
+                    return "nothing";
+                }
                 putPod(inc, key, with(p, labels(r), p.nodeName(), p.phase(), p.podIps(), p.ports()));
                 return "pod relabel " + key;
             }
             case 5 -> {
-                if (key == null) return "nothing";
+                if (key == null) {
+                    return "nothing";
+                }
                 putPod(inc, key, with(p, p.labels(), p.nodeName(), phase(r), addresses(r), ports(r)));
                 return "pod status/ports " + key;
             }
             case 6 -> {
-                if (key == null) return "nothing";
+                if (key == null) {
+                    return "nothing";
+                }
                 putPod(inc, key, with(p, p.labels(), nodeName(r), p.phase(), p.podIps(), p.ports()));
                 return "pod node " + key;
             }
@@ -164,7 +200,9 @@ class IncrementalPolicyCompilerTest {
                 return "policy add/change " + ref;
             }
             case 10 -> {
-                if (policies.isEmpty()) return "nothing";
+                if (policies.isEmpty()) {
+                    return "nothing";
+                }
                 List<PolicyRef> refs = new ArrayList<>(policies.keySet());
                 PolicyRef ref = refs.get(r.nextInt(refs.size()));
                 policies.remove(ref);
@@ -174,13 +212,17 @@ class IncrementalPolicyCompilerTest {
             case 11, 12 -> {
                 String uid = "uid" + r.nextInt(40);
                 List<IpAddress> a = r.nextInt(3) == 0 ? List.of() : addresses(r);
-                if (a.isEmpty()) ipam.remove(uid);
-                else ipam.put(uid, a);
+                if (a.isEmpty()) {
+                    ipam.remove(uid);
+                } else {
+                    ipam.put(uid, a);
+                }
                 inc.localAddresses(uid, a);
                 return "ipam " + uid + " " + a;
             }
             default -> {
-                nodeAddresses = r.nextBoolean() ? List.of(IpAddress.parse("192.168.0.1"))
+                nodeAddresses = r.nextBoolean()
+                        ? List.of(IpAddress.parse("192.168.0.1"))
                         : List.of(IpAddress.parse("192.168.0.1"), address(r));
                 inc.nodeAddresses(nodeAddresses);
                 return "node addresses " + nodeAddresses;
@@ -207,7 +249,9 @@ class IncrementalPolicyCompilerTest {
 
     private static NamespaceInfo namespace(Random r, String name) {
         Map<String, String> labels = new HashMap<>(Map.of(NamespaceInfo.NAME_LABEL, name));
-        if (r.nextInt(3) > 0) labels.put("team", "t" + r.nextInt(3));
+        if (r.nextInt(3) > 0) {
+            labels.put("team", "t" + r.nextInt(3));
+        }
         return new NamespaceInfo(name, labels);
     }
 
@@ -215,13 +259,28 @@ class IncrementalPolicyCompilerTest {
         // a few pods share a namespace and name under two keys (a pod and the placeholder of its successor)
         String uid = r.nextInt(8) == 0 ? null : "uid" + r.nextInt(40) + "-" + serial++;
         String known = "uid" + r.nextInt(40); // the UIDs our IPAM knows, each on one pod at most (UIDs are unique)
-        if (uid != null && r.nextInt(3) > 0 && pods.values().stream().noneMatch(q -> known.equals(q.uid()))) uid = known;
-        return new PodInfo(uid, NAMESPACES.get(r.nextInt(NAMESPACES.size())), name, nodeName(r), labels(r), r.nextInt(12) == 0,
-                phase(r), addresses(r), ports(r));
+        if (uid != null && r.nextInt(3) > 0 && pods.values().stream().noneMatch(q -> known.equals(q.uid()))) {
+            uid = known;
+        }
+        return new PodInfo(
+                uid,
+                NAMESPACES.get(r.nextInt(NAMESPACES.size())),
+                name,
+                nodeName(r),
+                labels(r),
+                r.nextInt(12) == 0,
+                phase(r),
+                addresses(r),
+                ports(r));
     }
 
-    private static PodInfo with(PodInfo p, Map<String, String> labels, String node, PodInfo.Phase phase, List<IpAddress> ips,
-                                List<PodInfo.NamedPort> ports) {
+    private static PodInfo with(
+            PodInfo p,
+            Map<String, String> labels,
+            String node,
+            PodInfo.Phase phase,
+            List<IpAddress> ips,
+            List<PodInfo.NamedPort> ports) {
         return new PodInfo(p.uid(), p.namespace(), p.name(), node, labels, p.hostNetwork(), phase, ips, ports);
     }
 
@@ -235,8 +294,12 @@ class IncrementalPolicyCompilerTest {
 
     private static Map<String, String> labels(Random r) {
         Map<String, String> m = new TreeMap<>();
-        if (r.nextInt(4) > 0) m.put("app", "a" + r.nextInt(3));
-        if (r.nextBoolean()) m.put("tier", "t" + r.nextInt(2));
+        if (r.nextInt(4) > 0) {
+            m.put("app", "a" + r.nextInt(3));
+        }
+        if (r.nextBoolean()) {
+            m.put("tier", "t" + r.nextInt(2));
+        }
         return m;
     }
 
@@ -249,20 +312,26 @@ class IncrementalPolicyCompilerTest {
     }
 
     private static IpAddress address(Random r) {
-        return r.nextInt(4) == 0 ? IpAddress.parse("fd00::" + (1 + r.nextInt(12))) : IpAddress.parse("10.0.0." + (1 + r.nextInt(40)));
+        return r.nextInt(4) == 0
+                ? IpAddress.parse("fd00::" + (1 + r.nextInt(12)))
+                : IpAddress.parse("10.0.0." + (1 + r.nextInt(40)));
     }
 
     private static List<IpAddress> addresses(Random r) {
         List<IpAddress> l = new ArrayList<>();
-        for (int i = r.nextInt(3); i > 0; i--) l.add(address(r));
+        for (int i = r.nextInt(3); i > 0; i--) {
+            l.add(address(r));
+        }
         return l;
     }
 
     private static List<PodInfo.NamedPort> ports(Random r) {
         List<PodInfo.NamedPort> l = new ArrayList<>();
         for (int i = r.nextInt(3); i > 0; i--) {
-            l.add(new PodInfo.NamedPort(r.nextInt(4) == 0 ? null : r.nextBoolean() ? "http" : "dns",
-                    r.nextBoolean() ? Protocol.TCP : Protocol.UDP, 80 + r.nextInt(3)));
+            l.add(new PodInfo.NamedPort(
+                    r.nextInt(4) == 0 ? null : r.nextBoolean() ? "http" : "dns",
+                    r.nextBoolean() ? Protocol.TCP : Protocol.UDP,
+                    80 + r.nextInt(3)));
         }
         return l;
     }
@@ -271,9 +340,15 @@ class IncrementalPolicyCompilerTest {
         return switch (r.nextInt(5)) {
             case 0 -> LabelSelector.ALL;
             case 1 -> LabelSelector.matchLabels(Map.of("app", "a" + r.nextInt(3)));
-            case 2 -> LabelSelector.of(Map.of(), List.of(new LabelSelector.Requirement("tier", LabelSelector.Operator.EXISTS, new TreeSet<>())));
-            case 3 -> LabelSelector.of(Map.of(), List.of(new LabelSelector.Requirement("app", LabelSelector.Operator.NOT_IN,
-                    new TreeSet<>(List.of("a" + r.nextInt(3))))));
+            case 2 ->
+                LabelSelector.of(
+                        Map.of(),
+                        List.of(new LabelSelector.Requirement("tier", LabelSelector.Operator.EXISTS, new TreeSet<>())));
+            case 3 ->
+                LabelSelector.of(
+                        Map.of(),
+                        List.of(new LabelSelector.Requirement(
+                                "app", LabelSelector.Operator.NOT_IN, new TreeSet<>(List.of("a" + r.nextInt(3))))));
             default -> LabelSelector.matchLabels(Map.of("app", "a" + r.nextInt(3), "tier", "t" + r.nextInt(2)));
         };
     }
@@ -281,11 +356,22 @@ class IncrementalPolicyCompilerTest {
     private static Peer peer(Random r, String namespace) {
         return switch (r.nextInt(5)) {
             case 0 -> new PodPeer(null, namespace, selector(r));
-            case 1 -> new PodPeer(r.nextBoolean() ? LabelSelector.ALL : LabelSelector.matchLabels(Map.of("team", "t" + r.nextInt(3))),
-                    null, selector(r));
-            case 2 -> new PodPeer(LabelSelector.matchLabels(Map.of(NamespaceInfo.NAME_LABEL, NAMESPACES.get(r.nextInt(4)))), null,
-                    selector(r));
-            case 3 -> new IpBlockPeer(IpPrefix.parse("10.0.0.0/27"), r.nextBoolean() ? List.of() : List.of(IpPrefix.parse("10.0.0.8/29")));
+            case 1 ->
+                new PodPeer(
+                        r.nextBoolean()
+                                ? LabelSelector.ALL
+                                : LabelSelector.matchLabels(Map.of("team", "t" + r.nextInt(3))),
+                        null,
+                        selector(r));
+            case 2 ->
+                new PodPeer(
+                        LabelSelector.matchLabels(Map.of(NamespaceInfo.NAME_LABEL, NAMESPACES.get(r.nextInt(4)))),
+                        null,
+                        selector(r));
+            case 3 ->
+                new IpBlockPeer(
+                        IpPrefix.parse("10.0.0.0/27"),
+                        r.nextBoolean() ? List.of() : List.of(IpPrefix.parse("10.0.0.8/29")));
             default -> new IpBlockPeer(IpPrefix.parse("fd00::/120"), List.of());
         };
     }
@@ -294,11 +380,12 @@ class IncrementalPolicyCompilerTest {
         List<PortSpec> l = new ArrayList<>();
         for (int i = r.nextInt(3); i > 0; i--) {
             Protocol proto = r.nextBoolean() ? Protocol.TCP : Protocol.UDP;
-            l.add(switch (r.nextInt(4)) {
-                case 0 -> PortSpec.all(proto);
-                case 1 -> PortSpec.range(proto, 80, 80 + r.nextInt(3));
-                default -> PortSpec.named(proto, r.nextBoolean() ? "http" : "dns");
-            });
+            l.add(
+                    switch (r.nextInt(4)) {
+                        case 0 -> PortSpec.all(proto);
+                        case 1 -> PortSpec.range(proto, 80, 80 + r.nextInt(3));
+                        default -> PortSpec.named(proto, r.nextBoolean() ? "http" : "dns");
+                    });
         }
         return l;
     }
@@ -307,7 +394,9 @@ class IncrementalPolicyCompilerTest {
         List<Rule> l = new ArrayList<>();
         for (int i = 0, n = r.nextInt(3); i < n; i++) {
             List<Peer> peers = new ArrayList<>();
-            for (int j = r.nextInt(3); j > 0; j--) peers.add(peer(r, namespace));
+            for (int j = r.nextInt(3); j > 0; j--) {
+                peers.add(peer(r, namespace));
+            }
             l.add(new Rule(i, peers, portSpecs(r)));
         }
         return l;
@@ -316,7 +405,13 @@ class IncrementalPolicyCompilerTest {
     private static PolicyInfo policy(Random r, PolicyRef ref) {
         boolean ingress = r.nextInt(4) > 0, egress = !ingress || r.nextBoolean();
         List<String> problems = r.nextInt(6) == 0 ? List.of("ingress rule 0: SCTP is not available") : List.of();
-        return new PolicyInfo(ref, selector(r), ingress, egress, ingress ? rules(r, ref.namespace()) : List.of(),
-                egress ? rules(r, ref.namespace()) : List.of(), problems);
+        return new PolicyInfo(
+                ref,
+                selector(r),
+                ingress,
+                egress,
+                ingress ? rules(r, ref.namespace()) : List.of(),
+                egress ? rules(r, ref.namespace()) : List.of(),
+                problems);
     }
 }

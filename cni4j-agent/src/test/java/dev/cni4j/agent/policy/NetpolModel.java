@@ -18,7 +18,6 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicySpec;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,15 +50,27 @@ final class NetpolModel implements NetpolScenario {
 
     NetpolModel() {
         for (String ns : NAMESPACES) {
-            namespaces.put(ns, new NamespaceBuilder().withNewMetadata().withName(ns)
-                    .withLabels(Map.of(NamespaceInfo.NAME_LABEL, ns)).endMetadata().build());
-            for (String p : PODS) pods.put(ns + "/" + p, pod(ns, p));
+            namespaces.put(
+                    ns,
+                    new NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName(ns)
+                            .withLabels(Map.of(NamespaceInfo.NAME_LABEL, ns))
+                            .endMetadata()
+                            .build());
+            for (String p : PODS) {
+                pods.put(ns + "/" + p, pod(ns, p));
+            }
         }
     }
 
     static List<String> allPods() {
         List<String> all = new ArrayList<>();
-        for (String ns : NAMESPACES) for (String p : PODS) all.add(ns + "/" + p);
+        for (String ns : NAMESPACES) {
+            for (String p : PODS) {
+                all.add(ns + "/" + p);
+            }
+        }
         return all;
     }
 
@@ -75,19 +86,38 @@ final class NetpolModel implements NetpolScenario {
 
     private static Pod pod(String ns, String name) {
         List<io.fabric8.kubernetes.api.model.Container> containers = new ArrayList<>();
-        for (int port : new int[]{80, 81}) {
-            for (String proto : new String[]{"TCP", "UDP", "SCTP"}) {
-                containers.add(new ContainerBuilder().withName("cont-" + port + "-" + proto.toLowerCase())
-                        .withPorts(new ContainerPortBuilder().withName("serve-" + port + "-" + proto.toLowerCase())
-                                .withContainerPort(port).withProtocol(proto).build()).build());
+        for (int port : new int[] {80, 81}) {
+            for (String proto : new String[] {"TCP", "UDP", "SCTP"}) {
+                containers.add(new ContainerBuilder()
+                        .withName("cont-" + port + "-" + proto.toLowerCase())
+                        .withPorts(new ContainerPortBuilder()
+                                .withName("serve-" + port + "-" + proto.toLowerCase())
+                                .withContainerPort(port)
+                                .withProtocol(proto)
+                                .build())
+                        .build());
             }
         }
         String full = ns + "/" + name;
-        return new PodBuilder().withNewMetadata().withNamespace(ns).withName(name).withUid("uid-" + ns + "-" + name)
-                .withLabels(new TreeMap<>(Map.of("pod", name))).endMetadata()
-                .withNewSpec().withNodeName(name.equals("b") ? NODE2 : NODE1).withContainers(containers).endSpec()
-                .withNewStatus().withPhase("Running").withPodIP(ipOf(full, false).toString())
-                .withPodIPs(new PodIP(ipOf(full, false).toString()), new PodIP(ipOf(full, true).toString())).endStatus().build();
+        return new PodBuilder()
+                .withNewMetadata()
+                .withNamespace(ns)
+                .withName(name)
+                .withUid("uid-" + ns + "-" + name)
+                .withLabels(new TreeMap<>(Map.of("pod", name)))
+                .endMetadata()
+                .withNewSpec()
+                .withNodeName(name.equals("b") ? NODE2 : NODE1)
+                .withContainers(containers)
+                .endSpec()
+                .withNewStatus()
+                .withPhase("Running")
+                .withPodIP(ipOf(full, false).toString())
+                .withPodIPs(
+                        new PodIP(ipOf(full, false).toString()),
+                        new PodIP(ipOf(full, true).toString()))
+                .endStatus()
+                .build();
     }
 
     @Override
@@ -121,39 +151,58 @@ final class NetpolModel implements NetpolScenario {
         return List.of(v6 ? "fd00:10:" + n + "::/48" : "10.244." + n + ".0/24");
     }
 
-    /** Upstream's ValidateOrFail, on each family given, with the pods on two nodes and on one, through explain and the rendered nft. */
+    /**
+     * Upstream's ValidateOrFail, on each family given, with the pods on two nodes and on one, through explain and the
+     * rendered nft.
+     */
     @Override
     public void validate(int port, Protocol proto, Reachability expected, boolean[] families) {
         StringBuilder failures = new StringBuilder();
-        for (boolean one : new boolean[]{false, true}) {
+        for (boolean one : new boolean[] {false, true}) {
             for (boolean v6 : families) {
                 oneNode = one;
-                for (boolean dataplane : new boolean[]{false, true}) {
+                for (boolean dataplane : new boolean[] {false, true}) {
                     Reachability actual = dataplane ? probeDataplane(port, proto, v6) : probe(port, proto, v6);
                     String diff = expected.differences(actual);
                     if (!diff.isEmpty()) {
-                        failures.append(port).append('/').append(proto).append(v6 ? " IPv6" : " IPv4")
-                                .append(one ? " one node" : " two nodes").append(dataplane ? " rendered nft" : " explain")
-                                .append(":\n").append(diff).append("expected:\n").append(expected).append("actual:\n").append(actual);
+                        failures.append(port)
+                                .append('/')
+                                .append(proto)
+                                .append(v6 ? " IPv6" : " IPv4")
+                                .append(one ? " one node" : " two nodes")
+                                .append(dataplane ? " rendered nft" : " explain")
+                                .append(":\n")
+                                .append(diff)
+                                .append("expected:\n")
+                                .append(expected)
+                                .append("actual:\n")
+                                .append(actual);
                     }
                 }
             }
         }
         oneNode = false;
-        if (!failures.isEmpty()) throw new AssertionError(failures.toString());
+        if (!failures.isEmpty()) {
+            throw new AssertionError(failures.toString());
+        }
     }
 
     ClusterSnapshot snapshot() {
         List<Pod> ps = new ArrayList<>(pods.values());
-        if (oneNode) ps.forEach(p -> p.getSpec().setNodeName(NODE1));
-        else ps.forEach(p -> p.getSpec().setNodeName(p.getMetadata().getName().equals("b") ? NODE2 : NODE1));
+        if (oneNode) {
+            ps.forEach(p -> p.getSpec().setNodeName(NODE1));
+        } else {
+            ps.forEach(p -> p.getSpec().setNodeName(p.getMetadata().getName().equals("b") ? NODE2 : NODE1));
+        }
         return ApiObjects.snapshot(policies.values(), namespaces.values(), ps);
     }
 
     Map<String, CompiledPolicy> compile() {
         ClusterSnapshot s = snapshot();
         Map<String, CompiledPolicy> out = new TreeMap<>();
-        for (String node : List.of(NODE1, NODE2)) out.put(node, new PolicyCompiler(node, NODE_IPS.get(node), Map.of()).compile(s));
+        for (String node : List.of(NODE1, NODE2)) {
+            out.put(node, new PolicyCompiler(node, NODE_IPS.get(node), Map.of()).compile(s));
+        }
         return out;
     }
 
@@ -167,16 +216,23 @@ final class NetpolModel implements NetpolScenario {
                 IpAddress dst = ipOf(to, v6);
                 Explanation e = compiled.get(nodeOf(from)).explain(src, dst, port, proto);
                 Explanation i = compiled.get(nodeOf(to)).explain(src, dst, port, proto);
-                if (e.egress().verdict() == Explanation.Verdict.NOT_EVALUATED || i.ingress().verdict() == Explanation.Verdict.NOT_EVALUATED) {
+                if (e.egress().verdict() == Explanation.Verdict.NOT_EVALUATED
+                        || i.ingress().verdict() == Explanation.Verdict.NOT_EVALUATED) {
                     throw new AssertionError("a local pod was not evaluated: " + e + "\n" + i);
                 }
-                r.expect(from, to, e.egress().verdict() == Explanation.Verdict.ALLOWED && i.ingress().verdict() == Explanation.Verdict.ALLOWED);
+                r.expect(
+                        from,
+                        to,
+                        e.egress().verdict() == Explanation.Verdict.ALLOWED
+                                && i.ingress().verdict() == Explanation.Verdict.ALLOWED);
             }
         }
         return r;
     }
 
-    /** The same matrix from the rendered nft tables, run through {@link NftSimulator} on each node the packet crosses. */
+    /**
+     * The same matrix from the rendered nft tables, run through {@link NftSimulator} on each node the packet crosses.
+     */
     Reachability probeDataplane(int port, Protocol proto, boolean v6) {
         Map<String, NftSimulator> nodes = new TreeMap<>();
         compile().forEach((node, c) -> nodes.put(node, new NftSimulator(NftPolicyRenderer.state(c))));
@@ -186,7 +242,9 @@ final class NetpolModel implements NetpolScenario {
                 IpAddress src = ipOf(from, v6);
                 IpAddress dst = ipOf(to, v6);
                 boolean ok = nodes.get(nodeOf(from)).forward(src, dst, proto, port);
-                if (!nodeOf(to).equals(nodeOf(from))) ok &= nodes.get(nodeOf(to)).forward(src, dst, proto, port);
+                if (!nodeOf(to).equals(nodeOf(from))) {
+                    ok &= nodes.get(nodeOf(to)).forward(src, dst, proto, port);
+                }
                 r.expect(from, to, ok);
             }
         }
@@ -197,13 +255,20 @@ final class NetpolModel implements NetpolScenario {
 
     static io.fabric8.kubernetes.api.model.LabelSelector labels(String... kv) {
         Map<String, String> m = new TreeMap<>();
-        for (int i = 0; i < kv.length; i += 2) m.put(kv[i], kv[i + 1]);
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put(kv[i], kv[i + 1]);
+        }
         return new LabelSelectorBuilder().withMatchLabels(m).build();
     }
 
     static io.fabric8.kubernetes.api.model.LabelSelector expression(String key, String op, String... values) {
-        return new LabelSelectorBuilder().withMatchExpressions(new LabelSelectorRequirementBuilder()
-                .withKey(key).withOperator(op).withValues(values.length == 0 ? null : List.of(values)).build()).build();
+        return new LabelSelectorBuilder()
+                .withMatchExpressions(new LabelSelectorRequirementBuilder()
+                        .withKey(key)
+                        .withOperator(op)
+                        .withValues(values.length == 0 ? null : List.of(values))
+                        .build())
+                .build();
     }
 
     static io.fabric8.kubernetes.api.model.LabelSelector nsIs(String ns) {
@@ -213,7 +278,10 @@ final class NetpolModel implements NetpolScenario {
     /** A policy in {@code ns} selecting {@code target}; add rules with {@link #ingress}/{@link #egress}. */
     static NetworkPolicy policy(String ns, String name, io.fabric8.kubernetes.api.model.LabelSelector target) {
         NetworkPolicy p = new NetworkPolicy();
-        p.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withNamespace(ns).withName(name).build());
+        p.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+                .withNamespace(ns)
+                .withName(name)
+                .build());
         NetworkPolicySpec spec = new NetworkPolicySpec();
         spec.setPodSelector(target);
         spec.setPolicyTypes(new ArrayList<>());
@@ -248,7 +316,9 @@ final class NetpolModel implements NetpolScenario {
         return r;
     }
 
-    static NetworkPolicyPeer peer(io.fabric8.kubernetes.api.model.LabelSelector namespaces, io.fabric8.kubernetes.api.model.LabelSelector pods) {
+    static NetworkPolicyPeer peer(
+            io.fabric8.kubernetes.api.model.LabelSelector namespaces,
+            io.fabric8.kubernetes.api.model.LabelSelector pods) {
         NetworkPolicyPeer p = new NetworkPolicyPeer();
         p.setNamespaceSelector(namespaces);
         p.setPodSelector(pods);

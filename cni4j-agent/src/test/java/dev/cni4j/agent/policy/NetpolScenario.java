@@ -31,7 +31,9 @@ public interface NetpolScenario {
      */
     java.util.List<String> namespaceCidrs(String ns, boolean v6);
 
-    /** Upstream's ValidateOrFail: the whole 9x9 matrix for this port and protocol, for each family in {@code families}. */
+    /**
+     * Upstream's ValidateOrFail: the whole 9x9 matrix for this port and protocol, for each family in {@code families}.
+     */
     void validate(int port, Protocol proto, Reachability expected, boolean[] families);
 
     default void validate(int port, Protocol proto, Reachability expected) {

@@ -1,7 +1,6 @@
 package dev.cni4j.agent.policy;
 
 import dev.cni4j.agent.policy.NftState.NftSet;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,8 +19,10 @@ import java.util.regex.Pattern;
  */
 final class NftApplier {
     private static final Pattern ELEMENTS = Pattern.compile("(add|delete) element inet cni4j_policy (\\S+) \\{ (.*) }");
-    private static final Pattern SET = Pattern.compile("add set inet cni4j_policy (\\S+) \\{ type ([^;]+);( flags interval;)? }");
-    private static final Pattern OBJ = Pattern.compile("(add|delete|flush) (counter|chain|set) inet cni4j_policy (\\S+)");
+    private static final Pattern SET =
+            Pattern.compile("add set inet cni4j_policy (\\S+) \\{ type ([^;]+);( flags interval;)? }");
+    private static final Pattern OBJ =
+            Pattern.compile("(add|delete|flush) (counter|chain|set) inet cni4j_policy (\\S+)");
     private static final Pattern RULE = Pattern.compile("add rule inet cni4j_policy (\\S+) (.*)");
 
     private final Map<String, NftSet> sets = new TreeMap<>();
@@ -41,7 +42,9 @@ final class NftApplier {
     }
 
     NftApplier apply(String script) {
-        for (String line : script.lines().toList()) applyLine(line);
+        for (String line : script.lines().toList()) {
+            applyLine(line);
+        }
         return this;
     }
 
@@ -57,12 +60,16 @@ final class NftApplier {
                     if (add) {
                         check(kv.length == 2 && chains.containsKey(kv[1].substring("jump ".length())), line);
                         check(maps.get(name).put(kv[0], kv[1]) == null, line + " (element exists)");
-                    } else check(maps.get(name).remove(kv[0]) != null, line + " (no such element)");
+                    } else {
+                        check(maps.get(name).remove(kv[0]) != null, line + " (no such element)");
+                    }
                 }
                 return;
             }
             check(elements.containsKey(name), line + " (no such set)");
-            for (String e : es) check(add ? elements.get(name).add(e) : elements.get(name).remove(e), line + " (" + e + ")");
+            for (String e : es) {
+                check(add ? elements.get(name).add(e) : elements.get(name).remove(e), line + " (" + e + ")");
+            }
         } else if ((m = SET.matcher(line)).matches()) {
             check(!sets.containsKey(m.group(1)), line);
             sets.put(m.group(1), new NftSet(m.group(2), m.group(3) != null, new TreeSet<>()));
@@ -70,16 +77,24 @@ final class NftApplier {
         } else if ((m = RULE.matcher(line)).matches()) {
             check(chains.containsKey(m.group(1)), line);
             Matcher ref = Pattern.compile("@(\\S+)").matcher(m.group(2));
-            while (ref.find()) check(sets.containsKey(ref.group(1)), line + " (no set " + ref.group(1) + ")");
+            while (ref.find()) {
+                check(sets.containsKey(ref.group(1)), line + " (no set " + ref.group(1) + ")");
+            }
             Matcher cnt = Pattern.compile("counter name (\\S+)").matcher(m.group(2));
-            while (cnt.find()) check(counters.contains(cnt.group(1)), line);
+            while (cnt.find()) {
+                check(counters.contains(cnt.group(1)), line);
+            }
             chains.get(m.group(1)).add(m.group(2));
         } else if ((m = OBJ.matcher(line)).matches()) {
             String verb = m.group(1), kind = m.group(2), name = m.group(3);
             switch (kind + " " + verb) {
                 case "counter add" -> check(counters.add(name), line);
                 case "counter delete" -> {
-                    check(chains.values().stream().flatMap(List::stream).noneMatch(r -> r.contains("counter name " + name + " ")), line);
+                    check(
+                            chains.values().stream()
+                                    .flatMap(List::stream)
+                                    .noneMatch(r -> r.contains("counter name " + name + " ")),
+                            line);
                     check(counters.remove(name), line);
                 }
                 case "chain add" -> chains.putIfAbsent(name, new ArrayList<>());
@@ -89,11 +104,15 @@ final class NftApplier {
                 }
                 case "chain delete" -> {
                     check(chains.containsKey(name) && chains.get(name).isEmpty(), line + " (not empty)");
-                    check(maps.values().stream().noneMatch(mm -> mm.containsValue("jump " + name)), line + " (still a jump target)");
+                    check(
+                            maps.values().stream().noneMatch(mm -> mm.containsValue("jump " + name)),
+                            line + " (still a jump target)");
                     chains.remove(name);
                 }
                 case "set delete" -> {
-                    check(chains.values().stream().flatMap(List::stream).noneMatch(r -> r.contains("@" + name + " ")), line + " (in use)");
+                    check(
+                            chains.values().stream().flatMap(List::stream).noneMatch(r -> r.contains("@" + name + " ")),
+                            line + " (in use)");
                     check(sets.remove(name) != null, line);
                     elements.remove(name);
                 }
@@ -105,7 +124,9 @@ final class NftApplier {
     }
 
     private static void check(boolean ok, String what) {
-        if (!ok) throw new AssertionError("nft would refuse: " + what);
+        if (!ok) {
+            throw new AssertionError("nft would refuse: " + what);
+        }
     }
 
     NftState state() {

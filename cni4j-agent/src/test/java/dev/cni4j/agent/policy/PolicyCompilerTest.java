@@ -1,20 +1,19 @@
 package dev.cni4j.agent.policy;
 
+import static dev.cni4j.agent.policy.NetpolModel.*;
+import static org.junit.jupiter.api.Assertions.*;
+
 import dev.cni4j.agent.policy.Explanation.Reason;
 import dev.cni4j.agent.policy.Explanation.Verdict;
 import dev.cni4j.net.IpAddress;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodIP;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import static dev.cni4j.agent.policy.NetpolModel.*;
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
 
 class PolicyCompilerTest {
     private final NetpolModel k8s = new NetpolModel();
@@ -32,26 +31,41 @@ class PolicyCompilerTest {
         // 40 policies in x, all selecting every pod, with the same two peers written differently
         for (int i = 0; i < 40; i++) {
             var peerB = i % 2 == 0 ? peer(null, labels("pod", "b")) : peer(null, expression("pod", "In", "b"));
-            k8s.create(ingress(policy("x", "p" + i, labels()), from(List.of(peerB, peer(nsIs("y"), null)), port("TCP", 80 + i))));
+            k8s.create(ingress(
+                    policy("x", "p" + i, labels()), from(List.of(peerB, peer(nsIs("y"), null)), port("TCP", 80 + i))));
         }
         CompiledPolicy c = node1();
         assertEquals(2, c.sets().size(), c.sets().values().toString());
         // each local pod of x has 40 x 2 rules, all pointing at those two sets
-        var xa = c.pods().stream().filter(p -> p.fullName().equals("x/a")).findFirst().orElseThrow();
+        var xa = c.pods().stream()
+                .filter(p -> p.fullName().equals("x/a"))
+                .findFirst()
+                .orElseThrow();
         assertEquals(80, xa.ingress().rules().size());
         assertEquals(40, xa.ingress().policies().size());
 
         // a new distinct selector adds exactly one set; more pods add members, not sets
         k8s.create(ingress(policy("x", "another", labels()), from(List.of(peer(null, labels("pod", "c"))))));
         for (int i = 0; i < 20; i++) {
-            Pod extra = k8s.pods.get("y/a").toBuilder().editMetadata().withName("extra" + i).withUid("uid-extra" + i).endMetadata()
-                    .editStatus().withPodIPs(new PodIP("10.244.9." + (i + 1))).endStatus().build();
+            Pod extra = k8s.pods.get("y/a").toBuilder()
+                    .editMetadata()
+                    .withName("extra" + i)
+                    .withUid("uid-extra" + i)
+                    .endMetadata()
+                    .editStatus()
+                    .withPodIPs(new PodIP("10.244.9." + (i + 1)))
+                    .endStatus()
+                    .build();
             k8s.pods.put("y/extra" + i, extra);
         }
         c = node1();
         assertEquals(3, c.sets().size());
-        AddressSet ySet = c.sets().values().stream().filter(s -> s.key().contains("namespaces")).findFirst().orElseThrow();
-        assertEquals(2 * 3 + 20, ((AddressSet.PodAddresses) ySet).members().size(), "y's 3 pods dual-stack and 20 extra");
+        AddressSet ySet = c.sets().values().stream()
+                .filter(s -> s.key().contains("namespaces"))
+                .findFirst()
+                .orElseThrow();
+        assertEquals(
+                2 * 3 + 20, ((AddressSet.PodAddresses) ySet).members().size(), "y's 3 pods dual-stack and 20 extra");
     }
 
     @Test
@@ -62,16 +76,22 @@ class PolicyCompilerTest {
         CompiledPolicy after = node1();
         assertEquals(before.sets().keySet(), after.sets().keySet());
         String id = before.sets().firstKey();
-        assertEquals(2, ((AddressSet.PodAddresses) before.sets().get(id)).members().size());
-        assertEquals(4, ((AddressSet.PodAddresses) after.sets().get(id)).members().size());
+        assertEquals(
+                2, ((AddressSet.PodAddresses) before.sets().get(id)).members().size());
+        assertEquals(
+                4, ((AddressSet.PodAddresses) after.sets().get(id)).members().size());
         assertEquals(before.pods(), after.pods(), "only set members changed");
         assertTrue(id.matches("p[0-9a-f]{16}"), id);
     }
 
     @Test
     void theResultIsTheSameWhateverTheInputOrder() {
-        k8s.create(ingress(policy("x", "one", labels("pod", "a")), from(List.of(peer(nsIs("y"), null), block("10.0.0.0/8", "10.244.0.0/16")))));
-        k8s.create(egress(policy("y", "two", labels()), to(List.of(peer(labels(), labels("pod", "c"))), named("TCP", "serve-81-tcp"))));
+        k8s.create(ingress(
+                policy("x", "one", labels("pod", "a")),
+                from(List.of(peer(nsIs("y"), null), block("10.0.0.0/8", "10.244.0.0/16")))));
+        k8s.create(egress(
+                policy("y", "two", labels()),
+                to(List.of(peer(labels(), labels("pod", "c"))), named("TCP", "serve-81-tcp"))));
         k8s.create(ingress(policy("x", "three", labels()), from(null, port("UDP", 53))));
         ClusterSnapshot s = k8s.snapshot();
         PolicyCompiler compiler = new PolicyCompiler(NODE1, NODE_IPS.get(NODE1), Map.of());
@@ -105,45 +125,91 @@ class PolicyCompilerTest {
         Explanation fromOther = c.explain(a("192.168.0.2"), xa, 80, Protocol.TCP);
         assertFalse(fromOther.allowed());
         assertEquals(Reason.NO_RULE_ALLOWS, fromOther.ingress().reason());
-        assertEquals(List.of(new PolicyRef("x", "deny-all")), fromOther.ingress().isolating());
+        assertEquals(
+                List.of(new PolicyRef("x", "deny-all")), fromOther.ingress().isolating());
     }
 
     @Test
     void hostNetworkPodsAreNotSelectableTheirTrafficIsTheirNodes() {
-        Pod host = k8s.pods.get("x/b").toBuilder().editMetadata().withName("host").withUid("uid-host").endMetadata()
-                .editSpec().withHostNetwork(true).withNodeName(NODE2).endSpec()
-                .editStatus().withPodIPs(new PodIP("192.168.0.2")).withPodIP("192.168.0.2").endStatus().build();
+        Pod host = k8s.pods.get("x/b").toBuilder()
+                .editMetadata()
+                .withName("host")
+                .withUid("uid-host")
+                .endMetadata()
+                .editSpec()
+                .withHostNetwork(true)
+                .withNodeName(NODE2)
+                .endSpec()
+                .editStatus()
+                .withPodIPs(new PodIP("192.168.0.2"))
+                .withPodIP("192.168.0.2")
+                .endStatus()
+                .build();
         k8s.pods.put("x/host", host);
         k8s.create(ingress(policy("x", "from-b", labels("pod", "a")), from(List.of(peer(null, labels("pod", "b"))))));
         CompiledPolicy c = node1();
-        assertFalse(c.explain(a("192.168.0.2"), ipOf("x/a", false), 80, Protocol.TCP).allowed(), "a pod=b on the host network is node-2, not a pod");
-        assertTrue(c.explain(ipOf("x/b", false), ipOf("x/a", false), 80, Protocol.TCP).allowed());
+        assertFalse(
+                c.explain(a("192.168.0.2"), ipOf("x/a", false), 80, Protocol.TCP)
+                        .allowed(),
+                "a pod=b on the host network is node-2, not a pod");
+        assertTrue(c.explain(ipOf("x/b", false), ipOf("x/a", false), 80, Protocol.TCP)
+                .allowed());
         assertFalse(c.podNames().containsKey(a("192.168.0.2")));
         assertTrue(c.pods().stream().noneMatch(p -> p.name().equals("host")));
         // on its own node it is node traffic
-        Pod local = host.toBuilder().editSpec().withNodeName(NODE1).endSpec().editStatus().withPodIPs(new PodIP("192.168.0.1")).endStatus().build();
+        Pod local = host.toBuilder()
+                .editSpec()
+                .withNodeName(NODE1)
+                .endSpec()
+                .editStatus()
+                .withPodIPs(new PodIP("192.168.0.1"))
+                .endStatus()
+                .build();
         k8s.pods.put("x/host", local);
-        assertEquals(Reason.NODE_TRAFFIC, node1().explain(a("192.168.0.1"), ipOf("x/a", false), 80, Protocol.TCP).ingress().reason());
+        assertEquals(
+                Reason.NODE_TRAFFIC,
+                node1().explain(a("192.168.0.1"), ipOf("x/a", false), 80, Protocol.TCP)
+                        .ingress()
+                        .reason());
     }
 
     @Test
     void aLocalPodIsPolicedWithOurIpamAddressesBeforeTheKubeletReportsThem() {
-        Pod pending = k8s.pods.get("x/a").toBuilder().editMetadata().withName("new").withUid("uid-new").endMetadata()
-                .withNewStatus().withPhase("Pending").endStatus().build();
+        Pod pending = k8s.pods.get("x/a").toBuilder()
+                .editMetadata()
+                .withName("new")
+                .withUid("uid-new")
+                .endMetadata()
+                .withNewStatus()
+                .withPhase("Pending")
+                .endStatus()
+                .build();
         k8s.pods.put("x/new", pending);
         k8s.create(ingress(policy("x", "deny", labels())));
         ClusterSnapshot s = k8s.snapshot();
         CompiledPolicy without = new PolicyCompiler(NODE1, NODE_IPS.get(NODE1), Map.of()).compile(s);
-        var p = without.pods().stream().filter(x -> x.name().equals("new")).findFirst().orElseThrow();
+        var p = without.pods().stream()
+                .filter(x -> x.name().equals("new"))
+                .findFirst()
+                .orElseThrow();
         assertTrue(p.addresses().isEmpty());
         assertTrue(p.ingress().isolated());
-        CompiledPolicy with = new PolicyCompiler(NODE1, NODE_IPS.get(NODE1), Map.of("uid-new", List.of(a("10.244.1.77")))).compile(s);
+        CompiledPolicy with =
+                new PolicyCompiler(NODE1, NODE_IPS.get(NODE1), Map.of("uid-new", List.of(a("10.244.1.77")))).compile(s);
         Explanation e = with.explain(ipOf("y/a", false), a("10.244.1.77"), 80, Protocol.TCP);
         assertFalse(e.allowed());
         assertEquals("x/new", e.ingress().pod());
         // a remote pending pod with an IP in its status is no peer until it runs
-        Pod remotePending = k8s.pods.get("y/b").toBuilder().editMetadata().withName("rp").withUid("uid-rp").endMetadata()
-                .editStatus().withPhase("Pending").withPodIPs(new PodIP("10.244.2.99")).endStatus().build();
+        Pod remotePending = k8s.pods.get("y/b").toBuilder()
+                .editMetadata()
+                .withName("rp")
+                .withUid("uid-rp")
+                .endMetadata()
+                .editStatus()
+                .withPhase("Pending")
+                .withPodIPs(new PodIP("10.244.2.99"))
+                .endStatus()
+                .build();
         k8s.pods.put("y/rp", remotePending);
         assertFalse(node1().podNames().containsKey(a("10.244.2.99")));
     }
@@ -151,14 +217,31 @@ class PolicyCompilerTest {
     @Test
     void anAddressOurIpamGaveALocalPodIsThatPodsEvenIfAStalePodClaimsIt() {
         // sorts before x/fresh and is on node-2: still Running in the API, its address already reused here
-        Pod stale = k8s.pods.get("x/b").toBuilder().editMetadata().withName("a-stale").withUid("uid-stale").endMetadata()
-                .editStatus().withPodIPs(new PodIP("10.244.1.77")).endStatus().build();
+        Pod stale = k8s.pods.get("x/b").toBuilder()
+                .editMetadata()
+                .withName("a-stale")
+                .withUid("uid-stale")
+                .endMetadata()
+                .editStatus()
+                .withPodIPs(new PodIP("10.244.1.77"))
+                .endStatus()
+                .build();
         k8s.pods.put("x/a-stale", stale);
-        Pod fresh = k8s.pods.get("x/a").toBuilder().editMetadata().withName("fresh").withUid("uid-fresh").withLabels(Map.of("pod", "fresh")).endMetadata()
-                .withNewStatus().withPhase("Pending").endStatus().build();
+        Pod fresh = k8s.pods.get("x/a").toBuilder()
+                .editMetadata()
+                .withName("fresh")
+                .withUid("uid-fresh")
+                .withLabels(Map.of("pod", "fresh"))
+                .endMetadata()
+                .withNewStatus()
+                .withPhase("Pending")
+                .endStatus()
+                .build();
         k8s.pods.put("x/fresh", fresh);
         k8s.create(ingress(policy("x", "deny-fresh", labels("pod", "fresh"))));
-        CompiledPolicy c = new PolicyCompiler(NODE1, NODE_IPS.get(NODE1), Map.of("uid-fresh", List.of(a("10.244.1.77")))).compile(k8s.snapshot());
+        CompiledPolicy c = new PolicyCompiler(
+                        NODE1, NODE_IPS.get(NODE1), Map.of("uid-fresh", List.of(a("10.244.1.77"))))
+                .compile(k8s.snapshot());
         Explanation e = c.explain(ipOf("z/a", false), a("10.244.1.77"), 80, Protocol.TCP);
         assertFalse(e.allowed(), e.toString());
         assertEquals("x/fresh", e.ingress().pod());
@@ -167,22 +250,43 @@ class PolicyCompilerTest {
 
     @Test
     void terminatedPodsAreGoneAndTheirAddressesFree() {
-        Pod done = k8s.pods.get("y/a").toBuilder().editMetadata().withName("done").withUid("uid-done").withLabels(Map.of("pod", "b")).endMetadata()
-                .editStatus().withPhase("Succeeded").withPodIPs(new PodIP("10.244.2.50")).endStatus().build();
+        Pod done = k8s.pods.get("y/a").toBuilder()
+                .editMetadata()
+                .withName("done")
+                .withUid("uid-done")
+                .withLabels(Map.of("pod", "b"))
+                .endMetadata()
+                .editStatus()
+                .withPhase("Succeeded")
+                .withPodIPs(new PodIP("10.244.2.50"))
+                .endStatus()
+                .build();
         k8s.pods.put("y/done", done);
-        Pod reuse = k8s.pods.get("z/a").toBuilder().editMetadata().withName("reuse").withUid("uid-reuse").endMetadata()
-                .editStatus().withPodIPs(new PodIP("10.244.2.50")).endStatus().build();
+        Pod reuse = k8s.pods.get("z/a").toBuilder()
+                .editMetadata()
+                .withName("reuse")
+                .withUid("uid-reuse")
+                .endMetadata()
+                .editStatus()
+                .withPodIPs(new PodIP("10.244.2.50"))
+                .endStatus()
+                .build();
         k8s.pods.put("z/reuse", reuse);
-        k8s.create(ingress(policy("x", "from-b", labels("pod", "a")), from(List.of(peer(labels(), labels("pod", "b"))))));
+        k8s.create(ingress(
+                policy("x", "from-b", labels("pod", "a")), from(List.of(peer(labels(), labels("pod", "b"))))));
         CompiledPolicy c = node1();
         assertEquals("z/reuse", c.podNames().get(a("10.244.2.50")));
-        assertFalse(c.explain(a("10.244.2.50"), ipOf("x/a", false), 80, Protocol.TCP).allowed());
+        assertFalse(c.explain(a("10.244.2.50"), ipOf("x/a", false), 80, Protocol.TCP)
+                .allowed());
         assertTrue(c.problems().isEmpty(), c.problems().toString());
     }
 
     @Test
     void explainNamesThePolicyAndRuleThatDecided() {
-        k8s.create(ingress(policy("x", "ports", labels("pod", "a")), from(List.of(peer(nsIs("z"), null))), from(null, port("TCP", 81))));
+        k8s.create(ingress(
+                policy("x", "ports", labels("pod", "a")),
+                from(List.of(peer(nsIs("z"), null))),
+                from(null, port("TCP", 81))));
         CompiledPolicy c = node1();
         Explanation e = c.explain(ipOf("y/a", false), ipOf("x/a", false), 81, Protocol.TCP);
         assertTrue(e.allowed());
@@ -220,26 +324,52 @@ class PolicyCompilerTest {
         // ingress: resolved on x/a itself
         assertTrue(c.explain(ipOf("y/a", false), xa, 7070, Protocol.TCP).allowed());
         assertFalse(c.explain(ipOf("y/a", false), xa, 8080, Protocol.TCP).allowed());
-        var named = c.sets().values().stream().filter(s -> s instanceof AddressSet.NamedPorts).toList();
+        var named = c.sets().values().stream()
+                .filter(s -> s instanceof AddressSet.NamedPorts)
+                .toList();
         assertEquals(1, named.size());
-        assertEquals(6, ((AddressSet.NamedPorts) named.getFirst()).members().size(), "x/a, y/b, y/c, both families: " + named);
+        assertEquals(
+                6,
+                ((AddressSet.NamedPorts) named.getFirst()).members().size(),
+                "x/a, y/b, y/c, both families: " + named);
     }
 
     private void setPorts(String pod, String name, int port) {
-        k8s.pods.get(pod).getSpec().getContainers().getFirst().getPorts().getFirst().setName(name);
-        k8s.pods.get(pod).getSpec().getContainers().getFirst().getPorts().getFirst().setContainerPort(port);
+        k8s.pods
+                .get(pod)
+                .getSpec()
+                .getContainers()
+                .getFirst()
+                .getPorts()
+                .getFirst()
+                .setName(name);
+        k8s.pods
+                .get(pod)
+                .getSpec()
+                .getContainers()
+                .getFirst()
+                .getPorts()
+                .getFirst()
+                .setContainerPort(port);
     }
 
     @Test
     void aRuleWeCannotTakeOverAllowsNothingAndThePolicyStillIsolates() {
-        var p = ingress(policy("x", "bad", labels("pod", "a")), from(List.of(block("10.0.0.0/33"))), from(null, port("ICMP", 1)),
+        var p = ingress(
+                policy("x", "bad", labels("pod", "a")),
+                from(List.of(block("10.0.0.0/33"))),
+                from(null, port("ICMP", 1)),
                 from(null, range("TCP", 90, 80)));
         k8s.create(p);
         CompiledPolicy c = node1();
-        assertFalse(c.explain(ipOf("y/a", false), ipOf("x/a", false), 80, Protocol.TCP).allowed());
-        assertFalse(c.explain(ipOf("y/a", false), ipOf("x/a", false), 85, Protocol.TCP).allowed());
+        assertFalse(c.explain(ipOf("y/a", false), ipOf("x/a", false), 80, Protocol.TCP)
+                .allowed());
+        assertFalse(c.explain(ipOf("y/a", false), ipOf("x/a", false), 85, Protocol.TCP)
+                .allowed());
         assertEquals(3, c.problems().size(), c.problems().toString());
-        assertTrue(c.problems().getFirst().startsWith("policy x/bad: ingress rule 0 left out"), c.problems().toString());
+        assertTrue(
+                c.problems().getFirst().startsWith("policy x/bad: ingress rule 0 left out"),
+                c.problems().toString());
     }
 
     @Test
@@ -252,26 +382,48 @@ class PolicyCompilerTest {
             namespaces.add(new NamespaceInfo(ns, Map.of(NamespaceInfo.NAME_LABEL, ns, "team", "t" + n % 10)));
             for (int j = 0; j < 100; j++) {
                 int k = n * 100 + j;
-                pods.add(new PodInfo("uid" + k, ns, "p" + j, k % 91 == 0 ? "local" : "node" + k % 97,
-                        Map.of("app", "a" + j % 20, "tier", "t" + j % 3), false, PodInfo.Phase.RUNNING,
-                        List.of(IpAddress.ipv4(0x0a000000L + k)), List.of()));
+                pods.add(new PodInfo(
+                        "uid" + k,
+                        ns,
+                        "p" + j,
+                        k % 91 == 0 ? "local" : "node" + k % 97,
+                        Map.of("app", "a" + j % 20, "tier", "t" + j % 3),
+                        false,
+                        PodInfo.Phase.RUNNING,
+                        List.of(IpAddress.ipv4(0x0a000000L + k)),
+                        List.of()));
             }
             for (int q = 0; q < 10; q++) {
                 int k = n * 10 + q;
-                var from = new PolicyInfo.PodPeer(LabelSelector.matchLabels(Map.of("team", "t" + k % 10)), null,
+                var from = new PolicyInfo.PodPeer(
+                        LabelSelector.matchLabels(Map.of("team", "t" + k % 10)),
+                        null,
                         LabelSelector.matchLabels(Map.of("app", "a" + (k + 1) % 20)));
                 var to = new PolicyInfo.PodPeer(null, ns, LabelSelector.matchLabels(Map.of("tier", "t" + k % 3)));
-                policies.add(new PolicyInfo(new PolicyRef(ns, "pol" + q), LabelSelector.matchLabels(Map.of("app", "a" + k % 20)), true, true,
-                        List.of(new PolicyInfo.Rule(0, List.of(from), List.of(PolicyInfo.PortSpec.range(Protocol.TCP, 80 + k % 5, 80 + k % 5)))),
-                        List.of(new PolicyInfo.Rule(0, List.of(to), List.of())), List.of()));
+                policies.add(new PolicyInfo(
+                        new PolicyRef(ns, "pol" + q),
+                        LabelSelector.matchLabels(Map.of("app", "a" + k % 20)),
+                        true,
+                        true,
+                        List.of(new PolicyInfo.Rule(
+                                0,
+                                List.of(from),
+                                List.of(PolicyInfo.PortSpec.range(Protocol.TCP, 80 + k % 5, 80 + k % 5)))),
+                        List.of(new PolicyInfo.Rule(0, List.of(to), List.of())),
+                        List.of()));
             }
         }
-        CompiledPolicy c = new PolicyCompiler("local", List.of(a("192.168.0.1")), Map.of()).compile(new ClusterSnapshot(policies, namespaces, pods));
+        CompiledPolicy c = new PolicyCompiler("local", List.of(a("192.168.0.1")), Map.of())
+                .compile(new ClusterSnapshot(policies, namespaces, pods));
         assertEquals(110, c.pods().size());
         NftState nft = NftPolicyRenderer.state(c);
         int rules = nft.chains().values().stream().mapToInt(List::size).sum();
-        int isolated = (int) c.pods().stream().filter(p -> p.ingress().isolated() || p.egress().isolated()).count();
-        int allowRules = c.pods().stream().mapToInt(p -> p.ingress().rules().size() + p.egress().rules().size()).sum();
+        int isolated = (int) c.pods().stream()
+                .filter(p -> p.ingress().isolated() || p.egress().isolated())
+                .count();
+        int allowRules = c.pods().stream()
+                .mapToInt(p -> p.ingress().rules().size() + p.egress().rules().size())
+                .sum();
         // sets: at most the distinct selector pairs the local pods' rules use, far below pods x policies
         assertTrue(c.sets().size() <= 10 * 20 + 100 * 3, "sets: " + c.sets().size());
         // rules: per isolated pod and direction 3 fixed ones, and one per allow rule and family

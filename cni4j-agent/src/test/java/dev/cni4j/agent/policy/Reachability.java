@@ -17,16 +17,21 @@ public final class Reachability {
     public boolean get(String from, String to) {
         return cells[pods.indexOf(from)][pods.indexOf(to)];
     }
+
     private final boolean[][] cells = new boolean[9][9];
 
     public Reachability(boolean all) {
-        for (boolean[] row : cells) java.util.Arrays.fill(row, all);
+        for (boolean[] row : cells) {
+            java.util.Arrays.fill(row, all);
+        }
     }
 
     public Reachability expectPeer(String fromNs, String fromPod, String toNs, String toPod, boolean v) {
         for (int i = 0; i < 9; i++) {
             for (int j = 0; j < 9; j++) {
-                if (matches(pods.get(i), fromNs, fromPod) && matches(pods.get(j), toNs, toPod)) cells[i][j] = v;
+                if (matches(pods.get(i), fromNs, fromPod) && matches(pods.get(j), toNs, toPod)) {
+                    cells[i][j] = v;
+                }
             }
         }
         return this;
@@ -57,8 +62,15 @@ public final class Reachability {
         for (int i = 0; i < 9; i++) {
             for (int j = 0; j < 9; j++) {
                 if (i != j && cells[i][j] != actual.cells[i][j]) {
-                    sb.append("  ").append(pods.get(i)).append(" -> ").append(pods.get(j)).append(": expected ")
-                            .append(cells[i][j] ? "allowed" : "denied").append(", got ").append(actual.cells[i][j] ? "allowed" : "denied").append('\n');
+                    sb.append("  ")
+                            .append(pods.get(i))
+                            .append(" -> ")
+                            .append(pods.get(j))
+                            .append(": expected ")
+                            .append(cells[i][j] ? "allowed" : "denied")
+                            .append(", got ")
+                            .append(actual.cells[i][j] ? "allowed" : "denied")
+                            .append('\n');
                 }
             }
         }
@@ -68,11 +80,15 @@ public final class Reachability {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("-\t");
-        for (String p : pods) sb.append(p).append('\t');
+        for (String p : pods) {
+            sb.append(p).append('\t');
+        }
         sb.append('\n');
         for (int i = 0; i < 9; i++) {
             sb.append(pods.get(i)).append('\t');
-            for (int j = 0; j < 9; j++) sb.append(i == j ? "." : cells[i][j] ? "X" : "-").append('\t');
+            for (int j = 0; j < 9; j++) {
+                sb.append(i == j ? "." : cells[i][j] ? "X" : "-").append('\t');
+            }
             sb.append('\n');
         }
         return sb.toString();

@@ -1,8 +1,8 @@
 package dev.cni4j.agent.route;
 
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.*;
+
+import org.junit.jupiter.api.Test;
 
 /** The VXLAN backend's pure parts (no root needed; the device itself: VxlanBackendPrivilegedTest). */
 class VxlanBackendTest {

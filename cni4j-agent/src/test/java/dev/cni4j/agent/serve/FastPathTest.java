@@ -1,13 +1,12 @@
 package dev.cni4j.agent.serve;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The fast path's socket directory, on temp dirs (serving itself: FastPathPrivilegedTest). */
 class FastPathTest {
@@ -20,6 +19,7 @@ class FastPathTest {
         Path shared = Files.createDirectories(dir.resolve("run"));
         Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
         FastPath.prepareSocketDirectory(shared.resolve("cni.sock"));
-        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(shared)), "never chmod-ed");
+        assertEquals(
+                "rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(shared)), "never chmod-ed");
     }
 }

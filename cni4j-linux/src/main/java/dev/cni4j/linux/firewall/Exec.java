@@ -2,7 +2,6 @@ package dev.cni4j.linux.firewall;
 
 import dev.cni4j.linux.KernelCalls;
 import dev.cni4j.linux.NetNs;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -30,7 +29,9 @@ final class Exec {
         try {
             return exec(ns, stdin, command);
         } finally {
-            if (t0 != 0) KernelCalls.record("exec " + command.getFirst(), System.nanoTime() - t0);
+            if (t0 != 0) {
+                KernelCalls.record("exec " + command.getFirst(), System.nanoTime() - t0);
+            }
         }
     }
 
@@ -39,8 +40,11 @@ final class Exec {
         try {
             // stderr drained on its own thread so a chatty tool cannot block on a full pipe
             String[] err = new String[1];
-            Thread errReader = Thread.ofPlatform().daemon(true).name("cni4j-exec-stderr")
-                    .start(() -> err[0] = readAll(p.getErrorStream())); // platform: no virtual-thread scheduler start-up
+            Thread errReader = Thread.ofPlatform()
+                    .daemon(true)
+                    .name("cni4j-exec-stderr")
+                    .start(() ->
+                            err[0] = readAll(p.getErrorStream())); // platform: no virtual-thread scheduler start-up
             if (stdin != null) {
                 try (OutputStream in = p.getOutputStream()) {
                     in.write(stdin.getBytes(StandardCharsets.UTF_8));
@@ -62,14 +66,19 @@ final class Exec {
     /** Runs and throws {@link FirewallException} unless it exits 0. */
     static String check(NetNs ns, String stdin, List<String> command) {
         Result r = run(ns, stdin, command);
-        if (!r.ok()) throw new FirewallException(String.join(" ", command), r.exitCode(), r.stderr().trim(), stdin);
+        if (!r.ok()) {
+            throw new FirewallException(
+                    String.join(" ", command), r.exitCode(), r.stderr().trim(), stdin);
+        }
         return r.stdout();
     }
 
     private static Process start(List<String> command, String stdin) {
         try {
             ProcessBuilder pb = new ProcessBuilder(command);
-            if (stdin == null) pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            if (stdin == null) {
+                pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            }
             return pb.start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + command.get(0), e);

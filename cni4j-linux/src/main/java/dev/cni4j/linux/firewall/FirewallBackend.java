@@ -1,7 +1,6 @@
 package dev.cni4j.linux.firewall;
 
 import dev.cni4j.linux.NetNs;
-
 import java.util.List;
 
 /**
@@ -51,12 +50,17 @@ public interface FirewallBackend {
         } catch (RuntimeException notInstalled) {
             nft = null;
         }
-        if (nft != null && nft.ok()) return new NftablesBackend(ns);
+        if (nft != null && nft.ok()) {
+            return new NftablesBackend(ns);
+        }
         Exec.Result ipt = tryRun(ns, List.of("iptables-save", "-t", "filter"));
-        if (ipt != null && ipt.ok()) return IptablesBackend.ipv4(ns);
+        if (ipt != null && ipt.ok()) {
+            return IptablesBackend.ipv4(ns);
+        }
         throw new UnsupportedOperationException("no packet filtering backend: nft "
                 + (nft == null ? "not installed" : "failed: " + nft.stderr().trim())
-                + "; iptables-save " + (ipt == null ? "not installed" : "failed: " + ipt.stderr().trim()));
+                + "; iptables-save "
+                + (ipt == null ? "not installed" : "failed: " + ipt.stderr().trim()));
     }
 
     private static Exec.Result tryRun(NetNs ns, List<String> command) {

@@ -42,9 +42,13 @@ public final class FirewallException extends RuntimeException {
      * it stopped at, that line of the script rather than the whole script.
      */
     public String summary() {
-        List<String> lines = stderr.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
-        String first = lines.isEmpty() ? "exited " + exitCode
-                : lines.get(0).replaceFirst("^(\\S+ v[\\w.]+( \\([^)]*\\))?|[\\w.-]*tables[\\w.-]*): (line \\d+ failed: )?", "");
+        List<String> lines =
+                stderr.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        String first = lines.isEmpty()
+                ? "exited " + exitCode
+                : lines.get(0)
+                        .replaceFirst(
+                                "^(\\S+ v[\\w.]+( \\([^)]*\\))?|[\\w.-]*tables[\\w.-]*): (line \\d+ failed: )?", "");
         StringBuilder s = new StringBuilder(command).append(": ").append(first);
         Matcher m = FAILED_LINE.matcher(stderr);
         if (m.find() && script != null) {
@@ -54,7 +58,11 @@ public final class FirewallException extends RuntimeException {
                 n = referenceTo(missingChain(), input); // iptables-nft finds a missing chain only at COMMIT
             }
             if (n >= 1 && n <= input.length) {
-                s.append(" (input line ").append(n).append(": ").append(input[n - 1].strip()).append(')');
+                s.append(" (input line ")
+                        .append(n)
+                        .append(": ")
+                        .append(input[n - 1].strip())
+                        .append(')');
             }
         }
         return s.toString();
@@ -73,7 +81,8 @@ public final class FirewallException extends RuntimeException {
 
     /** The chain the tool said does not exist (iptables-restore's two wordings), or null. */
     public String missingChain() {
-        Matcher m = Pattern.compile("Chain '([^']+)' does not exist|Couldn't load target `([^']+)'").matcher(stderr);
+        Matcher m = Pattern.compile("Chain '([^']+)' does not exist|Couldn't load target `([^']+)'")
+                .matcher(stderr);
         return m.find() ? (m.group(1) != null ? m.group(1) : m.group(2)) : null;
     }
 }

@@ -1,7 +1,6 @@
 package dev.cni4j.linux.firewall;
 
 import dev.cni4j.linux.NetNs;
-
 import java.util.List;
 
 /**
@@ -69,7 +68,9 @@ public final class IptablesBackend implements FirewallBackend {
     public boolean chainExists(String table, String chain) {
         requireNames(table, chain);
         for (String line : list(table).split("\n")) {
-            if (line.startsWith(":" + chain + " ")) return true;
+            if (line.startsWith(":" + chain + " ")) {
+                return true;
+            }
         }
         return false;
     }
@@ -83,23 +84,30 @@ public final class IptablesBackend implements FirewallBackend {
             int n = 0;
             String rulePrefix = "-A " + chain + " ";
             for (String line : list(table).split("\n")) {
-                if (!line.startsWith(rulePrefix) || !hasComment(line, comment)) continue;
+                if (!line.startsWith(rulePrefix) || !hasComment(line, comment)) {
+                    continue;
+                }
                 script.append("-D ").append(line, 3, line.length()).append('\n');
                 n++;
             }
-            if (n == 0) return 0;
+            if (n == 0) {
+                return 0;
+            }
             try {
                 apply(script.append("COMMIT\n").toString());
                 return n;
             } catch (FirewallException e) {
-                if (attempt >= ATTEMPTS) throw e;
+                if (attempt >= ATTEMPTS) {
+                    throw e;
+                }
             }
         }
     }
 
     /** iptables-save prints {@code --comment X} or {@code --comment "X Y"}. */
     static boolean hasComment(String line, String comment) {
-        return line.contains("--comment " + comment + " ") || line.endsWith("--comment " + comment)
+        return line.contains("--comment " + comment + " ")
+                || line.endsWith("--comment " + comment)
                 || line.contains("--comment \"" + comment + "\"");
     }
 
@@ -107,12 +115,16 @@ public final class IptablesBackend implements FirewallBackend {
     public void deleteChain(String table, String chain) {
         requireNames(table, chain);
         for (int attempt = 1; ; attempt++) {
-            if (!chainExists(table, chain)) return;
+            if (!chainExists(table, chain)) {
+                return;
+            }
             try {
                 apply("*" + table + "\n-F " + chain + "\n-X " + chain + "\nCOMMIT\n");
                 return;
             } catch (FirewallException e) {
-                if (attempt >= ATTEMPTS) throw e; // else: deleted meanwhile by a concurrent caller? look again
+                if (attempt >= ATTEMPTS) {
+                    throw e; // else: deleted meanwhile by a concurrent caller? look again
+                }
             }
         }
     }

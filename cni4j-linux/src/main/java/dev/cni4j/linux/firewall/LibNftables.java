@@ -1,17 +1,17 @@
 package dev.cni4j.linux.firewall;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.charset.StandardCharsets;
 
 /**
  * libnftables.so.1 through FFM: the same parser, evaluation and netlink code the {@code nft}
@@ -40,8 +40,16 @@ final class LibNftables {
     }
 
     private static final class Handles {
-        static final MethodHandle CTX_NEW, CTX_FREE, BUFFER_OUTPUT, BUFFER_ERROR, GET_OUTPUT, GET_ERROR,
-                GET_FLAGS, SET_FLAGS, RUN, RUN_FILE;
+        static final MethodHandle CTX_NEW,
+                CTX_FREE,
+                BUFFER_OUTPUT,
+                BUFFER_ERROR,
+                GET_OUTPUT,
+                GET_ERROR,
+                GET_FLAGS,
+                SET_FLAGS,
+                RUN,
+                RUN_FILE;
 
         static {
             SymbolLookup lib = SymbolLookup.libraryLookup("libnftables.so.1", Arena.global());
@@ -61,8 +69,10 @@ final class LibNftables {
         }
 
         private static MethodHandle link(Linker linker, SymbolLookup lib, String name, FunctionDescriptor fd) {
-            return linker.downcallHandle(lib.find(name)
-                    .orElseThrow(() -> new UnsupportedOperationException("libnftables.so.1 has no " + name)), fd);
+            return linker.downcallHandle(
+                    lib.find(name)
+                            .orElseThrow(() -> new UnsupportedOperationException("libnftables.so.1 has no " + name)),
+                    fd);
         }
     }
 
@@ -76,9 +86,12 @@ final class LibNftables {
         Context() {
             try {
                 MemorySegment c = (MemorySegment) Handles.CTX_NEW.invokeExact(0); // NFT_CTX_DEFAULT
-                if (c.equals(MemorySegment.NULL)) throw new IllegalStateException("nft_ctx_new failed");
+                if (c.equals(MemorySegment.NULL)) {
+                    throw new IllegalStateException("nft_ctx_new failed");
+                }
                 ctx = c;
-                if ((int) Handles.BUFFER_OUTPUT.invokeExact(ctx) != 0 || (int) Handles.BUFFER_ERROR.invokeExact(ctx) != 0) {
+                if ((int) Handles.BUFFER_OUTPUT.invokeExact(ctx) != 0
+                        || (int) Handles.BUFFER_ERROR.invokeExact(ctx) != 0) {
                     Handles.CTX_FREE.invokeExact(ctx);
                     throw new IllegalStateException("nft_ctx_buffer_output/error failed");
                 }
@@ -97,7 +110,9 @@ final class LibNftables {
          * from memory (what {@code nft ARGS} does).
          */
         Nft.Result run(String script, int outputFlags, Path file) {
-            if (freed) throw new IllegalStateException("libnftables context freed");
+            if (freed) {
+                throw new IllegalStateException("libnftables context freed");
+            }
             try (Arena a = Arena.ofConfined()) {
                 Handles.SET_FLAGS.invokeExact(ctx, baseFlags | outputFlags);
                 int rc;
@@ -106,7 +121,8 @@ final class LibNftables {
                 } else {
                     Files.writeString(file, script, StandardCharsets.UTF_8);
                     try {
-                        rc = (int) Handles.RUN_FILE.invokeExact(ctx, a.allocateFrom(file.toString(), StandardCharsets.UTF_8));
+                        rc = (int) Handles.RUN_FILE.invokeExact(
+                                ctx, a.allocateFrom(file.toString(), StandardCharsets.UTF_8));
                     } finally {
                         Files.deleteIfExists(file);
                     }
@@ -125,7 +141,9 @@ final class LibNftables {
         }
 
         void free() {
-            if (freed) return;
+            if (freed) {
+                return;
+            }
             freed = true;
             try {
                 Handles.CTX_FREE.invokeExact(ctx);
@@ -135,7 +153,9 @@ final class LibNftables {
         }
 
         private static String string(MemorySegment s) {
-            if (s.equals(MemorySegment.NULL)) return "";
+            if (s.equals(MemorySegment.NULL)) {
+                return "";
+            }
             return s.reinterpret(Long.MAX_VALUE).getString(0, StandardCharsets.UTF_8);
         }
     }

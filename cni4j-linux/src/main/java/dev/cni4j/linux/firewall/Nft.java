@@ -2,7 +2,6 @@ package dev.cni4j.linux.firewall;
 
 import dev.cni4j.linux.KernelCalls;
 import dev.cni4j.linux.NetNs;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -60,16 +59,22 @@ public final class Nft {
      * @throws UnsupportedOperationException if libnftables.so.1 cannot be loaded (the switch stays off)
      */
     public static void useLibrary(boolean on) {
-        if (on) LibNftables.load();
+        if (on) {
+            LibNftables.load();
+        }
         library = on;
     }
 
     /** Whether an executable {@code nft} is on the PATH the exec path would run it from. */
     static boolean binaryInstalled() {
         String path = System.getenv("PATH");
-        if (path == null) return false;
+        if (path == null) {
+            return false;
+        }
         for (String dir : path.split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "nft"))) return true;
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "nft"))) {
+                return true;
+            }
         }
         return false;
     }
@@ -87,7 +92,13 @@ public final class Nft {
     /** Runs {@code script} in {@code ns} (null = the calling thread's); stdout, or {@link FirewallException}. */
     public static String run(NetNs ns, String script, String... options) {
         Result r = tryRun(ns, script, options);
-        if (!r.ok()) throw new FirewallException(String.join(" ", command(script, options)), r.exitCode(), r.stderr().trim(), script);
+        if (!r.ok()) {
+            throw new FirewallException(
+                    String.join(" ", command(script, options)),
+                    r.exitCode(),
+                    r.stderr().trim(),
+                    script);
+        }
         return r.stdout();
     }
 
@@ -105,7 +116,9 @@ public final class Nft {
         try {
             return runIn(ns, script, options);
         } finally {
-            if (t0 != 0) KernelCalls.record("nft transaction (libnftables)", System.nanoTime() - t0);
+            if (t0 != 0) {
+                KernelCalls.record("nft transaction (libnftables)", System.nanoTime() - t0);
+            }
         }
     }
 
@@ -115,9 +128,13 @@ public final class Nft {
             Exec.Result r = Exec.run(ns, stdin(script, options), command(script, options));
             return new Result(r.exitCode(), r.stdout(), r.stderr());
         }
-        if (ns == null) return runHere(script, options);
+        if (ns == null) {
+            return runHere(script, options);
+        }
         try (NetNs here = NetNs.current()) {
-            if (here.isSameNamespace(ns)) return runHere(script, options);
+            if (here.isSameNamespace(ns)) {
+                return runHere(script, options);
+            }
         }
         return ns.run(() -> runHere(script, options));
     }
@@ -158,12 +175,16 @@ public final class Nft {
                 CONTEXTS.put(inode, ctx);
             }
             libraryRuns++;
-            if (options.length > 0) return ctx.run(script, flags, null);
+            if (options.length > 0) {
+                return ctx.run(script, flags, null);
+            }
             Path file = Files.createTempFile("cni4j-nft-", ".nft"); // 0600; deleted after the run
             Result r = ctx.run(script, flags, file);
             // as nft -f - names it
             String prefix = file + ":";
-            return r.stderr().contains(prefix) ? new Result(r.exitCode(), r.stdout(), r.stderr().replace(prefix, STDIN + ":")) : r;
+            return r.stderr().contains(prefix)
+                    ? new Result(r.exitCode(), r.stdout(), r.stderr().replace(prefix, STDIN + ":"))
+                    : r;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a file for an nft script", e);
         } finally {

@@ -6,7 +6,6 @@ import dev.cni4j.linux.NetlinkChannel;
 import dev.cni4j.linux.netlink.MessageBuilder;
 import dev.cni4j.linux.netlink.NetlinkException;
 import dev.cni4j.linux.netlink.NetlinkSocket;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -34,8 +33,7 @@ final class NftTableProbe {
     static final int NFNL_SUBSYS_NFTABLES = 10, NFT_MSG_GETTABLE = 1, NFT_MSG_GETGEN = 16, NFTA_TABLE_NAME = 1;
     static final int NFPROTO_IPV4 = 2, NFPROTO_IPV6 = 10;
 
-    private NftTableProbe() {
-    }
+    private NftTableProbe() {}
 
     /** Whether {@code table} of iptables ({@code v6} false) or ip6tables may hold rules here. */
     static boolean mayHaveTable(boolean v6, String table) {
@@ -43,7 +41,9 @@ final class NftTableProbe {
         try {
             return legacyTableRegistered(v6, table) || nftTableExists(v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, table);
         } finally {
-            if (t0 != 0) KernelCalls.record("iptables table probe (total)", System.nanoTime() - t0);
+            if (t0 != 0) {
+                KernelCalls.record("iptables table probe (total)", System.nanoTime() - t0);
+            }
         }
     }
 
@@ -76,7 +76,10 @@ final class NftTableProbe {
             return false;
         }
         try {
-            MessageBuilder m = new MessageBuilder(NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETGEN, 0).u8(0).u8(0).u16(0);
+            MessageBuilder m = new MessageBuilder(NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETGEN, 0)
+                    .u8(0)
+                    .u8(0)
+                    .u16(0);
             return !s.transact(m, "get nftables generation").isEmpty();
         } catch (RuntimeException e) {
             return false;
@@ -100,7 +103,8 @@ final class NftTableProbe {
             return true;
         }
         try {
-            return !s.transact(getTableRequest(family, table), "get nftables table " + table).isEmpty();
+            return !s.transact(getTableRequest(family, table), "get nftables table " + table)
+                    .isEmpty();
         } catch (NetlinkException e) {
             return e.errno() != LinuxException.ENOENT;
         } catch (RuntimeException e) {

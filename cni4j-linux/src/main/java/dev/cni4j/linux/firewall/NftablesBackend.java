@@ -1,7 +1,6 @@
 package dev.cni4j.linux.firewall;
 
 import dev.cni4j.linux.NetNs;
-
 import java.util.function.Predicate;
 
 /** nftables through {@link Nft} ({@code nft -f -} or libnftables): each {@link #apply} is one transaction. */
@@ -32,7 +31,8 @@ public final class NftablesBackend implements FirewallBackend {
     @Override
     public boolean chainExists(String table, String chain) {
         requireName(chain);
-        return Nft.tryRun(ns, "list chain " + family(table) + " " + name(table) + " " + chain).ok();
+        return Nft.tryRun(ns, "list chain " + family(table) + " " + name(table) + " " + chain)
+                .ok();
     }
 
     /** Deletes a table, whether or not it exists ("add; delete" in one transaction: nft 1.0.6 has no destroy). */
@@ -56,23 +56,36 @@ public final class NftablesBackend implements FirewallBackend {
         requireName(chain);
         for (int attempt = 1; ; attempt++) {
             Nft.Result r = Nft.tryRun(ns, "list chain " + family(table) + " " + name(table) + " " + chain, "-a");
-            if (!r.ok()) return 0;
+            if (!r.ok()) {
+                return 0;
+            }
             StringBuilder script = new StringBuilder();
             int n = 0;
             for (String line : r.stdout().split("\n")) {
                 String c = comment(line);
                 int h = line.lastIndexOf(" # handle ");
-                if (c == null || !selected.test(c)) continue;
-                script.append("delete rule ").append(table).append(' ').append(chain)
-                        .append(" handle ").append(line.substring(h + 10).trim()).append('\n');
+                if (c == null || !selected.test(c)) {
+                    continue;
+                }
+                script.append("delete rule ")
+                        .append(table)
+                        .append(' ')
+                        .append(chain)
+                        .append(" handle ")
+                        .append(line.substring(h + 10).trim())
+                        .append('\n');
                 n++;
             }
-            if (n == 0) return 0;
+            if (n == 0) {
+                return 0;
+            }
             try {
                 apply(script.toString());
                 return n;
             } catch (FirewallException e) {
-                if (attempt >= ATTEMPTS) throw e;
+                if (attempt >= ATTEMPTS) {
+                    throw e;
+                }
             }
         }
     }
@@ -81,7 +94,9 @@ public final class NftablesBackend implements FirewallBackend {
     static String comment(String line) {
         int h = line.lastIndexOf(" # handle ");
         int c = line.indexOf(" comment \"");
-        if (h < 0 || c < 0 || c > h) return null;
+        if (h < 0 || c < 0 || c > h) {
+            return null;
+        }
         int end = line.lastIndexOf('"', h);
         return end > c + 9 ? line.substring(c + 10, end) : null;
     }
@@ -90,19 +105,26 @@ public final class NftablesBackend implements FirewallBackend {
     public void deleteChain(String table, String chain) {
         requireName(chain);
         for (int attempt = 1; ; attempt++) {
-            if (!chainExists(table, chain)) return;
+            if (!chainExists(table, chain)) {
+                return;
+            }
             try {
                 apply("flush chain " + table + " " + chain + "\ndelete chain " + table + " " + chain + "\n");
                 return;
             } catch (FirewallException e) {
-                if (attempt >= ATTEMPTS) throw e; // else: deleted meanwhile by a concurrent caller? look again
+                if (attempt >= ATTEMPTS) {
+                    throw e; // else: deleted meanwhile by a concurrent caller? look again
+                }
             }
         }
     }
 
     private static String family(String table) {
         int sp = table.indexOf(' ');
-        if (sp < 0) throw new IllegalArgumentException("nftables table must be \"FAMILY NAME\", got \"" + ScriptText.shortened(table) + "\"");
+        if (sp < 0) {
+            throw new IllegalArgumentException(
+                    "nftables table must be \"FAMILY NAME\", got \"" + ScriptText.shortened(table) + "\"");
+        }
         return requireName(table.substring(0, sp));
     }
 

@@ -26,10 +26,10 @@ public final class ScriptText {
     public static final int IPTABLES_CHAIN_MAX = 28;
     /** Limits for extra match tokens from a config (conditionsV4/V6): count, bytes per token. */
     public static final int CONDITION_TOKENS_MAX = 64;
+
     public static final int CONDITION_TOKEN_MAX = 256;
 
-    private ScriptText() {
-    }
+    private ScriptText() {}
 
     /** {@code s} as an nft quoted string; throws {@link IllegalArgumentException} if it cannot be one. */
     public static String nftQuoted(String s) {
@@ -161,8 +161,15 @@ public final class ScriptText {
         }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '_' || c == '.' || c == '-' || c == '+' || c == ':' || c == '@';
+            boolean ok = (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || c == '_'
+                    || c == '.'
+                    || c == '-'
+                    || c == '+'
+                    || c == ':'
+                    || c == '@';
             if (!ok) {
                 return "only letters, digits and '_', '.', '-', '+', ':', '@' are allowed";
             }
@@ -177,7 +184,8 @@ public final class ScriptText {
      */
     public static String iptablesQuoted(String token) {
         if (token.chars().anyMatch(c -> isControl((char) c))) {
-            throw new IllegalArgumentException("cannot pass to iptables-restore (control character): " + shortened(token));
+            throw new IllegalArgumentException(
+                    "cannot pass to iptables-restore (control character): " + shortened(token));
         }
         if (token.getBytes(StandardCharsets.UTF_8).length > IPTABLES_PARAM_MAX) {
             throw new IllegalArgumentException("cannot pass to iptables-restore (longer than " + IPTABLES_PARAM_MAX

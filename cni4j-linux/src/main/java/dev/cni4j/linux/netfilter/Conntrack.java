@@ -6,7 +6,6 @@ import dev.cni4j.linux.NetlinkChannel;
 import dev.cni4j.linux.netlink.MessageBuilder;
 import dev.cni4j.linux.netlink.NetlinkException;
 import dev.cni4j.linux.netlink.NetlinkSocket;
-
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,7 +61,8 @@ public final class Conntrack implements AutoCloseable {
      */
     public List<ConntrackEntry> list(int family, int protocol, int port) {
         checkFamily(family);
-        List<ConntrackEntry> entries = dump(ConntrackMessages.dumpRequest(family, protocol, port),
+        List<ConntrackEntry> entries = dump(
+                ConntrackMessages.dumpRequest(family, protocol, port),
                 "dump conntrack entries (" + familyName(family) + ", protocol " + protocol + ", port " + port + ")");
         entries.removeIf(e -> e.protocol() != protocol || e.destinationPort() != port);
         return entries;
@@ -81,11 +81,15 @@ public final class Conntrack implements AutoCloseable {
                 entriesReceived += replies.size();
                 for (ByteBuffer reply : replies) {
                     ConntrackEntry e = ConntrackMessages.decode(reply);
-                    if (e != null) entries.add(e);
+                    if (e != null) {
+                        entries.add(e);
+                    }
                 }
                 return entries;
             } catch (NetlinkException e) {
-                if (e.errno() != LinuxException.EAGAIN || attempt == MODULE_LOAD_ATTEMPTS) throw e;
+                if (e.errno() != LinuxException.EAGAIN || attempt == MODULE_LOAD_ATTEMPTS) {
+                    throw e;
+                }
             }
         }
     }
@@ -100,7 +104,9 @@ public final class Conntrack implements AutoCloseable {
             socket.execute(ConntrackMessages.deleteRequest(entry), "delete conntrack entry " + entry);
             return true;
         } catch (NetlinkException e) {
-            if (e.errno() == LinuxException.ENOENT) return false;
+            if (e.errno() == LinuxException.ENOENT) {
+                return false;
+            }
             throw e;
         }
     }
@@ -113,17 +119,23 @@ public final class Conntrack implements AutoCloseable {
      * @return how many entries were deleted
      */
     public int deleteByDestinationPort(int family, int protocol, Set<Integer> ports) {
-        if (ports.isEmpty()) return 0;
+        if (ports.isEmpty()) {
+            return 0;
+        }
         int deleted = 0;
         for (int port : ports) {
             for (ConntrackEntry e : list(family, protocol, port)) {
-                if (delete(e)) deleted++;
+                if (delete(e)) {
+                    deleted++;
+                }
             }
         }
         return deleted;
     }
 
-    /** Closes the socket in the background: see {@link NetlinkSocket#closeDetached()} (it runs after nft transactions). */
+    /**
+     * Closes the socket in the background: see {@link NetlinkSocket#closeDetached()} (it runs after nft transactions).
+     */
     @Override
     public void close() {
         socket.closeDetached();

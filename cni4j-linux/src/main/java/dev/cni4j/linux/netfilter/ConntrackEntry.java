@@ -14,8 +14,15 @@ import java.util.Arrays;
  * @param zone           the conntrack zone, or {@link #NO_ZONE} when the kernel sent no CTA_ZONE (zone 0)
  * @param originalTuple  the payload of CTA_TUPLE_ORIG (its nested attributes), as received
  */
-public record ConntrackEntry(int family, int protocol, InetAddress source, InetAddress destination,
-                             int sourcePort, int destinationPort, int zone, byte[] originalTuple) {
+public record ConntrackEntry(
+        int family,
+        int protocol,
+        InetAddress source,
+        InetAddress destination,
+        int sourcePort,
+        int destinationPort,
+        int zone,
+        byte[] originalTuple) {
     public static final int NO_ZONE = -1;
 
     public ConntrackEntry {
@@ -33,9 +40,15 @@ public record ConntrackEntry(int family, int protocol, InetAddress source, InetA
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ConntrackEntry e && family == e.family && protocol == e.protocol
-                && source.equals(e.source) && destination.equals(e.destination) && sourcePort == e.sourcePort
-                && destinationPort == e.destinationPort && zone == e.zone && Arrays.equals(originalTuple, e.originalTuple);
+        return o instanceof ConntrackEntry e
+                && family == e.family
+                && protocol == e.protocol
+                && source.equals(e.source)
+                && destination.equals(e.destination)
+                && sourcePort == e.sourcePort
+                && destinationPort == e.destinationPort
+                && zone == e.zone
+                && Arrays.equals(originalTuple, e.originalTuple);
     }
 
     @Override
@@ -51,7 +64,7 @@ public record ConntrackEntry(int family, int protocol, InetAddress source, InetA
             case Conntrack.IPPROTO_UDP -> "udp";
             default -> "proto " + protocol;
         };
-        return name + " src=" + source.getHostAddress() + " dst=" + destination.getHostAddress()
-                + " sport=" + sourcePort + " dport=" + destinationPort + (zone == NO_ZONE ? "" : " zone=" + zone);
+        return name + " src=" + source.getHostAddress() + " dst=" + destination.getHostAddress() + " sport="
+                + sourcePort + " dport=" + destinationPort + (zone == NO_ZONE ? "" : " zone=" + zone);
     }
 }

@@ -3,7 +3,6 @@ package dev.cni4j.linux.netfilter;
 import dev.cni4j.linux.netlink.AttributeReader;
 import dev.cni4j.linux.netlink.MessageBuilder;
 import dev.cni4j.linux.netlink.NetlinkMessage;
-
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 
@@ -48,12 +47,12 @@ final class ConntrackMessages {
     static final int CTA_FILTER_ORIG_FLAGS = 1;
     /** Flags of CTA_FILTER_ORIG_FLAGS (net/netfilter/nf_internals.h): which original-tuple fields must match. */
     static final int CTA_FILTER_F_CTA_PROTO_NUM = 1 << 3, CTA_FILTER_F_CTA_PROTO_DST_PORT = 1 << 5;
+
     static final int CTA_TUPLE_IP = 1, CTA_TUPLE_PROTO = 2;
     static final int CTA_IP_V4_SRC = 1, CTA_IP_V4_DST = 2, CTA_IP_V6_SRC = 3, CTA_IP_V6_DST = 4;
     static final int CTA_PROTO_NUM = 1, CTA_PROTO_SRC_PORT = 2, CTA_PROTO_DST_PORT = 3;
 
-    private ConntrackMessages() {
-    }
+    private ConntrackMessages() {}
 
     static int type(int message) {
         return NFNL_SUBSYS_CTNETLINK << 8 | message;
@@ -124,7 +123,7 @@ final class ConntrackMessages {
                                 switch (ip.type()) {
                                     case CTA_IP_V4_SRC, CTA_IP_V6_SRC -> src = ip.inetAddress();
                                     case CTA_IP_V4_DST, CTA_IP_V6_DST -> dst = ip.inetAddress();
-                                    default -> { }
+                                    default -> {}
                                 }
                             }
                         } else if (tuple.type() == CTA_TUPLE_PROTO) {
@@ -134,14 +133,14 @@ final class ConntrackMessages {
                                     case CTA_PROTO_NUM -> protocol = proto.u8();
                                     case CTA_PROTO_SRC_PORT -> sport = proto.u16BigEndian();
                                     case CTA_PROTO_DST_PORT -> dport = proto.u16BigEndian();
-                                    default -> { }
+                                    default -> {}
                                 }
                             }
                         }
                     }
                 }
                 case CTA_ZONE -> zone = r.u16BigEndian();
-                default -> { }
+                default -> {}
             }
         }
         if (orig == null || src == null || dst == null) {

@@ -37,7 +37,9 @@ public final class AttributeReader {
 
     /** Advances to the next attribute; false at the end. */
     public boolean next() {
-        if (next + HEADER_LENGTH > end) return false;
+        if (next + HEADER_LENGTH > end) {
+            return false;
+        }
         int len = buffer.getShort(next) & 0xffff;
         if (len < HEADER_LENGTH || next + len > end) {
             throw new IllegalStateException("malformed netlink attribute at offset " + next + ": nla_len " + len
@@ -97,7 +99,9 @@ public final class AttributeReader {
         int len = payloadLength();
         int start = payloadOffset();
         int n = 0;
-        while (n < len && buffer.get(start + n) != 0) n++;
+        while (n < len && buffer.get(start + n) != 0) {
+            n++;
+        }
         byte[] b = new byte[n];
         buffer.get(start, b);
         return new String(b, StandardCharsets.UTF_8);
@@ -108,7 +112,8 @@ public final class AttributeReader {
         try {
             return InetAddress.getByAddress(bytes());
         } catch (UnknownHostException e) {
-            throw new IllegalStateException("attribute " + type() + " is not an address (" + payloadLength() + " bytes)");
+            throw new IllegalStateException(
+                    "attribute " + type() + " is not an address (" + payloadLength() + " bytes)");
         }
     }
 

@@ -195,7 +195,9 @@ public final class MessageBuilder {
     }
 
     private void ensure(int n) {
-        if (pos + n <= bytes.length) return;
+        if (pos + n <= bytes.length) {
+            return;
+        }
         bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, pos + n));
         buf = ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder());
     }

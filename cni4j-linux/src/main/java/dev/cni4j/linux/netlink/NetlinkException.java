@@ -11,8 +11,11 @@ public final class NetlinkException extends LinuxException {
     private final String extAck;
 
     public NetlinkException(int errno, String operation, String extAck) {
-        super(errno, operation, operation + ": " + errnoName(errno) + " (" + describe(errno) + ")"
-                + (extAck == null || extAck.isEmpty() ? "" : ": " + extAck));
+        super(
+                errno,
+                operation,
+                operation + ": " + errnoName(errno) + " (" + describe(errno) + ")"
+                        + (extAck == null || extAck.isEmpty() ? "" : ": " + extAck));
         this.extAck = extAck;
     }
 

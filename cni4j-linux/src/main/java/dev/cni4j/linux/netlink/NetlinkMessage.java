@@ -18,10 +18,11 @@ import java.nio.ByteBuffer;
 public final class NetlinkMessage {
     public static final int HEADER_LENGTH = 16;
     public static final int LEN_OFFSET = 0, TYPE_OFFSET = 4, FLAGS_OFFSET = 6, SEQ_OFFSET = 8, PID_OFFSET = 12;
-
     public static final int NLMSG_NOOP = 1, NLMSG_ERROR = 2, NLMSG_DONE = 3, NLMSG_OVERRUN = 4;
-
-    public static final int NLM_F_REQUEST = 0x01, NLM_F_MULTI = 0x02, NLM_F_ACK = 0x04, NLM_F_ECHO = 0x08,
+    public static final int NLM_F_REQUEST = 0x01,
+            NLM_F_MULTI = 0x02,
+            NLM_F_ACK = 0x04,
+            NLM_F_ECHO = 0x08,
             NLM_F_DUMP_INTR = 0x10;
     /** GET modifiers. */
     public static final int NLM_F_ROOT = 0x100, NLM_F_MATCH = 0x200, NLM_F_DUMP = 0x300;
@@ -82,7 +83,10 @@ public final class NetlinkMessage {
         return offset + length();
     }
 
-    /** An attribute reader over this message's attributes, which start after a family header of {@code familyHeaderLength}. */
+    /**
+     * An attribute reader over this message's attributes, which start after a family header of {@code
+     * familyHeaderLength}.
+     */
     public AttributeReader attributes(int familyHeaderLength) {
         return new AttributeReader().wrap(buffer, payloadOffset() + align(familyHeaderLength), end());
     }

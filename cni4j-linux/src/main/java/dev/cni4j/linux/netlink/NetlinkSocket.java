@@ -5,7 +5,6 @@ import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.NetlinkChannel;
 import dev.cni4j.linux.NetlinkTransport;
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -43,7 +42,9 @@ public final class NetlinkSocket implements AutoCloseable {
         }
     }
 
-    /** Opens a socket of {@code protocol} (e.g. {@link NetlinkChannel#NETLINK_ROUTE}) in the calling thread's namespace. */
+    /**
+     * Opens a socket of {@code protocol} (e.g. {@link NetlinkChannel#NETLINK_ROUTE}) in the calling thread's namespace.
+     */
     public static NetlinkSocket open(int protocol) {
         return new NetlinkSocket(NetlinkChannel.open(protocol));
     }
@@ -61,7 +62,8 @@ public final class NetlinkSocket implements AutoCloseable {
      */
     public NetlinkSocket sibling(int protocol) {
         if (!(channel instanceof NetlinkChannel c)) {
-            throw new UnsupportedOperationException("no sibling of a " + channel.getClass().getSimpleName());
+            throw new UnsupportedOperationException(
+                    "no sibling of a " + channel.getClass().getSimpleName());
         }
         NetlinkSocket s = new NetlinkSocket(c.sibling(protocol));
         s.profileSuffix = KernelCalls.BACKGROUND;
@@ -91,8 +93,7 @@ public final class NetlinkSocket implements AutoCloseable {
     public synchronized List<ByteBuffer> transact(MessageBuilder request, String what) {
         int flags = request.flags() | NetlinkMessage.NLM_F_REQUEST;
         request.flags(flags);
-        boolean dump = (flags & NetlinkMessage.NLM_F_DUMP) == NetlinkMessage.NLM_F_DUMP
-                && isGet(request.type());
+        boolean dump = (flags & NetlinkMessage.NLM_F_DUMP) == NetlinkMessage.NLM_F_DUMP && isGet(request.type());
         boolean ack = (flags & NetlinkMessage.NLM_F_ACK) != 0;
         for (int attempt = 1; ; attempt++) {
             List<ByteBuffer> replies = new ArrayList<>();
@@ -101,11 +102,17 @@ public final class NetlinkSocket implements AutoCloseable {
             try {
                 interrupted = exchange(request, what, dump, ack, replies);
             } finally {
-                if (t0 != 0) KernelCalls.record(KernelCalls.netlinkName(request.type(), flags) + profileSuffix, System.nanoTime() - t0);
+                if (t0 != 0) {
+                    KernelCalls.record(
+                            KernelCalls.netlinkName(request.type(), flags) + profileSuffix, System.nanoTime() - t0);
+                }
             }
-            if (!interrupted) return replies;
+            if (!interrupted) {
+                return replies;
+            }
             if (attempt == MAX_DUMP_ATTEMPTS) {
-                throw new NetlinkException(LinuxException.EINTR, what, "dump interrupted " + attempt + " times in a row");
+                throw new NetlinkException(
+                        LinuxException.EINTR, what, "dump interrupted " + attempt + " times in a row");
             }
         }
     }
@@ -127,7 +134,8 @@ public final class NetlinkSocket implements AutoCloseable {
             while (off + NetlinkMessage.HEADER_LENGTH <= n) {
                 int len = received.getInt(off);
                 if (len < NetlinkMessage.HEADER_LENGTH || off + len > n) {
-                    throw new NetlinkException(LinuxException.EIO, what, "malformed reply: nlmsg_len " + len + " at " + off);
+                    throw new NetlinkException(
+                            LinuxException.EIO, what, "malformed reply: nlmsg_len " + len + " at " + off);
                 }
                 int type = received.getShort(off + NetlinkMessage.TYPE_OFFSET) & 0xffff;
                 int mflags = received.getShort(off + NetlinkMessage.FLAGS_OFFSET) & 0xffff;
@@ -138,24 +146,35 @@ public final class NetlinkSocket implements AutoCloseable {
                     off = next;
                     continue;
                 }
-                if ((mflags & NetlinkMessage.NLM_F_DUMP_INTR) != 0) interrupted = true;
+                if ((mflags & NetlinkMessage.NLM_F_DUMP_INTR) != 0) {
+                    interrupted = true;
+                }
                 switch (type) {
                     case NetlinkMessage.NLMSG_ERROR -> {
                         int error = received.getInt(off + NetlinkMessage.HEADER_LENGTH);
-                        if (error != 0) throw decodeError(received, off, what);
+                        if (error != 0) {
+                            throw decodeError(received, off, what);
+                        }
                         return interrupted; // the ack
                     }
                     case NetlinkMessage.NLMSG_DONE -> {
                         int error = len >= NetlinkMessage.HEADER_LENGTH + 4
-                                ? received.getInt(off + NetlinkMessage.HEADER_LENGTH) : 0;
-                        if (error < 0) throw decodeError(received, off, what);
-                        if (!ack) return interrupted;
+                                ? received.getInt(off + NetlinkMessage.HEADER_LENGTH)
+                                : 0;
+                        if (error < 0) {
+                            throw decodeError(received, off, what);
+                        }
+                        if (!ack) {
+                            return interrupted;
+                        }
                     }
-                    case NetlinkMessage.NLMSG_NOOP -> { }
+                    case NetlinkMessage.NLMSG_NOOP -> {}
                     default -> {
                         replies.add(ByteBuffer.wrap(Arrays.copyOfRange(receiveBuffer, off, off + len))
                                 .order(ByteOrder.nativeOrder()));
-                        if (!dump && !ack && (mflags & NetlinkMessage.NLM_F_MULTI) == 0) return interrupted;
+                        if (!dump && !ack && (mflags & NetlinkMessage.NLM_F_MULTI) == 0) {
+                            return interrupted;
+                        }
                     }
                 }
                 off = next;
@@ -187,7 +206,9 @@ public final class NetlinkSocket implements AutoCloseable {
             }
             AttributeReader r = new AttributeReader().wrap(b, tlvStart, m.end());
             while (r.next()) {
-                if (r.type() == NLMSGERR_ATTR_MSG) text = r.string();
+                if (r.type() == NLMSGERR_ATTR_MSG) {
+                    text = r.string();
+                }
             }
         }
         return new NetlinkException(errno, what, text);
@@ -198,7 +219,9 @@ public final class NetlinkSocket implements AutoCloseable {
     public synchronized void close() {
         long t0 = KernelCalls.enabled() ? System.nanoTime() : 0;
         channel.close();
-        if (t0 != 0) KernelCalls.record("netlink socket close" + profileSuffix, System.nanoTime() - t0);
+        if (t0 != 0) {
+            KernelCalls.record("netlink socket close" + profileSuffix, System.nanoTime() - t0);
+        }
     }
 
     /**

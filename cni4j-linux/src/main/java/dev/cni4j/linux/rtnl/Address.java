@@ -14,10 +14,13 @@ import java.net.InetAddress;
  * @param broadcast    IFA_BROADCAST, or null
  * @param label        IFA_LABEL, or null
  */
-public record Address(int index, InetAddress address, int prefixLength, int scope, int flags,
-                      InetAddress broadcast, String label) {
-    public static final int IFA_F_NODAD = 0x02, IFA_F_DADFAILED = 0x08, IFA_F_TENTATIVE = 0x40,
-            IFA_F_PERMANENT = 0x80, IFA_F_NOPREFIXROUTE = 0x200;
+public record Address(
+        int index, InetAddress address, int prefixLength, int scope, int flags, InetAddress broadcast, String label) {
+    public static final int IFA_F_NODAD = 0x02,
+            IFA_F_DADFAILED = 0x08,
+            IFA_F_TENTATIVE = 0x40,
+            IFA_F_PERMANENT = 0x80,
+            IFA_F_NOPREFIXROUTE = 0x200;
     public static final int SCOPE_UNIVERSE = 0, SCOPE_LINK = 253, SCOPE_HOST = 254;
 
     public boolean isIPv4() {

@@ -1,18 +1,17 @@
 package dev.cni4j.linux.rtnl;
 
+import static dev.cni4j.linux.netlink.NetlinkMessage.*;
+
 import dev.cni4j.linux.netlink.AttributeReader;
 import dev.cni4j.linux.netlink.MessageBuilder;
 import dev.cni4j.linux.netlink.NetlinkMessage;
 import dev.cni4j.linux.netlink.NetlinkSocket;
-
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-
-import static dev.cni4j.linux.netlink.NetlinkMessage.*;
 
 /**
  * Interface addresses (RTM_NEWADDR / DELADDR / GETADDR).
@@ -49,19 +48,22 @@ public final class Addresses {
      * host scope, as {@code ip addr add} does.
      */
     public void add(int index, InetAddress address, int prefixLength, int flags) {
-        socket.execute(encode(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, index, address, prefixLength, flags),
+        socket.execute(
+                encode(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, index, address, prefixLength, flags),
                 "add address " + address.getHostAddress() + "/" + prefixLength + " to link #" + index);
     }
 
     /** Adds or updates an address. */
     public void replace(int index, InetAddress address, int prefixLength, int flags) {
-        socket.execute(encode(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, index, address, prefixLength, flags),
+        socket.execute(
+                encode(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, index, address, prefixLength, flags),
                 "replace address " + address.getHostAddress() + "/" + prefixLength + " on link #" + index);
     }
 
     /** Removes an address; EADDRNOTAVAIL if absent. */
     public void delete(int index, InetAddress address, int prefixLength) {
-        socket.execute(encode(RTM_DELADDR, 0, index, address, prefixLength, 0),
+        socket.execute(
+                encode(RTM_DELADDR, 0, index, address, prefixLength, 0),
                 "delete address " + address.getHostAddress() + "/" + prefixLength + " from link #" + index);
     }
 
@@ -69,15 +71,26 @@ public final class Addresses {
         boolean v4 = address instanceof Inet4Address;
         int max = v4 ? 32 : 128;
         if (prefixLength < 0 || prefixLength > max) {
-            throw new IllegalArgumentException("invalid prefix length /" + prefixLength + " for " + address.getHostAddress());
+            throw new IllegalArgumentException(
+                    "invalid prefix length /" + prefixLength + " for " + address.getHostAddress());
         }
         int scope = address.isLoopbackAddress() ? Address.SCOPE_HOST : Address.SCOPE_UNIVERSE;
         MessageBuilder m = new MessageBuilder(type, nlFlags)
-                .u8(v4 ? Rtnl.AF_INET : Rtnl.AF_INET6).u8(prefixLength).u8(flags & 0xff).u8(scope).u32(index);
-        if (v4) m.attrAddress(IFA_LOCAL, address);
+                .u8(v4 ? Rtnl.AF_INET : Rtnl.AF_INET6)
+                .u8(prefixLength)
+                .u8(flags & 0xff)
+                .u8(scope)
+                .u32(index);
+        if (v4) {
+            m.attrAddress(IFA_LOCAL, address);
+        }
         m.attrAddress(IFA_ADDRESS, address);
-        if (v4 && prefixLength < 31 && type == RTM_NEWADDR) m.attr(IFA_BROADCAST, broadcast(address, prefixLength));
-        if (flags != 0) m.attrU32(IFA_FLAGS, flags);
+        if (v4 && prefixLength < 31 && type == RTM_NEWADDR) {
+            m.attr(IFA_BROADCAST, broadcast(address, prefixLength));
+        }
+        if (flags != 0) {
+            m.attrU32(IFA_FLAGS, flags);
+        }
         return m;
     }
 
@@ -85,7 +98,7 @@ public final class Addresses {
         byte[] b = a.getAddress();
         int v = (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
         v |= prefixLength == 0 ? -1 : (1 << (32 - prefixLength)) - 1;
-        return new byte[]{(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+        return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
     }
 
     /** All addresses. */
@@ -98,12 +111,18 @@ public final class Addresses {
      * {@link Rtnl#AF_INET6}, or {@link Rtnl#AF_UNSPEC} for both).
      */
     public List<Address> list(int index, int family) {
-        MessageBuilder m = new MessageBuilder(RTM_GETADDR, NLM_F_DUMP).u8(family).u8(0).u8(0).u8(0).u32(0);
+        MessageBuilder m = new MessageBuilder(RTM_GETADDR, NLM_F_DUMP)
+                .u8(family)
+                .u8(0)
+                .u8(0)
+                .u8(0)
+                .u32(0);
         List<ByteBuffer> replies = socket.transact(m, "list addresses");
         List<Address> out = new ArrayList<>();
         for (ByteBuffer b : replies) {
             Address a = decode(b);
-            if (a != null && (index == 0 || a.index() == index)
+            if (a != null
+                    && (index == 0 || a.index() == index)
                     && (family == Rtnl.AF_UNSPEC || (family == Rtnl.AF_INET) == a.isIPv4())) {
                 out.add(a);
             }
@@ -128,11 +147,13 @@ public final class Addresses {
                 case IFA_BROADCAST -> brd = r.bytes();
                 case IFA_LABEL -> label = r.string();
                 case IFA_FLAGS -> flags = r.u32();
-                default -> { }
+                default -> {}
             }
         }
         byte[] a = local != null ? local : address;
-        if (a == null) return null;
+        if (a == null) {
+            return null;
+        }
         return new Address(index, inet(a), prefix, scope, flags, brd == null ? null : inet(brd), label);
     }
 

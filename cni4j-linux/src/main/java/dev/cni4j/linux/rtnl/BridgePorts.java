@@ -1,16 +1,15 @@
 package dev.cni4j.linux.rtnl;
 
+import static dev.cni4j.linux.netlink.NetlinkMessage.NLM_F_DUMP;
+import static dev.cni4j.linux.rtnl.LinkMessages.*;
+
 import dev.cni4j.linux.netlink.AttributeReader;
 import dev.cni4j.linux.netlink.MessageBuilder;
 import dev.cni4j.linux.netlink.NetlinkMessage;
 import dev.cni4j.linux.netlink.NetlinkSocket;
-
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-
-import static dev.cni4j.linux.netlink.NetlinkMessage.NLM_F_DUMP;
-import static dev.cni4j.linux.rtnl.LinkMessages.*;
 
 /**
  * Options of links enslaved to a bridge, and bridge VLANs: what {@code bridge link set} and
@@ -68,29 +67,39 @@ public final class BridgePorts {
     }
 
     static MessageBuilder vlanMessage(int type, int index, int vid, int flags, boolean self) {
-        if (vid < 1 || vid > 4094) throw new IllegalArgumentException("invalid vlan id " + vid);
+        if (vid < 1 || vid > 4094) {
+            throw new IllegalArgumentException("invalid vlan id " + vid);
+        }
         MessageBuilder m = request(type, 0, Rtnl.AF_BRIDGE, index, 0, 0);
         int spec = m.beginNested(IFLA_AF_SPEC);
-        if (self) m.attrU16(IFLA_BRIDGE_FLAGS, BRIDGE_FLAGS_SELF);
-        m.attr(IFLA_BRIDGE_VLAN_INFO, new byte[]{(byte) flags, (byte) (flags >> 8), (byte) vid, (byte) (vid >> 8)});
+        if (self) {
+            m.attrU16(IFLA_BRIDGE_FLAGS, BRIDGE_FLAGS_SELF);
+        }
+        m.attr(IFLA_BRIDGE_VLAN_INFO, new byte[] {(byte) flags, (byte) (flags >> 8), (byte) vid, (byte) (vid >> 8)});
         return m.endNested(spec);
     }
 
     /** VLANs of link {@code index} (0 = all bridge ports and bridges). */
     public List<BridgeVlan> listVlans(int index) {
-        MessageBuilder m = request(RTM_GETLINK, NLM_F_DUMP, Rtnl.AF_BRIDGE, 0, 0, 0)
-                .attrU32(IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
+        MessageBuilder m =
+                request(RTM_GETLINK, NLM_F_DUMP, Rtnl.AF_BRIDGE, 0, 0, 0).attrU32(IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
         List<BridgeVlan> out = new ArrayList<>();
         for (ByteBuffer b : socket.transact(m, "list bridge vlans")) {
             NetlinkMessage msg = NetlinkMessage.of(b);
             int ifindex = b.getInt(msg.payloadOffset() + 4);
-            if (index != 0 && ifindex != index) continue;
+            if (index != 0 && ifindex != index) {
+                continue;
+            }
             AttributeReader r = msg.attributes(IFINFOMSG_LENGTH);
             while (r.next()) {
-                if (r.type() != IFLA_AF_SPEC) continue;
+                if (r.type() != IFLA_AF_SPEC) {
+                    continue;
+                }
                 AttributeReader spec = r.nested();
                 while (spec.next()) {
-                    if (spec.type() != IFLA_BRIDGE_VLAN_INFO) continue;
+                    if (spec.type() != IFLA_BRIDGE_VLAN_INFO) {
+                        continue;
+                    }
                     int flags = spec.u16();
                     int vid = spec.buffer().getShort(spec.payloadOffset() + 2) & 0xffff;
                     out.add(new BridgeVlan(ifindex, vid, flags));

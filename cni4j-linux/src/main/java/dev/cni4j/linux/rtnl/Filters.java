@@ -1,16 +1,15 @@
 package dev.cni4j.linux.rtnl;
 
+import static dev.cni4j.linux.netlink.NetlinkMessage.*;
+import static dev.cni4j.linux.rtnl.TcMessages.*;
+
 import dev.cni4j.linux.netlink.AttributeReader;
 import dev.cni4j.linux.netlink.MessageBuilder;
 import dev.cni4j.linux.netlink.NetlinkMessage;
 import dev.cni4j.linux.netlink.NetlinkSocket;
-
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-
-import static dev.cni4j.linux.netlink.NetlinkMessage.*;
-import static dev.cni4j.linux.rtnl.TcMessages.*;
 
 /**
  * tc filters. The one kind built is what shaping needs: a u32 filter matching everything
@@ -44,7 +43,8 @@ public final class Filters {
      * @param priority 0 lets the kernel choose (49152 for the first filter)
      */
     public void addRedirect(int index, int parent, int priority, int targetIndex) {
-        socket.execute(encodeRedirect(index, parent, priority, targetIndex),
+        socket.execute(
+                encodeRedirect(index, parent, priority, targetIndex),
                 "add u32 redirect filter on link #" + index + " to link #" + targetIndex);
     }
 
@@ -62,7 +62,7 @@ public final class Filters {
         m.endNested(parms).endNested(actOptions).endNested(first).endNested(actions);
         int sel = m.beginNested(TCA_U32_SEL);
         m.u8(TC_U32_TERMINAL).u8(0).u8(1).u8(0).zeros(12); // flags, offshift, nkeys, pad, offmask..hmask
-        m.zeros(16);                                         // key: mask 0, val 0, off 0, offmask 0
+        m.zeros(16); // key: mask 0, val 0, off 0, offmask 0
         m.endNested(sel);
         m.endNested(options);
         return m;
@@ -70,7 +70,8 @@ public final class Filters {
 
     /** Deletes filters of {@code priority} (0 = all) at {@code parent} on link {@code index}. */
     public void delete(int index, int parent, int priority) {
-        socket.execute(request(RTM_DELTFILTER, 0, index, 0, parent, priority << 16),
+        socket.execute(
+                request(RTM_DELTFILTER, 0, index, 0, parent, priority << 16),
                 "delete filters pref " + priority + " at " + handleText(parent) + " of link #" + index);
     }
 
@@ -91,20 +92,34 @@ public final class Filters {
         int redirect = 0;
         AttributeReader r = msg.attributes(TCMSG_LENGTH);
         while (r.next()) {
-            if (r.type() == TCA_KIND) kind = r.string();
-            if (r.type() != TCA_OPTIONS) continue;
+            if (r.type() == TCA_KIND) {
+                kind = r.string();
+            }
+            if (r.type() != TCA_OPTIONS) {
+                continue;
+            }
             AttributeReader o = r.nested();
             while (o.next()) {
-                if (o.type() != TCA_U32_ACT) continue;
+                if (o.type() != TCA_U32_ACT) {
+                    continue;
+                }
                 AttributeReader acts = o.nested();
                 while (acts.next()) {
                     AttributeReader act = acts.nested();
                     boolean mirred = false;
                     while (act.next()) {
-                        if (act.type() == TCA_ACT_KIND) mirred = "mirred".equals(act.string());
-                        if (act.type() != TCA_ACT_OPTIONS || !mirred) continue;
+                        if (act.type() == TCA_ACT_KIND) {
+                            mirred = "mirred".equals(act.string());
+                        }
+                        if (act.type() != TCA_ACT_OPTIONS || !mirred) {
+                            continue;
+                        }
                         AttributeReader mo = act.nested();
-                        while (mo.next()) if (mo.type() == TCA_MIRRED_PARMS) redirect = b.getInt(mo.payloadOffset() + 24);
+                        while (mo.next()) {
+                            if (mo.type() == TCA_MIRRED_PARMS) {
+                                redirect = b.getInt(mo.payloadOffset() + 24);
+                            }
+                        }
                     }
                 }
             }

@@ -1,8 +1,8 @@
 package dev.cni4j.linux.rtnl;
 
-import dev.cni4j.linux.netlink.MessageBuilder;
-
 import static dev.cni4j.linux.rtnl.LinkMessages.*;
+
+import dev.cni4j.linux.netlink.MessageBuilder;
 
 /** An intermediate functional block device, the target of ingress redirects for shaping. */
 public record Ifb(String name, int mtu) implements LinkSpec {

@@ -16,8 +16,19 @@ package dev.cni4j.linux.rtnl;
  * @param operState   IFLA_OPERSTATE (RFC 2863: 0 unknown, 2 down, 6 up, 7 lower-layer-down)
  * @param promiscuity IFLA_PROMISCUITY count
  */
-public record Link(int index, String name, int type, int flags, int mtu, String mac, String kind, int masterIndex,
-                   int parentIndex, int linkNetnsId, int operState, int promiscuity) {
+public record Link(
+        int index,
+        String name,
+        int type,
+        int flags,
+        int mtu,
+        String mac,
+        String kind,
+        int masterIndex,
+        int parentIndex,
+        int linkNetnsId,
+        int operState,
+        int promiscuity) {
     public static final int IFF_UP = 0x1, IFF_LOOPBACK = 0x8, IFF_PROMISC = 0x100, IFF_LOWER_UP = 0x10000;
     public static final int ARPHRD_ETHER = 1, ARPHRD_LOOPBACK = 772;
 
@@ -38,8 +49,13 @@ public record Link(int index, String name, int type, int flags, int mtu, String 
     /** "UP", "DOWN", "LOWERLAYERDOWN", "UNKNOWN", ... as {@code ip link} prints it. */
     public String operStateName() {
         return switch (operState) {
-            case 1 -> "NOTPRESENT"; case 2 -> "DOWN"; case 3 -> "LOWERLAYERDOWN"; case 4 -> "TESTING";
-            case 5 -> "DORMANT"; case 6 -> "UP"; default -> "UNKNOWN";
+            case 1 -> "NOTPRESENT";
+            case 2 -> "DOWN";
+            case 3 -> "LOWERLAYERDOWN";
+            case 4 -> "TESTING";
+            case 5 -> "DORMANT";
+            case 6 -> "UP";
+            default -> "UNKNOWN";
         };
     }
 }

@@ -3,7 +3,6 @@ package dev.cni4j.linux.rtnl;
 import dev.cni4j.linux.netlink.AttributeReader;
 import dev.cni4j.linux.netlink.MessageBuilder;
 import dev.cni4j.linux.netlink.NetlinkMessage;
-
 import java.nio.ByteBuffer;
 
 /**
@@ -24,9 +23,19 @@ final class LinkMessages {
     static final int RTM_NEWLINK = 16, RTM_DELLINK = 17, RTM_GETLINK = 18, RTM_SETLINK = 19;
     static final int IFINFOMSG_LENGTH = 16;
 
-    static final int IFLA_ADDRESS = 1, IFLA_IFNAME = 3, IFLA_MTU = 4, IFLA_LINK = 5, IFLA_MASTER = 10,
-            IFLA_PROTINFO = 12, IFLA_OPERSTATE = 16, IFLA_LINKINFO = 18, IFLA_AF_SPEC = 26, IFLA_NET_NS_FD = 28,
-            IFLA_EXT_MASK = 29, IFLA_PROMISCUITY = 30, IFLA_LINK_NETNSID = 37;
+    static final int IFLA_ADDRESS = 1,
+            IFLA_IFNAME = 3,
+            IFLA_MTU = 4,
+            IFLA_LINK = 5,
+            IFLA_MASTER = 10,
+            IFLA_PROTINFO = 12,
+            IFLA_OPERSTATE = 16,
+            IFLA_LINKINFO = 18,
+            IFLA_AF_SPEC = 26,
+            IFLA_NET_NS_FD = 28,
+            IFLA_EXT_MASK = 29,
+            IFLA_PROMISCUITY = 30,
+            IFLA_LINK_NETNSID = 37;
     static final int IFLA_INFO_KIND = 1, IFLA_INFO_DATA = 2;
     static final int RTEXT_FILTER_VF = 1, RTEXT_FILTER_BRVLAN = 2;
 
@@ -38,8 +47,12 @@ final class LinkMessages {
      * nest for the caller to fill with IFLA_INFO_DATA and close.
      */
     static int beginNewLink(MessageBuilder m, String name, int mtu, String mac, String kind) {
-        if (mtu > 0) m.attrU32(IFLA_MTU, mtu);
-        if (mac != null) m.attr(IFLA_ADDRESS, Mac.parse(mac));
+        if (mtu > 0) {
+            m.attrU32(IFLA_MTU, mtu);
+        }
+        if (mac != null) {
+            m.attr(IFLA_ADDRESS, Mac.parse(mac));
+        }
         m.attrString(IFLA_IFNAME, name);
         int info = m.beginNested(IFLA_LINKINFO);
         m.attrStringUnterminated(IFLA_INFO_KIND, kind);
@@ -49,7 +62,12 @@ final class LinkMessages {
     /** A message with nlmsghdr and ifinfomsg written. */
     static MessageBuilder request(int type, int nlFlags, int family, int index, int ifFlags, int change) {
         return new MessageBuilder(type, nlFlags)
-                .u8(family).u8(0).u16(0).u32(index).u32(ifFlags).u32(change);
+                .u8(family)
+                .u8(0)
+                .u16(0)
+                .u32(index)
+                .u32(ifFlags)
+                .u32(change);
     }
 
     static Link decode(ByteBuffer b) {
@@ -73,9 +91,13 @@ final class LinkMessages {
                 case IFLA_PROMISCUITY -> promisc = r.u32();
                 case IFLA_LINKINFO -> {
                     AttributeReader info = r.nested();
-                    while (info.next()) if (info.type() == IFLA_INFO_KIND) kind = info.string();
+                    while (info.next()) {
+                        if (info.type() == IFLA_INFO_KIND) {
+                            kind = info.string();
+                        }
+                    }
                 }
-                default -> { }
+                default -> {}
             }
         }
         return new Link(index, name, type, flags, mtu, mac, kind, master, parent, nsid, oper, promisc);

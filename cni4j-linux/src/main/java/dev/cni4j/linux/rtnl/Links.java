@@ -1,14 +1,16 @@
 package dev.cni4j.linux.rtnl;
 
+import static dev.cni4j.linux.netlink.NetlinkMessage.*;
+import static dev.cni4j.linux.rtnl.LinkMessages.*;
+
 import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.NetlinkChannel;
 import dev.cni4j.linux.netlink.AttributeReader;
 import dev.cni4j.linux.netlink.MessageBuilder;
-import dev.cni4j.linux.netlink.NetlinkMessage;
 import dev.cni4j.linux.netlink.NetlinkException;
+import dev.cni4j.linux.netlink.NetlinkMessage;
 import dev.cni4j.linux.netlink.NetlinkSocket;
-
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,9 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
-import static dev.cni4j.linux.netlink.NetlinkMessage.*;
-import static dev.cni4j.linux.rtnl.LinkMessages.*;
 
 /**
  * Network interfaces: look up, list, change and delete. Creation of veth, bridge, ifb and vxlan
@@ -38,14 +37,14 @@ public final class Links {
     /** The link called {@code name}, or empty. */
     public Optional<Link> get(String name) {
         MessageBuilder m = request(RTM_GETLINK, 0, Rtnl.AF_UNSPEC, 0, 0, 0)
-                .attrU32(IFLA_EXT_MASK, RTEXT_FILTER_VF).attrString(IFLA_IFNAME, name);
+                .attrU32(IFLA_EXT_MASK, RTEXT_FILTER_VF)
+                .attrString(IFLA_IFNAME, name);
         return getOne(m, "get link " + name);
     }
 
     /** The link with ifindex {@code index}, or empty. */
     public Optional<Link> get(int index) {
-        MessageBuilder m = request(RTM_GETLINK, 0, Rtnl.AF_UNSPEC, index, 0, 0)
-                .attrU32(IFLA_EXT_MASK, RTEXT_FILTER_VF);
+        MessageBuilder m = request(RTM_GETLINK, 0, Rtnl.AF_UNSPEC, index, 0, 0).attrU32(IFLA_EXT_MASK, RTEXT_FILTER_VF);
         return getOne(m, "get link #" + index);
     }
 
@@ -59,18 +58,22 @@ public final class Links {
             List<ByteBuffer> replies = socket.transact(m, what);
             return replies.isEmpty() ? Optional.empty() : Optional.of(decode(replies.get(0)));
         } catch (NetlinkException e) {
-            if (e.errno() == LinuxException.ENODEV) return Optional.empty();
+            if (e.errno() == LinuxException.ENODEV) {
+                return Optional.empty();
+            }
             throw e;
         }
     }
 
     /** All links in the namespace. */
     public List<Link> list() {
-        MessageBuilder m = request(RTM_GETLINK, NLM_F_DUMP, Rtnl.AF_UNSPEC, 0, 0, 0)
-                .attrU32(IFLA_EXT_MASK, RTEXT_FILTER_VF);
+        MessageBuilder m =
+                request(RTM_GETLINK, NLM_F_DUMP, Rtnl.AF_UNSPEC, 0, 0, 0).attrU32(IFLA_EXT_MASK, RTEXT_FILTER_VF);
         List<ByteBuffer> replies = socket.transact(m, "list links");
         List<Link> links = new ArrayList<>(replies.size());
-        for (ByteBuffer b : replies) links.add(decode(b));
+        for (ByteBuffer b : replies) {
+            links.add(decode(b));
+        }
         return links;
     }
 
@@ -96,7 +99,9 @@ public final class Links {
                 create(named);
                 return named.name();
             } catch (LinuxException e) {
-                if (e.errno() != LinuxException.EEXIST || attempt >= RANDOM_NAME_ATTEMPTS || get(named.name()).isEmpty()) {
+                if (e.errno() != LinuxException.EEXIST
+                        || attempt >= RANDOM_NAME_ATTEMPTS
+                        || get(named.name()).isEmpty()) {
                     throw e;
                 }
             }
@@ -117,18 +122,25 @@ public final class Links {
 
     /** Sets IFF_UP on the link called {@code name}. */
     public void setUp(String name) {
-        socket.execute(request(RTM_NEWLINK, 0, Rtnl.AF_UNSPEC, 0, Link.IFF_UP, Link.IFF_UP)
-                .attrString(IFLA_IFNAME, name), "set link " + name + " up");
+        socket.execute(
+                request(RTM_NEWLINK, 0, Rtnl.AF_UNSPEC, 0, Link.IFF_UP, Link.IFF_UP)
+                        .attrString(IFLA_IFNAME, name),
+                "set link " + name + " up");
     }
 
     /** Clears IFF_UP on the link called {@code name}. */
     public void setDown(String name) {
-        socket.execute(request(RTM_NEWLINK, 0, Rtnl.AF_UNSPEC, 0, 0, Link.IFF_UP)
-                .attrString(IFLA_IFNAME, name), "set link " + name + " down");
+        socket.execute(
+                request(RTM_NEWLINK, 0, Rtnl.AF_UNSPEC, 0, 0, Link.IFF_UP).attrString(IFLA_IFNAME, name),
+                "set link " + name + " down");
     }
 
     public void setPromiscuous(int index, boolean on) {
-        change(index, on ? Link.IFF_PROMISC : 0, Link.IFF_PROMISC, "set link #" + index + " promisc " + (on ? "on" : "off"));
+        change(
+                index,
+                on ? Link.IFF_PROMISC : 0,
+                Link.IFF_PROMISC,
+                "set link #" + index + " promisc " + (on ? "on" : "off"));
     }
 
     private void change(int index, int flags, int mask, String what) {
@@ -151,7 +163,8 @@ public final class Links {
 
     /** Enslaves the link to a bridge. */
     public void setMaster(int index, int masterIndex) {
-        socket.execute(modify(index).attrU32(IFLA_MASTER, masterIndex), "set link #" + index + " master #" + masterIndex);
+        socket.execute(
+                modify(index).attrU32(IFLA_MASTER, masterIndex), "set link #" + index + " master #" + masterIndex);
     }
 
     /** Releases the link from its bridge. */
@@ -161,7 +174,8 @@ public final class Links {
 
     /** Moves the link into another namespace (it disappears from this one, and goes down). */
     public void moveTo(int index, NetNs target) {
-        socket.execute(modify(index).attrU32(IFLA_NET_NS_FD, target.fd()), "move link #" + index + " to " + target.path());
+        socket.execute(
+                modify(index).attrU32(IFLA_NET_NS_FD, target.fd()), "move link #" + index + " to " + target.path());
     }
 
     /** Deletes a link (a veth deletes its peer too). */
@@ -204,12 +218,20 @@ public final class Links {
                 done.get(DETACHED_POLL_MICROS, TimeUnit.MICROSECONDS);
                 return;
             } catch (ExecutionException e) {
-                if (e.getCause() instanceof NetlinkException n && n.errno() == LinuxException.ENODEV) return;
-                if (e.getCause() instanceof RuntimeException r) throw r;
-                if (e.getCause() instanceof Error err) throw err;
+                if (e.getCause() instanceof NetlinkException n && n.errno() == LinuxException.ENODEV) {
+                    return;
+                }
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                if (e.getCause() instanceof Error err) {
+                    throw err;
+                }
                 throw new IllegalStateException(e.getCause());
             } catch (TimeoutException stillInTheKernel) {
-                if (get(index).isEmpty()) return; // unlisted: the rest is the kernel's wait
+                if (get(index).isEmpty()) {
+                    return; // unlisted: the rest is the kernel's wait
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return; // the request goes on in the background
@@ -222,8 +244,8 @@ public final class Links {
 
     /** Deletes the link called {@code name}. */
     public void delete(String name) {
-        socket.execute(request(RTM_DELLINK, 0, Rtnl.AF_UNSPEC, 0, 0, 0).attrString(IFLA_IFNAME, name),
-                "delete link " + name);
+        socket.execute(
+                request(RTM_DELLINK, 0, Rtnl.AF_UNSPEC, 0, 0, 0).attrString(IFLA_IFNAME, name), "delete link " + name);
     }
 
     /**
@@ -248,13 +270,19 @@ public final class Links {
         for (ByteBuffer b : socket.transact(m, "get link #" + index)) {
             AttributeReader r = NetlinkMessage.of(b).attributes(IFINFOMSG_LENGTH);
             while (r.next()) {
-                if (r.type() != IFLA_LINKINFO) continue;
+                if (r.type() != IFLA_LINKINFO) {
+                    continue;
+                }
                 AttributeReader info = r.nested();
                 while (info.next()) {
-                    if (info.type() != IFLA_INFO_DATA) continue;
+                    if (info.type() != IFLA_INFO_DATA) {
+                        continue;
+                    }
                     AttributeReader data = info.nested();
                     while (data.next()) {
-                        if (data.type() == Bridge.IFLA_BR_NF_CALL_IPTABLES) return data.u8() != 0;
+                        if (data.type() == Bridge.IFLA_BR_NF_CALL_IPTABLES) {
+                            return data.u8() != 0;
+                        }
                     }
                 }
             }

@@ -1,15 +1,14 @@
 package dev.cni4j.linux.rtnl;
 
+import static dev.cni4j.linux.netlink.NetlinkMessage.*;
+
 import dev.cni4j.linux.netlink.AttributeReader;
 import dev.cni4j.linux.netlink.MessageBuilder;
 import dev.cni4j.linux.netlink.NetlinkMessage;
 import dev.cni4j.linux.netlink.NetlinkSocket;
-
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-
-import static dev.cni4j.linux.netlink.NetlinkMessage.*;
 
 /**
  * Neighbour table and bridge fdb (RTM_NEWNEIGH / DELNEIGH / GETNEIGH).
@@ -66,22 +65,39 @@ public final class Neighbours {
 
     static MessageBuilder encode(int type, int nlFlags, Neighbour n) {
         MessageBuilder m = new MessageBuilder(type, nlFlags)
-                .u8(n.family()).u8(0).u16(0).u32(n.index()).u16(n.state()).u8(n.flags()).u8(0);
+                .u8(n.family())
+                .u8(0)
+                .u16(0)
+                .u32(n.index())
+                .u16(n.state())
+                .u8(n.flags())
+                .u8(0);
         boolean fdb = n.family() == Rtnl.AF_BRIDGE; // `bridge fdb` sends the MAC first, `ip neigh` the IP
-        if (fdb && n.mac() != null) m.attr(NDA_LLADDR, Mac.parse(n.mac()));
-        if (n.address() != null) m.attrAddress(NDA_DST, n.address());
-        if (!fdb && n.mac() != null) m.attr(NDA_LLADDR, Mac.parse(n.mac()));
-        if (n.vlan() != 0) m.attrU16(NDA_VLAN, n.vlan());
+        if (fdb && n.mac() != null) {
+            m.attr(NDA_LLADDR, Mac.parse(n.mac()));
+        }
+        if (n.address() != null) {
+            m.attrAddress(NDA_DST, n.address());
+        }
+        if (!fdb && n.mac() != null) {
+            m.attr(NDA_LLADDR, Mac.parse(n.mac()));
+        }
+        if (n.vlan() != 0) {
+            m.attrU16(NDA_VLAN, n.vlan());
+        }
         return m;
     }
 
     /** Entries of {@code family} (AF_INET, AF_INET6, AF_BRIDGE for fdb) on link {@code index} (0 = all). */
     public List<Neighbour> list(int family, int index) {
-        MessageBuilder m = new MessageBuilder(RTM_GETNEIGH, NLM_F_DUMP).u8(family).zeros(11);
+        MessageBuilder m =
+                new MessageBuilder(RTM_GETNEIGH, NLM_F_DUMP).u8(family).zeros(11);
         List<Neighbour> out = new ArrayList<>();
         for (ByteBuffer b : socket.transact(m, "list neighbours")) {
             Neighbour n = decode(b);
-            if (index == 0 || n.index() == index) out.add(n);
+            if (index == 0 || n.index() == index) {
+                out.add(n);
+            }
         }
         return out;
     }
@@ -100,7 +116,7 @@ public final class Neighbours {
                 case NDA_DST -> dst = r.inetAddress();
                 case NDA_LLADDR -> mac = Mac.format(r.bytes());
                 case NDA_VLAN -> vlan = r.u16();
-                default -> { }
+                default -> {}
             }
         }
         return new Neighbour(family, index, dst, mac, state, flags, vlan);

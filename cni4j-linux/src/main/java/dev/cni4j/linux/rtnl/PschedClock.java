@@ -36,7 +36,9 @@ public final class PschedClock {
     static PschedClock parse(String content) {
         String[] f = content.trim().split(" ");
         long t2us = Long.parseLong(f[0], 16), us2t = Long.parseLong(f[1], 16), clockRes = Long.parseLong(f[2], 16);
-        if (clockRes == 1_000_000_000L) t2us = us2t; // tc's compatibility hack for nanosecond clocks
+        if (clockRes == 1_000_000_000L) {
+            t2us = us2t; // tc's compatibility hack for nanosecond clocks
+        }
         double clockFactor = clockRes / TIME_UNITS_PER_SEC;
         return new PschedClock((double) t2us / us2t * clockFactor);
     }

@@ -2,7 +2,9 @@ package dev.cni4j.linux.rtnl;
 
 import dev.cni4j.linux.netlink.MessageBuilder;
 
-/** A queueing discipline to add: its parent, handle, kind and options ({@link Tbf}, {@link Ingress}, {@link Clsact}). */
+/**
+ * A queueing discipline to add: its parent, handle, kind and options ({@link Tbf}, {@link Ingress}, {@link Clsact}).
+ */
 public interface QdiscSpec {
     /** TC_H_ROOT, TC_H_INGRESS, or a class. */
     int parent();

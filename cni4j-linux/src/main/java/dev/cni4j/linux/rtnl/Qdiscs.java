@@ -1,16 +1,15 @@
 package dev.cni4j.linux.rtnl;
 
+import static dev.cni4j.linux.netlink.NetlinkMessage.*;
+import static dev.cni4j.linux.rtnl.TcMessages.*;
+
 import dev.cni4j.linux.netlink.AttributeReader;
 import dev.cni4j.linux.netlink.MessageBuilder;
 import dev.cni4j.linux.netlink.NetlinkMessage;
 import dev.cni4j.linux.netlink.NetlinkSocket;
-
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-
-import static dev.cni4j.linux.netlink.NetlinkMessage.*;
-import static dev.cni4j.linux.rtnl.TcMessages.*;
 
 /** Queueing disciplines (RTM_NEWQDISC / DELQDISC / GETQDISC), like {@code tc qdisc}. */
 public final class Qdiscs {
@@ -27,7 +26,8 @@ public final class Qdiscs {
 
     /** Adds or replaces the qdisc at {@code q.parent()}. */
     public void replace(int index, QdiscSpec q) {
-        socket.execute(encode(NLM_F_CREATE | NLM_F_REPLACE, index, q), "replace qdisc " + q.kind() + " on link #" + index);
+        socket.execute(
+                encode(NLM_F_CREATE | NLM_F_REPLACE, index, q), "replace qdisc " + q.kind() + " on link #" + index);
     }
 
     static MessageBuilder encode(int nlFlags, int index, QdiscSpec q) {
@@ -40,7 +40,8 @@ public final class Qdiscs {
     /** Deletes the qdisc at {@code parent} ({@link Tc#ROOT}, {@link Tc#INGRESS}); ENOENT/EINVAL if none. */
     public void delete(int index, int parent) {
         int handle = parent == Tc.INGRESS ? Tc.INGRESS_HANDLE : 0;
-        socket.execute(request(RTM_DELQDISC, 0, index, handle, parent, 0),
+        socket.execute(
+                request(RTM_DELQDISC, 0, index, handle, parent, 0),
                 "delete qdisc " + handleText(parent) + " of link #" + index);
     }
 
@@ -49,7 +50,9 @@ public final class Qdiscs {
         List<Qdisc> out = new ArrayList<>();
         for (ByteBuffer b : socket.transact(request(RTM_GETQDISC, NLM_F_DUMP, 0, 0, 0, 0), "list qdiscs")) {
             Qdisc q = decode(b);
-            if (index == 0 || q.index() == index) out.add(q);
+            if (index == 0 || q.index() == index) {
+                out.add(q);
+            }
         }
         return out;
     }
@@ -62,7 +65,9 @@ public final class Qdiscs {
         int optionsStart = -1, optionsEnd = -1;
         AttributeReader r = msg.attributes(TCMSG_LENGTH);
         while (r.next()) {
-            if (r.type() == TCA_KIND) kind = r.string();
+            if (r.type() == TCA_KIND) {
+                kind = r.string();
+            }
             if (r.type() == TCA_OPTIONS) {
                 optionsStart = r.payloadOffset();
                 optionsEnd = optionsStart + r.payloadLength();
@@ -76,13 +81,15 @@ public final class Qdiscs {
                 int q = o.payloadOffset();
                 switch (o.type()) {
                     case Tbf.TCA_TBF_PARMS -> {
-                        if (rate == 0) rate = b.getInt(q + 8) & 0xffffffffL;
+                        if (rate == 0) {
+                            rate = b.getInt(q + 8) & 0xffffffffL;
+                        }
                         limit = b.getInt(q + 24) & 0xffffffffL;
                         buffer = b.getInt(q + 28) & 0xffffffffL;
                     }
                     case Tbf.TCA_TBF_RATE64 -> rate = o.u64();
                     case Tbf.TCA_TBF_BURST -> burst = o.u32() & 0xffffffffL;
-                    default -> { }
+                    default -> {}
                 }
             }
             tbf = new Qdisc.TbfParameters(rate, limit, buffer, burst);

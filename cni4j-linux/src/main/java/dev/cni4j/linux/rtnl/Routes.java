@@ -1,17 +1,16 @@
 package dev.cni4j.linux.rtnl;
 
+import static dev.cni4j.linux.netlink.NetlinkMessage.*;
+
 import dev.cni4j.linux.netlink.AttributeReader;
 import dev.cni4j.linux.netlink.MessageBuilder;
 import dev.cni4j.linux.netlink.NetlinkMessage;
 import dev.cni4j.linux.netlink.NetlinkSocket;
-
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-
-import static dev.cni4j.linux.netlink.NetlinkMessage.*;
 
 /**
  * Routes (RTM_NEWROUTE / DELROUTE / GETROUTE).
@@ -29,7 +28,12 @@ import static dev.cni4j.linux.netlink.NetlinkMessage.*;
 public final class Routes {
     static final int RTM_NEWROUTE = 24, RTM_DELROUTE = 25, RTM_GETROUTE = 26;
     static final int RTMSG_LENGTH = 12;
-    static final int RTA_DST = 1, RTA_OIF = 4, RTA_GATEWAY = 5, RTA_PRIORITY = 6, RTA_PREFSRC = 7, RTA_METRICS = 8,
+    static final int RTA_DST = 1,
+            RTA_OIF = 4,
+            RTA_GATEWAY = 5,
+            RTA_PRIORITY = 6,
+            RTA_PREFSRC = 7,
+            RTA_METRICS = 8,
             RTA_TABLE = 15;
     static final int RTAX_MTU = 2;
     static final int RT_SCOPE_NOWHERE = 255, RT_TABLE_UNSPEC = 0;
@@ -57,30 +61,51 @@ public final class Routes {
 
     static String describe(Route r) {
         String s = r.destinationText();
-        if (r.gateway() != null) s += " via " + r.gateway().getHostAddress();
-        if (r.outputIndex() != 0) s += " dev #" + r.outputIndex();
+        if (r.gateway() != null) {
+            s += " via " + r.gateway().getHostAddress();
+        }
+        if (r.outputIndex() != 0) {
+            s += " dev #" + r.outputIndex();
+        }
         return s;
     }
 
     static MessageBuilder encode(int type, int nlFlags, Route r) {
         int scope = r.scope();
-        if (type == RTM_DELROUTE && scope == Route.SCOPE_AUTO) scope = RT_SCOPE_NOWHERE; // match any scope
-        else if (scope == Route.SCOPE_AUTO) scope = r.gateway() == null && r.type() == Route.TYPE_UNICAST
-                ? Route.SCOPE_LINK : Route.SCOPE_UNIVERSE;
+        if (type == RTM_DELROUTE && scope == Route.SCOPE_AUTO) {
+            scope = RT_SCOPE_NOWHERE; // match any scope
+        } else if (scope == Route.SCOPE_AUTO) {
+            scope = r.gateway() == null && r.type() == Route.TYPE_UNICAST ? Route.SCOPE_LINK : Route.SCOPE_UNIVERSE;
+        }
         int table = r.table();
         MessageBuilder m = new MessageBuilder(type, nlFlags)
-                .u8(r.family()).u8(r.prefixLength()).u8(0).u8(0)
+                .u8(r.family())
+                .u8(r.prefixLength())
+                .u8(0)
+                .u8(0)
                 .u8(table < 256 ? table : RT_TABLE_UNSPEC)
                 .u8(type == RTM_DELROUTE ? 0 : r.protocol())
                 .u8(scope)
                 .u8(r.type())
                 .u32(0);
-        if (table >= 256) m.attrU32(RTA_TABLE, table);
-        if (r.destination() != null && r.prefixLength() > 0) m.attrAddress(RTA_DST, r.destination());
-        if (r.gateway() != null) m.attrAddress(RTA_GATEWAY, r.gateway());
-        if (r.metric() != 0) m.attrU32(RTA_PRIORITY, r.metric());
-        if (r.outputIndex() != 0) m.attrU32(RTA_OIF, r.outputIndex());
-        if (r.source() != null) m.attrAddress(RTA_PREFSRC, r.source());
+        if (table >= 256) {
+            m.attrU32(RTA_TABLE, table);
+        }
+        if (r.destination() != null && r.prefixLength() > 0) {
+            m.attrAddress(RTA_DST, r.destination());
+        }
+        if (r.gateway() != null) {
+            m.attrAddress(RTA_GATEWAY, r.gateway());
+        }
+        if (r.metric() != 0) {
+            m.attrU32(RTA_PRIORITY, r.metric());
+        }
+        if (r.outputIndex() != 0) {
+            m.attrU32(RTA_OIF, r.outputIndex());
+        }
+        if (r.source() != null) {
+            m.attrAddress(RTA_PREFSRC, r.source());
+        }
         if (r.mtu() != 0) {
             int metrics = m.beginNested(RTA_METRICS);
             m.attrU32(RTAX_MTU, r.mtu());
@@ -96,11 +121,14 @@ public final class Routes {
 
     /** Routes of {@code family} in {@code table} (0 = all tables). */
     public List<Route> list(int family, int table) {
-        MessageBuilder m = new MessageBuilder(RTM_GETROUTE, NLM_F_DUMP).u8(family).zeros(11);
+        MessageBuilder m =
+                new MessageBuilder(RTM_GETROUTE, NLM_F_DUMP).u8(family).zeros(11);
         List<Route> out = new ArrayList<>();
         for (ByteBuffer b : socket.transact(m, "list routes")) {
             Route r = decode(b);
-            if (table == 0 || r.table() == table) out.add(r);
+            if (table == 0 || r.table() == table) {
+                out.add(r);
+            }
         }
         return out;
     }
@@ -123,12 +151,18 @@ public final class Routes {
                 case RTA_TABLE -> table = r.u32();
                 case RTA_METRICS -> {
                     AttributeReader x = r.nested();
-                    while (x.next()) if (x.type() == RTAX_MTU) mtu = x.u32();
+                    while (x.next()) {
+                        if (x.type() == RTAX_MTU) {
+                            mtu = x.u32();
+                        }
+                    }
                 }
-                default -> { }
+                default -> {}
             }
         }
-        if (dst == null) dst = anyAddress(family);
+        if (dst == null) {
+            dst = anyAddress(family);
+        }
         return new Route(family, dst, dstLen, gw, oif, scope, table, metric, protocol, type, mtu, src);
     }
 

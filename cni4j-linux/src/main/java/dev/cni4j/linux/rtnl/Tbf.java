@@ -34,8 +34,12 @@ public record Tbf(long rate, long burst, long latencyMicros, long limitBytes, in
     }
 
     public Tbf {
-        if (rate <= 0 || burst <= 0) throw new IllegalArgumentException("tbf needs a rate and a burst, got " + rate + "/" + burst);
-        if (latencyMicros <= 0 && limitBytes <= 0) throw new IllegalArgumentException("tbf needs a latency or a limit");
+        if (rate <= 0 || burst <= 0) {
+            throw new IllegalArgumentException("tbf needs a rate and a burst, got " + rate + "/" + burst);
+        }
+        if (latencyMicros <= 0 && limitBytes <= 0) {
+            throw new IllegalArgumentException("tbf needs a latency or a limit");
+        }
     }
 
     @Override
@@ -50,7 +54,9 @@ public record Tbf(long rate, long burst, long latencyMicros, long limitBytes, in
 
     /** Limit in bytes as tc computes it. */
     long limit() {
-        if (limitBytes > 0) return limitBytes;
+        if (limitBytes > 0) {
+            return limitBytes;
+        }
         double lim = rate * (double) latencyMicros / PschedClock.TIME_UNITS_PER_SEC + burst;
         return ((long) lim) & 0xffffffffL;
     }
@@ -58,18 +64,24 @@ public record Tbf(long rate, long burst, long latencyMicros, long limitBytes, in
     void encodeOptions(MessageBuilder m, PschedClock clock) {
         int rate32 = rate >= (1L << 32) ? -1 : (int) rate;
         int cellLog = 0;
-        while ((DEFAULT_MTU >> cellLog) > 255) cellLog++;
+        while ((DEFAULT_MTU >> cellLog) > 255) {
+            cellLog++;
+        }
         int options = m.beginNested(TcMessages.TCA_OPTIONS);
         int parms = m.beginNested(TCA_TBF_PARMS);
         m.u8(cellLog).u8(LINKLAYER_ETHERNET).u16(0).u16(0xffff).u16(0).u32(rate32); // rate: cell_align -1
-        m.zeros(12);                                                                  // peakrate
-        m.u32((int) limit()).u32((int) clock.xmittime(rate, burst)).u32(0);           // limit, buffer, mtu
+        m.zeros(12); // peakrate
+        m.u32((int) limit()).u32((int) clock.xmittime(rate, burst)).u32(0); // limit, buffer, mtu
         m.endNested(parms);
         m.attrU32(TCA_TBF_BURST, (int) burst);
-        if (rate >= (1L << 32)) m.attrU64(TCA_TBF_RATE64, rate);
+        if (rate >= (1L << 32)) {
+            m.attrU64(TCA_TBF_RATE64, rate);
+        }
         int rtab = m.beginNested(TCA_TBF_RTAB);
         long bps = rate32 & 0xffffffffL;
-        for (int i = 0; i < 256; i++) m.u32((int) clock.xmittime(bps, (long) (i + 1) << cellLog));
+        for (int i = 0; i < 256; i++) {
+            m.u32((int) clock.xmittime(bps, (long) (i + 1) << cellLog));
+        }
         m.endNested(rtab);
         m.endNested(options);
     }

@@ -25,12 +25,21 @@ final class TcMessages {
     private TcMessages() {}
 
     static MessageBuilder request(int type, int nlFlags, int index, int handle, int parent, int info) {
-        return new MessageBuilder(type, nlFlags).u8(0).u8(0).u16(0).u32(index).u32(handle).u32(parent).u32(info);
+        return new MessageBuilder(type, nlFlags)
+                .u8(0)
+                .u8(0)
+                .u16(0)
+                .u32(index)
+                .u32(handle)
+                .u32(parent)
+                .u32(info);
     }
 
     /** "ffff:" / "1:2" / "root" style text of a handle. */
     static String handleText(int h) {
-        if (h == Tc.ROOT) return "root";
+        if (h == Tc.ROOT) {
+            return "root";
+        }
         return Integer.toHexString(h >>> 16) + ":" + ((h & 0xffff) == 0 ? "" : Integer.toHexString(h & 0xffff));
     }
 }

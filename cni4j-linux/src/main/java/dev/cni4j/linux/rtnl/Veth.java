@@ -1,11 +1,10 @@
 package dev.cni4j.linux.rtnl;
 
+import static dev.cni4j.linux.rtnl.LinkMessages.*;
+
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.netlink.MessageBuilder;
-
 import java.util.concurrent.ThreadLocalRandom;
-
-import static dev.cni4j.linux.rtnl.LinkMessages.*;
 
 /**
  * A veth pair: {@code name} here, {@code peerName} placed directly into {@code peerNamespace}
@@ -55,9 +54,15 @@ public record Veth(String name, String peerName, NetNs peerNamespace, int mtu, S
         int data = m.beginNested(IFLA_INFO_DATA);
         int peer = m.beginNested(VETH_INFO_PEER);
         m.zeros(IFINFOMSG_LENGTH); // the peer's own struct ifinfomsg
-        if (mtu > 0) m.attrU32(IFLA_MTU, mtu);
-        if (peerMac != null) m.attr(IFLA_ADDRESS, Mac.parse(peerMac));
-        if (peerNamespace != null) m.attrU32(IFLA_NET_NS_FD, peerNamespace.fd());
+        if (mtu > 0) {
+            m.attrU32(IFLA_MTU, mtu);
+        }
+        if (peerMac != null) {
+            m.attr(IFLA_ADDRESS, Mac.parse(peerMac));
+        }
+        if (peerNamespace != null) {
+            m.attrU32(IFLA_NET_NS_FD, peerNamespace.fd());
+        }
         m.attrString(IFLA_IFNAME, peerName);
         m.endNested(peer).endNested(data).endNested(info);
     }

@@ -1,11 +1,10 @@
 package dev.cni4j.linux.rtnl;
 
-import dev.cni4j.linux.netlink.MessageBuilder;
+import static dev.cni4j.linux.rtnl.LinkMessages.*;
 
+import dev.cni4j.linux.netlink.MessageBuilder;
 import java.net.Inet4Address;
 import java.net.InetAddress;
-
-import static dev.cni4j.linux.rtnl.LinkMessages.*;
 
 /**
  * A VXLAN device (learning off by default: peers come from fdb entries).
@@ -19,8 +18,12 @@ import static dev.cni4j.linux.rtnl.LinkMessages.*;
  */
 public record Vxlan(String name, int vni, InetAddress local, int deviceIndex, int port, boolean learning, int mtu)
         implements LinkSpec {
-    static final int IFLA_VXLAN_ID = 1, IFLA_VXLAN_LINK = 3, IFLA_VXLAN_LOCAL = 4, IFLA_VXLAN_LEARNING = 7,
-            IFLA_VXLAN_PORT = 15, IFLA_VXLAN_LOCAL6 = 17;
+    static final int IFLA_VXLAN_ID = 1,
+            IFLA_VXLAN_LINK = 3,
+            IFLA_VXLAN_LOCAL = 4,
+            IFLA_VXLAN_LEARNING = 7,
+            IFLA_VXLAN_PORT = 15,
+            IFLA_VXLAN_LOCAL6 = 17;
 
     public static Vxlan of(String name, int vni, InetAddress local, int deviceIndex) {
         return new Vxlan(name, vni, local, deviceIndex, 4789, false, 0);
@@ -35,11 +38,17 @@ public record Vxlan(String name, int vni, InetAddress local, int deviceIndex, in
     public void encode(MessageBuilder m) {
         int info = LinkMessages.beginNewLink(m, name, mtu, null, "vxlan");
         int data = m.beginNested(IFLA_INFO_DATA); // in the order ip's vxlan_parse_opt emits
-        if (deviceIndex > 0) m.attrU32(IFLA_VXLAN_LINK, deviceIndex);
+        if (deviceIndex > 0) {
+            m.attrU32(IFLA_VXLAN_LINK, deviceIndex);
+        }
         m.attrU32(IFLA_VXLAN_ID, vni);
-        if (local != null) m.attrAddress(local instanceof Inet4Address ? IFLA_VXLAN_LOCAL : IFLA_VXLAN_LOCAL6, local);
+        if (local != null) {
+            m.attrAddress(local instanceof Inet4Address ? IFLA_VXLAN_LOCAL : IFLA_VXLAN_LOCAL6, local);
+        }
         m.attrU8(IFLA_VXLAN_LEARNING, learning ? 1 : 0);
-        if (port > 0) m.attrU16BigEndian(IFLA_VXLAN_PORT, port);
+        if (port > 0) {
+            m.attrU16BigEndian(IFLA_VXLAN_PORT, port);
+        }
         m.endNested(data).endNested(info);
     }
 }

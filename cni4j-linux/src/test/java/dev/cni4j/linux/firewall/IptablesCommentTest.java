@@ -1,8 +1,8 @@
 package dev.cni4j.linux.firewall;
 
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.*;
+
+import org.junit.jupiter.api.Test;
 
 class IptablesCommentTest {
     @Test

@@ -75,7 +75,9 @@ class ScriptTextTest {
             assertEquals(p, unquote(q), "iptables-restore reads back the same parameter");
         }
         for (String p : List.of("a\nb", "a\rb", "a\tb", "a\u0000b", BIG, "")) {
-            assertNotNull(ScriptText.iptablesConditionsProblem(List.of("-m", "comment", "--comment", p)), p.length() > 40 ? "64KiB" : p);
+            assertNotNull(
+                    ScriptText.iptablesConditionsProblem(List.of("-m", "comment", "--comment", p)),
+                    p.length() > 40 ? "64KiB" : p);
         }
         assertThrows(IllegalArgumentException.class, () -> ScriptText.iptablesQuoted("a\n-A POSTROUTING -j ACCEPT"));
         assertThrows(IllegalArgumentException.class, () -> ScriptText.iptablesQuoted(BIG));
@@ -86,7 +88,19 @@ class ScriptTextTest {
         for (String ok : List.of("KUBE-MARK-MASQ", "cali-nat", "CNI-HOSTPORT-SETMARK", "a", "x".repeat(28))) {
             assertNull(ScriptText.iptablesChainProblem(ok), ok);
         }
-        for (String p : List.of(";", "\n", "\"", "#", "{", "}", BIG, "", "-j", "a b", "KUBE\n-A POSTROUTING -j ACCEPT", "x".repeat(29))) {
+        for (String p : List.of(
+                ";",
+                "\n",
+                "\"",
+                "#",
+                "{",
+                "}",
+                BIG,
+                "",
+                "-j",
+                "a b",
+                "KUBE\n-A POSTROUTING -j ACCEPT",
+                "x".repeat(29))) {
             assertNotNull(ScriptText.iptablesChainProblem(p), p.length() > 40 ? "64KiB" : p);
         }
     }
@@ -94,7 +108,9 @@ class ScriptTextTest {
     @Test
     void nftListingCommentsAreReadBackExactly() {
         assertEquals("pod-a", NftablesBackend.comment("\t\tip saddr 10.0.0.2 masquerade comment \"pod-a\" # handle 7"));
-        assertEquals("x;y#z{w}\\q", NftablesBackend.comment("\t\tcounter packets 0 bytes 0 comment \"x;y#z{w}\\q\" # handle 4"));
+        assertEquals(
+                "x;y#z{w}\\q",
+                NftablesBackend.comment("\t\tcounter packets 0 bytes 0 comment \"x;y#z{w}\\q\" # handle 4"));
         assertNull(NftablesBackend.comment("\t\tip saddr 10.0.0.2 masquerade # handle 7"));
         assertNull(NftablesBackend.comment("\tchain masq_checks { # handle 2"));
     }

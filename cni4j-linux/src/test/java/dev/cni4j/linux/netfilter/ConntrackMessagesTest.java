@@ -1,10 +1,10 @@
 package dev.cni4j.linux.netfilter;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import dev.cni4j.linux.netlink.KernelReplies;
 import dev.cni4j.linux.netlink.MessageBuilder;
 import dev.cni4j.linux.netlink.NetlinkMessage;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -15,8 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
 
 /**
  * ctnetlink messages against conntrack-tools 1.4.7 and a 6.18 kernel, captured with
@@ -79,14 +78,15 @@ class ConntrackMessagesTest {
     void filteredDumpRequestCarriesTheTupleAndTheFilterFlags() {
         MessageBuilder m = ConntrackMessages.dumpRequest(Conntrack.AF_INET6, Conntrack.IPPROTO_UDP, 5353);
         m.flags(m.flags() | NetlinkMessage.NLM_F_REQUEST).seq(0x01020304);
-        assertEquals("38000000" + "0101" + "0103" + "04030201" + "00000000" // nlmsghdr, 56 bytes
-                + "0a000000"                                                  // nfgenmsg AF_INET6, V0
-                + "1800" + "0180"                                             // CTA_TUPLE_ORIG | NLA_F_NESTED
-                + "1400" + "0280"                                             //   CTA_TUPLE_PROTO | NLA_F_NESTED
-                + "0500" + "0100" + "11000000"                                //     CTA_PROTO_NUM 17
-                + "0600" + "0300" + "14e90000"                                //     CTA_PROTO_DST_PORT 5353 (be16)
-                + "0c00" + "1980"                                             // CTA_FILTER | NLA_F_NESTED
-                + "0800" + "0100" + "28000000",                               //   ORIG_FLAGS PROTO_NUM | PROTO_DST_PORT
+        assertEquals(
+                "38000000" + "0101" + "0103" + "04030201" + "00000000" // nlmsghdr, 56 bytes
+                        + "0a000000" // nfgenmsg AF_INET6, V0
+                        + "1800" + "0180" // CTA_TUPLE_ORIG | NLA_F_NESTED
+                        + "1400" + "0280" //   CTA_TUPLE_PROTO | NLA_F_NESTED
+                        + "0500" + "0100" + "11000000" //     CTA_PROTO_NUM 17
+                        + "0600" + "0300" + "14e90000" //     CTA_PROTO_DST_PORT 5353 (be16)
+                        + "0c00" + "1980" // CTA_FILTER | NLA_F_NESTED
+                        + "0800" + "0100" + "28000000", //   ORIG_FLAGS PROTO_NUM | PROTO_DST_PORT
                 hex(m.toBytes()));
     }
 
@@ -109,10 +109,17 @@ class ConntrackMessagesTest {
     void decodesTheKernelsIpv6Dump() throws IOException {
         List<ByteBuffer> replies = messages("conntrack-dump6");
         assertEquals(2, replies.size());
-        List<String> entries = replies.stream().map(r -> ConntrackMessages.decode(r).toString()).sorted().toList();
-        assertEquals(List.of("udp src=0:0:0:0:0:0:0:1 dst=0:0:0:0:0:0:0:1 sport=40001 dport=5353",
-                "udp src=0:0:0:0:0:0:0:1 dst=0:0:0:0:0:0:0:1 sport=40002 dport=9999"), entries);
-        assertEquals(Conntrack.AF_INET6, ConntrackMessages.decode(replies.get(0)).family());
+        List<String> entries = replies.stream()
+                .map(r -> ConntrackMessages.decode(r).toString())
+                .sorted()
+                .toList();
+        assertEquals(
+                List.of(
+                        "udp src=0:0:0:0:0:0:0:1 dst=0:0:0:0:0:0:0:1 sport=40001 dport=5353",
+                        "udp src=0:0:0:0:0:0:0:1 dst=0:0:0:0:0:0:0:1 sport=40002 dport=9999"),
+                entries);
+        assertEquals(
+                Conntrack.AF_INET6, ConntrackMessages.decode(replies.get(0)).family());
     }
 
     /**
@@ -128,8 +135,11 @@ class ConntrackMessagesTest {
     }
 
     private static void assertDeleteMatches(String dump, String request, int origLength) throws IOException {
-        ConntrackEntry entry = messages(dump).stream().map(ConntrackMessages::decode)
-                .filter(e -> e.destinationPort() == 5353).findFirst().orElseThrow();
+        ConntrackEntry entry = messages(dump).stream()
+                .map(ConntrackMessages::decode)
+                .filter(e -> e.destinationPort() == 5353)
+                .findFirst()
+                .orElseThrow();
         byte[] g = golden(request);
         ByteBuffer gb = ByteBuffer.wrap(g).order(ByteOrder.LITTLE_ENDIAN);
         int origStart = NetlinkMessage.HEADER_LENGTH + ConntrackMessages.NFGENMSG_LENGTH;
@@ -167,17 +177,20 @@ class ConntrackMessagesTest {
 
         String delete = hex(ConntrackMessages.deleteRequest(e).toBytes());
         String tuple = hex(e.originalTuple());
-        assertEquals(""
-                + "50000000" + "0201" + "0000" + "00000000" + "00000000"   // nlmsghdr (flags set by the socket)
-                + "02" + "00" + "0000"                                      // nfgenmsg
-                + "3400" + "0180" + tuple                                   // CTA_TUPLE_ORIG, as received
-                + "0600" + "1200" + "0007" + "0000", delete);               // CTA_ZONE, be16
+        assertEquals(
+                ""
+                        + "50000000" + "0201" + "0000" + "00000000" + "00000000" // nlmsghdr (flags set by the socket)
+                        + "02" + "00" + "0000" // nfgenmsg
+                        + "3400" + "0180" + tuple // CTA_TUPLE_ORIG, as received
+                        + "0600" + "1200" + "0007" + "0000",
+                delete); // CTA_ZONE, be16
     }
 
     @Test
     void otherMessagesAreRejected() {
         MessageBuilder m = new MessageBuilder(NetlinkMessage.NLMSG_DONE, 0).u32(0);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> ConntrackMessages.decode(ByteBuffer.wrap(m.toBytes()).order(ByteOrder.nativeOrder())));
         assertTrue(e.getMessage().contains("0x3"), e.getMessage());
     }

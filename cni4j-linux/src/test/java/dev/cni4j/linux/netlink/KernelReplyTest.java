@@ -1,6 +1,6 @@
 package dev.cni4j.linux.netlink;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,8 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
 
 /** Decodes replies a real kernel (6.18) sent, captured inside a throwaway namespace. */
 class KernelReplyTest {
@@ -45,8 +44,12 @@ class KernelReplyTest {
         int mtu = 0, count = 0;
         while (r.next()) {
             count++;
-            if (r.type() == 3) name = r.string();
-            if (r.type() == 4) mtu = r.u32();
+            if (r.type() == 3) {
+                name = r.string();
+            }
+            if (r.type() == 4) {
+                mtu = r.u32();
+            }
         }
         assertEquals("lo", name);
         assertEquals(65536, mtu);

@@ -1,9 +1,9 @@
 package dev.cni4j.linux.rtnl;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.cni4j.linux.netlink.MessageBuilder;
 import dev.cni4j.linux.netlink.NetlinkMessage;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -11,8 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 /**
  * Our encoders against the exact bytes iproute2 6.1 sent for the same command, captured with
@@ -21,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class GoldenRequestsTest {
     static String golden(String name) throws IOException {
-        try (InputStream in = GoldenRequestsTest.class.getResourceAsStream("/kernel-replies/" + name + "-request.hex")) {
+        try (InputStream in =
+                GoldenRequestsTest.class.getResourceAsStream("/kernel-replies/" + name + "-request.hex")) {
             return new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
         }
     }
@@ -30,13 +30,19 @@ class GoldenRequestsTest {
     static void assertSameAs(String name, MessageBuilder m) throws IOException {
         String g = golden(name);
         ByteBuffer b = ByteBuffer.wrap(HexFormat.of().parseHex(g)).order(ByteOrder.LITTLE_ENDIAN);
-        m.flags(m.flags() | NetlinkMessage.NLM_F_REQUEST | NetlinkMessage.NLM_F_ACK).seq(b.getInt(8));
+        m.flags(m.flags() | NetlinkMessage.NLM_F_REQUEST | NetlinkMessage.NLM_F_ACK)
+                .seq(b.getInt(8));
         assertEquals(g, HexFormat.of().formatHex(m.toBytes()), name);
     }
 
     static MessageBuilder newLink(LinkSpec spec) {
-        MessageBuilder m = LinkMessages.request(LinkMessages.RTM_NEWLINK,
-                NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_EXCL, Rtnl.AF_UNSPEC, 0, 0, 0);
+        MessageBuilder m = LinkMessages.request(
+                LinkMessages.RTM_NEWLINK,
+                NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_EXCL,
+                Rtnl.AF_UNSPEC,
+                0,
+                0,
+                0);
         spec.encode(m);
         return m;
     }
@@ -71,22 +77,33 @@ class GoldenRequestsTest {
     @Test
     void routeWithGatewayMetricAndMtu() throws IOException {
         // ip route add 198.51.100.0/24 via 192.0.2.254 dev v0(#3) metric 100 mtu 1300
-        Route r = Route.to(ip("198.51.100.0"), 24).via(ip("192.0.2.254")).dev(3).withMetric(100).withMtu(1300);
-        assertSameAs("ip-route", Routes.encode(Routes.RTM_NEWROUTE, NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_EXCL, r));
+        Route r = Route.to(ip("198.51.100.0"), 24)
+                .via(ip("192.0.2.254"))
+                .dev(3)
+                .withMetric(100)
+                .withMtu(1300);
+        assertSameAs(
+                "ip-route",
+                Routes.encode(Routes.RTM_NEWROUTE, NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_EXCL, r));
     }
 
     @Test
     void permanentNeighbour() throws IOException {
         // ip neigh add 192.0.2.7 lladdr 02:00:00:00:00:07 dev v0(#3) nud permanent
         Neighbour n = Neighbour.permanent(3, ip("192.0.2.7"), "02:00:00:00:00:07");
-        assertSameAs("ip-neigh", Neighbours.encode(Neighbours.RTM_NEWNEIGH, NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_EXCL, n));
+        assertSameAs(
+                "ip-neigh",
+                Neighbours.encode(Neighbours.RTM_NEWNEIGH, NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_EXCL, n));
     }
 
     @Test
     void vxlanFdbAppend() throws IOException {
         // bridge fdb append 00:00:00:00:00:00 dev vx0(#6) dst 192.0.2.9 self permanent
         Neighbour n = Neighbour.fdbSelf(6, "00:00:00:00:00:00", ip("192.0.2.9"));
-        assertSameAs("ip-fdb", Neighbours.encode(Neighbours.RTM_NEWNEIGH, NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_APPEND, n));
+        assertSameAs(
+                "ip-fdb",
+                Neighbours.encode(
+                        Neighbours.RTM_NEWNEIGH, NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_APPEND, n));
     }
 
     @Test
@@ -102,27 +119,32 @@ class GoldenRequestsTest {
     @Test
     void bridgeVlan() throws IOException {
         // bridge vlan add dev v1(#2) vid 10 pvid untagged
-        assertSameAs("ip-vlan", BridgePorts.vlanMessage(LinkMessages.RTM_SETLINK, 2, 10, BridgeVlan.PVID | BridgeVlan.UNTAGGED, false));
+        assertSameAs(
+                "ip-vlan",
+                BridgePorts.vlanMessage(LinkMessages.RTM_SETLINK, 2, 10, BridgeVlan.PVID | BridgeVlan.UNTAGGED, false));
     }
 
     @Test
     void ingressQdisc() throws IOException {
-        assertSameAs("ip-ingress", Qdiscs.encode(NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_EXCL, 2, new Ingress()));
+        assertSameAs(
+                "ip-ingress", Qdiscs.encode(NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_EXCL, 2, new Ingress()));
     }
 
     @Test
     void tbfLikeTcIncludingRateTable() throws IOException {
         // tc qdisc add dev v0(#4) root tbf rate 1mbit burst 32kb latency 25ms, psched "000003e8 00000040 000f4240"
-        MessageBuilder m = TcMessages.request(TcMessages.RTM_NEWQDISC, NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_EXCL,
-                4, 0, Tc.ROOT, 0);
+        MessageBuilder m = TcMessages.request(
+                TcMessages.RTM_NEWQDISC, NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_EXCL, 4, 0, Tc.ROOT, 0);
         m.attrString(TcMessages.TCA_KIND, "tbf");
-        Tbf.root(125_000, 32 * 1024, 25_000).encodeOptions(m, PschedClock.parse("000003e8 00000040 000f4240 3b9aca00\n"));
+        Tbf.root(125_000, 32 * 1024, 25_000)
+                .encodeOptions(m, PschedClock.parse("000003e8 00000040 000f4240 3b9aca00\n"));
         assertSameAs("tc-tbf", m);
     }
 
     @Test
     void u32MirredRedirectLikeTc() throws IOException {
-        // tc filter add dev v1(#3) parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev ifb0(#2)
+        // tc filter add dev v1(#3) parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev
+        // ifb0(#2)
         assertSameAs("tc-u32", Filters.encodeRedirect(3, Tc.INGRESS_HANDLE, 0, 2));
     }
 
@@ -133,13 +155,15 @@ class GoldenRequestsTest {
         assertEquals(4_096_000, c.xmittime(125_000, 32_768)); // tc's "buffer" for 1mbit / 32kb
         assertEquals(1000, c.xmittime(125_000, 8));
         // a nanosecond clock_res makes tc use us2t for t2us
-        assertEquals(1000.0, PschedClock.parse("000003e8 00000040 3b9aca00 3b9aca00").tickInUsec());
+        assertEquals(
+                1000.0, PschedClock.parse("000003e8 00000040 3b9aca00 3b9aca00").tickInUsec());
     }
 
     @Test
     void tbfAboveFourGigabytesPerSecondUsesRate64() {
         MessageBuilder m = new MessageBuilder(36, 0);
-        new Tbf(5_000_000_000L, 1 << 20, 1000, 0, Tc.ROOT, 0).encodeOptions(m, PschedClock.parse("3e8 40 f4240 3b9aca00"));
+        new Tbf(5_000_000_000L, 1 << 20, 1000, 0, Tc.ROOT, 0)
+                .encodeOptions(m, PschedClock.parse("3e8 40 f4240 3b9aca00"));
         ByteBuffer b = ByteBuffer.wrap(m.toBytes()).order(ByteOrder.LITTLE_ENDIAN);
         Qdisc q = Qdiscs.decode(withKindTbf(b));
         assertEquals(5_000_000_000L, q.tbf().rate());

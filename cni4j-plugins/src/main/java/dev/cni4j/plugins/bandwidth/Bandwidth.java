@@ -25,8 +25,8 @@ import java.util.Set;
  * honour (see {@link TokenBucket}). Output: prevResult with the ifb appended to interfaces.
  */
 public final class Bandwidth implements Plugin {
-    private static final List<String> VERSIONS = List.of(CniVersion.V0_3_0, CniVersion.V0_3_1, CniVersion.V0_4_0,
-            CniVersion.V1_0_0, CniVersion.V1_1_0);
+    private static final List<String> VERSIONS =
+            List.of(CniVersion.V0_3_0, CniVersion.V0_3_1, CniVersion.V0_4_0, CniVersion.V1_0_0, CniVersion.V1_1_0);
 
     @Override
     public String name() {
@@ -49,16 +49,18 @@ public final class Bandwidth implements Plugin {
         if (prev == null) {
             throw CniException.invalidConfig("must be called as chained plugin");
         }
-        try (NetNs pod = PodNetns.open(request); Rtnl node = Rtnl.openCurrent()) {
+        try (NetNs pod = PodNetns.open(request);
+                Rtnl node = Rtnl.openCurrent()) {
             Link veth = HostVeth.find(prev, request.ifname(), pod, node);
             TrafficShaper shaper = new TrafficShaper(node);
             int owner = IfbOwnerTag.tbfHandle(request.networkName(), request.containerId());
             Rollback rollback = new Rollback(request.log());
             try {
                 if (limits.limitsIngress()) {
-                    shaper.limitIngress(veth, owner, TokenBucket.of(limits.ingressRate(), limits.ingressBurst(), veth.mtu()));
-                    rollback.onFailure("ingress tbf on " + veth.name(), () -> shaper.clearHostVeth(veth, owner,
-                            Optional.empty()));
+                    shaper.limitIngress(
+                            veth, owner, TokenBucket.of(limits.ingressRate(), limits.ingressBurst(), veth.mtu()));
+                    rollback.onFailure(
+                            "ingress tbf on " + veth.name(), () -> shaper.clearHostVeth(veth, owner, Optional.empty()));
                     Killpoint.reached("bandwidth:ingress");
                 }
                 if (limits.limitsEgress()) {
@@ -67,8 +69,11 @@ public final class Bandwidth implements Plugin {
                         shaper.clearHostVeth(veth, owner, shaper.ifb(ifbName));
                         shaper.removeIfb(ifbName);
                     });
-                    Link ifb = shaper.limitEgress(veth, ifbName,
-                            IfbOwnerTag.of(request.networkName(), request.containerId()), owner,
+                    Link ifb = shaper.limitEgress(
+                            veth,
+                            ifbName,
+                            IfbOwnerTag.of(request.networkName(), request.containerId()),
+                            owner,
                             TokenBucket.of(limits.egressRate(), limits.egressBurst(), veth.mtu()));
                     prev.interfaces().add(new Result.Interface(ifbName, ifb.mac(), null));
                     Killpoint.reached("bandwidth:egress");
@@ -86,7 +91,8 @@ public final class Bandwidth implements Plugin {
     @Override
     public void del(Request request) {
         String ifbName = IfbDevice.name(request.networkName(), request.containerId());
-        try (Rtnl node = Rtnl.openCurrent(); NetNs pod = openForDel(request)) {
+        try (Rtnl node = Rtnl.openCurrent();
+                NetNs pod = openForDel(request)) {
             TrafficShaper shaper = new TrafficShaper(node);
             // The host veth keeps its qdiscs until the main plugin deletes it; remove ours now, and
             // only ours: prevResult may name a veth this attachment never shaped.
@@ -109,15 +115,19 @@ public final class Bandwidth implements Plugin {
         if (limits.isZero()) {
             return;
         }
-        try (NetNs pod = PodNetns.open(request); Rtnl node = Rtnl.openCurrent()) {
+        try (NetNs pod = PodNetns.open(request);
+                Rtnl node = Rtnl.openCurrent()) {
             Link veth = HostVeth.find(prev, request.ifname(), pod, node);
             TrafficShaper shaper = new TrafficShaper(node);
             String problem = null;
             if (limits.limitsIngress()) {
-                problem = shaper.checkIngress(veth, TokenBucket.of(limits.ingressRate(), limits.ingressBurst(), veth.mtu()));
+                problem = shaper.checkIngress(
+                        veth, TokenBucket.of(limits.ingressRate(), limits.ingressBurst(), veth.mtu()));
             }
             if (problem == null && limits.limitsEgress()) {
-                problem = shaper.checkEgress(veth, IfbDevice.name(request.networkName(), request.containerId()),
+                problem = shaper.checkEgress(
+                        veth,
+                        IfbDevice.name(request.networkName(), request.containerId()),
                         TokenBucket.of(limits.egressRate(), limits.egressBurst(), veth.mtu()));
             }
             if (problem != null) {
@@ -160,5 +170,4 @@ public final class Bandwidth implements Plugin {
             return null; // DEL must not fail on a cached result it cannot read
         }
     }
-
 }

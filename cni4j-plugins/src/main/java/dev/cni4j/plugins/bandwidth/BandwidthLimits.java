@@ -27,8 +27,11 @@ public record BandwidthLimits(long ingressRate, long ingressBurst, long egressRa
         if (source == null) {
             return NONE;
         }
-        BandwidthLimits l = new BandwidthLimits(number(source, "ingressRate"), number(source, "ingressBurst"),
-                number(source, "egressRate"), number(source, "egressBurst"));
+        BandwidthLimits l = new BandwidthLimits(
+                number(source, "ingressRate"),
+                number(source, "ingressBurst"),
+                number(source, "egressRate"),
+                number(source, "egressBurst"));
         validate("ingress", l.ingressRate, l.ingressBurst);
         validate("egress", l.egressRate, l.egressBurst);
         return l;
@@ -54,7 +57,8 @@ public record BandwidthLimits(long ingressRate, long ingressBurst, long egressRa
             throw CniException.invalidConfig("if burst is set, rate must also be set (" + direction + ")");
         }
         if (burst / 8 >= MAX_BURST_BYTES) {
-            throw CniException.invalidConfig("burst cannot be more than 4GB (" + direction + " burst " + burst + " bits)");
+            throw CniException.invalidConfig(
+                    "burst cannot be more than 4GB (" + direction + " burst " + burst + " bits)");
         }
     }
 

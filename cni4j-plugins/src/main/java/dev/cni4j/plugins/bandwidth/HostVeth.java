@@ -15,8 +15,7 @@ import java.util.Optional;
  * plugins (bridge, ptp) have one.
  */
 final class HostVeth {
-    private HostVeth() {
-    }
+    private HostVeth() {}
 
     /** The host veth, or a CNI error saying why there is none. */
     static Link find(Result prev, String ifname, NetNs pod, Rtnl node) {
@@ -25,21 +24,28 @@ final class HostVeth {
         }
         int peerIndex;
         try (Rtnl inPod = Rtnl.open(pod)) {
-            Link container = inPod.links().get(ifname).orElseThrow(() -> new CniException(ErrorCode.INTERNAL,
-                    "container interface " + ifname + " has no veth peer: it does not exist in " + pod.path()));
+            Link container = inPod.links()
+                    .get(ifname)
+                    .orElseThrow(() -> new CniException(
+                            ErrorCode.INTERNAL,
+                            "container interface " + ifname + " has no veth peer: it does not exist in " + pod.path()));
             if (!"veth".equals(container.kind()) || container.parentIndex() <= 0) {
                 throw new CniException(ErrorCode.INTERNAL, "container interface " + ifname + " has no veth peer");
             }
             peerIndex = container.parentIndex();
         }
-        Link peer = node.links().get(peerIndex).orElseThrow(() -> new CniException(ErrorCode.INTERNAL,
-                "veth peer with index " + peerIndex + " is not in host ns"));
+        Link peer = node.links()
+                .get(peerIndex)
+                .orElseThrow(() -> new CniException(
+                        ErrorCode.INTERNAL, "veth peer with index " + peerIndex + " is not in host ns"));
         for (Result.Interface i : prev.interfaces()) {
             if ((i.sandbox() == null || i.sandbox().isEmpty()) && peer.name().equals(i.name())) {
                 return peer;
             }
         }
-        throw new CniException(ErrorCode.INTERNAL, "no veth peer of container interface found in host ns",
+        throw new CniException(
+                ErrorCode.INTERNAL,
+                "no veth peer of container interface found in host ns",
                 peer.name() + " is not listed in prevResult.interfaces");
     }
 

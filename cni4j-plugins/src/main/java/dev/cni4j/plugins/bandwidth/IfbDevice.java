@@ -13,10 +13,10 @@ import java.util.HexFormat;
 public final class IfbDevice {
     /** Prefix of every ifb this plugin creates. */
     public static final String PREFIX = "bwp";
+
     static final int MAX_NAME = 15;
 
-    private IfbDevice() {
-    }
+    private IfbDevice() {}
 
     /** The ifb name of one attachment. */
     public static String name(String networkName, String containerId) {

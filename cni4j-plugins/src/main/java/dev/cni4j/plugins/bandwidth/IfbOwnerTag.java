@@ -28,8 +28,7 @@ final class IfbOwnerTag {
     static final int IFINFOMSG_LENGTH = 16, IFALIASZ = 256;
     static final String PREFIX = "cni4j-bandwidth ";
 
-    private IfbOwnerTag() {
-    }
+    private IfbOwnerTag() {}
 
     static String of(String network, String containerId) {
         String tag = PREFIX + network + " " + containerId;
@@ -47,14 +46,22 @@ final class IfbOwnerTag {
 
     /** {@code ip link set dev #index alias TAG}. */
     static void set(Rtnl rtnl, int index, String tag) {
-        MessageBuilder m = new MessageBuilder(RTM_NEWLINK, 0).u8(Rtnl.AF_UNSPEC).u8(0).u16(0).u32(index).u32(0).u32(0);
+        MessageBuilder m = new MessageBuilder(RTM_NEWLINK, 0)
+                .u8(Rtnl.AF_UNSPEC)
+                .u8(0)
+                .u16(0)
+                .u32(index)
+                .u32(0)
+                .u32(0);
         m.attrString(IFLA_IFALIAS, tag);
         rtnl.socket().execute(m, "set alias of link #" + index);
     }
 
     /** Link name to alias, for every link that has one. */
     static Map<String, String> aliases(Rtnl rtnl) {
-        MessageBuilder m = new MessageBuilder(RTM_GETLINK, NetlinkMessage.NLM_F_DUMP).u8(Rtnl.AF_UNSPEC).zeros(15);
+        MessageBuilder m = new MessageBuilder(RTM_GETLINK, NetlinkMessage.NLM_F_DUMP)
+                .u8(Rtnl.AF_UNSPEC)
+                .zeros(15);
         Map<String, String> out = new HashMap<>();
         for (ByteBuffer b : rtnl.socket().transact(m, "list link aliases")) {
             String name = null;

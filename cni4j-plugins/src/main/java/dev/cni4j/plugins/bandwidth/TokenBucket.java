@@ -30,6 +30,7 @@ public record TokenBucket(long rate, long burst, long requestedBurst) {
     public static final long MIN_BURST_MICROS = 4_000;
     /** Hard ceiling far inside the u32 tick buffer (~274 s), for very low rates. */
     static final long HARD_MAX_BURST_MICROS = 60_000_000;
+
     static final int ETHERNET_HEADER = 14;
 
     /** The bucket for {@code rateBits} bits/s and {@code burstBits} bits on a link of {@code mtu}. */

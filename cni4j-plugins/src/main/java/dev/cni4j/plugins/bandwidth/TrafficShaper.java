@@ -72,7 +72,9 @@ final class TrafficShaper {
      * a background thread ({@link dev.cni4j.linux.rtnl.Links#deleteDetached}).
      */
     void removeIfb(String ifbName) {
-        node.links().get(ifbName).ifPresent(l -> ignoreMissing(() -> node.links().deleteDetached(l.index())));
+        node.links()
+                .get(ifbName)
+                .ifPresent(l -> ignoreMissing(() -> node.links().deleteDetached(l.index())));
     }
 
     Optional<Link> ifb(String ifbName) {

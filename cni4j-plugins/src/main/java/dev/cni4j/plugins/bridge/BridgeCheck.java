@@ -14,8 +14,7 @@ import java.util.List;
 
 /** CHECK: the attachment is still what {@code prevResult} says. */
 final class BridgeCheck {
-    private BridgeCheck() {
-    }
+    private BridgeCheck() {}
 
     static void verify(Rtnl host, Rtnl pod, BridgeConfig cfg, Request request, Result prev) {
         Link bridge = host.links().get(cfg.bridge()).orElseThrow(() -> fail("bridge " + cfg.bridge() + " not found"));
@@ -23,9 +22,11 @@ final class BridgeCheck {
             throw fail(cfg.bridge() + " is not a bridge");
         }
         if (cfg.promiscMode() != bridge.isPromiscuous()) {
-            throw fail("bridge " + cfg.bridge() + " promiscuous mode is " + bridge.isPromiscuous() + ", config says " + cfg.promiscMode());
+            throw fail("bridge " + cfg.bridge() + " promiscuous mode is " + bridge.isPromiscuous() + ", config says "
+                    + cfg.promiscMode());
         }
-        Link container = pod.links().get(request.ifname())
+        Link container = pod.links()
+                .get(request.ifname())
                 .orElseThrow(() -> fail("interface " + request.ifname() + " not found in " + request.netns()));
         if (!"veth".equals(container.kind())) {
             throw fail(request.ifname() + " is not a veth");

@@ -1,10 +1,10 @@
 package dev.cni4j.plugins.bridge;
 
 import dev.cni4j.json.JsonObject;
+import dev.cni4j.skel.Names;
 import dev.cni4j.skel.Request;
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.Result;
-import dev.cni4j.skel.Names;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,8 +33,8 @@ record BridgeConfig(
         Result.Dns dns,
         String mac) {
 
-    static final List<String> CNI_ARGS_KEYS = List.of("MAC", "K8S_POD_NAME", "K8S_POD_NAMESPACE",
-            "K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID");
+    static final List<String> CNI_ARGS_KEYS =
+            List.of("MAC", "K8S_POD_NAME", "K8S_POD_NAMESPACE", "K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID");
 
     static BridgeConfig parse(Request request) {
         JsonObject c = request.config();
@@ -52,7 +52,8 @@ record BridgeConfig(
         }
         String backend = c.string("ipMasqBackend");
         if (backend != null && !backend.equals("iptables") && !backend.equals("nftables")) {
-            throw CniException.invalidConfig("unknown ipMasqBackend \"" + backend + "\": use \"iptables\" or \"nftables\"");
+            throw CniException.invalidConfig(
+                    "unknown ipMasqBackend \"" + backend + "\": use \"iptables\" or \"nftables\"");
         }
         long mtu = c.integer("mtu", 0);
         if (mtu < 0 || mtu > 65535) {
@@ -68,13 +69,31 @@ record BridgeConfig(
         if (disableContainerInterface && !ipamType.isEmpty()) {
             throw CniException.invalidConfig("cannot use IPAM when disableContainerInterface is set");
         }
-        return new BridgeConfig(bridge, isGateway, isDefaultGateway, flag(c, "forceAddress"), flag(c, "ipMasq"),
-                backend, (int) mtu, hairpin, promisc, (int) vlan, vlanTrunk(c), flag(c, "preserveDefaultVlan"),
-                flag(c, "enabledad"), flag(c, "macspoofchk"), disableContainerInterface, flag(c, "portIsolation"),
-                ipamType, dns(c.object("dns")), mac(request));
+        return new BridgeConfig(
+                bridge,
+                isGateway,
+                isDefaultGateway,
+                flag(c, "forceAddress"),
+                flag(c, "ipMasq"),
+                backend,
+                (int) mtu,
+                hairpin,
+                promisc,
+                (int) vlan,
+                vlanTrunk(c),
+                flag(c, "preserveDefaultVlan"),
+                flag(c, "enabledad"),
+                flag(c, "macspoofchk"),
+                disableContainerInterface,
+                flag(c, "portIsolation"),
+                ipamType,
+                dns(c.object("dns")),
+                mac(request));
     }
 
-    /** A boolean option; the strings "true"/"false" are accepted too (the reference docs show "portIsolation": "true"). */
+    /**
+     * A boolean option; the strings "true"/"false" are accepted too (the reference docs show "portIsolation": "true").
+     */
     private static boolean flag(JsonObject c, String key) {
         Object v = c.find(key);
         if (v instanceof String s && (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false"))) {

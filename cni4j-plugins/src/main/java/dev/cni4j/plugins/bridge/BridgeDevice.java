@@ -18,8 +18,7 @@ final class BridgeDevice {
     static final String NF_CALL_IPTABLES = "net/bridge/bridge-nf-call-iptables";
     static final String NF_CALL_IP6TABLES = "net/bridge/bridge-nf-call-ip6tables";
 
-    private BridgeDevice() {
-    }
+    private BridgeDevice() {}
 
     static Link ensure(Rtnl host, BridgeConfig cfg, PrintStream log) {
         Link br = host.links().get(cfg.bridge()).orElse(null);
@@ -27,11 +26,21 @@ final class BridgeDevice {
         if (br == null) {
             try {
                 // Per-bridge nf_call_iptables works even where the global sysctl is off.
-                host.links().create(new Bridge(cfg.bridge(), cfg.mtu(), null, cfg.hasVlans() ? Boolean.TRUE : null,
-                        Boolean.TRUE, Boolean.TRUE));
+                host.links()
+                        .create(new Bridge(
+                                cfg.bridge(),
+                                cfg.mtu(),
+                                null,
+                                cfg.hasVlans() ? Boolean.TRUE : null,
+                                Boolean.TRUE,
+                                Boolean.TRUE));
             } catch (LinuxException e) {
                 if (e.errno() != LinuxException.EEXIST) {
-                    throw new CniException(ErrorCode.INTERNAL.code(), "failed to create bridge \"" + cfg.bridge() + "\": " + e.getMessage(), null, e);
+                    throw new CniException(
+                            ErrorCode.INTERNAL.code(),
+                            "failed to create bridge \"" + cfg.bridge() + "\": " + e.getMessage(),
+                            null,
+                            e);
                 }
             }
             br = host.links().require(cfg.bridge());
@@ -39,8 +48,10 @@ final class BridgeDevice {
             host.links().setMac(br.index(), br.mac());
         }
         if (!"bridge".equals(br.kind())) {
-            throw new CniException(ErrorCode.INVALID_NETWORK_CONFIG,
-                    "\"" + cfg.bridge() + "\" already exists but is not a bridge", "it is a " + br.kind() + " link");
+            throw new CniException(
+                    ErrorCode.INVALID_NETWORK_CONFIG,
+                    "\"" + cfg.bridge() + "\" already exists but is not a bridge",
+                    "it is a " + br.kind() + " link");
         }
         if (cfg.promiscMode() && !br.isPromiscuous()) {
             host.links().setPromiscuous(br.index(), true);
@@ -84,9 +95,14 @@ final class BridgeDevice {
             if ("1".equals(global)) {
                 return null;
             }
-            return host.links().get(bridge).map(br -> host.links().bridgeNfCallIptables(br.index()) ? null
-                    : NF_CALL_IPTABLES + " is " + global + " and bridge " + bridge + " has nf_call_iptables off: "
-                    + "kube-proxy will not see pod-to-service traffic; run an ADD or set the sysctl to 1")
+            return host.links()
+                    .get(bridge)
+                    .map(
+                            br -> host.links().bridgeNfCallIptables(br.index())
+                                    ? null
+                                    : NF_CALL_IPTABLES + " is " + global + " and bridge " + bridge
+                                            + " has nf_call_iptables off: "
+                                            + "kube-proxy will not see pod-to-service traffic; run an ADD or set the sysctl to 1")
                     .orElse(null);
         } catch (RuntimeException e) {
             return "br_netfilter is not available (" + e.getMessage() + "): load the br_netfilter module so that "

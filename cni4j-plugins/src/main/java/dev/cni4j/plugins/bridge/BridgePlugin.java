@@ -34,7 +34,9 @@ public final class BridgePlugin implements Plugin {
     @Override
     public Result add(Request request) {
         BridgeConfig cfg = BridgeConfig.parse(request);
-        try (NetNs pod = PodNetns.open(request); Rtnl host = Rtnl.openCurrent(); Rtnl podRtnl = Rtnl.open(pod)) {
+        try (NetNs pod = PodNetns.open(request);
+                Rtnl host = Rtnl.openCurrent();
+                Rtnl podRtnl = Rtnl.open(pod)) {
             // Undo runs inside the try: the sockets it needs are closed once the try is left.
             Rollback undo = new Rollback(request.log(), request.env().get(Rollback.FAILPOINT_ENV));
             try {
@@ -53,9 +55,11 @@ public final class BridgePlugin implements Plugin {
 
     private Result add(Request request, BridgeConfig cfg, NetNs pod, Rtnl host, Rtnl podRtnl, Rollback undo) {
         if (podRtnl.links().get(request.ifname()).isPresent()) {
-            throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "container already has an interface named " + request.ifname());
+            throw new CniException(
+                    ErrorCode.INVALID_ENVIRONMENT, "container already has an interface named " + request.ifname());
         }
-        MacSpoofCheck spoofCheck = cfg.macSpoofCheck() ? new MacSpoofCheck(request.containerId(), request.ifname()) : null;
+        MacSpoofCheck spoofCheck =
+                cfg.macSpoofCheck() ? new MacSpoofCheck(request.containerId(), request.ifname()) : null;
         if (spoofCheck != null) {
             spoofCheck.requireUsableId();
         }
@@ -123,7 +127,9 @@ public final class BridgePlugin implements Plugin {
         Result r = new Result();
         boolean[] hasDefault = new boolean[2];
         for (Result.Route route : ipam.routes()) {
-            if ((route.dst().equals("0.0.0.0/0") || route.dst().equals("::/0")) && route.gw() != null && !route.gw().isEmpty()) {
+            if ((route.dst().equals("0.0.0.0/0") || route.dst().equals("::/0"))
+                    && route.gw() != null
+                    && !route.gw().isEmpty()) {
                 hasDefault[route.isIPv6() ? 1 : 0] = true;
             }
             r.routes().add(route);
@@ -160,7 +166,8 @@ public final class BridgePlugin implements Plugin {
     }
 
     /** The result's interfaces: bridge, host veth, container end (re-read: the bridge MAC can change as ports join). */
-    private static Result describe(Rtnl host, Rtnl podRtnl, BridgeConfig cfg, Link hostVeth, Request request, Result ipam) {
+    private static Result describe(
+            Rtnl host, Rtnl podRtnl, BridgeConfig cfg, Link hostVeth, Request request, Result ipam) {
         Result r = new Result();
         Link bridge = host.links().require(cfg.bridge());
         Link veth = hostVeth; // its name and MAC stay as created: joining the bridge and going up change neither
@@ -187,7 +194,9 @@ public final class BridgePlugin implements Plugin {
                 try (Rtnl podRtnl = Rtnl.open(pod)) {
                     // the veth pair goes with its pod end; returns once both ends have left their
                     // namespaces, the kernel's ~20 ms RCU wait of the deletion goes on in the background
-                    podRtnl.links().get(request.ifname()).ifPresent(l -> podRtnl.links().deleteDetached(l.index()));
+                    podRtnl.links()
+                            .get(request.ifname())
+                            .ifPresent(l -> podRtnl.links().deleteDetached(l.index()));
                 }
             }
         } catch (LinuxException e) {
@@ -205,7 +214,9 @@ public final class BridgePlugin implements Plugin {
             new Delegate(request).invoke(cfg.ipamType(), "DEL");
         }
         if (cfg.ipMasq()) {
-            firewall("failed to remove masquerade rules", () -> IpMasq.forConfig(cfg, request).teardown(ips));
+            firewall(
+                    "failed to remove masquerade rules",
+                    () -> IpMasq.forConfig(cfg, request).teardown(ips));
         }
     }
 
@@ -219,7 +230,9 @@ public final class BridgePlugin implements Plugin {
         if (cfg.hasIpam()) {
             new Delegate(request).invoke(cfg.ipamType(), "CHECK");
         }
-        try (NetNs pod = PodNetns.open(request); Rtnl host = Rtnl.openCurrent(); Rtnl podRtnl = Rtnl.open(pod)) {
+        try (NetNs pod = PodNetns.open(request);
+                Rtnl host = Rtnl.openCurrent();
+                Rtnl podRtnl = Rtnl.open(pod)) {
             BridgeCheck.verify(host, podRtnl, cfg, request, prev);
         } catch (LinuxException e) {
             throw PodNetns.failure("bridge CHECK failed", e);

@@ -18,8 +18,7 @@ import java.util.List;
  * what to do.
  */
 final class GatewayAddresses {
-    private GatewayAddresses() {
-    }
+    private GatewayAddresses() {}
 
     static void ensure(Rtnl host, Link bridge, IpPrefix gateway, boolean force, int ownPort, PrintStream log) {
         int family = gateway.isIPv4() ? Rtnl.AF_INET : Rtnl.AF_INET6;
@@ -34,9 +33,11 @@ final class GatewayAddresses {
                 continue;
             }
             if (!force && hasOtherPorts(host, bridge, ownPort)) {
-                throw new CniException(ErrorCode.INVALID_NETWORK_CONFIG,
+                throw new CniException(
+                        ErrorCode.INVALID_NETWORK_CONFIG,
                         "\"" + bridge.name() + "\" already has an IP address different from " + gateway,
-                        "it holds " + a.cidr() + ", from an earlier subnet, while pods still use the bridge: delete those "
+                        "it holds " + a.cidr()
+                                + ", from an earlier subnet, while pods still use the bridge: delete those "
                                 + "pods (or the address: ip addr del " + a.cidr() + " dev " + bridge.name()
                                 + "), or set \"forceAddress\": true");
             }
@@ -44,8 +45,12 @@ final class GatewayAddresses {
             host.addresses().delete(bridge.index(), a.address(), a.prefixLength());
         }
         try {
-            host.addresses().add(bridge.index(), gateway.address().toInetAddress(), gateway.length(),
-                    gateway.isIPv4() ? 0 : Address.IFA_F_NODAD);
+            host.addresses()
+                    .add(
+                            bridge.index(),
+                            gateway.address().toInetAddress(),
+                            gateway.length(),
+                            gateway.isIPv4() ? 0 : Address.IFA_F_NODAD);
         } catch (LinuxException e) {
             if (e.errno() != LinuxException.EEXIST) { // a concurrent ADD put it there first
                 throw e;

@@ -38,9 +38,14 @@ final class IpMasq {
     }
 
     static IpMasq forConfig(BridgeConfig cfg, Request request) {
-        String backend = cfg.ipMasqBackend() != null ? cfg.ipMasqBackend() : FirewallBackend.detect(null).name();
-        return new IpMasq(backend.startsWith("ip") ? "iptables" : "nftables", request.networkName(),
-                request.containerId(), request.ifname());
+        String backend = cfg.ipMasqBackend() != null
+                ? cfg.ipMasqBackend()
+                : FirewallBackend.detect(null).name();
+        return new IpMasq(
+                backend.startsWith("ip") ? "iptables" : "nftables",
+                request.networkName(),
+                request.containerId(),
+                request.ifname());
     }
 
     void setup(List<Result.IpConfig> ips) {
@@ -49,9 +54,19 @@ final class IpMasq {
             for (Result.IpConfig ip : ips) {
                 IpPrefix addr = ip.prefix();
                 String fam = addr.isIPv4() ? "ip" : "ip6";
-                rules.append("add rule ").append(NFT_TABLE).append(" masq_checks ").append(fam).append(" saddr ")
-                        .append(addr.address()).append(' ').append(fam).append(" daddr != ")
-                        .append(addr.masked()).append(" masquerade comment ").append(ScriptText.nftQuoted(comment())).append('\n');
+                rules.append("add rule ")
+                        .append(NFT_TABLE)
+                        .append(" masq_checks ")
+                        .append(fam)
+                        .append(" saddr ")
+                        .append(addr.address())
+                        .append(' ')
+                        .append(fam)
+                        .append(" daddr != ")
+                        .append(addr.masked())
+                        .append(" masquerade comment ")
+                        .append(ScriptText.nftQuoted(comment()))
+                        .append('\n');
             }
             NftablesBackend nft = new NftablesBackend(null);
             try {
@@ -71,10 +86,25 @@ final class IpMasq {
                     continue;
                 }
                 String c = " -m comment --comment " + ScriptText.iptablesQuoted(iptComment());
-                s.append("-A ").append(chain()).append(" -d ").append(addr.masked()).append(c).append(" -j ACCEPT\n");
-                s.append("-A ").append(chain()).append(" ! -d ").append(v6 ? "ff00::/8" : "224.0.0.0/4").append(c).append(" -j MASQUERADE\n");
-                s.append("-A POSTROUTING -s ").append(addr.address()).append(v6 ? "/128" : "/32").append(c)
-                        .append(" -j ").append(chain()).append('\n');
+                s.append("-A ")
+                        .append(chain())
+                        .append(" -d ")
+                        .append(addr.masked())
+                        .append(c)
+                        .append(" -j ACCEPT\n");
+                s.append("-A ")
+                        .append(chain())
+                        .append(" ! -d ")
+                        .append(v6 ? "ff00::/8" : "224.0.0.0/4")
+                        .append(c)
+                        .append(" -j MASQUERADE\n");
+                s.append("-A POSTROUTING -s ")
+                        .append(addr.address())
+                        .append(v6 ? "/128" : "/32")
+                        .append(c)
+                        .append(" -j ")
+                        .append(chain())
+                        .append('\n');
                 n++;
             }
             if (n > 0) {
@@ -97,7 +127,8 @@ final class IpMasq {
                     continue; // no nat table, so none of our rules: spare the iptables-save exec
                 }
                 // as iptables-save prints it inside "...": quotes and backslashes escaped
-                ipt.deleteRulesWithComment("nat", "POSTROUTING", iptComment().replace("\\", "\\\\").replace("\"", "\\\""));
+                ipt.deleteRulesWithComment(
+                        "nat", "POSTROUTING", iptComment().replace("\\", "\\\\").replace("\"", "\\\""));
                 ipt.deleteChain("nat", chain());
             } catch (RuntimeException e) {
                 // no iptables here: nothing of ours can be there either
@@ -118,7 +149,8 @@ final class IpMasq {
         }
         String ours = hashForNetwork(network) + "-";
         String legacyOurs = "net: " + network + ", if: ";
-        nft.deleteRules(NFT_TABLE, "masq_checks", c -> (c.startsWith(ours) || c.startsWith(legacyOurs)) && !keep.contains(c));
+        nft.deleteRules(
+                NFT_TABLE, "masq_checks", c -> (c.startsWith(ours) || c.startsWith(legacyOurs)) && !keep.contains(c));
     }
 
     /** The reference's layout of the table (re-declaring it flushes and refills postrouting). */
@@ -137,8 +169,9 @@ final class IpMasq {
      * The reference only ever touches its chains and its commented rules, so the set is inert.
      */
     static final String NFT_LAYOUT_MARKER = "cni4j_layout_" + Integer.toHexString(NFT_BASE.hashCode());
-    private static final String NFT_LAYOUT = NFT_BASE
-            + "add set " + NFT_TABLE + " " + NFT_LAYOUT_MARKER + " { type inet_service; }\n";
+
+    private static final String NFT_LAYOUT =
+            NFT_BASE + "add set " + NFT_TABLE + " " + NFT_LAYOUT_MARKER + " { type inet_service; }\n";
     private static final String NFT_REQUIRE_LAYOUT = "add element " + NFT_TABLE + " " + NFT_LAYOUT_MARKER + " { 0 }\n";
 
     private String comment() {
@@ -151,9 +184,11 @@ final class IpMasq {
      * characters) and the whole is cut to nft's 128 bytes; the hashes keep it unique.
      */
     static String comment(String network, String ifname, String containerId) {
-        return ScriptText.utf8Prefix(hashForInstance(network, ifname, containerId) + ", net: "
-                + ScriptText.nftCommentText(network, 4096) + ", if: " + ScriptText.nftCommentText(ifname, 4096)
-                + ", id: " + ScriptText.nftCommentText(containerId, 4096), ScriptText.NFT_COMMENT_MAX);
+        return ScriptText.utf8Prefix(
+                hashForInstance(network, ifname, containerId) + ", net: "
+                        + ScriptText.nftCommentText(network, 4096) + ", if: " + ScriptText.nftCommentText(ifname, 4096)
+                        + ", id: " + ScriptText.nftCommentText(containerId, 4096),
+                ScriptText.NFT_COMMENT_MAX);
     }
 
     /** The comment of rules made before cni4j used the reference's (removed on DEL, never made). */
@@ -166,7 +201,8 @@ final class IpMasq {
     }
 
     static String hashForInstance(String network, String ifname, String containerId) {
-        return hashForNetwork(network) + "-" + sha512Hex(ifname + ":" + containerId).substring(0, 16);
+        return hashForNetwork(network) + "-"
+                + sha512Hex(ifname + ":" + containerId).substring(0, 16);
     }
 
     /**
@@ -186,7 +222,8 @@ final class IpMasq {
 
     private static String sha512Hex(String s) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-512").digest(s.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-512").digest(s.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

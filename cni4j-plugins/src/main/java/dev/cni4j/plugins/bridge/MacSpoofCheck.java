@@ -9,8 +9,6 @@ import dev.cni4j.linux.rtnl.Link;
 import dev.cni4j.linux.rtnl.Rtnl;
 import dev.cni4j.skel.Request;
 import dev.cni4j.spec.CniException;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -72,17 +70,36 @@ final class MacSpoofCheck {
         // can appear, harmless, and teardown removes every copy by comment).
         List<Object> cmds = new ArrayList<>();
         cmds.add(cmd("add", "table", new JsonObject().with("family", FAMILY).with("name", TABLE_NAME)));
-        cmds.add(cmd("add", "chain", chain(BASE_CHAIN).with("type", "filter").with("hook", "prerouting")
-                .with("prio", -300L).with("policy", "accept")));
+        cmds.add(cmd(
+                "add",
+                "chain",
+                chain(BASE_CHAIN)
+                        .with("type", "filter")
+                        .with("hook", "prerouting")
+                        .with("prio", -300L)
+                        .with("policy", "accept")));
         cmds.add(cmd("add", "chain", chain(iface)));
         cmds.add(cmd("add", "chain", chain(iface + "-mac")));
         cmds.add(cmd("flush", "chain", chain(iface)));
         cmds.add(cmd("flush", "chain", chain(iface + "-mac")));
-        cmds.add(rule(BASE_CHAIN, comment, match(new JsonObject().with("meta", new JsonObject().with("key", "iifname")), hostVeth),
+        cmds.add(rule(
+                BASE_CHAIN,
+                comment,
+                match(new JsonObject().with("meta", new JsonObject().with("key", "iifname")), hostVeth),
                 new JsonObject().with("jump", new JsonObject().with("target", iface))));
         cmds.add(rule(iface, comment, new JsonObject().with("jump", new JsonObject().with("target", iface + "-mac"))));
-        cmds.add(rule(iface + "-mac", comment, match(new JsonObject().with("payload",
-                new JsonObject().with("protocol", "ether").with("field", "saddr")), mac), statement("return")));
+        cmds.add(rule(
+                iface + "-mac",
+                comment,
+                match(
+                        new JsonObject()
+                                .with(
+                                        "payload",
+                                        new JsonObject()
+                                                .with("protocol", "ether")
+                                                .with("field", "saddr")),
+                        mac),
+                statement("return")));
         cmds.add(rule(iface + "-mac", comment, statement("counter"), statement("drop")));
         applyJson(cmds);
     }
@@ -96,8 +113,15 @@ final class MacSpoofCheck {
     }
 
     private static JsonObject rule(String chain, String comment, JsonObject... expr) {
-        return cmd("add", "rule", new JsonObject().with("family", FAMILY).with("table", TABLE_NAME).with("chain", chain)
-                .with("expr", new ArrayList<Object>(List.of(expr))).with("comment", comment));
+        return cmd(
+                "add",
+                "rule",
+                new JsonObject()
+                        .with("family", FAMILY)
+                        .with("table", TABLE_NAME)
+                        .with("chain", chain)
+                        .with("expr", new ArrayList<Object>(List.of(expr)))
+                        .with("comment", comment));
     }
 
     /** A statement without arguments, {@code {"drop": null}}. */
@@ -108,7 +132,10 @@ final class MacSpoofCheck {
     }
 
     private static JsonObject match(JsonObject left, String right) {
-        return new JsonObject().with("match", new JsonObject().with("op", "==").with("left", left).with("right", right));
+        return new JsonObject()
+                .with(
+                        "match",
+                        new JsonObject().with("op", "==").with("left", left).with("right", right));
     }
 
     /** One transaction of nft JSON commands ({@code nft -j}; libnftables reads JSON when its output is JSON). */
@@ -124,9 +151,10 @@ final class MacSpoofCheck {
     void requireUsableId() {
         int bytes = (COMMENT_PREFIX + id).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
         if (bytes > ScriptText.NFT_COMMENT_MAX) {
-            throw CniException.invalidConfig("macspoofchk: container ID and interface name are too long for nftables: \""
-                    + COMMENT_PREFIX + ScriptText.utf8Prefix(id, 40) + "...\" has " + bytes + " bytes, at most "
-                    + ScriptText.NFT_COMMENT_MAX + " are allowed");
+            throw CniException.invalidConfig(
+                    "macspoofchk: container ID and interface name are too long for nftables: \""
+                            + COMMENT_PREFIX + ScriptText.utf8Prefix(id, 40) + "...\" has " + bytes + " bytes, at most "
+                            + ScriptText.NFT_COMMENT_MAX + " are allowed");
         }
     }
 
@@ -177,8 +205,14 @@ final class MacSpoofCheck {
         List<Object> cmds = new ArrayList<>();
         table.baseRules().forEach((handle, id) -> {
             if (selected.test(id)) {
-                cmds.add(cmd("delete", "rule", new JsonObject().with("family", FAMILY).with("table", TABLE_NAME)
-                        .with("chain", BASE_CHAIN).with("handle", handle)));
+                cmds.add(cmd(
+                        "delete",
+                        "rule",
+                        new JsonObject()
+                                .with("family", FAMILY)
+                                .with("table", TABLE_NAME)
+                                .with("chain", BASE_CHAIN)
+                                .with("handle", handle)));
             }
         });
         // The per-interface chain jumps to the per-MAC one, so it goes first.
@@ -201,8 +235,7 @@ final class MacSpoofCheck {
     }
 
     /** The parts of {@code table bridge nat} that matter here; empty when the table is absent. */
-    record Table(Map<Long, String> baseRules, Map<String, String> vethById, Set<String> chains) {
-    }
+    record Table(Map<Long, String> baseRules, Map<String, String> vethById, Set<String> chains) {}
 
     /** Reads the table as JSON ({@code nft -j}): rule handles are not in the backend's plain listing. */
     static Table read() {
@@ -217,10 +250,12 @@ final class MacSpoofCheck {
             if (r.stderr().contains("No such file or directory")) {
                 return t; // no table, no rules
             }
-            throw new IllegalStateException("nft list table " + TABLE + " failed: " + r.stderr().trim());
+            throw new IllegalStateException(
+                    "nft list table " + TABLE + " failed: " + r.stderr().trim());
         }
         String out = r.stdout();
-        for (JsonObject item : Json.parseObject(out.substring(Math.max(0, out.indexOf('{')))).objects("nftables")) {
+        for (JsonObject item :
+                Json.parseObject(out.substring(Math.max(0, out.indexOf('{')))).objects("nftables")) {
             JsonObject chain = item.object("chain");
             if (chain != null) {
                 t.chains().add(chain.string("name"));

@@ -16,8 +16,7 @@ import dev.cni4j.spec.Result;
 
 /** The veth pair of one attachment: host end on the bridge, container end named CNI_IFNAME. */
 final class PodInterface {
-    private PodInterface() {
-    }
+    private PodInterface() {}
 
     /** Creates the pair with the peer placed directly in the pod namespace; returns the host end's name. */
     static String createVeth(Rtnl host, NetNs pod, String ifname, BridgeConfig cfg) {
@@ -25,7 +24,11 @@ final class PodInterface {
             // a random host name, drawn again when taken; EEXIST for CNI_IFNAME in the pod is final
             return host.links().createVethWithRandomName(new Veth(null, ifname, pod, cfg.mtu(), null, cfg.mac()));
         } catch (LinuxException e) {
-            throw new CniException(ErrorCode.INTERNAL.code(), "failed to create veth pair for " + ifname + ": " + e.getMessage(), null, e);
+            throw new CniException(
+                    ErrorCode.INTERNAL.code(),
+                    "failed to create veth pair for " + ifname + ": " + e.getMessage(),
+                    null,
+                    e);
         }
     }
 

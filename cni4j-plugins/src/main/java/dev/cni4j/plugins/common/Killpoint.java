@@ -23,8 +23,7 @@ public final class Killpoint {
 
     private static volatile String armed;
 
-    private Killpoint() {
-    }
+    private Killpoint() {}
 
     /** Called once by a main (standalone or the daemon's) with its process's {@value #ENV}, or null. */
     public static void arm(String point) {
@@ -39,8 +38,13 @@ public final class Killpoint {
         }
         try {
             // kill -9 of our own pid: the JVM cannot SIGKILL itself through its own API
-            new ProcessBuilder("kill", "-KILL", Long.toString(ProcessHandle.current().pid()))
-                    .inheritIO().start().waitFor(10, TimeUnit.SECONDS);
+            new ProcessBuilder(
+                            "kill",
+                            "-KILL",
+                            Long.toString(ProcessHandle.current().pid()))
+                    .inheritIO()
+                    .start()
+                    .waitFor(10, TimeUnit.SECONDS);
         } catch (IOException | InterruptedException e) {
             // fall through to halt
         }

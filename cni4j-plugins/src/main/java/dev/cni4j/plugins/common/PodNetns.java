@@ -11,13 +11,13 @@ import java.nio.file.Path;
 
 /** Opens {@code CNI_NETNS} with the errors a runtime should see, shared by the plugins. */
 public final class PodNetns {
-    private PodNetns() {
-    }
+    private PodNetns() {}
 
     private static NetNs openPath(Request request) {
         Path path = request.netnsPath();
         if (path == null) {
-            throw new NetNsNotFoundException("open netns " + request.netns()); // relocated, but the caller could not open it
+            throw new NetNsNotFoundException(
+                    "open netns " + request.netns()); // relocated, but the caller could not open it
         }
         return NetNs.open(path);
     }
@@ -33,7 +33,8 @@ public final class PodNetns {
         } catch (NetNsNotFoundException e) {
             throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "CNI_NETNS \"" + path + "\" does not exist");
         } catch (LinuxException e) {
-            throw new CniException(ErrorCode.INVALID_ENVIRONMENT,
+            throw new CniException(
+                    ErrorCode.INVALID_ENVIRONMENT,
                     "CNI_NETNS \"" + path + "\" is not a network namespace: " + e.getMessage());
         }
     }
@@ -52,10 +53,12 @@ public final class PodNetns {
             if (e.isStaleMountPoint()) {
                 return null; // a /run/netns entry whose namespace was unmounted: gone too
             }
-            throw new CniException(ErrorCode.INVALID_ENVIRONMENT,
+            throw new CniException(
+                    ErrorCode.INVALID_ENVIRONMENT,
                     "CNI_NETNS \"" + path + "\" is not a network namespace: " + e.getMessage());
         } catch (LinuxException e) {
-            throw new CniException(ErrorCode.INVALID_ENVIRONMENT,
+            throw new CniException(
+                    ErrorCode.INVALID_ENVIRONMENT,
                     "CNI_NETNS \"" + path + "\" is not a network namespace: " + e.getMessage());
         }
     }

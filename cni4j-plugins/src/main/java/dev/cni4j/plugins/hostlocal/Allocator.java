@@ -46,10 +46,12 @@ final class Allocator {
                 IpAddress wanted = claim(unclaimed, set);
                 IpAddress ip;
                 try {
-                    ip = wanted != null ? reserveRequested(set, i, wanted, taken) : reserveNext(set, i, existing, taken);
+                    ip = wanted != null
+                            ? reserveRequested(set, i, wanted, taken)
+                            : reserveNext(set, i, existing, taken);
                 } catch (CniException e) {
-                    throw new CniException(e.code(), "failed to allocate for range " + i + ": " + e.getMessage(),
-                            e.details(), e);
+                    throw new CniException(
+                            e.code(), "failed to allocate for range " + i + ": " + e.getMessage(), e.details(), e);
                 }
                 reserved.add(ip);
                 Killpoint.reached("host-local:reserved");
@@ -97,8 +99,8 @@ final class Allocator {
     private IpAddress reserveNext(RangeSet set, int index, List<Reservation> existing, Set<String> taken) {
         for (Reservation r : existing) {
             if ((r.ownedBy(containerId, ifname) || r.legacyOf(containerId)) && set.contains(r.ip())) {
-                throw HostLocalErrors.allocation(r.ip() + " has been allocated to " + containerId
-                        + ", duplicate allocation is not allowed");
+                throw HostLocalErrors.allocation(
+                        r.ip() + " has been allocated to " + containerId + ", duplicate allocation is not allowed");
             }
         }
         List<IpRange> ranges = set.ranges();
@@ -123,7 +125,8 @@ final class Allocator {
         long limit = total.bitLength() < 63 ? total.longValue() : Long.MAX_VALUE;
         for (long n = 0; n < limit; n++) {
             IpRange r = ranges.get(ri);
-            if (!cur.equals(r.gateway()) && !taken.contains(cur.toString())
+            if (!cur.equals(r.gateway())
+                    && !taken.contains(cur.toString())
                     && store.reserve(cur, containerId, ifname, index)) {
                 return cur;
             }

@@ -28,8 +28,7 @@ final class ConfiguredRanges {
         }
     }
 
-    private ConfiguredRanges() {
-    }
+    private ConfiguredRanges() {}
 
     static List<RangeSet> load(Request request, JsonObject ipam, PodCidrSource.Factory podCidrs) {
         List<List<Spec>> raw = new ArrayList<>();
@@ -60,8 +59,8 @@ final class ConfiguredRanges {
             v4 += set.isIPv6() ? 0 : 1;
         }
         if ((v4 > 1 || sets.size() - v4 > 1) && CniVersion.compare(request.cniVersion(), CniVersion.V0_3_0) < 0) {
-            throw HostLocalErrors.config("CNI version " + request.cniVersion()
-                    + " does not support more than 1 address per family");
+            throw HostLocalErrors.config(
+                    "CNI version " + request.cniVersion() + " does not support more than 1 address per family");
         }
         for (int i = 0; i < sets.size(); i++) {
             for (int j = i + 1; j < sets.size(); j++) {
@@ -97,8 +96,8 @@ final class ConfiguredRanges {
      * CIDR. {@code usePodCidr} takes every family, unless the config also names
      * {@code usePodCidrIPv6} (Calico's dual-stack form), which then takes the IPv6 one.
      */
-    private static List<List<Spec>> expandPodCidrs(List<List<Spec>> raw, Request request, JsonObject ipam,
-                                                  PodCidrSource.Factory source) {
+    private static List<List<Spec>> expandPodCidrs(
+            List<List<Spec>> raw, Request request, JsonObject ipam, PodCidrSource.Factory source) {
         boolean v6Marker = false;
         boolean any = false;
         for (List<Spec> set : raw) {
@@ -137,8 +136,8 @@ final class ConfiguredRanges {
                 }
             }
             if (out.size() == before) {
-                throw HostLocalErrors.podCidrNotReady(marker.subnet + " found but the node has no "
-                        + (onlyV6 ? "IPv6" : "IPv4") + " pod CIDR yet");
+                throw HostLocalErrors.podCidrNotReady(
+                        marker.subnet + " found but the node has no " + (onlyV6 ? "IPv6" : "IPv4") + " pod CIDR yet");
             }
         }
         return out;

@@ -1,6 +1,5 @@
 package dev.cni4j.plugins.hostlocal;
 
-import dev.cni4j.net.IpAddress;
 import dev.cni4j.node.Reservation;
 import dev.cni4j.skel.Plugin;
 import dev.cni4j.skel.Request;
@@ -83,7 +82,8 @@ public final class HostLocal implements Plugin {
         List<Reservation> all = store.exists() ? store.locked(store::reservations) : List.of();
         List<Reservation> own = ReservationChecks.ownedBy(all, request.containerId(), request.ifname());
         if (own.isEmpty()) {
-            throw new CniException(ErrorCode.UNKNOWN_CONTAINER,
+            throw new CniException(
+                    ErrorCode.UNKNOWN_CONTAINER,
                     "host-local: Failed to find address added by container " + request.containerId());
         }
         Result prev = request.prevResult();
@@ -101,7 +101,8 @@ public final class HostLocal implements Plugin {
     public void gc(Request request) {
         HostLocalStore store = new HostLocalStore(IpamConfig.networkDir(request));
         // An absent list is not an empty one: refuse rather than free every pod's IP.
-        if (!request.config().has("cni.dev/valid-attachments") && !request.config().has("cni.dev/attachments")) {
+        if (!request.config().has("cni.dev/valid-attachments")
+                && !request.config().has("cni.dev/attachments")) {
             throw HostLocalErrors.config("GC needs \"cni.dev/valid-attachments\" in the config");
         }
         if (!store.exists()) {
@@ -115,7 +116,8 @@ public final class HostLocal implements Plugin {
         }
         store.locked(() -> {
             for (Reservation r : store.reservations()) {
-                boolean keep = r.isLegacy() ? validIds.contains(r.containerId())
+                boolean keep = r.isLegacy()
+                        ? validIds.contains(r.containerId())
                         : valid.contains(new Request.Attachment(r.containerId(), r.ifname()));
                 if (!keep) {
                     store.release(r);
@@ -147,7 +149,8 @@ public final class HostLocal implements Plugin {
                 used += range != null && !r.ip().equals(range.gateway()) ? 1 : 0;
             }
             if (BigInteger.valueOf(used).compareTo(set.capacity()) >= 0) {
-                throw new CniException(ErrorCode.PLUGIN_NOT_AVAILABLE,
+                throw new CniException(
+                        ErrorCode.PLUGIN_NOT_AVAILABLE,
                         "no IP addresses available in range set " + i + ": " + set,
                         used + " of " + set.capacity() + " addresses reserved in " + store.dir());
             }

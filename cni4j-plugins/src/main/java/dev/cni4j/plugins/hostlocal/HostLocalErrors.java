@@ -5,8 +5,7 @@ import dev.cni4j.spec.ErrorCode;
 
 /** The CNI errors host-local raises, so that codes stay consistent across the package. */
 final class HostLocalErrors {
-    private HostLocalErrors() {
-    }
+    private HostLocalErrors() {}
 
     /** A bad IPAM config (code 7): reported before anything is written to disk. */
     static CniException config(String msg) {
@@ -20,7 +19,9 @@ final class HostLocalErrors {
 
     /** The node's pod CIDR is not known yet (code 11): the runtime retries. */
     static CniException podCidrNotReady(String msg) {
-        return new CniException(ErrorCode.TRY_AGAIN_LATER, msg,
+        return new CniException(
+                ErrorCode.TRY_AGAIN_LATER,
+                msg,
                 "\"subnet\": \"usePodCidr\" needs the node's pod CIDR(s), from the cni4j node agent's file"
                         + " or else the Node object in the Kubernetes API");
     }

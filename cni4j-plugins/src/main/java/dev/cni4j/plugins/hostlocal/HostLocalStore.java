@@ -43,12 +43,12 @@ import java.util.function.Supplier;
 public final class HostLocalStore {
     private static final String RESERVATION_TMP = ".reservation.tmp";
     private static final String LAST_RESERVED_TMP = ".last_reserved_ip.tmp";
-    private static final FileAttribute<?> DIR_MODE = PosixFilePermissions.asFileAttribute(
-            PosixFilePermissions.fromString("rwxr-xr-x"));
-    private static final FileAttribute<?> RESERVATION_MODE = PosixFilePermissions.asFileAttribute(
-            PosixFilePermissions.fromString("rw-------"));
-    private static final FileAttribute<?> LAST_RESERVED_MODE = PosixFilePermissions.asFileAttribute(
-            PosixFilePermissions.fromString("rw-r--r--"));
+    private static final FileAttribute<?> DIR_MODE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x"));
+    private static final FileAttribute<?> RESERVATION_MODE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    private static final FileAttribute<?> LAST_RESERVED_MODE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--"));
 
     private final Path dir;
 
@@ -125,8 +125,9 @@ public final class HostLocalStore {
     /** The IP recorded in {@code last_reserved_ip.<index>}, or null when absent or unreadable. */
     public IpAddress lastReservedIp(int rangeSetIndex) {
         try {
-            return IpAddress.tryParse(Files.readString(dir.resolve(HostLocalReservations.LAST_RESERVED_PREFIX
-                    + rangeSetIndex)).strip());
+            return IpAddress.tryParse(
+                    Files.readString(dir.resolve(HostLocalReservations.LAST_RESERVED_PREFIX + rangeSetIndex))
+                            .strip());
         } catch (IOException e) {
             return null; // only round-robin is lost
         }
@@ -145,7 +146,10 @@ public final class HostLocalStore {
         Path tmp = dir.resolve(LAST_RESERVED_TMP);
         try {
             writeNew(tmp, ip.toString(), LAST_RESERVED_MODE);
-            Files.move(tmp, dir.resolve(HostLocalReservations.LAST_RESERVED_PREFIX + rangeSetIndex), StandardCopyOption.REPLACE_EXISTING,
+            Files.move(
+                    tmp,
+                    dir.resolve(HostLocalReservations.LAST_RESERVED_PREFIX + rangeSetIndex),
+                    StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             deleteQuietly(tmp);
@@ -155,8 +159,8 @@ public final class HostLocalStore {
 
     private static void writeNew(Path file, String content, FileAttribute<?> mode) throws IOException {
         Files.deleteIfExists(file); // a crash leftover; recreating applies the mode
-        try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE), mode)) {
+        try (FileChannel ch =
+                FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), mode)) {
             ByteBuffer buf = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
             while (buf.hasRemaining()) {
                 ch.write(buf);

@@ -39,12 +39,15 @@ public record IpRange(IpPrefix subnet, IpAddress start, IpAddress end, IpAddress
                     + " the network address is " + network);
         }
         // Stricter than the Go plugin, which takes a gateway outside the subnet: pods could not reach it.
-        IpAddress gw = gateway == null || gateway.isEmpty() ? network.next()
+        IpAddress gw = gateway == null || gateway.isEmpty()
+                ? network.next()
                 : inside("Gateway", address("gateway", gateway, net), net);
-        IpAddress start = rangeStart == null || rangeStart.isEmpty() ? network.next()
+        IpAddress start = rangeStart == null || rangeStart.isEmpty()
+                ? network.next()
                 : inside("RangeStart", address("rangeStart", rangeStart, net), net);
         IpAddress last = net.lastAddress();
-        IpAddress end = rangeEnd == null || rangeEnd.isEmpty() ? (net.isIPv6() ? last : last.previous())
+        IpAddress end = rangeEnd == null || rangeEnd.isEmpty()
+                ? (net.isIPv6() ? last : last.previous())
                 : inside("RangeEnd", address("rangeEnd", rangeEnd, net), net);
         if (start.compareTo(end) > 0) {
             throw HostLocalErrors.config("RangeStart " + start + " is after RangeEnd " + end + " in network " + net);
@@ -129,7 +132,9 @@ public record IpRange(IpPrefix subnet, IpAddress start, IpAddress end, IpAddress
 
     /** How many addresses lie between start and end, both included. */
     public BigInteger size() {
-        return new BigInteger(1, end.bytes()).subtract(new BigInteger(1, start.bytes())).add(BigInteger.ONE);
+        return new BigInteger(1, end.bytes())
+                .subtract(new BigInteger(1, start.bytes()))
+                .add(BigInteger.ONE);
     }
 
     /** The address as handed out: the IP with the subnet's prefix length. */

@@ -25,16 +25,20 @@ import java.util.List;
  * @param resolvConf   host resolv.conf to report as DNS, or null
  * @param requestedIps specific IPs asked for by the runtime
  */
-public record IpamConfig(Path networkDir, List<RangeSet> rangeSets, List<Route> routes, Path resolvConf,
-                         List<IpAddress> requestedIps) {
+public record IpamConfig(
+        Path networkDir, List<RangeSet> rangeSets, List<Route> routes, Path resolvConf, List<IpAddress> requestedIps) {
     /** Everything ADD needs; nothing on disk is touched. */
     public static IpamConfig load(Request request, PodCidrSource.Factory podCidrs) {
         JsonObject ipam = ipam(request);
         List<IpAddress> requested = RequestedIps.of(request);
         List<RangeSet> sets = ConfiguredRanges.load(request, ipam, podCidrs);
         String resolv = ipam.string("resolvConf");
-        return new IpamConfig(networkDir(request), sets, routes(ipam),
-                resolv == null || resolv.isEmpty() ? null : absolutePath("resolvConf", resolv), requested);
+        return new IpamConfig(
+                networkDir(request),
+                sets,
+                routes(ipam),
+                resolv == null || resolv.isEmpty() ? null : absolutePath("resolvConf", resolv),
+                requested);
     }
 
     /** Just the range sets (STATUS). */
@@ -48,7 +52,9 @@ public record IpamConfig(Path networkDir, List<RangeSet> rangeSets, List<Route> 
      */
     public static Path networkDir(Request request) {
         String dataDir = ipam(request).string("dataDir");
-        return (dataDir == null || dataDir.isEmpty() ? Path.of(NodeLayout.HOST_LOCAL_DATA_DIR) : absolutePath("dataDir", dataDir))
+        return (dataDir == null || dataDir.isEmpty()
+                        ? Path.of(NodeLayout.HOST_LOCAL_DATA_DIR)
+                        : absolutePath("dataDir", dataDir))
                 .resolve(request.networkName());
     }
 
@@ -103,11 +109,17 @@ public record IpamConfig(Path networkDir, List<RangeSet> rangeSets, List<Route> 
                         + (dst.isIPv4Mapped() ? IpRange.mappedNetwork(dst) : "IPv4-mapped IPv6 text"));
             }
             if (gw != null && gw.isIPv4Mapped()) {
-                throw HostLocalErrors.config("invalid route " + j + ": gw \"" + r.gw() + "\" is "
-                        + IpRange.mappedAddress(gw));
+                throw HostLocalErrors.config(
+                        "invalid route " + j + ": gw \"" + r.gw() + "\" is " + IpRange.mappedAddress(gw));
             }
-            out.add(new Route(dst.toString(), gw == null ? null : gw.toString(), r.mtu(), r.advmss(), r.priority(),
-                    r.table(), r.scope()));
+            out.add(new Route(
+                    dst.toString(),
+                    gw == null ? null : gw.toString(),
+                    r.mtu(),
+                    r.advmss(),
+                    r.priority(),
+                    r.table(),
+                    r.scope()));
         }
         return out;
     }

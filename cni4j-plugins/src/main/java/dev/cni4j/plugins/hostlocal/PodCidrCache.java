@@ -1,10 +1,9 @@
 package dev.cni4j.plugins.hostlocal;
 
-import dev.cni4j.plugins.hostlocal.kube.KubernetesNodeSource;
-
 import dev.cni4j.net.IpPrefix;
 import dev.cni4j.node.AtomicFiles;
 import dev.cni4j.node.PodCidrFile;
+import dev.cni4j.plugins.hostlocal.kube.KubernetesNodeSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -43,6 +42,7 @@ import java.util.regex.Pattern;
 final class PodCidrCache implements PodCidrSource {
     /** How long an answer is used before the API is asked again. */
     static final Duration MAX_AGE = Duration.ofMinutes(10);
+
     private static final Path BOOT_ID = Path.of("/proc/sys/kernel/random/boot_id");
     private static final Pattern FIELD = Pattern.compile("(\\w+)=(\\S+)");
 
@@ -54,8 +54,8 @@ final class PodCidrCache implements PodCidrSource {
 
     /** The cache of {@code api}'s answers for node {@code nodeName}, beside {@code podCidrFile}. */
     static PodCidrCache of(Path podCidrFile, KubernetesNodeSource api) {
-        return new PodCidrCache(fileFor(podCidrFile, api.nodeName()), api.nodeName(), api::lookup, MAX_AGE,
-                currentBootId());
+        return new PodCidrCache(
+                fileFor(podCidrFile, api.nodeName()), api.nodeName(), api::lookup, MAX_AGE, currentBootId());
     }
 
     PodCidrCache(Path file, String nodeName, Supplier<KubernetesNodeSource.Node> api, Duration maxAge, String bootId) {
@@ -125,7 +125,8 @@ final class PodCidrCache implements PodCidrSource {
                     fields.put(m.group(1), m.group(2));
                 }
             }
-            if (!nodeName.equals(fields.get("node")) || !Objects.equals(bootId, fields.get("boot"))
+            if (!nodeName.equals(fields.get("node"))
+                    || !Objects.equals(bootId, fields.get("boot"))
                     || contents.cidrs().isEmpty()) {
                 return null;
             }
@@ -159,7 +160,8 @@ final class PodCidrCache implements PodCidrSource {
     private void privateDirectory() {
         Path dir = file.getParent();
         try {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(
+                    dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                 throw new IOException(dir + " is not a directory");
             }

@@ -1,11 +1,10 @@
 package dev.cni4j.plugins.hostlocal;
 
-import dev.cni4j.plugins.hostlocal.kube.KubernetesNodeSource;
-
 import dev.cni4j.json.JsonObject;
 import dev.cni4j.net.IpPrefix;
 import dev.cni4j.node.NodeLayout;
 import dev.cni4j.node.PodCidrFile;
+import dev.cni4j.plugins.hostlocal.kube.KubernetesNodeSource;
 import dev.cni4j.skel.Request;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -59,8 +58,8 @@ public interface PodCidrSource {
                 throw HostLocalErrors.podCidrNotReady("usePodCidr: the node's pod CIDR file " + file
                         + " does not exist; the cni4j node agent has not written it yet");
             } catch (IOException e) {
-                throw HostLocalErrors.podCidrNotReady("usePodCidr: cannot read the node's pod CIDR file " + file + ": "
-                        + e.getMessage());
+                throw HostLocalErrors.podCidrNotReady(
+                        "usePodCidr: cannot read the node's pod CIDR file " + file + ": " + e.getMessage());
             } catch (IllegalArgumentException e) {
                 throw HostLocalErrors.podCidrNotReady("usePodCidr: " + e.getMessage() + " in " + file);
             }

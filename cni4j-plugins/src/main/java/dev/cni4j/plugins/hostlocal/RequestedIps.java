@@ -17,11 +17,10 @@ import java.util.Set;
  */
 final class RequestedIps {
     /** The CNI_ARGS keys host-local accepts; others fail unless {@code IgnoreUnknown=1}. */
-    static final Set<String> KNOWN_ARGS = Set.of("IP", "K8S_POD_NAME", "K8S_POD_NAMESPACE",
-            "K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID");
+    static final Set<String> KNOWN_ARGS =
+            Set.of("IP", "K8S_POD_NAME", "K8S_POD_NAMESPACE", "K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID");
 
-    private RequestedIps() {
-    }
+    private RequestedIps() {}
 
     static List<IpAddress> of(Request request) {
         List<IpAddress> out = new ArrayList<>();
@@ -30,8 +29,10 @@ final class RequestedIps {
             for (String item : ipArg.split(",", -1)) {
                 IpAddress ip = parse(item.strip());
                 if (ip == null || ip.isIPv4Mapped()) {
-                    throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "invalid IP \"" + item.strip() + "\" in CNI_ARGS"
-                            + (ip == null ? "" : ": " + IpRange.mappedAddress(ip)));
+                    throw new CniException(
+                            ErrorCode.INVALID_ENVIRONMENT,
+                            "invalid IP \"" + item.strip() + "\" in CNI_ARGS"
+                                    + (ip == null ? "" : ": " + IpRange.mappedAddress(ip)));
                 }
                 out.add(ip);
             }
@@ -50,8 +51,8 @@ final class RequestedIps {
         for (String s : ips) {
             IpAddress ip = parse(s);
             if (ip == null || ip.isIPv4Mapped()) {
-                throw HostLocalErrors.config("invalid IP \"" + s + "\" in " + key
-                        + (ip == null ? "" : ": " + IpRange.mappedAddress(ip)));
+                throw HostLocalErrors.config(
+                        "invalid IP \"" + s + "\" in " + key + (ip == null ? "" : ": " + IpRange.mappedAddress(ip)));
             }
             out.add(ip);
         }

@@ -16,8 +16,7 @@ import java.util.Set;
  * match, since a pod using an IP the store considers free will eventually share it.
  */
 final class ReservationChecks {
-    private ReservationChecks() {
-    }
+    private ReservationChecks() {}
 
     /** The reservations of (id, ifname); the legacy id-only ones when there are none. */
     static List<Reservation> ownedBy(List<Reservation> all, String id, String ifname) {
@@ -38,8 +37,8 @@ final class ReservationChecks {
     }
 
     /** Every prevResult IP is reserved for this attachment, and every reservation is in prevResult. */
-    static void matchPrevResult(List<IpConfig> prevIps, List<Reservation> own, List<Reservation> all, String id,
-                                String ifname) {
+    static void matchPrevResult(
+            List<IpConfig> prevIps, List<Reservation> own, List<Reservation> all, String id, String ifname) {
         Set<IpAddress> reserved = new HashSet<>();
         for (Reservation r : own) {
             reserved.add(r.ip());

@@ -18,8 +18,7 @@ import java.util.List;
  * than two words are ignored.
  */
 public final class ResolvConf {
-    private ResolvConf() {
-    }
+    private ResolvConf() {}
 
     public static Dns read(Path file) {
         List<String> lines;
@@ -31,8 +30,8 @@ public final class ResolvConf {
             throw HostLocalErrors.config("cannot read resolvConf " + file + ": permission denied");
         } catch (IOException e) {
             // The reason alone (the JDK's text), never an exception class name.
-            String reason = e instanceof FileSystemException fs && fs.getReason() != null ? fs.getReason()
-                    : e.getMessage();
+            String reason =
+                    e instanceof FileSystemException fs && fs.getReason() != null ? fs.getReason() : e.getMessage();
             throw HostLocalErrors.config("cannot read resolvConf " + file + ": " + reason);
         }
         return parse(lines);
@@ -57,8 +56,7 @@ public final class ResolvConf {
                 case "domain" -> domain = words.get(1);
                 case "search" -> search.addAll(words.subList(1, words.size()));
                 case "options" -> options.addAll(words.subList(1, words.size()));
-                default -> {
-                }
+                default -> {}
             }
         }
         return new Dns(nameservers, domain, search, options);

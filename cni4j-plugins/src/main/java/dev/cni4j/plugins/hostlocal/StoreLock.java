@@ -21,8 +21,7 @@ import java.util.function.Supplier;
 final class StoreLock {
     private static final ConcurrentHashMap<Path, ReentrantLock> IN_PROCESS = new ConcurrentHashMap<>();
 
-    private StoreLock() {
-    }
+    private StoreLock() {}
 
     /** Runs {@code action} while holding both locks of {@code lockFile}. Not reentrant. */
     static <T> T run(Path lockFile, Supplier<T> action) {
@@ -32,9 +31,9 @@ final class StoreLock {
             throw new IllegalStateException("store lock " + key + " taken twice by one thread");
         }
         local.lock();
-        try (FileChannel ch = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
-             FileLock _ = ch.lock()) {
+        try (FileChannel ch = FileChannel.open(
+                        key, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                FileLock _ = ch.lock()) {
             return action.get();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot lock " + key + ": " + e.getMessage(), e);

@@ -30,7 +30,8 @@ public final class Loopback implements Plugin {
     @Override
     public Result add(Request request) {
         List<Address> addresses;
-        try (NetNs ns = PodNetns.open(request); Rtnl rtnl = Rtnl.open(ns)) {
+        try (NetNs ns = PodNetns.open(request);
+                Rtnl rtnl = Rtnl.open(ns)) {
             Link lo = rtnl.links().require(LO);
             rtnl.links().setUp(lo.index());
             Killpoint.reached("loopback:up");
@@ -44,7 +45,9 @@ public final class Loopback implements Plugin {
         boolean v6 = false;
         for (Address a : addresses) {
             if (!a.address().isLoopbackAddress()) {
-                throw new CniException(ErrorCode.INTERNAL, "loopback interface found with non-loopback address",
+                throw new CniException(
+                        ErrorCode.INTERNAL,
+                        "loopback interface found with non-loopback address",
                         a.cidr() + " is on lo in " + request.netns());
             }
             v4 |= a.isIPv4();
@@ -77,9 +80,12 @@ public final class Loopback implements Plugin {
 
     @Override
     public void check(Request request) {
-        try (NetNs ns = PodNetns.open(request); Rtnl rtnl = Rtnl.open(ns)) {
-            Link lo = rtnl.links().get(LO).orElseThrow(
-                    () -> new CniException(ErrorCode.INTERNAL, "loopback interface not found in " + request.netns()));
+        try (NetNs ns = PodNetns.open(request);
+                Rtnl rtnl = Rtnl.open(ns)) {
+            Link lo = rtnl.links()
+                    .get(LO)
+                    .orElseThrow(() ->
+                            new CniException(ErrorCode.INTERNAL, "loopback interface not found in " + request.netns()));
             if (!lo.isUp()) {
                 throw new CniException(ErrorCode.INTERNAL, "loopback interface is down");
             }

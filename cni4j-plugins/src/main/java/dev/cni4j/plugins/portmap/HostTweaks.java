@@ -14,8 +14,7 @@ import java.util.Set;
  * flush of stale UDP conntrack entries, both in the calling thread's (the node's) namespace.
  */
 final class HostTweaks {
-    private HostTweaks() {
-    }
+    private HostTweaks() {}
 
     /**
      * Sets {@code net.ipv4.conf.IF.route_localnet=1} on the interface that routes to the pod: a
@@ -26,7 +25,9 @@ final class HostTweaks {
         try (Rtnl rtnl = Rtnl.openCurrent()) {
             Route best = null;
             for (Route r : rtnl.routes().list(Rtnl.AF_INET)) {
-                if (r.outputIndex() > 0 && r.type() == Route.TYPE_UNICAST && covers(r, pod)
+                if (r.outputIndex() > 0
+                        && r.type() == Route.TYPE_UNICAST
+                        && covers(r, pod)
                         && (best == null || r.prefixLength() > best.prefixLength())) {
                     best = r;
                 }
@@ -49,7 +50,8 @@ final class HostTweaks {
      * Deletes UDP conntrack entries whose original destination port is a mapped hostPort, so
      * "flows" that were NATed elsewhere (or not at all) before this ADD/DEL re-hit the rules.
      * Over ctnetlink: per family and port one dump that the kernel filters to the port's entries
-     * (CTA_FILTER), then one delete per entry, so the rest of the table never crosses to user space. Failures are logged, as in the reference.
+     * (CTA_FILTER), then one delete per entry, so the rest of the table never crosses to user space. Failures are
+     * logged, as in the reference.
      */
     static void flushUdpConntrack(Set<Integer> ports, boolean v4, boolean v6, PrintStream log) {
         if (ports.isEmpty() || !(v4 || v6)) {

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * batch to change it, instead of one iptables process per rule.
  */
 final class IptablesPortMapper implements PortMapper {
-    private static final Pattern OWNER = Pattern.compile("--comment \"dnat name: \\\\\"(.*?)\\\\\" id: \\\\\"(.*?)\\\\\"\"");
+    private static final Pattern OWNER =
+            Pattern.compile("--comment \"dnat name: \\\\\"(.*?)\\\\\" id: \\\\\"(.*?)\\\\\"\"");
 
     private static final Pattern UDP_PORT = Pattern.compile("-p udp -m udp --dport (\\d+) .*-j DNAT");
 
@@ -91,7 +92,8 @@ final class IptablesPortMapper implements PortMapper {
             for (PortMapping m : mappings) {
                 String to = "--to-destination " + (addr.isIPv4() ? ip : "[" + ip + "]") + ":" + m.containerPort();
                 boolean found = now.rules("nat", dn).stream()
-                        .anyMatch(l -> l.contains("-p " + m.protocol() + " ") && l.contains("--dport " + m.hostPort() + " ")
+                        .anyMatch(l -> l.contains("-p " + m.protocol() + " ")
+                                && l.contains("--dport " + m.hostPort() + " ")
                                 && l.endsWith(to));
                 if (!found) {
                     return b.name() + ": no DNAT rule for " + m.protocol() + "/" + m.hostPort() + " in " + dn;
@@ -103,8 +105,9 @@ final class IptablesPortMapper implements PortMapper {
 
     /**
      * Runs {@code work} (list, then one batch) for IPv4 and IPv6 where usable and a nat table
-     * exists (DEL and GC only find and remove rules); fails only if neither family is usable. A failed batch is retried with a fresh listing: a concurrent DEL of the same
-     * attachment may have removed some of the rules in between.
+     * exists (DEL and GC only find and remove rules); fails only if neither family is usable. A failed batch is
+     * retried with a fresh listing: a concurrent DEL of the same attachment may have removed some of the rules in
+     * between.
      */
     private void forEachUsableFamily(java.util.function.Consumer<IptablesBackend> work) {
         List<RuntimeException> failures = new ArrayList<>();

@@ -20,7 +20,9 @@ final class IptablesSave {
                 table = line.substring(1).trim();
             } else if (table != null && line.startsWith(":")) {
                 int sp = line.indexOf(' ');
-                s.chains.computeIfAbsent(table, t -> new LinkedHashSet<>()).add(line.substring(1, sp < 0 ? line.length() : sp));
+                s.chains
+                        .computeIfAbsent(table, t -> new LinkedHashSet<>())
+                        .add(line.substring(1, sp < 0 ? line.length() : sp));
             } else if (table != null && line.startsWith("-A ")) {
                 s.rules.computeIfAbsent(table, t -> new ArrayList<>()).add(line);
             }
@@ -39,12 +41,15 @@ final class IptablesSave {
     /** Rule lines of {@code table} in {@code chain}. */
     List<String> rules(String table, String chain) {
         String prefix = "-A " + chain + " ";
-        return rules.getOrDefault(table, List.of()).stream().filter(l -> l.startsWith(prefix)).toList();
+        return rules.getOrDefault(table, List.of()).stream()
+                .filter(l -> l.startsWith(prefix))
+                .toList();
     }
 
     /** Rule lines of {@code table} that jump to {@code target}. */
     List<String> jumpsTo(String table, String target) {
         return rules.getOrDefault(table, List.of()).stream()
-                .filter(l -> l.endsWith(" -j " + target) || l.contains(" -j " + target + " ")).toList();
+                .filter(l -> l.endsWith(" -j " + target) || l.contains(" -j " + target + " "))
+                .toList();
     }
 }

@@ -15,12 +15,10 @@ record NftHostportTable(boolean exists, List<Element> elements, List<Rule> rules
     static final String TABLE = "inet cni4j_hostport";
 
     /** A map or set element; key and value in nft's text syntax ("tcp . 8080", "10.0.0.2 . 80"), value null in sets. */
-    record Element(String set, String key, String value, String owner) {
-    }
+    record Element(String set, String key, String value, String owner) {}
 
     /** A rule of the conditioned chain, by handle. */
-    record Rule(String chain, long handle, String owner) {
-    }
+    record Rule(String chain, long handle, String owner) {}
 
     static NftHostportTable read() {
         Nft.Result out;
@@ -33,7 +31,8 @@ record NftHostportTable(boolean exists, List<Element> elements, List<Rule> rules
             if (out.stderr().contains("No such file or directory")) {
                 return new NftHostportTable(false, List.of(), List.of());
             }
-            throw new IllegalStateException("nft list table " + TABLE + " failed: " + out.stderr().trim());
+            throw new IllegalStateException(
+                    "nft list table " + TABLE + " failed: " + out.stderr().trim());
         }
         return parse(out.stdout());
     }

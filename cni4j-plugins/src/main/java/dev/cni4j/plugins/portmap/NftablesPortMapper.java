@@ -62,7 +62,13 @@ final class NftablesPortMapper implements PortMapper {
             // last writer wins for a hostPort, as in the reference: replace whoever holds the key
             for (Element e : table.elements()) {
                 if (owner.equals(e.owner()) || wantedKeys.contains(e.set() + " " + e.key())) {
-                    s.append("delete element ").append(T).append(' ').append(e.set()).append(" { ").append(e.key()).append(" }\n");
+                    s.append("delete element ")
+                            .append(T)
+                            .append(' ')
+                            .append(e.set())
+                            .append(" { ")
+                            .append(e.key())
+                            .append(" }\n");
                 }
             }
             deleteOwnedRules(table, owner, s);
@@ -80,8 +86,15 @@ final class NftablesPortMapper implements PortMapper {
     }
 
     private static void appendElement(StringBuilder s, String verb, Element e, String owner) {
-        s.append(verb).append(" element ").append(T).append(' ').append(e.set()).append(" { ").append(e.key())
-                .append(" comment ").append(ScriptText.nftQuoted(owner));
+        s.append(verb)
+                .append(" element ")
+                .append(T)
+                .append(' ')
+                .append(e.set())
+                .append(" { ")
+                .append(e.key())
+                .append(" comment ")
+                .append(ScriptText.nftQuoted(owner));
         s.append(e.value() == null ? "" : " : " + e.value()).append(" }\n");
     }
 
@@ -105,11 +118,15 @@ final class NftablesPortMapper implements PortMapper {
             } else if (m.hostIp() == null) {
                 out.add(new Element("hostports" + f, m.protocol() + " . " + m.hostPort(), value, owner));
             } else {
-                out.add(new Element("hostip_hostports" + f, m.hostIp() + " . " + m.protocol() + " . "
-                        + m.hostPort(), value, owner));
+                out.add(new Element(
+                        "hostip_hostports" + f,
+                        m.hostIp() + " . " + m.protocol() + " . " + m.hostPort(),
+                        value,
+                        owner));
             }
             String hostIp = m.hostIp() == null ? (v4 ? ANY4 : ANY6) : m.hostIp().toString();
-            out.add(new Element(STANDBY + f, ip + " . " + hostIp + " . " + m.protocol() + " . " + m.hostPort(), value, owner));
+            out.add(new Element(
+                    STANDBY + f, ip + " . " + hostIp + " . " + m.protocol() + " . " + m.hostPort(), value, owner));
         }
         if (c.snat()) {
             if (c.masqAll()) {
@@ -126,7 +143,13 @@ final class NftablesPortMapper implements PortMapper {
     private static void deleteOwnedRules(NftHostportTable table, String owner, StringBuilder s) {
         for (Rule r : table.rules()) {
             if (owner.equals(r.owner())) {
-                s.append("delete rule ").append(T).append(' ').append(r.chain()).append(" handle ").append(r.handle()).append('\n');
+                s.append("delete rule ")
+                        .append(T)
+                        .append(' ')
+                        .append(r.chain())
+                        .append(" handle ")
+                        .append(r.handle())
+                        .append('\n');
             }
         }
     }
@@ -181,7 +204,13 @@ final class NftablesPortMapper implements PortMapper {
                 if (e.set().contains("hostports") && at >= 0) {
                     udp.add(Integer.parseInt(e.key().substring(at + 6).trim()));
                 }
-                s.append("delete element ").append(T).append(' ').append(e.set()).append(" { ").append(e.key()).append(" }\n");
+                s.append("delete element ")
+                        .append(T)
+                        .append(' ')
+                        .append(e.set())
+                        .append(" { ")
+                        .append(e.key())
+                        .append(" }\n");
                 if (e.set().contains("hostports")) {
                     freed.add(e);
                 }
@@ -195,7 +224,13 @@ final class NftablesPortMapper implements PortMapper {
         }
         for (Rule r : table.rules()) {
             if (r.owner() != null && owned.test(r.owner())) {
-                s.append("delete rule ").append(T).append(' ').append(r.chain()).append(" handle ").append(r.handle()).append('\n');
+                s.append("delete rule ")
+                        .append(T)
+                        .append(' ')
+                        .append(r.chain())
+                        .append(" handle ")
+                        .append(r.handle())
+                        .append('\n');
             }
         }
         return s.toString();
@@ -234,8 +269,10 @@ final class NftablesPortMapper implements PortMapper {
         addFamily(config, pod.v6(), owner, wanted, rules);
         for (Element w : wanted) {
             // a hostPort a newer attachment took over is fine while ours waits in standby
-            boolean takenOver = w.set().contains("hostports") && table.elements().stream()
-                    .anyMatch(e -> e.set().equals(w.set()) && e.key().equals(w.key()) && !owner.equals(e.owner()));
+            boolean takenOver = w.set().contains("hostports")
+                    && table.elements().stream()
+                            .anyMatch(e ->
+                                    e.set().equals(w.set()) && e.key().equals(w.key()) && !owner.equals(e.owner()));
             if (!table.elements().contains(w) && !takenOver) {
                 return "nftables: " + w.set() + " has no element " + w.key()
                         + (w.value() == null ? "" : " : " + w.value()) + " of " + owner;

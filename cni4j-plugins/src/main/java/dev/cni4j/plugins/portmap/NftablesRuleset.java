@@ -20,8 +20,7 @@ import java.util.List;
 final class NftablesRuleset {
     private static final String T = NftHostportTable.TABLE;
 
-    private NftablesRuleset() {
-    }
+    private NftablesRuleset() {}
 
     private static final String LAYOUT = layout();
 
@@ -43,34 +42,83 @@ final class NftablesRuleset {
         s.append("add table ").append(T).append('\n');
         for (String f : List.of("4", "6")) {
             String addr = f.equals("4") ? "ipv4_addr" : "ipv6_addr";
-            s.append("add map ").append(T).append(" hostports").append(f)
-                    .append(" { type inet_proto . inet_service : ").append(addr).append(" . inet_service; }\n");
-            s.append("add map ").append(T).append(" hostip_hostports").append(f).append(" { type ").append(addr)
-                    .append(" . inet_proto . inet_service : ").append(addr).append(" . inet_service; }\n");
-            s.append("add set ").append(T).append(" masq_pairs").append(f).append(" { type ").append(addr)
-                    .append(" . ").append(addr).append("; }\n");
-            s.append("add set ").append(T).append(" masq_all").append(f).append(" { type ").append(addr).append("; }\n");
+            s.append("add map ")
+                    .append(T)
+                    .append(" hostports")
+                    .append(f)
+                    .append(" { type inet_proto . inet_service : ")
+                    .append(addr)
+                    .append(" . inet_service; }\n");
+            s.append("add map ")
+                    .append(T)
+                    .append(" hostip_hostports")
+                    .append(f)
+                    .append(" { type ")
+                    .append(addr)
+                    .append(" . inet_proto . inet_service : ")
+                    .append(addr)
+                    .append(" . inet_service; }\n");
+            s.append("add set ")
+                    .append(T)
+                    .append(" masq_pairs")
+                    .append(f)
+                    .append(" { type ")
+                    .append(addr)
+                    .append(" . ")
+                    .append(addr)
+                    .append("; }\n");
+            s.append("add set ")
+                    .append(T)
+                    .append(" masq_all")
+                    .append(f)
+                    .append(" { type ")
+                    .append(addr)
+                    .append("; }\n");
             // every attachment's hostPorts, keyed by pod: where a hostPort goes back to when its newer holder leaves
-            s.append("add map ").append(T).append(" standby").append(f).append(" { type ").append(addr).append(" . ")
-                    .append(addr).append(" . inet_proto . inet_service : ").append(addr).append(" . inet_service; }\n");
+            s.append("add map ")
+                    .append(T)
+                    .append(" standby")
+                    .append(f)
+                    .append(" { type ")
+                    .append(addr)
+                    .append(" . ")
+                    .append(addr)
+                    .append(" . inet_proto . inet_service : ")
+                    .append(addr)
+                    .append(" . inet_service; }\n");
         }
         chain(s, "conditioned", null);
-        chain(s, "hostports", null,
+        chain(
+                s,
+                "hostports",
+                null,
                 "jump conditioned",
                 "meta nfproto ipv4 dnat ip to ip daddr . meta l4proto . th dport map @hostip_hostports4",
                 "meta nfproto ipv4 dnat ip to meta l4proto . th dport map @hostports4",
                 "meta nfproto ipv6 dnat ip6 to ip6 daddr . meta l4proto . th dport map @hostip_hostports6",
                 "meta nfproto ipv6 dnat ip6 to meta l4proto . th dport map @hostports6");
-        chain(s, "prerouting", "type nat hook prerouting priority dstnat; policy accept;",
+        chain(
+                s,
+                "prerouting",
+                "type nat hook prerouting priority dstnat; policy accept;",
                 "fib daddr type local jump hostports");
-        chain(s, "output", "type nat hook output priority -100; policy accept;", // "dstnat" is prerouting-only in nft 1.0
+        chain(
+                s,
+                "output",
+                "type nat hook output priority -100; policy accept;", // "dstnat" is prerouting-only in nft 1.0
                 "fib daddr type local jump hostports");
-        chain(s, "masquerading", "type nat hook postrouting priority srcnat; policy accept;",
+        chain(
+                s,
+                "masquerading",
+                "type nat hook postrouting priority srcnat; policy accept;",
                 "ct status dnat ip saddr . ip daddr @masq_pairs4 masquerade",
                 "ct status dnat ip daddr @masq_all4 masquerade",
                 "ct status dnat ip6 saddr . ip6 daddr @masq_pairs6 masquerade",
                 "ct status dnat ip6 daddr @masq_all6 masquerade");
-        chain(s, "martians", "type filter hook prerouting priority raw; policy accept;",
+        chain(
+                s,
+                "martians",
+                "type filter hook prerouting priority raw; policy accept;",
                 "iifname != \"lo\" ip daddr 127.0.0.0/8 drop");
         return s.toString();
     }
@@ -84,7 +132,13 @@ final class NftablesRuleset {
         }
         s.append("flush chain ").append(T).append(' ').append(name).append('\n');
         for (String r : rules) {
-            s.append("add rule ").append(T).append(' ').append(name).append(' ').append(r).append('\n');
+            s.append("add rule ")
+                    .append(T)
+                    .append(' ')
+                    .append(name)
+                    .append(' ')
+                    .append(r)
+                    .append('\n');
         }
     }
 
@@ -105,7 +159,11 @@ final class NftablesRuleset {
             r.append(' ').append(family).append(" daddr ").append(m.hostIp());
         }
         r.append(" meta l4proto ").append(m.protocol()).append(" th dport ").append(m.hostPort());
-        r.append(" dnat ").append(family).append(" to ").append(v4 ? podIp : "[" + podIp + "]").append(':')
+        r.append(" dnat ")
+                .append(family)
+                .append(" to ")
+                .append(v4 ? podIp : "[" + podIp + "]")
+                .append(':')
                 .append(m.containerPort());
         return r.append(" comment ").append(ScriptText.nftQuoted(owner)).toString();
     }

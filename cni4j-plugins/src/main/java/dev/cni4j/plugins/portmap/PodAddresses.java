@@ -19,7 +19,9 @@ public record PodAddresses(IpPrefix v4, IpPrefix v6) {
             Integer i = ip.interfaceIndex();
             if (i != null && i >= 0 && i < prev.interfaces().size()) {
                 Result.Interface iface = prev.interfaces().get(i);
-                if (!ifname.equals(iface.name()) || iface.sandbox() == null || iface.sandbox().isEmpty()) {
+                if (!ifname.equals(iface.name())
+                        || iface.sandbox() == null
+                        || iface.sandbox().isEmpty()) {
                     continue;
                 }
             }

@@ -20,9 +20,17 @@ import java.util.function.Supplier;
  * @param conditionsV4         extra match tokens of the backend's syntax, or empty
  * @param owner                "network/containerID": the attachment that owns rules and elements
  */
-public record PortMapConfig(String networkName, String containerId, String backend, boolean snat, boolean masqAll,
-                            int markMasqBit, String externalSetMarkChain, List<String> conditionsV4,
-                            List<String> conditionsV6, List<PortMapping> mappings) {
+public record PortMapConfig(
+        String networkName,
+        String containerId,
+        String backend,
+        boolean snat,
+        boolean masqAll,
+        int markMasqBit,
+        String externalSetMarkChain,
+        List<String> conditionsV4,
+        List<String> conditionsV6,
+        List<PortMapping> mappings) {
     public static final String IPTABLES = "iptables";
     public static final String NFTABLES = "nftables";
     static final int DEFAULT_MARK_BIT = 13;
@@ -48,8 +56,17 @@ public record PortMapConfig(String networkName, String containerId, String backe
             JsonObject rc = c.object("runtimeConfig");
             List<PortMapping> mappings = PortMapping.listFrom(rc == null ? new JsonObject() : rc);
             String backend = backend(c.string("backend"), bit != null || external != null, v4, v6, nodeDefault);
-            return new PortMapConfig(networkName, containerId, backend, c.bool("snat", true),
-                    c.bool("masqAll", false), bit == null ? DEFAULT_MARK_BIT : bit.intValue(), external, v4, v6, mappings);
+            return new PortMapConfig(
+                    networkName,
+                    containerId,
+                    backend,
+                    c.bool("snat", true),
+                    c.bool("masqAll", false),
+                    bit == null ? DEFAULT_MARK_BIT : bit.intValue(),
+                    external,
+                    v4,
+                    v6,
+                    mappings);
         } catch (JsonTypeException e) {
             throw CniException.invalidConfig("failed to parse config: " + e.getMessage());
         }
@@ -69,8 +86,8 @@ public record PortMapConfig(String networkName, String containerId, String backe
         return first.startsWith("-") || first.startsWith("!");
     }
 
-    private static String backend(String explicit, boolean iptablesOptions, List<String> v4, List<String> v6,
-                                  Supplier<String> nodeDefault) {
+    private static String backend(
+            String explicit, boolean iptablesOptions, List<String> v4, List<String> v6, Supplier<String> nodeDefault) {
         Boolean ipt4 = isIptablesSyntax(v4);
         Boolean ipt6 = isIptablesSyntax(v6);
         if (ipt4 != null && ipt6 != null && !ipt4.equals(ipt6)) {
@@ -92,7 +109,8 @@ public record PortMapConfig(String networkName, String containerId, String backe
         }
         if (iptSyntax != null) {
             if (!iptSyntax && iptablesOptions) {
-                throw CniException.invalidConfig("nftables conditions cannot be combined with markMasqBit or externalSetMarkChain");
+                throw CniException.invalidConfig(
+                        "nftables conditions cannot be combined with markMasqBit or externalSetMarkChain");
             }
             return iptSyntax ? IPTABLES : NFTABLES;
         }
@@ -112,7 +130,8 @@ public record PortMapConfig(String networkName, String containerId, String backe
         if (externalSetMarkChain != null) {
             String why = ScriptText.iptablesChainProblem(externalSetMarkChain);
             if (why != null) {
-                throw CniException.invalidConfig("invalid externalSetMarkChain \"" + ScriptText.shortened(externalSetMarkChain) + "\": " + why);
+                throw CniException.invalidConfig(
+                        "invalid externalSetMarkChain \"" + ScriptText.shortened(externalSetMarkChain) + "\": " + why);
             }
         }
         Map<String, PortMapping> seen = new HashMap<>();
@@ -120,8 +139,9 @@ public record PortMapConfig(String networkName, String containerId, String backe
             String key = m.protocol() + "/" + m.hostPort() + (m.hostIp() == null ? "" : " on " + m.hostIp());
             PortMapping first = seen.putIfAbsent(key, m);
             if (first != null) {
-                throw CniException.invalidConfig("hostPort " + key + " is mapped twice (to containerPort "
-                        + first.containerPort() + " and " + m.containerPort() + "): a hostPort can go to one place only");
+                throw CniException.invalidConfig(
+                        "hostPort " + key + " is mapped twice (to containerPort " + first.containerPort() + " and "
+                                + m.containerPort() + "): a hostPort can go to one place only");
             }
         }
     }
@@ -131,16 +151,28 @@ public record PortMapConfig(String networkName, String containerId, String backe
             return;
         }
         boolean iptables = isIptablesSyntax(conditions);
-        String why = iptables ? ScriptText.iptablesConditionsProblem(conditions) : ScriptText.nftConditionsProblem(conditions);
+        String why = iptables
+                ? ScriptText.iptablesConditionsProblem(conditions)
+                : ScriptText.nftConditionsProblem(conditions);
         if (why != null) {
-            throw CniException.invalidConfig("invalid " + key + " (" + (iptables ? "iptables" : "nftables") + " syntax): " + why);
+            throw CniException.invalidConfig(
+                    "invalid " + key + " (" + (iptables ? "iptables" : "nftables") + " syntax): " + why);
         }
     }
 
     /** This config with the backend decided by the caller (null from {@link #parse} means "the node's"). */
     public PortMapConfig withBackend(String newBackend) {
-        return new PortMapConfig(networkName, containerId, newBackend, snat, masqAll, markMasqBit, externalSetMarkChain,
-                conditionsV4, conditionsV6, mappings);
+        return new PortMapConfig(
+                networkName,
+                containerId,
+                newBackend,
+                snat,
+                masqAll,
+                markMasqBit,
+                externalSetMarkChain,
+                conditionsV4,
+                conditionsV6,
+                mappings);
     }
 
     /** The owner tag of this attachment's nft elements and rules. */

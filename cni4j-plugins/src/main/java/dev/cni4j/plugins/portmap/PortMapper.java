@@ -21,6 +21,8 @@ interface PortMapper {
     /** What is missing for the attachment, or null when everything is there. */
     String check(PortMapConfig config, PodAddresses pod);
 
-    /** Removes everything of network {@code config.networkName()} whose container is not in {@code validContainerIds}. */
+    /**
+     * Removes everything of network {@code config.networkName()} whose container is not in {@code validContainerIds}.
+     */
     void gc(PortMapConfig config, Set<String> validContainerIds);
 }

@@ -46,7 +46,8 @@ public record PortMapping(int hostPort, int containerPort, String protocol, IpAd
         }
         String protocol = m.string("protocol", "tcp").toLowerCase(Locale.ROOT);
         if (!PROTOCOLS.contains(protocol)) {
-            throw CniException.invalidConfig("Invalid protocol \"" + m.string("protocol") + "\": expected tcp, udp or sctp");
+            throw CniException.invalidConfig(
+                    "Invalid protocol \"" + m.string("protocol") + "\": expected tcp, udp or sctp");
         }
         String ipText = m.string("hostIP", "");
         IpAddress hostIp = ipText.isEmpty() ? null : IpAddress.tryParse(ipText);

@@ -24,13 +24,12 @@ final class PortMappingRules {
     static final String OLD_SNAT = "CNI-HOSTPORT-SNAT";
     static final String TOP_ENTRY = "-m addrtype --dst-type LOCAL -j " + DNAT;
     static final String MASQ_ENTRY = "-m comment --comment \"CNI portfwd requiring masquerade\" -j " + MASQ;
-    static final String MARTIAN_DROP = "-A PREROUTING -d 127.0.0.0/8 ! -i lo -m comment --comment "
-            + "\"CNI portfwd drop martian 127/8\" -j DROP";
+    static final String MARTIAN_DROP =
+            "-A PREROUTING -d 127.0.0.0/8 ! -i lo -m comment --comment " + "\"CNI portfwd drop martian 127/8\" -j DROP";
     static final int MAX_CHAIN = 28;
     static final int PORTS_PER_RULE = 15; // multiport's limit
 
-    private PortMappingRules() {
-    }
+    private PortMappingRules() {}
 
     /** {@code CNI-DN-} + sha512(network + containerID) in hex, 28 characters, as the reference's. */
     static String dnatChain(String network, String containerId) {
@@ -44,7 +43,8 @@ final class PortMappingRules {
 
     private static String chainName(String prefix, String network, String containerId) {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-512").digest((network + containerId).getBytes(StandardCharsets.UTF_8));
+            byte[] d = MessageDigest.getInstance("SHA-512")
+                    .digest((network + containerId).getBytes(StandardCharsets.UTF_8));
             return (prefix + HexFormat.of().formatHex(d)).substring(0, MAX_CHAIN);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
@@ -75,7 +75,11 @@ final class PortMappingRules {
             if (!now.hasRule("nat", "-A POSTROUTING " + MASQ_ENTRY)) {
                 s.append("-I POSTROUTING 1 ").append(MASQ_ENTRY).append('\n'); // before bridge/ptp ipMasq rules
             }
-            appendIfAbsent(s, now, "-A " + SETMARK + " -m comment --comment \"CNI portfwd masquerade mark\" -j MARK --set-xmark " + mark);
+            appendIfAbsent(
+                    s,
+                    now,
+                    "-A " + SETMARK + " -m comment --comment \"CNI portfwd masquerade mark\" -j MARK --set-xmark "
+                            + mark);
             appendIfAbsent(s, now, "-A " + MASQ + " -m mark --mark " + mark + " -j MASQUERADE");
         }
         for (String old : now.jumpsTo("nat", dn)) {
@@ -84,16 +88,24 @@ final class PortMappingRules {
         List<PortMapping> mappings = c.mappingsFor(v4);
         List<String> conditions = v4 ? c.conditionsV4() : c.conditionsV6();
         Map<String, List<Integer>> byProtocol = new TreeMap<>();
-        mappings.forEach(m -> byProtocol.computeIfAbsent(m.protocol(), p -> new ArrayList<>()).add(m.hostPort()));
+        mappings.forEach(m ->
+                byProtocol.computeIfAbsent(m.protocol(), p -> new ArrayList<>()).add(m.hostPort()));
         String comment = quote(comment(c.networkName(), c.containerId()));
         for (Map.Entry<String, List<Integer>> e : byProtocol.entrySet()) {
             List<Integer> ports = e.getValue();
             for (int i = 0; i < ports.size(); i += PORTS_PER_RULE) {
                 List<String> group = ports.subList(i, Math.min(ports.size(), i + PORTS_PER_RULE)).stream()
-                        .map(String::valueOf).toList();
+                        .map(String::valueOf)
+                        .toList();
                 // prepended so that the newest container using a hostPort wins, as in the reference
-                s.append("-I ").append(DNAT).append(" 1 -m comment --comment ").append(comment).append(" -m multiport -p ")
-                        .append(e.getKey()).append(" --destination-ports ").append(String.join(",", group));
+                s.append("-I ")
+                        .append(DNAT)
+                        .append(" 1 -m comment --comment ")
+                        .append(comment)
+                        .append(" -m multiport -p ")
+                        .append(e.getKey())
+                        .append(" --destination-ports ")
+                        .append(String.join(",", group));
                 conditions.forEach(t -> s.append(' ').append(quote(t)));
                 s.append(" -j ").append(dn).append('\n');
             }
@@ -101,7 +113,8 @@ final class PortMappingRules {
         String setMark = c.externalSetMarkChain() != null ? c.externalSetMarkChain() : SETMARK;
         String badChain = ScriptText.iptablesChainProblem(setMark);
         if (badChain != null) {
-            throw new IllegalArgumentException("externalSetMarkChain \"" + ScriptText.utf8Prefix(setMark, 40) + "\": " + badChain);
+            throw new IllegalArgumentException(
+                    "externalSetMarkChain \"" + ScriptText.utf8Prefix(setMark, 40) + "\": " + badChain);
         }
         String podIp = pod.address().toString();
         for (PortMapping m : mappings) {
@@ -109,13 +122,22 @@ final class PortMappingRules {
                     + (m.hostIp() == null ? "" : " -d " + m.hostIp());
             if (c.snat()) {
                 String hairpin = c.masqAll() ? (v4 ? "0.0.0.0/0" : "::/0") : podIp + "/" + pod.length();
-                s.append(base).append(" -s ").append(hairpin).append(" -j ").append(setMark).append('\n');
+                s.append(base)
+                        .append(" -s ")
+                        .append(hairpin)
+                        .append(" -j ")
+                        .append(setMark)
+                        .append('\n');
                 if (v4 && !c.masqAll()) {
                     s.append(base).append(" -s 127.0.0.1 -j ").append(setMark).append('\n');
                 }
             }
-            s.append(base).append(" -j DNAT --to-destination ").append(v4 ? podIp : "[" + podIp + "]")
-                    .append(':').append(m.containerPort()).append('\n');
+            s.append(base)
+                    .append(" -j DNAT --to-destination ")
+                    .append(v4 ? podIp : "[" + podIp + "]")
+                    .append(':')
+                    .append(m.containerPort())
+                    .append('\n');
         }
         s.append("COMMIT\n");
         if (v4 && c.snat() && !now.hasRule("raw", MARTIAN_DROP)) {

@@ -53,7 +53,11 @@ public final class Portmap implements Plugin {
     public void del(Request request) {
         PortMapConfig config = PortMapConfig.from(request, () -> null);
         Set<Integer> udpPorts = new HashSet<>(udpPorts(config));
-        forEachBackend(config, request, "failed to remove port mappings", c -> udpPorts.addAll(mapper(c).del(c)));
+        forEachBackend(
+                config,
+                request,
+                "failed to remove port mappings",
+                c -> udpPorts.addAll(mapper(c).del(c)));
         // the mapped ports also come from the rules themselves, so this works without re-sent mappings
         HostTweaks.flushUdpConntrack(udpPorts, true, true, request.log());
     }
@@ -90,7 +94,8 @@ public final class Portmap implements Plugin {
      * node's and then (best effort) the other one, so rules made before the node's default changed,
      * or by the reference portmap (which defaults to iptables), do not leak.
      */
-    private static void forEachBackend(PortMapConfig config, Request request, String what, Consumer<PortMapConfig> work) {
+    private static void forEachBackend(
+            PortMapConfig config, Request request, String what, Consumer<PortMapConfig> work) {
         if (config.backend() != null) {
             run(what, () -> work.accept(config));
             return;
@@ -118,7 +123,9 @@ public final class Portmap implements Plugin {
     /** nftables when {@code nft} works on this node, else iptables. */
     static String nodeBackend() {
         try {
-            return FirewallBackend.detect(null).name().equals("nftables") ? PortMapConfig.NFTABLES : PortMapConfig.IPTABLES;
+            return FirewallBackend.detect(null).name().equals("nftables")
+                    ? PortMapConfig.NFTABLES
+                    : PortMapConfig.IPTABLES;
         } catch (UnsupportedOperationException e) {
             throw new CniException(ErrorCode.INTERNAL, "portmap: " + e.getMessage());
         }
@@ -131,7 +138,8 @@ public final class Portmap implements Plugin {
             // one sentence: the tool's complaint and the input line it names, not the whole script
             String chain = e.missingChain();
             String hint = chain != null && chain.startsWith("KUBE-")
-                    ? "; kube-proxy (iptables mode) creates " + chain + ": start it first, or leave out externalSetMarkChain"
+                    ? "; kube-proxy (iptables mode) creates " + chain
+                            + ": start it first, or leave out externalSetMarkChain"
                     : "";
             throw new CniException(ErrorCode.INTERNAL.code(), "portmap: " + what + ": " + e.summary() + hint, null, e);
         } catch (LinuxException | IllegalStateException | IllegalArgumentException | java.io.UncheckedIOException e) {

@@ -20,13 +20,15 @@ class BandwidthConfigFuzzTest {
                 }
             }
         });
-        Fuzzer.of("bandwidth-config", PluginCalls.stdin(plugin, PluginCalls.addEnv())).json().seeds(
-                "{\"cniVersion\":\"1.0.0\",\"name\":\"net\",\"type\":\"bandwidth\",\"ingressRate\":10000000,"
-                        + "\"ingressBurst\":4294967295,\"egressRate\":1000,\"egressBurst\":8000}",
-                "{\"cniVersion\":\"1.1.0\",\"name\":\"net\",\"type\":\"bandwidth\",\"capabilities\":{\"bandwidth\":true},"
-                        + "\"runtimeConfig\":{\"bandwidth\":{\"ingressRate\":1000000,\"ingressBurst\":2147483647,"
-                        + "\"egressRate\":1000000,\"egressBurst\":2147483647}},\"prevResult\":{\"interfaces\":[{\"name\":\"veth0\"},"
-                        + "{\"name\":\"eth0\",\"sandbox\":\"/x\"}],\"ips\":[{\"address\":\"10.0.0.2/24\",\"interface\":1}]}}")
+        Fuzzer.of("bandwidth-config", PluginCalls.stdin(plugin, PluginCalls.addEnv()))
+                .json()
+                .seeds(
+                        "{\"cniVersion\":\"1.0.0\",\"name\":\"net\",\"type\":\"bandwidth\",\"ingressRate\":10000000,"
+                                + "\"ingressBurst\":4294967295,\"egressRate\":1000,\"egressBurst\":8000}",
+                        "{\"cniVersion\":\"1.1.0\",\"name\":\"net\",\"type\":\"bandwidth\",\"capabilities\":{\"bandwidth\":true},"
+                                + "\"runtimeConfig\":{\"bandwidth\":{\"ingressRate\":1000000,\"ingressBurst\":2147483647,"
+                                + "\"egressRate\":1000000,\"egressBurst\":2147483647}},\"prevResult\":{\"interfaces\":[{\"name\":\"veth0\"},"
+                                + "{\"name\":\"eth0\",\"sandbox\":\"/x\"}],\"ips\":[{\"address\":\"10.0.0.2/24\",\"interface\":1}]}}")
                 .run();
     }
 }

@@ -26,14 +26,21 @@ class BandwidthConfigTest {
 
     @Test
     void invalidCombinationsAreCode7() {
-        for (String bad : new String[] {"{\"ingressRate\":1}", "{\"ingressBurst\":1}", "{\"egressRate\":-1,\"egressBurst\":8}",
-                "{\"egressRate\":1,\"egressBurst\":34359738360}", "{\"ingressRate\":1.5,\"ingressBurst\":8}",
-                "{\"ingressRate\":\"1\",\"ingressBurst\":8}"}) {
+        for (String bad : new String[] {
+            "{\"ingressRate\":1}",
+            "{\"ingressBurst\":1}",
+            "{\"egressRate\":-1,\"egressBurst\":8}",
+            "{\"egressRate\":1,\"egressBurst\":34359738360}",
+            "{\"ingressRate\":1.5,\"ingressBurst\":8}",
+            "{\"ingressRate\":\"1\",\"ingressBurst\":8}"
+        }) {
             CniException e = assertThrows(CniException.class, () -> limits(bad), bad);
             assertEquals(7, e.code(), bad);
         }
         // just under the reference's 4 GB limit is accepted
-        assertEquals(34359738352L, limits("{\"egressRate\":1,\"egressBurst\":34359738352}").egressBurst());
+        assertEquals(
+                34359738352L,
+                limits("{\"egressRate\":1,\"egressBurst\":34359738352}").egressBurst());
     }
 
     @Test

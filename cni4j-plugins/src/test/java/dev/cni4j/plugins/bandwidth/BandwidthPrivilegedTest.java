@@ -42,8 +42,8 @@ class BandwidthPrivilegedTest {
     }
 
     private Outcome run(String command, Pod p, String stdin) {
-        return net.runInNode(() -> InProcess.run(Bandwidth::new, command, p.containerId(), p.netns().toString(),
-                p.ifname(), stdin));
+        return net.runInNode(() -> InProcess.run(
+                Bandwidth::new, command, p.containerId(), p.netns().toString(), p.ifname(), stdin));
     }
 
     private String hostVeth() {
@@ -111,8 +111,9 @@ class BandwidthPrivilegedTest {
         // Nor a tbf the operator put on a veth of an attachment without limits.
         Pod b = bridge.add("pod-b");
         String veth = b.result().objects("interfaces").get(1).string("name");
-        net.execInNode("tc", "qdisc", "replace", "dev", veth, "root", "handle", "1:", "tbf", "rate", "1mbit",
-                "burst", "10kb", "latency", "25ms");
+        net.execInNode(
+                "tc", "qdisc", "replace", "dev", veth, "root", "handle", "1:", "tbf", "rate", "1mbit", "burst", "10kb",
+                "latency", "25ms");
         run("DEL", b, bridge.chained("1.0.0", "\"type\":\"bandwidth\"", b)).assertSuccess();
         assertTrue(qdiscs(veth).contains("qdisc tbf 1: root"), qdiscs(veth));
 
@@ -155,8 +156,9 @@ class BandwidthPrivilegedTest {
     void checkNoticesAChangedTbf() {
         String conf = bridge.chained("1.0.0", LIMITS, pod);
         run("ADD", pod, conf).assertSuccess();
-        net.execInNode("tc", "qdisc", "replace", "dev", ifb(), "root", "tbf", "rate", "1mbit", "burst", "10kb",
-                "latency", "25ms");
+        net.execInNode(
+                "tc", "qdisc", "replace", "dev", ifb(), "root", "tbf", "rate", "1mbit", "burst", "10kb", "latency",
+                "25ms");
         Outcome check = run("CHECK", pod, conf);
         assertEquals(1, check.exit());
         assertTrue(check.json().string("msg").contains("rate"), check.stdout());
@@ -167,12 +169,14 @@ class BandwidthPrivilegedTest {
     @Test
     void capabilityIsUsedOnlyWithoutStaticConfig() {
         String rc = ",\"runtimeConfig\":{\"bandwidth\":{\"IngressRate\":1000000,\"IngressBurst\":4294967295}}";
-        run("ADD", pod, bridge.chained("1.0.0", "\"type\":\"bandwidth\"" + rc, pod)).assertSuccess();
+        run("ADD", pod, bridge.chained("1.0.0", "\"type\":\"bandwidth\"" + rc, pod))
+                .assertSuccess();
         assertTrue(qdiscs(hostVeth()).contains("rate 1Mbit"), qdiscs(hostVeth()));
         assertFalse(linkExists(ifb()));
         // burst clamped to 100 ms at the rate: 12500 bytes, not the wrapped 193 MB
         assertTrue(qdiscs(hostVeth()).contains("burst 12500b"), qdiscs(hostVeth()));
-        run("DEL", pod, bridge.chained("1.0.0", "\"type\":\"bandwidth\"" + rc, pod)).assertSuccess();
+        run("DEL", pod, bridge.chained("1.0.0", "\"type\":\"bandwidth\"" + rc, pod))
+                .assertSuccess();
         String both = "\"type\":\"bandwidth\",\"egressRate\":2000000,\"egressBurst\":200000" + rc;
         run("ADD", pod, bridge.chained("1.0.0", both, pod)).assertSuccess();
         assertFalse(qdiscs(hostVeth()).contains("tbf"), "static config wins: no ingress limit");
@@ -195,7 +199,8 @@ class BandwidthPrivilegedTest {
     void gcRemovesThisNetworksStaleAndOrphanedIfbsOnly() {
         String conf = bridge.chained("1.1.0", LIMITS, pod);
         run("ADD", pod, conf).assertSuccess();
-        assertTrue(net.execInNode("ip", "-d", "link", "show", "dev", ifb()).contains("alias cni4j-bandwidth bwnet pod-a"));
+        assertTrue(
+                net.execInNode("ip", "-d", "link", "show", "dev", ifb()).contains("alias cni4j-bandwidth bwnet pod-a"));
         Pod stale = bridge.add("pod-b");
         run("ADD", stale, bridge.chained("1.1.0", LIMITS, stale)).assertSuccess();
         // an attachment of another network on the same node, alive

@@ -16,11 +16,10 @@ import java.util.function.Supplier;
  * plugins the dispatcher does not list yet.
  */
 public final class InProcess {
-    private InProcess() {
-    }
+    private InProcess() {}
 
-    public static Outcome run(Supplier<Plugin> plugin, String command, String containerId, String netns,
-                              String ifname, String stdin) {
+    public static Outcome run(
+            Supplier<Plugin> plugin, String command, String containerId, String netns, String ifname, String stdin) {
         Map<String, String> env = new HashMap<>();
         env.put("CNI_COMMAND", command);
         env.put("CNI_CONTAINERID", containerId);
@@ -29,8 +28,12 @@ public final class InProcess {
         env.put("CNI_PATH", "/nonexistent");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = PluginMain.run(plugin.get(), env, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-                out, new PrintStream(err, true, StandardCharsets.UTF_8));
+        int exit = PluginMain.run(
+                plugin.get(),
+                env,
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                out,
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Outcome(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 }

@@ -56,7 +56,8 @@ public final class ReferenceBridge {
         }
         // default routes through the bridge, so pods answer hosts outside their subnet
         String routes = (ranges.contains(".") ? "{\"dst\":\"0.0.0.0/0\"}" : "")
-                + (ranges.contains(".") && ranges.contains(":") ? "," : "") + (ranges.contains(":") ? "{\"dst\":\"::/0\"}" : "");
+                + (ranges.contains(".") && ranges.contains(":") ? "," : "")
+                + (ranges.contains(":") ? "{\"dst\":\"::/0\"}" : "");
         this.ipam = "{\"type\":\"host-local\",\"dataDir\":\"" + dataDir + "\",\"ranges\":[" + ranges + "],\"routes\":["
                 + routes + "]}";
     }
@@ -69,7 +70,8 @@ public final class ReferenceBridge {
             Path root = Files.createTempDirectory("cni4j-ipam");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try (var files = Files.walk(root)) {
-                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                    files.sorted(java.util.Comparator.reverseOrder())
+                            .forEach(f -> f.toFile().delete());
                 } catch (IOException e) {
                     // best effort
                 }
@@ -109,8 +111,17 @@ public final class ReferenceBridge {
     }
 
     private String run(String command, Path ns, String containerId, String stdin) {
-        Map<String, String> env = Map.of("CNI_COMMAND", command, "CNI_CONTAINERID", containerId,
-                "CNI_NETNS", ns.toString(), "CNI_IFNAME", "eth0", "CNI_PATH", PLUGINS.toString());
+        Map<String, String> env = Map.of(
+                "CNI_COMMAND",
+                command,
+                "CNI_CONTAINERID",
+                containerId,
+                "CNI_NETNS",
+                ns.toString(),
+                "CNI_IFNAME",
+                "eth0",
+                "CNI_PATH",
+                PLUGINS.toString());
         return net.runInNode(() -> {
             try {
                 return exec(env, stdin, command);
@@ -141,7 +152,9 @@ public final class ReferenceBridge {
         }
     }
 
-    /** A chained plugin's config: {@code pluginFields} ("\"type\":\"bandwidth\",..."), prevResult = the pod's result. */
+    /**
+     * A chained plugin's config: {@code pluginFields} ("\"type\":\"bandwidth\",..."), prevResult = the pod's result.
+     */
     public String chained(String version, String pluginFields, Pod pod) {
         String prev = pod == null ? "" : ",\"prevResult\":" + Json.write(pod.result());
         return "{\"cniVersion\":\"" + version + "\",\"name\":\"" + network + "\"," + pluginFields + prev + "}";

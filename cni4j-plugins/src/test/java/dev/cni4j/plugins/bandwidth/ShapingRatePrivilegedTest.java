@@ -36,19 +36,19 @@ class ShapingRatePrivilegedTest {
     static Pod server;
     static Pod client;
 
-    record Case(boolean ingress, long rate, long burst) {
-    }
+    record Case(boolean ingress, long rate, long burst) {}
 
     @BeforeAll
     static void setUp() {
         TestNetworks.assumePrivileged();
-        assumeTrue(ReferenceBridge.available() && Files.isExecutable(Path.of("/usr/bin/iperf3")), "needs bridge + iperf3");
+        assumeTrue(
+                ReferenceBridge.available() && Files.isExecutable(Path.of("/usr/bin/iperf3")), "needs bridge + iperf3");
         net = TestNetworks.create();
         bridge = new ReferenceBridge(net, "ratenet", "cni4jrt0", "[{\"subnet\":\"10.244.10.0/24\"}]");
         server = bridge.add("server");
         client = bridge.add("client");
-        TABLE.add(String.format("%-8s %9s %12s %12s %9s %9s", "dir", "rate", "burst bits", "tbf burst B",
-                "achieved", "goodput"));
+        TABLE.add(String.format(
+                "%-8s %9s %12s %12s %9s %9s", "dir", "rate", "burst bits", "tbf burst B", "achieved", "goodput"));
     }
 
     @AfterAll
@@ -75,9 +75,14 @@ class ShapingRatePrivilegedTest {
             }
             return cases;
         }
-        return List.of(new Case(true, MBIT, MAX_BURST), new Case(true, 10 * MBIT, 8),
-                new Case(true, 10 * MBIT, MAX_BURST), new Case(true, 100 * MBIT, MAX_BURST),
-                new Case(false, MBIT, MAX_BURST), new Case(false, 10 * MBIT, 8), new Case(false, 100 * MBIT, MAX_BURST));
+        return List.of(
+                new Case(true, MBIT, MAX_BURST),
+                new Case(true, 10 * MBIT, 8),
+                new Case(true, 10 * MBIT, MAX_BURST),
+                new Case(true, 100 * MBIT, MAX_BURST),
+                new Case(false, MBIT, MAX_BURST),
+                new Case(false, 10 * MBIT, 8),
+                new Case(false, 100 * MBIT, MAX_BURST));
     }
 
     @Test
@@ -89,8 +94,15 @@ class ShapingRatePrivilegedTest {
             for (int attempt = 1; attempt <= 2; attempt++) {
                 double[] r = measure(c);
                 boolean ok = r[0] >= 0.95 && r[0] <= 1.05;
-                TABLE.add(String.format("%-8s %6d Mb %12d %12d %9.3f %9.3f%s", c.ingress ? "ingress" : "egress",
-                        c.rate / MBIT, c.burst, b.burst(), r[0], r[1], ok ? "" : "  (out of range, attempt " + attempt + ")"));
+                TABLE.add(String.format(
+                        "%-8s %6d Mb %12d %12d %9.3f %9.3f%s",
+                        c.ingress ? "ingress" : "egress",
+                        c.rate / MBIT,
+                        c.burst,
+                        b.burst(),
+                        r[0],
+                        r[1],
+                        ok ? "" : "  (out of range, attempt " + attempt + ")"));
                 if (ok) {
                     break;
                 }
@@ -108,16 +120,31 @@ class ShapingRatePrivilegedTest {
                 ? "\"ingressRate\":" + c.rate + ",\"ingressBurst\":" + c.burst
                 : "\"egressRate\":" + c.rate + ",\"egressBurst\":" + c.burst;
         String conf = bridge.chained("1.0.0", "\"type\":\"bandwidth\"," + limits, server);
-        net.runInNode(() -> InProcess.run(Bandwidth::new, "ADD", "server", server.netns().toString(), "eth0", conf))
+        net.runInNode(() -> InProcess.run(
+                        Bandwidth::new, "ADD", "server", server.netns().toString(), "eth0", conf))
                 .assertSuccess();
-        String dev = c.ingress ? server.result().objects("interfaces").get(1).string("name")
+        String dev = c.ingress
+                ? server.result().objects("interfaces").get(1).string("name")
                 : IfbDevice.name("ratenet", "server");
         Process srv = new ProcessBuilder("nsenter", "--net=" + server.netns(), "iperf3", "-s", "-1", "-p", "5201")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         try {
             Thread.sleep(300);
-            List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=" + client.netns(), "iperf3", "-c", server.ip(),
-                    "-p", "5201", "-t", "4.5", "-J", "--connect-timeout", "2000"));
+            List<String> cmd = new ArrayList<>(List.of(
+                    "nsenter",
+                    "--net=" + client.netns(),
+                    "iperf3",
+                    "-c",
+                    server.ip(),
+                    "-p",
+                    "5201",
+                    "-t",
+                    "4.5",
+                    "-J",
+                    "--connect-timeout",
+                    "2000"));
             if (!c.ingress) {
                 cmd.add("-R"); // the server (shaped pod) sends
             }
@@ -138,7 +165,8 @@ class ShapingRatePrivilegedTest {
         } finally {
             srv.destroy();
             srv.waitFor();
-            net.runInNode(() -> InProcess.run(Bandwidth::new, "DEL", "server", server.netns().toString(), "eth0", conf))
+            net.runInNode(() -> InProcess.run(
+                            Bandwidth::new, "DEL", "server", server.netns().toString(), "eth0", conf))
                     .assertSuccess();
         }
     }

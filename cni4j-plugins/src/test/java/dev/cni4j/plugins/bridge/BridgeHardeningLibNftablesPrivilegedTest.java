@@ -5,5 +5,4 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@link BridgeHardeningPrivilegedTest} with nft run through libnftables in-process, as in the node daemon. */
 @ExtendWith(WithLibNftables.class)
-class BridgeHardeningLibNftablesPrivilegedTest extends BridgeHardeningPrivilegedTest {
-}
+class BridgeHardeningLibNftablesPrivilegedTest extends BridgeHardeningPrivilegedTest {}

@@ -39,14 +39,20 @@ class BridgeHardeningPrivilegedTest extends BridgeTestBase {
     void interfaceNamesWithScriptPunctuationWorkWithNftables(String ifname) {
         Path pod = net.newPod();
         String tablesBefore = tables();
-        JsonObject r = run("ADD", "pod-a", pod, ifname, conf("nftables")).assertSuccess().json();
+        JsonObject r = run("ADD", "pod-a", pod, ifname, conf("nftables"))
+                .assertSuccess()
+                .json();
         assertTrue(net.exec(pod, "ip", "-o", "link", "show").contains(ifname + "@"), "the pod has its interface");
         String ip = ip(r);
         String chain = masqChecks();
-        assertEquals(1, chain.lines().filter(l -> l.contains(" masquerade comment ")).count(), chain);
+        assertEquals(
+                1, chain.lines().filter(l -> l.contains(" masquerade comment ")).count(), chain);
         assertTrue(chain.contains("ip saddr " + ip + " ip daddr != 10.244.1.0/24 masquerade comment \""), chain);
         assertTrue(chain.contains(", if: " + ifname.replace("\"", "") + ", id: pod-a\""), chain);
-        assertEquals(tablesBefore.lines().count() + 1, tables().lines().count(), "only the masquerade table is new: " + tables());
+        assertEquals(
+                tablesBefore.lines().count() + 1,
+                tables().lines().count(),
+                "only the masquerade table is new: " + tables());
         run("CHECK", "pod-a", pod, ifname, withPrev(conf("nftables"), r)).assertSuccess();
         run("DEL", "pod-a", pod, ifname, withPrev(conf("nftables"), r)).assertSuccess();
         assertFalse(masqChecks().contains(" masquerade comment "), masqChecks());
@@ -58,7 +64,8 @@ class BridgeHardeningPrivilegedTest extends BridgeTestBase {
     void aContainerIdOf64KiBWorksAndDelRemovesItsRules(String backend) {
         Path pod = net.newPod();
         String id = "c".repeat(64 * 1024);
-        JsonObject r = run("ADD", id, pod, "eth0", conf(backend)).assertSuccess().json();
+        JsonObject r =
+                run("ADD", id, pod, "eth0", conf(backend)).assertSuccess().json();
         String ip = ip(r);
         String rules = net.execInNode("nft", "list", "ruleset") + net.execInNode("iptables-save", "-t", "nat");
         assertTrue(rules.contains(ip), rules);
@@ -93,8 +100,16 @@ class BridgeHardeningPrivilegedTest extends BridgeTestBase {
         String id = dev.cni4j.json.Json.write("cni-br-iface-pod-a-" + ifname);
         assertTrue(json.contains("\"name\": " + id), json);
         assertTrue(json.contains("\"name\": " + id.substring(0, id.length() - 1) + "-mac\""), json);
-        assertEquals(4, json.split("\"comment\": " + java.util.regex.Pattern.quote(
-                dev.cni4j.json.Json.write("macspoofchk-pod-a-" + ifname)), -1).length - 1, json);
+        assertEquals(
+                4,
+                json.split(
+                                        "\"comment\": "
+                                                + java.util.regex.Pattern.quote(
+                                                        dev.cni4j.json.Json.write("macspoofchk-pod-a-" + ifname)),
+                                        -1)
+                                .length
+                        - 1,
+                json);
         assertEquals(tablesBefore.lines().count() + 1, tables().lines().count(), "only bridge nat is new: " + tables());
         run("DEL", "pod-a", pod, ifname, withPrev(conf, r)).assertSuccess();
         String after = net.execInNode("nft", "-j", "list", "table", "bridge", "nat");
@@ -107,7 +122,13 @@ class BridgeHardeningPrivilegedTest extends BridgeTestBase {
     void anNftFailureIsACleanErrorAndAddLeavesNothing() {
         Path pod = net.newPod();
         net.execInNode("nft", "add", "table", "inet", "cni_plugins_masquerade");
-        net.execInNode("nft", "add", "chain", "inet", "cni_plugins_masquerade", "postrouting",
+        net.execInNode(
+                "nft",
+                "add",
+                "chain",
+                "inet",
+                "cni_plugins_masquerade",
+                "postrouting",
                 "{ type filter hook postrouting priority 0; }");
         Outcome o = run("ADD", "pod-a", pod, "eth0", conf("nftables"));
         assertEquals(1, o.exit(), o.stdout());

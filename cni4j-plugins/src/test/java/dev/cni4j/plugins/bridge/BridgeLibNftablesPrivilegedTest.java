@@ -5,5 +5,4 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@link BridgePrivilegedTest} with nft run through libnftables in-process, as in the node daemon. */
 @ExtendWith(WithLibNftables.class)
-class BridgeLibNftablesPrivilegedTest extends BridgePrivilegedTest {
-}
+class BridgeLibNftablesPrivilegedTest extends BridgePrivilegedTest {}

@@ -5,5 +5,4 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@link BridgeMacSpoofCheckPrivilegedTest} with nft run through libnftables in-process, as in the node daemon. */
 @ExtendWith(WithLibNftables.class)
-class BridgeMacSpoofCheckLibNftablesPrivilegedTest extends BridgeMacSpoofCheckPrivilegedTest {
-}
+class BridgeMacSpoofCheckLibNftablesPrivilegedTest extends BridgeMacSpoofCheckPrivilegedTest {}

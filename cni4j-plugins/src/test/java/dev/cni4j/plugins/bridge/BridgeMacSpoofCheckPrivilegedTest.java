@@ -59,7 +59,10 @@ class BridgeMacSpoofCheckPrivilegedTest extends BridgeTestBase {
         String mac = r.objects("interfaces").get(2).string("mac");
         String rules = table();
         assertTrue(rules.contains("type filter hook prerouting priority dstnat; policy accept;"), rules);
-        assertTrue(rules.contains("iifname \"" + veth + "\" jump cni-br-iface-pod-a-eth0 comment \"macspoofchk-pod-a-eth0\""), rules);
+        assertTrue(
+                rules.contains(
+                        "iifname \"" + veth + "\" jump cni-br-iface-pod-a-eth0 comment \"macspoofchk-pod-a-eth0\""),
+                rules);
         assertTrue(rules.contains("jump cni-br-iface-pod-a-eth0-mac comment \"macspoofchk-pod-a-eth0\""), rules);
         assertTrue(rules.contains("ether saddr " + mac + " return comment \"macspoofchk-pod-a-eth0\""), rules);
 
@@ -120,7 +123,9 @@ class BridgeMacSpoofCheckPrivilegedTest extends BridgeTestBase {
         });
 
         String gc = conf("1.1.0", ",\"cni.dev/valid-attachments\":[{\"containerID\":\"pod-a\",\"ifname\":\"eth0\"}]");
-        net.runInNode(() -> new PluginInvocation("bridge", "GC", "", "", "").env("CNI_PATH", binDir.toString()).run(gc))
+        net.runInNode(() -> new PluginInvocation("bridge", "GC", "", "", "")
+                        .env("CNI_PATH", binDir.toString())
+                        .run(gc))
                 .assertSuccess();
         String rules = table();
         assertTrue(rules.contains("macspoofchk-pod-a-eth0"), "valid attachment kept: " + rules);
@@ -134,12 +139,19 @@ class BridgeMacSpoofCheckPrivilegedTest extends BridgeTestBase {
     void failureAfterTheStepLeavesNoRule() {
         Path a = net.newPod();
         Outcome o = net.runInNode(() -> new PluginInvocation("bridge", "ADD", "pod-a", a.toString(), "eth0")
-                .env("CNI_PATH", binDir.toString()).env("CNI4J_FAILPOINT", "macspoofchk").run(conf("1.0.0", "")));
+                .env("CNI_PATH", binDir.toString())
+                .env("CNI4J_FAILPOINT", "macspoofchk")
+                .run(conf("1.0.0", "")));
         assertEquals(1, o.exit(), o.stdout());
         assertTrue(o.json().string("msg").contains("failpoint macspoofchk"), o.stdout());
         assertFalse(table().contains("pod-a-eth0"), table());
         add("pod-a", a);
-        assertEquals(4, Pattern.compile("macspoofchk-pod-a-eth0").matcher(table()).results().count(),
+        assertEquals(
+                4,
+                Pattern.compile("macspoofchk-pod-a-eth0")
+                        .matcher(table())
+                        .results()
+                        .count(),
                 "one set of rules after a retried ADD: " + table());
     }
 
@@ -148,7 +160,8 @@ class BridgeMacSpoofCheckPrivilegedTest extends BridgeTestBase {
         Path a = net.newPod();
         for (String id : new String[] {"c".repeat(200), "c".repeat(64 * 1024)}) {
             Outcome o = net.runInNode(() -> new PluginInvocation("bridge", "ADD", id, a.toString(), "eth0")
-                    .env("CNI_PATH", binDir.toString()).run(conf("1.0.0", "")));
+                    .env("CNI_PATH", binDir.toString())
+                    .run(conf("1.0.0", "")));
             assertEquals(1, o.exit(), o.stdout());
             assertEquals(7L, o.json().integer("code"), o.stdout());
             assertTrue(o.json().string("msg").contains("macspoofchk"), o.stdout());

@@ -55,7 +55,9 @@ class BridgePrivilegedTest extends BridgeTestBase {
             return 0;
         }
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals("lock") && !n.startsWith("last_reserved_ip")).count();
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> !n.equals("lock") && !n.startsWith("last_reserved_ip"))
+                    .count();
         }
     }
 
@@ -68,8 +70,10 @@ class BridgePrivilegedTest extends BridgeTestBase {
     void podsGetAddressesAndReachTheGatewayAndEachOther(String version) throws IOException {
         Path a = net.newPod();
         Path b = net.newPod();
-        JsonObject ra = run("ADD", "pod-a", a, conf(version, "", V4)).assertSuccess().json();
-        JsonObject rb = run("ADD", "pod-b", b, conf(version, "", V4)).assertSuccess().json();
+        JsonObject ra =
+                run("ADD", "pod-a", a, conf(version, "", V4)).assertSuccess().json();
+        JsonObject rb =
+                run("ADD", "pod-b", b, conf(version, "", V4)).assertSuccess().json();
         assertEquals(version, ra.string("cniVersion"));
         if (CniVersion.schemaOf(version) == CniVersion.Schema.V02) {
             assertEquals("10.244.1.1", ra.object("ip4").string("gateway"));
@@ -107,8 +111,10 @@ class BridgePrivilegedTest extends BridgeTestBase {
     void ipv6AndDualStack() {
         Path a = net.newPod();
         Path b = net.newPod();
-        JsonObject ra = run("ADD", "pod-a", a, conf("1.0.0", "", DUAL)).assertSuccess().json();
-        JsonObject rb = run("ADD", "pod-b", b, conf("1.0.0", "", DUAL)).assertSuccess().json();
+        JsonObject ra =
+                run("ADD", "pod-a", a, conf("1.0.0", "", DUAL)).assertSuccess().json();
+        JsonObject rb =
+                run("ADD", "pod-b", b, conf("1.0.0", "", DUAL)).assertSuccess().json();
         assertEquals(2, ra.objects("ips").size());
         String v6b = addressOf(rb, true);
         assertTrue(net.exec(a, "ip", "-6", "addr", "show", "eth0").contains(addressOf(ra, true)));
@@ -118,7 +124,8 @@ class BridgePrivilegedTest extends BridgeTestBase {
         assertTrue(net.exec(a, "ip", "-6", "route").contains("default via fd00:10:244:1::1"));
         run("CHECK", "pod-a", a, withPrev(conf("1.0.0", "", DUAL), ra)).assertSuccess();
         Path c = net.newPod();
-        JsonObject rc = run("ADD", "pod-c", c, conf("1.1.0", "", V6)).assertSuccess().json();
+        JsonObject rc =
+                run("ADD", "pod-c", c, conf("1.1.0", "", V6)).assertSuccess().json();
         assertEquals(1, rc.objects("ips").size());
     }
 
@@ -132,7 +139,8 @@ class BridgePrivilegedTest extends BridgeTestBase {
         Path a = net.newPod();
         String extra = ",\"log_level\":\"info\",\"datastore_type\":\"kubernetes\",\"nodename\":\"127.0.0.1\","
                 + "\"policy\":{\"type\":\"k8s\"},\"kubernetes\":{\"kubeconfig\":\"/etc/cni/net.d/calico-kubeconfig\"}";
-        JsonObject ra = run("ADD", "pod-a", a, conf("1.0.0", extra, V4)).assertSuccess().json();
+        JsonObject ra =
+                run("ADD", "pod-a", a, conf("1.0.0", extra, V4)).assertSuccess().json();
         assertTrue(net.exec(a, "ip", "addr", "show", "eth0").contains(addressOf(ra, false)));
         run("CHECK", "pod-a", a, withPrev(conf("1.0.0", extra, V4), ra)).assertSuccess();
         run("DEL", "pod-a", a, conf("1.0.0", extra, V4)).assertSuccess();
@@ -141,7 +149,8 @@ class BridgePrivilegedTest extends BridgeTestBase {
     @Test
     void checkFailsWhenTheAddressIsGone() {
         Path a = net.newPod();
-        JsonObject ra = run("ADD", "pod-a", a, conf("1.0.0", "", V4)).assertSuccess().json();
+        JsonObject ra =
+                run("ADD", "pod-a", a, conf("1.0.0", "", V4)).assertSuccess().json();
         net.exec(a, "ip", "addr", "flush", "dev", "eth0");
         Outcome check = run("CHECK", "pod-a", a, withPrev(conf("1.0.0", "", V4), ra));
         assertEquals(1, check.exit());
@@ -163,7 +172,12 @@ class BridgePrivilegedTest extends BridgeTestBase {
         assertTrue(failed.json().string("details").contains("forceAddress"), failed.stdout());
         assertEquals(1, reservations(), "the failed pod's IP was released");
         assertFalse(net.exec(b, "ip", "-o", "link").contains("eth0"), "no half-made veth in the pod");
-        assertEquals(1, net.execInNode("ip", "-o", "link", "show", "type", "veth").lines().count(), "only pod a's veth");
+        assertEquals(
+                1,
+                net.execInNode("ip", "-o", "link", "show", "type", "veth")
+                        .lines()
+                        .count(),
+                "only pod a's veth");
         // With forceAddress the stale address is replaced.
         run("ADD", "pod-b", b, conf("1.0.0", ",\"forceAddress\":true", V4)).assertSuccess();
         String cni0 = net.execInNode("ip", "-o", "addr", "show", "cni0");
@@ -184,12 +198,16 @@ class BridgePrivilegedTest extends BridgeTestBase {
     }
 
     @ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"ipam", "bridge", "veth", "attach", "macspoofchk", "container", "gateway", "masquerade", "result"})
+    @org.junit.jupiter.params.provider.ValueSource(
+            strings = {"ipam", "bridge", "veth", "attach", "macspoofchk", "container", "gateway", "masquerade", "result"
+            })
     void failureAfterEachStepLeavesNoLinkReservationOrRule(String step) throws IOException {
         Path a = net.newPod();
         String c = conf("1.0.0", ",\"ipMasq\":true,\"ipMasqBackend\":\"iptables\",\"macspoofchk\":true", DUAL);
         Outcome o = net.runInNode(() -> new PluginInvocation("bridge", "ADD", "pod-a", a.toString(), "eth0")
-                .env("CNI_PATH", binDir.toString()).env("CNI4J_FAILPOINT", step).run(c));
+                .env("CNI_PATH", binDir.toString())
+                .env("CNI4J_FAILPOINT", step)
+                .run(c));
         assertEquals(1, o.exit(), o.stdout());
         assertTrue(o.json().string("msg").contains("failpoint " + step), o.stdout());
         assertEquals(0, reservations(), "IPs released");
@@ -221,7 +239,11 @@ class BridgePrivilegedTest extends BridgeTestBase {
         run("ADD", "pod-a", a, conf("1.0.0", "", tiny)).assertSuccess();
         Outcome full = run("ADD", "pod-b", b, conf("1.0.0", "", tiny));
         assertEquals(1, full.exit(), full.stdout());
-        assertEquals(1, net.execInNode("ip", "-o", "link", "show", "type", "veth").lines().count());
+        assertEquals(
+                1,
+                net.execInNode("ip", "-o", "link", "show", "type", "veth")
+                        .lines()
+                        .count());
         assertFalse(net.exec(b, "ip", "-o", "link").contains("eth0"));
         assertEquals(1, reservations());
     }
@@ -230,10 +252,16 @@ class BridgePrivilegedTest extends BridgeTestBase {
     void bridgeNfCallIptablesIsOnAndHairpinAndIsolationAreSet() {
         net.execInNode("sh", "-c", "echo 0 > /proc/sys/net/bridge/bridge-nf-call-iptables");
         Path a = net.newPod();
-        JsonObject r = run("ADD", "pod-a", a, conf("1.0.0", ",\"hairpinMode\":true,\"portIsolation\":\"true\"", V4)).assertSuccess().json();
-        assertEquals("1", net.execInNode("cat", "/proc/sys/net/bridge/bridge-nf-call-iptables").trim());
+        JsonObject r = run("ADD", "pod-a", a, conf("1.0.0", ",\"hairpinMode\":true,\"portIsolation\":\"true\"", V4))
+                .assertSuccess()
+                .json();
+        assertEquals(
+                "1",
+                net.execInNode("cat", "/proc/sys/net/bridge/bridge-nf-call-iptables")
+                        .trim());
         assertTrue(net.execInNode("ip", "-d", "link", "show", "cni0").contains("nf_call_iptables 1"));
-        String port = net.execInNode("ip", "-d", "link", "show", r.objects("interfaces").get(1).string("name"));
+        String port = net.execInNode(
+                "ip", "-d", "link", "show", r.objects("interfaces").get(1).string("name"));
         assertTrue(port.contains("hairpin on"), port);
         assertTrue(port.contains("isolated on"), port);
     }
@@ -242,15 +270,18 @@ class BridgePrivilegedTest extends BridgeTestBase {
     void ipMasqRulesFollowThePod() {
         Path a = net.newPod();
         String masq = ",\"ipMasq\":true,\"ipMasqBackend\":\"nftables\"";
-        JsonObject r = run("ADD", "pod-a", a, conf("1.0.0", masq, V4)).assertSuccess().json();
+        JsonObject r =
+                run("ADD", "pod-a", a, conf("1.0.0", masq, V4)).assertSuccess().json();
         String ip = addressOf(r, false);
         String rules = net.execInNode("nft", "list", "table", "inet", "cni_plugins_masquerade");
         assertTrue(rules.contains("ip saddr " + ip + " ip daddr != 10.244.1.0/24 masquerade"), rules);
         run("DEL", "pod-a", a, withPrev(conf("1.0.0", masq, V4), r)).assertSuccess();
-        assertFalse(net.execInNode("nft", "list", "table", "inet", "cni_plugins_masquerade").contains(ip));
+        assertFalse(net.execInNode("nft", "list", "table", "inet", "cni_plugins_masquerade")
+                .contains(ip));
 
         String ipt = ",\"ipMasq\":true,\"ipMasqBackend\":\"iptables\"";
-        JsonObject r2 = run("ADD", "pod-b", a, conf("1.0.0", ipt, V4)).assertSuccess().json();
+        JsonObject r2 =
+                run("ADD", "pod-b", a, conf("1.0.0", ipt, V4)).assertSuccess().json();
         String ip2 = addressOf(r2, false);
         assertTrue(net.execInNode("iptables-save", "-t", "nat").contains("-A POSTROUTING -s " + ip2 + "/32"));
         // DEL after the pod namespace is gone still removes the rules (addresses come from prevResult).
@@ -264,8 +295,12 @@ class BridgePrivilegedTest extends BridgeTestBase {
         String masq = ",\"ipMasq\":true,\"ipMasqBackend\":\"nftables\"";
         run("ADD", "pod-a", net.newPod(), conf("1.0.0", masq, V4)).assertSuccess();
         String first = net.execInNode("nft", "-a", "list", "chain", "inet", "cni_plugins_masquerade", "postrouting");
-        JsonObject b = run("ADD", "pod-b", net.newPod(), conf("1.0.0", masq, V4)).assertSuccess().json();
-        assertEquals(first, net.execInNode("nft", "-a", "list", "chain", "inet", "cni_plugins_masquerade", "postrouting"),
+        JsonObject b = run("ADD", "pod-b", net.newPod(), conf("1.0.0", masq, V4))
+                .assertSuccess()
+                .json();
+        assertEquals(
+                first,
+                net.execInNode("nft", "-a", "list", "chain", "inet", "cni_plugins_masquerade", "postrouting"),
                 "the second ADD did not flush and refill postrouting");
         assertTrue(net.execInNode("nft", "list", "chain", "inet", "cni_plugins_masquerade", "masq_checks")
                 .contains("ip saddr " + addressOf(b, false) + " "));
@@ -273,24 +308,37 @@ class BridgePrivilegedTest extends BridgeTestBase {
         net.execInNode("nft", "delete", "set", "inet", "cni_plugins_masquerade", IpMasq.NFT_LAYOUT_MARKER);
         net.execInNode("nft", "flush", "chain", "inet", "cni_plugins_masquerade", "postrouting");
         run("ADD", "pod-c", net.newPod(), conf("1.0.0", masq, V4)).assertSuccess();
-        assertTrue(net.execInNode("nft", "list", "chain", "inet", "cni_plugins_masquerade", "postrouting")
-                .contains("goto masq_checks"), "the layout is back");
+        assertTrue(
+                net.execInNode("nft", "list", "chain", "inet", "cni_plugins_masquerade", "postrouting")
+                        .contains("goto masq_checks"),
+                "the layout is back");
     }
 
     @Test
     void badConfigsCreateNothing() {
         Path a = net.newPod();
-        for (String extra : List.of(",\"vlan\":5000", ",\"ipMasq\":true,\"ipMasqBackend\":\"ebtables\"",
-                ",\"hairpinMode\":true,\"promiscMode\":true", ",\"mtu\":\"1500\"",
+        for (String extra : List.of(
+                ",\"vlan\":5000",
+                ",\"ipMasq\":true,\"ipMasqBackend\":\"ebtables\"",
+                ",\"hairpinMode\":true,\"promiscMode\":true",
+                ",\"mtu\":\"1500\"",
                 ",\"vlanTrunk\":[{\"minID\":10}]")) {
             Outcome o = run("ADD", "pod-a", a, conf("1.0.0", extra, V4));
             assertEquals(1, o.exit(), extra);
             assertEquals(7L, o.json().integer("code"), extra + " " + o.stdout());
         }
-        Outcome badRange = run("ADD", "pod-a", a, conf("1.0.0", "", "[[{\"subnet\":\"10.244.1.0/24\",\"gateway\":\"10.9.9.9\",\"rangeStart\":\"10.250.0.1\"}]]"));
+        Outcome badRange = run(
+                "ADD",
+                "pod-a",
+                a,
+                conf(
+                        "1.0.0",
+                        "",
+                        "[[{\"subnet\":\"10.244.1.0/24\",\"gateway\":\"10.9.9.9\",\"rangeStart\":\"10.250.0.1\"}]]"));
         assertEquals(1, badRange.exit());
         assertFalse(net.execInNode("ip", "-o", "link").contains("veth"));
-        assertFalse(net.execInNode("ip", "-o", "link").contains("cni0"), "validation happens before the bridge is made");
+        assertFalse(
+                net.execInNode("ip", "-o", "link").contains("cni0"), "validation happens before the bridge is made");
     }
 
     @Test
@@ -316,8 +364,12 @@ class BridgePrivilegedTest extends BridgeTestBase {
             String hostVeth = r.objects("interfaces").get(1).string("name");
             assertTrue(net.exec(pod, "ip", "-o", "link", "show").contains("eth0"), "round " + i);
             run("DEL", "pod-a", pod, conf).assertSuccess();
-            assertFalse(net.exec(pod, "ip", "-o", "link", "show").contains("eth0"), "eth0 gone when DEL returns, round " + i);
-            assertFalse(net.execInNode("ip", "-o", "link", "show").contains(hostVeth + "@"), "host end gone too, round " + i);
+            assertFalse(
+                    net.exec(pod, "ip", "-o", "link", "show").contains("eth0"),
+                    "eth0 gone when DEL returns, round " + i);
+            assertFalse(
+                    net.execInNode("ip", "-o", "link", "show").contains(hostVeth + "@"),
+                    "host end gone too, round " + i);
         }
         run("DEL", "pod-a", pod, conf).assertSuccess();
     }

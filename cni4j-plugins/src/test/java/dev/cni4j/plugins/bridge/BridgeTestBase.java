@@ -23,6 +23,7 @@ abstract class BridgeTestBase {
 
     @TempDir
     Path tmp;
+
     TestNetworks net;
     Path binDir;
     Path dataDir;
@@ -58,8 +59,10 @@ abstract class BridgeTestBase {
     }
 
     Outcome run(String command, String id, Path pod, String ifname, String stdin) {
-        return net.runInNode(() -> new PluginInvocation("bridge", command, id, pod == null ? "" : pod.toString(), ifname)
-                .env("CNI_PATH", binDir.toString()).run(stdin));
+        return net.runInNode(
+                () -> new PluginInvocation("bridge", command, id, pod == null ? "" : pod.toString(), ifname)
+                        .env("CNI_PATH", binDir.toString())
+                        .run(stdin));
     }
 
     /** {@code conf} with {@code result} as its prevResult (for CHECK and DEL). */

@@ -30,6 +30,8 @@ class IpMasqCommentTest {
         }
         // names that differ only by what the comment drops still have their own rules
         assertNotEquals(IpMasq.comment("podnet", "e\"th0", "pod-a"), IpMasq.comment("podnet", "eth0", "pod-a"));
-        assertEquals(ScriptText.NFT_COMMENT_MAX, IpMasq.comment("podnet", "eth0", big).length());
+        assertEquals(
+                ScriptText.NFT_COMMENT_MAX,
+                IpMasq.comment("podnet", "eth0", big).length());
     }
 }

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ServiceDnatPrivilegedTest {
     @TempDir
     Path tmp;
+
     TestNetworks net;
     Process server;
 
@@ -54,28 +55,62 @@ class ServiceDnatPrivilegedTest {
         Path client = net.newPod();
         Path backend = net.newPod();
         net.runInNode(() -> new PluginInvocation("bridge", "ADD", "client", client.toString(), "eth0")
-                .env("CNI_PATH", bin.toString()).run(conf)).assertSuccess();
+                        .env("CNI_PATH", bin.toString())
+                        .run(conf))
+                .assertSuccess();
         JsonObject r = net.runInNode(() -> new PluginInvocation("bridge", "ADD", "backend", backend.toString(), "eth0")
-                .env("CNI_PATH", bin.toString()).run(conf)).assertSuccess().json();
+                        .env("CNI_PATH", bin.toString())
+                        .run(conf))
+                .assertSuccess()
+                .json();
         String backendIp = r.objects("ips").get(0).string("address").split("/")[0];
 
-        server = net.runIn(backend, () -> new ProcessBuilder("busybox", "nc", "-ll", "-p", "8080", "-e", "/bin/echo", "hello-from-backend")
-                .redirectErrorStream(true).start());
+        server = net.runIn(
+                backend,
+                () -> new ProcessBuilder("busybox", "nc", "-ll", "-p", "8080", "-e", "/bin/echo", "hello-from-backend")
+                        .redirectErrorStream(true)
+                        .start());
         // kube-proxy-style: DNAT the service VIP to the backend pod, masquerade hairpin traffic.
-        net.execInNode("iptables", "-t", "nat", "-A", "PREROUTING", "-d", "10.96.0.10/32", "-p", "tcp", "--dport", "80",
-                "-j", "DNAT", "--to-destination", backendIp + ":8080");
-        net.execInNode("iptables", "-t", "nat", "-A", "POSTROUTING", "-s", backendIp + "/32", "-d", backendIp + "/32",
-                "-j", "MASQUERADE");
+        net.execInNode(
+                "iptables",
+                "-t",
+                "nat",
+                "-A",
+                "PREROUTING",
+                "-d",
+                "10.96.0.10/32",
+                "-p",
+                "tcp",
+                "--dport",
+                "80",
+                "-j",
+                "DNAT",
+                "--to-destination",
+                backendIp + ":8080");
+        net.execInNode(
+                "iptables",
+                "-t",
+                "nat",
+                "-A",
+                "POSTROUTING",
+                "-s",
+                backendIp + "/32",
+                "-d",
+                backendIp + "/32",
+                "-j",
+                "MASQUERADE");
 
         assertEquals("hello-from-backend", fetch(client), "pod -> service -> other pod");
         assertEquals("hello-from-backend", fetch(backend), "pod -> service -> same pod (hairpin)");
-        assertTrue(net.execInNode("iptables", "-t", "nat", "-L", "PREROUTING", "-v", "-n").contains("10.96.0.10"));
+        assertTrue(net.execInNode("iptables", "-t", "nat", "-L", "PREROUTING", "-v", "-n")
+                .contains("10.96.0.10"));
     }
 
     private String fetch(Path from) {
         for (int attempt = 0; ; attempt++) {
             try {
-                return net.exec(from, "busybox", "nc", "-w", "2", "10.96.0.10", "80").trim();
+                return net.exec(from, "busybox", "nc", "-w", "2", "10.96.0.10", "80")
+                        .trim();
             } catch (IllegalStateException e) {
                 if (attempt >= 5) {
                     throw e; // the server may still be starting

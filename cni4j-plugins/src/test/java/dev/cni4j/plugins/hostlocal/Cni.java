@@ -33,11 +33,15 @@ final class Cni {
         }
     }
 
-    private Cni() {
-    }
+    private Cni() {}
 
-    static Outcome run(Plugin plugin, String command, String config, String containerId, String ifname,
-                       Map<String, String> extraEnv) {
+    static Outcome run(
+            Plugin plugin,
+            String command,
+            String config,
+            String containerId,
+            String ifname,
+            Map<String, String> extraEnv) {
         Map<String, String> env = new HashMap<>();
         env.put("CNI_COMMAND", command);
         env.put("CNI_CONTAINERID", containerId);
@@ -49,7 +53,11 @@ final class Cni {
         env.putAll(extraEnv);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = PluginMain.run(plugin, env, new ByteArrayInputStream(config.getBytes(StandardCharsets.UTF_8)), out,
+        int exit = PluginMain.run(
+                plugin,
+                env,
+                new ByteArrayInputStream(config.getBytes(StandardCharsets.UTF_8)),
+                out,
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Outcome(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

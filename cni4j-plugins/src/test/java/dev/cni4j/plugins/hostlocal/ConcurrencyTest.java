@@ -23,7 +23,8 @@ class ConcurrencyTest {
     Path dataDir;
 
     private String conf() {
-        return Cni.config("1.1.0", dataDir, "\"ranges\": [[{\"subnet\": \"10.1.0.0/24\"}], [{\"subnet\": \"2001:db8::/120\"}]]");
+        return Cni.config(
+                "1.1.0", dataDir, "\"ranges\": [[{\"subnet\": \"10.1.0.0/24\"}], [{\"subnet\": \"2001:db8::/120\"}]]");
     }
 
     @Test
@@ -56,7 +57,8 @@ class ConcurrencyTest {
         } finally {
             pool.shutdownNow();
         }
-        assertEquals(List.of(".", "last_reserved_ip.0", "last_reserved_ip.1", "lock"),
+        assertEquals(
+                List.of(".", "last_reserved_ip.0", "last_reserved_ip.1", "lock"),
                 StoreFiles.names(dataDir.resolve("mynet")));
     }
 
@@ -67,9 +69,19 @@ class ConcurrencyTest {
         String cp = System.getProperty("java.class.path");
         List<Process> procs = new ArrayList<>();
         for (int p = 0; p < 4; p++) {
-            procs.add(new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", cp,
-                    AddLoop.class.getName(), confFile.toString(), "proc" + p, "40")
-                    .redirectErrorStream(true).redirectOutput(dataDir.resolve("out" + p).toFile()).start());
+            procs.add(new ProcessBuilder(
+                            java,
+                            "-XX:TieredStopAtLevel=1",
+                            "-XX:+UseSerialGC",
+                            "-cp",
+                            cp,
+                            AddLoop.class.getName(),
+                            confFile.toString(),
+                            "proc" + p,
+                            "40")
+                    .redirectErrorStream(true)
+                    .redirectOutput(dataDir.resolve("out" + p).toFile())
+                    .start());
         }
         for (int p = 0; p < procs.size(); p++) {
             assertTrue(procs.get(p).waitFor(120, TimeUnit.SECONDS), "process " + p + " finished");

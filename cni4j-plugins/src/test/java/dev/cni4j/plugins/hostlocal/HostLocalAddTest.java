@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class HostLocalAddTest {
     @TempDir
     Path tmp;
+
     Path dataDir;
 
     @BeforeEach
@@ -51,12 +52,13 @@ class HostLocalAddTest {
         boolean withVersion = version.startsWith("0.");
         String v4 = withVersion ? "{\"version\":\"4\"," : "{";
         String v6 = withVersion ? "{\"version\":\"6\"," : "{";
-        assertEquals("{\"cniVersion\":\"" + version + "\",\"ips\":["
-                + v4 + "\"address\":\"10.1.2.2/24\",\"gateway\":\"10.1.2.1\"},"
-                + v6 + "\"address\":\"2001:db8:1::2/64\",\"gateway\":\"2001:db8:1::1\"}],"
-                + "\"routes\":[{\"dst\":\"0.0.0.0/0\"},{\"dst\":\"::/0\"},{\"dst\":\"192.168.0.0/16\",\"gw\":\"1.1.1.1\"},"
-                + "{\"dst\":\"2001:db8:2::/64\",\"gw\":\"2001:db8:3::1\"}],"
-                + "\"dns\":{\"nameservers\":[\"192.0.2.3\"],\"search\":[\"example.com\"],\"options\":[\"ndots:2\"]}}",
+        assertEquals(
+                "{\"cniVersion\":\"" + version + "\",\"ips\":["
+                        + v4 + "\"address\":\"10.1.2.2/24\",\"gateway\":\"10.1.2.1\"},"
+                        + v6 + "\"address\":\"2001:db8:1::2/64\",\"gateway\":\"2001:db8:1::1\"}],"
+                        + "\"routes\":[{\"dst\":\"0.0.0.0/0\"},{\"dst\":\"::/0\"},{\"dst\":\"192.168.0.0/16\",\"gw\":\"1.1.1.1\"},"
+                        + "{\"dst\":\"2001:db8:2::/64\",\"gw\":\"2001:db8:3::1\"}],"
+                        + "\"dns\":{\"nameservers\":[\"192.0.2.3\"],\"search\":[\"example.com\"],\"options\":[\"ndots:2\"]}}",
                 add.stdout());
 
         Path net = dataDir.resolve("mynet");
@@ -64,7 +66,8 @@ class HostLocalAddTest {
         assertEquals("dummy\r\neth0", Files.readString(net.resolve("2001:db8:1::2")));
         assertEquals("10.1.2.2", Files.readString(net.resolve("last_reserved_ip.0")));
         assertEquals("2001:db8:1::2", Files.readString(net.resolve("last_reserved_ip.1")));
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(net.resolve("10.1.2.2"))));
+        assertEquals(
+                "rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(net.resolve("10.1.2.2"))));
         assertTrue(Files.exists(net.resolve("lock")));
 
         Cni.Outcome del = Cni.run("DEL", config(version), "dummy", "eth0");
@@ -98,26 +101,33 @@ class HostLocalAddTest {
                 "subnet": "3ffe:ffff:0:01ff::/64", "rangeStart": "3ffe:ffff:0:01ff::0010",
                 "rangeEnd": "3ffe:ffff:0:01ff::0020", "routes": [{"dst": "3ffe:ffff:0:01ff::1/64"}]""");
         Cni.Outcome add = Cni.run("ADD", v6, "c1", "eth0");
-        assertEquals("{\"cniVersion\":\"1.1.0\",\"ips\":[{\"address\":\"3ffe:ffff:0:1ff::10/64\","
-                + "\"gateway\":\"3ffe:ffff:0:1ff::1\"}],\"routes\":[{\"dst\":\"3ffe:ffff:0:1ff::1/64\"}]}", add.stdout());
+        assertEquals(
+                "{\"cniVersion\":\"1.1.0\",\"ips\":[{\"address\":\"3ffe:ffff:0:1ff::10/64\","
+                        + "\"gateway\":\"3ffe:ffff:0:1ff::1\"}],\"routes\":[{\"dst\":\"3ffe:ffff:0:1ff::1/64\"}]}",
+                add.stdout());
 
         // the legacy top-level range is prepended to "ranges"
         String mixed = Cni.config("1.0.0", tmp.resolve("d2"), """
                 "subnet": "192.0.2.0/24", "gateway": "192.0.2.254",
                 "ranges": [[{"subnet": "2001:db8::/64"}]]""");
         add = Cni.run("ADD", mixed, "c1", "eth0");
-        assertEquals("{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"192.0.2.1/24\",\"gateway\":\"192.0.2.254\"},"
-                + "{\"address\":\"2001:db8::2/64\",\"gateway\":\"2001:db8::1\"}]}", add.stdout());
+        assertEquals(
+                "{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"192.0.2.1/24\",\"gateway\":\"192.0.2.254\"},"
+                        + "{\"address\":\"2001:db8::2/64\",\"gateway\":\"2001:db8::1\"}]}",
+                add.stdout());
     }
 
     @Test
     void routeFieldsOfSpec11PassThrough() {
         String c = Cni.config("1.1.0", dataDir, """
                 "subnet": "10.1.2.0/24",
-                "routes": [{"dst": "10.9.0.0/16", "gw": "10.1.2.1", "mtu": 1400, "priority": 10, "table": 100, "scope": 253}]""");
+                "routes": [{"dst": "10.9.0.0/16", "gw": "10.1.2.1", "mtu": 1400, "priority": 10, "table": 100, \
+                "scope": 253}]""");
         Cni.Outcome add = Cni.run("ADD", c, "c1", "eth0");
-        assertEquals("[{\"dst\":\"10.9.0.0/16\",\"gw\":\"10.1.2.1\",\"mtu\":1400,\"priority\":10,\"table\":100,"
-                + "\"scope\":253}]", dev.cni4j.json.Json.write(add.json().list("routes")));
+        assertEquals(
+                "[{\"dst\":\"10.9.0.0/16\",\"gw\":\"10.1.2.1\",\"mtu\":1400,\"priority\":10,\"table\":100,"
+                        + "\"scope\":253}]",
+                dev.cni4j.json.Json.write(add.json().list("routes")));
     }
 
     @Test
@@ -137,12 +147,26 @@ class HostLocalAddTest {
     @Test
     void sameContainerOtherInterfaceGetsTheNextIpAndDuplicateFails() {
         String conf = Cni.config("1.1.0", dataDir, "\"ranges\": [[{\"subnet\": \"10.1.2.0/24\"}]]");
-        assertEquals("10.1.2.2/24", Cni.run("ADD", conf, "dummy", "eth0").json().objects("ips").getFirst().string("address"));
+        assertEquals(
+                "10.1.2.2/24",
+                Cni.run("ADD", conf, "dummy", "eth0")
+                        .json()
+                        .objects("ips")
+                        .getFirst()
+                        .string("address"));
         Cni.Outcome dup = Cni.run("ADD", conf, "dummy", "eth0");
         assertEquals(999, dup.code());
-        assertEquals("failed to allocate for range 0: 10.1.2.2 has been allocated to dummy, "
-                + "duplicate allocation is not allowed", dup.msg());
-        assertEquals("10.1.2.3/24", Cni.run("ADD", conf, "dummy", "eth1").json().objects("ips").getFirst().string("address"));
+        assertEquals(
+                "failed to allocate for range 0: 10.1.2.2 has been allocated to dummy, "
+                        + "duplicate allocation is not allowed",
+                dup.msg());
+        assertEquals(
+                "10.1.2.3/24",
+                Cni.run("ADD", conf, "dummy", "eth1")
+                        .json()
+                        .objects("ips")
+                        .getFirst()
+                        .string("address"));
         assertTrue(Cni.run("DEL", conf, "dummy", "eth0").ok());
         assertTrue(Files.exists(dataDir.resolve("mynet/10.1.2.3")), "DEL of eth0 keeps eth1's IP");
     }

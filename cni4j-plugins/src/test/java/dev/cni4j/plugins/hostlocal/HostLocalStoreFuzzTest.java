@@ -34,15 +34,19 @@ class HostLocalStoreFuzzTest {
 
     @Test
     void anyDirectoryContentIsReadCleanly() throws IOException {
-        Path base = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
+        Path base = Files.isDirectory(Path.of("/dev/shm"))
+                ? Path.of("/dev/shm")
+                : Path.of(System.getProperty("java.io.tmpdir"));
         Path root = Files.createTempDirectory(base, "cni4j-fuzz-store");
         try {
-            Fuzzer.of("host-local-store", input -> runOn(root, input)).json().seeds(
-                    "{\"10.1.0.2\":\"c1\\r\\neth0\",\"10.1.0.3\":\"c2\\r\\neth0\\n\",\"10.1.0.4\":\"legacy\","
-                            + "\"last_reserved_ip.0\":\"10.1.0.4\",\"lock\":\"\",\"2001:db8::2\":\" c1 \\r\\neth0\","
-                            + "\"last_reserved_ip.1\":\"2001:db8::2\",\".reservation.tmp\":\"c9\\r\\neth0\"}",
-                    "{\"10.1.0.1\":\"\",\"10.1.0.6\":\"c3\\r\\n\",\"10.1.0.07\":\"c4\\r\\neth0\",\"::ffff:10.1.0.5\":\"c5\\r\\neth0\","
-                            + "\"2001:0db8::3\":\"c6\\r\\neth1\",\"last_reserved_ip.0\":\"10.1.0.250\",\"last_reserved_ip.1\":\"nonsense\"}")
+            Fuzzer.of("host-local-store", input -> runOn(root, input))
+                    .json()
+                    .seeds(
+                            "{\"10.1.0.2\":\"c1\\r\\neth0\",\"10.1.0.3\":\"c2\\r\\neth0\\n\",\"10.1.0.4\":\"legacy\","
+                                    + "\"last_reserved_ip.0\":\"10.1.0.4\",\"lock\":\"\",\"2001:db8::2\":\" c1 \\r\\neth0\","
+                                    + "\"last_reserved_ip.1\":\"2001:db8::2\",\".reservation.tmp\":\"c9\\r\\neth0\"}",
+                            "{\"10.1.0.1\":\"\",\"10.1.0.6\":\"c3\\r\\n\",\"10.1.0.07\":\"c4\\r\\neth0\",\"::ffff:10.1.0.5\":\"c5\\r\\neth0\","
+                                    + "\"2001:0db8::3\":\"c6\\r\\neth1\",\"last_reserved_ip.0\":\"10.1.0.250\",\"last_reserved_ip.1\":\"nonsense\"}")
                     .run();
         } finally {
             delete(root);
@@ -52,22 +56,28 @@ class HostLocalStoreFuzzTest {
     /** The other files host-local reads: the node agent's pod CIDR file and resolvConf. */
     @Test
     void podCidrFileAndResolvConfAreReadCleanly() throws IOException {
-        Path base = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
+        Path base = Files.isDirectory(Path.of("/dev/shm"))
+                ? Path.of("/dev/shm")
+                : Path.of(System.getProperty("java.io.tmpdir"));
         Path file = Files.createTempFile(base, "cni4j-fuzz-file", "");
         try {
             Fuzzer.of("host-local-files", input -> {
-                Files.write(file, input);
-                try {
-                    PodCidrSource.file(file).podCidrs();
-                } catch (CniException e) {
-                    assertEquals(ErrorCode.TRY_AGAIN_LATER.code(), e.code(), e.getMessage());
-                }
-                ResolvConf.read(file);
-            }).seeds("10.244.1.0/24\nfd00:10:244:1::/64\n", "2001:db8:1::/64\r\n10.0.0.0/8",
-                    "nameserver 10.96.0.10\nsearch default.svc.cluster.local svc.cluster.local\n"
-                            + "options ndots:5 timeout:1\ndomain cluster.local\n# comment\n; other\nnameserver ::1\n")
+                        Files.write(file, input);
+                        try {
+                            PodCidrSource.file(file).podCidrs();
+                        } catch (CniException e) {
+                            assertEquals(ErrorCode.TRY_AGAIN_LATER.code(), e.code(), e.getMessage());
+                        }
+                        ResolvConf.read(file);
+                    })
+                    .seeds(
+                            "10.244.1.0/24\nfd00:10:244:1::/64\n",
+                            "2001:db8:1::/64\r\n10.0.0.0/8",
+                            "nameserver 10.96.0.10\nsearch default.svc.cluster.local svc.cluster.local\n"
+                                    + "options ndots:5 timeout:1\ndomain cluster.local\n# comment\n; other\nnameserver ::1\n")
                     .dictionary("nameserver ", "search ", "options ", "domain ", "#", "\t")
-                    .allow(CniException.class).run();
+                    .allow(CniException.class)
+                    .run();
         } finally {
             Files.deleteIfExists(file);
         }
@@ -102,8 +112,8 @@ class HostLocalStoreFuzzTest {
         store.lastReservedIp(0);
         store.lastReservedIp(1);
 
-        String conf = "{\"cniVersion\":\"1.1.0\",\"name\":\"net\",\"type\":\"host-local\","
-                + String.format(IPAM, root) + "%s}";
+        String conf = "{\"cniVersion\":\"1.1.0\",\"name\":\"net\",\"type\":\"host-local\"," + String.format(IPAM, root)
+                + "%s}";
         HostLocal plugin = new HostLocal(IpamConfigFuzzTest.POD_CIDRS);
         Map<String, String> env = PluginCalls.addEnv();
         env.put("CNI_CONTAINERID", "fuzz");
@@ -123,8 +133,13 @@ class HostLocalStoreFuzzTest {
         env.put("CNI_COMMAND", "STATUS");
         PluginCalls.call(plugin, env, utf8(String.format(conf, "")), true);
         env.put("CNI_COMMAND", "GC");
-        PluginCalls.call(plugin, env, utf8(String.format(conf,
-                ",\"cni.dev/valid-attachments\":[{\"containerID\":\"c2\",\"ifname\":\"eth0\"},{\"containerID\":\"legacy\",\"ifname\":\"eth0\"}]")));
+        PluginCalls.call(
+                plugin,
+                env,
+                utf8(
+                        String.format(
+                                conf,
+                                ",\"cni.dev/valid-attachments\":[{\"containerID\":\"c2\",\"ifname\":\"eth0\"},{\"containerID\":\"legacy\",\"ifname\":\"eth0\"}]")));
     }
 
     private static byte[] utf8(String s) {

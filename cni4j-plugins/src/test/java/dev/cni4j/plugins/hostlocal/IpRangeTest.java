@@ -46,27 +46,31 @@ class IpRangeTest {
     @Test
     void gatewayOutsideTheSubnetIsRejectedUnlikeTheReference() {
         // Go's host-local takes it; a pod could never reach such a gateway, so it is a config error here.
-        dev.cni4j.spec.CniException e = org.junit.jupiter.api.Assertions.assertThrows(dev.cni4j.spec.CniException.class,
-                () -> IpRange.of("10.0.0.0/24", null, null, "192.0.2.254"));
+        dev.cni4j.spec.CniException e = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.cni4j.spec.CniException.class, () -> IpRange.of("10.0.0.0/24", null, null, "192.0.2.254"));
         assertEquals(7, e.code());
-        assertEquals("10.0.0.254", IpRange.of("10.0.0.0/24", null, null, "10.0.0.254").gateway().toString());
+        assertEquals(
+                "10.0.0.254",
+                IpRange.of("10.0.0.0/24", null, null, "10.0.0.254").gateway().toString());
     }
 
     @ParameterizedTest(name = "{0} {1} {2} {3} -> {4}")
-    @CsvSource(delimiter = '|', value = {
-            "10.1.2.3/24|||| Network has host bits set. For a subnet mask of length 24 the network address is 10.1.2.0",
-            "10.1.2.0/31|||| Network 10.1.2.0/31 too small to allocate from",
-            "10.1.2.0/32|||| Network 10.1.2.0/32 too small to allocate from",
-            "2001:db8::/127|||| Network 2001:db8::/127 too small to allocate from",
-            "2001:db8::/128|||| Network 2001:db8::/128 too small to allocate from",
-            "10.1.2.0/24|10.1.3.2||| RangeStart 10.1.3.2 not in network 10.1.2.0/24",
-            "10.1.2.0/24||10.1.3.2|| RangeEnd 10.1.3.2 not in network 10.1.2.0/24",
-            "10.1.2.0/24|10.1.2.50|10.1.2.40|| RangeStart 10.1.2.50 is after RangeEnd 10.1.2.40 in network 10.1.2.0/24",
-            "10.1.2.0/24|||2001:db8::1| gateway 2001:db8::1 is not of the same IP family as subnet 10.1.2.0/24",
-            "10.1.2.0/24|||10.1.2| invalid gateway \"10.1.2\": not an IP address",
-            "10.1.2.0|||| invalid subnet \"10.1.2.0\": not an IP network in CIDR form",
-            "|||| range is missing \"subnet\"",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "10.1.2.3/24|||| Network has host bits set. For a subnet mask of length 24 the network address is 10.1.2.0",
+                "10.1.2.0/31|||| Network 10.1.2.0/31 too small to allocate from",
+                "10.1.2.0/32|||| Network 10.1.2.0/32 too small to allocate from",
+                "2001:db8::/127|||| Network 2001:db8::/127 too small to allocate from",
+                "2001:db8::/128|||| Network 2001:db8::/128 too small to allocate from",
+                "10.1.2.0/24|10.1.3.2||| RangeStart 10.1.3.2 not in network 10.1.2.0/24",
+                "10.1.2.0/24||10.1.3.2|| RangeEnd 10.1.3.2 not in network 10.1.2.0/24",
+                "10.1.2.0/24|10.1.2.50|10.1.2.40|| RangeStart 10.1.2.50 is after RangeEnd 10.1.2.40 in network 10.1.2.0/24",
+                "10.1.2.0/24|||2001:db8::1| gateway 2001:db8::1 is not of the same IP family as subnet 10.1.2.0/24",
+                "10.1.2.0/24|||10.1.2| invalid gateway \"10.1.2\": not an IP address",
+                "10.1.2.0|||| invalid subnet \"10.1.2.0\": not an IP network in CIDR form",
+                "|||| range is missing \"subnet\"",
+            })
     void rejectsBadRanges(String subnet, String start, String end, String gw, String message) {
         CniException e = assertThrows(CniException.class, () -> IpRange.of(subnet, start, end, gw));
         assertEquals(7, e.code());
@@ -79,9 +83,14 @@ class IpRangeTest {
         IpRange b = IpRange.of("10.0.0.0/16", "10.0.0.100", "10.0.3.0", null);
         IpRange c = IpRange.of("10.0.0.0/16", "10.0.1.0", "10.0.3.0", null);
         IpRange v6 = IpRange.of("2001:db8::/64", null, null, null);
-        assertEquals("subnets 10.0.0.1-10.0.0.254 and 10.0.0.100-10.0.3.0 overlap",
-                assertThrows(CniException.class, () -> new RangeSet(List.of(a, b))).getMessage());
-        assertEquals(7, assertThrows(CniException.class, () -> new RangeSet(List.of(a, v6))).code());
+        assertEquals(
+                "subnets 10.0.0.1-10.0.0.254 and 10.0.0.100-10.0.3.0 overlap",
+                assertThrows(CniException.class, () -> new RangeSet(List.of(a, b)))
+                        .getMessage());
+        assertEquals(
+                7,
+                assertThrows(CniException.class, () -> new RangeSet(List.of(a, v6)))
+                        .code());
         RangeSet ok = new RangeSet(List.of(a, c));
         assertEquals("10.0.0.1-10.0.0.254,10.0.1.0-10.0.3.0", ok.toString());
         assertFalse(a.overlaps(v6));

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
  * nothing is written.
  */
 class IpamConfigFuzzTest {
-    static final PodCidrSource.Factory POD_CIDRS = (request, ipam) ->
-            () -> List.of(IpPrefix.parse("10.244.1.0/24"), IpPrefix.parse("fd00:10:244:1::/64"));
+    static final PodCidrSource.Factory POD_CIDRS =
+            (request, ipam) -> () -> List.of(IpPrefix.parse("10.244.1.0/24"), IpPrefix.parse("fd00:10:244:1::/64"));
 
     @Test
     void everyConfigIsParsedOrRefusedCleanly() {
@@ -23,18 +23,20 @@ class IpamConfigFuzzTest {
                 set.capacity();
             }
         });
-        Fuzzer.of("host-local-config", PluginCalls.stdin(plugin, PluginCalls.addEnv())).json().seeds(
-                "{\"cniVersion\":\"1.1.0\",\"name\":\"net\",\"type\":\"bridge\",\"ipam\":{\"type\":\"host-local\","
-                        + "\"ranges\":[[{\"subnet\":\"10.1.0.0/16\",\"rangeStart\":\"10.1.0.10\",\"rangeEnd\":\"10.1.0.200\","
-                        + "\"gateway\":\"10.1.0.1\"},{\"subnet\":\"10.2.0.0/24\"}],[{\"subnet\":\"2001:db8::/64\"}]],"
-                        + "\"routes\":[{\"dst\":\"0.0.0.0/0\"},{\"dst\":\"192.168.0.0/16\",\"gw\":\"10.1.0.1\"},{\"dst\":\"::/0\"}],"
-                        + "\"dataDir\":\"/run/cni4j-fuzz/networks\"}}",
-                "{\"cniVersion\":\"0.3.1\",\"name\":\"legacy\",\"type\":\"host-local\",\"ipam\":{\"type\":\"host-local\","
-                        + "\"subnet\":\"10.10.0.0/24\",\"rangeStart\":\"10.10.0.5\",\"rangeEnd\":\"10.10.0.9\",\"gateway\":\"10.10.0.254\","
-                        + "\"resolvConf\":\"/etc/resolv.conf\"},\"args\":{\"cni\":{\"ips\":[\"10.10.0.6\"]}}}",
-                "{\"cniVersion\":\"1.0.0\",\"name\":\"pods\",\"ipam\":{\"type\":\"host-local\",\"ranges\":[[{\"subnet\":\"usePodCidr\"}],"
-                        + "[{\"subnet\":\"usePodCidrIPv6\"}]],\"podCidrFile\":\"/run/cni4j/podcidr\"},"
-                        + "\"runtimeConfig\":{\"ips\":[\"10.244.1.7/24\"],\"ipRanges\":[[{\"subnet\":\"10.9.0.0/16\"}]]}}")
+        Fuzzer.of("host-local-config", PluginCalls.stdin(plugin, PluginCalls.addEnv()))
+                .json()
+                .seeds(
+                        "{\"cniVersion\":\"1.1.0\",\"name\":\"net\",\"type\":\"bridge\",\"ipam\":{\"type\":\"host-local\","
+                                + "\"ranges\":[[{\"subnet\":\"10.1.0.0/16\",\"rangeStart\":\"10.1.0.10\",\"rangeEnd\":\"10.1.0.200\","
+                                + "\"gateway\":\"10.1.0.1\"},{\"subnet\":\"10.2.0.0/24\"}],[{\"subnet\":\"2001:db8::/64\"}]],"
+                                + "\"routes\":[{\"dst\":\"0.0.0.0/0\"},{\"dst\":\"192.168.0.0/16\",\"gw\":\"10.1.0.1\"},{\"dst\":\"::/0\"}],"
+                                + "\"dataDir\":\"/run/cni4j-fuzz/networks\"}}",
+                        "{\"cniVersion\":\"0.3.1\",\"name\":\"legacy\",\"type\":\"host-local\",\"ipam\":{\"type\":\"host-local\","
+                                + "\"subnet\":\"10.10.0.0/24\",\"rangeStart\":\"10.10.0.5\",\"rangeEnd\":\"10.10.0.9\",\"gateway\":\"10.10.0.254\","
+                                + "\"resolvConf\":\"/etc/resolv.conf\"},\"args\":{\"cni\":{\"ips\":[\"10.10.0.6\"]}}}",
+                        "{\"cniVersion\":\"1.0.0\",\"name\":\"pods\",\"ipam\":{\"type\":\"host-local\",\"ranges\":[[{\"subnet\":\"usePodCidr\"}],"
+                                + "[{\"subnet\":\"usePodCidrIPv6\"}]],\"podCidrFile\":\"/run/cni4j/podcidr\"},"
+                                + "\"runtimeConfig\":{\"ips\":[\"10.244.1.7/24\"],\"ipRanges\":[[{\"subnet\":\"10.9.0.0/16\"}]]}}")
                 .run();
     }
 }

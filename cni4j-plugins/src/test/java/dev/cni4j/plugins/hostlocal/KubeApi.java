@@ -8,8 +8,8 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -24,22 +24,30 @@ final class KubeApi {
     /** Held so that the level sticks: the stand-in logs every request at INFO. */
     private static final Logger MOCK_LOG = Logger.getLogger("io.fabric8.mockwebserver");
 
-    private KubeApi() {
-    }
+    private KubeApi() {}
 
     /** fabric8's Kubernetes API stand-in in CRUD mode on 127.0.0.1 (plain HTTP), started, quiet. */
     static KubernetesMockServer startApiServer() {
         MOCK_LOG.setLevel(Level.WARNING);
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
+        KubernetesMockServer server = new KubernetesMockServer(
+                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         server.init(InetAddress.getLoopbackAddress(), 0);
         return server;
     }
 
     /** Creates the Node {@code name} with these spec.podCIDR and spec.podCIDRs (null: not set). */
     static void node(KubernetesClient client, String name, String podCidr, List<String> podCidrs) {
-        client.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).endMetadata()
-                .withNewSpec().withPodCIDR(podCidr).withPodCIDRs(podCidrs).endSpec().build()).create();
+        client.nodes()
+                .resource(new NodeBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withPodCIDR(podCidr)
+                        .withPodCIDRs(podCidrs)
+                        .endSpec()
+                        .build())
+                .create();
     }
 
     /**
@@ -65,7 +73,8 @@ final class KubeApi {
                     cluster: local
                     user: calico
                 current-context: calico-context
-                """.formatted(clusterYaml.indent(4).stripTrailing(), userYaml.indent(4).stripTrailing()));
+                """.formatted(
+                clusterYaml.indent(4).stripTrailing(), userYaml.indent(4).stripTrailing()));
     }
 
     static Path write(Path file, String text) {
@@ -88,8 +97,12 @@ final class KubeApi {
                  "datastore_type": "kubernetes", %s
                  "ipam": {"type": "host-local", "dataDir": "%s", "podCidrFile": "%s", %s},
                  "policy": {"type": "k8s"} %s}
-                """.formatted(version, nodename == null ? "" : "\"nodename\": \"" + nodename + "\",",
-                tmp.resolve("data"), tmp.resolve("podcidr"), ipamBody,
-                kubeconfig == null ? "" : ", \"kubernetes\": {\"kubeconfig\": \"" + kubeconfig + "\"}");
+                """.formatted(
+                        version,
+                        nodename == null ? "" : "\"nodename\": \"" + nodename + "\",",
+                        tmp.resolve("data"),
+                        tmp.resolve("podcidr"),
+                        ipamBody,
+                        kubeconfig == null ? "" : ", \"kubernetes\": {\"kubeconfig\": \"" + kubeconfig + "\"}");
     }
 }

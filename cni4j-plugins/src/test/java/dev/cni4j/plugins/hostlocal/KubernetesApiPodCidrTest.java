@@ -88,14 +88,20 @@ class KubernetesApiPodCidrTest {
         Cni.Outcome o = run("ADD", conf("dual", kc, "\"ranges\": [[{\"subnet\": \"usePodCidr\"}]]"), Map.of());
         assertEquals(List.of("10.244.2.2/24", "fd00:10:244:2::2/64"), addresses(o));
         // Calico's operator form: one marker per family
-        Cni.Outcome calico = Cni.run(new HostLocal(), "ADD", conf("dual", kc,
-                "\"ranges\": [[{\"subnet\": \"usePodCidr\"}], [{\"subnet\": \"usePodCidrIPv6\"}]]"), "c2", "eth0", Map.of());
+        Cni.Outcome calico = Cni.run(
+                new HostLocal(),
+                "ADD",
+                conf("dual", kc, "\"ranges\": [[{\"subnet\": \"usePodCidr\"}], [{\"subnet\": \"usePodCidrIPv6\"}]]"),
+                "c2",
+                "eth0",
+                Map.of());
         assertEquals(List.of("10.244.2.3/24", "fd00:10:244:2::3/64"), addresses(calico));
     }
 
     @Test
     void aNodeWithOnlyTheOldPodCidrField() {
-        Cni.Outcome o = run("ADD", conf("legacy", kubeconfig("token: " + TOKEN), "\"subnet\": \"usePodCidr\""), Map.of());
+        Cni.Outcome o =
+                run("ADD", conf("legacy", kubeconfig("token: " + TOKEN), "\"subnet\": \"usePodCidr\""), Map.of());
         assertEquals(List.of("10.244.3.2/24"), addresses(o));
     }
 
@@ -106,14 +112,15 @@ class KubernetesApiPodCidrTest {
         assertEquals(11, o.code());
         assertEquals("usePodCidr: node fresh has no podCIDR yet", o.msg());
         assertFalse(Files.exists(tmp.resolve("data")));
-        String v11 = KubeApi.calicoConfig("1.1.0", tmp, "fresh", kubeconfig("token: " + TOKEN), "\"subnet\": \"usePodCidr\"");
+        String v11 = KubeApi.calicoConfig(
+                "1.1.0", tmp, "fresh", kubeconfig("token: " + TOKEN), "\"subnet\": \"usePodCidr\"");
         assertEquals(50, run("STATUS", v11, Map.of()).code(), "STATUS: the plugin cannot serve ADDs yet");
     }
 
     @Test
     void aNodeNotRegisteredYetIsTryAgainLaterAndCreatesNothing() {
-        Cni.Outcome o = run("ADD", conf("nosuchnode", kubeconfig("token: " + TOKEN), "\"subnet\": \"usePodCidr\""),
-                Map.of());
+        Cni.Outcome o =
+                run("ADD", conf("nosuchnode", kubeconfig("token: " + TOKEN), "\"subnet\": \"usePodCidr\""), Map.of());
         assertEquals(11, o.code());
         assertEquals("usePodCidr: node nosuchnode is not registered with the Kubernetes API (yet)", o.msg());
         assertEquals("/api/v1/nodes/nosuchnode", lastRequest().getPath());
@@ -123,7 +130,8 @@ class KubernetesApiPodCidrTest {
     @Test
     void tokenFileIsReadRelativeToTheKubeconfig() {
         KubeApi.write(tmp.resolve("kube/token"), TOKEN + "\n");
-        Cni.Outcome o = run("ADD", conf("dual", kubeconfig("tokenFile: token"), "\"subnet\": \"usePodCidr\""), Map.of());
+        Cni.Outcome o =
+                run("ADD", conf("dual", kubeconfig("tokenFile: token"), "\"subnet\": \"usePodCidr\""), Map.of());
         assertTrue(o.ok(), o.stdout());
         assertEquals("Bearer " + TOKEN, lastRequest().getHeader("Authorization"));
     }
@@ -132,16 +140,20 @@ class KubernetesApiPodCidrTest {
     void withoutNodenameTheNodeComesFromTheEnvironment() {
         Path kc = kubeconfig("token: " + TOKEN);
         String c = conf(null, kc, "\"subnet\": \"usePodCidr\"");
-        assertEquals(List.of("10.244.3.2/24"), addresses(run("ADD", c, Map.of("K8S_NODE_NAME", "legacy",
-                "NODE_NAME", "dual"))));
+        assertEquals(
+                List.of("10.244.3.2/24"),
+                addresses(run("ADD", c, Map.of("K8S_NODE_NAME", "legacy", "NODE_NAME", "dual"))));
         assertEquals("/api/v1/nodes/legacy", lastRequest().getPath());
-        assertTrue(Cni.run(new HostLocal(), "ADD", c, "c2", "eth0", Map.of("NODE_NAME", "legacy")).ok());
+        assertTrue(Cni.run(new HostLocal(), "ADD", c, "c2", "eth0", Map.of("NODE_NAME", "legacy"))
+                .ok());
         assertEquals("/api/v1/nodes/legacy", lastRequest().getPath());
     }
 
     @Test
     void nodenameInTheConfigWinsOverTheEnvironment() {
-        Cni.Outcome o = run("ADD", conf("legacy", kubeconfig("token: " + TOKEN), "\"subnet\": \"usePodCidr\""),
+        Cni.Outcome o = run(
+                "ADD",
+                conf("legacy", kubeconfig("token: " + TOKEN), "\"subnet\": \"usePodCidr\""),
                 Map.of("K8S_NODE_NAME", "dual", "NODE_NAME", "dual"));
         assertEquals(List.of("10.244.3.2/24"), addresses(o));
         assertEquals("/api/v1/nodes/legacy", lastRequest().getPath());
@@ -166,16 +178,22 @@ class KubernetesApiPodCidrTest {
 
     @Test
     void delNeedsNeitherTheApiNorTheFile() {
-        Cni.Outcome add = run("ADD", conf("legacy", kubeconfig("token: " + TOKEN), "\"subnet\": \"usePodCidr\""), Map.of());
+        Cni.Outcome add =
+                run("ADD", conf("legacy", kubeconfig("token: " + TOKEN), "\"subnet\": \"usePodCidr\""), Map.of());
         assertTrue(add.ok(), add.stdout());
         int before = server.getRequestCount();
         // the kubeconfig now names an API that is gone, and there is no node file
-        String gone = conf("legacy", KubeApi.kubeconfig(tmp.resolve("gone"), "server: http://127.0.0.1:1", ""),
+        String gone = conf(
+                "legacy",
+                KubeApi.kubeconfig(tmp.resolve("gone"), "server: http://127.0.0.1:1", ""),
                 "\"subnet\": \"usePodCidr\"");
         assertTrue(run("DEL", gone, Map.of()).ok());
         assertTrue(run("DEL", gone, Map.of()).ok(), "DEL is idempotent");
         assertEquals(List.of(".", "last_reserved_ip.0", "lock"), StoreFiles.names(tmp.resolve("data/k8s-pod-network")));
-        assertTrue(run("DEL", conf("legacy", null, "\"subnet\": \"usePodCidr\""), Map.of()).ok(), "nor a kubeconfig");
+        assertTrue(
+                run("DEL", conf("legacy", null, "\"subnet\": \"usePodCidr\""), Map.of())
+                        .ok(),
+                "nor a kubeconfig");
         assertEquals(before, server.getRequestCount());
     }
 
@@ -184,7 +202,8 @@ class KubernetesApiPodCidrTest {
         String ipam = "\"subnet\": \"usePodCidr\"";
         Cni.Outcome missing = run("ADD", conf("dual", tmp.resolve("kube/nothing-here"), ipam), Map.of());
         assertEquals(7, missing.code());
-        assertEquals("usePodCidr: the kubeconfig " + tmp.resolve("kube/nothing-here") + " does not exist", missing.msg());
+        assertEquals(
+                "usePodCidr: the kubeconfig " + tmp.resolve("kube/nothing-here") + " does not exist", missing.msg());
 
         Path malformed = KubeApi.write(tmp.resolve("kube/malformed"), "clusters: [ {name: x\n");
         Cni.Outcome bad = run("ADD", conf("dual", malformed, ipam), Map.of());
@@ -230,7 +249,8 @@ class KubernetesApiPodCidrTest {
         Path kc = KubeApi.kubeconfig(tmp.resolve("kube"), "server: http://127.0.0.1:" + port, "token: x");
         Cni.Outcome o = run("ADD", conf("dual", kc, "\"subnet\": \"usePodCidr\""), Map.of());
         assertEquals(11, o.code());
-        assertTrue(o.msg().startsWith("usePodCidr: cannot reach the Kubernetes API at http://127.0.0.1:" + port), o.msg());
+        assertTrue(
+                o.msg().startsWith("usePodCidr: cannot reach the Kubernetes API at http://127.0.0.1:" + port), o.msg());
         assertFalse(Files.exists(tmp.resolve("data")));
     }
 }

@@ -49,6 +49,7 @@ class KubernetesApiTlsTest {
 
     @TempDir
     static Path certs;
+
     @TempDir
     Path tmp;
 
@@ -65,8 +66,11 @@ class KubernetesApiTlsTest {
         KeyStore serverKs = keyPair("api", "CN=kube-apiserver", "EC", "ip:127.0.0.1");
         KeyStore clientKs = keyPair("client", "CN=system:node:dual,O=system:nodes", "RSA", null);
         serverCaPem = pem("CERTIFICATE", serverKs.getCertificate("api").getEncoded());
-        otherCaPem = pem("CERTIFICATE", keyPair("other", "CN=some-other-ca", "EC", "ip:127.0.0.1")
-                .getCertificate("other").getEncoded());
+        otherCaPem = pem(
+                "CERTIFICATE",
+                keyPair("other", "CN=some-other-ca", "EC", "ip:127.0.0.1")
+                        .getCertificate("other")
+                        .getEncoded());
         clientCertPem = pem("CERTIFICATE", clientKs.getCertificate("client").getEncoded());
         clientKeyPem = pem("PRIVATE KEY", clientKs.getKey("client", PASSWORD).getEncoded());
 
@@ -98,18 +102,23 @@ class KubernetesApiTlsTest {
         } else {
             try {
                 Certificate[] peer = ((HttpsExchange) ex).getSSLSession().getPeerCertificates();
-                who = "cert:" + ((X509Certificate) peer[0]).getSubjectX500Principal().getName();
+                who = "cert:"
+                        + ((X509Certificate) peer[0]).getSubjectX500Principal().getName();
             } catch (SSLPeerUnverifiedException e) {
                 // neither: refused below
             }
         }
         seen.add(String.valueOf(who));
         String path = ex.getRequestURI().getPath();
-        int status = who == null ? 401 : path.equals("/api/v1/nodes/dual") ? 200
-                : path.equals("/api/v1/nodes/busy") ? 503 : 404;
-        String body = status == 200 ? NODE : """
+        int status = who == null
+                ? 401
+                : path.equals("/api/v1/nodes/dual") ? 200 : path.equals("/api/v1/nodes/busy") ? 503 : 404;
+        String body = status == 200
+                ? NODE
+                : """
                 {"kind": "Status", "apiVersion": "v1", "status": "Failure", "message": "%s", "code": %d}
-                """.formatted(status == 401 ? "Unauthorized" : status == 503 ? "etcd is busy" : "nodes not found", status);
+                """.formatted(
+                        status == 401 ? "Unauthorized" : status == 503 ? "etcd is busy" : "nodes not found", status);
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(status, bytes.length);
@@ -126,9 +135,24 @@ class KubernetesApiTlsTest {
     private static KeyStore keyPair(String alias, String dname, String alg, String san) throws Exception {
         Path ks = certs.resolve(alias + ".p12");
         List<String> cmd = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
-                "-alias", alias, "-dname", dname, "-keyalg", alg, "-validity", "2", "-storetype", "PKCS12",
-                "-keystore", ks.toString(), "-storepass", "changeit", "-keypass", "changeit"));
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair",
+                "-alias",
+                alias,
+                "-dname",
+                dname,
+                "-keyalg",
+                alg,
+                "-validity",
+                "2",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                ks.toString(),
+                "-storepass",
+                "changeit",
+                "-keypass",
+                "changeit"));
         if (san != null) {
             cmd.addAll(List.of("-ext", "san=" + san));
         }
@@ -143,8 +167,8 @@ class KubernetesApiTlsTest {
     }
 
     private static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
-                + "\n-----END " + type + "-----\n";
+        return "-----BEGIN " + type + "-----\n"
+                + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der) + "\n-----END " + type + "-----\n";
     }
 
     private static String b64(String s) {
@@ -168,7 +192,8 @@ class KubernetesApiTlsTest {
     @Test
     void caDataAndToken() {
         seen.clear();
-        Path kc = KubeApi.kubeconfig(tmp, https() + "\ncertificate-authority-data: " + b64(serverCaPem), "token: " + TOKEN);
+        Path kc = KubeApi.kubeconfig(
+                tmp, https() + "\ncertificate-authority-data: " + b64(serverCaPem), "token: " + TOKEN);
         assertEquals(List.of("10.244.2.2/24", "fd00:10:244:2::2/64"), addresses(add(kc)));
         assertEquals(List.of("token"), seen);
     }
@@ -183,17 +208,27 @@ class KubernetesApiTlsTest {
     @Test
     void clientCertificateWithoutToken() {
         seen.clear();
-        Path kc = KubeApi.kubeconfig(tmp, https() + "\ncertificate-authority-data: " + b64(serverCaPem),
+        Path kc = KubeApi.kubeconfig(
+                tmp,
+                https() + "\ncertificate-authority-data: " + b64(serverCaPem),
                 "client-certificate-data: " + b64(clientCertPem) + "\nclient-key-data: " + b64(clientKeyPem));
         assertTrue(add(kc).ok());
         assertEquals(List.of("cert:CN=system:node:dual,O=system:nodes"), seen);
 
         KubeApi.write(tmp.resolve("pki/node.crt"), clientCertPem);
         KubeApi.write(tmp.resolve("pki/node.key"), clientKeyPem);
-        Path files = KubeApi.kubeconfig(tmp, https() + "\ncertificate-authority-data: " + b64(serverCaPem),
+        Path files = KubeApi.kubeconfig(
+                tmp,
+                https() + "\ncertificate-authority-data: " + b64(serverCaPem),
                 "client-certificate: " + tmp.resolve("pki/node.crt") + "\nclient-key: pki/node.key");
-        assertTrue(Cni.run(new HostLocal(), "ADD", KubeApi.calicoConfig("1.0.0", tmp, "dual", files,
-                "\"subnet\": \"usePodCidr\""), "c2", "eth0", Map.of()).ok());
+        assertTrue(Cni.run(
+                        new HostLocal(),
+                        "ADD",
+                        KubeApi.calicoConfig("1.0.0", tmp, "dual", files, "\"subnet\": \"usePodCidr\""),
+                        "c2",
+                        "eth0",
+                        Map.of())
+                .ok());
     }
 
     @Test
@@ -205,7 +240,8 @@ class KubernetesApiTlsTest {
     @Test
     void anUntrustedServerIsNotTalkedTo() {
         seen.clear();
-        Path kc = KubeApi.kubeconfig(tmp, https() + "\ncertificate-authority-data: " + b64(otherCaPem), "token: " + TOKEN);
+        Path kc = KubeApi.kubeconfig(
+                tmp, https() + "\ncertificate-authority-data: " + b64(otherCaPem), "token: " + TOKEN);
         Cni.Outcome o = add(kc);
         assertEquals(11, o.code());
         assertTrue(o.msg().startsWith("usePodCidr: cannot reach the Kubernetes API at https://127.0.0.1:"), o.msg());
@@ -216,17 +252,21 @@ class KubernetesApiTlsTest {
 
     @Test
     void refusedCredentialsAreABadConfig() {
-        Path kc = KubeApi.kubeconfig(tmp, https() + "\ncertificate-authority-data: " + b64(serverCaPem), "token: wrong");
+        Path kc =
+                KubeApi.kubeconfig(tmp, https() + "\ncertificate-authority-data: " + b64(serverCaPem), "token: wrong");
         Cni.Outcome o = add(kc);
         assertEquals(7, o.code());
-        assertEquals("usePodCidr: the Kubernetes API refused to show node dual (HTTP 401) with the credentials of "
-                + tmp.resolve("calico-kubeconfig") + ": Unauthorized", o.msg());
+        assertEquals(
+                "usePodCidr: the Kubernetes API refused to show node dual (HTTP 401) with the credentials of "
+                        + tmp.resolve("calico-kubeconfig") + ": Unauthorized",
+                o.msg());
         assertFalse(Files.exists(tmp.resolve("data")));
     }
 
     @Test
     void aServerErrorIsTryAgainLater() {
-        Path kc = KubeApi.kubeconfig(tmp, https() + "\ncertificate-authority-data: " + b64(serverCaPem), "token: " + TOKEN);
+        Path kc = KubeApi.kubeconfig(
+                tmp, https() + "\ncertificate-authority-data: " + b64(serverCaPem), "token: " + TOKEN);
         String conf = KubeApi.calicoConfig("1.0.0", tmp, "busy", kc, "\"subnet\": \"usePodCidr\"");
         Cni.Outcome o = Cni.run(new HostLocal(), "ADD", conf, "c1", "eth0", Map.of());
         assertEquals(11, o.code());
@@ -236,11 +276,13 @@ class KubernetesApiTlsTest {
 
     @Test
     void badTlsMaterialIsABadConfig() {
-        Path kc = KubeApi.kubeconfig(tmp, https() + "\ncertificate-authority-data: " + b64("not a certificate"),
-                "token: " + TOKEN);
+        Path kc = KubeApi.kubeconfig(
+                tmp, https() + "\ncertificate-authority-data: " + b64("not a certificate"), "token: " + TOKEN);
         assertEquals(7, add(kc).code());
-        Path both = KubeApi.kubeconfig(tmp, https() + "\ninsecure-skip-tls-verify: true\ncertificate-authority-data: "
-                + b64(serverCaPem), "token: " + TOKEN);
+        Path both = KubeApi.kubeconfig(
+                tmp,
+                https() + "\ninsecure-skip-tls-verify: true\ncertificate-authority-data: " + b64(serverCaPem),
+                "token: " + TOKEN);
         assertEquals(7, add(both).code());
         Path certOnly = KubeApi.kubeconfig(tmp, https(), "client-certificate-data: " + b64(clientCertPem));
         assertEquals(7, add(certOnly).code());
@@ -256,8 +298,10 @@ class KubernetesApiTlsTest {
             Cni.Outcome o = add(kc);
             long millis = (System.nanoTime() - start) / 1_000_000;
             assertEquals(11, o.code());
-            assertEquals("usePodCidr: the Kubernetes API at http://127.0.0.1:" + silent.getLocalPort()
-                    + " did not answer within 5000 ms", o.msg());
+            assertEquals(
+                    "usePodCidr: the Kubernetes API at http://127.0.0.1:" + silent.getLocalPort()
+                            + " did not answer within 5000 ms",
+                    o.msg());
             assertTrue(millis >= 4_900 && millis < 8_000, millis + " ms");
             assertFalse(Files.exists(tmp.resolve("data")));
         }

@@ -1,6 +1,5 @@
 package dev.cni4j.plugins.hostlocal;
 
-import dev.cni4j.plugins.hostlocal.kube.KubernetesNodeSource;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -9,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cni4j.net.IpPrefix;
+import dev.cni4j.plugins.hostlocal.kube.KubernetesNodeSource;
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.ErrorCode;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -94,13 +94,17 @@ class PodCidrCacheTest {
         String text = Files.readString(file);
         assertTrue(text.startsWith("# pod CIDRs from the Kubernetes API (cni4j host-local): node=burst uid="), text);
         assertTrue(text.endsWith("\n10.244.7.0/24\n"), text);
-        assertEquals(List.of(IpPrefix.parse("10.244.7.0/24")), PodCidrSource.file(file).podCidrs(),
+        assertEquals(
+                List.of(IpPrefix.parse("10.244.7.0/24")),
+                PodCidrSource.file(file).podCidrs(),
                 "the node agent's file format");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
         assertFalse(Files.exists(tmp.resolve("podcidr")), "the node agent's own file is left to the agent");
         try (var names = Files.list(file.getParent())) {
-            assertEquals(List.of("burst", "burst.lock"), names.map(p -> p.getFileName().toString()).sorted().toList(),
+            assertEquals(
+                    List.of("burst", "burst.lock"),
+                    names.map(p -> p.getFileName().toString()).sorted().toList(),
                     "no temp files left");
         }
     }
@@ -113,9 +117,19 @@ class PodCidrCacheTest {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<Process> procs = new ArrayList<>();
         for (int p = 0; p < 4; p++) {
-            procs.add(new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp",
-                    System.getProperty("java.class.path"), ConcurrencyTest.AddLoop.class.getName(), confFile.toString(),
-                    "proc" + p, "1").redirectErrorStream(true).redirectOutput(tmp.resolve("out" + p).toFile()).start());
+            procs.add(new ProcessBuilder(
+                            java,
+                            "-XX:TieredStopAtLevel=1",
+                            "-XX:+UseSerialGC",
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            ConcurrencyTest.AddLoop.class.getName(),
+                            confFile.toString(),
+                            "proc" + p,
+                            "1")
+                    .redirectErrorStream(true)
+                    .redirectOutput(tmp.resolve("out" + p).toFile())
+                    .start());
         }
         Set<String> ips = new HashSet<>();
         for (int p = 0; p < procs.size(); p++) {
@@ -134,11 +148,17 @@ class PodCidrCacheTest {
 
     private final AtomicInteger asked = new AtomicInteger();
 
-    private PodCidrCache cache(Duration maxAge, String boot, java.util.function.Supplier<KubernetesNodeSource.Node> api) {
-        return new PodCidrCache(PodCidrCache.fileFor(tmp.resolve("podcidr"), "n1"), "n1", () -> {
-            asked.incrementAndGet();
-            return api.get();
-        }, maxAge, boot);
+    private PodCidrCache cache(
+            Duration maxAge, String boot, java.util.function.Supplier<KubernetesNodeSource.Node> api) {
+        return new PodCidrCache(
+                PodCidrCache.fileFor(tmp.resolve("podcidr"), "n1"),
+                "n1",
+                () -> {
+                    asked.incrementAndGet();
+                    return api.get();
+                },
+                maxAge,
+                boot);
     }
 
     private static KubernetesNodeSource.Node node(String uid, String cidr) {
@@ -147,17 +167,24 @@ class PodCidrCacheTest {
 
     @Test
     void aFreshAnswerIsUsedUntilItsAgeThenAskedAgainAndReplaced() throws IOException {
-        assertEquals(List.of(IpPrefix.parse("10.244.1.0/24")),
-                cache(Duration.ofMinutes(10), BOOT, () -> node("uid-1", "10.244.1.0/24")).podCidrs());
-        assertEquals(List.of(IpPrefix.parse("10.244.1.0/24")),
-                cache(Duration.ofMinutes(10), BOOT, () -> node("uid-2", "10.244.9.0/24")).podCidrs(), "kept");
+        assertEquals(
+                List.of(IpPrefix.parse("10.244.1.0/24")),
+                cache(Duration.ofMinutes(10), BOOT, () -> node("uid-1", "10.244.1.0/24"))
+                        .podCidrs());
+        assertEquals(
+                List.of(IpPrefix.parse("10.244.1.0/24")),
+                cache(Duration.ofMinutes(10), BOOT, () -> node("uid-2", "10.244.9.0/24"))
+                        .podCidrs(),
+                "kept");
         assertEquals(1, asked.get());
 
         // ten minutes later the node turns out to have been deleted and re-created with another CIDR
         Path file = tmp.resolve("podcidr.d/n1");
         Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(Duration.ofMinutes(11))));
-        assertEquals(List.of(IpPrefix.parse("10.244.9.0/24")),
-                cache(Duration.ofMinutes(10), BOOT, () -> node("uid-2", "10.244.9.0/24")).podCidrs());
+        assertEquals(
+                List.of(IpPrefix.parse("10.244.9.0/24")),
+                cache(Duration.ofMinutes(10), BOOT, () -> node("uid-2", "10.244.9.0/24"))
+                        .podCidrs());
         assertEquals(2, asked.get());
         assertTrue(Files.readString(file).contains(" uid=uid-2 boot=" + BOOT + "\n"), Files.readString(file));
     }
@@ -169,41 +196,63 @@ class PodCidrCacheTest {
                 new CniException(ErrorCode.TRY_AGAIN_LATER, "usePodCidr: cannot reach the Kubernetes API"));
         Path file = tmp.resolve("podcidr.d/n1");
         Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(Duration.ofHours(1))));
-        assertEquals(List.of(IpPrefix.parse("10.244.1.0/24")), cache(Duration.ofMinutes(10), BOOT, () -> {
-            throw unreachable;
-        }).podCidrs());
-        assertTrue(Files.getLastModifiedTime(file).toInstant().isAfter(Instant.now().minus(Duration.ofMinutes(1))),
+        assertEquals(
+                List.of(IpPrefix.parse("10.244.1.0/24")),
+                cache(Duration.ofMinutes(10), BOOT, () -> {
+                            throw unreachable;
+                        })
+                        .podCidrs());
+        assertTrue(
+                Files.getLastModifiedTime(file)
+                        .toInstant()
+                        .isAfter(Instant.now().minus(Duration.ofMinutes(1))),
                 "the next try waits another max age");
 
         CniException noSuchNode = new CniException(ErrorCode.TRY_AGAIN_LATER, "usePodCidr: node n1 is not registered");
-        CniException thrown = assertThrows(CniException.class, () -> cache(Duration.ZERO, BOOT, () -> {
-            throw noSuchNode;
-        }).podCidrs());
+        CniException thrown = assertThrows(
+                CniException.class,
+                () -> cache(Duration.ZERO, BOOT, () -> {
+                            throw noSuchNode;
+                        })
+                        .podCidrs());
         assertSame(noSuchNode, thrown);
 
         Files.delete(file);
-        assertSame(unreachable, assertThrows(CniException.class, () -> cache(Duration.ofMinutes(10), BOOT, () -> {
-            throw unreachable;
-        }).podCidrs()), "nothing to fall back on");
+        assertSame(
+                unreachable,
+                assertThrows(
+                        CniException.class,
+                        () -> cache(Duration.ofMinutes(10), BOOT, () -> {
+                                    throw unreachable;
+                                })
+                                .podCidrs()),
+                "nothing to fall back on");
     }
 
     @Test
     void anAnswerFromAnotherBootOrForAnotherNodeIsNotUsed() throws IOException {
-        cache(Duration.ofMinutes(10), BOOT, () -> node("uid-1", "10.244.1.0/24")).podCidrs();
-        assertEquals(List.of(IpPrefix.parse("10.244.2.0/24")),
-                cache(Duration.ofMinutes(10), "another-boot", () -> node("uid-1", "10.244.2.0/24")).podCidrs());
+        cache(Duration.ofMinutes(10), BOOT, () -> node("uid-1", "10.244.1.0/24"))
+                .podCidrs();
+        assertEquals(
+                List.of(IpPrefix.parse("10.244.2.0/24")),
+                cache(Duration.ofMinutes(10), "another-boot", () -> node("uid-1", "10.244.2.0/24"))
+                        .podCidrs());
         assertEquals(2, asked.get());
 
         Path file = tmp.resolve("podcidr.d/n1");
         Files.writeString(file, Files.readString(file).replace("node=n1", "node=n2"));
-        cache(Duration.ofMinutes(10), "another-boot", () -> node("uid-1", "10.244.2.0/24")).podCidrs();
+        cache(Duration.ofMinutes(10), "another-boot", () -> node("uid-1", "10.244.2.0/24"))
+                .podCidrs();
         assertEquals(3, asked.get());
         Files.writeString(file, "garbage\n");
-        cache(Duration.ofMinutes(10), "another-boot", () -> node("uid-1", "10.244.2.0/24")).podCidrs();
+        cache(Duration.ofMinutes(10), "another-boot", () -> node("uid-1", "10.244.2.0/24"))
+                .podCidrs();
         assertEquals(4, asked.get(), "a malformed file is replaced");
         Files.writeString(file, Files.readString(file).lines().findFirst().orElseThrow() + "\n");
-        assertEquals(List.of(IpPrefix.parse("10.244.2.0/24")),
-                cache(Duration.ofMinutes(10), "another-boot", () -> node("uid-1", "10.244.2.0/24")).podCidrs());
+        assertEquals(
+                List.of(IpPrefix.parse("10.244.2.0/24")),
+                cache(Duration.ofMinutes(10), "another-boot", () -> node("uid-1", "10.244.2.0/24"))
+                        .podCidrs());
         assertEquals(5, asked.get(), "a file of this node and boot that lists no CIDR is asked again");
         assertNotNull(PodCidrCache.currentBootId(), "this kernel tells its boot id");
     }
@@ -212,13 +261,20 @@ class PodCidrCacheTest {
     void noCacheWhereItCannotBeKept() throws IOException {
         Files.writeString(tmp.resolve("podcidr.d"), "a file where the directory would be");
         for (int i = 1; i <= 2; i++) {
-            assertEquals(List.of(IpPrefix.parse("10.244.1.0/24")),
-                    cache(Duration.ofMinutes(10), BOOT, () -> node("uid-1", "10.244.1.0/24")).podCidrs());
+            assertEquals(
+                    List.of(IpPrefix.parse("10.244.1.0/24")),
+                    cache(Duration.ofMinutes(10), BOOT, () -> node("uid-1", "10.244.1.0/24"))
+                            .podCidrs());
             assertEquals(i, asked.get(), "asked every time");
         }
-        PodCidrCache dots = new PodCidrCache(tmp.resolve("podcidr.d/.."), "..", () -> {
-            throw new CniException(ErrorCode.INVALID_NETWORK_CONFIG, "usePodCidr: invalid node name \"..\"");
-        }, Duration.ofMinutes(10), BOOT);
+        PodCidrCache dots = new PodCidrCache(
+                tmp.resolve("podcidr.d/.."),
+                "..",
+                () -> {
+                    throw new CniException(ErrorCode.INVALID_NETWORK_CONFIG, "usePodCidr: invalid node name \"..\"");
+                },
+                Duration.ofMinutes(10),
+                BOOT);
         assertEquals(7, assertThrows(CniException.class, dots::podCidrs).code(), "never a file name");
     }
 }

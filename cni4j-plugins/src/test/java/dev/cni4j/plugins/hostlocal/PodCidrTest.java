@@ -19,7 +19,8 @@ class PodCidrTest {
     Path tmp;
 
     private String conf(String ipamBody) {
-        return Cni.config("1.1.0", tmp.resolve("data"), "\"podCidrFile\": \"" + tmp.resolve("podcidr") + "\", " + ipamBody);
+        return Cni.config(
+                "1.1.0", tmp.resolve("data"), "\"podCidrFile\": \"" + tmp.resolve("podcidr") + "\", " + ipamBody);
     }
 
     private static List<String> addresses(Cni.Outcome o) {
@@ -32,8 +33,10 @@ class PodCidrTest {
         HostLocal fileOnly = new HostLocal(PodCidrSource.nodeAgentFile());
         Cni.Outcome o = Cni.run(fileOnly, "ADD", conf("\"subnet\": \"usePodCidr\""), "c1", "eth0", Map.of());
         assertEquals(11, o.code());
-        assertEquals("usePodCidr: the node's pod CIDR file " + tmp.resolve("podcidr")
-                + " does not exist; the cni4j node agent has not written it yet", o.msg());
+        assertEquals(
+                "usePodCidr: the node's pod CIDR file " + tmp.resolve("podcidr")
+                        + " does not exist; the cni4j node agent has not written it yet",
+                o.msg());
         assertEquals(List.of(""), StoreFiles.tree(tmp));
         Cni.Outcome status = Cni.run(fileOnly, "STATUS", conf("\"subnet\": \"usePodCidr\""), "c1", "eth0", Map.of());
         assertEquals(50, status.code(), "STATUS: the plugin cannot serve ADDs yet");
@@ -44,16 +47,19 @@ class PodCidrTest {
     void missingFileWithoutKubeconfigIsABadConfigAndCreatesNothing() {
         Cni.Outcome o = Cni.run("ADD", conf("\"subnet\": \"usePodCidr\""), "c1", "eth0");
         assertEquals(7, o.code());
-        assertEquals("usePodCidr: the node agent's pod CIDR file " + tmp.resolve("podcidr") + " does not exist and the"
-                + " plugin config has no \"kubernetes\": {\"kubeconfig\": ...} to read the node's pod CIDR from the"
-                + " Kubernetes API", o.msg());
+        assertEquals(
+                "usePodCidr: the node agent's pod CIDR file " + tmp.resolve("podcidr") + " does not exist and the"
+                        + " plugin config has no \"kubernetes\": {\"kubeconfig\": ...} to read the node's pod CIDR from the"
+                        + " Kubernetes API",
+                o.msg());
         assertEquals(List.of(""), StoreFiles.tree(tmp));
     }
 
     @Test
     void singleAndDualStackFromTheFile() throws IOException {
         Files.writeString(tmp.resolve("podcidr"), "10.244.1.0/24\n");
-        assertEquals(List.of("10.244.1.2/24"), addresses(Cni.run("ADD", conf("\"subnet\": \"usePodCidr\""), "a", "eth0")));
+        assertEquals(
+                List.of("10.244.1.2/24"), addresses(Cni.run("ADD", conf("\"subnet\": \"usePodCidr\""), "a", "eth0")));
 
         Files.writeString(tmp.resolve("podcidr"), "# written by the node agent\n10.244.1.0/24\n\nfd00:10:244:1::/64\n");
         Cni.Outcome dual = Cni.run("ADD", conf("\"ranges\": [[{\"subnet\": \"usePodCidr\"}]]"), "b", "eth0");
@@ -78,24 +84,34 @@ class PodCidrTest {
 
     @Test
     void badUsesAndBadFiles() throws IOException {
-        Cni.Outcome mixed = Cni.run("ADD", conf("\"ranges\": [[{\"subnet\": \"usePodCidr\"}, {\"subnet\": \"10.9.0.0/24\"}]]"),
-                "a", "eth0");
+        Cni.Outcome mixed = Cni.run(
+                "ADD",
+                conf("\"ranges\": [[{\"subnet\": \"usePodCidr\"}, {\"subnet\": \"10.9.0.0/24\"}]]"),
+                "a",
+                "eth0");
         assertEquals(7, mixed.code());
-        Cni.Outcome bounds = Cni.run("ADD", conf("\"subnet\": \"usePodCidr\", \"rangeStart\": \"10.0.0.5\""), "a", "eth0");
+        Cni.Outcome bounds =
+                Cni.run("ADD", conf("\"subnet\": \"usePodCidr\", \"rangeStart\": \"10.0.0.5\""), "a", "eth0");
         assertEquals(7, bounds.code());
         Files.writeString(tmp.resolve("podcidr"), "10.244.1.0/24\n");
         Cni.Outcome noV6 = Cni.run("ADD", conf("\"ranges\": [[{\"subnet\": \"usePodCidrIPv6\"}]]"), "a", "eth0");
         assertEquals(11, noV6.code());
         assertEquals("usePodCidrIPv6 found but the node has no IPv6 pod CIDR yet", noV6.msg());
         Files.writeString(tmp.resolve("podcidr"), "10.244.1.0/2x\n");
-        assertEquals(11, Cni.run("ADD", conf("\"subnet\": \"usePodCidr\""), "a", "eth0").code());
+        assertEquals(
+                11,
+                Cni.run("ADD", conf("\"subnet\": \"usePodCidr\""), "a", "eth0").code());
         Files.writeString(tmp.resolve("podcidr"), "::ffff:10.244.1.0/120\n");
         Cni.Outcome mapped = Cni.run("ADD", conf("\"subnet\": \"usePodCidr\""), "a", "eth0");
         assertEquals(11, mapped.code());
-        assertEquals("usePodCidr: invalid CIDR \"::ffff:10.244.1.0/120\" (IPv4-mapped IPv6 text: write 10.244.1.0/24"
-                + " itself) in " + tmp.resolve("podcidr"), mapped.msg());
+        assertEquals(
+                "usePodCidr: invalid CIDR \"::ffff:10.244.1.0/120\" (IPv4-mapped IPv6 text: write 10.244.1.0/24"
+                        + " itself) in " + tmp.resolve("podcidr"),
+                mapped.msg());
         Files.writeString(tmp.resolve("podcidr"), "\n");
-        assertEquals(11, Cni.run("ADD", conf("\"subnet\": \"usePodCidr\""), "a", "eth0").code());
+        assertEquals(
+                11,
+                Cni.run("ADD", conf("\"subnet\": \"usePodCidr\""), "a", "eth0").code());
         assertEquals(List.of("", "podcidr"), StoreFiles.tree(tmp));
     }
 

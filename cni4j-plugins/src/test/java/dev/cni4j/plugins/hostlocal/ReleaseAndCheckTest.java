@@ -17,13 +17,15 @@ import org.junit.jupiter.api.io.TempDir;
 class ReleaseAndCheckTest {
     @TempDir
     Path dataDir;
+
     Path net;
     String conf;
 
     @BeforeEach
     void setUp() {
         net = dataDir.resolve("mynet");
-        conf = Cni.config("1.1.0", dataDir, "\"ranges\": [[{\"subnet\": \"10.1.2.0/24\"}], [{\"subnet\": \"2001:db8:1::/64\"}]]");
+        conf = Cni.config(
+                "1.1.0", dataDir, "\"ranges\": [[{\"subnet\": \"10.1.2.0/24\"}], [{\"subnet\": \"2001:db8:1::/64\"}]]");
     }
 
     /** Writes a reservation exactly as the Go plugin does: O_EXCL, "id\r\nifname", no newline. */
@@ -38,7 +40,8 @@ class ReleaseAndCheckTest {
         assertFalse(Files.exists(net), "DEL does not create the data dir");
         assertTrue(Cni.run("ADD", conf, "c1", "eth0").ok());
         // DEL reads no ranges: a config whose ranges no longer parse still releases
-        String broken = Cni.config("1.1.0", dataDir, "\"ranges\": [[{\"subnet\": \"usePodCidr\"}]], \"podCidrFile\": \"/nonexistent\"");
+        String broken = Cni.config(
+                "1.1.0", dataDir, "\"ranges\": [[{\"subnet\": \"usePodCidr\"}]], \"podCidrFile\": \"/nonexistent\"");
         assertTrue(Cni.run("DEL", broken, "c1", "eth0").ok());
         assertTrue(Cni.run("DEL", conf, "c1", "eth0").ok());
         assertEquals(List.of(".", "last_reserved_ip.0", "last_reserved_ip.1", "lock"), StoreFiles.names(net));
@@ -49,12 +52,23 @@ class ReleaseAndCheckTest {
     void namesTheReferenceWouldNeverWriteAreNoReservations() throws IOException {
         goReservation("10.1.2.2", "a\r\neth0");
         goReservation("2001:db8:1::2", "b\r\neth0");
-        for (String odd : List.of("::ffff:10.1.2.3", "::ffff:a01:204", "010.1.2.5", "2001:DB8:1::6", "2001:db8:1:0::7",
-                ".reservation.tmp", "last_reserved_ip.0")) {
+        for (String odd : List.of(
+                "::ffff:10.1.2.3",
+                "::ffff:a01:204",
+                "010.1.2.5",
+                "2001:DB8:1::6",
+                "2001:db8:1:0::7",
+                ".reservation.tmp",
+                "last_reserved_ip.0")) {
             goReservation(odd, "odd\r\neth0");
         }
-        assertEquals(List.of("10.1.2.2", "2001:db8:1::2"),
-                new HostLocalStore(net).reservations().stream().map(Reservation::fileName).sorted().toList());
+        assertEquals(
+                List.of("10.1.2.2", "2001:db8:1::2"),
+                new HostLocalStore(net)
+                        .reservations().stream()
+                                .map(Reservation::fileName)
+                                .sorted()
+                                .toList());
     }
 
     @Test
@@ -78,8 +92,17 @@ class ReleaseAndCheckTest {
         assertTrue(Cni.run("CHECK", conf, "legacy-id", "eth0").ok());
 
         assertTrue(Cni.run("DEL", conf, "dummy", "eth0").ok());
-        assertEquals(List.of(".", "10.1.2.3", "10.1.2.4", "10.1.2.5", "2001:db8:1::3", "last_reserved_ip.0",
-                "last_reserved_ip.1", "lock"), StoreFiles.names(net));
+        assertEquals(
+                List.of(
+                        ".",
+                        "10.1.2.3",
+                        "10.1.2.4",
+                        "10.1.2.5",
+                        "2001:db8:1::3",
+                        "last_reserved_ip.0",
+                        "last_reserved_ip.1",
+                        "lock"),
+                StoreFiles.names(net));
         assertTrue(Cni.run("DEL", conf, "legacy-id", "eth0").ok());
         assertFalse(Files.exists(net.resolve("10.1.2.4")));
         assertTrue(Cni.run("DEL", conf, "dummy", "eth1").ok());
@@ -137,11 +160,23 @@ class ReleaseAndCheckTest {
                 [{"containerID": "a", "ifname": "eth0"}, {"containerID": "c", "ifname": "eth0"},
                  {"containerID": "legacy-keep", "ifname": "eth0"}]"""), "", "");
         assertTrue(gc.ok(), gc.stdout());
-        assertEquals(List.of(".", "10.1.2.100", "10.1.2.2", "10.1.2.4", "2001:db8:1::2", "2001:db8:1::4",
-                "last_reserved_ip.0", "last_reserved_ip.1", "lock", "not-an-ip"), StoreFiles.names(net));
+        assertEquals(
+                List.of(
+                        ".",
+                        "10.1.2.100",
+                        "10.1.2.2",
+                        "10.1.2.4",
+                        "2001:db8:1::2",
+                        "2001:db8:1::4",
+                        "last_reserved_ip.0",
+                        "last_reserved_ip.1",
+                        "lock",
+                        "not-an-ip"),
+                StoreFiles.names(net));
 
         assertTrue(Cni.run("GC", gcConf("[]"), "", "").ok());
-        assertEquals(List.of(".", "last_reserved_ip.0", "last_reserved_ip.1", "lock", "not-an-ip"), StoreFiles.names(net));
+        assertEquals(
+                List.of(".", "last_reserved_ip.0", "last_reserved_ip.1", "lock", "not-an-ip"), StoreFiles.names(net));
     }
 
     @Test

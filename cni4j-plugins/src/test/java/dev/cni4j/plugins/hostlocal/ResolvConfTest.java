@@ -16,9 +16,16 @@ class ResolvConfTest {
     @Test
     void parsesEveryField() {
         Dns dns = ResolvConf.parse(List.of(
-                "# a comment", "; another", "", "nameserver 10.1.2.123", "nameserver\t2001:db8::53 ignored",
-                "domain example.com", "search example.com  example.net", "options ndots:5 timeout:2",
-                "nameserver", "sortlist 10.0.0.0"));
+                "# a comment",
+                "; another",
+                "",
+                "nameserver 10.1.2.123",
+                "nameserver\t2001:db8::53 ignored",
+                "domain example.com",
+                "search example.com  example.net",
+                "options ndots:5 timeout:2",
+                "nameserver",
+                "sortlist 10.0.0.0"));
         assertEquals(List.of("10.1.2.123", "2001:db8::53"), dns.nameservers());
         assertEquals("example.com", dns.domain());
         assertEquals(List.of("example.com", "example.net"), dns.search());
@@ -34,6 +41,9 @@ class ResolvConfTest {
 
     @Test
     void missingFileIsAConfigError(@TempDir Path dir) {
-        assertEquals(7, assertThrows(CniException.class, () -> ResolvConf.read(dir.resolve("nope"))).code());
+        assertEquals(
+                7,
+                assertThrows(CniException.class, () -> ResolvConf.read(dir.resolve("nope")))
+                        .code());
     }
 }

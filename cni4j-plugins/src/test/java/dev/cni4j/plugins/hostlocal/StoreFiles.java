@@ -10,8 +10,7 @@ import java.util.stream.Stream;
 
 /** Lists a data directory for assertions: "." when it exists, then every file name, sorted. */
 final class StoreFiles {
-    private StoreFiles() {
-    }
+    private StoreFiles() {}
 
     static List<String> names(Path dir) {
         List<String> out = new ArrayList<>();

@@ -72,9 +72,12 @@ class LoopbackPrivilegedTest {
             assertEquals("::1/128", r.objects("ips").get(1).string("address"));
         }
         if (CniVersion.atLeast(version, "0.4.0")) {
-            assertEquals("", run("CHECK", pod.toString(), conf(version)).assertSuccess().stdout());
+            assertEquals(
+                    "",
+                    run("CHECK", pod.toString(), conf(version)).assertSuccess().stdout());
         }
-        assertEquals("", run("DEL", pod.toString(), conf(version)).assertSuccess().stdout());
+        assertEquals(
+                "", run("DEL", pod.toString(), conf(version)).assertSuccess().stdout());
         assertFalse(loIsUp());
         run("DEL", pod.toString(), conf(version)).assertSuccess();
     }

@@ -42,22 +42,31 @@ class ChainPrivilegedTest extends HostPortTestBase {
         ReferenceBridge bridge = new ReferenceBridge(net, "k8s", "cni4jk0", "[{\"subnet\":\"10.244.15.0/24\"}]");
         Pod pod = bridge.add("pod-k");
         String ns = pod.netns().toString();
-        JsonObject afterPortmap = net.runInNode(() -> InProcess.run(Portmap::new, "ADD", "pod-k", ns, "eth0",
-                conf(version, "portmap", pod.result()))).assertSuccess().json();
-        JsonObject result = net.runInNode(() -> InProcess.run(Bandwidth::new, "ADD", "pod-k", ns, "eth0",
-                conf(version, "bandwidth", afterPortmap))).assertSuccess().json();
-        assertEquals(IfbDevice.name("k8s", "pod-k"), result.objects("interfaces").get(3).string("name"));
+        JsonObject afterPortmap = net.runInNode(() ->
+                        InProcess.run(Portmap::new, "ADD", "pod-k", ns, "eth0", conf(version, "portmap", pod.result())))
+                .assertSuccess()
+                .json();
+        JsonObject result = net.runInNode(() -> InProcess.run(
+                        Bandwidth::new, "ADD", "pod-k", ns, "eth0", conf(version, "bandwidth", afterPortmap)))
+                .assertSuccess()
+                .json();
+        assertEquals(
+                IfbDevice.name("k8s", "pod-k"),
+                result.objects("interfaces").get(3).string("name"));
         try (Echo echo = new Echo(net)) {
             echo.tcpServer(pod.netns(), "pod", 80);
             assertEquals("pod:ping", echo.tcp(net.node(), "127.0.0.1", 8080));
         }
         if (CniVersion.atLeast(version, "0.4.0")) {
-            net.runInNode(() -> InProcess.run(Portmap::new, "CHECK", "pod-k", ns, "eth0", conf(version, "portmap", result)))
+            net.runInNode(() ->
+                            InProcess.run(Portmap::new, "CHECK", "pod-k", ns, "eth0", conf(version, "portmap", result)))
                     .assertSuccess();
-            net.runInNode(() -> InProcess.run(Bandwidth::new, "CHECK", "pod-k", ns, "eth0", conf(version, "bandwidth", result)))
+            net.runInNode(() -> InProcess.run(
+                            Bandwidth::new, "CHECK", "pod-k", ns, "eth0", conf(version, "bandwidth", result)))
                     .assertSuccess();
         }
-        net.runInNode(() -> InProcess.run(Bandwidth::new, "DEL", "pod-k", ns, "eth0", conf(version, "bandwidth", result)))
+        net.runInNode(() ->
+                        InProcess.run(Bandwidth::new, "DEL", "pod-k", ns, "eth0", conf(version, "bandwidth", result)))
                 .assertSuccess();
         net.runInNode(() -> InProcess.run(Portmap::new, "DEL", "pod-k", ns, "eth0", conf(version, "portmap", result)))
                 .assertSuccess();

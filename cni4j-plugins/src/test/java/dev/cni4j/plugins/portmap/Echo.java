@@ -56,8 +56,12 @@ final class Echo implements AutoCloseable {
             while (!ss.isClosed()) {
                 try (Socket c = ss.accept()) {
                     c.setSoTimeout(TIMEOUT_MS);
-                    String line = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8)).readLine();
-                    String reply = whoAmI ? ((InetSocketAddress) c.getRemoteSocketAddress()).getAddress().getHostAddress()
+                    String line = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8))
+                            .readLine();
+                    String reply = whoAmI
+                            ? ((InetSocketAddress) c.getRemoteSocketAddress())
+                                    .getAddress()
+                                    .getHostAddress()
                             : name + ":" + line;
                     c.getOutputStream().write((reply + "\n").getBytes(StandardCharsets.UTF_8));
                 } catch (IOException e) {
@@ -95,7 +99,8 @@ final class Echo implements AutoCloseable {
     String tcp(Path from, String ip, int port) {
         // SocketChannel.open() creates the fd at once, inside the namespace; new Socket() would
         // create it lazily at connect(), in the calling thread's namespace.
-        try (SocketChannel ch = net.runIn(from, SocketChannel::open); Socket s = ch.socket()) {
+        try (SocketChannel ch = net.runIn(from, SocketChannel::open);
+                Socket s = ch.socket()) {
             s.connect(new InetSocketAddress(ip, port), TIMEOUT_MS);
             s.setSoTimeout(TIMEOUT_MS);
             OutputStream out = s.getOutputStream();

@@ -63,8 +63,8 @@ abstract class HostPortTestBase {
 
     /** portmap's {@code command} for {@code p}, in-process in the node. */
     Outcome run(String command, Pod p, String stdin) {
-        return net.runInNode(() -> InProcess.run(Portmap::new, command, p.containerId(), p.netns().toString(),
-                p.ifname(), stdin));
+        return net.runInNode(() ->
+                InProcess.run(Portmap::new, command, p.containerId(), p.netns().toString(), p.ifname(), stdin));
     }
 
     /** portmap chained after the bridge's result for {@code p} (none when null), on {@code backend}. */
@@ -74,7 +74,9 @@ abstract class HostPortTestBase {
 
     /** Everything netfilter holds in the node: nft tables and the iptables-nft rules of both families. */
     String netfilterRules() {
-        return net.execInNode("nft", "list", "ruleset") + net.execInNode("iptables-save") + net.execInNode("ip6tables-save");
+        return net.execInNode("nft", "list", "ruleset")
+                + net.execInNode("iptables-save")
+                + net.execInNode("ip6tables-save");
     }
 
     /** No rule, set element or chain of the bridge's network names {@code p} or its address. */

@@ -9,13 +9,22 @@ import java.nio.file.Path;
  * address detection, so traffic can start at once.
  */
 final class OutsideHost {
-    private OutsideHost() {
-    }
+    private OutsideHost() {}
 
     /** Creates the host; {@code nodeCidr} goes on uplink0, {@code outsideCidr} on ext0. */
     static Path attach(TestNetworks net, String nodeCidr, String outsideCidr) {
         Path outside = net.newPod();
-        net.execInNode("ip", "link", "add", "uplink0", "type", "veth", "peer", "name", "ext0", "netns",
+        net.execInNode(
+                "ip",
+                "link",
+                "add",
+                "uplink0",
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "ext0",
+                "netns",
                 TestNetworks.nameOf(outside));
         net.execInNode(addressCommand(nodeCidr, "uplink0"));
         net.execInNode("ip", "link", "set", "uplink0", "up");
@@ -25,7 +34,8 @@ final class OutsideHost {
     }
 
     private static String[] addressCommand(String cidr, String dev) {
-        return cidr.contains(":") ? new String[] {"ip", "addr", "add", cidr, "dev", dev, "nodad"}
+        return cidr.contains(":")
+                ? new String[] {"ip", "addr", "add", cidr, "dev", dev, "nodad"}
                 : new String[] {"ip", "addr", "add", cidr, "dev", dev};
     }
 }

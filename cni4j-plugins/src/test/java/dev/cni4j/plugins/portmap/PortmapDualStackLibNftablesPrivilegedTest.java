@@ -5,5 +5,4 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@link PortmapDualStackPrivilegedTest} with nft run through libnftables in-process, as in the node daemon. */
 @ExtendWith(WithLibNftables.class)
-class PortmapDualStackLibNftablesPrivilegedTest extends PortmapDualStackPrivilegedTest {
-}
+class PortmapDualStackLibNftablesPrivilegedTest extends PortmapDualStackPrivilegedTest {}

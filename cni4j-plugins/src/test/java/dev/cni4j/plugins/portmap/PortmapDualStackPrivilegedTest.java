@@ -23,13 +23,16 @@ class PortmapDualStackPrivilegedTest extends HostPortTestBase {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = ';', value = {
-        "nftables;[{\"subnet\":\"10.244.12.0/24\"}]",
-        "nftables;[{\"subnet\":\"fd00:12::/64\"}]",
-        "nftables;[{\"subnet\":\"10.244.12.0/24\"}],[{\"subnet\":\"fd00:12::/64\"}]",
-        "iptables;[{\"subnet\":\"10.244.12.0/24\"}]",
-        "iptables;[{\"subnet\":\"fd00:12::/64\"}]",
-        "iptables;[{\"subnet\":\"10.244.12.0/24\"}],[{\"subnet\":\"fd00:12::/64\"}]"})
+    @CsvSource(
+            delimiter = ';',
+            value = {
+                "nftables;[{\"subnet\":\"10.244.12.0/24\"}]",
+                "nftables;[{\"subnet\":\"fd00:12::/64\"}]",
+                "nftables;[{\"subnet\":\"10.244.12.0/24\"}],[{\"subnet\":\"fd00:12::/64\"}]",
+                "iptables;[{\"subnet\":\"10.244.12.0/24\"}]",
+                "iptables;[{\"subnet\":\"fd00:12::/64\"}]",
+                "iptables;[{\"subnet\":\"10.244.12.0/24\"}],[{\"subnet\":\"fd00:12::/64\"}]"
+            })
     void addCheckDel(String backend, String ranges) {
         ReferenceBridge bridge = new ReferenceBridge(net, "dsnet", "cni4jds0", ranges);
         Pod pod = bridge.add("pod-ds");
@@ -37,7 +40,8 @@ class PortmapDualStackPrivilegedTest extends HostPortTestBase {
         run("ADD", pod, conf).assertSuccess();
         run("CHECK", pod, conf).assertSuccess();
         // nft cannot print xtables DNAT targets, so the iptables view is included
-        String rules = net.execInNode("nft", "list", "ruleset") + net.execInNode("iptables-save")
+        String rules = net.execInNode("nft", "list", "ruleset")
+                + net.execInNode("iptables-save")
                 + net.execInNode("ip6tables-save");
         for (var ip : pod.result().objects("ips")) {
             String a = ip.string("address");
@@ -54,14 +58,15 @@ class PortmapDualStackPrivilegedTest extends HostPortTestBase {
     @ParameterizedTest
     @CsvSource({"nftables", "iptables"})
     void ipv6HostPortsWorkFromOutsideAndFromThePodItself(String backend) {
-        ReferenceBridge bridge = new ReferenceBridge(net, "dsnet", "cni4jds0",
-                "[{\"subnet\":\"10.244.14.0/24\"}],[{\"subnet\":\"fd00:14::/64\"}]");
+        ReferenceBridge bridge = new ReferenceBridge(
+                net, "dsnet", "cni4jds0", "[{\"subnet\":\"10.244.14.0/24\"}],[{\"subnet\":\"fd00:14::/64\"}]");
         Pod pod = bridge.add("pod-v6");
         java.nio.file.Path outside = OutsideHost.attach(net, "2001:db8::1/64", "2001:db8::2/64");
         try (Echo echo = new Echo(net)) {
             echo.tcpServer(pod.netns(), "pod", 80);
             echo.udpServer(pod.netns(), "pod", 53);
-            String conf = bridge.chained("1.0.0", "\"type\":\"portmap\",\"backend\":\"" + backend + "\"" + MAPPINGS, pod);
+            String conf =
+                    bridge.chained("1.0.0", "\"type\":\"portmap\",\"backend\":\"" + backend + "\"" + MAPPINGS, pod);
             run("ADD", pod, conf).assertSuccess();
             assertEquals("pod:ping", retry(() -> echo.tcp(outside, "2001:db8::1", 8080)), "outside over IPv6");
             assertEquals("pod:ping", echo.udp(outside, "2001:db8::1", 8053, 0), "outside over IPv6, udp");

@@ -5,5 +5,4 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@link PortmapHardeningPrivilegedTest} with nft run through libnftables in-process, as in the node daemon. */
 @ExtendWith(WithLibNftables.class)
-class PortmapHardeningLibNftablesPrivilegedTest extends PortmapHardeningPrivilegedTest {
-}
+class PortmapHardeningLibNftablesPrivilegedTest extends PortmapHardeningPrivilegedTest {}

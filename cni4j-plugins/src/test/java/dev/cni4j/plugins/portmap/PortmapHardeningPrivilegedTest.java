@@ -28,7 +28,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * newer one goes, and concurrent DELs of one attachment all succeed.
  */
 class PortmapHardeningPrivilegedTest extends HostPortTestBase {
-    static final String MAP8080 = "\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"tcp\"}]}";
+    static final String MAP8080 =
+            "\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"tcp\"}]}";
     static final String BIG = "a".repeat(64 * 1024);
 
     @BeforeEach
@@ -49,16 +50,25 @@ class PortmapHardeningPrivilegedTest extends HostPortTestBase {
 
     /** Tokens that would end the rule, start a command, comment out the rest or leave a brace open. */
     static Stream<String> nftPayloads() {
-        return Stream.of("192.0.2.9; add table ip injected", "192.0.2.9\nadd table ip injected", "\"", "192.0.2.9 # x",
-                "{", "}", "{ 192.0.2.9", BIG);
+        return Stream.of(
+                "192.0.2.9; add table ip injected",
+                "192.0.2.9\nadd table ip injected",
+                "\"",
+                "192.0.2.9 # x",
+                "{",
+                "}",
+                "{ 192.0.2.9",
+                BIG);
     }
 
     @ParameterizedTest
     @MethodSource("nftPayloads")
     void nftConditionsThatWouldChangeTheScriptAreCode7AndChangeNothing(String payload) {
         String before = rulesetWithoutCounters();
-        Outcome o = run("ADD", pod, conf("nftables", ",\"conditionsV4\":" + strings("ip", "saddr", "!=", payload)
-                + "," + MAP8080, pod));
+        Outcome o = run(
+                "ADD",
+                pod,
+                conf("nftables", ",\"conditionsV4\":" + strings("ip", "saddr", "!=", payload) + "," + MAP8080, pod));
         assertEquals(1, o.exit(), o.stdout());
         assertEquals(7L, o.json().integer("code"), o.stdout());
         assertTrue(o.json().string("msg").contains("conditionsV4"), o.stdout());
@@ -68,7 +78,8 @@ class PortmapHardeningPrivilegedTest extends HostPortTestBase {
 
     @Test
     void nftConditionWithPunctuationInAQuotedStringWorksAsOneRule() {
-        String conf = conf("nftables", ",\"conditionsV4\":" + strings("iifname", "!=", "\"a;b#{x}\"") + "," + MAP8080, pod);
+        String conf =
+                conf("nftables", ",\"conditionsV4\":" + strings("iifname", "!=", "\"a;b#{x}\"") + "," + MAP8080, pod);
         run("ADD", pod, conf).assertSuccess();
         assertEquals("pod-a:ping", echo.tcp(outside, NODE_IP, 8080));
         String chain = net.execInNode("nft", "list", "chain", "inet", "cni4j_hostport", "conditioned");
@@ -83,11 +94,13 @@ class PortmapHardeningPrivilegedTest extends HostPortTestBase {
     @ParameterizedTest
     @ValueSource(strings = {";", "\"", "#", "{", "}", "a;b\"c#d{e}f\\", "-A POSTROUTING -j ACCEPT"})
     void iptablesConditionTokensStayOneParameter(String payload) {
-        String conf = conf("iptables", ",\"conditionsV4\":" + strings("-m", "comment", "--comment", payload) + "," + MAP8080, pod);
+        String conf = conf(
+                "iptables", ",\"conditionsV4\":" + strings("-m", "comment", "--comment", payload) + "," + MAP8080, pod);
         run("ADD", pod, conf).assertSuccess();
         assertEquals("pod-a:ping", echo.tcp(outside, NODE_IP, 8080));
         String nat = net.execInNode("iptables-save", "-t", "nat");
-        List<String> withPayload = nat.lines().filter(l -> l.startsWith("-A CNI-HOSTPORT-DNAT ")).toList();
+        List<String> withPayload =
+                nat.lines().filter(l -> l.startsWith("-A CNI-HOSTPORT-DNAT ")).toList();
         assertEquals(1, withPayload.size(), nat);
         assertTrue(withPayload.get(0).endsWith("-j " + PortMappingRules.dnatChain("pmhard", "pod-a")), nat);
         assertFalse(nat.lines().anyMatch(l -> l.equals("-A POSTROUTING -j ACCEPT")), nat);
@@ -100,18 +113,25 @@ class PortmapHardeningPrivilegedTest extends HostPortTestBase {
     void iptablesConditionTokensNoQuotingCarriesAreCode7(String token) {
         String payload = token.equals("64KiB") ? BIG : token;
         String before = rulesetWithoutCounters();
-        Outcome o = run("ADD", pod, conf("iptables", ",\"conditionsV4\":" + strings("-m", "comment", "--comment", payload)
-                + "," + MAP8080, pod));
+        Outcome o = run(
+                "ADD",
+                pod,
+                conf(
+                        "iptables",
+                        ",\"conditionsV4\":" + strings("-m", "comment", "--comment", payload) + "," + MAP8080,
+                        pod));
         assertEquals(7L, o.json().integer("code"), o.stdout());
         assertEquals(before, rulesetWithoutCounters());
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"KUBE-MARK-MASQ\n-A POSTROUTING -j ACCEPT", "a;b", "a\"b", "#x", "{", "}", "a b", "-j", "64KiB"})
+    @ValueSource(
+            strings = {"KUBE-MARK-MASQ\n-A POSTROUTING -j ACCEPT", "a;b", "a\"b", "#x", "{", "}", "a b", "-j", "64KiB"})
     void externalSetMarkChainMustBeAChainName(String name) {
         String chain = name.equals("64KiB") ? BIG : name;
         String before = rulesetWithoutCounters();
-        Outcome o = run("ADD", pod, conf("iptables", ",\"externalSetMarkChain\":" + Json.write(chain) + "," + MAP8080, pod));
+        Outcome o = run(
+                "ADD", pod, conf("iptables", ",\"externalSetMarkChain\":" + Json.write(chain) + "," + MAP8080, pod));
         assertEquals(1, o.exit(), o.stdout());
         assertEquals(7L, o.json().integer("code"), o.stdout());
         assertTrue(o.json().string("msg").contains("externalSetMarkChain"), o.stdout());
@@ -122,8 +142,9 @@ class PortmapHardeningPrivilegedTest extends HostPortTestBase {
     @ValueSource(strings = {"nftables", "iptables"})
     void sameHostPortTwiceInOnePodIsCode7(String backend) {
         String before = rulesetWithoutCounters();
-        String twice = "\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"tcp\"},"
-                + "{\"hostPort\":8080,\"containerPort\":81,\"protocol\":\"tcp\"}]}";
+        String twice =
+                "\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"tcp\"},"
+                        + "{\"hostPort\":8080,\"containerPort\":81,\"protocol\":\"tcp\"}]}";
         Outcome o = run("ADD", pod, conf(backend, "," + twice, pod));
         assertEquals(7L, o.json().integer("code"), o.stdout());
         assertTrue(o.json().string("msg").contains("tcp/8080"), o.stdout());
@@ -140,9 +161,11 @@ class PortmapHardeningPrivilegedTest extends HostPortTestBase {
     @ValueSource(strings = {"nftables", "iptables", "nftables with conditions", "iptables with conditions"})
     void hostPortComesBackToTheOlderPodWhenTheNewerGoes(String variant) {
         String backend = variant.split(" ")[0];
-        String extra = !variant.endsWith("conditions") ? "" : backend.equals("nftables")
-                ? ",\"conditionsV4\":[\"ip\",\"saddr\",\"!=\",\"198.51.100.0/24\"]"
-                : ",\"conditionsV4\":[\"!\",\"-s\",\"198.51.100.0/24\"]";
+        String extra = !variant.endsWith("conditions")
+                ? ""
+                : backend.equals("nftables")
+                        ? ",\"conditionsV4\":[\"ip\",\"saddr\",\"!=\",\"198.51.100.0/24\"]"
+                        : ",\"conditionsV4\":[\"!\",\"-s\",\"198.51.100.0/24\"]";
         Pod b = bridge.add("pod-b");
         echo.tcpServer(b.netns(), "pod-b", 80);
         run("ADD", pod, conf(backend, extra + "," + MAP8080, pod)).assertSuccess();

@@ -5,5 +5,4 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@link PortmapInteropPrivilegedTest} with nft run through libnftables in-process, as in the node daemon. */
 @ExtendWith(WithLibNftables.class)
-class PortmapInteropLibNftablesPrivilegedTest extends PortmapInteropPrivilegedTest {
-}
+class PortmapInteropLibNftablesPrivilegedTest extends PortmapInteropPrivilegedTest {}

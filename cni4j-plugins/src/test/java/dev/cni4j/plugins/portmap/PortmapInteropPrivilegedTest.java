@@ -26,7 +26,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class PortmapInteropPrivilegedTest extends HostPortTestBase {
     static final Path REFERENCE = Path.of("/usr/lib/cni/portmap");
-    static final String MAPPINGS = "\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"tcp\"}]}";
+    static final String MAPPINGS =
+            "\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"tcp\"}]}";
 
     @BeforeEach
     void setUp() {
@@ -35,13 +36,23 @@ class PortmapInteropPrivilegedTest extends HostPortTestBase {
     }
 
     private void ours(String command, String conf) {
-        net.runInNode(() -> InProcess.run(Portmap::new, command, "pod-i", pod.netns().toString(), "eth0", conf))
+        net.runInNode(() -> InProcess.run(
+                        Portmap::new, command, "pod-i", pod.netns().toString(), "eth0", conf))
                 .assertSuccess();
     }
 
     private String reference(String command, String conf) {
-        Map<String, String> env = Map.of("CNI_COMMAND", command, "CNI_CONTAINERID", "pod-i", "CNI_NETNS",
-                pod.netns().toString(), "CNI_IFNAME", "eth0", "CNI_PATH", "/usr/lib/cni");
+        Map<String, String> env = Map.of(
+                "CNI_COMMAND",
+                command,
+                "CNI_CONTAINERID",
+                "pod-i",
+                "CNI_NETNS",
+                pod.netns().toString(),
+                "CNI_IFNAME",
+                "eth0",
+                "CNI_PATH",
+                "/usr/lib/cni");
         return net.runInNode(() -> {
             try {
                 ProcessBuilder pb = new ProcessBuilder(REFERENCE.toString());
@@ -85,7 +96,9 @@ class PortmapInteropPrivilegedTest extends HostPortTestBase {
     void ourDelWithoutMappingsRemovesTheReferencesRules() {
         assumeTrue(Files.isExecutable(REFERENCE));
         String out = reference("ADD", bridge.chained("1.0.0", "\"type\":\"portmap\"," + MAPPINGS, pod));
-        assertEquals(pod.ip(), Json.parseObject(out).objects("ips").get(0).string("address").split("/")[0]);
+        assertEquals(
+                pod.ip(),
+                Json.parseObject(out).objects("ips").get(0).string("address").split("/")[0]);
         String chain = PortMappingRules.dnatChain("ionet", "pod-i");
         assertTrue(iptables().contains(":" + chain), "same chain name as the reference: " + iptables());
         assertEquals("pod:ping", echo.tcp(outside, "192.0.2.1", 8080));
@@ -97,12 +110,14 @@ class PortmapInteropPrivilegedTest extends HostPortTestBase {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = ';', value = {
-        "nftables;[\"ip\",\"saddr\",\"!=\",\"192.0.2.0/24\"]",
-        "iptables;[\"!\",\"-s\",\"192.0.2.0/24\"]"})
+    @CsvSource(
+            delimiter = ';',
+            value = {"nftables;[\"ip\",\"saddr\",\"!=\",\"192.0.2.0/24\"]", "iptables;[\"!\",\"-s\",\"192.0.2.0/24\"]"})
     void conditionsExcludeSources(String backend, String conditions) {
-        String conf = bridge.chained("1.0.0", "\"type\":\"portmap\",\"backend\":\"" + backend + "\",\"conditionsV4\":"
-                + conditions + "," + MAPPINGS, pod);
+        String conf = bridge.chained(
+                "1.0.0",
+                "\"type\":\"portmap\",\"backend\":\"" + backend + "\",\"conditionsV4\":" + conditions + "," + MAPPINGS,
+                pod);
         ours("ADD", conf);
         ours("CHECK", conf);
         assertNull(echo.tcp(outside, "192.0.2.1", 8080), "192.0.2.0/24 is excluded");

@@ -56,15 +56,20 @@ class PortmapLayoutPrivilegedTest {
         Pod c = bridge.add("pod-c");
         add(bridge, c, 8083);
         assertEquals(1, ruleHandles("prerouting").size(), "the layout is back");
-        assertTrue(net.execInNode("nft", "list", "table", "inet", "cni4j_hostport").contains(NftablesRuleset.LAYOUT_MARKER));
+        assertTrue(net.execInNode("nft", "list", "table", "inet", "cni4j_hostport")
+                .contains(NftablesRuleset.LAYOUT_MARKER));
         assertTrue(hostports().contains("tcp . 8083"), hostports());
         assertTrue(hostports().contains("tcp . 8081"), "earlier pods keep their elements: " + hostports());
     }
 
     private void add(ReferenceBridge bridge, Pod pod, int hostPort) {
-        String conf = bridge.chained("1.0.0", "\"type\":\"portmap\",\"backend\":\"nftables\",\"runtimeConfig\":{\"portMappings\":["
-                + "{\"hostPort\":" + hostPort + ",\"containerPort\":80,\"protocol\":\"tcp\"}]}", pod);
-        net.runInNode(() -> InProcess.run(Portmap::new, "ADD", pod.containerId(), pod.netns().toString(), "eth0", conf))
+        String conf = bridge.chained(
+                "1.0.0",
+                "\"type\":\"portmap\",\"backend\":\"nftables\",\"runtimeConfig\":{\"portMappings\":[" + "{\"hostPort\":"
+                        + hostPort + ",\"containerPort\":80,\"protocol\":\"tcp\"}]}",
+                pod);
+        net.runInNode(() -> InProcess.run(
+                        Portmap::new, "ADD", pod.containerId(), pod.netns().toString(), "eth0", conf))
                 .assertSuccess();
     }
 

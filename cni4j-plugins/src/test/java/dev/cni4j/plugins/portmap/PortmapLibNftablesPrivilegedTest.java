@@ -5,5 +5,4 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@link PortmapPrivilegedTest} with nft run through libnftables in-process, as in the node daemon. */
 @ExtendWith(WithLibNftables.class)
-class PortmapLibNftablesPrivilegedTest extends PortmapPrivilegedTest {
-}
+class PortmapLibNftablesPrivilegedTest extends PortmapPrivilegedTest {}

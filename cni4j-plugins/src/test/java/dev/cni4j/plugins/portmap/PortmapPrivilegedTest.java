@@ -1,7 +1,6 @@
 package dev.cni4j.plugins.portmap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -124,12 +123,16 @@ class PortmapPrivilegedTest extends HostPortTestBase {
     void flowsFromOutside(int from, int to) throws Exception {
         for (int round = 0; round < 20 && udpEntriesTo(from, to) < to - from; round++) {
             net.runIn(outside, () -> {
-                try (java.nio.channels.DatagramChannel ch = java.nio.channels.DatagramChannel.open(
-                        java.net.StandardProtocolFamily.INET)) {
+                try (java.nio.channels.DatagramChannel ch =
+                        java.nio.channels.DatagramChannel.open(java.net.StandardProtocolFamily.INET)) {
                     ch.bind(new java.net.InetSocketAddress(OUTSIDE_IP, 41000));
                     for (int port = from; port < to; port++) {
-                        ch.send(java.nio.ByteBuffer.wrap(new byte[] {'x'}), new java.net.InetSocketAddress(NODE_IP, port));
-                        if (port % 200 == 0) Thread.sleep(2); // let the veth backlog drain
+                        ch.send(
+                                java.nio.ByteBuffer.wrap(new byte[] {'x'}),
+                                new java.net.InetSocketAddress(NODE_IP, port));
+                        if (port % 200 == 0) {
+                            Thread.sleep(2); // let the veth backlog drain
+                        }
                     }
                 }
                 return null;
@@ -141,15 +144,20 @@ class PortmapPrivilegedTest extends HostPortTestBase {
 
     /** How many IPv4 UDP conntrack entries of the node go to a port in [from, to). */
     long udpEntriesTo(int from, int to) {
-        try (NetNs node = net.openNode(); Conntrack conntrack = Conntrack.open(node)) {
-            return conntrack.list(Conntrack.AF_INET).stream().filter(e -> e.protocol() == Conntrack.IPPROTO_UDP
-                    && e.destinationPort() >= from && e.destinationPort() < to).count();
+        try (NetNs node = net.openNode();
+                Conntrack conntrack = Conntrack.open(node)) {
+            return conntrack.list(Conntrack.AF_INET).stream()
+                    .filter(e -> e.protocol() == Conntrack.IPPROTO_UDP
+                            && e.destinationPort() >= from
+                            && e.destinationPort() < to)
+                    .count();
         }
     }
 
     /** Source ports of the node's IPv4 UDP conntrack entries to {@code port}, read over ctnetlink. */
     Set<Integer> udpFlowsTo(int port) {
-        try (NetNs node = net.openNode(); Conntrack conntrack = Conntrack.open(node)) {
+        try (NetNs node = net.openNode();
+                Conntrack conntrack = Conntrack.open(node)) {
             Set<Integer> sourcePorts = new TreeSet<>();
             for (ConntrackEntry e : conntrack.list(Conntrack.AF_INET)) {
                 if (e.protocol() == Conntrack.IPPROTO_UDP && e.destinationPort() == port) {
@@ -174,7 +182,8 @@ class PortmapPrivilegedTest extends HostPortTestBase {
     @ValueSource(strings = {"nftables", "iptables"})
     void checkNoticesMissingRulesAndGcKeepsOnlyValidAttachments(String backend) {
         Pod b = bridge.add("pod-b");
-        String mapB = ",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":9090,\"containerPort\":80,\"protocol\":\"tcp\"}]}";
+        String mapB =
+                ",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":9090,\"containerPort\":80,\"protocol\":\"tcp\"}]}";
         run("ADD", pod, conf(backend, "," + MAPPINGS, pod)).assertSuccess();
         run("ADD", b, conf(backend, mapB, b)).assertSuccess();
         run("CHECK", b, conf(backend, mapB, b)).assertSuccess();
@@ -193,7 +202,8 @@ class PortmapPrivilegedTest extends HostPortTestBase {
     void udpHostPortFollowsTheNewestPodAndStaleFlowsAreFlushed(String backend) {
         Pod b = bridge.add("pod-b");
         echo.udpServer(b.netns(), "podb", 5353);
-        String udp53 = ",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":53,\"containerPort\":5353,\"protocol\":\"udp\"}]}";
+        String udp53 =
+                ",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":53,\"containerPort\":5353,\"protocol\":\"udp\"}]}";
         run("ADD", pod, conf(backend, udp53, pod)).assertSuccess();
         // a fixed source port: the same conntrack "flow" is used by every datagram
         assertEquals("pod:ping", echo.udp(outside, NODE_IP, 53, 40054));
@@ -209,7 +219,8 @@ class PortmapPrivilegedTest extends HostPortTestBase {
     @ValueSource(strings = {"nftables", "iptables"})
     void masqueradeOnlyWhereNeededUnlessMasqAllAndNoneWithoutSnat(String backend) {
         echo.tcpWhoAmIServer(pod.netns(), 81);
-        String map81 = "\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":8081,\"containerPort\":81,\"protocol\":\"tcp\"}]}";
+        String map81 =
+                "\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":8081,\"containerPort\":81,\"protocol\":\"tcp\"}]}";
         run("ADD", pod, conf(backend, "," + map81, pod)).assertSuccess();
         assertEquals(OUTSIDE_IP, echo.tcp(outside, NODE_IP, 8081), "outside sources are kept");
         assertEquals("10.244.11.1", echo.tcp(net.node(), "127.0.0.1", 8081), "localhost is masqueraded");
@@ -228,15 +239,17 @@ class PortmapPrivilegedTest extends HostPortTestBase {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "\"backend\":\"nftables\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":0,\"containerPort\":80,\"protocol\":\"tcp\"}]}",
-        "\"backend\":\"nftables\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":65536,\"containerPort\":80,\"protocol\":\"tcp\"}]}",
-        "\"backend\":\"iptables\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":80,\"containerPort\":80,\"protocol\":\"icmp\"}]}",
-        "\"backend\":\"ebpf\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":80,\"containerPort\":80,\"protocol\":\"tcp\"}]}",
-        "\"backend\":\"nftables\",\"markMasqBit\":14," + MAPPINGS,
-        "\"backend\":\"iptables\",\"conditionsV4\":[\"ip\",\"saddr\",\"!=\",\"192.0.2.0/24\"]," + MAPPINGS,
-        "\"markMasqBit\":32," + MAPPINGS,
-        "\"markMasqBit\":1,\"externalSetMarkChain\":\"KUBE-MARK-MASQ\"," + MAPPINGS})
+    @ValueSource(
+            strings = {
+                "\"backend\":\"nftables\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":0,\"containerPort\":80,\"protocol\":\"tcp\"}]}",
+                "\"backend\":\"nftables\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":65536,\"containerPort\":80,\"protocol\":\"tcp\"}]}",
+                "\"backend\":\"iptables\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":80,\"containerPort\":80,\"protocol\":\"icmp\"}]}",
+                "\"backend\":\"ebpf\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":80,\"containerPort\":80,\"protocol\":\"tcp\"}]}",
+                "\"backend\":\"nftables\",\"markMasqBit\":14," + MAPPINGS,
+                "\"backend\":\"iptables\",\"conditionsV4\":[\"ip\",\"saddr\",\"!=\",\"192.0.2.0/24\"]," + MAPPINGS,
+                "\"markMasqBit\":32," + MAPPINGS,
+                "\"markMasqBit\":1,\"externalSetMarkChain\":\"KUBE-MARK-MASQ\"," + MAPPINGS
+            })
     void badInputIsCode7AndChangesNothing(String fields) {
         String before = ruleset();
         Outcome o = run("ADD", pod, bridge.chained("1.0.0", "\"type\":\"portmap\"," + fields, pod));

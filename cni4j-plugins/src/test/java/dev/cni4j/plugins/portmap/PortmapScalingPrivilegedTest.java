@@ -25,15 +25,22 @@ class PortmapScalingPrivilegedTest {
     void addCostStaysFlat() throws IOException {
         TestNetworks.assumePrivileged();
         List<String> table = new ArrayList<>();
-        table.add(String.format("%-9s %9s %12s %12s %14s %15s", "backend", "existing", "ADD 1 ms", "DEL 1 ms",
-                "ADD 100 ms", "ADD 1000 ms"));
+        table.add(String.format(
+                "%-9s %9s %12s %12s %14s %15s",
+                "backend", "existing", "ADD 1 ms", "DEL 1 ms", "ADD 100 ms", "ADD 1000 ms"));
         for (String backend : List.of("nftables", "iptables")) {
             try (TestNetworks net = TestNetworks.create()) {
                 int filled = 0;
                 double base = 0;
                 for (int level : EXISTING) {
                     while (filled < level) {
-                        add(net, backend, "filler-" + filled, 20000 + filled, FILLER_SIZE, "10.250.1." + (1 + filled / FILLER_SIZE));
+                        add(
+                                net,
+                                backend,
+                                "filler-" + filled,
+                                20000 + filled,
+                                FILLER_SIZE,
+                                "10.250.1." + (1 + filled / FILLER_SIZE));
                         filled += FILLER_SIZE;
                     }
                     double[] adds = new double[7];
@@ -50,8 +57,11 @@ class PortmapScalingPrivilegedTest {
                     if (level == 0) {
                         base = med;
                     }
-                    table.add(String.format("%-9s %9d %12.1f %12.1f %14.1f %15.1f", backend, level, med, median(dels), add100, add1000));
-                    assertTrue(med < Math.max(10 * base, 500), backend + " ADD at " + level + " existing: " + med + " ms");
+                    table.add(String.format(
+                            "%-9s %9d %12.1f %12.1f %14.1f %15.1f",
+                            backend, level, med, median(dels), add100, add1000));
+                    assertTrue(
+                            med < Math.max(10 * base, 500), backend + " ADD at " + level + " existing: " + med + " ms");
                 }
             }
         }
@@ -69,8 +79,12 @@ class PortmapScalingPrivilegedTest {
     private static String conf(String backend, int firstPort, int count, String ip) {
         StringBuilder m = new StringBuilder();
         for (int i = 0; i < count; i++) {
-            m.append(i == 0 ? "" : ",").append("{\"hostPort\":").append(firstPort + i).append(",\"containerPort\":80,\"protocol\":\"")
-                    .append(i % 2 == 0 ? "tcp" : "udp").append("\"}");
+            m.append(i == 0 ? "" : ",")
+                    .append("{\"hostPort\":")
+                    .append(firstPort + i)
+                    .append(",\"containerPort\":80,\"protocol\":\"")
+                    .append(i % 2 == 0 ? "tcp" : "udp")
+                    .append("\"}");
         }
         return "{\"cniVersion\":\"1.0.0\",\"name\":\"scalenet\",\"type\":\"portmap\",\"backend\":\"" + backend + "\","
                 + "\"runtimeConfig\":{\"portMappings\":[" + m + "]},\"prevResult\":{\"cniVersion\":\"1.0.0\","
@@ -81,14 +95,17 @@ class PortmapScalingPrivilegedTest {
     private static double add(TestNetworks net, String backend, String id, int firstPort, int count, String ip) {
         String c = conf(backend, firstPort, count, ip);
         long t = System.nanoTime();
-        net.runInNode(() -> InProcess.run(Portmap::new, "ADD", id, "/run/netns/none", "eth0", c)).assertSuccess();
+        net.runInNode(() -> InProcess.run(Portmap::new, "ADD", id, "/run/netns/none", "eth0", c))
+                .assertSuccess();
         return (System.nanoTime() - t) / 1e6;
     }
 
     private static double del(TestNetworks net, String backend, String id) {
-        String c = "{\"cniVersion\":\"1.0.0\",\"name\":\"scalenet\",\"type\":\"portmap\",\"backend\":\"" + backend + "\"}";
+        String c =
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"scalenet\",\"type\":\"portmap\",\"backend\":\"" + backend + "\"}";
         long t = System.nanoTime();
-        net.runInNode(() -> InProcess.run(Portmap::new, "DEL", id, "/run/netns/none", "eth0", c)).assertSuccess();
+        net.runInNode(() -> InProcess.run(Portmap::new, "DEL", id, "/run/netns/none", "eth0", c))
+                .assertSuccess();
         return (System.nanoTime() - t) / 1e6;
     }
 }

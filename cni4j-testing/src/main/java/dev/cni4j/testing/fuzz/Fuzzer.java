@@ -137,10 +137,12 @@ public final class Fuzzer {
             saved = null;
         }
         String shown = Mutator.describe(input, 2000);
-        AssertionError e = new AssertionError("fuzz " + name + " failed on input " + n + " (seed " + seed + "): " + what
-                + "\n  input (" + input.length + " bytes): " + shown
-                + (saved == null ? "" : "\n  saved to " + saved.toAbsolutePath())
-                + "\n  replay: -Dcni4j.fuzz.seed=" + seed + " -Dcni4j.fuzz.input=" + n, cause);
+        AssertionError e = new AssertionError(
+                "fuzz " + name + " failed on input " + n + " (seed " + seed + "): " + what
+                        + "\n  input (" + input.length + " bytes): " + shown
+                        + (saved == null ? "" : "\n  saved to " + saved.toAbsolutePath())
+                        + "\n  replay: -Dcni4j.fuzz.seed=" + seed + " -Dcni4j.fuzz.input=" + n,
+                cause);
         return e;
     }
 

@@ -11,8 +11,7 @@ import java.util.Map;
  * twice, and scalars are raw JSON text, so a number can be any token (1e400, -0, 2^64).
  */
 final class JsonTree {
-    private JsonTree() {
-    }
+    private JsonTree() {}
 
     static final class Obj {
         final List<String> keys = new ArrayList<>();
@@ -23,8 +22,7 @@ final class JsonTree {
         final List<Object> items = new ArrayList<>();
     }
 
-    record Raw(String text) {
-    }
+    record Raw(String text) {}
 
     /** A place holding a value: a member of an object or an element of an array. */
     static final class Slot {

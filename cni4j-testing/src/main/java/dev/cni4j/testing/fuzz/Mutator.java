@@ -22,18 +22,95 @@ import java.util.SplittableRandom;
 final class Mutator {
     /** Tokens every parser should survive. */
     private static final List<String> TOKENS = List.of(
-            "18446744073709551616", "9223372036854775807", "-9223372036854775808", "9223372036854775808",
-            "4294967296", "4294967295", "2147483648", "65536", "65535", "4095", "4096", "-1", "-0", "0", "0.5",
-            "1e400", "-1e400", "1e-400", "1E2", "1.7976931348623157e309", "123456789012345678901234567890",
-            "é", "\uD834\uDD1E", "\u0000", "\\u0000", "\\ud800", "\\udc00x", "\\u12", "\u202e", "\uFEFF", "\u00a0",
-            "{", "}", "[", "]", ",", ":", "\"", "\\", "null", "true", "false", ";", "=", "/", "\r\n", "\n", "%",
-            "0.0.0.0/0", "::/0", "::ffff:10.0.0.0/104", "fe80::/64", "10.0.0.0/8", "1.2.3.4", "256.1.1.1", "::1",
-            "1.2.3.4/33", "1.2.3.4/-1", "2001:db8::/129", "01.2.3.4", "1.2.3", "1.2.3.4.5", "::ffff:1.2.3.4");
-    private static final int[] INTERESTING_INTS = {0, 1, -1, 0x7f, 0x80, 0xff, 0x7fff, 0xffff, 0x7fffffff,
-            0x80000000, 0xfffffffe, 1 << 20, (1 << 20) + 1, 0x434e4a31, 0x434e4a32};
-    private static final byte[][] BAD_UTF8 = {{(byte) 0xc3, 0x28}, {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
-            {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, {(byte) 0xff}, {(byte) 0xc0, (byte) 0x80},
-            {(byte) 0xe2, (byte) 0x82}};
+            "18446744073709551616",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9223372036854775808",
+            "4294967296",
+            "4294967295",
+            "2147483648",
+            "65536",
+            "65535",
+            "4095",
+            "4096",
+            "-1",
+            "-0",
+            "0",
+            "0.5",
+            "1e400",
+            "-1e400",
+            "1e-400",
+            "1E2",
+            "1.7976931348623157e309",
+            "123456789012345678901234567890",
+            "é",
+            "\uD834\uDD1E",
+            "\u0000",
+            "\\u0000",
+            "\\ud800",
+            "\\udc00x",
+            "\\u12",
+            "\u202e",
+            "\uFEFF",
+            "\u00a0",
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            "\"",
+            "\\",
+            "null",
+            "true",
+            "false",
+            ";",
+            "=",
+            "/",
+            "\r\n",
+            "\n",
+            "%",
+            "0.0.0.0/0",
+            "::/0",
+            "::ffff:10.0.0.0/104",
+            "fe80::/64",
+            "10.0.0.0/8",
+            "1.2.3.4",
+            "256.1.1.1",
+            "::1",
+            "1.2.3.4/33",
+            "1.2.3.4/-1",
+            "2001:db8::/129",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "::ffff:1.2.3.4");
+
+    private static final int[] INTERESTING_INTS = {
+        0,
+        1,
+        -1,
+        0x7f,
+        0x80,
+        0xff,
+        0x7fff,
+        0xffff,
+        0x7fffffff,
+        0x80000000,
+        0xfffffffe,
+        1 << 20,
+        (1 << 20) + 1,
+        0x434e4a31,
+        0x434e4a32
+    };
+    private static final byte[][] BAD_UTF8 = {
+        {(byte) 0xc3, 0x28},
+        {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
+        {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80},
+        {(byte) 0xff},
+        {(byte) 0xc0, (byte) 0x80},
+        {(byte) 0xe2, (byte) 0x82}
+    };
 
     private final List<byte[]> seeds;
     private final List<String> words;
@@ -103,7 +180,9 @@ final class Mutator {
             case 1 -> {
                 if (b.length > 0) {
                     b = b.clone();
-                    byte[] values = {0, 0x7f, (byte) 0x80, (byte) 0xff, '"', '\\', '{', '}', '[', ']', ',', ':', '0', '-', '\n'};
+                    byte[] values = {
+                        0, 0x7f, (byte) 0x80, (byte) 0xff, '"', '\\', '{', '}', '[', ']', ',', ':', '0', '-', '\n'
+                    };
                     b[Math.min(at, b.length - 1)] = values[r.nextInt(values.length)];
                 }
             }
@@ -141,7 +220,8 @@ final class Mutator {
                 String open = r.nextBoolean() ? "[" : "{\"a\":";
                 b = cat(slice(b, 0, at), utf8(open.repeat(1 + r.nextInt(2000))), slice(b, at, b.length));
             }
-            default -> b = cat(slice(b, 0, at), utf8("x".repeat(r.nextInt(8) == 0 ? 70_000 : 300)), slice(b, at, b.length));
+            default ->
+                b = cat(slice(b, 0, at), utf8("x".repeat(r.nextInt(8) == 0 ? 70_000 : 300)), slice(b, at, b.length));
         }
         return b;
     }
@@ -185,7 +265,10 @@ final class Mutator {
             case 2 -> JsonTree.raw(r.nextBoolean() ? "true" : "null");
             case 3 -> JsonTree.array(JsonTree.copy(old));
             case 4 -> JsonTree.object(keys.get(r.nextInt(keys.size())), JsonTree.copy(old));
-            case 5 -> old instanceof JsonTree.Raw raw ? JsonTree.raw(raw.text().toUpperCase(Locale.ROOT)) : JsonTree.raw("\"\"");
+            case 5 ->
+                old instanceof JsonTree.Raw raw
+                        ? JsonTree.raw(raw.text().toUpperCase(Locale.ROOT))
+                        : JsonTree.raw("\"\"");
             case 6 -> JsonTree.raw(Long.toString(r.nextLong(-70000, 70000)));
             case 7 -> JsonTree.raw("\"" + "\\ud800".repeat(1 + r.nextInt(3)) + "\"");
             case 8 -> JsonTree.raw(Json.write("x".repeat(r.nextInt(8) == 0 ? 70_000 : 1 + r.nextInt(300))));
@@ -245,7 +328,9 @@ final class Mutator {
     /** The input as a printable string: text with escapes, or hex when it is mostly binary. */
     static String describe(byte[] input, int max) {
         String s = new String(input, StandardCharsets.UTF_8);
-        long odd = s.chars().filter(c -> c < 0x20 && c != '\n' && c != '\r' && c != '\t' || c == 0xfffd).count();
+        long odd = s.chars()
+                .filter(c -> c < 0x20 && c != '\n' && c != '\r' && c != '\t' || c == 0xfffd)
+                .count();
         if (odd > input.length / 8) {
             return "hex " + Fuzzer.hex(input, max / 2);
         }

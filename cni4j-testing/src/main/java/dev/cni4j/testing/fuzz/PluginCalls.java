@@ -26,8 +26,7 @@ import java.util.function.Consumer;
  * trace on stderr.
  */
 public final class PluginCalls {
-    private PluginCalls() {
-    }
+    private PluginCalls() {}
 
     /** A plugin whose ADD only runs {@code parse} on the request: no kernel, no disk. */
     public static Plugin parsing(String name, List<String> versions, Consumer<Request> parse) {
@@ -94,8 +93,8 @@ public final class PluginCalls {
     public static String call(Plugin plugin, Map<String, String> env, byte[] stdin, boolean internalAllowed) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = PluginMain.run(plugin, env, new ByteArrayInputStream(stdin), out,
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        int exit = PluginMain.run(
+                plugin, env, new ByteArrayInputStream(stdin), out, new PrintStream(err, true, StandardCharsets.UTF_8));
         String stdout = out.toString(StandardCharsets.UTF_8);
         String stderr = err.toString(StandardCharsets.UTF_8);
         if (exit == 0) {
@@ -110,7 +109,8 @@ public final class PluginCalls {
         Long code = error.integer("code");
         boolean internal = code != null && code == ErrorCode.INTERNAL.code() && !internalAllowed;
         if (exit != 1 || code == null || internal || stderr.contains("\tat ")) {
-            throw new AssertionError("not a clean CNI error: exit " + exit + ", stdout " + stdout + "\nstderr: " + stderr);
+            throw new AssertionError(
+                    "not a clean CNI error: exit " + exit + ", stdout " + stdout + "\nstderr: " + stderr);
         }
         return stdout;
     }

@@ -33,8 +33,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  * @param clientCertPem PEM client certificate chain, or null
  * @param clientKeyPem  PEM private key of the client certificate, or null
  */
-record Kubeconfig(URI server, String caPem, boolean insecure, String token, String clientCertPem,
-                  String clientKeyPem) {
+record Kubeconfig(URI server, String caPem, boolean insecure, String token, String clientCertPem, String clientKeyPem) {
 
     /** Reads and resolves {@code file}. SnakeYAML is only loaded here, off the usual exec path. */
     static Kubeconfig load(Path file) {
@@ -51,7 +50,10 @@ record Kubeconfig(URI server, String caPem, boolean insecure, String token, Stri
             // SafeConstructor: plain maps, lists and scalars only, never arbitrary classes
             root = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
         } catch (YAMLException e) {
-            throw error(file, "is not valid YAML: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+            throw error(
+                    file,
+                    "is not valid YAML: "
+                            + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
         }
         if (!(root instanceof Map<?, ?> doc)) {
             throw error(file, "is not a YAML mapping");
@@ -65,9 +67,11 @@ record Kubeconfig(URI server, String caPem, boolean insecure, String token, Stri
         if (context == null && doc.get("contexts") instanceof List<?> l && !l.isEmpty()) {
             throw error(file, "has no current-context"); // several contexts: guessing one would be wrong
         }
-        Map<?, ?> cluster = named(file, doc, "clusters", context == null ? null : scalar(context, "cluster"), "cluster");
+        Map<?, ?> cluster =
+                named(file, doc, "clusters", context == null ? null : scalar(context, "cluster"), "cluster");
         if (cluster == null) {
-            throw error(file, contextName == null ? "has no current-context" : "has no cluster for context " + contextName);
+            throw error(
+                    file, contextName == null ? "has no current-context" : "has no cluster for context " + contextName);
         }
         Map<?, ?> user = named(file, doc, "users", context == null ? null : scalar(context, "user"), "user");
         user = user == null ? Map.of() : user;
@@ -79,7 +83,8 @@ record Kubeconfig(URI server, String caPem, boolean insecure, String token, Stri
         } catch (IllegalArgumentException e) {
             uri = null;
         }
-        if (uri == null || uri.getHost() == null
+        if (uri == null
+                || uri.getHost() == null
                 || !("https".equalsIgnoreCase(uri.getScheme()) || "http".equalsIgnoreCase(uri.getScheme()))) {
             throw error(file, "has no http(s) server URL for its cluster (server: " + server + ")");
         }
@@ -168,7 +173,9 @@ record Kubeconfig(URI server, String caPem, boolean insecure, String token, Stri
     }
 
     static CniException error(Path file, String what) {
-        return new CniException(ErrorCode.INVALID_NETWORK_CONFIG, "usePodCidr: the kubeconfig " + file + " " + what,
+        return new CniException(
+                ErrorCode.INVALID_NETWORK_CONFIG,
+                "usePodCidr: the kubeconfig " + file + " " + what,
                 "kubernetes.kubeconfig of the plugin config is used to read the node's pod CIDR from the Kubernetes API");
     }
 }

@@ -42,6 +42,7 @@ import java.util.concurrent.TimeoutException;
 public final class KubernetesNodeSource {
     /** The overall bound on the API call: a pod ADD must not hang on an unreachable server. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+
     private static final Path HOSTNAME = Path.of("/proc/sys/kernel/hostname");
 
     private final Path kubeconfig;
@@ -64,9 +65,12 @@ public final class KubernetesNodeSource {
         JsonObject k8s = request.config().object("kubernetes");
         String kubeconfig = k8s == null ? null : k8s.string("kubeconfig");
         if (kubeconfig == null || kubeconfig.isBlank()) {
-            throw new CniException(ErrorCode.INVALID_NETWORK_CONFIG, "usePodCidr: the node agent's pod CIDR file "
-                    + podCidrFile + " does not exist and the plugin config has no \"kubernetes\": {\"kubeconfig\": ...}"
-                    + " to read the node's pod CIDR from the Kubernetes API",
+            throw new CniException(
+                    ErrorCode.INVALID_NETWORK_CONFIG,
+                    "usePodCidr: the node agent's pod CIDR file "
+                            + podCidrFile
+                            + " does not exist and the plugin config has no \"kubernetes\": {\"kubeconfig\": ...}"
+                            + " to read the node's pod CIDR from the Kubernetes API",
                     "set kubernetes.kubeconfig (top level of the plugin config) to a kubeconfig allowed to get nodes,"
                             + " or run the cni4j node agent, or set ipam.podCidrFile");
         }
@@ -75,8 +79,11 @@ public final class KubernetesNodeSource {
 
     /** {@code nodename}, else {@code K8S_NODE_NAME}, else {@code NODE_NAME}, else the host name. */
     public static String nodeName(Request request) {
-        for (String candidate : new String[] {request.config().string("nodename"),
-                request.env().get("K8S_NODE_NAME"), request.env().get("NODE_NAME")}) {
+        for (String candidate : new String[] {
+            request.config().string("nodename"),
+            request.env().get("K8S_NODE_NAME"),
+            request.env().get("NODE_NAME")
+        }) {
             if (candidate != null && !candidate.isBlank()) {
                 return candidate.strip();
             }
@@ -85,14 +92,14 @@ public final class KubernetesNodeSource {
             // what Go's os.Hostname reads; InetAddress would ask the resolver
             return Files.readString(HOSTNAME, StandardCharsets.UTF_8).strip().toLowerCase(Locale.ROOT);
         } catch (IOException e) {
-            throw new CniException(ErrorCode.INVALID_NETWORK_CONFIG,
+            throw new CniException(
+                    ErrorCode.INVALID_NETWORK_CONFIG,
                     "usePodCidr: no node name: set \"nodename\" in the plugin config or K8S_NODE_NAME (" + e + ")");
         }
     }
 
     /** The Node object's identity and pod CIDRs, as one API answer told them. */
-    public record Node(String name, String uid, List<IpPrefix> podCidrs) {
-    }
+    public record Node(String name, String uid, List<IpPrefix> podCidrs) {}
 
     /** The node's pod CIDRs, from one GET of its Node object. */
     public List<IpPrefix> podCidrs() {
@@ -111,22 +118,31 @@ public final class KubernetesNodeSource {
             config = Kubeconfig.load(kubeconfig);
         } catch (NoClassDefFoundError e) {
             // a packaging mistake, not the node's: say which jar is missing rather than a bare 999
-            throw new CniException(ErrorCode.INTERNAL, "usePodCidr: cannot read the kubeconfig " + kubeconfig
-                    + ": the YAML parser (org.yaml:snakeyaml) is not on the plugin's class path", e.toString());
+            throw new CniException(
+                    ErrorCode.INTERNAL,
+                    "usePodCidr: cannot read the kubeconfig " + kubeconfig
+                            + ": the YAML parser (org.yaml:snakeyaml) is not on the plugin's class path",
+                    e.toString());
         }
         if (!isValidNodeName(nodeName)) {
-            throw new CniException(ErrorCode.INVALID_NETWORK_CONFIG, "usePodCidr: invalid node name \"" + nodeName + "\"");
+            throw new CniException(
+                    ErrorCode.INVALID_NETWORK_CONFIG, "usePodCidr: invalid node name \"" + nodeName + "\"");
         }
         URI uri = URI.create(config.server() + "/api/v1/nodes/" + nodeName);
         HttpResponse<byte[]> response = get(config, uri);
         return switch (response.statusCode()) {
             case 200 -> nodeOf(response.body());
             case 404 -> throw notReady("node " + nodeName + " is not registered with the Kubernetes API (yet)");
-            case 401, 403 -> throw new CniException(ErrorCode.INVALID_NETWORK_CONFIG, "usePodCidr: the Kubernetes API "
-                    + "refused to show node " + nodeName + " (HTTP " + response.statusCode() + ") with the credentials of "
-                    + kubeconfig + ": " + apiMessage(response.body()));
-            default -> throw notReady("the Kubernetes API answered HTTP " + response.statusCode() + " for node "
-                    + nodeName + ": " + apiMessage(response.body()));
+            case 401, 403 ->
+                throw new CniException(
+                        ErrorCode.INVALID_NETWORK_CONFIG,
+                        "usePodCidr: the Kubernetes API "
+                                + "refused to show node " + nodeName + " (HTTP " + response.statusCode()
+                                + ") with the credentials of "
+                                + kubeconfig + ": " + apiMessage(response.body()));
+            default ->
+                throw notReady("the Kubernetes API answered HTTP " + response.statusCode() + " for node " + nodeName
+                        + ": " + apiMessage(response.body()));
         };
     }
 
@@ -143,7 +159,9 @@ public final class KubernetesNodeSource {
                 throw Kubeconfig.error(kubeconfig, "has unusable TLS material: " + e.getMessage());
             }
         }
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().timeout(timeout)
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+                .GET()
+                .timeout(timeout)
                 .header("Accept", "application/json")
                 .header("User-Agent", "cni4j-host-local");
         if (config.token() != null) {
@@ -164,8 +182,8 @@ public final class KubernetesNodeSource {
                 throw new Unreachable(notReady("the Kubernetes API at " + config.server() + " did not answer within "
                         + timeout.toMillis() + " ms"));
             }
-            throw new Unreachable(notReady("cannot reach the Kubernetes API at " + config.server() + ": "
-                    + describe(cause)));
+            throw new Unreachable(
+                    notReady("cannot reach the Kubernetes API at " + config.server() + ": " + describe(cause)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw notReady("interrupted while asking the Kubernetes API for node " + nodeName);
@@ -240,13 +258,16 @@ public final class KubernetesNodeSource {
      */
     public static final class Unreachable extends CniException {
         private static final long serialVersionUID = 1L;
+
         public Unreachable(CniException e) {
             super(e.code(), e.msg(), e.details(), e.getCause());
         }
     }
 
     private CniException notReady(String msg) {
-        return new CniException(ErrorCode.TRY_AGAIN_LATER, "usePodCidr: " + msg,
+        return new CniException(
+                ErrorCode.TRY_AGAIN_LATER,
+                "usePodCidr: " + msg,
                 "pod CIDRs of node " + nodeName + " read from the Kubernetes API with " + kubeconfig
                         + ", as the node agent's file does not exist");
     }

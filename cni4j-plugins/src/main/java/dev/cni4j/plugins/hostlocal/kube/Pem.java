@@ -31,10 +31,10 @@ final class Pem {
     private static final byte[] RSA_ALGORITHM = hex("300d06092a864886f70d0101010500");
     /** OID id-ecPublicKey; the curve OID follows it in the AlgorithmIdentifier. */
     private static final byte[] EC_PUBLIC_KEY_OID = hex("06072a8648ce3d0201");
+
     private static final byte[] VERSION_0 = hex("020100");
 
-    private Pem() {
-    }
+    private Pem() {}
 
     /** Every certificate in {@code pem}, at least one. */
     static List<X509Certificate> certificates(String pem) throws GeneralSecurityException {
@@ -68,10 +68,12 @@ final class Pem {
             byte[] der = Base64.getMimeDecoder().decode(body.strip());
             return switch (type) {
                 case "PRIVATE KEY" -> pkcs8(der);
-                case "RSA PRIVATE KEY" -> KeyFactory.getInstance("RSA")
-                        .generatePrivate(new PKCS8EncodedKeySpec(wrap(RSA_ALGORITHM, der)));
-                case "EC PRIVATE KEY" -> KeyFactory.getInstance("EC")
-                        .generatePrivate(new PKCS8EncodedKeySpec(wrap(tlv(0x30, EC_PUBLIC_KEY_OID, sec1Curve(der)), der)));
+                case "RSA PRIVATE KEY" ->
+                    KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(wrap(RSA_ALGORITHM, der)));
+                case "EC PRIVATE KEY" ->
+                    KeyFactory.getInstance("EC")
+                            .generatePrivate(
+                                    new PKCS8EncodedKeySpec(wrap(tlv(0x30, EC_PUBLIC_KEY_OID, sec1Curve(der)), der)));
                 default -> throw new GeneralSecurityException("unsupported PEM key type " + type);
             };
         }

@@ -44,13 +44,17 @@ class PemTest {
 
     @Test
     void encryptedMissingAndGarbledKeysAreRefused() {
-        assertThrows(GeneralSecurityException.class, () -> Pem.privateKey(
-                "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n"));
+        assertThrows(
+                GeneralSecurityException.class,
+                () -> Pem.privateKey(
+                        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n"));
         assertThrows(GeneralSecurityException.class, () -> Pem.privateKey("no key here"));
-        assertThrows(GeneralSecurityException.class, () -> Pem.privateKey(
-                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"));
-        assertThrows(GeneralSecurityException.class, () -> Pem.privateKey(
-                "-----BEGIN EC PRIVATE KEY-----\nMAA=\n-----END EC PRIVATE KEY-----\n"));
+        assertThrows(
+                GeneralSecurityException.class,
+                () -> Pem.privateKey("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"));
+        assertThrows(
+                GeneralSecurityException.class,
+                () -> Pem.privateKey("-----BEGIN EC PRIVATE KEY-----\nMAA=\n-----END EC PRIVATE KEY-----\n"));
         assertThrows(GeneralSecurityException.class, () -> Pem.certificates("no certificate"));
     }
 }
