@@ -219,7 +219,7 @@ public final class PodBenchmark {
     }
 
     /** One hostPort and a 1 Mbit/s limit each way, as in the reference baseline's "full" pod. */
-    private Map<String, Object> capabilities(int n) {
+    static Map<String, Object> capabilities(int n) {
         Map<String, Object> caps = new LinkedHashMap<>();
         caps.put("portMappings", List.of(Map.of("hostPort", 20000 + n, "containerPort", 80, "protocol", "tcp")));
         caps.put("bandwidth", Map.of("ingressRate", 1_000_000, "ingressBurst", 1_000_000, "egressRate", 1_000_000,
@@ -228,6 +228,11 @@ public final class PodBenchmark {
     }
 
     private String conflist(Path dataDir) {
+        return conflist(chain, dataDir, "10.244.0.0/16");
+    }
+
+    /** The pod's network: {@code chain} (bridge, portmap, bandwidth), host-local in {@code dataDir}. */
+    static String conflist(List<String> chain, Path dataDir, String subnet) {
         StringBuilder plugins = new StringBuilder();
         for (String type : chain) {
             if (!plugins.isEmpty()) {
@@ -235,7 +240,7 @@ public final class PodBenchmark {
             }
             plugins.append(switch (type) {
                 case "bridge" -> "{\"type\":\"bridge\",\"bridge\":\"cni0\",\"isGateway\":true,\"ipMasq\":true,"
-                        + "\"ipam\":{\"type\":\"host-local\",\"dataDir\":\"" + dataDir + "\",\"ranges\":[[{\"subnet\":\"10.244.0.0/16\"}]]}}";
+                        + "\"ipam\":{\"type\":\"host-local\",\"dataDir\":\"" + dataDir + "\",\"ranges\":[[{\"subnet\":\"" + subnet + "\"}]]}}";
                 case "portmap" -> "{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}}";
                 default -> "{\"type\":\"bandwidth\",\"capabilities\":{\"bandwidth\":true}}";
             });
