@@ -4,8 +4,9 @@
 # makes them) and after their DEL, twice by default (what churn leaves behind), each reading 5 s
 # after the burst, for
 #   daemon  dist/bin/cni4j-daemon, exactly as the dist launches it;
-#   agent   the node agent with the daemon inside (AgentMain run, with the JVM flags of the agent
-#           container in deploy/daemonset.yaml, on a runtime jlinked like the image's), against
+#   agent   the node agent with the daemon inside (AgentMain run, with the JVM flags and
+#           MALLOC_ARENA_MAX of the agent container in deploy/daemonset.yaml, on a runtime jlinked
+#           like the image's), against
 #           fabric8's mock API server (the demo's DemoApiServer) holding its Node.
 # Each in a throwaway node namespace (cni4jb-<pid>-node) with the pods in cni4jb-<pid>-m*; every
 # call goes through the launchers in dist/bin with CNI4J_FALLBACK=never (one not served fails).
@@ -61,11 +62,13 @@ case $mode in
     [ -x "$jre/bin/java" ] || "$JAVA_HOME/bin/jlink" --add-modules java.base,java.desktop,java.net.http,java.sql,jdk.httpserver,jdk.net,jdk.unsupported \
       --strip-debug --no-man-pages --no-header-files --compress=zip-6 --output "$jre"
     # The flags between the java path and -cp of the agent container's command.
-    read -r -a flags < <(grep -A1 'name: agent$' deploy/daemonset.yaml | grep -o '"/opt/cni4j/jre/bin/java".*"-cp"' \
-      | sed 's/"\/opt\/cni4j\/jre\/bin\/java",//; s/"-cp"//; s/[",]/ /g')
+    read -r -a flags < <(sed -n '/name: agent$/,/"dev.cni4j.agent.AgentMain", "run"/p' deploy/daemonset.yaml \
+      | grep -v '^ *#' | tr -d '\n' | grep -o '"/opt/cni4j/jre/bin/java".*"-cp"' | sed 's/"\/opt\/cni4j\/jre\/bin\/java",//; s/"-cp"//; s/[",]/ /g'; echo)
     [ "${#flags[@]}" -gt 0 ] || { echo "error: no JVM flags found for the agent in deploy/daemonset.yaml" >&2; exit 1; }
+    arenas=$(grep -A1 'name: MALLOC_ARENA_MAX' deploy/daemonset.yaml | grep -o '"[0-9]*"' | tr -d '"' || true)
     subnet=10.244.0.0/22 # the Node's podCIDR, large enough for the pods
-    ip -n "$node" link add eth0 type dummy
+    ip -n "$node" link add eth0 type veth peer name eth0-peer # its underlay (no dummy module here)
+    ip -n "$node" link set eth0-peer up
     ip -n "$node" addr add 192.168.50.1/24 dev eth0
     ip -n "$node" link set eth0 up
     api_cp="$PWD/cni4j-agent/target/test-classes:$PWD/cni4j-agent/target/classes:$(cat "$api_cp_file")"
@@ -76,11 +79,11 @@ case $mode in
     printf 'apiVersion: v1\nkind: Config\nclusters: [{name: b, cluster: {server: "%s"}}]\nusers: [{name: a, user: {}}]\ncontexts: [{name: b, context: {cluster: b, user: a}}]\ncurrent-context: b\n' \
       "$(head -1 "$work/api.out")" >"$work/kubeconfig"
     mkdir -p "$work/run" && chmod 0700 "$work/run"
-    echo "agent JVM flags (deploy/daemonset.yaml): ${flags[*]}" >&2
+    echo "agent JVM flags (deploy/daemonset.yaml): ${flags[*]}${arenas:+, MALLOC_ARENA_MAX=$arenas}" >&2
     nsenter --net=/run/netns/$node env KUBECONFIG="$work/kubeconfig" NODE_NAME=node1 CNI4J_BACKEND=host-gw \
       CNI4J_CLUSTER_CIDR=10.244.0.0/16 CNI4J_CONF_DIR="$work/net.d" CNI4J_BIN_DIR="$PWD/dist/bin" CNI4J_POD_CIDR_FILE="$work/podcidr" \
       CNI4J_HOST_LOCAL_DATA_DIR="$work/networks" CNI4J_FAST_PATH_SOCKET="$socket" CNI4J_HEALTH_ADDRESS=127.0.0.1:9876 \
-      CNI4J_FIREWALL=nftables "$jre/bin/java" "${flags[@]}" "${nmt[@]}" -cp "$PWD/$agent_lib/*" dev.cni4j.agent.AgentMain run \
+      CNI4J_FIREWALL=nftables ${arenas:+MALLOC_ARENA_MAX=$arenas} "$jre/bin/java" "${flags[@]}" "${nmt[@]}" -cp "$PWD/$agent_lib/*" dev.cni4j.agent.AgentMain run \
       >/dev/null 2>"$work/server.log" & server=$!
     ;;
   *) echo "usage: bench/memory.sh [daemon|agent] [pods] [workers] [rounds]" >&2; exit 2 ;;
