@@ -84,8 +84,8 @@ launcher "$dist/bin/cni4j" dev.cni4j.cli.Cli '$lib/cli/*' cli.aot "$cli_flags"
 }
 
 # The daemon is long-running but its work is syscalls and small JSON: C1 is enough, and its memory
-# is sized to what it keeps (bench/memory.sh, docs/benchmarks.md: ~139 MiB RSS with 300 pods
-# before, ~80 after churning 300 pods twice). A young generation of 16 MiB (the default, a third
+# is sized to what it keeps (bench/memory.sh, docs/benchmarks.md: RSS with 300 pods ~69 MiB, and
+# ~76 after 300 pods made and deleted twice; before, 122 and 157). A young generation of 16 MiB (the default, a third
 # of the 96 MiB cap, touched 32 MiB) and a small initial heap: the old generation grows only when
 # promotions need it, and SerialGC collects it in full (and gives back what it freed) whenever it
 # had to grow, so RSS follows the live data, not the cap. glibc's per-thread malloc arenas (each
