@@ -281,6 +281,11 @@ public final class PodBenchmark {
     }
 
     private String conflist(Path dataDir) {
+        return conflist(chain, dataDir, "10.244.0.0/16");
+    }
+
+    /** The pod's network: {@code chain} (bridge, portmap, bandwidth), host-local in {@code dataDir}. */
+    static String conflist(List<String> chain, Path dataDir, String subnet) {
         StringBuilder plugins = new StringBuilder();
         for (String type : chain) {
             if (!plugins.isEmpty()) {
@@ -291,7 +296,7 @@ public final class PodBenchmark {
                         case "bridge" ->
                             "{\"type\":\"bridge\",\"bridge\":\"cni0\",\"isGateway\":true,\"ipMasq\":true,"
                                     + "\"ipam\":{\"type\":\"host-local\",\"dataDir\":\"" + dataDir
-                                    + "\",\"ranges\":[[{\"subnet\":\"10.244.0.0/16\"}]]}}";
+                                    + "\",\"ranges\":[[{\"subnet\":\"" + subnet + "\"}]]}}";
                         case "portmap" -> "{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}}";
                         default -> "{\"type\":\"bandwidth\",\"capabilities\":{\"bandwidth\":true}}";
                     });
