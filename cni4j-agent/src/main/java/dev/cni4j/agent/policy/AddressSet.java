@@ -16,7 +16,7 @@ import java.util.TreeSet;
  * deletions. {@link #key()} is the selector's canonical text and holds API strings: for logs and
  * explanations, never for an nft script.
  */
-public sealed interface AddressSet permits AddressSet.PodAddresses, AddressSet.Cidrs, AddressSet.NamedPorts {
+sealed interface AddressSet permits AddressSet.PodAddresses, AddressSet.Cidrs, AddressSet.NamedPorts {
     /** {@code p}, {@code c} or {@code n} and 16 hex digits: safe as (part of) an nft name. */
     String id();
 

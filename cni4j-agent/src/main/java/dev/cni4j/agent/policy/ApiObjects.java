@@ -28,7 +28,7 @@ import java.util.TreeSet;
  * could hand us: a part of a policy we cannot take over becomes a problem, and its rule is left
  * out (it allows nothing; the policy still isolates), so bad input never opens traffic.
  */
-public final class ApiObjects {
+final class ApiObjects {
     private ApiObjects() {}
 
     /** The informers' caches as one snapshot for {@link PolicyCompiler#compile}. */

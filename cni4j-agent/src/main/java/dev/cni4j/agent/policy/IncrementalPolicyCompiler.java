@@ -43,7 +43,7 @@ import java.util.TreeSet;
  * Pods are kept by a key of the caller's choice (e.g. the informer's "namespace/name"); two pods
  * under different keys may share a namespace and name, as in a snapshot. Not thread-safe.
  */
-public final class IncrementalPolicyCompiler {
+final class IncrementalPolicyCompiler {
     private final String node;
     private final TreeSet<IpAddress> nodeAddresses = new TreeSet<>();
     private final Map<String, List<IpAddress>> localAddresses = new HashMap<>();

@@ -18,7 +18,7 @@ import java.util.TreeSet;
  * @param chains   the per-pod chains by name, each its rules in order (base chain and maps are fixed)
  * @param maps     the four dispatch verdict maps by name: element (a pod address) to verdict
  */
-public record NftState(
+record NftState(
         SortedMap<String, NftSet> sets,
         SortedSet<String> counters,
         SortedMap<String, List<String>> chains,

@@ -10,7 +10,7 @@ import java.util.TreeMap;
  * rendered from: each named counter is one rule of one policy in one direction (shared by every
  * pod that rule applies to), each per-pod chain ends in an anonymous drop counter.
  */
-public final class PolicyCounters {
+final class PolicyCounters {
     private PolicyCounters() {}
 
     /** The policy rule a named counter counts. */
