@@ -245,17 +245,6 @@ public final class PolicyBench {
                     Thread.sleep(20);
                 }
                 System.out.printf("first apply %d ms after the agent's start%n", (System.nanoTime() - t) / 1_000_000);
-                // Start-up is over when no rebuild ran for a second (the informers' initial events
-                // after the first apply are noted and drained once more): changes are measured on
-                // a settled agent, the start-up transient is the line above and this one.
-                long seen = -1;
-                while (seen != agent.policy().rebuilds.get()) {
-                    seen = agent.policy().rebuilds.get();
-                    Thread.sleep(1000);
-                }
-                System.out.printf(
-                        "settled %d ms after the agent's start (%d rebuilds)%n",
-                        (System.nanoTime() - t) / 1_000_000 - 1000, seen);
                 // every "other" pod is known; none is a peer yet
                 ThreadMXBean mx = ManagementFactory.getThreadMXBean();
                 LongSupplier policyCpu = () -> Arrays.stream(mx.getThreadInfo(mx.getAllThreadIds()))

@@ -98,9 +98,6 @@ public final class PolicyController implements AutoCloseable {
     private final Map<String, LocalPod> localPods = new ConcurrentHashMap<>();
 
     public final AtomicLong applies = new AtomicLong();
-
-    /** Rebuilds run (applied or not): a benchmark waits for it to stand still before it measures. */
-    public final AtomicLong rebuilds = new AtomicLong();
     final AtomicLong applyErrors = new AtomicLong();
     private final Object lock = new Object();
     private NftState applied; // under lock: what the table holds, null before the first apply or after a failure
@@ -263,7 +260,6 @@ public final class PolicyController implements AutoCloseable {
             if (!synced()) {
                 return;
             }
-            rebuilds.incrementAndGet();
             try {
                 if (compiler == null) {
                     load();
