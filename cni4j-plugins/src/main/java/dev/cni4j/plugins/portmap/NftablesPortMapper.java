@@ -62,13 +62,7 @@ final class NftablesPortMapper implements PortMapper {
             // last writer wins for a hostPort, as in the reference: replace whoever holds the key
             for (Element e : table.elements()) {
                 if (owner.equals(e.owner()) || wantedKeys.contains(e.set() + " " + e.key())) {
-                    s.append("delete element ")
-                            .append(T)
-                            .append(' ')
-                            .append(e.set())
-                            .append(" { ")
-                            .append(e.key())
-                            .append(" }\n");
+                    appendDelete(s, e);
                 }
             }
             deleteOwnedRules(table, owner, s);
@@ -140,16 +134,30 @@ final class NftablesPortMapper implements PortMapper {
         }
     }
 
+    private static void appendDelete(StringBuilder s, Element e) {
+        s.append("delete element ")
+                .append(T)
+                .append(' ')
+                .append(e.set())
+                .append(" { ")
+                .append(e.key())
+                .append(" }\n");
+    }
+
+    private static void appendDelete(StringBuilder s, Rule r) {
+        s.append("delete rule ")
+                .append(T)
+                .append(' ')
+                .append(r.chain())
+                .append(" handle ")
+                .append(r.handle())
+                .append('\n');
+    }
+
     private static void deleteOwnedRules(NftHostportTable table, String owner, StringBuilder s) {
         for (Rule r : table.rules()) {
             if (owner.equals(r.owner())) {
-                s.append("delete rule ")
-                        .append(T)
-                        .append(' ')
-                        .append(r.chain())
-                        .append(" handle ")
-                        .append(r.handle())
-                        .append('\n');
+                appendDelete(s, r);
             }
         }
     }
@@ -204,13 +212,7 @@ final class NftablesPortMapper implements PortMapper {
                 if (e.set().contains("hostports") && at >= 0) {
                     udp.add(Integer.parseInt(e.key().substring(at + 6).trim()));
                 }
-                s.append("delete element ")
-                        .append(T)
-                        .append(' ')
-                        .append(e.set())
-                        .append(" { ")
-                        .append(e.key())
-                        .append(" }\n");
+                appendDelete(s, e);
                 if (e.set().contains("hostports")) {
                     freed.add(e);
                 }
@@ -224,13 +226,7 @@ final class NftablesPortMapper implements PortMapper {
         }
         for (Rule r : table.rules()) {
             if (r.owner() != null && owned.test(r.owner())) {
-                s.append("delete rule ")
-                        .append(T)
-                        .append(' ')
-                        .append(r.chain())
-                        .append(" handle ")
-                        .append(r.handle())
-                        .append('\n');
+                appendDelete(s, r);
             }
         }
         return s.toString();
