@@ -1,8 +1,8 @@
 package dev.cni4j.plugins.bridge;
 
 import dev.cni4j.linux.firewall.FirewallBackend;
-import dev.cni4j.linux.firewall.FirewallException;
 import dev.cni4j.linux.firewall.IptablesBackend;
+import dev.cni4j.linux.firewall.NftLayout;
 import dev.cni4j.linux.firewall.NftablesBackend;
 import dev.cni4j.linux.firewall.ScriptText;
 import dev.cni4j.net.IpPrefix;
@@ -68,13 +68,7 @@ final class IpMasq {
                         .append(ScriptText.nftQuoted(comment()))
                         .append('\n');
             }
-            NftablesBackend nft = new NftablesBackend(null);
-            try {
-                // laid out already by an earlier ADD (the usual case): the rules alone
-                nft.apply(NFT_REQUIRE_LAYOUT + rules);
-            } catch (FirewallException missingOrStale) {
-                nft.apply(NFT_LAYOUT + rules);
-            }
+            NFT_LAYOUT.apply(new NftablesBackend(null), rules.toString());
             return;
         }
         for (boolean v6 : new boolean[] {false, true}) {
@@ -163,16 +157,11 @@ final class IpMasq {
             + "add rule " + NFT_TABLE + " postrouting goto masq_checks\n";
 
     /**
-     * A set of ours in the shared table, named by a hash of the layout, present only where we
-     * applied exactly this layout: the reference re-declares the layout in every ADD (2-3 ms), we
-     * only when this set is missing (table absent, or laid out by someone else or an older us).
-     * The reference only ever touches its chains and its commented rules, so the set is inert.
+     * Declared only when our marker is missing ({@link NftLayout}): the reference re-declares it
+     * in every ADD (2-3 ms) and leaves no marker, and only ever touches its own chains and
+     * commented rules, so our marker set in the shared table is inert.
      */
-    static final String NFT_LAYOUT_MARKER = "cni4j_layout_" + Integer.toHexString(NFT_BASE.hashCode());
-
-    private static final String NFT_LAYOUT =
-            NFT_BASE + "add set " + NFT_TABLE + " " + NFT_LAYOUT_MARKER + " { type inet_service; }\n";
-    private static final String NFT_REQUIRE_LAYOUT = "add element " + NFT_TABLE + " " + NFT_LAYOUT_MARKER + " { 0 }\n";
+    static final NftLayout NFT_LAYOUT = new NftLayout(NFT_TABLE, NFT_BASE);
 
     private String comment() {
         return comment(network, ifname, containerId);

@@ -43,15 +43,13 @@ final class NftablesPortMapper implements PortMapper {
             // already there (an earlier ADD of this pod, or a hostPort / pod IP another owner still
             // holds), and then the listing path below sorts it out. ("add" would keep the old
             // owner's comment silently.) The first try assumes the table is laid out already.
-            for (String layout : new String[] {NftablesRuleset.requireLayout(), NftablesRuleset.base()}) {
-                StringBuilder s = new StringBuilder(layout);
-                wanted.forEach(e -> appendElement(s, "create", e, owner));
-                try {
-                    nft.apply(s.toString());
-                    return;
-                } catch (FirewallException missingOrTaken) {
-                    // try with the layout, then fall through to the listing path
-                }
+            StringBuilder s = new StringBuilder();
+            wanted.forEach(e -> appendElement(s, "create", e, owner));
+            try {
+                NftablesRuleset.LAYOUT.apply(nft, s.toString());
+                return;
+            } catch (FirewallException missingOrTaken) {
+                // fall through
             }
         }
         for (int attempt = 1; ; attempt++) {

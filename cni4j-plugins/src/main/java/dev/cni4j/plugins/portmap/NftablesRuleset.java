@@ -1,16 +1,15 @@
 package dev.cni4j.plugins.portmap;
 
+import dev.cni4j.linux.firewall.NftLayout;
 import dev.cni4j.linux.firewall.ScriptText;
 import java.util.List;
 
 /**
- * The static part of the {@code inet cni4j_hostport} table. An ADD first tries a transaction of
- * its elements alone plus one element in the {@link #LAYOUT_MARKER} set, a set whose name is a
- * hash of this layout: it fails when the table is missing or was laid out by another version,
- * and only then is the layout re-declared in the same transaction as the elements ({@code add} of
- * tables, maps, sets and chains is idempotent, and each base chain is flushed and refilled, so
- * concurrent or repeated ADDs converge without reading it first). Re-declaring it every time
- * cost 3-10 ms per ADD (parsing, and the kernel replacing the hooked chains' rules).
+ * The static part of the {@code inet cni4j_hostport} table, declared by an ADD only when it is
+ * missing or stale ({@link NftLayout}; 3-10 ms per ADD when it was every time), in the same
+ * transaction as the ADD's elements: {@code add} of tables, maps, sets and chains is idempotent,
+ * and each base chain is flushed and refilled, so concurrent or repeated ADDs converge without
+ * reading it first.
  *
  * <p>Only locally destined traffic is intercepted ({@code fib daddr type local}), so a hostPort
  * 53 does not capture DNS routed through the node. Packets to 127/8 arriving on any interface but
@@ -22,19 +21,12 @@ final class NftablesRuleset {
 
     private NftablesRuleset() {}
 
-    private static final String LAYOUT = layout();
+    /** Declared only when missing or stale ({@link NftLayout}). */
+    static final NftLayout LAYOUT = new NftLayout(T, layout());
 
-    /** A set named after a hash of the layout; present only where this exact layout was applied. */
-    static final String LAYOUT_MARKER = "layout_" + Integer.toHexString(LAYOUT.hashCode());
-
-    /** The layout, ending with the declaration of its marker set. */
+    /** The layout's declaration, for a transaction that reads the table first anyway. */
     static String base() {
-        return LAYOUT + "add set " + T + " " + LAYOUT_MARKER + " { type inet_service; }\n";
-    }
-
-    /** A command that fails unless the table has this layout (touches only the marker set). */
-    static String requireLayout() {
-        return "add element " + T + " " + LAYOUT_MARKER + " { 0 }\n";
+        return LAYOUT.declaration();
     }
 
     private static String layout() {

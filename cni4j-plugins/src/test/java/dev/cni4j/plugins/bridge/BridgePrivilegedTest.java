@@ -305,7 +305,7 @@ class BridgePrivilegedTest extends BridgeTestBase {
         assertTrue(net.execInNode("nft", "list", "chain", "inet", "cni_plugins_masquerade", "masq_checks")
                 .contains("ip saddr " + addressOf(b, false) + " "));
         // as the reference (or a layout of another version) leaves it: no marker; postrouting emptied
-        net.execInNode("nft", "delete", "set", "inet", "cni_plugins_masquerade", IpMasq.NFT_LAYOUT_MARKER);
+        net.execInNode("nft", "delete", "set", "inet", "cni_plugins_masquerade", IpMasq.NFT_LAYOUT.marker());
         net.execInNode("nft", "flush", "chain", "inet", "cni_plugins_masquerade", "postrouting");
         run("ADD", "pod-c", net.newPod(), conf("1.0.0", masq, V4)).assertSuccess();
         assertTrue(

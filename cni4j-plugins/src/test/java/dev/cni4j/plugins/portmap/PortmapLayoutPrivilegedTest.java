@@ -51,13 +51,13 @@ class PortmapLayoutPrivilegedTest {
         assertTrue(hostports().contains("tcp . 8082"), hostports());
 
         // as a table written by a version with another layout looks: no marker, a chain changed
-        net.execInNode("nft", "delete", "set", "inet", "cni4j_hostport", NftablesRuleset.LAYOUT_MARKER);
+        net.execInNode("nft", "delete", "set", "inet", "cni4j_hostport", NftablesRuleset.LAYOUT.marker());
         net.execInNode("nft", "flush", "chain", "inet", "cni4j_hostport", "prerouting");
         Pod c = bridge.add("pod-c");
         add(bridge, c, 8083);
         assertEquals(1, ruleHandles("prerouting").size(), "the layout is back");
         assertTrue(net.execInNode("nft", "list", "table", "inet", "cni4j_hostport")
-                .contains(NftablesRuleset.LAYOUT_MARKER));
+                .contains(NftablesRuleset.LAYOUT.marker()));
         assertTrue(hostports().contains("tcp . 8083"), hostports());
         assertTrue(hostports().contains("tcp . 8081"), "earlier pods keep their elements: " + hostports());
     }
