@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * The memory of a process that serves the fast path (the node daemon, or the agent with the
@@ -114,7 +113,7 @@ public final class MemoryBenchmark {
             }
             for (int round = 1; round <= rounds; round++) {
                 String again = round == 1 ? "" : " (round " + round + ")";
-                all(
+                PodBenchmark.runAll(
                         pool,
                         confs,
                         c -> node.run(() -> {
@@ -122,7 +121,7 @@ public final class MemoryBenchmark {
                             return runtime.add(net, c[1]);
                         }));
                 stage(pods + " pods" + again);
-                all(
+                PodBenchmark.runAll(
                         pool,
                         confs,
                         c -> node.run(() -> {
@@ -135,20 +134,6 @@ public final class MemoryBenchmark {
         } finally {
             pool.shutdown();
             names.forEach(NetNs::delete);
-        }
-    }
-
-    private interface PodOp {
-        Object run(RuntimeConf[] conf) throws Exception;
-    }
-
-    private static void all(ExecutorService pool, List<RuntimeConf[]> confs, PodOp op) throws Exception {
-        List<Future<Object>> futures = new ArrayList<>();
-        for (RuntimeConf[] c : confs) {
-            futures.add(pool.submit(() -> op.run(c)));
-        }
-        for (Future<Object> f : futures) {
-            f.get();
         }
     }
 

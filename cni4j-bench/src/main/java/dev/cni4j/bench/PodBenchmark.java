@@ -248,11 +248,13 @@ public final class PodBenchmark {
         }
     }
 
-    private interface PodOp {
+    /** One pod's ADD or DEL, given its {lo, chain} runtime configurations. */
+    interface PodOp {
         Object run(RuntimeConf[] conf) throws Exception;
     }
 
-    private static void runAll(ExecutorService pool, List<RuntimeConf[]> confs, PodOp op) throws Exception {
+    /** Runs {@code op} for every pod on {@code pool}, and waits for all (the first failure is thrown). */
+    static void runAll(ExecutorService pool, List<RuntimeConf[]> confs, PodOp op) throws Exception {
         List<Future<Object>> futures = new ArrayList<>();
         for (RuntimeConf[] c : confs) {
             futures.add(pool.submit(() -> op.run(c)));
