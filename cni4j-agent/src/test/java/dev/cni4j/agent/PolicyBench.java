@@ -11,6 +11,7 @@ import dev.cni4j.agent.policy.PolicyCompiler;
 import dev.cni4j.agent.policy.PolicyInfo;
 import dev.cni4j.agent.policy.PolicyRef;
 import dev.cni4j.agent.policy.Protocol;
+import dev.cni4j.agent.policy.SyntheticPolicies;
 import dev.cni4j.net.IpAddress;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -107,22 +108,7 @@ public final class PolicyBench {
         }
         for (int k = 0; k < policyCount; k++) {
             String ns = "ns" + k % nsCount;
-            var from = new PolicyInfo.PodPeer(
-                    LabelSelector.matchLabels(Map.of("team", "t" + k % 10)),
-                    null,
-                    LabelSelector.matchLabels(Map.of("app", "a" + (k + 1) % 20)));
-            var to = new PolicyInfo.PodPeer(null, ns, LabelSelector.matchLabels(Map.of("tier", "t" + k % 3)));
-            policies.add(new PolicyInfo(
-                    new PolicyRef(ns, "pol" + k),
-                    LabelSelector.matchLabels(Map.of("app", "a" + k % 20)),
-                    true,
-                    true,
-                    List.of(new PolicyInfo.Rule(
-                            0,
-                            List.of(from),
-                            List.of(PolicyInfo.PortSpec.range(Protocol.TCP, 80 + k % 5, 80 + k % 5)))),
-                    List.of(new PolicyInfo.Rule(0, List.of(to), List.of())),
-                    List.of()));
+            policies.add(SyntheticPolicies.policy(ns, "pol" + k, k));
         }
         var client = new PolicyInfo.PodPeer(null, "ns0", LabelSelector.matchLabels(Map.of("pod", "client")));
         var server = new PolicyInfo.PodPeer(null, "ns0", LabelSelector.matchLabels(Map.of("pod", "server")));

@@ -395,22 +395,7 @@ class PolicyCompilerTest {
             }
             for (int q = 0; q < 10; q++) {
                 int k = n * 10 + q;
-                var from = new PolicyInfo.PodPeer(
-                        LabelSelector.matchLabels(Map.of("team", "t" + k % 10)),
-                        null,
-                        LabelSelector.matchLabels(Map.of("app", "a" + (k + 1) % 20)));
-                var to = new PolicyInfo.PodPeer(null, ns, LabelSelector.matchLabels(Map.of("tier", "t" + k % 3)));
-                policies.add(new PolicyInfo(
-                        new PolicyRef(ns, "pol" + q),
-                        LabelSelector.matchLabels(Map.of("app", "a" + k % 20)),
-                        true,
-                        true,
-                        List.of(new PolicyInfo.Rule(
-                                0,
-                                List.of(from),
-                                List.of(PolicyInfo.PortSpec.range(Protocol.TCP, 80 + k % 5, 80 + k % 5)))),
-                        List.of(new PolicyInfo.Rule(0, List.of(to), List.of())),
-                        List.of()));
+                policies.add(SyntheticPolicies.policy(ns, "pol" + q, k));
             }
         }
         CompiledPolicy c = new PolicyCompiler("local", List.of(a("192.168.0.1")), Map.of())
