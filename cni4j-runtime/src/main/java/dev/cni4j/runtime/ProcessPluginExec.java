@@ -2,11 +2,15 @@ package dev.cni4j.runtime;
 
 import dev.cni4j.spec.CniException;
 import dev.cni4j.spec.ErrorCode;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -18,7 +22,9 @@ import java.util.concurrent.TimeoutException;
  * {@code CNI_*} variables, the request on stdin, and stdout read as the answer. Adds what a
  * long-running Java runtime needs: a timeout (the process and its children are killed), and
  * retries when exec fails with "text file busy" (a plugin binary still being written, e.g. by
- * an installer DaemonSet). Plugin stderr always goes to the {@link StderrSink}.
+ * an installer DaemonSet). Plugin stderr always goes to the {@link StderrSink}. Children start
+ * through {@link PosixSpawn} (one exec, as Go's os/exec), or through {@link ProcessBuilder} where
+ * that is not available (no native access, not x86_64 Linux, {@code -Dcni4j.runtime.spawn=jdk}).
  *
  * <p>Stateless apart from its settings, so one instance serves concurrent chains.
  */
@@ -38,6 +44,7 @@ public final class ProcessPluginExec implements PluginExec {
     private final Duration timeout;
     private final StderrSink stderrSink;
     private final Duration busyRetryDelay;
+    private final boolean posixSpawn;
 
     /** Five minutes per plugin call, stderr to {@code System.err}. */
     public ProcessPluginExec() {
@@ -50,24 +57,67 @@ public final class ProcessPluginExec implements PluginExec {
 
     /** @param busyRetryDelay the pause between "text file busy" retries (libcni: 1 s) */
     public ProcessPluginExec(Duration timeout, StderrSink stderrSink, Duration busyRetryDelay) {
+        this(timeout, stderrSink, busyRetryDelay, PosixSpawn.available());
+    }
+
+    private ProcessPluginExec(Duration timeout, StderrSink stderrSink, Duration busyRetryDelay, boolean posixSpawn) {
         this.timeout = timeout;
         this.stderrSink = stderrSink;
         this.busyRetryDelay = busyRetryDelay;
+        this.posixSpawn = posixSpawn;
+    }
+
+    /** The same settings, every child started through {@link ProcessBuilder} (tests of the fallback). */
+    ProcessPluginExec throughProcessBuilder() {
+        return new ProcessPluginExec(timeout, stderrSink, busyRetryDelay, false);
     }
 
     @Override
     public byte[] exec(Path plugin, byte[] stdin, Map<String, String> cniEnv) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        PosixSpawn.Outcome run = posixSpawn
+                ? runSpawned(plugin, stdin, cniEnv, deadline)
+                : runWithProcessBuilder(plugin, stdin, cniEnv, deadline);
+        if (run.stderr().length > 0) {
+            stderrSink.accept(plugin, run.stderr());
+        }
+        if (run.exit() != 0) {
+            throw PluginErrors.fromFailedRun(run.exit(), run.stdout(), run.stderr());
+        }
+        return run.stdout();
+    }
+
+    /** What the JDK cannot do without a second exec per child: see {@link PosixSpawn}. */
+    private PosixSpawn.Outcome runSpawned(Path plugin, byte[] stdin, Map<String, String> cniEnv, long deadline) {
+        Map<String, String> env = new LinkedHashMap<>(System.getenv());
+        env.putAll(cniEnv);
+        List<String> envp = new ArrayList<>(env.size());
+        env.forEach((k, v) -> envp.add(k + "=" + v));
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return PosixSpawn.run(plugin.toString(), envp, stdin, deadline);
+            } catch (TimeoutException e) {
+                throw timedOut(plugin);
+            } catch (IOException e) {
+                if (!isTextFileBusy(e) || attempt >= TEXT_FILE_BUSY_RETRIES) {
+                    throw cannotExec(plugin, e);
+                }
+                sleep(busyRetryDelay);
+            }
+        }
+    }
+
+    private PosixSpawn.Outcome runWithProcessBuilder(
+            Path plugin, byte[] stdin, Map<String, String> cniEnv, long deadline) {
         Process process = start(plugin, cniEnv);
-        CompletableFuture<byte[]> stdout = readAll(process.getInputStream());
-        CompletableFuture<byte[]> stderr = readAll(process.getErrorStream());
+        Output stdout = readAll(process.getInputStream());
+        Output stderr = readAll(process.getErrorStream());
         writeStdin(process.getOutputStream(), stdin);
         int exit;
         try {
             if (!process.waitFor(remaining(deadline), TimeUnit.NANOSECONDS)) {
                 kill(process);
-                throw new CniException(
-                        ErrorCode.INTERNAL, "plugin " + plugin + " timed out after " + timeout.toMillis() + " ms");
+                throw timedOut(plugin);
             }
             exit = process.exitValue();
         } catch (InterruptedException e) {
@@ -75,15 +125,17 @@ public final class ProcessPluginExec implements PluginExec {
             Thread.currentThread().interrupt();
             throw new CniException(ErrorCode.INTERNAL.code(), "interrupted while running plugin " + plugin, null, e);
         }
-        byte[] out = collect(stdout, deadline, plugin);
-        byte[] err = collect(stderr, deadline, plugin);
-        if (err.length > 0) {
-            stderrSink.accept(plugin, err);
-        }
-        if (exit != 0) {
-            throw PluginErrors.fromFailedRun(exit, out, err);
-        }
-        return out;
+        return new PosixSpawn.Outcome(exit, stdout.collect(plugin), stderr.collect(plugin));
+    }
+
+    private CniException timedOut(Path plugin) {
+        return new CniException(
+                ErrorCode.INTERNAL, "plugin " + plugin + " timed out after " + timeout.toMillis() + " ms");
+    }
+
+    private static CniException cannotExec(Path plugin, IOException e) {
+        return new CniException(
+                ErrorCode.INTERNAL.code(), "failed to exec plugin " + plugin + ": " + e.getMessage(), null, e);
     }
 
     private Process start(Path plugin, Map<String, String> cniEnv) {
@@ -94,11 +146,7 @@ public final class ProcessPluginExec implements PluginExec {
                 return pb.start();
             } catch (IOException e) {
                 if (!isTextFileBusy(e) || attempt >= TEXT_FILE_BUSY_RETRIES) {
-                    throw new CniException(
-                            ErrorCode.INTERNAL.code(),
-                            "failed to exec plugin " + plugin + ": " + e.getMessage(),
-                            null,
-                            e);
+                    throw cannotExec(plugin, e);
                 }
                 sleep(busyRetryDelay);
             }
@@ -119,18 +167,50 @@ public final class ProcessPluginExec implements PluginExec {
         }
     }
 
+    /** What a reader thread has read of one pipe so far, and whether it reached the end. */
+    private record Output(ByteArrayOutputStream bytes, CompletableFuture<Void> end) {
+        /**
+         * The pipe's bytes once the process exited. A plugin's background child may keep the pipe
+         * open: what the plugin wrote is in by then, so the wait is bounded (as PosixSpawn's).
+         */
+        byte[] collect(Path plugin) {
+            try {
+                end.get(DRAIN_AFTER_EXIT_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CniException(ErrorCode.INTERNAL.code(), "interrupted reading output of " + plugin, null, e);
+            } catch (ExecutionException e) {
+                throw new CniException(
+                        ErrorCode.IO_FAILURE.code(), "cannot read output of plugin " + plugin + ": " + e, null, e);
+            } catch (TimeoutException e) {
+                // a descendant holds the pipe: what it writes later is not the plugin's answer
+            }
+            synchronized (bytes) {
+                return bytes.toByteArray();
+            }
+        }
+    }
+
+    private static final long DRAIN_AFTER_EXIT_MILLIS = 100;
+
     // Readers and the writer run on their own threads so a plugin that writes a lot before
     // reading stdin (or the reverse) cannot deadlock on a full pipe.
-    private static CompletableFuture<byte[]> readAll(InputStream in) {
-        CompletableFuture<byte[]> f = new CompletableFuture<>();
+    private static Output readAll(InputStream in) {
+        Output out = new Output(new ByteArrayOutputStream(), new CompletableFuture<>());
         Thread.ofVirtual().start(() -> {
+            byte[] buf = new byte[16384];
             try (in) {
-                f.complete(in.readAllBytes());
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    synchronized (out.bytes()) {
+                        out.bytes().write(buf, 0, n);
+                    }
+                }
+                out.end().complete(null);
             } catch (IOException e) {
-                f.completeExceptionally(e);
+                out.end().completeExceptionally(e);
             }
         });
-        return f;
+        return out;
     }
 
     private static void writeStdin(OutputStream out, byte[] stdin) {
@@ -141,19 +221,6 @@ public final class ProcessPluginExec implements PluginExec {
                 // The plugin exited or closed stdin without reading it all; its exit status says the rest.
             }
         });
-    }
-
-    private static byte[] collect(CompletableFuture<byte[]> f, long deadline, Path plugin) {
-        try {
-            // A plugin's background child may keep the pipe open after the plugin exits: bounded wait.
-            return f.get(Math.max(remaining(deadline), TimeUnit.MILLISECONDS.toNanos(100)), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CniException(ErrorCode.INTERNAL.code(), "interrupted reading output of " + plugin, null, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new CniException(
-                    ErrorCode.IO_FAILURE.code(), "cannot read output of plugin " + plugin + ": " + e, null, e);
-        }
     }
 
     private static void kill(Process process) {

@@ -23,10 +23,16 @@ class ProcessPluginExecTest {
     Path tmp;
 
     private final Map<Path, String> stderrSeen = new ConcurrentHashMap<>();
-    private final ProcessPluginExec exec = new ProcessPluginExec(
+    private final ProcessPluginExec exec = configure(new ProcessPluginExec(
             Duration.ofSeconds(10),
             (plugin, bytes) -> stderrSeen.merge(plugin, new String(bytes, StandardCharsets.UTF_8), String::concat),
-            Duration.ofMillis(50));
+            Duration.ofMillis(50)));
+
+    /** posix_spawn here (what a runtime gets by default); {@link ThroughProcessBuilderTest} runs the fallback. */
+    ProcessPluginExec configure(ProcessPluginExec exec) {
+        assertTrue(PosixSpawn.available(), PosixSpawn.unavailableReason());
+        return exec;
+    }
 
     private static final Map<String, String> ENV = Map.of(
             "CNI_COMMAND",
@@ -100,7 +106,7 @@ class ProcessPluginExecTest {
     void aHangingPluginIsKilledAtTheTimeout() throws IOException {
         // The shell forks sleep: the child must die too, or it would hold the stdout pipe open.
         FakePlugins fakes = new FakePlugins(tmp).script("p", "sleep 30\necho done\n");
-        ProcessPluginExec quick = new ProcessPluginExec(Duration.ofMillis(300), (p, b) -> {});
+        ProcessPluginExec quick = configure(new ProcessPluginExec(Duration.ofMillis(300), (p, b) -> {}));
 
         long start = System.nanoTime();
         CniException e =
@@ -173,5 +179,36 @@ class ProcessPluginExecTest {
         assertEquals(b.resolve("bridge"), exec.find("bridge", List.of(a, b, c)));
         assertThrows(CniException.class, () -> exec.find("../b/bridge", List.of(a)));
         assertEquals(List.of(Path.of("/x"), Path.of("/y")), PluginLocator.parsePath("/x::/y"));
+    }
+
+    @Test
+    void aBackgroundChildHoldingStdoutDoesNotHoldTheAnswer() throws IOException {
+        FakePlugins fakes = new FakePlugins(tmp).script("p", "sleep 5 &\necho '{}'\n");
+
+        long start = System.nanoTime();
+        byte[] out = exec.exec(fakes.binDir.resolve("p"), new byte[0], ENV);
+
+        assertEquals("{}\n", new String(out, StandardCharsets.UTF_8));
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() < 3000, "answered when the plugin exited");
+    }
+
+    @Test
+    void aPluginKilledBySignalReports128PlusTheSignal() throws IOException {
+        FakePlugins fakes = new FakePlugins(tmp).script("p", "kill -9 $$\n");
+
+        CniException e = assertThrows(CniException.class, () -> exec.exec(fakes.binDir.resolve("p"), new byte[0], ENV));
+
+        assertEquals("netplugin failed with no error message: exit status 137", e.msg());
+    }
+
+    @Test
+    void noDescriptorOfTheRuntimeReachesThePlugin() throws IOException {
+        FakePlugins fakes = new FakePlugins(tmp).script("p", "ls /proc/self/fd >&2\necho '{}'\n");
+
+        exec.exec(fakes.binDir.resolve("p"), new byte[0], ENV);
+
+        // ls's own directory descriptor aside: stdin, stdout and stderr only
+        List<String> fds = stderrSeen.get(fakes.binDir.resolve("p")).lines().toList();
+        assertTrue(fds.size() <= 4 && fds.containsAll(List.of("0", "1", "2")), fds.toString());
     }
 }
