@@ -16,7 +16,8 @@ import java.util.Set;
 
 /**
  * Files written so that a reader sees the old content or the new one, never a half-written
- * file: a temp file in the same directory (0600 while it is written), fsync, the mode, then a
+ * file: a temp file in the same directory (0600 while it is written), fsync (unless
+ * {@link #writeUnsynced}), the mode, then a
  * rename over the target. That matters for plugin binaries (a runtime may exec one mid-install:
  * "text file busy" or a truncated script; a running plugin keeps its old inode), for the
  * conflist, whose appearance runtimes take as "network ready", for the pod CIDR file host-local
@@ -37,6 +38,20 @@ public final class AtomicFiles {
      * {@link UncheckedIOException} "cannot write TARGET: why" when it cannot, the old file intact.
      */
     public static void write(Path target, byte[] content, Set<PosixFilePermission> mode) {
+        write(target, content, mode, true);
+    }
+
+    /**
+     * {@link #write} without the fsync: still never half a file for a reader or a killed writer,
+     * but after a power loss or kernel crash the file may hold its old content or none. For state
+     * that describes network namespaces (libcni's result cache), which do not survive such a
+     * crash either; libcni does not sync its cache, and the sync cost 1-3 ms per write here.
+     */
+    public static void writeUnsynced(Path target, byte[] content, Set<PosixFilePermission> mode) {
+        write(target, content, mode, false);
+    }
+
+    private static void write(Path target, byte[] content, Set<PosixFilePermission> mode, boolean sync) {
         Path dir = target.toAbsolutePath().getParent();
         try {
             Files.createDirectories(dir);
@@ -50,7 +65,9 @@ public final class AtomicFiles {
                     while (buf.hasRemaining()) {
                         ch.write(buf);
                     }
-                    ch.force(true);
+                    if (sync) {
+                        ch.force(true);
+                    }
                 }
                 Files.setPosixFilePermissions(tmp, mode);
                 try {

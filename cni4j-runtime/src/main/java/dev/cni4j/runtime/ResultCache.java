@@ -18,8 +18,10 @@ import java.util.stream.Stream;
 /**
  * The ADD result cache, in libcni's layout so containerd, CRI-O and cni4j can clean up after
  * each other: {@code <cacheDir>/results/<networkName>-<containerID>-<ifName>}, directory 0700,
- * files 0600. Writes go to a temp file that is renamed into place, so a reader (or a crash)
- * never sees half a file. No in-memory state: safe for concurrent use.
+ * files 0600. Writes go to a temp file that is renamed into place, so a reader (or a killed
+ * runtime) never sees half a file; they are not synced, as libcni's are not: an entry describes
+ * a network namespace, which a power loss or kernel crash ends too, and a lost or stale entry
+ * only means DEL and GC work from the runtime's config. No in-memory state: safe for concurrent use.
  */
 public final class ResultCache {
     private final Path resultsDir;
@@ -47,7 +49,7 @@ public final class ResultCache {
         try {
             Files.createDirectories(
                     resultsDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            AtomicFiles.write(target, entry.encode(), AtomicFiles.PRIVATE);
+            AtomicFiles.writeUnsynced(target, entry.encode(), AtomicFiles.PRIVATE);
         } catch (IOException e) {
             throw new CniException(
                     ErrorCode.IO_FAILURE.code(), "failed to write cached result " + target + ": " + e, null, e);
