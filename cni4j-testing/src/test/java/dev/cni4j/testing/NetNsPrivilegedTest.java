@@ -55,6 +55,29 @@ class NetNsPrivilegedTest {
                             throw new IllegalStateException("boom");
                         }));
                 assertEquals("boom", thrown.getMessage());
+                assertEquals(outside, inode(Path.of("/proc/thread-self/ns/net")), "back after a throw");
+                // nested: inner work in `here`, then the outer work is still in `ns`
+                String[] seen = ns.run(() -> new String[] {
+                    here.run(() -> inode(Path.of("/proc/thread-self/ns/net"))),
+                    inode(Path.of("/proc/thread-self/ns/net"))
+                });
+                assertEquals(outside, seen[0]);
+                assertEquals(inside, seen[1]);
+                assertEquals(outside, inode(Path.of("/proc/thread-self/ns/net")));
+                // a virtual thread's work runs on a platform thread of its own: its carrier never moves
+                String[] fromVirtual = new String[2];
+                Thread.ofVirtual()
+                        .start(() -> {
+                            try {
+                                fromVirtual[0] = ns.run(() -> inode(Path.of("/proc/thread-self/ns/net")));
+                                fromVirtual[1] = inode(Path.of("/proc/thread-self/ns/net"));
+                            } catch (Exception failed) {
+                                fromVirtual[0] = failed.toString();
+                            }
+                        })
+                        .join();
+                assertEquals(inside, fromVirtual[0]);
+                assertEquals(outside, fromVirtual[1]);
             }
         } finally {
             assertTrue(NetNs.delete(name));

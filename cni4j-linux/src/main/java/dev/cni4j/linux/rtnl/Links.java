@@ -3,6 +3,7 @@ package dev.cni4j.linux.rtnl;
 import static dev.cni4j.linux.netlink.NetlinkMessage.*;
 import static dev.cni4j.linux.rtnl.LinkMessages.*;
 
+import dev.cni4j.linux.KernelBackground;
 import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.NetNs;
 import dev.cni4j.linux.NetlinkChannel;
@@ -205,7 +206,7 @@ public final class Links {
             return;
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
-        Thread.ofPlatform().daemon(true).name("cni4j-dellink-" + index).start(() -> {
+        KernelBackground.run(() -> {
             try (other) {
                 other.execute(request(RTM_DELLINK, 0, Rtnl.AF_UNSPEC, index, 0, 0), "delete link #" + index);
                 done.complete(null);
