@@ -77,9 +77,37 @@ final class RequestReader implements AutoCloseable {
         thread.start();
     }
 
-    /** Takes over an accepted connection (blocking mode); returns at once. */
+    /**
+     * Takes over an accepted connection (blocking mode); returns at once. A request already there
+     * in full (the launcher sends it right after connecting, so usually it is) goes straight to
+     * {@code onRequest} from the calling thread, without a turn through the selector's thread
+     * (~0.1 ms per call here: one thread wakeup fewer); the rest is read by the selector.
+     */
     void read(SocketChannel client) {
-        incoming.add(new Pending(client, System.nanoTime() + timeout.toNanos()));
+        Pending p = new Pending(client, System.nanoTime() + timeout.toNanos());
+        try {
+            client.configureBlocking(false);
+            if (client.read(p.header) >= 0 && !p.header.hasRemaining()) {
+                int length = FastPathProtocol.bodyLength(p.header);
+                if (length <= MAX_BODY_BYTES / 64) { // a large body waits for the selector's budget
+                    p.body = ByteBuffer.allocate(length);
+                    if (client.read(p.body) >= 0 && !p.body.hasRemaining()) {
+                        p.request = FastPathProtocol.decode(p.header.getInt(0), p.body.flip());
+                        client.configureBlocking(true);
+                        onRequest.accept(client, p.request);
+                        return;
+                    }
+                }
+            }
+        } catch (ProtocolException e) {
+            finish(p, Decline.BAD_REQUEST, e.getMessage());
+            return;
+        } catch (IOException e) {
+            log.println("cni4j-daemon: connection: " + e.getMessage());
+            closeQuietly(client);
+            return;
+        }
+        incoming.add(p); // partly read: the selector goes on where this left off
         selector.wakeup();
     }
 
@@ -134,10 +162,17 @@ final class RequestReader implements AutoCloseable {
                 finish(p, Decline.BUSY, "busy: " + MAX_PENDING + " connections are being read");
                 continue;
             }
+            if (p.body != null && bodyBytes + p.body.capacity() > MAX_BODY_BYTES) {
+                finish(p, Decline.BUSY, "busy: " + (MAX_BODY_BYTES >> 20) + " MiB of requests are being read");
+                continue;
+            }
             try {
                 p.channel.configureBlocking(false);
                 p.channel.register(selector, SelectionKey.OP_READ, p);
                 pending++;
+                if (p.body != null) { // allocated by read() before the request was all there
+                    bodyBytes += p.body.capacity();
+                }
             } catch (IOException e) {
                 closeQuietly(p.channel);
             }

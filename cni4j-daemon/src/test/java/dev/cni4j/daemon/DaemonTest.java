@@ -139,6 +139,31 @@ class DaemonTest {
     }
 
     @Test
+    void aRequestThatArrivesInPiecesIsServed() throws Exception {
+        // The accepting thread takes a request that is all there; the rest goes to the selector,
+        // from wherever the accepting thread's read stopped: inside the header and inside the body.
+        Namespaces own = Namespaces.ofCurrentThread();
+        ByteBuffer request = FastPathProtocol.encode(new Request(
+                own.net(),
+                own.mnt(),
+                "loopback",
+                Map.of("CNI_COMMAND", "VERSION"),
+                "{}".getBytes(StandardCharsets.UTF_8)));
+        for (int split : new int[] {5, 8 + 20}) {
+            try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+                ch.write(request.duplicate().limit(split));
+                Thread.sleep(100); // the accepting thread has read what there was by now
+                ch.write(request.duplicate().position(split));
+                ByteBuffer reply = ByteBuffer.allocate(1 << 16);
+                while (ch.read(reply) >= 0) {
+                    // until the daemon closes
+                }
+                assertEquals(FastPathProtocol.ACCEPTED, reply.flip().get(), "split at " + split);
+            }
+        }
+    }
+
+    @Test
     void aClientThatSendsNothingIsDropped() throws IOException {
         try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
             long t0 = System.nanoTime();
