@@ -1,7 +1,5 @@
 package dev.cni4j.linux.firewall;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -10,7 +8,6 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -105,8 +102,8 @@ final class LibNftables {
 
         /**
          * Runs {@code script} with extra output flags; exit code as nft's (0 or 1), stdout, stderr.
-         * {@code file}: read it from {@code file} ({@code nft -f}: errors name the file and quote
-         * the failing line; in nft 1.0.6 a buffer's errors always quote its first line), else
+         * {@code file}: read it from {@code file}, which holds the script ({@code nft -f}: errors name the file and
+         * quote the failing line; in nft 1.0.6 a buffer's errors always quote its first line), else
          * from memory (what {@code nft ARGS} does).
          */
         Nft.Result run(String script, int outputFlags, Path file) {
@@ -118,21 +115,14 @@ final class LibNftables {
                 int rc;
                 if (file == null) {
                     rc = (int) Handles.RUN.invokeExact(ctx, a.allocateFrom(script, StandardCharsets.UTF_8));
-                } else {
-                    Files.writeString(file, script, StandardCharsets.UTF_8);
-                    try {
-                        rc = (int) Handles.RUN_FILE.invokeExact(
-                                ctx, a.allocateFrom(file.toString(), StandardCharsets.UTF_8));
-                    } finally {
-                        Files.deleteIfExists(file);
-                    }
+                } else { // Nft wrote the script there
+                    rc = (int)
+                            Handles.RUN_FILE.invokeExact(ctx, a.allocateFrom(file.toString(), StandardCharsets.UTF_8));
                 }
                 // reading a buffer also rewinds it for the next command
                 String out = string((MemorySegment) Handles.GET_OUTPUT.invokeExact(ctx));
                 String err = string((MemorySegment) Handles.GET_ERROR.invokeExact(ctx));
                 return new Nft.Result(rc == 0 ? 0 : 1, out, err);
-            } catch (IOException e) {
-                throw new UncheckedIOException("nft script file " + file, e);
             } catch (RuntimeException | Error e) {
                 throw e;
             } catch (Throwable t) {

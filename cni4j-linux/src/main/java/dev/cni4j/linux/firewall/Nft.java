@@ -4,12 +4,20 @@ import dev.cni4j.linux.KernelCalls;
 import dev.cni4j.linux.NetNs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -125,6 +133,14 @@ public final class Nft {
     private static Result runIn(NetNs ns, String script, String... options) {
         flags(options); // checked on both paths
         if (!library) {
+            if (LibNftablesJni.available()) { // a standalone plugin: no nft process
+                Result r = ns == null
+                        ? throughFile(LibNftablesJni::run, script, options)
+                        : ns.run(() -> throughFile(LibNftablesJni::run, script, options));
+                if (r != null) {
+                    return r;
+                }
+            }
             Exec.Result r = Exec.run(ns, stdin(script, options), command(script, options));
             return new Result(r.exitCode(), r.stdout(), r.stderr());
         }
@@ -175,20 +191,73 @@ public final class Nft {
                 CONTEXTS.put(inode, ctx);
             }
             libraryRuns++;
-            if (options.length > 0) {
-                return ctx.run(script, flags, null);
-            }
-            Path file = Files.createTempFile("cni4j-nft-", ".nft"); // 0600; deleted after the run
-            Result r = ctx.run(script, flags, file);
-            // as nft -f - names it
-            String prefix = file + ":";
-            return r.stderr().contains(prefix)
-                    ? new Result(r.exitCode(), r.stdout(), r.stderr().replace(prefix, STDIN + ":"))
-                    : r;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a file for an nft script", e);
+            return throughFile(ctx::run, script, options);
         } finally {
             LOCK.unlock();
+        }
+    }
+
+    private static final AtomicLong SCRIPT_FILES = new AtomicLong();
+
+    /**
+     * A new 0600 file in the temp dir holding {@code script}. Not Files.createTempFile: its
+     * SecureRandom costs a fresh JVM (a standalone plugin) a provider lookup that spins
+     * method-handle classes (~3 ms); O_EXCL (CREATE_NEW) refuses a name someone else made, link
+     * or file, and the next number is tried.
+     */
+    private static Path scriptFile(String script) {
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"));
+        String prefix = "cni4j-nft-" + ProcessHandle.current().pid() + "-";
+        for (int attempt = 0; ; attempt++) {
+            Path file = dir.resolve(prefix + SCRIPT_FILES.incrementAndGet() + ".nft");
+            try (SeekableByteChannel ch = Files.newByteChannel(
+                    file,
+                    EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+                ByteBuffer bytes = ByteBuffer.wrap(script.getBytes(StandardCharsets.UTF_8));
+                while (bytes.hasRemaining()) {
+                    ch.write(bytes);
+                }
+                return file;
+            } catch (FileAlreadyExistsException taken) {
+                if (attempt >= 100) {
+                    throw new UncheckedIOException("cannot create a file for an nft script in " + dir, taken);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create a file for an nft script", e);
+            }
+        }
+    }
+
+    /** A libnftables binding: runs a script, or a script file when {@code file} is not null. */
+    @FunctionalInterface
+    interface Library {
+        Result run(String script, int outputFlags, Path file);
+    }
+
+    /**
+     * Runs {@code script} through {@code library} as nft would: with output options from memory
+     * ({@code nft OPTIONS SCRIPT}), else from a file, as {@code nft -f -} reads it, its name in
+     * errors replaced by {@code /dev/stdin} as nft names it. Null when the library returns null.
+     */
+    static Result throughFile(Library library, String script, String... options) {
+        int flags = flags(options);
+        if (options.length > 0) {
+            return library.run(script, flags, null);
+        }
+        Path file = scriptFile(script);
+        try {
+            Result r = library.run(script, flags, file);
+            String prefix = file + ":";
+            return r != null && r.stderr().contains(prefix)
+                    ? new Result(r.exitCode(), r.stdout(), r.stderr().replace(prefix, STDIN + ":"))
+                    : r;
+        } finally {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // a 0600 file in the temp dir; nothing else to do
+            }
         }
     }
 
