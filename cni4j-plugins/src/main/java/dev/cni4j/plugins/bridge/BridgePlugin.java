@@ -75,6 +75,12 @@ public final class BridgePlugin implements Plugin {
             addresses = withGateways(ipamResult, cfg);
             undo.checkpoint("ipam");
         }
+        // The masquerade rules need only the addresses: their nft transaction runs beside the link work.
+        IpMasq.Started masquerade = null;
+        if (cfg.ipMasq() && addresses != null) {
+            masquerade = IpMasq.forConfig(cfg, request).start(addresses.ips());
+            undo.onFailure("remove masquerade rules", masquerade::undo);
+        }
         Link bridge = BridgeDevice.ensure(host, cfg, request.log());
         undo.checkpoint("bridge");
         String hostName = PodInterface.createVeth(host, pod, request.ifname(), cfg);
@@ -110,11 +116,8 @@ public final class BridgePlugin implements Plugin {
             enableForwarding(addresses);
             undo.checkpoint("gateway");
         }
-        if (cfg.ipMasq()) {
-            IpMasq masq = IpMasq.forConfig(cfg, request);
-            List<Result.IpConfig> ips = addresses.ips();
-            undo.onFailure("remove masquerade rules", () -> masq.teardown(ips));
-            firewall("failed to set up masquerade rules", () -> masq.setup(ips));
+        if (masquerade != null) {
+            firewall("failed to set up masquerade rules", masquerade::await);
             undo.checkpoint("masquerade");
         }
         Result result = describe(host, podRtnl, cfg, hostVeth, request, addresses);

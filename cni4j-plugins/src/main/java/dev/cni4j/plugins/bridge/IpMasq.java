@@ -13,6 +13,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * {@code ipMasq}: masquerade traffic from a pod's addresses to destinations outside its subnet
@@ -104,6 +106,60 @@ final class IpMasq {
             if (n > 0) {
                 iptables(v6).apply(s.append("COMMIT\n").toString());
             }
+        }
+    }
+
+    /**
+     * {@link #setup} on a thread of its own, started now in the calling thread's network namespace
+     * (a new thread inherits it): the rules need only the addresses, so their transaction (~1 ms
+     * in the daemon, more in a standalone exec) runs beside the pod's link work.
+     */
+    Started start(List<Result.IpConfig> ips) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread.ofPlatform().daemon(true).name("cni4j-ipmasq").start(() -> {
+            try {
+                setup(ips);
+                done.complete(null);
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return new Started(done, ips);
+    }
+
+    /** A {@link #start}ed setup. */
+    final class Started {
+        private final CompletableFuture<Void> done;
+        private final List<Result.IpConfig> ips;
+
+        private Started(CompletableFuture<Void> done, List<Result.IpConfig> ips) {
+            this.done = done;
+            this.ips = ips;
+        }
+
+        /** Returns once the rules are in; throws what setup threw. */
+        void await() {
+            try {
+                done.join();
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                if (e.getCause() instanceof Error err) {
+                    throw err;
+                }
+                throw e;
+            }
+        }
+
+        /** Undo: lets the setup end either way, then removes whatever of it got in. */
+        void undo() {
+            try {
+                done.join();
+            } catch (CompletionException ignored) {
+                // failed or not, teardown removes what may be there
+            }
+            teardown(ips);
         }
     }
 

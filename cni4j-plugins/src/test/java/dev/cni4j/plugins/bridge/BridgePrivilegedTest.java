@@ -221,6 +221,26 @@ class BridgePrivilegedTest extends BridgeTestBase {
         run("ADD", "pod-a", a, c).assertSuccess();
     }
 
+    /** The nftables masquerade rules go in beside the link work (IpMasq.start): undone from every step too. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(
+            strings = {"ipam", "bridge", "veth", "attach", "container", "gateway", "masquerade", "result"})
+    void failureAfterEachStepLeavesNoNftMasqueradeRule(String step) throws IOException {
+        Path a = net.newPod();
+        String c = conf("1.0.0", ",\"ipMasq\":true,\"ipMasqBackend\":\"nftables\"", DUAL);
+        Outcome o = net.runInNode(() -> new PluginInvocation("bridge", "ADD", "pod-a", a.toString(), "eth0")
+                .env("CNI_PATH", binDir.toString())
+                .env("CNI4J_FAILPOINT", step)
+                .run(c));
+        assertEquals(1, o.exit(), o.stdout());
+        assertTrue(o.json().string("msg").contains("failpoint " + step), o.stdout());
+        assertEquals(0, reservations(), "IPs released");
+        String nft = net.execInNode("nft", "list", "ruleset");
+        assertFalse(nft.contains(" masquerade comment "), "no masquerade rule: " + nft);
+        run("ADD", "pod-a", a, c).assertSuccess();
+        assertTrue(net.execInNode("nft", "list", "ruleset").contains(" masquerade comment "), "rules of the retry");
+    }
+
     @Test
     void staleGatewayIsReconciledWhenNoPodUsesTheBridge() {
         net.execInNode("ip", "link", "add", "cni0", "type", "bridge");
