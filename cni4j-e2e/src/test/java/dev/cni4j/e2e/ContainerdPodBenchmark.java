@@ -74,7 +74,10 @@ class ContainerdPodBenchmark {
                 Path bin = impl.equals("reference")
                         ? Path.of("/usr/lib/cni")
                         : impl.equals(NOOP) ? noop : Exec.DIST.resolve("bin");
-                nodes.put(impl, ContainerdNode.start(net, tmp.resolve(impl.replace(' ', '-')), bin, CONFLIST, impl.endsWith("fastpath")));
+                nodes.put(
+                        impl,
+                        ContainerdNode.start(
+                                net, tmp.resolve(impl.replace(' ', '-')), bin, CONFLIST, impl.endsWith("fastpath")));
             }
             Map<String, List<Long>> run = new LinkedHashMap<>();
             Map<String, List<Long>> remove = new LinkedHashMap<>();
