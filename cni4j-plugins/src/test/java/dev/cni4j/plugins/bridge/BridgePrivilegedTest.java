@@ -204,13 +204,7 @@ class BridgePrivilegedTest extends BridgeTestBase {
     void failureAfterEachStepLeavesNoLinkReservationOrRule(String step) throws IOException {
         Path a = net.newPod();
         String c = conf("1.0.0", ",\"ipMasq\":true,\"ipMasqBackend\":\"iptables\",\"macspoofchk\":true", DUAL);
-        Outcome o = net.runInNode(() -> new PluginInvocation("bridge", "ADD", "pod-a", a.toString(), "eth0")
-                .env("CNI_PATH", binDir.toString())
-                .env("CNI4J_FAILPOINT", step)
-                .run(c));
-        assertEquals(1, o.exit(), o.stdout());
-        assertTrue(o.json().string("msg").contains("failpoint " + step), o.stdout());
-        assertEquals(0, reservations(), "IPs released");
+        addFailingAt(step, a, c);
         assertFalse(net.execInNode("ip", "-o", "link").contains("veth"), "no host veth");
         assertFalse(net.exec(a, "ip", "-o", "link").contains("eth0"), "no container interface");
         String nat = net.execInNode("iptables-save", "-t", "nat") + net.execInNode("ip6tables-save", "-t", "nat");
@@ -228,17 +222,22 @@ class BridgePrivilegedTest extends BridgeTestBase {
     void failureAfterEachStepLeavesNoNftMasqueradeRule(String step) throws IOException {
         Path a = net.newPod();
         String c = conf("1.0.0", ",\"ipMasq\":true,\"ipMasqBackend\":\"nftables\"", DUAL);
-        Outcome o = net.runInNode(() -> new PluginInvocation("bridge", "ADD", "pod-a", a.toString(), "eth0")
-                .env("CNI_PATH", binDir.toString())
-                .env("CNI4J_FAILPOINT", step)
-                .run(c));
-        assertEquals(1, o.exit(), o.stdout());
-        assertTrue(o.json().string("msg").contains("failpoint " + step), o.stdout());
-        assertEquals(0, reservations(), "IPs released");
+        addFailingAt(step, a, c);
         String nft = net.execInNode("nft", "list", "ruleset");
         assertFalse(nft.contains(" masquerade comment "), "no masquerade rule: " + nft);
         run("ADD", "pod-a", a, c).assertSuccess();
         assertTrue(net.execInNode("nft", "list", "ruleset").contains(" masquerade comment "), "rules of the retry");
+    }
+
+    /** ADD of pod-a with the failpoint {@code step}: it fails there and gives its addresses back. */
+    private void addFailingAt(String step, Path pod, String conf) throws IOException {
+        Outcome o = net.runInNode(() -> new PluginInvocation("bridge", "ADD", "pod-a", pod.toString(), "eth0")
+                .env("CNI_PATH", binDir.toString())
+                .env("CNI4J_FAILPOINT", step)
+                .run(conf));
+        assertEquals(1, o.exit(), o.stdout());
+        assertTrue(o.json().string("msg").contains("failpoint " + step), o.stdout());
+        assertEquals(0, reservations(), "IPs released");
     }
 
     @Test
