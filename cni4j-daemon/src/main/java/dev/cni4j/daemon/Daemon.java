@@ -89,7 +89,7 @@ public final class Daemon implements AutoCloseable {
     private final ExecutorService requestThreads = new ThreadPoolExecutor(
             0,
             Integer.MAX_VALUE,
-            60,
+            5, // reuse matters within a burst of calls; an idle thread kept costs memory
             TimeUnit.SECONDS,
             new SynchronousQueue<>(),
             Thread.ofPlatform().name("cni4j-request").daemon(true).factory()); // close() waits for requests

@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Where kernel work that nobody waits for runs: the RCU wait of a detached link deletion, the
  * release of a netfilter socket. Reused daemon threads: a plugin call used to start one per
- * deletion or close (~10 per pod). Threads idle for 30 s end. (A lower scheduling priority for
+ * deletion or close (~10 per pod). Threads idle for 5 s end: reuse matters within a burst of calls,
+ * and each idle thread kept costs memory (bench/memory.sh). (A lower scheduling priority for
  * them was tried and measured no better: a deletion holds RTNL part of the time, and the next
  * call waits for RTNL.)
  */
@@ -18,7 +19,7 @@ public final class KernelBackground {
     private static final ExecutorService THREADS = new ThreadPoolExecutor(
             0,
             Integer.MAX_VALUE,
-            30,
+            5,
             TimeUnit.SECONDS,
             new SynchronousQueue<>(),
             Thread.ofPlatform().daemon(true).name("cni4j-background").factory());
