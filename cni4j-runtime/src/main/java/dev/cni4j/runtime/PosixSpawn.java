@@ -44,7 +44,7 @@ final class PosixSpawn {
     private static final short POLLIN = 1, POLLOUT = 4, POLLERR = 8, POLLHUP = 16;
     private static final int EINTR = 4, EAGAIN = 11, SIGKILL = 9, P_PIDFD = 3, WEXITED = 4, CLD_EXITED = 1;
     /** A child that exited while something it left behind keeps its pipes open: read this long more. */
-    private static final long DRAIN_AFTER_EXIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    static final long DRAIN_AFTER_EXIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     /** Why posix_spawn is not used here, or null when it is; decided once. */
     static String unavailableReason() {
@@ -263,16 +263,12 @@ final class PosixSpawn {
                 int[] polled = new int[4];
                 for (int i : new int[] {1, 2, 4}) {
                     if (pipes[i] >= 0) {
-                        pollfds.set(ValueLayout.JAVA_INT, 8L * n, pipes[i]);
-                        pollfds.set(ValueLayout.JAVA_SHORT, 8L * n + 4, i == 1 ? POLLOUT : POLLIN);
-                        pollfds.set(ValueLayout.JAVA_SHORT, 8L * n + 6, (short) 0);
+                        pollFd(pollfds, n, pipes[i], i == 1 ? POLLOUT : POLLIN);
                         polled[n++] = i;
                     }
                 }
                 if (!exited) {
-                    pollfds.set(ValueLayout.JAVA_INT, 8L * n, pidfd);
-                    pollfds.set(ValueLayout.JAVA_SHORT, 8L * n + 4, POLLIN);
-                    pollfds.set(ValueLayout.JAVA_SHORT, 8L * n + 6, (short) 0);
+                    pollFd(pollfds, n, pidfd, POLLIN);
                     polled[n++] = -1;
                 }
                 long until = exited ? Math.min(deadlineNanos - now, drainUntil - now) : deadlineNanos - now;
@@ -320,6 +316,13 @@ final class PosixSpawn {
         } finally {
             sys(state, SYS_CLOSE, pidfd, 0, 0, 0);
         }
+    }
+
+    /** Entry {@code k} of a struct pollfd array: {int fd; short events; short revents}. */
+    private static void pollFd(MemorySegment pollfds, int k, int fd, short events) {
+        pollfds.set(ValueLayout.JAVA_INT, 8L * k, fd);
+        pollfds.set(ValueLayout.JAVA_SHORT, 8L * k + 4, events);
+        pollfds.set(ValueLayout.JAVA_SHORT, 8L * k + 6, (short) 0);
     }
 
     private static void closeEnd(MemorySegment state, int[] pipes, int i) {

@@ -175,7 +175,7 @@ public final class ProcessPluginExec implements PluginExec {
          */
         byte[] collect(Path plugin) {
             try {
-                end.get(DRAIN_AFTER_EXIT_MILLIS, TimeUnit.MILLISECONDS);
+                end.get(PosixSpawn.DRAIN_AFTER_EXIT_NANOS, TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new CniException(ErrorCode.INTERNAL.code(), "interrupted reading output of " + plugin, null, e);
@@ -190,8 +190,6 @@ public final class ProcessPluginExec implements PluginExec {
             }
         }
     }
-
-    private static final long DRAIN_AFTER_EXIT_MILLIS = 100;
 
     // Readers and the writer run on their own threads so a plugin that writes a lot before
     // reading stdin (or the reverse) cannot deadlock on a full pipe.

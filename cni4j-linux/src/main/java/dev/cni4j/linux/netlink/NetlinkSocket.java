@@ -11,6 +11,8 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 
 /**
  * A netlink socket that does request/reply properly: sequence numbers, port-id checks,
@@ -24,14 +26,9 @@ public final class NetlinkSocket implements AutoCloseable {
     private static final int MAX_DUMP_ATTEMPTS = 10;
     private static final int NLMSGERR_ATTR_MSG = 1;
 
-    /** Receive buffers outlive sockets (a plugin call opens ~10): 64 KiB zeroed per socket showed in profiles. */
-    private static final java.util.concurrent.ConcurrentLinkedQueue<byte[]> SPARE_BUFFERS =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
-
     private static final int RECEIVE_BUFFER_SIZE = 64 * 1024;
-    private static final int SPARE_BUFFERS_KEPT = 16;
-    private static final java.util.concurrent.atomic.AtomicInteger SPARE_COUNT =
-            new java.util.concurrent.atomic.AtomicInteger();
+    /** Receive buffers outlive sockets (a plugin call opens ~10): 64 KiB zeroed per socket showed in profiles. */
+    private static final BlockingQueue<byte[]> SPARE_BUFFERS = new ArrayBlockingQueue<>(16);
 
     private final NetlinkTransport channel;
     private byte[] receiveBuffer; // taken at the first exchange, given back by close
@@ -138,9 +135,6 @@ public final class NetlinkSocket implements AutoCloseable {
         request.seq(mySeq).portId(0);
         if (receiveBuffer == null) {
             byte[] spare = SPARE_BUFFERS.poll();
-            if (spare != null) {
-                SPARE_COUNT.decrementAndGet();
-            }
             receiveBuffer = spare != null ? spare : new byte[RECEIVE_BUFFER_SIZE];
             received = ByteBuffer.wrap(receiveBuffer).order(ByteOrder.nativeOrder());
         }
@@ -240,10 +234,8 @@ public final class NetlinkSocket implements AutoCloseable {
         byte[] spare = receiveBuffer;
         receiveBuffer = null;
         received = null;
-        if (spare != null && SPARE_COUNT.incrementAndGet() <= SPARE_BUFFERS_KEPT) {
-            SPARE_BUFFERS.offer(spare); // its old bytes do not matter: receive overwrites what it reports
-        } else if (spare != null) {
-            SPARE_COUNT.decrementAndGet();
+        if (spare != null) {
+            SPARE_BUFFERS.offer(spare); // kept unless 16 are; old bytes do not matter: receive overwrites them
         }
         if (t0 != 0) {
             KernelCalls.record("netlink socket close" + profileSuffix, System.nanoTime() - t0);
