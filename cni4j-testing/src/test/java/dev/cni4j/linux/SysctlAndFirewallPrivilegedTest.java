@@ -157,4 +157,28 @@ class SysctlAndFirewallPrivilegedTest extends PodNamespaceTestBase {
             net.exec(pod, "ip6tables-legacy", "-t", "nat", "-X", "CNI4JT");
         }
     }
+
+    /**
+     * The probes keep one NETLINK_NETFILTER socket per namespace: closing a used one makes
+     * nf_tables take the namespace's commit mutex and, after any deletion, wait an RCU grace
+     * period holding it, which serialised every concurrent DEL behind each probe.
+     */
+    @Test
+    void probesKeepOneNetfilterSocketPerNamespace() throws Exception {
+        IptablesBackend ipt = IptablesBackend.ipv4(podNs);
+        for (int i = 0; i < 20; i++) {
+            assertFalse(ipt.mayHaveTable("nat"));
+            assertEquals("nftables", FirewallBackend.detect(podNs).name());
+        }
+        assertEquals(1, podNs.run(SysctlAndFirewallPrivilegedTest::netfilterSockets), "one socket, kept");
+    }
+
+    /** NETLINK_NETFILTER (12) sockets in the calling thread's namespace, from its netlink table. */
+    private static long netfilterSockets() throws java.io.IOException {
+        return java.nio.file.Files.readAllLines(Path.of("/proc/thread-self/net/netlink")).stream()
+                .skip(1)
+                .map(line -> line.trim().split("\\s+"))
+                .filter(f -> f.length > 2 && f[1].equals("12") && !f[2].equals("0")) // Pid 0: the kernel's own
+                .count();
+    }
 }
