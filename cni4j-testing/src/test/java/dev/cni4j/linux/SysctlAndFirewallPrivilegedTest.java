@@ -159,7 +159,7 @@ class SysctlAndFirewallPrivilegedTest extends PodNamespaceTestBase {
     }
 
     /**
-     * The probes keep one NETLINK_NETFILTER socket per namespace: closing a used one makes
+     * The probes and conntrack keep one NETLINK_NETFILTER socket per namespace: closing a used one makes
      * nf_tables take the namespace's commit mutex and, after any deletion, wait an RCU grace
      * period holding it, which serialised every concurrent DEL behind each probe.
      */
@@ -169,6 +169,9 @@ class SysctlAndFirewallPrivilegedTest extends PodNamespaceTestBase {
         for (int i = 0; i < 20; i++) {
             assertFalse(ipt.mayHaveTable("nat"));
             assertEquals("nftables", FirewallBackend.detect(podNs).name());
+            try (dev.cni4j.linux.netfilter.Conntrack ct = dev.cni4j.linux.netfilter.Conntrack.open(podNs)) {
+                assertTrue(ct.list(dev.cni4j.linux.netfilter.Conntrack.AF_INET).isEmpty());
+            }
         }
         assertEquals(1, podNs.run(SysctlAndFirewallPrivilegedTest::netfilterSockets), "one socket, kept");
     }

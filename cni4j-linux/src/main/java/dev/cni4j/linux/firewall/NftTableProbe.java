@@ -2,20 +2,13 @@ package dev.cni4j.linux.firewall;
 
 import dev.cni4j.linux.KernelCalls;
 import dev.cni4j.linux.LinuxException;
-import dev.cni4j.linux.NetNs;
-import dev.cni4j.linux.NetlinkChannel;
+import dev.cni4j.linux.netfilter.NetfilterSockets;
 import dev.cni4j.linux.netlink.MessageBuilder;
 import dev.cni4j.linux.netlink.NetlinkException;
-import dev.cni4j.linux.netlink.NetlinkSocket;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Function;
 
 /**
  * Whether an iptables table can hold rules in the calling thread's namespace, asked of the kernel
@@ -80,7 +73,8 @@ final class NftTableProbe {
                     .u8(0)
                     .u8(0)
                     .u16(0);
-            return !ask(s -> s.transact(m, "get nftables generation")).isEmpty();
+            return !NetfilterSockets.call(null, s -> s.transact(m, "get nftables generation"))
+                    .isEmpty();
         } catch (RuntimeException e) {
             return false;
         }
@@ -95,66 +89,13 @@ final class NftTableProbe {
 
     private static boolean nftTableExists(int family, String table) {
         try {
-            return !ask(s -> s.transact(getTableRequest(family, table), "get nftables table " + table))
+            return !NetfilterSockets.call(
+                            null, s -> s.transact(getTableRequest(family, table), "get nftables table " + table))
                     .isEmpty();
         } catch (NetlinkException e) {
             return e.errno() != LinuxException.ENOENT;
         } catch (RuntimeException e) {
             return true;
-        }
-    }
-
-    /**
-     * Asks over this namespace's kept socket. The sockets stay open because closing a used
-     * NETLINK_NETFILTER socket runs nf_tables' release notifier, which takes the namespace's commit
-     * mutex and, while a transaction's deletions await their RCU grace period (right after every
-     * DEL's), waits that period out holding it: every nft transaction and every device deletion
-     * in the namespace (under RTNL, whose netdev notifier takes the same mutex) queued behind each
-     * close, which bounded concurrent pod teardown. A socket that failed other than with a
-     * kernel error is dropped, so the next question opens a fresh one.
-     */
-    private static List<ByteBuffer> ask(Function<NetlinkSocket, List<ByteBuffer>> question) {
-        NetlinkSocket s = keptSocket();
-        try {
-            return question.apply(s);
-        } catch (NetlinkException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            synchronized (SOCKETS) {
-                SOCKETS.values().remove(s);
-            }
-            s.closeDetached();
-            throw e;
-        }
-    }
-
-    /** Kept sockets by namespace inode (a socket keeps its namespace, so the inode is not reused while kept). */
-    private static final Map<Long, NetlinkSocket> SOCKETS = new LinkedHashMap<>(4, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, NetlinkSocket> eldest) {
-            if (size() <= KEPT_NAMESPACES) {
-                return false;
-            }
-            eldest.getValue().closeDetached(); // a namespace not asked about for a while: let it go
-            return true;
-        }
-    };
-
-    /** A node daemon works in one namespace; tests in a few at once. */
-    private static final int KEPT_NAMESPACES = 8;
-
-    private static NetlinkSocket keptSocket() {
-        long inode;
-        try (NetNs here = NetNs.current()) {
-            inode = here.inode();
-        }
-        synchronized (SOCKETS) {
-            NetlinkSocket s = SOCKETS.get(inode);
-            if (s == null) {
-                s = NetlinkSocket.open(NetlinkChannel.NETLINK_NETFILTER);
-                SOCKETS.put(inode, s);
-            }
-            return s;
         }
     }
 }

@@ -2,7 +2,6 @@ package dev.cni4j.linux.netfilter;
 
 import dev.cni4j.linux.LinuxException;
 import dev.cni4j.linux.NetNs;
-import dev.cni4j.linux.NetlinkChannel;
 import dev.cni4j.linux.netlink.MessageBuilder;
 import dev.cni4j.linux.netlink.NetlinkException;
 import dev.cni4j.linux.netlink.NetlinkSocket;
@@ -32,19 +31,24 @@ public final class Conntrack implements AutoCloseable {
 
     private final NetlinkSocket socket;
     private long entriesReceived;
+    private boolean dirty; // a call failed other than with the kernel's answer
 
     private Conntrack(NetlinkSocket socket) {
         this.socket = socket;
     }
 
-    /** Opens the conntrack table of {@code ns}; {@code ns} may be closed afterwards. */
+    /**
+     * The conntrack table of {@code ns}, over its kept netfilter socket ({@link NetfilterSockets}:
+     * closing one after an nft transaction stalls the namespace's nftables); {@code ns} may be
+     * closed afterwards.
+     */
     public static Conntrack open(NetNs ns) {
-        return new Conntrack(NetlinkSocket.open(NetlinkChannel.NETLINK_NETFILTER, ns));
+        return new Conntrack(NetfilterSockets.kept(ns));
     }
 
-    /** Opens the conntrack table of the calling thread's namespace. */
+    /** The conntrack table of the calling thread's namespace. */
     public static Conntrack openCurrent() {
-        return new Conntrack(NetlinkSocket.open(NetlinkChannel.NETLINK_NETFILTER));
+        return new Conntrack(NetfilterSockets.kept(null));
     }
 
     /** Every entry of {@code family} ({@link #AF_INET} or {@link #AF_INET6}); empty if the table is. */
@@ -77,7 +81,7 @@ public final class Conntrack implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             try {
                 List<ConntrackEntry> entries = new ArrayList<>();
-                List<ByteBuffer> replies = socket.transact(request, what);
+                List<ByteBuffer> replies = guarded(() -> socket.transact(request, what));
                 entriesReceived += replies.size();
                 for (ByteBuffer reply : replies) {
                     ConntrackEntry e = ConntrackMessages.decode(reply);
@@ -101,7 +105,10 @@ public final class Conntrack implements AutoCloseable {
      */
     public boolean delete(ConntrackEntry entry) {
         try {
-            socket.execute(ConntrackMessages.deleteRequest(entry), "delete conntrack entry " + entry);
+            guarded(() -> {
+                socket.execute(ConntrackMessages.deleteRequest(entry), "delete conntrack entry " + entry);
+                return null;
+            });
             return true;
         } catch (NetlinkException e) {
             if (e.errno() == LinuxException.ENOENT) {
@@ -133,12 +140,23 @@ public final class Conntrack implements AutoCloseable {
         return deleted;
     }
 
-    /**
-     * Closes the socket in the background: see {@link NetlinkSocket#closeDetached()} (it runs after nft transactions).
-     */
+    /** Keeps the socket for the namespace's next use, unless a call failed in a way that may have left it dirty. */
     @Override
     public void close() {
-        socket.closeDetached();
+        if (dirty) {
+            NetfilterSockets.drop(socket);
+        }
+    }
+
+    private <T> T guarded(java.util.function.Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (NetlinkException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            dirty = true;
+            throw e;
+        }
     }
 
     private static void checkFamily(int family) {
