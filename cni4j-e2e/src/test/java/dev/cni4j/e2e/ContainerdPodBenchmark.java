@@ -105,7 +105,7 @@ class ContainerdPodBenchmark {
                     12L * (pods + 1),
                     fastPath.served().size(),
                     "the fast path served every call: " + fastPath.daemonLogText());
-            String table = table(pods, run, remove);
+            String table = table(pods, run, remove) + daemonTimes(fastPath.served());
             System.out.println(table);
             Files.writeString(Path.of("target/containerd-bench.md"), table);
         } finally {
@@ -129,6 +129,26 @@ class ContainerdPodBenchmark {
         row(sb, "RunPodSandbox", run);
         row(sb, "StopPodSandbox + RemovePodSandbox", remove);
         return sb.toString();
+    }
+
+    /**
+     * The daemon's own time per call type in the fast-path column (from its "served" log lines, warm-up pod included).
+     */
+    private static String daemonTimes(List<String> served) {
+        Map<String, List<Long>> byCall = new java.util.TreeMap<>();
+        for (String line : served) { // "cni4j-daemon: served bridge ADD <id> exit=0 3.1 ms"
+            String[] f = line.substring(line.indexOf(" served ") + 8).split(" ");
+            if (f.length >= 6 && f[f.length - 1].equals("ms")) {
+                long nanos = Math.round(Double.parseDouble(f[f.length - 2]) * 1e6);
+                byCall.computeIfAbsent(f[0] + " " + f[1], k -> new ArrayList<>())
+                        .add(nanos);
+            }
+        }
+        StringBuilder sb = new StringBuilder(
+                "\nThe daemon's own time per call in the cni4j-fastpath column, ms, median (min-max):");
+        byCall.forEach((call, s) -> sb.append(String.format(
+                " %s %.1f (%.1f-%.1f);", call, median(s) / 1e6, Collections.min(s) / 1e6, Collections.max(s) / 1e6)));
+        return sb.append('\n').toString();
     }
 
     private static void row(StringBuilder sb, String name, Map<String, List<Long>> samples) {
