@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -135,7 +136,7 @@ class ContainerdPodBenchmark {
      * The daemon's own time per call type in the fast-path column (from its "served" log lines, warm-up pod included).
      */
     private static String daemonTimes(List<String> served) {
-        Map<String, List<Long>> byCall = new java.util.TreeMap<>();
+        Map<String, List<Long>> byCall = new TreeMap<>();
         for (String line : served) { // "cni4j-daemon: served bridge ADD <id> exit=0 3.1 ms"
             String[] f = line.substring(line.indexOf(" served ") + 8).split(" ");
             if (f.length >= 6 && f[f.length - 1].equals("ms")) {

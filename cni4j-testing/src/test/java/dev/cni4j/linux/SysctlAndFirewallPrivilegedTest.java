@@ -6,6 +6,9 @@ import dev.cni4j.linux.firewall.FirewallBackend;
 import dev.cni4j.linux.firewall.FirewallException;
 import dev.cni4j.linux.firewall.IptablesBackend;
 import dev.cni4j.linux.firewall.NftablesBackend;
+import dev.cni4j.linux.netfilter.Conntrack;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -169,16 +172,16 @@ class SysctlAndFirewallPrivilegedTest extends PodNamespaceTestBase {
         for (int i = 0; i < 20; i++) {
             assertFalse(ipt.mayHaveTable("nat"));
             assertEquals("nftables", FirewallBackend.detect(podNs).name());
-            try (dev.cni4j.linux.netfilter.Conntrack ct = dev.cni4j.linux.netfilter.Conntrack.open(podNs)) {
-                assertTrue(ct.list(dev.cni4j.linux.netfilter.Conntrack.AF_INET).isEmpty());
+            try (Conntrack ct = Conntrack.open(podNs)) {
+                assertTrue(ct.list(Conntrack.AF_INET).isEmpty());
             }
         }
         assertEquals(1, podNs.run(SysctlAndFirewallPrivilegedTest::netfilterSockets), "one socket, kept");
     }
 
     /** NETLINK_NETFILTER (12) sockets in the calling thread's namespace, from its netlink table. */
-    private static long netfilterSockets() throws java.io.IOException {
-        return java.nio.file.Files.readAllLines(Path.of("/proc/thread-self/net/netlink")).stream()
+    private static long netfilterSockets() throws IOException {
+        return Files.readAllLines(Path.of("/proc/thread-self/net/netlink")).stream()
                 .skip(1)
                 .map(line -> line.trim().split("\\s+"))
                 .filter(f -> f.length > 2 && f[1].equals("12") && !f[2].equals("0")) // Pid 0: the kernel's own

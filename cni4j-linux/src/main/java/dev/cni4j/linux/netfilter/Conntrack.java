@@ -31,7 +31,6 @@ public final class Conntrack implements AutoCloseable {
 
     private final NetlinkSocket socket;
     private long entriesReceived;
-    private boolean dirty; // a call failed other than with the kernel's answer
 
     private Conntrack(NetlinkSocket socket) {
         this.socket = socket;
@@ -81,7 +80,7 @@ public final class Conntrack implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             try {
                 List<ConntrackEntry> entries = new ArrayList<>();
-                List<ByteBuffer> replies = guarded(() -> socket.transact(request, what));
+                List<ByteBuffer> replies = NetfilterSockets.guarded(socket, () -> socket.transact(request, what));
                 entriesReceived += replies.size();
                 for (ByteBuffer reply : replies) {
                     ConntrackEntry e = ConntrackMessages.decode(reply);
@@ -105,7 +104,7 @@ public final class Conntrack implements AutoCloseable {
      */
     public boolean delete(ConntrackEntry entry) {
         try {
-            guarded(() -> {
+            NetfilterSockets.guarded(socket, () -> {
                 socket.execute(ConntrackMessages.deleteRequest(entry), "delete conntrack entry " + entry);
                 return null;
             });
@@ -140,24 +139,9 @@ public final class Conntrack implements AutoCloseable {
         return deleted;
     }
 
-    /** Keeps the socket for the namespace's next use, unless a call failed in a way that may have left it dirty. */
+    /** Nothing to release: the socket stays for the namespace's next use (a failed one was dropped). */
     @Override
-    public void close() {
-        if (dirty) {
-            NetfilterSockets.drop(socket);
-        }
-    }
-
-    private <T> T guarded(java.util.function.Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (NetlinkException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            dirty = true;
-            throw e;
-        }
-    }
+    public void close() {}
 
     private static void checkFamily(int family) {
         if (family != AF_INET && family != AF_INET6) {

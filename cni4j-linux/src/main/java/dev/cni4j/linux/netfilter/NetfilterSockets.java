@@ -7,6 +7,7 @@ import dev.cni4j.linux.netlink.NetlinkSocket;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One NETLINK_NETFILTER socket per namespace, kept open for the process's life, for the short
@@ -69,8 +70,16 @@ public final class NetfilterSockets {
      */
     public static <T> T call(NetNs ns, Function<NetlinkSocket, T> call) {
         NetlinkSocket s = kept(ns);
+        return guarded(s, () -> call.apply(s));
+    }
+
+    /**
+     * Runs {@code call}, a request on the kept socket {@code s}; a failure other than the kernel's
+     * error answer drops {@code s}.
+     */
+    public static <T> T guarded(NetlinkSocket s, Supplier<T> call) {
         try {
-            return call.apply(s);
+            return call.get();
         } catch (NetlinkException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -79,8 +88,8 @@ public final class NetfilterSockets {
         }
     }
 
-    /** Forgets {@code s} and closes it in the background (e.g. after an error left it in an unknown state). */
-    public static void drop(NetlinkSocket s) {
+    /** Forgets {@code s} and closes it in the background. */
+    private static void drop(NetlinkSocket s) {
         synchronized (KEPT) {
             KEPT.values().remove(s);
         }
