@@ -678,10 +678,16 @@ class NetpolKernelConformancePrivilegedTest {
             return out;
         }
 
-        /** One datagram from {@code from}, echoed by {@code to} within the timeout. */
+        /**
+         * One datagram from {@code from}, echoed by {@code to} within the timeout, from a source port
+         * no earlier probe of {@code from} used. An ephemeral port could repeat the 5-tuple of an
+         * earlier, then allowed, probe whose conntrack entry still lives (30 s for UDP): the agent
+         * keeps established flows by default, so that datagram would pass as a reply-tracked flow,
+         * not be judged as the new one the matrix asks about.
+         */
         private static boolean udpOnce(TestPod from, TestPod to, int port) {
             try (NetNs n = NetNs.open(from.netns())) {
-                DatagramSocket s = n.run(DatagramSocket::new);
+                DatagramSocket s = n.run(() -> boundToAFreshPort(from));
                 try (s) {
                     s.setSoTimeout(PROBE_TIMEOUT_MILLIS);
                     byte[] msg = "probe".getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -695,6 +701,27 @@ class NetpolKernelConformancePrivilegedTest {
             } catch (IOException e) {
                 return false;
             }
+        }
+
+        /** The next source port of each probing pod, cycling through 40000-59999 (a run sends far fewer per pod). */
+        private static final Map<Path, java.util.concurrent.atomic.AtomicInteger> NEXT_PORT =
+                new java.util.concurrent.ConcurrentHashMap<>();
+
+        private static DatagramSocket boundToAFreshPort(TestPod from) throws IOException {
+            java.util.concurrent.atomic.AtomicInteger next =
+                    NEXT_PORT.computeIfAbsent(from.netns(), k -> new java.util.concurrent.atomic.AtomicInteger());
+            IOException last = null;
+            for (int attempt = 0; attempt < 10; attempt++) {
+                DatagramSocket s = new DatagramSocket(null);
+                try {
+                    s.bind(new java.net.InetSocketAddress(40000 + Math.floorMod(next.getAndIncrement(), 20000)));
+                    return s;
+                } catch (IOException e) { // in use by a probe still waiting: the next one
+                    s.close();
+                    last = e;
+                }
+            }
+            throw last;
         }
     }
 }
