@@ -49,6 +49,7 @@ final class Native {
     static final long SYS_GETTID = 186;
     static final long SYS_OPENAT = 257;
     static final long SYS_MKDIRAT = 258;
+    static final long SYS_NEWFSTATAT = 262;
     static final long SYS_UNLINKAT = 263;
     static final long SYS_UNSHARE = 272;
     static final long SYS_SETNS = 308;

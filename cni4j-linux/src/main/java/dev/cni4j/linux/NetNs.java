@@ -136,6 +136,26 @@ public final class NetNs implements AutoCloseable {
         }
     }
 
+    /**
+     * The calling thread's namespace's {@link #inode()}, in one stat of /proc/thread-self/ns/net
+     * (no descriptor to open, check and close): what per-namespace caches key by, per call.
+     */
+    public static long currentInode() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(STAT_SIZE, 8);
+            Native.call(
+                    "stat /proc/thread-self/ns/net",
+                    Native.SYS_NEWFSTATAT,
+                    Native.AT_FDCWD,
+                    Native.cString(a, "/proc/thread-self/ns/net").address(),
+                    st.address(),
+                    0,
+                    0,
+                    0);
+            return st.get(ValueLayout.JAVA_LONG, 8);
+        }
+    }
+
     /** True if both refer to the same namespace, e.g. to refuse a pod netns that is the host's. */
     public boolean isSameNamespace(NetNs other) {
         return inode() == other.inode();

@@ -127,4 +127,19 @@ class NetNsPrivilegedTest {
             assertEquals(inode(Path.of("/proc/thread-self/ns/net")), inside);
         }
     }
+
+    @Test
+    void currentInodeIsTheCallingThreadsNamespaces() throws Exception {
+        String name = "cni4jt-inode-" + ProcessHandle.current().pid();
+        Path path = NetNs.create(name);
+        try (NetNs here = NetNs.current();
+                NetNs other = NetNs.open(path)) {
+            assertEquals(here.inode(), NetNs.currentInode());
+            assertEquals(other.inode(), (long) other.run(NetNs::currentInode));
+            assertNotEquals(here.inode(), other.inode());
+            assertEquals(here.inode(), NetNs.currentInode(), "switched back");
+        } finally {
+            NetNs.delete(name);
+        }
+    }
 }

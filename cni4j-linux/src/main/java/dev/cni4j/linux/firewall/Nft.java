@@ -147,10 +147,8 @@ public final class Nft {
         if (ns == null) {
             return runHere(script, options);
         }
-        try (NetNs here = NetNs.current()) {
-            if (here.isSameNamespace(ns)) {
-                return runHere(script, options);
-            }
+        if (NetNs.currentInode() == ns.inode()) {
+            return runHere(script, options);
         }
         return ns.run(() -> runHere(script, options));
     }
@@ -179,10 +177,7 @@ public final class Nft {
     /** Through the library, in the calling thread's namespace (which the context is created in). */
     private static Result runHere(String script, String... options) {
         int flags = flags(options);
-        long inode;
-        try (NetNs here = NetNs.current()) {
-            inode = here.inode();
-        }
+        long inode = NetNs.currentInode();
         LOCK.lock();
         try {
             LibNftables.Context ctx = CONTEXTS.get(inode);

@@ -43,14 +43,7 @@ public final class NetfilterSockets {
 
     /** The kept socket of {@code ns} (null: the calling thread's namespace), opened on first use. */
     public static NetlinkSocket kept(NetNs ns) {
-        long inode;
-        if (ns == null) {
-            try (NetNs here = NetNs.current()) {
-                inode = here.inode();
-            }
-        } else {
-            inode = ns.inode();
-        }
+        long inode = ns == null ? NetNs.currentInode() : ns.inode();
         synchronized (KEPT) {
             NetlinkSocket s = KEPT.get(inode);
             if (s == null) {
