@@ -93,18 +93,13 @@ public final class ProcessPluginExec implements PluginExec {
         env.putAll(cniEnv);
         List<String> envp = new ArrayList<>(env.size());
         env.forEach((k, v) -> envp.add(k + "=" + v));
-        for (int attempt = 0; ; attempt++) {
+        return retryingTextFileBusy(plugin, () -> {
             try {
                 return PosixSpawn.run(plugin.toString(), envp, stdin, deadline);
             } catch (TimeoutException e) {
                 throw timedOut(plugin);
-            } catch (IOException e) {
-                if (!isTextFileBusy(e) || attempt >= TEXT_FILE_BUSY_RETRIES) {
-                    throw cannotExec(plugin, e);
-                }
-                sleep(busyRetryDelay);
             }
-        }
+        });
     }
 
     private PosixSpawn.Outcome runWithProcessBuilder(
@@ -141,9 +136,23 @@ public final class ProcessPluginExec implements PluginExec {
     private Process start(Path plugin, Map<String, String> cniEnv) {
         ProcessBuilder pb = new ProcessBuilder(plugin.toString());
         pb.environment().putAll(cniEnv);
+        return retryingTextFileBusy(plugin, pb::start);
+    }
+
+    /** A start of the plugin's process that may fail to exec. */
+    @FunctionalInterface
+    private interface Start<T> {
+        T start() throws IOException;
+    }
+
+    /**
+     * {@code start}, again after {@code busyRetryDelay} while exec fails with "text file busy" (a
+     * plugin binary still being written), up to {@link #TEXT_FILE_BUSY_RETRIES} times.
+     */
+    private <T> T retryingTextFileBusy(Path plugin, Start<T> start) {
         for (int attempt = 0; ; attempt++) {
             try {
-                return pb.start();
+                return start.start();
             } catch (IOException e) {
                 if (!isTextFileBusy(e) || attempt >= TEXT_FILE_BUSY_RETRIES) {
                     throw cannotExec(plugin, e);
